@@ -1,0 +1,63 @@
+"""The API error body: ``{"code", "message", "field", "errors"}`` (API.md "Errors")."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from core.errors import DomainError
+
+
+def _first_message(detail) -> tuple[str | None, str]:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            field, message = _first_message(value)
+            return (key if field is None or field == "non_field_errors" else f"{key}.{field}"), message
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return None, str(detail)
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        if all(not isinstance(v, (dict, list)) for v in detail):
+            out[prefix or "non_field_errors"] = [str(v) for v in detail]
+        else:
+            for index, value in enumerate(detail):
+                if value:
+                    out.update(_flatten(value, f"{prefix}[{index}]"))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def error_body(code: str, message: str, field: str | None, errors: dict) -> dict:
+    return {"code": code, "message": message, "field": field, "errors": errors}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.field, exc.errors), status=exc.status)
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = _first_message(exc.detail)
+        if field == "non_field_errors":
+            field = None
+        body = error_body("invalid", f"{field}: {message}" if field else message, field, _flatten(exc.detail))
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.ParseError):
+        return Response(error_body("malformed_request", str(exc.detail), None, {}), status=400)
+    response = drf_handler(exc, context)
+    if response is not None and isinstance(exc, (exceptions.APIException, Http404, PermissionDenied)):
+        detail = getattr(exc, "detail", str(exc))
+        code = getattr(exc, "default_code", "error") if isinstance(exc, exceptions.APIException) else (
+            "not_found" if isinstance(exc, Http404) else "permission_denied"
+        )
+        response.data = error_body(code, str(detail), None, {})
+    return response

@@ -1,0 +1,52 @@
+"""Serializer fields shared by every app's API: decimals as strings, master data by code."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
+
+
+def QuantityField(**kwargs):  # noqa: N802
+    return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, coerce_to_string=True, **kwargs)
+
+
+def UnitCostField(**kwargs):  # noqa: N802
+    return serializers.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs
+    )
+
+
+def MoneyField(**kwargs):  # noqa: N802
+    return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, **kwargs)
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """Master data referenced by its ``code``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+        self.error_messages["does_not_exist"] = "Unknown code “{value}”."
+
+
+class GenericRefField(serializers.Field):
+    """``{type, id, label}`` of a generic Go-To target stored as (content type, id, label)."""
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        ct_id = getattr(obj, f"{self.prefix}_type_id")
+        if ct_id is None:
+            return None
+        from django.contrib.contenttypes.models import ContentType
+
+        return {
+            "type": ContentType.objects.get_for_id(ct_id).model,
+            "id": getattr(obj, f"{self.prefix}_id"),
+            "label": getattr(obj, f"{self.prefix}_label"),
+        }

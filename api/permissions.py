@@ -1,0 +1,24 @@
+"""Role permissions for the API (DOMAIN.md section 8).
+
+Reads need the viewer permission; writes need the view's ``write_permission`` (a role
+permission from core.roles). A viewer's POST gets 403.
+"""
+
+from rest_framework import permissions
+
+from core import roles
+
+
+class RolePermission(permissions.BasePermission):
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return user.has_perm(getattr(view, "read_permission", roles.VIEW))
+        needed = getattr(view, "write_permission", None)
+        if needed is None:
+            return user.is_superuser
+        return user.has_perm(needed)

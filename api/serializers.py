@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inventory_lots.models import InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
+from orders.models import Customer, Order
+from purchasing.models import Vendor
+
+from .fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, UnitCostField
+
+REF_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "label": {"type": "string"}},
+}
+GenericRefField = extend_schema_field(REF_SCHEMA)(GenericRefField)
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Office
+        fields = ["code", "name"]
+
+
+class LineItemCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LineItemCode
+        fields = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit"]
+
+    def validate(self, attrs):
+        if not attrs.get("inventoried") and (attrs.get("serialized") or attrs.get("track_by_mfr_lot")):
+            raise serializers.ValidationError("Only inventoried LICs can be serialized or tracked by mfr lot.")
+        return attrs
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["code", "name"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["code", "name"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = CodeRelatedField(queryset=Customer.objects.all())
+    office = CodeRelatedField(queryset=Office.objects.all())
+
+    class Meta:
+        model = Order
+        fields = ["id", "number", "customer", "office", "date", "status"]
+        read_only_fields = ["id", "number", "status"]
+
+
+class LotSerializer(serializers.ModelSerializer):
+    office = serializers.CharField(source="office.code", read_only=True)
+    lic = serializers.CharField(source="lic.code", read_only=True)
+    qty_in = QuantityField(read_only=True)
+    qty_used = QuantityField(read_only=True)
+    qty_available = QuantityField(read_only=True)
+    unit_cost = UnitCostField(read_only=True)
+    value_available = MoneyField(read_only=True)
+
+    class Meta:
+        model = Lot
+        fields = [
+            "id", "number", "type", "status", "office", "lic", "date", "qty_in", "qty_used", "qty_available",
+            "unit_cost", "value_available",
+        ]
+
+
+class LotDetailSerializer(LotSerializer):
+    transaction = GenericRefField("transaction")
+    parent_order = GenericRefField("parent_order")
+    serial_numbers = serializers.SerializerMethodField()
+    value_in = MoneyField(read_only=True)
+    value_used = MoneyField(read_only=True)
+    sections = serializers.SerializerMethodField()
+
+    class Meta(LotSerializer.Meta):
+        fields = LotSerializer.Meta.fields + [
+            "released", "transaction", "parent_order", "serialized", "track_by_mfr_lot", "mfr_lot_number",
+            "serial_numbers", "value_in", "value_used", "sections",
+        ]
+
+    def get_serial_numbers(self, lot) -> list[str]:
+        return list(lot.serials.values_list("serial_number", flat=True)) if lot.serialized else []
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_sections(self, lot) -> dict:
+        from inventory_lots.selectors import lot_sections
+
+        return {s.key: s.api for s in lot_sections(lot) if s.key}
+
+
+class AllocationSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    quantity = QuantityField()
+    value = MoneyField()
+
+
+class UsageSerializer(serializers.ModelSerializer):
+    lic = serializers.CharField(source="lic.code", read_only=True)
+    office = serializers.CharField(source="office.code", read_only=True)
+    quantity = QuantityField(read_only=True)
+    source = GenericRefField("source")
+    allocated_quantity = QuantityField(read_only=True)
+    unallocated_quantity = QuantityField(read_only=True)
+    cogs_value = MoneyField(read_only=True)
+    accrued_value = MoneyField(read_only=True)
+    allocations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InventoryUsage
+        fields = [
+            "id", "lic", "office", "date", "quantity", "kind", "source", "lot", "returns_usage",
+            "allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis",
+            "allocations",
+        ]
+
+    @extend_schema_field(AllocationSerializer(many=True))
+    def get_allocations(self, usage) -> list:
+        from inventory_lots.selectors import usage_allocations
+
+        return usage_allocations(usage)
+
+
+class AdjustmentLineInSerializer(serializers.Serializer):
+    lic = CodeRelatedField(queryset=LineItemCode.objects.all())
+    quantity = QuantityField()
+    unit_cost = UnitCostField(required=False, allow_null=True, min_value=0)
+    mfr_lot_number = serializers.CharField(required=False, allow_blank=True, default="")
+    serial_numbers = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class AdjustmentInSerializer(serializers.Serializer):
+    office = CodeRelatedField(queryset=Office.objects.all())
+    date = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+    lines = AdjustmentLineInSerializer(many=True, allow_empty=False)
+
+
+class AdjustmentLineOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lic = serializers.CharField(source="lic.code")
+    quantity = QuantityField()
+    unit_cost = UnitCostField(allow_null=True)
+    lot = serializers.IntegerField(source="lot_id", allow_null=True)
+    usage = serializers.IntegerField(source="usage_id", allow_null=True)
+
+
+class AdjustmentOutSerializer(serializers.ModelSerializer):
+    office = serializers.CharField(source="office.code")
+    lines = AdjustmentLineOutSerializer(many=True)
+
+    class Meta:
+        model = InventoryAdjustment
+        fields = ["id", "number", "office", "date", "reason", "lines"]

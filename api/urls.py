@@ -1,0 +1,30 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("offices", views.OfficeViewSet, basename="office")
+router.register("line-item-codes", views.LineItemCodeViewSet, basename="lic")
+router.register("vendors", views.VendorViewSet, basename="vendor")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("lots", views.LotViewSet, basename="lot")
+router.register("usages", views.UsageViewSet, basename="usage")
+
+# Each app adds its endpoints in <app>/api.py as ``urlpatterns`` (routed under /api/v1/).
+v1 = [
+    path("adjustments/", views.AdjustmentCreateView.as_view(), name="adjustment-create"),
+    path("", include("purchasing.api")),
+    path("", include("orders.api")),
+    path("", include("production.api")),
+    path("", include("cogs.api")),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,60 @@
+"""Form helpers shared by every app: master data typed by code, decimals with exact places,
+and mapping a DomainError onto a form."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.errors import DomainError
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
+
+
+class CodeField(forms.CharField):
+    """A master-data record typed by its code; unknown codes are a clear field error."""
+
+    def __init__(self, *, queryset, label_name: str, **kwargs):
+        self.queryset = queryset
+        self.label_name = label_name
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        obj = self.queryset.filter(code__iexact=code.strip()).first()
+        if obj is None:
+            raise forms.ValidationError(f"Unknown {self.label_name} “{code}”.", code="unknown_code")
+        return obj
+
+
+def quantity_field(**kwargs) -> forms.DecimalField:
+    return forms.DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, **kwargs)
+
+
+def unit_cost_field(**kwargs) -> forms.DecimalField:
+    kwargs.setdefault("min_value", 0)
+    return forms.DecimalField(max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, **kwargs)
+
+
+def money_field(**kwargs) -> forms.DecimalField:
+    return forms.DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
+
+
+def date_field(**kwargs) -> forms.DateField:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+def add_domain_error(form: forms.Form, error: DomainError, formset=None) -> None:
+    """Show a service's refusal on the form: on its field when the form has it, on the line's
+    form for ``lines[i].field`` keys, else as a non-field error."""
+    field = error.field or ""
+    if field.startswith("lines[") and formset is not None:
+        index = int(field[6 : field.index("]")])
+        line_field = field[field.index("].") + 2 :]
+        forms_ = [f for f in formset.forms if f.has_changed()]
+        if index < len(forms_):
+            target = forms_[index]
+            target.add_error(line_field if line_field in target.fields else None, error.message)
+            return
+    form.add_error(field if field in form.fields else None, error.message)

@@ -1,0 +1,50 @@
+"""Display filters: ``money`` (2 places, thousands separators), ``qty`` and ``ucost``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from core.money import MONEY_EXP
+
+register = template.Library()
+
+
+def _as_decimal(value):
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+@register.filter
+def money(value) -> str:
+    """1234.5 -> '1,234.50'; negatives as '-1,234.50'; None -> '—'."""
+    d = _as_decimal(value)
+    if d is None:
+        return "—"
+    return f"{d.quantize(MONEY_EXP):,}"
+
+
+@register.filter
+def qty(value) -> str:
+    """Quantity without trailing zeros: 10.000000 -> '10', 2.500000 -> '2.5'."""
+    d = _as_decimal(value)
+    if d is None:
+        return "—"
+    text = f"{d:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+@register.filter
+def ucost(value) -> str:
+    """Unit cost with at least 2 and at most 6 places: 35.590000 -> '35.59'."""
+    d = _as_decimal(value)
+    if d is None:
+        return "—"
+    text = f"{d:,f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac.ljust(2, '0')}"

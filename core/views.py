@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from core import roles
+
+
+@permission_required(roles.VIEW, raise_exception=True)
+def goto(request, content_type_id: int, object_id: int):
+    """Go-To link of a generic target (a lot's transaction or parent order, a usage's source)."""
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        obj = model._default_manager.get(pk=object_id)
+        url = obj.get_absolute_url()
+    except Exception as exc:  # noqa: BLE001 - unknown type, missing row or no page: 404
+        raise Http404("That record has no page.") from exc
+    return redirect(url)
+
+
+def home(request):
+    return render(request, "home.html")

@@ -1,0 +1,80 @@
+"""FilterSets of the lot and usage lists (also used by the API: same names as API.md)."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from .models import InventoryUsage, LineItemCode, Lot, LotStatus, LotType, Office, UsageKind
+
+_LOT_NUMBER = re.compile(r"^(PL|PR)-?(\d+)$", re.IGNORECASE)
+
+
+class CodeChoiceFilter(django_filters.ModelChoiceFilter):
+    """Master data by its code, typed (a select of 5,000 LICs is no use); an unknown code is a
+    form error ("Select a valid choice"), never a silently empty list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "code"}))
+        super().__init__(*args, **kwargs)
+
+
+def search_lots(queryset, name, value):
+    """Free text: a lot number (``PL-000123``, ``pl123``, ``123``) or a LIC code/description."""
+    text = (value or "").strip()
+    if not text:
+        return queryset
+    condition = Q(lic__in=LineItemCode.objects.filter(Q(code__icontains=text) | Q(description__icontains=text)))
+    match = _LOT_NUMBER.match(text.replace(" ", ""))
+    if match:
+        condition |= Q(number=f"{match.group(1).upper()}-{int(match.group(2)):06d}")
+    elif text.isdigit():
+        condition |= Q(number__in=[f"PL-{int(text):06d}", f"PR-{int(text):06d}"])
+    return queryset.filter(condition)
+
+
+class LotFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method=search_lots, label="Search")
+    lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
+    office = CodeChoiceFilter(queryset=Office.objects.all())
+    status = django_filters.ChoiceFilter(choices=LotStatus.choices)
+    type = django_filters.ChoiceFilter(choices=LotType.choices)
+    parent_order = django_filters.CharFilter(field_name="parent_order_label", label="Parent order")
+    date_from = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Lot
+        fields = ["q", "lic", "office", "status", "type", "parent_order", "date_from", "date_to"]
+
+
+class UsageFilter(django_filters.FilterSet):
+    lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
+    office = CodeChoiceFilter(queryset=Office.objects.all())
+    kind = django_filters.ChoiceFilter(choices=UsageKind.choices)
+    unallocated = django_filters.BooleanFilter(method="filter_unallocated", label="Unallocated only")
+    date_from = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = InventoryUsage
+        fields = ["lic", "office", "kind", "unallocated", "date_from", "date_to"]
+
+    def filter_unallocated(self, queryset, name, value):
+        if value is True:
+            return queryset.exclude(unallocated_quantity=0)
+        if value is False:
+            return queryset.filter(unallocated_quantity=0)
+        return queryset

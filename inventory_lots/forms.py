@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django import forms
+
+from core.forms import CodeField, date_field, quantity_field, unit_cost_field
+
+from .models import LineItemCode, Office
+from .services import AdjustmentLineInput
+
+
+class AdjustmentForm(forms.Form):
+    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="code")
+    date = date_field()
+    reason = forms.CharField(max_length=200)
+
+
+class AdjustmentLineForm(forms.Form):
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
+    quantity = quantity_field(help_text="Positive adds stock (a new lot); negative writes usage.")
+    unit_cost = unit_cost_field(required=False, help_text="Blank: the LIC's average open-lot cost here.")
+    mfr_lot_number = forms.CharField(max_length=60, required=False, label="Mfr lot")
+    serial_numbers = forms.CharField(required=False, label="Serials", help_text="Comma or newline separated.")
+
+    def to_input(self) -> AdjustmentLineInput:
+        data = self.cleaned_data
+        serials = [s for s in data["serial_numbers"].replace(",", "\n").splitlines() if s.strip()]
+        return AdjustmentLineInput(
+            lic=data["lic"], quantity=data["quantity"], unit_cost=data["unit_cost"],
+            mfr_lot_number=data["mfr_lot_number"], serial_numbers=tuple(serials),
+        )
+
+
+AdjustmentLineFormSet = forms.formset_factory(AdjustmentLineForm, extra=4, min_num=1, validate_min=True)

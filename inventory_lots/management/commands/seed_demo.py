@@ -1,0 +1,79 @@
+"""Load the demo data set once (offices, LICs, vendors, customers, lots and usage) and make the
+demo users. Every app may add a ``demo.py`` with ``seed(rng=, actor=, today=)``; they run in
+dependency order after the ledger core's."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import random
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core import roles
+from inventory_lots import demo
+from inventory_lots.models import Lot
+
+APP_DEMOS = ["purchasing.demo", "orders.demo", "production.demo", "cogs.demo"]
+USERS = [
+    ("viewer", roles.VIEWER), ("clerk", roles.CLERK), ("production", roles.PRODUCTION),
+    ("accountant", roles.ACCOUNTANT),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (once) and print the demo users' password."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Seed even if lots already exist.")
+
+    def handle(self, *args, force: bool = False, **options):
+        password = self._password()
+        admin = self._users(password)
+        if Lot.objects.exists() and not force:
+            self.stdout.write("Demo data already loaded.")
+        else:
+            self._seed(admin)
+        self.stdout.write(self.style.SUCCESS(
+            f"Log in as 'admin' (administrator) with password: {password}\n"
+            f"  the same password works for: {', '.join(name for name, _ in USERS)}"
+        ))
+
+    def _password(self) -> str:
+        path = Path(settings.BASE_DIR) / ".data" / "demo_password"
+        path.parent.mkdir(exist_ok=True)
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(12))
+        return path.read_text().strip()
+
+    def _users(self, password: str) -> User:
+        admin = User.objects.filter(username="admin").first()
+        if admin is None:
+            admin = User.objects.create_superuser("admin", "admin@example.com", password)
+            admin.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+        for name, role in USERS:
+            if not User.objects.filter(username=name).exists():
+                user = User.objects.create_user(name, f"{name}@example.com", password)
+                user.groups.add(Group.objects.get(name=role))
+        return admin
+
+    @transaction.atomic
+    def _seed(self, admin: User) -> None:
+        rng = random.Random(42)
+        today = datetime.date.today()
+        demo.seed_master_data()
+        demo.seed_ledger(rng=rng, actor=admin, today=today)
+        for module_name in APP_DEMOS:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                continue
+            module.seed(rng=rng, actor=admin, today=today)
+        self.stdout.write(f"Demo data loaded: {Lot.objects.count()} lots.")

@@ -1,0 +1,358 @@
+"""Master data (Office, LineItemCode) and the ledger core: Lot, LotSerial, InventoryUsage,
+InventoryAdjustment. Invariants that fit one row are PostgreSQL CHECK constraints."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Round
+from django.urls import reverse
+
+from core.models import TimeStampedModel
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, MoneyField, QuantityField, UnitCostField
+
+from .querysets import LotQuerySet, UsageQuerySet
+
+
+class Office(TimeStampedModel):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CostingMethod(models.TextChoices):
+    FIFO = "fifo", "FIFO"
+    LIFO = "lifo", "LIFO"
+    SPECIFIC = "specific", "Specific unit"
+
+
+class LineItemCode(TimeStampedModel):
+    """A line item code (LIC). Non-inventoried LICs (services, expenses) never get lots."""
+
+    code = models.CharField(max_length=40, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    inventoried = models.BooleanField(default=False)
+    serialized = models.BooleanField(default=False)
+    track_by_mfr_lot = models.BooleanField(default=False)
+    costing_method = models.CharField(max_length=10, choices=CostingMethod.choices, default=CostingMethod.FIFO)
+    unit = models.CharField(max_length=10, default="ea")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "line item code"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(costing_method__in=CostingMethod.values),
+                name="inventory_lots_lic_costing_method_valid",
+                violation_error_message="Costing method must be FIFO, LIFO or specific unit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(inventoried=True) | Q(serialized=False, track_by_mfr_lot=False),
+                name="inventory_lots_lic_flags_need_inventoried",
+                violation_error_message="Only inventoried LICs can be serialized or tracked by mfr lot.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LotType(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    PRODUCTION = "production", "Production"
+
+
+class LotStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Lot(TimeStampedModel):
+    """One batch of one inventoried LIC that entered stock in one office by one transaction."""
+
+    number = models.CharField(max_length=20, unique=True)
+    type = models.CharField(max_length=12, choices=LotType.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="lots")
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="lots")
+    date = models.DateField()
+    # Go-To targets: the receipt line / adjustment line / production order, and the parent order.
+    transaction_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    transaction_id = models.BigIntegerField()
+    transaction_label = models.CharField(max_length=60)
+    parent_order_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    parent_order_id = models.BigIntegerField(null=True, blank=True)
+    parent_order_label = models.CharField(max_length=60, blank=True)
+    serialized = models.BooleanField(default=False)
+    track_by_mfr_lot = models.BooleanField(default=False)
+    mfr_lot_number = models.CharField(max_length=60, blank=True)
+    released = models.BooleanField(default=True, help_text="Production lots: released into general inventory.")
+    qty_in = QuantityField()
+    qty_used = QuantityField(default=Decimal("0"))
+    qty_available = models.GeneratedField(
+        expression=F("qty_in") - F("qty_used"),
+        output_field=models.DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES),
+        db_persist=True,
+    )
+    status = models.GeneratedField(
+        expression=models.Case(
+            models.When(Q(qty_in__gt=F("qty_used")), then=Value("open")),
+            default=Value("closed"),
+        ),
+        output_field=models.CharField(max_length=6),
+        db_persist=True,
+    )
+    unit_cost = UnitCostField()
+    value_in = models.GeneratedField(
+        expression=Round(F("qty_in") * F("unit_cost"), MONEY_PLACES),
+        output_field=models.DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES),
+        db_persist=True,
+    )
+    value_used = MoneyField(default=Decimal("0.00"), help_text="Sum of posted COGS values on the lot.")
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        permissions = [
+            ("view_ledger", "Browse lots, usage, orders and every page"),
+            ("post_stock", "Receive, ship, record usage, returns and adjustments"),
+            ("post_production", "Production orders, components, produce, release, job costs"),
+            ("post_accounting", "Invoices, close POs, run COGS, reverse posted records"),
+            ("export_lots", "Export lot lists to CSV"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(qty_used__gte=0) & Q(qty_used__lte=F("qty_in")),
+                name="inventory_lots_lot_qty_used_within_qty_in",
+                violation_error_message="A lot's used quantity must be between 0 and its quantity in.",
+            ),
+            models.CheckConstraint(
+                condition=Q(qty_in__gte=0),
+                name="inventory_lots_lot_qty_in_not_negative",
+                violation_error_message="A lot's quantity in cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0),
+                name="inventory_lots_lot_unit_cost_not_negative",
+                violation_error_message="A lot's unit cost cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=LotType.values),
+                name="inventory_lots_lot_type_valid",
+                violation_error_message="Lot type must be purchase or production.",
+            ),
+            models.CheckConstraint(
+                condition=Q(type="production") | Q(released=True),
+                name="inventory_lots_lot_purchase_always_released",
+                violation_error_message="Purchase lots are always available.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date", "id"], name="lot_date_id"),
+            models.Index(fields=["lic", "date", "id"], name="lot_lic_date_id"),
+            models.Index(fields=["office", "date", "id"], name="lot_office_date_id"),
+            models.Index(fields=["status", "date", "id"], name="lot_status_date_id"),
+            models.Index(fields=["type", "date", "id"], name="lot_type_date_id"),
+            models.Index(fields=["parent_order_type", "parent_order_id"], name="lot_parent_order"),
+            models.Index(fields=["transaction_type", "transaction_id"], name="lot_transaction"),
+            models.Index(
+                fields=["lic", "office", "date", "id"],
+                condition=Q(status="open"),
+                name="lot_open_lic_office_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory_lots:lot_detail", args=[self.pk])
+
+    @property
+    def value_available(self) -> Decimal:
+        return self.value_in - self.value_used
+
+
+class LotSerial(models.Model):
+    """A serial number of a serialized LIC's lot; unique per LIC across the system."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials")
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["serial_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["lic", "serial_number"], name="inventory_lots_serial_unique_per_lic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+
+class UsageKind(models.TextChoices):
+    SHIPMENT = "shipment", "Shipment"
+    RETURN = "return", "Return"
+    PRODUCTION = "production", "Production"
+    JOB = "job", "Job"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class InventoryUsage(TimeStampedModel):
+    """Stock that left (positive) or came back (negative) for one LIC in one office on a date.
+
+    Recorded against the LIC; COGS decides the lots (except specific unit, which names ``lot``).
+    ``allocated_quantity`` carries the sign of ``quantity``; COGS maintains it and ``cogs_value``.
+    """
+
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="usages")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="usages")
+    date = models.DateField()
+    quantity = QuantityField()
+    kind = models.CharField(max_length=12, choices=UsageKind.choices)
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    source_id = models.BigIntegerField()
+    source_label = models.CharField(max_length=60)
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="named_usages",
+        help_text="Specific unit costing: the lot this usage takes from.",
+    )
+    returns_usage = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+        help_text="For a return: the usage it gives back.",
+    )
+    serial_numbers = models.JSONField(default=list, blank=True)
+    allocated_quantity = QuantityField(default=Decimal("0"))
+    unallocated_quantity = models.GeneratedField(
+        expression=F("quantity") - F("allocated_quantity"),
+        output_field=models.DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES),
+        db_persist=True,
+    )
+    cogs_value = MoneyField(default=Decimal("0.00"))
+    accrued_value = MoneyField(default=Decimal("0.00"))
+    no_cost_basis = models.BooleanField(default=False)
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = UsageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "inventory usage"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quantity=0),
+                name="inventory_lots_usage_quantity_not_zero",
+                violation_error_message="Usage quantity cannot be zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=UsageKind.values),
+                name="inventory_lots_usage_kind_valid",
+                violation_error_message="Unknown usage kind.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="return") | Q(quantity__lt=0),
+                name="inventory_lots_usage_return_negative",
+                violation_error_message="A return is a negative usage.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["shipment", "adjustment"]) | Q(quantity__gt=0),
+                name="inventory_lots_usage_outflow_positive",
+                violation_error_message="Shipments and negative adjustments are positive usage.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(quantity__gt=0) & Q(allocated_quantity__gte=0) & Q(allocated_quantity__lte=F("quantity")))
+                | (Q(quantity__lt=0) & Q(allocated_quantity__lte=0) & Q(allocated_quantity__gte=F("quantity"))),
+                name="inventory_lots_usage_allocated_within_quantity",
+                violation_error_message="Allocated quantity must have the usage's sign and not exceed it.",
+            ),
+            models.CheckConstraint(
+                condition=Q(returns_usage__isnull=True) | Q(quantity__lt=0),
+                name="inventory_lots_usage_only_returns_name_usage",
+                violation_error_message="Only a negative usage (a return) can name the usage it returns.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date", "id"], name="usage_date_id"),
+            models.Index(fields=["lic", "office", "date", "id"], name="usage_lic_office_date"),
+            models.Index(fields=["office", "date", "id"], name="usage_office_date"),
+            models.Index(fields=["kind", "date", "id"], name="usage_kind_date"),
+            models.Index(fields=["source_type", "source_id"], name="usage_source"),
+            models.Index(
+                fields=["lic", "office", "date", "id"],
+                condition=~Q(unallocated_quantity=0),
+                name="usage_unallocated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"U-{self.pk:06d}" if self.pk else "usage"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory_lots:usage_detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return str(self)
+
+
+class InventoryAdjustment(TimeStampedModel):
+    """A stock adjustment document: positive lines create purchase-type lots, negative lines usage."""
+
+    number = models.CharField(max_length=20, unique=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="adjustments")
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory_lots:adjustment_detail", args=[self.pk])
+
+
+class AdjustmentLine(models.Model):
+    adjustment = models.ForeignKey(InventoryAdjustment, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField()
+    unit_cost = UnitCostField(null=True, blank=True)
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["adjustment_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["adjustment", "line_no"], name="inventory_lots_adjline_unique_no"),
+            models.CheckConstraint(
+                condition=~Q(quantity=0),
+                name="inventory_lots_adjline_quantity_not_zero",
+                violation_error_message="Adjustment quantity cannot be zero.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(quantity__gt=0) & Q(lot__isnull=False) & Q(usage__isnull=True) & Q(unit_cost__gte=0))
+                | (Q(quantity__lt=0) & Q(lot__isnull=True) & Q(usage__isnull=False)),
+                name="inventory_lots_adjline_lot_or_usage",
+                violation_error_message="A positive line creates a lot at a unit cost; a negative line writes usage.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adjustment.number}/{self.line_no}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory_lots:adjustment_detail", args=[self.adjustment_id])

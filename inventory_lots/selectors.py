@@ -1,0 +1,133 @@
+"""Reads of the ledger core: list querysets, lot detail with its sections, usage detail."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+
+from core.money import ZERO
+
+from .models import InventoryUsage, Lot
+from .sections import Section, register, sections_for
+
+TOTALS_LIMIT = 20_000  # sum quantities/values for the filtered set only up to this many lots
+
+
+def lot_list() -> QuerySet[Lot]:
+    return Lot.objects.select_related("office", "lic").order_by("-date", "-id")
+
+
+def lot_totals(queryset: QuerySet[Lot], limit: int = TOTALS_LIMIT) -> dict | None:
+    """Quantity and value available of the filtered set, or None when it has more than
+    ``limit`` lots (the page then says "not computed" instead of scanning millions of rows)."""
+    probe = queryset.order_by().values("pk")[: limit + 1]
+    if Lot.objects.filter(pk__in=probe).count() > limit:
+        return None
+    agg = Lot.objects.filter(pk__in=probe).aggregate(
+        lots=Count("pk"), qty_available=Sum("qty_available"), value_in=Sum("value_in"), value_used=Sum("value_used")
+    )
+    return {
+        "lots": agg["lots"],
+        "qty_available": agg["qty_available"] or ZERO,
+        "value_available": (agg["value_in"] or ZERO) - (agg["value_used"] or ZERO),
+    }
+
+
+def lot_detail(lot_id: int) -> Lot:
+    return Lot.objects.select_related("office", "lic").get(pk=lot_id)
+
+
+def lot_sections(lot: Lot) -> list[Section]:
+    return sections_for(lot)
+
+
+def go_to_url(content_type_id: int | None, object_id: int | None) -> str | None:
+    """The Go-To link of a generic target (a redirect resolved when followed: no query now)."""
+    if content_type_id is None or object_id is None:
+        return None
+    return reverse("goto", args=[content_type_id, object_id])
+
+
+def usage_list() -> QuerySet[InventoryUsage]:
+    return InventoryUsage.objects.select_related("office", "lic").order_by("-date", "-id")
+
+
+def usage_detail(usage_id: int) -> InventoryUsage:
+    return InventoryUsage.objects.select_related(
+        "office", "lic", "lot", "returns_usage", "source_type"
+    ).get(pk=usage_id)
+
+
+# --- the sections this app owns ---------------------------------------------------------
+
+
+def _d(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def general_info_section(lot: Lot) -> Section:
+    serials = list(lot.serials.values_list("serial_number", flat=True)) if lot.serialized else []
+    return Section(
+        key="",
+        title="General Info",
+        template="inventory_lots/_section_general.html",
+        context={
+            "serials": serials,
+            "transaction_url": go_to_url(lot.transaction_type_id, lot.transaction_id),
+            "parent_order_url": go_to_url(lot.parent_order_type_id, lot.parent_order_id),
+            "show_released": lot.type == "production" and lot.released,
+        },
+    )
+
+
+def current_inventory_section(lot: Lot) -> Section:
+    data = {
+        "in_qty": lot.qty_in,
+        "in_value": lot.value_in,
+        "used_qty": lot.qty_used,
+        "used_value": lot.value_used,
+        "available_qty": lot.qty_available,
+        "available_value": lot.value_in - lot.value_used,
+    }
+    return Section(
+        key="current",
+        title="Current Inventory",
+        template="inventory_lots/_section_current.html",
+        context={"current": data, "in_label": "Produced" if lot.type == "production" else "Received"},
+        api={k: _d(v) for k, v in data.items()},
+    )
+
+
+def register_own_sections() -> None:
+    register(0, general_info_section)
+    register(50, current_inventory_section)
+
+
+# --- usage-page sections (the COGS issue registers allocations/entries here) -------------
+
+_usage_providers: list[tuple[int, object]] = []
+
+
+def register_usage_section(position: int, provider) -> None:
+    if provider not in [p for _, p in _usage_providers]:
+        _usage_providers.append((position, provider))
+        _usage_providers.sort(key=lambda item: item[0])
+
+
+def usage_sections(usage: InventoryUsage) -> list[Section]:
+    return [s for _, p in _usage_providers if (s := p(usage)) is not None]
+
+
+_allocation_reader = None
+
+
+def register_allocation_reader(reader) -> None:
+    """The COGS app provides ``reader(usage) -> [{lot, quantity, value}]`` (strings)."""
+    global _allocation_reader
+    _allocation_reader = reader
+
+
+def usage_allocations(usage: InventoryUsage) -> list[dict]:
+    return _allocation_reader(usage) if _allocation_reader else []

@@ -1,0 +1,395 @@
+"""Writes of the ledger core. Each public function is one transaction and the only way its
+records are written; views, admin, API and commands call these.
+
+Lock order (see locks.py): LIC rows by pk, then lots by pk, then document lines by pk.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.db.models import F, Sum
+
+from core import numbering
+from core.errors import StateConflict, ValidationFailed
+from core.money import QTY_PLACES, UNIT_COST_PLACES, ZERO, qty, unit_cost
+
+from . import locks
+from .models import (
+    AdjustmentLine,
+    CostingMethod,
+    InventoryAdjustment,
+    InventoryUsage,
+    LineItemCode,
+    Lot,
+    LotSerial,
+    LotType,
+    Office,
+    UsageKind,
+)
+
+# Messages are constants so tests (and every door) assert the same words.
+MSG_NOT_INVENTORIED = "{lic} is not an inventoried line item code: it has no lots or usage."
+MSG_ZERO_QTY = "Quantity cannot be zero."
+MSG_QTY_NOT_POSITIVE = "Quantity must be greater than zero."
+MSG_TOO_MANY_PLACES = "Ensure that there are no more than {places} decimal places."
+MSG_NEGATIVE_COST = "Unit cost cannot be negative."
+MSG_NO_COST_BASIS = "{lic} has no lots in {office} to take a unit cost from: enter the unit cost."
+MSG_SERIAL_COUNT = "{lic} is serialized: give exactly {count} distinct serial numbers (got {got})."
+MSG_SERIAL_TAKEN = "Serial number(s) already used for {lic}: {serials}."
+MSG_SERIAL_UNKNOWN = "Unknown serial number(s) for {lic} in {office}: {serials}."
+MSG_MFR_LOT_REQUIRED = "{lic} is tracked by manufacturer lot: enter the manufacturer lot number."
+MSG_SPECIFIC_NEEDS_LOT = "{lic} uses specific unit costing: name the lot the usage takes from."
+MSG_LOT_MISMATCH = "Lot {lot} is not a lot of {lic} in {office}."
+MSG_RETURN_MISMATCH = "The returned usage {usage} is not usage of {lic} in {office}."
+MSG_RETURN_NOT_OUTFLOW = "Usage {usage} is itself a return and cannot be returned."
+MSG_RETURN_TOO_MUCH = "Usage {usage} has only {left} left to return (asked {asked})."
+MSG_NO_LINES = "Enter at least one line."
+MSG_SIGN = "A {kind} must have a {sign} quantity."
+
+
+def check_places(value: Decimal, places: int, field_name: str) -> Decimal:
+    if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationFailed("too_many_decimal_places", MSG_TOO_MANY_PLACES.format(places=places), field=field_name)
+    return value
+
+
+def check_quantity(value: Decimal, field_name: str = "quantity", *, positive: bool = False) -> Decimal:
+    check_places(value, QTY_PLACES, field_name)
+    if value == 0:
+        raise ValidationFailed("zero_quantity", MSG_ZERO_QTY, field=field_name)
+    if positive and value < 0:
+        raise ValidationFailed("quantity_not_positive", MSG_QTY_NOT_POSITIVE, field=field_name)
+    return qty(value)
+
+
+def check_inventoried(lic: LineItemCode, field_name: str = "lic") -> None:
+    if not lic.inventoried:
+        raise ValidationFailed("lic_not_inventoried", MSG_NOT_INVENTORIED.format(lic=lic.code), field=field_name)
+
+
+def _check_serials(lic: LineItemCode, quantity: Decimal, serials: Sequence[str], field_name: str) -> list[str]:
+    cleaned = [s.strip() for s in serials if s and s.strip()]
+    if not lic.serialized:
+        return []
+    count = abs(quantity)
+    if count != count.to_integral_value() or len(set(cleaned)) != len(cleaned) or len(cleaned) != count:
+        raise ValidationFailed(
+            "serial_count_mismatch",
+            MSG_SERIAL_COUNT.format(lic=lic.code, count=count.normalize(), got=len(set(cleaned))),
+            field=field_name,
+        )
+    return cleaned
+
+
+def create_lot(
+    *,
+    type: str,
+    office: Office,
+    lic: LineItemCode,
+    date: datetime.date,
+    quantity: Decimal,
+    unit_cost_value: Decimal,
+    transaction_obj: models.Model,
+    transaction_label: str,
+    parent_order: models.Model | None = None,
+    mfr_lot_number: str = "",
+    serial_numbers: Sequence[str] = (),
+    released: bool = True,
+) -> Lot:
+    """Create a lot (called by the receiving, adjusting and producing services, which hold the
+    LIC lock). Flags are copied from the LIC; serials and mfr lot are checked here."""
+    check_inventoried(lic)
+    quantity = check_quantity(quantity, positive=True)
+    check_places(unit_cost_value, UNIT_COST_PLACES, "unit_cost")
+    if unit_cost_value < 0:
+        raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
+    mfr_lot_number = (mfr_lot_number or "").strip()
+    if lic.track_by_mfr_lot and not mfr_lot_number:
+        raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
+    if serials:
+        taken = list(
+            LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("serial_number", flat=True)
+        )
+        if taken:
+            raise ValidationFailed(
+                "serial_taken",
+                MSG_SERIAL_TAKEN.format(lic=lic.code, serials=", ".join(sorted(taken))),
+                field="serial_numbers",
+            )
+    lot = Lot.objects.create(
+        number=numbering.next_number("PL" if type == LotType.PURCHASE else "PR"),
+        type=type,
+        office=office,
+        lic=lic,
+        date=date,
+        transaction_type=ContentType.objects.get_for_model(transaction_obj),
+        transaction_id=transaction_obj.pk,
+        transaction_label=transaction_label,
+        parent_order_type=ContentType.objects.get_for_model(parent_order) if parent_order else None,
+        parent_order_id=parent_order.pk if parent_order else None,
+        parent_order_label=str(parent_order) if parent_order else "",
+        serialized=lic.serialized,
+        track_by_mfr_lot=lic.track_by_mfr_lot,
+        mfr_lot_number=mfr_lot_number if lic.track_by_mfr_lot else "",
+        released=released,
+        qty_in=quantity,
+        unit_cost=unit_cost(unit_cost_value),
+    )
+    LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lic, serial_number=s) for s in serials)
+    return lot
+
+
+def add_to_lot(*, lot: Lot, quantity: Decimal, serial_numbers: Sequence[str] = ()) -> Lot:
+    """Grow a lot (more production reported later). Caller holds the LIC lock."""
+    quantity = check_quantity(quantity, positive=True)
+    serials = _check_serials(lot.lic, quantity, serial_numbers, "serial_numbers")
+    if serials:
+        taken = list(
+            LotSerial.objects.filter(lic=lot.lic, serial_number__in=serials).values_list("serial_number", flat=True)
+        )
+        if taken:
+            raise ValidationFailed(
+                "serial_taken",
+                MSG_SERIAL_TAKEN.format(lic=lot.lic.code, serials=", ".join(sorted(taken))),
+                field="serial_numbers",
+            )
+    Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity)
+    LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in serials)
+    lot.refresh_from_db()
+    return lot
+
+
+def default_unit_cost(*, lic: LineItemCode, office: Office) -> Decimal | None:
+    """DOMAIN.md 4: average unit cost of the LIC's open lots in the office weighted by available
+    quantity; else the unit cost of its most recent lot there (lot date, then id); else None."""
+    open_lots = Lot.objects.open().filter(lic=lic, office=office)
+    totals = open_lots.aggregate(q=Sum("qty_available"), v=Sum(F("qty_available") * F("unit_cost")))
+    if totals["q"]:
+        return unit_cost(totals["v"] / totals["q"])
+    latest = Lot.objects.filter(lic=lic, office=office).order_by("-date", "-id").values_list("unit_cost", flat=True)
+    return latest.first()
+
+
+def _check_usage_sign(kind: str, quantity: Decimal) -> None:
+    if kind == UsageKind.RETURN and quantity > 0:
+        raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
+    if kind in (UsageKind.SHIPMENT, UsageKind.ADJUSTMENT) and quantity < 0:
+        raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind=kind, sign="positive"), field="quantity")
+
+
+def _check_named_lot(
+    lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None, serials: list[str]
+) -> Lot | None:
+    if lot is None and serials and quantity > 0:
+        lot_ids = set(LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("lot_id", flat=True))
+        if len(lot_ids) == 1 and lic.costing_method == CostingMethod.SPECIFIC:
+            lot = Lot.objects.get(pk=lot_ids.pop())
+    if lic.costing_method == CostingMethod.SPECIFIC and quantity > 0 and lot is None:
+        raise ValidationFailed("lot_required", MSG_SPECIFIC_NEEDS_LOT.format(lic=lic.code), field="lot")
+    if lot is not None and (lot.lic_id != lic.pk or lot.office_id != office.pk):
+        raise ValidationFailed(
+            "lot_mismatch", MSG_LOT_MISMATCH.format(lot=lot.number, lic=lic.code, office=office.code), field="lot"
+        )
+    if serials and quantity > 0:
+        known = set(
+            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
+                "serial_number", flat=True
+            )
+        )
+        unknown = sorted(set(serials) - known)
+        if unknown:
+            raise ValidationFailed(
+                "serial_unknown",
+                MSG_SERIAL_UNKNOWN.format(lic=lic.code, office=office.code, serials=", ".join(unknown)),
+                field="serial_numbers",
+            )
+    return lot
+
+
+def _check_returned_usage(lic: LineItemCode, office: Office, quantity: Decimal, returned: InventoryUsage) -> None:
+    if returned.lic_id != lic.pk or returned.office_id != office.pk:
+        raise ValidationFailed(
+            "return_mismatch",
+            MSG_RETURN_MISMATCH.format(usage=returned, lic=lic.code, office=office.code),
+            field="usage",
+        )
+    if returned.quantity < 0:
+        raise ValidationFailed("return_of_return", MSG_RETURN_NOT_OUTFLOW.format(usage=returned), field="usage")
+    earlier = returned.returns.aggregate(s=Sum("quantity"))["s"] or ZERO
+    left = returned.quantity + earlier
+    if -quantity > left:
+        raise ValidationFailed(
+            "return_exceeds_usage",
+            MSG_RETURN_TOO_MUCH.format(usage=returned, left=qty(left).normalize(), asked=(-quantity).normalize()),
+            field="quantity",
+        )
+
+
+def record_usage_locked(
+    *,
+    lic: LineItemCode,
+    office: Office,
+    date: datetime.date,
+    quantity: Decimal,
+    kind: str,
+    source: models.Model,
+    source_label: str,
+    actor: User | None,
+    lot: Lot | None = None,
+    returns_usage: InventoryUsage | None = None,
+    serial_numbers: Sequence[str] = (),
+) -> InventoryUsage:
+    """Write one usage record. The caller holds the LIC lock (record_usage takes it)."""
+    check_inventoried(lic)
+    quantity = check_quantity(quantity)
+    _check_usage_sign(kind, quantity)
+    serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
+    lot = _check_named_lot(lic, office, quantity, lot, serials)
+    if returns_usage is not None:
+        if quantity > 0:
+            raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
+        _check_returned_usage(lic, office, quantity, returns_usage)
+    return InventoryUsage.objects.create(
+        lic=lic,
+        office=office,
+        date=date,
+        quantity=quantity,
+        kind=kind,
+        source_type=ContentType.objects.get_for_model(source),
+        source_id=source.pk,
+        source_label=source_label,
+        lot=lot,
+        returns_usage=returns_usage,
+        serial_numbers=serials,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def record_usage(**kwargs) -> InventoryUsage:
+    """Lock the LIC, then write one usage record (see record_usage_locked for the arguments)."""
+    locks.lic_for_update(kwargs["lic"].pk)
+    return record_usage_locked(**kwargs)
+
+
+@dataclass(frozen=True)
+class AdjustmentLineInput:
+    lic: LineItemCode
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+    mfr_lot_number: str = ""
+    serial_numbers: Sequence[str] = field(default_factory=tuple)
+
+
+def _line_error(exc: ValidationFailed, index: int) -> ValidationFailed:
+    """Re-key a line's error as ``lines[i].field`` so every door can point at the line."""
+    key = f"lines[{index}].{exc.field or 'non_field'}"
+    return type(exc)(exc.code, f"Line {index + 1}: {exc.message}", field=key)
+
+
+@transaction.atomic
+def post_adjustment(
+    *,
+    office: Office,
+    date: datetime.date,
+    reason: str,
+    lines: Sequence[AdjustmentLineInput],
+    actor: User | None,
+) -> InventoryAdjustment:
+    """Post an inventory adjustment: positive lines create purchase-type lots at the entered
+    (or default) unit cost; negative lines write usage of kind "adjustment"."""
+    if not lines:
+        raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
+    if not (reason or "").strip():
+        raise ValidationFailed("reason_required", "Enter the reason for the adjustment.", field="reason")
+    locks.lics_for_update(line.lic.pk for line in lines)
+    adjustment = InventoryAdjustment.objects.create(
+        number=numbering.next_number("ADJ"), office=office, date=date, reason=reason.strip(), created_by=actor
+    )
+    for index, line in enumerate(lines):
+        try:
+            _post_adjustment_line(adjustment, index + 1, line, actor)
+        except ValidationFailed as exc:
+            raise _line_error(exc, index) from exc
+    return adjustment
+
+
+def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: AdjustmentLineInput, actor) -> None:
+    check_inventoried(line.lic)
+    quantity = check_quantity(line.quantity)
+    cost = line.unit_cost
+    if quantity > 0 and cost is None:
+        cost = default_unit_cost(lic=line.lic, office=adjustment.office)
+        if cost is None:
+            raise ValidationFailed(
+                "unit_cost_required",
+                MSG_NO_COST_BASIS.format(lic=line.lic.code, office=adjustment.office.code),
+                field="unit_cost",
+            )
+    if cost is not None:
+        check_places(cost, UNIT_COST_PLACES, "unit_cost")
+        if cost < 0:
+            raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    adj_line = AdjustmentLine(
+        adjustment=adjustment,
+        line_no=line_no,
+        lic=line.lic,
+        quantity=quantity,
+        unit_cost=unit_cost(cost) if cost is not None and quantity > 0 else None,
+    )
+    label = f"{adjustment.number}/{line_no}"
+    if quantity > 0:
+        # The lot points at the line (its transaction) and the line at the lot: reserve the id.
+        adj_line.pk = _reserve_line_id()
+        adj_line.lot = create_lot(
+            type=LotType.PURCHASE,
+            office=adjustment.office,
+            lic=line.lic,
+            date=adjustment.date,
+            quantity=quantity,
+            unit_cost_value=cost,
+            transaction_obj=adj_line,
+            transaction_label=label,
+            mfr_lot_number=line.mfr_lot_number,
+            serial_numbers=line.serial_numbers,
+        )
+    else:
+        adj_line.pk = _reserve_line_id()
+        adj_line.usage = record_usage_locked(
+            lic=line.lic,
+            office=adjustment.office,
+            date=adjustment.date,
+            quantity=-quantity,
+            kind=UsageKind.ADJUSTMENT,
+            source=adjustment,
+            source_label=adjustment.number,
+            actor=actor,
+            serial_numbers=line.serial_numbers,
+        )
+    AdjustmentLine.objects.bulk_create([adj_line])
+
+
+def _reserve_line_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('inventory_lots_adjustmentline', 'id'))")
+        return cursor.fetchone()[0]
+
+
+__all__ = [
+    "AdjustmentLineInput",
+    "StateConflict",
+    "add_to_lot",
+    "create_lot",
+    "default_unit_cost",
+    "post_adjustment",
+    "record_usage",
+    "record_usage_locked",
+]

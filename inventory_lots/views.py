@@ -1,0 +1,130 @@
+"""Thin views: lists (FilterView + table), detail pages fed by selectors, the adjustment form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from core import roles
+from core.errors import DomainError
+from core.forms import add_domain_error
+from core.mixins import ViewerRequiredMixin
+
+from . import selectors, services
+from .filters import LotFilter, UsageFilter
+from .forms import AdjustmentForm, AdjustmentLineFormSet
+from .models import InventoryAdjustment, InventoryUsage, Lot
+from .tables import LotTable, UsageTable
+
+
+class FilteredListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
+    """A list of up to millions of rows: LazyPaginator (no COUNT(*)), an invalid filter shows
+    its form error and an empty table instead of a silently wrong list."""
+
+    paginate_by = 50
+    table_pagination = {"paginator_class": LazyPaginator}
+    strict = True  # django-filter: invalid filter form -> empty queryset, errors shown
+
+
+class LotListView(FilteredListView):
+    template_name = "inventory_lots/lot_list.html"
+    table_class = LotTable
+    filterset_class = LotFilter
+
+    def get_queryset(self):
+        return selectors.lot_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        context["totals"] = selectors.lot_totals(filterset.qs) if filterset.is_valid() else None
+        context["totals_limit"] = selectors.TOTALS_LIMIT
+        return context
+
+
+class LotDetailView(ViewerRequiredMixin, DetailView):
+    template_name = "inventory_lots/lot_detail.html"
+    context_object_name = "lot"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.lot_detail(self.kwargs["pk"])
+        except Lot.DoesNotExist as exc:
+            raise Http404("No such lot.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sections"] = selectors.lot_sections(self.object)
+        return context
+
+
+class UsageListView(FilteredListView):
+    template_name = "inventory_lots/usage_list.html"
+    table_class = UsageTable
+    filterset_class = UsageFilter
+
+    def get_queryset(self):
+        return selectors.usage_list()
+
+
+class UsageDetailView(ViewerRequiredMixin, DetailView):
+    template_name = "inventory_lots/usage_detail.html"
+    context_object_name = "usage"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.usage_detail(self.kwargs["pk"])
+        except InventoryUsage.DoesNotExist as exc:
+            raise Http404("No such usage record.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["source_url"] = selectors.go_to_url(self.object.source_type_id, self.object.source_id)
+        context["usage_sections"] = selectors.usage_sections(self.object)
+        return context
+
+
+class AdjustmentDetailView(ViewerRequiredMixin, DetailView):
+    template_name = "inventory_lots/adjustment_detail.html"
+    context_object_name = "adjustment"
+    queryset = InventoryAdjustment.objects.select_related("office", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("lic", "lot", "usage")
+        return context
+
+
+class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
+    """Clerks post inventory adjustments. GET ?lic=&office=&quantity= pre-fills one line (the
+    Go-To from unallocated usage)."""
+
+    permission_required = roles.POST_STOCK
+    template_name = "inventory_lots/adjustment_form.html"
+
+    def get(self, request, *args, **kwargs):
+        initial_line = {k: request.GET[k] for k in ("lic", "quantity", "unit_cost") if request.GET.get(k)}
+        form = AdjustmentForm(initial={"office": request.GET.get("office"), "reason": request.GET.get("reason", "")})
+        formset = AdjustmentLineFormSet(initial=[initial_line] if initial_line else None, prefix="lines")
+        return render(request, self.template_name, {"form": form, "formset": formset})
+
+    def post(self, request, *args, **kwargs):
+        form = AdjustmentForm(request.POST)
+        formset = AdjustmentLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
+            try:
+                adjustment = services.post_adjustment(
+                    office=form.cleaned_data["office"], date=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"], lines=lines, actor=request.user,
+                )
+            except DomainError as error:
+                add_domain_error(form, error, formset)
+            else:
+                messages.success(request, f"Adjustment {adjustment.number} posted.")
+                return redirect(adjustment)
+        return render(request, self.template_name, {"form": form, "formset": formset}, status=400)

@@ -1,0 +1,13 @@
+"""Test settings: the real settings on real PostgreSQL, with a dev key and a fast hasher."""
+
+import os
+
+os.environ.setdefault("LOTLEDGER_DEV", "1")
+os.environ.setdefault("DEBUG", "0")
+
+from lotledger.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,3 @@
+"""This app's API endpoints (routed under /api/v1/ by api/urls.py)."""
+
+urlpatterns: list = []
