@@ -356,3 +356,64 @@ class AdjustmentLine(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory_lots:adjustment_detail", args=[self.adjustment_id])
+
+
+class CostChangeCause(models.TextChoices):
+    PO_CLOSED = "po_closed", "PO closed (invoices and freight)"
+    PRODUCTION_RECOMPUTE = "production_recompute", "Production recompute"
+    MANUAL = "manual", "Manual correction"
+
+
+class LotCostChange(TimeStampedModel):
+    """Every change of a lot's unit cost (DOMAIN.md 6a "Cost history"); append-only."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="cost_changes")
+    date = models.DateField()
+    old_unit_cost = UnitCostField()
+    new_unit_cost = UnitCostField()
+    cause = models.CharField(max_length=24, choices=CostChangeCause.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    source_label = models.CharField(max_length=60, blank=True, help_text="e.g. the PO that closed")
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["lot_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cause__in=CostChangeCause.values),
+                name="inventory_lots_costchange_cause_valid",
+                violation_error_message="Unknown cost change cause.",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_unit_cost__gte=0) & ~Q(new_unit_cost=F("old_unit_cost")),
+                name="inventory_lots_costchange_is_change",
+                violation_error_message="A cost change needs a new, non-negative unit cost.",
+            ),
+        ]
+
+
+class PendingCogs(models.Model):
+    """(LIC, office) pairs with something new for COGS: new lots, usage, returns, cost changes.
+
+    Every ledger service marks the pair (INSERT ... ON CONFLICT DO NOTHING); a COGS run takes
+    the pair under the LIC lock and deletes the row, so an incremental run reads only what moved.
+    """
+
+    lic = models.ForeignKey(LineItemCode, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lic", "office"], name="inventory_lots_pending_cogs_unique")]
+
+
+class LockDate(TimeStampedModel):
+    """"Books closed through" (DOMAIN.md 6a). Append-only: the newest row is in force and each
+    row's date is later than the one before."""
+
+    date = models.DateField()
+    set_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        get_latest_by = "id"

@@ -23,11 +23,14 @@ from core.money import QTY_PLACES, UNIT_COST_PLACES, ZERO, qty, unit_cost
 from . import locks
 from .models import (
     AdjustmentLine,
+    CostChangeCause,
     CostingMethod,
     InventoryAdjustment,
     InventoryUsage,
     LineItemCode,
+    LockDate,
     Lot,
+    LotCostChange,
     LotSerial,
     LotType,
     Office,
@@ -52,6 +55,80 @@ MSG_RETURN_NOT_OUTFLOW = "Usage {usage} is itself a return and cannot be returne
 MSG_RETURN_TOO_MUCH = "Usage {usage} has only {left} left to return (asked {asked})."
 MSG_NO_LINES = "Enter at least one line."
 MSG_SIGN = "A {kind} must have a {sign} quantity."
+
+
+MSG_LOCKED = "The books are closed through {lock}: choose a date after it."
+MSG_LOCK_BACKWARDS = "The lock date only moves forward: it is {lock} now."
+
+
+def current_lock_date() -> datetime.date | None:
+    return LockDate.objects.order_by("-id").values_list("date", flat=True).first()
+
+
+def check_open_date(date: datetime.date, field_name: str = "date") -> None:
+    """Every posting service calls this: nothing is posted on or before the lock date."""
+    lock = current_lock_date()
+    if lock is not None and date <= lock:
+        raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)
+
+
+@transaction.atomic
+def set_lock_date(*, date: datetime.date, actor: User | None) -> LockDate:
+    # serialise lock-date changes (and so "only forward") on a transaction-level advisory lock
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lotledger_lock_date'))")
+    lock = current_lock_date()
+    if lock is not None and date <= lock:
+        raise StateConflict("lock_date_backwards", MSG_LOCK_BACKWARDS.format(lock=lock.isoformat()), field="date")
+    return LockDate.objects.create(date=date, set_by=actor)
+
+
+def mark_cogs_pending(lic_id: int, office_id: int) -> None:
+    """Tell COGS that (LIC, office) has something new (idempotent, inside the caller's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO inventory_lots_pendingcogs (lic_id, office_id) VALUES (%s, %s) "
+            "ON CONFLICT (lic_id, office_id) DO NOTHING",
+            [lic_id, office_id],
+        )
+
+
+def change_lot_unit_cost_locked(
+    *, lot: Lot, new_unit_cost: Decimal, cause: str, date: datetime.date, actor: User | None,
+    reason: str = "", source_label: str = "",
+) -> LotCostChange | None:
+    """Set a lot's unit cost and record the change (cost history). The caller holds the LIC
+    lock. Returns None when the cost does not change. COGS revalues what was already costed."""
+    new_unit_cost = unit_cost(new_unit_cost)
+    if new_unit_cost < 0:
+        raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    old = Lot.objects.filter(pk=lot.pk).values_list("unit_cost", flat=True).get()
+    if old == new_unit_cost:
+        return None
+    Lot.objects.filter(pk=lot.pk).update(unit_cost=new_unit_cost)
+    change = LotCostChange.objects.create(
+        lot=lot, date=date, old_unit_cost=old, new_unit_cost=new_unit_cost, cause=cause, reason=reason,
+        source_label=source_label, created_by=actor,
+    )
+    mark_cogs_pending(lot.lic_id, lot.office_id)
+    lot.refresh_from_db()
+    return change
+
+
+@transaction.atomic
+def correct_lot_unit_cost(
+    *, lot: Lot, new_unit_cost: Decimal, reason: str, date: datetime.date, actor: User | None
+) -> LotCostChange | None:
+    """An accountant's manual correction of a lot's unit cost (with a reason)."""
+    if not (reason or "").strip():
+        raise ValidationFailed("reason_required", "Give the reason for the correction.", field="reason")
+    check_open_date(date)
+    check_places(new_unit_cost, UNIT_COST_PLACES, "unit_cost")
+    locks.lic_for_update(lot.lic_id)
+    return change_lot_unit_cost_locked(
+        lot=lot, new_unit_cost=new_unit_cost, cause=CostChangeCause.MANUAL, date=date, actor=actor,
+        reason=reason.strip(),
+    )
 
 
 def check_places(value: Decimal, places: int, field_name: str) -> Decimal:
@@ -106,6 +183,7 @@ def create_lot(
     """Create a lot (called by the receiving, adjusting and producing services, which hold the
     LIC lock). Flags are copied from the LIC; serials and mfr lot are checked here."""
     check_inventoried(lic)
+    check_open_date(date)
     quantity = check_quantity(quantity, positive=True)
     check_places(unit_cost_value, UNIT_COST_PLACES, "unit_cost")
     if unit_cost_value < 0:
@@ -144,6 +222,7 @@ def create_lot(
         unit_cost=unit_cost(unit_cost_value),
     )
     LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lic, serial_number=s) for s in serials)
+    mark_cogs_pending(lic.pk, office.pk)
     return lot
 
 
@@ -162,6 +241,7 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, serial_numbers: Sequence[str] = (
                 field="serial_numbers",
             )
     Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity)
+    mark_cogs_pending(lot.lic_id, lot.office_id)
     LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in serials)
     lot.refresh_from_db()
     return lot
@@ -257,6 +337,8 @@ def record_usage_locked(
         if quantity > 0:
             raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
         _check_returned_usage(lic, office, quantity, returns_usage)
+    check_open_date(date)
+    mark_cogs_pending(lic.pk, office.pk)
     return InventoryUsage.objects.create(
         lic=lic,
         office=office,
@@ -310,6 +392,7 @@ def post_adjustment(
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     if not (reason or "").strip():
         raise ValidationFailed("reason_required", "Enter the reason for the adjustment.", field="reason")
+    check_open_date(date)
     locks.lics_for_update(line.lic.pk for line in lines)
     adjustment = InventoryAdjustment.objects.create(
         number=numbering.next_number("ADJ"), office=office, date=date, reason=reason.strip(), created_by=actor
@@ -381,15 +464,3 @@ def _reserve_line_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('inventory_lots_adjustmentline', 'id'))")
         return cursor.fetchone()[0]
-
-
-__all__ = [
-    "AdjustmentLineInput",
-    "StateConflict",
-    "add_to_lot",
-    "create_lot",
-    "default_unit_cost",
-    "post_adjustment",
-    "record_usage",
-    "record_usage_locked",
-]

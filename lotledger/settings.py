@@ -20,12 +20,15 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or os.environ.get("LOTLEDGER_DEV") == "1":
-        SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production-0123456789abcdef"  # noqa: S105
-    else:
-        from django.core.exceptions import ImproperlyConfigured
+    # A local clone keeps a random key of its own under .data/ (never committed); deployments
+    # set SECRET_KEY in the environment (docker-compose.yml does).
+    import secrets
 
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+    _key_file = BASE_DIR / ".data" / "secret_key"
+    if not _key_file.exists():
+        _key_file.parent.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(secrets.token_urlsafe(50))
+    SECRET_KEY = _key_file.read_text().strip()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()

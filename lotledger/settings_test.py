@@ -2,7 +2,6 @@
 
 import os
 
-os.environ.setdefault("LOTLEDGER_DEV", "1")
 os.environ.setdefault("DEBUG", "0")
 
 from lotledger.settings import *  # noqa: E402,F403

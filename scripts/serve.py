@@ -4,7 +4,6 @@ admin user, then gunicorn on http://127.0.0.1:8000 (``--dev``: Django's runserve
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +16,6 @@ def main() -> int:
     dev = "--dev" in sys.argv[1:]
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", "lotledger.settings")
-    data = ROOT / ".data"
-    data.mkdir(exist_ok=True)
-    if not env.get("SECRET_KEY"):
-        key_file = data / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(50))
-        env["SECRET_KEY"] = key_file.read_text().strip()
     if dev:
         env["DEBUG"] = "1"
     # Local demo over plain http on loopback: cookies cannot be Secure there.
