@@ -25,8 +25,7 @@ class FilteredListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
     """A list of up to millions of rows: LazyPaginator (no COUNT(*)), an invalid filter shows
     its form error and an empty table instead of a silently wrong list."""
 
-    paginate_by = 50
-    table_pagination = {"paginator_class": LazyPaginator}
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
     strict = True  # django-filter: invalid filter form -> empty queryset, errors shown
 
 
@@ -41,7 +40,7 @@ class LotListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
-        context["totals"] = selectors.lot_totals(filterset.qs) if filterset.is_valid() else None
+        context["totals"] = None if filterset.errors else selectors.lot_totals(filterset.qs)
         context["totals_limit"] = selectors.TOTALS_LIMIT
         return context
 

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.models import TimeStampedModel
-from inventory_lots.models import Office
+from core.money import QuantityField
+from inventory_lots.models import InventoryUsage, LineItemCode, Office
 
 
 class Customer(TimeStampedModel):
@@ -49,3 +50,98 @@ class Order(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("orders:order_detail", args=[self.pk])
+
+
+class Shipment(TimeStampedModel):
+    """Goods shipped to the customer against an order; each line writes one shipment usage."""
+
+    number = models.CharField(max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    date = models.DateField()
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["date", "id"], name="shipment_date_id"),
+            models.Index(fields=["order", "date", "id"], name="shipment_order_date_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:shipment_detail", args=[self.pk])
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField()
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, related_name="shipment_line")
+
+    class Meta:
+        ordering = ["shipment_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "line_no"], name="orders_shipmentline_unique_no"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="orders_shipmentline_quantity_positive",
+                violation_error_message="A shipment line ships a positive quantity.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment.number}/{self.line_no}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:shipment_detail", args=[self.shipment_id])
+
+
+class CustomerReturn(TimeStampedModel):
+    """Goods the customer sent back; each line writes one negative usage of kind "return"."""
+
+    number = models.CharField(max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    date = models.DateField()
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "customer return"
+        indexes = [
+            models.Index(fields=["date", "id"], name="return_date_id"),
+            models.Index(fields=["order", "date", "id"], name="return_order_date_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:return_detail", args=[self.pk])
+
+
+class ReturnLine(models.Model):
+    customer_return = models.ForeignKey(CustomerReturn, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField(help_text="Positive: the quantity that came back.")
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, related_name="return_line")
+
+    class Meta:
+        ordering = ["customer_return_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer_return", "line_no"], name="orders_returnline_unique_no"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="orders_returnline_quantity_positive",
+                violation_error_message="A return line gives back a positive quantity.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_return.number}/{self.line_no}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:return_detail", args=[self.customer_return_id])

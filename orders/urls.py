@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OrderListView.as_view(), name="order_list"),
+    path("<int:pk>/", views.OrderDetailView.as_view(), name="order_detail"),
+    path("<int:pk>/ship/", views.ShipmentCreateView.as_view(), name="shipment_create"),
+    path("<int:pk>/return/", views.ReturnCreateView.as_view(), name="return_create"),
+    path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
+    path("returns/<int:pk>/", views.ReturnDetailView.as_view(), name="return_detail"),
+]

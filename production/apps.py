@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ProductionConfig(AppConfig):
     name = "production"
+
+    def ready(self) -> None:
+        from .sections import register_sections
+
+        register_sections()

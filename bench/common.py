@@ -1,0 +1,169 @@
+"""Shared bench plumbing: a database of the bench's own on the same server, fast SQL seeding,
+percentiles. Benchmarks never run inside the test suite and never assert times."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(db_name: str) -> None:
+    """Point Django at database ``db_name`` (created if missing) and migrate it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lotledger.settings")
+    os.environ["LOTLEDGER_DB_NAME"] = db_name
+    import django
+    from django.conf import settings
+
+    django.setup()
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    params = {"dbname": "postgres", "user": db.get("USER") or "postgres", "host": db.get("HOST") or None,
+              "port": db.get("PORT") or None, "password": db.get("PASSWORD") or None, "autocommit": True}
+    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{db_name}"')
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # production static storage (manifest)
+    # the test client's host; (setup_test_environment would also instrument every template
+    # render, which is not what production pays)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = (len(ordered) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), percentile(values, 95), max(values)
+
+
+def seed_master(lics: int, offices: int = 3) -> None:
+    """Offices OF1..OFn and inventoried LICs BL00001.. (idempotent)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO inventory_lots_office (code, name) SELECT 'OF' || g, 'Office ' || g "
+            "FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING", [offices])
+        cur.execute(
+            "INSERT INTO inventory_lots_lineitemcode (code, description, inventoried, serialized, track_by_mfr_lot,"
+            " costing_method, unit, active) SELECT 'BL' || lpad(g::text, 5, '0'), 'Bench item ' || g, true, false,"
+            " false, 'fifo', 'ea', true FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING", [lics])
+
+
+def seed_lots(n: int, lics: int, offices: int = 3, chunk: int = 250_000) -> None:
+    """``n`` purchase lots over ``lics`` LICs and ``offices`` offices, dates over ~3 years; a
+    third of them closed (fully used). Generic transaction points at a fake adjustment line."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from inventory_lots.models import AdjustmentLine, LineItemCode, Office
+
+    seed_master(lics, offices)
+    ct = ContentType.objects.get_for_model(AdjustmentLine).pk
+    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
+    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        for start in range(1, n + 1, chunk):
+            stop = min(start + chunk - 1, n)
+            cur.execute(
+                """
+                INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transaction_type_id,
+                    transaction_id, transaction_label, parent_order_label, serialized, track_by_mfr_lot,
+                    mfr_lot_number, released, qty_in, qty_used, unit_cost, value_used)
+                SELECT 'PL-' || lpad(g::text, 6, '0'), 'purchase', (%(offices)s::bigint[])[1 + g %% %(no)s],
+                    (%(lics)s::bigint[])[1 + (g * 7919) %% %(nl)s], DATE '2024-01-01' + (g %% 1000),
+                    %(ct)s, g, 'ADJ-' || lpad(g::text, 8, '0') || '/1', '', false, false, '', true,
+                    q, CASE WHEN g %% 3 = 0 THEN q ELSE 0 END, c,
+                    CASE WHEN g %% 3 = 0 THEN round(q * c, 2) ELSE 0 END
+                FROM generate_series(%(start)s, %(stop)s) g,
+                     LATERAL (SELECT (1 + g %% 97)::numeric AS q, (1 + (g %% 5000) / 100.0)::numeric(18,6) AS c) v
+                """,
+                {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "ct": ct,
+                 "start": start, "stop": stop},
+            )
+        cur.execute("ANALYZE inventory_lots_lot")
+
+
+def seed_usage(n: int, chunk: int = 500_000) -> None:
+    """``n`` usage records (shipments) spread over the bench LICs/offices."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from inventory_lots.models import InventoryAdjustment, LineItemCode, Office
+
+    ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
+    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
+    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        for start in range(1, n + 1, chunk):
+            stop = min(start + chunk - 1, n)
+            cur.execute(
+                """
+                INSERT INTO inventory_lots_inventoryusage (lic_id, office_id, date, quantity, kind, source_type_id,
+                    source_id, source_label, serial_numbers, allocated_quantity, cogs_value, accrued_value,
+                    no_cost_basis)
+                SELECT (%(lics)s::bigint[])[1 + (g * 31) %% %(nl)s], (%(offices)s::bigint[])[1 + g %% %(no)s],
+                    DATE '2024-01-01' + (g %% 1000), (1 + g %% 9)::numeric, 'shipment', %(ct)s, g,
+                    'SH-' || lpad(g::text, 8, '0'), '[]'::jsonb, 0, 0, 0, false
+                FROM generate_series(%(start)s, %(stop)s) g
+                """,
+                {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "ct": ct,
+                 "start": start, "stop": stop},
+            )
+        cur.execute("ANALYZE inventory_lots_inventoryusage")
+
+
+def count(table: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - our own table names
+        return cur.fetchone()[0]
+
+
+def reset_ledger() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE inventory_lots_lot, inventory_lots_inventoryusage, inventory_lots_pendingcogs CASCADE")
+
+
+def viewer_client():
+    """A test client logged in as a bench user holding the Accountant role (view + export)."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    from core import roles
+
+    user, created = User.objects.get_or_create(username="bench")
+    if created:
+        user.set_password("bench-pass-123")
+        user.save()
+        user.groups.add(Group.objects.get(name=roles.ACCOUNTANT))
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,77 @@
+"""Forms of orders: shipments (lines: LIC, quantity, lot, serials) and customer returns."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.forms import CodeField, date_field, quantity_field
+from inventory_lots.models import InventoryUsage, LineItemCode, Lot
+
+from .services import ReturnLineInput, ShipmentLineInput
+
+
+def split_serials(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in (text or "").replace(",", "\n").splitlines() if s.strip())
+
+
+class LotNumberField(forms.CharField):
+    """A lot typed by its number (PL-000123)."""
+
+    def clean(self, value):
+        number = super().clean(value)
+        if not number:
+            return None
+        lot = Lot.objects.filter(number__iexact=number.strip()).first()
+        if lot is None:
+            raise forms.ValidationError(f"Unknown lot “{number}”.", code="unknown_lot")
+        return lot
+
+
+class UsageIdField(forms.IntegerField):
+    """A usage record typed by its id (U-000123 or 123)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().upper().removeprefix("U-")
+        return super().to_python(value)
+
+    def clean(self, value):
+        usage_id = super().clean(value)
+        if usage_id is None:
+            return None
+        usage = InventoryUsage.objects.filter(pk=usage_id).first()
+        if usage is None:
+            raise forms.ValidationError(f"Unknown usage record {usage_id}.", code="unknown_usage")
+        return usage
+
+
+class DocumentForm(forms.Form):
+    date = date_field()
+
+
+class ShipmentLineForm(forms.Form):
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
+    quantity = quantity_field()
+    lot = LotNumberField(required=False, max_length=20, help_text="Specific unit costing: the lot shipped from.")
+    serial_numbers = forms.CharField(required=False, label="Serials", help_text="Comma or newline separated.")
+
+    def to_input(self) -> ShipmentLineInput:
+        data = self.cleaned_data
+        return ShipmentLineInput(
+            lic=data["lic"], quantity=data["quantity"], lot=data["lot"],
+            serial_numbers=split_serials(data["serial_numbers"]),
+        )
+
+
+class ReturnLineForm(forms.Form):
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
+    quantity = quantity_field(help_text="Positive: the quantity that came back.")
+    usage = UsageIdField(required=False, label="Returns usage", help_text="The shipment usage it returns (optional).")
+
+    def to_input(self) -> ReturnLineInput:
+        data = self.cleaned_data
+        return ReturnLineInput(lic=data["lic"], quantity=data["quantity"], usage=data["usage"])
+
+
+ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=3, min_num=1, validate_min=True)
+ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=3, min_num=1, validate_min=True)

@@ -1,0 +1,149 @@
+"""Reads of production: orders, job costs, the unit cost formula's inputs, lot-page data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet, Sum
+
+from core.money import ZERO, ZERO_MONEY, money, qty, unit_cost
+from inventory_lots.models import InventoryUsage, Lot, UsageKind
+
+from .models import JobCostEntry, ProductionOrder
+
+
+def production_order_content_type() -> ContentType:
+    return ContentType.objects.get_for_model(ProductionOrder)
+
+
+def capitalized_job_costs(order_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Σ amount of capitalized job cost entries per production order (reversing entries count
+    with their negative amount); orders without any -> Decimal("0.00")."""
+    ids = list(set(order_ids))
+    result = dict.fromkeys(ids, ZERO_MONEY)
+    if not ids:
+        return result
+    rows = (
+        JobCostEntry.objects.filter(production_order_id__in=ids, capitalized=True)
+        .values("production_order_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        result[row["production_order_id"]] = money(row["total"] or ZERO)
+    return result
+
+
+def component_usages(order: ProductionOrder) -> QuerySet[InventoryUsage]:
+    """The order's component usage (issues positive, returns negative), oldest first."""
+    return InventoryUsage.objects.filter(
+        source_type=production_order_content_type(), source_id=order.pk, kind=UsageKind.PRODUCTION
+    ).order_by("date", "id")
+
+
+def component_cogs_values(order_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Σ cogs_value of the component usage (net of returns) per production order."""
+    ids = list(set(order_ids))
+    result = dict.fromkeys(ids, ZERO_MONEY)
+    if not ids:
+        return result
+    rows = (
+        InventoryUsage.objects.filter(
+            source_type=production_order_content_type(), source_id__in=ids, kind=UsageKind.PRODUCTION
+        )
+        .values("source_id")
+        .annotate(total=Sum("cogs_value"))
+        .order_by()
+    )
+    for row in rows:
+        result[row["source_id"]] = money(row["total"] or ZERO)
+    return result
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """The production lot unit cost formula of DOMAIN.md 5, with its inputs."""
+
+    components_value: Decimal  # COGS value of component usage, net of returns
+    capitalized_value: Decimal  # capitalized job costs (reversals included)
+    produced_qty: Decimal  # the lot's qty_in (0 before the first produce)
+    estimated_unit_cost: Decimal
+    unallocated_components: bool  # some component usage not (fully) allocated yet: provisional
+
+    @property
+    def total(self) -> Decimal:
+        return self.components_value + self.capitalized_value
+
+    @property
+    def formula_unit_cost(self) -> Decimal | None:
+        """(components + capitalized) / produced quantity; None before anything is produced."""
+        if not self.produced_qty:
+            return None
+        return unit_cost(max(self.total, ZERO) / self.produced_qty)
+
+    @property
+    def unit_cost(self) -> Decimal:
+        """The lot's unit cost: the formula's result when its inputs are > 0, else the estimated
+        unit cost (nothing costed yet: no allocated components and no capitalized costs)."""
+        result = self.formula_unit_cost
+        if result is None or self.total <= 0:
+            return self.estimated_unit_cost
+        return result
+
+    @property
+    def uses_estimate(self) -> bool:
+        return self.formula_unit_cost is None or self.total <= 0
+
+    @property
+    def provisional(self) -> bool:
+        return self.unallocated_components or self.uses_estimate
+
+
+def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
+    """Two aggregate queries (plus the content type, cached)."""
+    ct = production_order_content_type()
+    agg = InventoryUsage.objects.filter(source_type=ct, source_id=order.pk, kind=UsageKind.PRODUCTION).aggregate(
+        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(unallocated_quantity=0))
+    )
+    unallocated = bool(agg["unallocated"])
+    capitalized = capitalized_job_costs([order.pk])[order.pk]
+    lot = lot if lot is not None else order.lot
+    return CostInputs(
+        components_value=money(agg["value"] or ZERO),
+        capitalized_value=capitalized,
+        produced_qty=qty(lot.qty_in) if lot is not None else ZERO,
+        estimated_unit_cost=order.estimated_unit_cost,
+        unallocated_components=unallocated,
+    )
+
+
+def production_order_for_lot(lot: Lot) -> ProductionOrder | None:
+    """The production order of a production lot (its transaction), or None."""
+    if lot.type != "production" or lot.transaction_type_id != production_order_content_type().pk:
+        return None
+    return ProductionOrder.objects.filter(pk=lot.transaction_id).first()
+
+
+def production_order_list() -> QuerySet[ProductionOrder]:
+    return ProductionOrder.objects.select_related("office", "lic", "order", "lot").order_by("-date", "-id")
+
+
+def production_order_detail(order_id: int) -> ProductionOrder:
+    return ProductionOrder.objects.select_related("office", "lic", "order", "order__customer", "lot").get(pk=order_id)
+
+
+def job_costs(order: ProductionOrder) -> QuerySet[JobCostEntry]:
+    return order.job_costs.select_related("lic", "vendor", "reverses").order_by("date", "id")
+
+
+def job_cost_list() -> QuerySet[JobCostEntry]:
+    return JobCostEntry.objects.select_related("production_order", "lic", "vendor").order_by("-date", "-id")
+
+
+def job_cost_detail(entry_id: int) -> JobCostEntry:
+    return JobCostEntry.objects.select_related(
+        "production_order", "production_order__lot", "lic", "vendor", "reverses", "created_by"
+    ).get(pk=entry_id)

@@ -1,0 +1,244 @@
+"""Reads of purchasing: PO list/detail, per-line figures, the accrued-inventory report and the
+purchase lot page's sections (Ordered / Purchased, Ordered / Received, Accrued Inventory)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import DecimalField, F, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Round
+
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, ZERO, extended
+from inventory_lots.models import Lot, LotType
+from inventory_lots.sections import Section, register
+
+from .costing import accrued_quantity, lot_accrued_quantity
+from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, VendorInvoice, VendorInvoiceLine
+
+
+def po_list() -> QuerySet[PurchaseOrder]:
+    return PurchaseOrder.objects.select_related("vendor", "office").order_by("-date", "-id")
+
+
+def po_detail(po_id: int) -> PurchaseOrder:
+    return PurchaseOrder.objects.select_related("vendor", "office", "created_by", "closed_by").get(pk=po_id)
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """Ordered / received / invoiced / accrued of one PO line (DOMAIN.md 4)."""
+
+    line: PurchaseOrderLine
+    ordered_qty: Decimal
+    ordered_value: Decimal
+    received_qty: Decimal
+    purchased_qty: Decimal
+    purchased_value: Decimal
+    freight_allocated: Decimal
+    accrued_qty: Decimal
+    accrued_value: Decimal
+
+
+def line_figures(line: PurchaseOrderLine) -> LineFigures:
+    accrued = accrued_quantity(line.quantity_received, line.quantity_purchased)
+    return LineFigures(
+        line=line,
+        ordered_qty=line.quantity,
+        ordered_value=extended(line.quantity, line.unit_cost),
+        received_qty=line.quantity_received,
+        purchased_qty=line.quantity_purchased,
+        purchased_value=line.amount_invoiced,
+        freight_allocated=line.freight_allocated,
+        accrued_qty=accrued,
+        accrued_value=extended(accrued, line.unit_cost),
+    )
+
+
+def po_lines(po: PurchaseOrder) -> list[LineFigures]:
+    return [line_figures(line) for line in po.lines.select_related("lic").order_by("line_no")]
+
+
+def po_receipts(po: PurchaseOrder) -> QuerySet[Receipt]:
+    return (
+        po.receipts.select_related("reverses", "created_by")
+        .prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.select_related("po_line__lic", "lot")))
+        .annotate(reversal_id=F("reversed_by__id"))
+        .order_by("date", "id")
+    )
+
+
+def po_invoices(po: PurchaseOrder) -> QuerySet[VendorInvoice]:
+    return (
+        po.invoices.select_related("vendor")
+        .prefetch_related(Prefetch("lines", queryset=VendorInvoiceLine.objects.select_related("po_line__lic")))
+        .order_by("date", "id")
+    )
+
+
+def receipt_detail(receipt_id: int) -> Receipt:
+    return Receipt.objects.select_related("purchase_order__vendor", "purchase_order__office", "reverses",
+                                          "created_by").get(pk=receipt_id)
+
+
+def receipt_reversal(receipt: Receipt) -> Receipt | None:
+    return Receipt.objects.filter(reverses=receipt).first()
+
+
+def invoice_detail(invoice_id: int) -> VendorInvoice:
+    return VendorInvoice.objects.select_related("vendor", "purchase_order", "created_by").get(pk=invoice_id)
+
+
+# --- accrued inventory -----------------------------------------------------------------------
+
+_QTY = DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES)
+_MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES)
+
+
+def accrued_lines() -> QuerySet[PurchaseOrderLine]:
+    """Every PO line with inventory received but not invoiced, with its accrued qty and value
+    (``(received − purchased) × PO unit cost`` rounded half up to cents, as PostgreSQL rounds)."""
+    return (
+        PurchaseOrderLine.objects.filter(quantity_received__gt=F("quantity_purchased"))
+        .select_related("purchase_order__vendor", "purchase_order__office", "lic")
+        .annotate(
+            accrued_qty=F("quantity_received") - F("quantity_purchased"),
+            accrued_value=Round((F("quantity_received") - F("quantity_purchased")) * F("unit_cost"), MONEY_PLACES,
+                                output_field=_MONEY),
+        )
+        .order_by("purchase_order__vendor__code", "purchase_order__date", "purchase_order_id", "line_no")
+    )
+
+
+def accrued_by_vendor(lines: QuerySet[PurchaseOrderLine]) -> list[dict]:
+    rows = (
+        lines.order_by()
+        .values("purchase_order__vendor__code", "purchase_order__vendor__name")
+        .annotate(total=Coalesce(Sum("accrued_value"), Value(Decimal("0.00")), output_field=_MONEY))
+        .order_by("purchase_order__vendor__code")
+    )
+    return [
+        {"vendor": r["purchase_order__vendor__code"], "name": r["purchase_order__vendor__name"], "total": r["total"]}
+        for r in rows
+    ]
+
+
+# --- the purchase lot page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotPurchaseContext:
+    receipt_line: ReceiptLine
+    figures: LineFigures
+    lot_accrued_qty: Decimal
+    invoices: list[VendorInvoice]
+
+
+def _receipt_line_type_id() -> int:
+    return ContentType.objects.get_for_model(ReceiptLine).pk  # cached by ContentTypeManager
+
+
+def lot_purchase_context(lot: Lot) -> LotPurchaseContext | None:
+    """The PO line a purchase lot belongs to, with its figures (3 queries, cached on the lot so the
+    three sections share them); None for production and adjustment lots."""
+    if lot.type != LotType.PURCHASE or lot.transaction_type_id != _receipt_line_type_id():
+        return None
+    cached = getattr(lot, "_purchase_context", False)
+    if cached is not False:
+        return cached
+    receipt_line = (
+        ReceiptLine.objects.select_related("receipt", "po_line__lic", "po_line__purchase_order__vendor")
+        .filter(pk=lot.transaction_id)
+        .first()
+    )
+    context = None
+    if receipt_line is not None:
+        po_line = receipt_line.po_line
+        lots = list(
+            Lot.objects.filter(pk__in=ReceiptLine.objects.filter(po_line=po_line, quantity__gt=0).values("lot_id"))
+            .order_by("id")
+            .values_list("id", "qty_in")
+        )
+        invoices = list(
+            VendorInvoice.objects.filter(lines__po_line=po_line).distinct().order_by("date", "id")
+        )
+        context = LotPurchaseContext(
+            receipt_line=receipt_line,
+            figures=line_figures(po_line),
+            lot_accrued_qty=lot_accrued_quantity(lots, po_line.quantity_purchased, lot.pk),
+            invoices=invoices,
+        )
+    lot._purchase_context = context
+    return context
+
+
+def _s(value: Decimal) -> str:
+    return str(value)
+
+
+_NO_PO_TEMPLATE = "purchasing/_section_no_po.html"
+
+
+def _no_po_section(key: str, title: str) -> Section:
+    """A purchase lot with no PO (an adjustment lot): the API shows the key as null (API.md)."""
+    return Section(key=key, title=title, template=_NO_PO_TEMPLATE, context={}, api=None)
+
+
+def ordered_purchased_section(lot: Lot) -> Section | None:
+    if lot.type != LotType.PURCHASE:
+        return None
+    ctx = lot_purchase_context(lot)
+    if ctx is None:
+        return _no_po_section("ordered_purchased", "Ordered / Purchased")
+    f = ctx.figures
+    data = {"ordered_qty": f.ordered_qty, "ordered_value": f.ordered_value, "purchased_qty": f.purchased_qty,
+            "purchased_value": f.purchased_value}
+    api = {k: _s(v) for k, v in data.items()}
+    api["freight_allocated"] = _s(f.freight_allocated)
+    return Section(
+        key="ordered_purchased", title="Ordered / Purchased", template="purchasing/_section_ordered_purchased.html",
+        context={"f": f, "ctx": ctx, "po": ctx.receipt_line.po_line.purchase_order}, api=api,
+    )
+
+
+def ordered_received_section(lot: Lot) -> Section | None:
+    if lot.type != LotType.PURCHASE:
+        return None
+    ctx = lot_purchase_context(lot)
+    if ctx is None:
+        return _no_po_section("ordered_received", "Ordered / Received")
+    f = ctx.figures
+    data = {"ordered_qty": f.ordered_qty, "ordered_value": f.ordered_value, "received_qty": f.received_qty,
+            "received_value": extended(f.received_qty, lot.unit_cost)}
+    return Section(
+        key="ordered_received", title="Ordered / Received", template="purchasing/_section_ordered_received.html",
+        context={"d": data}, api={k: _s(v) for k, v in data.items()},
+    )
+
+
+def accrued_section(lot: Lot) -> Section | None:
+    if lot.type != LotType.PURCHASE:
+        return None
+    ctx = lot_purchase_context(lot)
+    if ctx is None:
+        return _no_po_section("accrued", "Accrued Inventory")
+    f = ctx.figures
+    data = {"purchased_qty": f.purchased_qty, "received_qty": f.received_qty, "accrued_qty": f.accrued_qty,
+            "accrued_value": f.accrued_value}
+    lot_data = {"lot_accrued_qty": ctx.lot_accrued_qty,
+                "lot_accrued_value": extended(ctx.lot_accrued_qty, f.line.unit_cost)}
+    api = {k: _s(v) for k, v in {**data, **lot_data}.items()}
+    return Section(
+        key="accrued", title="Accrued Inventory", template="purchasing/_section_accrued.html",
+        context={"d": data, "lot": lot_data, "unit_cost": f.line.unit_cost}, api=api,
+    )
+
+
+def register_sections() -> None:
+    register(20, ordered_purchased_section)
+    register(30, ordered_received_section)
+    register(40, accrued_section)
+
+
+__all__ = ["ZERO"]
