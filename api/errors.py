@@ -11,21 +11,13 @@ from rest_framework.views import exception_handler as drf_handler
 from core.errors import DomainError
 
 
-def _first_message(detail) -> tuple[str | None, str]:
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            field, message = _first_message(value)
-            return (key if field is None or field == "non_field_errors" else f"{key}.{field}"), message
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return None, str(detail)
-
-
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            # list items (DRF keys them by int index) as ``lines[1].unit_cost``, like the services
+            name = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
+            out.update(_flatten(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(v, (dict, list)) for v in detail):
             out[prefix or "non_field_errors"] = [str(v) for v in detail]
@@ -46,10 +38,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.field, exc.errors), status=exc.status)
     if isinstance(exc, exceptions.ValidationError):
-        field, message = _first_message(exc.detail)
+        flat = _flatten(exc.detail)
+        field, messages = next(iter(flat.items()), (None, [str(exc.detail)]))
+        message = messages[0] if messages else str(exc.detail)
         if field == "non_field_errors":
             field = None
-        body = error_body("invalid", f"{field}: {message}" if field else message, field, _flatten(exc.detail))
+        body = error_body("invalid", f"{field}: {message}" if field else message, field, flat)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ParseError):
         return Response(error_body("malformed_request", str(exc.detail), None, {}), status=400)

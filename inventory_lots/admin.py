@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from core.admin import PostedRecordAdmin, ReadOnlyInline
 
-from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, LotSerial, Office
+from .models import (
+    AdjustmentLine,
+    InventoryAdjustment,
+    InventoryUsage,
+    LineItemCode,
+    Lot,
+    LotExport,
+    LotSerial,
+    Office,
+)
 
 
 @admin.register(Office)
@@ -59,3 +68,10 @@ class InventoryAdjustmentAdmin(PostedRecordAdmin):
     list_filter = ["office"]
     search_fields = ["number", "reason"]
     inlines = [AdjustmentLineInline]
+
+
+@admin.register(LotExport)
+class LotExportAdmin(PostedRecordAdmin):
+    list_display = ["id", "user", "format", "started_at", "finished_at", "row_count", "filters"]
+    list_filter = ["format", "user"]
+    date_hierarchy = "started_at"

@@ -417,3 +417,18 @@ class LockDate(TimeStampedModel):
     class Meta:
         ordering = ["-id"]
         get_latest_by = "id"
+
+
+class LotExport(models.Model):
+    """Every lot-list export: who, when, the filters, the format and how many rows it had."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(db_default=models.functions.Now())
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=4, default="csv")
+    row_count = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "lot export"

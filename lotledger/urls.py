@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
-from inventory_lots.exports import lot_export_csv
+from lotledger import views as lotledger_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("goto/<int:content_type_id>/<int:object_id>/", core_views.goto, name="goto"),
-    path("lots/export.csv", lot_export_csv, name="lot_export_csv"),
+    path("lots/export.csv", lotledger_views.lot_export_csv, name="lot_export_csv"),
+    path("lots/export.xlsx", lotledger_views.lot_export_xlsx, name="lot_export_xlsx"),
     path("", include("inventory_lots.urls")),
     path("purchasing/", include("purchasing.urls")),
     path("orders/", include("orders.urls")),
