@@ -28,12 +28,25 @@ def search_lots(queryset, name, value):
     text = (value or "").strip()
     if not text:
         return queryset
-    condition = Q(lic__in=LineItemCode.objects.filter(Q(code__icontains=text) | Q(description__icontains=text)))
+    # LICs are few: resolve them first so the lot query is a plain indexed IN / equality
+    lic_ids = list(
+        LineItemCode.objects.filter(Q(code__icontains=text) | Q(description__icontains=text)).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    numbers = []
     match = _LOT_NUMBER.match(text.replace(" ", ""))
     if match:
-        condition |= Q(number=f"{match.group(1).upper()}-{int(match.group(2)):06d}")
+        numbers = [f"{match.group(1).upper()}-{int(match.group(2)):06d}"]
     elif text.isdigit():
-        condition |= Q(number__in=[f"PL-{int(text):06d}", f"PR-{int(text):06d}"])
+        numbers = [f"PL-{int(text):06d}", f"PR-{int(text):06d}"]
+    if not lic_ids and not numbers:
+        return queryset.none()
+    condition = Q(pk__in=[])
+    if lic_ids:
+        condition |= Q(lic_id__in=lic_ids)
+    if numbers:
+        condition |= Q(number__in=numbers)
     return queryset.filter(condition)
 
 

@@ -49,6 +49,7 @@ class LotTable(tables.Table):
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
+        template_name = "inventory_lots/_lot_table.html"
 
     def render_value_available(self, record):
         return money(record.value_in - record.value_used)
@@ -75,6 +76,7 @@ class UsageTable(tables.Table):
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
+        template_name = "inventory_lots/_usage_table.html"
 
     def render_id(self, record):
         return str(record)
