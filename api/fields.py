@@ -29,6 +29,11 @@ class CodeRelatedField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
         self.error_messages["does_not_exist"] = "Unknown code “{value}”."
 
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\0"))
+        return super().to_internal_value(data)
+
 
 class GenericRefField(serializers.Field):
     """``{type, id, label}`` of a generic Go-To target stored as (content type, id, label)."""
