@@ -160,3 +160,9 @@ class AdjustmentOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventoryAdjustment
         fields = ["id", "number", "office", "date", "reason", "lines"]
+
+
+class LockDateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    set_by = serializers.CharField(source="set_by.username", read_only=True, allow_null=True, default=None)
+    set_at = serializers.DateTimeField(source="created_at", read_only=True)

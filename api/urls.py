@@ -16,6 +16,7 @@ router.register("usages", views.UsageViewSet, basename="usage")
 # Each app adds its endpoints in <app>/api.py as ``urlpatterns`` (routed under /api/v1/).
 v1 = [
     path("adjustments/", views.AdjustmentCreateView.as_view(), name="adjustment-create"),
+    path("lock-date/", views.LockDateView.as_view(), name="lock-date"),
     path("", include("purchasing.api")),
     path("", include("orders.api")),
     path("", include("production.api")),

@@ -94,3 +94,30 @@ class AdjustmentCreateView(generics.GenericAPIView):
             pk=adjustment.pk
         )
         return Response(s.AdjustmentOutSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class LockDateView(generics.GenericAPIView):
+    """GET the lock date (null when never set); POST `{date}` moves it forward (accountants)."""
+
+    serializer_class = s.LockDateSerializer
+    write_permission = roles.POST_ACCOUNTING
+    pagination_class = None
+
+    def get_queryset(self):
+        from inventory_lots.models import LockDate
+
+        return LockDate.objects.select_related("set_by").order_by("-id")
+
+    @extend_schema(responses={200: s.LockDateSerializer})
+    def get(self, request):
+        current = self.get_queryset().first()
+        if current is None:
+            return Response({"date": None, "set_by": None, "set_at": None})
+        return Response(s.LockDateSerializer(current).data)
+
+    @extend_schema(request=s.LockDateSerializer, responses={201: s.LockDateSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lock = services.set_lock_date(date=serializer.validated_data["date"], actor=request.user)
+        return Response(s.LockDateSerializer(lock).data, status=status.HTTP_201_CREATED)

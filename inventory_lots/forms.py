@@ -31,3 +31,7 @@ class AdjustmentLineForm(forms.Form):
 
 
 AdjustmentLineFormSet = forms.formset_factory(AdjustmentLineForm, extra=4, min_num=1, validate_min=True)
+
+
+class LockDateForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Books closed through")

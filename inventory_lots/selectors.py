@@ -134,3 +134,9 @@ def register_allocation_reader(reader) -> None:
 
 def usage_allocations(usage: InventoryUsage) -> list[dict]:
     return _allocation_reader(usage) if _allocation_reader else []
+
+
+def lock_date_history(limit: int = 20):
+    from .models import LockDate
+
+    return LockDate.objects.select_related("set_by").order_by("-id")[:limit]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("usage/<int:pk>/", views.UsageDetailView.as_view(), name="usage_detail"),
     path("adjustments/new/", views.AdjustmentCreateView.as_view(), name="adjustment_create"),
     path("adjustments/<int:pk>/", views.AdjustmentDetailView.as_view(), name="adjustment_detail"),
+    path("lock-date/", views.LockDateView.as_view(), name="lock_date"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, TemplateView
@@ -16,7 +17,7 @@ from core.mixins import ViewerRequiredMixin
 
 from . import selectors, services
 from .filters import LotFilter, UsageFilter
-from .forms import AdjustmentForm, AdjustmentLineFormSet
+from .forms import AdjustmentForm, AdjustmentLineFormSet, LockDateForm
 from .models import InventoryAdjustment, InventoryUsage, Lot
 from .tables import LotTable, UsageTable
 
@@ -127,3 +128,29 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
                 messages.success(request, f"Adjustment {adjustment.number} posted.")
                 return redirect(adjustment)
         return render(request, self.template_name, {"form": form, "formset": formset}, status=400)
+
+
+class LockDateView(ViewerRequiredMixin, TemplateView):
+    """The lock date ("books closed through"): everyone sees it, accountants move it forward."""
+
+    template_name = "inventory_lots/lock_date.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = selectors.lock_date_history()
+        context.setdefault("form", LockDateForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(roles.POST_ACCOUNTING):
+            raise PermissionDenied
+        form = LockDateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_lock_date(date=form.cleaned_data["date"], actor=request.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, f"Books closed through {form.cleaned_data['date']:%Y-%m-%d}.")
+                return redirect("inventory_lots:lock_date")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
