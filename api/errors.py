@@ -17,6 +17,8 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             # list items (DRF keys them by int index) as ``lines[1].unit_cost``, like the services
             name = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
+            if key == "non_field_errors" and prefix:  # {"lines": {"non_field_errors": [...]}} -> "lines"
+                name = prefix
             out.update(_flatten(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(v, (dict, list)) for v in detail):

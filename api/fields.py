@@ -7,18 +7,29 @@ from rest_framework import serializers
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
 
 
+class StrictDecimalField(serializers.DecimalField):
+    """API.md: decimals travel as strings (integers allowed); a JSON float is refused, never rounded."""
+
+    default_error_messages = {"float": 'Send decimals as strings (e.g. "12.50"), not as JSON floats.'}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
 def QuantityField(**kwargs):  # noqa: N802
-    return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, coerce_to_string=True, **kwargs)
+    return StrictDecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, coerce_to_string=True, **kwargs)
 
 
 def UnitCostField(**kwargs):  # noqa: N802
-    return serializers.DecimalField(
+    return StrictDecimalField(
         max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs
     )
 
 
 def MoneyField(**kwargs):  # noqa: N802
-    return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, **kwargs)
+    return StrictDecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, **kwargs)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):

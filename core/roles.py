@@ -28,3 +28,18 @@ def sync_administrator_group(**kwargs) -> None:
     group = Group.objects.filter(name=ADMINISTRATOR).first()
     if group is not None:
         group.permissions.add(*Permission.objects.all())
+
+
+def ensure_role_groups() -> None:
+    """Create the role groups with their permissions if they are missing (the data migration
+    makes them; a test database flushed by a transactional test has lost them)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=role)
+        if created or not group.permissions.exists():
+            wanted = [
+                Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1]) for p in perms
+            ]
+            group.permissions.set(wanted)
+    sync_administrator_group()

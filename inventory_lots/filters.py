@@ -13,9 +13,27 @@ from .models import InventoryUsage, LineItemCode, Lot, LotStatus, LotType, Offic
 _LOT_NUMBER = re.compile(r"^(PL|PR)-?(\d+)$", re.IGNORECASE)
 
 
+class CodeChoiceField(forms.ModelChoiceField):
+    """Matches the code case-insensitively; unknown codes are a clear field error."""
+
+    default_error_messages = {"invalid_choice": "Unknown code “%(value)s”."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        obj = self.queryset.filter(code__iexact=value).first()
+        if obj is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return obj
+
+
 class CodeChoiceFilter(django_filters.ModelChoiceFilter):
     """Master data by its code, typed (a select of 5,000 LICs is no use); an unknown code is a
-    form error ("Select a valid choice"), never a silently empty list."""
+    form error, never a silently empty list."""
+
+    field_class = CodeChoiceField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "code")

@@ -344,7 +344,13 @@ class AdjustmentLine(models.Model):
                 violation_error_message="Adjustment quantity cannot be zero.",
             ),
             models.CheckConstraint(
-                condition=(Q(quantity__gt=0) & Q(lot__isnull=False) & Q(usage__isnull=True) & Q(unit_cost__gte=0))
+                condition=(
+                    Q(quantity__gt=0)
+                    & Q(lot__isnull=False)
+                    & Q(usage__isnull=True)
+                    & Q(unit_cost__isnull=False)
+                    & Q(unit_cost__gte=0)
+                )
                 | (Q(quantity__lt=0) & Q(lot__isnull=True) & Q(usage__isnull=False)),
                 name="inventory_lots_adjline_lot_or_usage",
                 violation_error_message="A positive line creates a lot at a unit cost; a negative line writes usage.",

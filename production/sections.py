@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.money import extended
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from core.money import ZERO_MONEY, extended
+from core.templatetags.money import money as fmt_money
+from core.templatetags.money import qty as fmt_qty
 from inventory_lots.models import Lot, LotType
 from inventory_lots.sections import Section, register
 
@@ -49,20 +54,36 @@ def estimated_produced_section(lot: Lot) -> Section | None:
     )
 
 
+def _url_pattern(name: str) -> str:
+    """``reverse`` once per section, not once per row (``/usage/0/`` -> ``/usage/{}/``)."""
+    return reverse(name, args=[0]).replace("/0/", "/{}/")
+
+
 def costs_inventoried_section(lot: Lot) -> Section | None:
     order = _order_of(lot)
     if order is None:
         return None
-    usages = list(selectors.component_usages(order).select_related("lic"))
+    rows = list(
+        selectors.component_usages(order).values_list("pk", "date", "lic__code", "quantity", "cogs_value")
+    )
+    url = _url_pattern("inventory_lots:usage_detail")
+    # rows are rendered here (escaped by format_html) rather than node by node in the template:
+    # an order can have hundreds of component usages (see docs/performance.md)
+    rows_html = format_html_join(
+        "\n",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td><a class="goto" href="{}" title="Go to usage record">›</a></td></tr>',
+        (
+            (f"U-{pk:06d}", date.isoformat(), lic, fmt_qty(q), fmt_money(v), url.format(pk))
+            for pk, date, lic, q, v in rows
+        ),
+    )
     return Section(
         key="costs_inventoried",
         title="Production Costs (Inventoried)",
         template="production/_section_costs_inventoried.html",
-        context={"usages": usages, "total": sum((u.cogs_value for u in usages), Decimal("0.00"))},
-        api=[
-            {"usage": u.pk, "lic": u.lic.code, "quantity": str(u.quantity), "value": str(u.cogs_value)}
-            for u in usages
-        ],
+        context={"rows_html": rows_html, "count": len(rows), "total": sum((r[4] for r in rows), ZERO_MONEY)},
+        api=[{"usage": pk, "lic": lic, "quantity": str(q), "value": str(v)} for pk, _, lic, q, v in rows],
     )
 
 
@@ -70,16 +91,27 @@ def costs_capitalized_section(lot: Lot) -> Section | None:
     order = _order_of(lot)
     if order is None:
         return None
-    entries = list(selectors.job_costs(order).filter(capitalized=True))
+    rows = list(
+        order.job_costs.filter(capitalized=True)
+        .order_by("date", "id")
+        .values_list("pk", "date", "lic__code", "description", "amount")
+    )
+    url = _url_pattern("production:job_cost_detail")
+    rows_html = format_html_join(
+        "\n",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td>'
+        '<td><a class="goto" href="{}" title="Go to job cost entry">›</a></td></tr>',
+        (
+            (f"JC-{pk:06d}", date.isoformat(), lic, text, fmt_money(a), url.format(pk))
+            for pk, date, lic, text, a in rows
+        ),
+    )
     return Section(
         key="costs_capitalized",
         title="Production Costs (Non-Inventoried; Capitalized Expenses)",
         template="production/_section_costs_capitalized.html",
-        context={"entries": entries, "total": sum((e.amount for e in entries), Decimal("0.00"))},
-        api=[
-            {"job_cost": e.pk, "lic": e.lic.code, "description": e.description, "amount": str(e.amount)}
-            for e in entries
-        ],
+        context={"rows_html": rows_html, "count": len(rows), "total": sum((r[4] for r in rows), ZERO_MONEY)},
+        api=[{"job_cost": pk, "lic": lic, "description": text, "amount": str(a)} for pk, _, lic, text, a in rows],
     )
 
 

@@ -242,3 +242,24 @@ def register_sections() -> None:
 
 
 __all__ = ["ZERO"]
+
+
+def lot_accrued_value_expression():
+    """The lot's accrued inventory value as a SQL expression over ``inventory_lots_lot`` rows
+    (for the lot export): the same rule as ``costing.lot_accrued_quantity`` — invoices cover the
+    line's lots oldest first — times the PO unit cost, rounded to cents. NULL for lots that are
+    not from a receipt (adjustment and production lots), which pay no subquery (CASE)."""
+    from django.db.models import DecimalField
+    from django.db.models.expressions import RawSQL
+
+    sql = """
+    CASE WHEN inventory_lots_lot.transaction_type_id = %s THEN (
+        SELECT round(LEAST(GREATEST(inventory_lots_lot.qty_in - GREATEST(pl.quantity_purchased - COALESCE((
+                    SELECT sum(l3.qty_in) FROM purchasing_receiptline rl3
+                    JOIN inventory_lots_lot l3 ON l3.id = rl3.lot_id
+                    WHERE rl3.po_line_id = pl.id AND rl3.quantity > 0 AND l3.id < inventory_lots_lot.id), 0), 0), 0),
+                inventory_lots_lot.qty_in) * pl.unit_cost, 2)
+        FROM purchasing_receiptline rl JOIN purchasing_purchaseorderline pl ON pl.id = rl.po_line_id
+        WHERE rl.lot_id = inventory_lots_lot.id AND rl.quantity > 0)
+    END"""
+    return RawSQL(sql, [_receipt_line_type_id()], output_field=DecimalField(max_digits=18, decimal_places=2))

@@ -16,11 +16,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, DecimalField, F, Value, When
 
 from core import numbering
 from core.errors import DomainError, StateConflict, ValidationFailed
-from core.money import MONEY_PLACES, UNIT_COST_PLACES, ZERO, money, qty, unit_cost
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, money, unit_cost
 from inventory_lots import locks as lot_locks
 from inventory_lots.models import CostChangeCause, InventoryUsage, LineItemCode, Lot, LotSerial, LotType, Office
 from inventory_lots.services import (
@@ -44,6 +44,8 @@ from .models import (
     VendorInvoice,
     VendorInvoiceLine,
 )
+
+_QTY_FIELD = DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES)
 
 MSG_NO_LINES = "Enter at least one line."
 MSG_PO_CLOSED = "Purchase order {po} is closed: nothing more can be received or invoiced on it."
@@ -106,10 +108,17 @@ def _line_error(exc: DomainError, index: int) -> DomainError:
     return type(exc)(exc.code, f"Line {index + 1}: {exc.message}", field=key)
 
 
-def _reserve_id(table: str) -> int:
+def _fmt(value: Decimal) -> str:
+    """A quantity for a message: 10.000000 -> "10", 2.500000 -> "2.5" (never "1E+1")."""
+    return f"{value.normalize():f}"
+
+
+def _reserve_ids(table: str, count: int) -> list[int]:
+    """Reserve ``count`` ids of ``table`` in one query (a lot's transaction is the line that points
+    at the lot, so the line's id is needed before either row is written)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _check_not_before_po(po: PurchaseOrder, date: datetime.date) -> None:
@@ -190,23 +199,30 @@ def receive_purchase_order(
         number=numbering.next_number("RCV"), purchase_order=purchase_order, date=date,
         allow_over_receipt=allow_over_receipt, created_by=actor,
     )
+    ids = _reserve_ids("purchasing_receiptline", len(lines))
     receipt_lines = []
     for index, (line, quantity) in enumerate(zip(lines, quantities, strict=True)):
         try:
-            receipt_lines.append(_receive_line(receipt, index + 1, locked[line.po_line.pk], line, quantity))
+            receipt_lines.append(_receive_line(receipt, index + 1, ids[index], locked[line.po_line.pk], line, quantity))
         except ValidationFailed as exc:
             raise _line_error(exc, index) from exc
     ReceiptLine.objects.bulk_create(receipt_lines)
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for receipt_line in receipt_lines:
         totals[receipt_line.po_line_id] += receipt_line.quantity
-    for po_line_id, total in sorted(totals.items()):
-        over = locked[po_line_id].quantity_received + total > locked[po_line_id].quantity
-        PurchaseOrderLine.objects.filter(pk=po_line_id).update(
-            quantity_received=F("quantity_received") + total,
-            **({"over_receipt_allowed": True} if over else {}),
-        )
+    _add_received(totals, locked)
     return receipt
+
+
+def _add_received(totals: dict[int, Decimal], locked: dict[int, PurchaseOrderLine]) -> None:
+    """One UPDATE for every PO line received (F() under the line locks; the CHECK is the backstop)."""
+    over = [pk for pk, total in totals.items() if locked[pk].quantity_received + total > locked[pk].quantity]
+    PurchaseOrderLine.objects.filter(pk__in=list(totals)).update(
+        quantity_received=F("quantity_received") + Case(
+            *[When(pk=pk, then=Value(total)) for pk, total in totals.items()], output_field=_QTY_FIELD
+        ),
+        over_receipt_allowed=Case(When(pk__in=over, then=Value(True)), default=F("over_receipt_allowed")),
+    )
 
 
 def _check_receipt_lines(
@@ -230,9 +246,9 @@ def _check_receipt_lines(
                 raise ValidationFailed(
                     "over_receipt",
                     MSG_OVER_RECEIPT.format(
-                        open=qty(po_line.quantity_open).normalize(), lic=po_line.lic.code, line_no=po_line.line_no,
-                        ordered=po_line.quantity.normalize(), received=po_line.quantity_received.normalize(),
-                        asked=asked[po_line.pk].normalize(),
+                        open=_fmt(po_line.quantity_open), lic=po_line.lic.code, line_no=po_line.line_no,
+                        ordered=_fmt(po_line.quantity), received=_fmt(po_line.quantity_received),
+                        asked=_fmt(asked[po_line.pk]),
                     ),
                     field="quantity",
                 )
@@ -243,10 +259,10 @@ def _check_receipt_lines(
 
 
 def _receive_line(
-    receipt: Receipt, line_no: int, po_line: PurchaseOrderLine, line: ReceiptLineInput, quantity: Decimal
+    receipt: Receipt, line_no: int, pk: int, po_line: PurchaseOrderLine, line: ReceiptLineInput, quantity: Decimal
 ) -> ReceiptLine:
     receipt_line = ReceiptLine(
-        pk=_reserve_id("purchasing_receiptline"), receipt=receipt, line_no=line_no, po_line=po_line,
+        pk=pk, receipt=receipt, line_no=line_no, po_line=po_line,
         quantity=quantity, mfr_lot_number=(line.mfr_lot_number or "").strip() if po_line.lic.track_by_mfr_lot else "",
         serial_numbers=[s.strip() for s in line.serial_numbers if s and s.strip()] if po_line.lic.serialized else [],
     )
@@ -286,7 +302,7 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
         raise StateConflict("already_reversed", MSG_ALREADY_REVERSED.format(receipt=receipt.number))
     if _locked_po_status(po) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_REVERSE_CLOSED.format(po=po.number))
-    named = set(InventoryUsage.objects.filter(lot_id__in=lots).values_list("lot_id", flat=True))
+    named = set(InventoryUsage.objects.filter(lot_id__in=list(lots)).values_list("lot_id", flat=True))
     for lot in lots.values():
         if lot.qty_used != 0 or lot.pk in named:
             raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, receipt=receipt.number))
@@ -300,11 +316,13 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
         for line in lines
     )
     for line in lines:
-        PurchaseOrderLine.objects.filter(pk=line.po_line_id).update(quantity_received=F("quantity_received") - line.quantity)
+        PurchaseOrderLine.objects.filter(pk=line.po_line_id).update(
+            quantity_received=F("quantity_received") - line.quantity
+        )
         Lot.objects.filter(pk=line.lot_id).update(qty_in=F("qty_in") - line.quantity)
         mark_cogs_pending(lots[line.lot_id].lic_id, lots[line.lot_id].office_id)
     # The serial numbers go back to being unused (they stay listed on both receipt lines).
-    LotSerial.objects.filter(lot_id__in=lots).delete()
+    LotSerial.objects.filter(lot_id__in=list(lots)).delete()
     return reversal
 
 
@@ -425,8 +443,8 @@ def close_purchase_order(*, purchase_order: PurchaseOrder, date: datetime.date, 
             continue
         if line.quantity_received > line.quantity_purchased:
             raise StateConflict("po_not_fully_invoiced", MSG_NOT_INVOICED.format(
-                line_no=line.line_no, lic=line.lic.code, received=line.quantity_received.normalize(),
-                purchased=line.quantity_purchased.normalize(),
+                line_no=line.line_no, lic=line.lic.code, received=_fmt(line.quantity_received),
+                purchased=_fmt(line.quantity_purchased),
             ))
         new_costs[line.pk] = closing_unit_cost(
             amount_invoiced=line.amount_invoiced, freight_allocated=line.freight_allocated,

@@ -68,6 +68,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if extracted:
+            roles.ensure_role_groups()  # a transactional test before may have flushed them
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
 

@@ -1,0 +1,338 @@
+"""COGS engine benchmark: `.venv/bin/python bench/cogs.py [--lots N --usage N --lics N]`.
+
+Seeds (SQL, marking PendingCogs) lots and usage over LICs x 3 offices in its own database
+(ll_bench_cogs), then measures: (a) the first full run with 1 worker process and with 2, beside
+PostgreSQL's own cost for the same data (COPY out of the lot and usage rows the run reads, COPY in
+of as many entry rows as it wrote); (b) an incremental run after 1,000 new usage records and 50
+returns; (c) a run with nothing to do; (d) the revaluation run after a late cost change on one lot
+with 10,000 units shipped. Prints a table, then one JSON line with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lotledger.settings")
+os.environ["LOTLEDGER_DB_NAME"] = "ll_bench_cogs"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+DB = "ll_bench_cogs"
+RUN_DATE = "2026-06-30"
+
+
+def ensure_db() -> None:
+    import psycopg
+
+    s = connection.settings_dict
+    with psycopg.connect(host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], password=s["PASSWORD"] or None,
+                         dbname="postgres", autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone():
+            c.execute(f'CREATE DATABASE "{DB}"')
+    call_command("migrate", verbosity=0)
+
+
+def sql(statement: str, params=None):
+    with connection.cursor() as c:
+        c.execute(statement, params)
+        return c.fetchall() if c.description else None
+
+
+SEED = """
+TRUNCATE cogs_cogsentry, cogs_cogsrun, cogs_pendinglotcost, inventory_lots_pendingcogs,
+         inventory_lots_lotcostchange, inventory_lots_inventoryusage, inventory_lots_lot CASCADE;
+DELETE FROM inventory_lots_lineitemcode WHERE code LIKE 'BL-%%';
+INSERT INTO inventory_lots_office (code, name) VALUES ('B1', 'Bench 1'), ('B2', 'Bench 2'), ('B3', 'Bench 3')
+  ON CONFLICT (code) DO NOTHING;
+INSERT INTO inventory_lots_lineitemcode (code, description, inventoried, serialized, track_by_mfr_lot,
+                                         costing_method, unit, active)
+  SELECT 'BL-' || lpad(g::text, 6, '0'), 'bench item', true, false, false,
+         CASE WHEN g %% 10 = 0 THEN 'lifo' ELSE 'fifo' END, 'ea', true
+  FROM generate_series(1, %(lics)s) g;
+CREATE TEMP TABLE bl AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM inventory_lots_lineitemcode
+  WHERE code LIKE 'BL-%%';
+CREATE TEMP TABLE bo AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM inventory_lots_office
+  WHERE code IN ('B1', 'B2', 'B3');
+INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transaction_type_id, transaction_id,
+    transaction_label, parent_order_label, serialized, track_by_mfr_lot, mfr_lot_number, released, qty_in, qty_used,
+    unit_cost, value_used)
+  SELECT 'BL' || lpad(g::text, 8, '0'), 'purchase', o.id, l.id, date '2025-01-01' + (g * 7919 %% 360)::int,
+         %(ct)s, g, 'bench', '', false, false, '', true, 40 + (g * 31 %% 120), 0,
+         round((1 + (g * 17 %% 5000) / 100.0)::numeric, 6) + 0.333333, 0
+  FROM generate_series(0::bigint, %(lots)s - 1) g
+  JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3;
+INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
+    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
+  SELECT date '2025-01-05' + (g * 104729 %% 360)::int, 1 + (g * 13 %% 9) + (g %% 4) * 0.25, 'shipment', %(ct)s, g,
+         'bench', '[]', 0, 0, 0, false, l.id, o.id
+  FROM generate_series(0::bigint, %(usage)s - 1) g
+  JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3;
+INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
+  SELECT DISTINCT lic_id, office_id FROM inventory_lots_lot ON CONFLICT DO NOTHING;
+"""
+
+HEAVY = """
+INSERT INTO inventory_lots_lineitemcode (code, description, inventoried, serialized, track_by_mfr_lot,
+    costing_method, unit, active) VALUES ('BL-HEAVY', 'heavily used', true, false, false, 'fifo', 'ea', true);
+INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transaction_type_id, transaction_id,
+    transaction_label, parent_order_label, serialized, track_by_mfr_lot, mfr_lot_number, released, qty_in, qty_used,
+    unit_cost, value_used)
+  SELECT 'BLHEAVY', 'purchase', o.id, l.id, date '2025-01-01', %(ct)s, 0, 'bench', '', false, false, '', true,
+         20000, 0, 12.5, 0
+  FROM inventory_lots_lineitemcode l, inventory_lots_office o WHERE l.code = 'BL-HEAVY' AND o.code = 'B1';
+INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
+    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
+  SELECT date '2025-02-01' + (g %% 100), 5, 'shipment', %(ct)s, g, 'bench', '[]', 0, 0, 0, false, l.id, o.id
+  FROM generate_series(1, 2000) g, inventory_lots_lineitemcode l, inventory_lots_office o
+  WHERE l.code = 'BL-HEAVY' AND o.code = 'B1';
+INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
+  SELECT l.id, o.id FROM inventory_lots_lineitemcode l, inventory_lots_office o
+  WHERE l.code = 'BL-HEAVY' AND o.code = 'B1' ON CONFLICT DO NOTHING;
+"""
+
+RESET = """
+TRUNCATE cogs_cogsentry, cogs_pendinglotcost;
+UPDATE inventory_lots_lot SET qty_used = 0, value_used = 0 WHERE qty_used <> 0 OR value_used <> 0;
+UPDATE inventory_lots_inventoryusage SET allocated_quantity = 0, cogs_value = 0, accrued_value = 0,
+  no_cost_basis = false WHERE allocated_quantity <> 0 OR accrued_value <> 0 OR no_cost_basis;
+INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
+  SELECT DISTINCT lic_id, office_id FROM inventory_lots_lot ON CONFLICT DO NOTHING;
+"""
+
+
+def seed(args) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from inventory_lots.models import InventoryAdjustment
+
+    ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
+    params = {"lics": args.lics, "lots": args.lots, "usage": args.usage, "ct": ct}
+    sql(SEED, params)
+    sql(HEAVY, params)
+    connection.close()
+    vacuum()
+
+
+def vacuum() -> None:
+    import psycopg
+
+    s = connection.settings_dict
+    with psycopg.connect(host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=DB, autocommit=True) as c:
+        for table in ("inventory_lots_lot", "inventory_lots_inventoryusage", "cogs_cogsentry",
+                      "inventory_lots_pendingcogs"):
+            c.execute(f"VACUUM ANALYZE {table}")
+
+
+# --- the full run on N worker processes ----------------------------------------------------------
+
+
+def _worker(jobs, results) -> None:
+    from cogs import services
+    from cogs.services.engine import PHASES
+
+    connection.close()
+    try:
+        while True:
+            spec = jobs.get()
+            if spec is None:
+                break
+            services.run_chunk(spec=spec)
+    finally:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results.put((peak_mb, dict(PHASES)))
+        connection.close()
+
+
+def full_run(workers: int) -> tuple[float, float, dict, object]:
+    """Time one run from start to done with ``workers`` processes taking its jobs."""
+    import datetime
+
+    from cogs import services
+    from cogs.models import CogsRun
+
+    ctx = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    run = services.start_cogs_run(actor=None, date=datetime.date.fromisoformat(RUN_DATE))
+    jobs, results = ctx.Queue(), ctx.Queue()
+    connection.close()
+    procs = [ctx.Process(target=_worker, args=(jobs, results)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    while True:
+        specs = services.plan_round(run_id=run.pk)
+        if not specs:
+            break
+        connection.close()
+        for spec in specs:
+            jobs.put(spec)
+        while CogsRun.objects.filter(pk=run.pk).values_list("jobs_done", flat=True).get() < len(specs):
+            time.sleep(0.02)
+    for _ in procs:
+        jobs.put(None)
+    outs = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - start
+    phases: dict = {}
+    for _, ph in outs:
+        for k, v in ph.items():
+            phases[k] = phases.get(k, 0.0) + v
+    return elapsed, max(mb for mb, _ in outs), phases, CogsRun.objects.get(pk=run.pk)
+
+
+def postgres_bound(entries: int) -> float:
+    """COPY out the lot and usage columns the run reads + COPY in ``entries`` entry rows."""
+    with connection.cursor() as c:
+        raw = c.cursor
+        start = time.perf_counter()
+        for q in (
+            "COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_used, released FROM inventory_lots_lot) "
+            "TO STDOUT",
+            "COPY (SELECT id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, accrued_value, "
+            "no_cost_basis, kind, source_type_id, source_id FROM inventory_lots_inventoryusage "
+            "WHERE unallocated_quantity <> 0) TO STDOUT",
+        ):
+            with raw.copy(q) as cp:
+                for _ in cp:
+                    pass
+        out_s = time.perf_counter() - start
+        buf = io.BytesIO()
+        cols = "run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value, unit_cost"
+        with raw.copy(f"COPY (SELECT {cols} FROM cogs_cogsentry ORDER BY id LIMIT {int(entries)}) TO STDOUT") as cp:
+            for chunk in cp:
+                buf.write(chunk)
+        c.execute("DROP TABLE IF EXISTS bench_entry_copy")
+        c.execute("CREATE TABLE bench_entry_copy (LIKE cogs_cogsentry INCLUDING ALL)")
+        start = time.perf_counter()
+        with raw.copy(f"COPY bench_entry_copy ({cols}) FROM STDIN") as cp:
+            cp.write(buf.getvalue())
+        in_s = time.perf_counter() - start
+        c.execute("DROP TABLE bench_entry_copy")
+    return out_s + in_s
+
+
+# --- incremental, no-op, revaluation -----------------------------------------------------------------
+
+NEW_USAGE = """
+INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
+    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
+  SELECT date '2026-01-10', 1 + g %% 5, 'shipment', %(ct)s, g, 'bench new', '[]', 0, 0, 0, false, l.id, o.id
+  FROM generate_series(1, 1000) g
+  JOIN bl l ON l.n = (g * 7) %% %(lics)s JOIN bo o ON o.n = g %% 3;
+INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
+    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
+  SELECT date '2026-01-11', -1, 'return', %(ct)s, g, 'bench return', '[]', 0, 0, 0, false, l.id, o.id
+  FROM generate_series(1, 50) g
+  JOIN bl l ON l.n = (g * 97) %% %(lics)s JOIN bo o ON o.n = g %% 3;
+INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
+  SELECT DISTINCT lic_id, office_id FROM inventory_lots_inventoryusage WHERE source_label LIKE 'bench %%'
+  ON CONFLICT DO NOTHING;
+"""
+
+
+def timed_inline_run():
+    import datetime
+
+    from cogs import services
+
+    start = time.perf_counter()
+    run = services.run_cogs_now(actor=None, date=datetime.date.fromisoformat(RUN_DATE))
+    return time.perf_counter() - start, run
+
+
+def incremental(args) -> tuple[float, object]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from inventory_lots.models import InventoryAdjustment
+
+    ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
+    sql("CREATE TEMP TABLE IF NOT EXISTS bl AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
+        "FROM inventory_lots_lineitemcode WHERE code LIKE 'BL-%%' AND code <> 'BL-HEAVY'")
+    sql("CREATE TEMP TABLE IF NOT EXISTS bo AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
+        "FROM inventory_lots_office WHERE code IN ('B1', 'B2', 'B3')")
+    sql(NEW_USAGE, {"ct": ct, "lics": args.lics})
+    sql("ANALYZE inventory_lots_pendingcogs")
+    return timed_inline_run()
+
+
+def revalue() -> tuple[float, object]:
+    import datetime
+
+    from inventory_lots.models import Lot
+    from inventory_lots.services import correct_lot_unit_cost
+
+    lot = Lot.objects.get(number="BLHEAVY")
+    assert lot.qty_used == Decimal("10000"), lot.qty_used
+    correct_lot_unit_cost(lot=lot, new_unit_cost=Decimal("12.777777"), reason="late freight",
+                          date=datetime.date.fromisoformat(RUN_DATE), actor=None)
+    return timed_inline_run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lots", type=int, default=200_000)
+    parser.add_argument("--usage", type=int, default=1_000_000)
+    parser.add_argument("--lics", type=int, default=5_000)
+    args = parser.parse_args()
+    ensure_db()
+    t = time.perf_counter()
+    seed(args)
+    print(f"seeded {args.lots:,} lots, {args.usage:,} usage over {args.lics:,} LICs x 3 offices "
+          f"(+1 heavily used lot) in {time.perf_counter() - t:.1f} s", flush=True)
+
+    full_1, peak_1, phases_1, run_1 = full_run(1)
+    bound = postgres_bound(run_1.entries_posted)
+    sql(RESET)
+    connection.close()
+    vacuum()
+    full_2, peak_2, _, run_2 = full_run(2)
+    assert run_2.entries_posted == run_1.entries_posted and run_2.value_posted == run_1.value_posted
+    from cogs.selectors import ledger_violations
+
+    violations = len(ledger_violations()) if args.usage <= 200_000 else None
+    inc_s, inc = incremental(args)
+    noop_s, noop = timed_inline_run()
+    reval_s, reval = revalue()
+
+    rows = [
+        ("full run, 1 worker", f"{full_1:.2f} s", f"{run_1.entries_posted:,} entries, value {run_1.value_posted}, "
+         f"unallocated {run_1.unallocated_quantity.normalize():f}, peak {peak_1:.0f} MB"),
+        ("full run, 2 workers", f"{full_2:.2f} s", f"peak {peak_2:.0f} MB per process"),
+        ("PostgreSQL bound", f"{bound:.2f} s", "COPY out lots + usage, COPY in the entries"),
+        ("ratio to bound", f"{full_1 / bound:.2f}x", f"2 workers: {full_2 / bound:.2f}x"),
+        ("incremental run", f"{inc_s:.3f} s", f"{inc.pairs_done} pairs, {inc.entries_posted} entries"),
+        ("nothing to do", f"{noop_s:.3f} s", f"{noop.entries_posted} entries"),
+        ("revaluation run", f"{reval_s:.3f} s", f"{reval.entries_posted} entries, value {reval.value_posted}"),
+        ("1-worker profile", "", ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_1.items(),
+                                                                            key=lambda kv: -kv[1]))),
+    ]
+    if violations is not None:
+        rows.append(("ledger violations", str(violations), "ledger_violations() after the 2-worker run"))
+    width = max(len(r[0]) for r in rows)
+    for name, fig, note in rows:
+        print(f"{name:<{width}}  {fig:>10}  {note}")
+    print(json.dumps({
+        "lots": args.lots, "usage": args.usage, "full_run_s": round(full_1, 3), "full_run_2w_s": round(full_2, 3),
+        "bound_s": round(bound, 3), "ratio_to_bound": round(full_1 / bound, 2), "peak_mb": round(max(peak_1, peak_2)),
+        "incremental_s": round(inc_s, 3), "noop_s": round(noop_s, 3), "revalue_s": round(reval_s, 3),
+    }))
+
+
+if __name__ == "__main__":
+    main()

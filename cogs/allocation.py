@@ -1,0 +1,370 @@
+"""The COGS plan of one (LIC, office): a pure function over plain data (DOMAIN.md section 6).
+
+No database here. ``plan_pair`` takes the pair's lots, its unallocated usage, the holdings of
+the usage that returns name, and the holdings of lots whose unit cost changed; it runs the
+give-back loop (give-backs, then allocation, repeated until a pass changes nothing), then the
+revaluation, then the accruals (6a), and returns the entries to post plus the balance deltas.
+
+Conventions (DOMAIN.md 6 "Conventions"): a return's quantities and values are negative;
+revaluation entries carry quantity 0; the allocation that brings a lot's qty_used to qty_in is
+valued ``value_in - value_used`` (the remainder rule); every other allocation and give-back is
+``round(qty x unit cost, 2)`` half up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+ALLOCATION = 1
+GIVE_BACK = 2
+GIVE_BACK_LIFO = 3
+REVALUATION = 4
+ACCRUAL = 5
+ACCRUAL_REVERSAL = 6
+
+FIFO = "fifo"
+LIFO = "lifo"
+SPECIFIC = "specific"
+
+NEW_SEQ_BASE = 1 << 62  # sequence numbers of entries planned now sort after every posted entry id
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(slots=True)
+class PlanLot:
+    id: int
+    date: datetime.date
+    qty_in: Decimal
+    qty_used: Decimal
+    unit_cost: Decimal
+    value_used: Decimal
+    released: bool = True
+
+    @property
+    def value_in(self) -> Decimal:
+        return money(self.qty_in * self.unit_cost)
+
+    @property
+    def available(self) -> Decimal:
+        return self.qty_in - self.qty_used
+
+
+@dataclass(slots=True)
+class PlanUsage:
+    id: int
+    date: datetime.date
+    quantity: Decimal
+    allocated: Decimal = ZERO
+    lot_id: int | None = None  # specific unit: the named lot
+    returns_usage_id: int | None = None
+    accrued_value: Decimal = ZERO
+    no_cost_basis: bool = False
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.quantity - self.allocated
+
+
+@dataclass(slots=True)
+class Holding:
+    """Net position of one usage on one lot (from its posted entries)."""
+
+    usage_id: int
+    lot_id: int
+    quantity: Decimal
+    value: Decimal = ZERO
+    last_allocation: int = 0  # id (sequence) of the latest allocation entry, 0 if none
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEntry:
+    kind: int
+    usage_id: int
+    lot_id: int | None
+    date: datetime.date
+    quantity: Decimal
+    value: Decimal
+    unit_cost: Decimal
+
+
+@dataclass
+class PairPlan:
+    entries: list[PlannedEntry] = field(default_factory=list)
+    lot_deltas: dict[int, list[Decimal]] = field(default_factory=dict)  # lot id -> [qty, value]
+    usage_deltas: dict[int, list] = field(default_factory=dict)  # usage id -> [qty, cogs, accrued, ncb|None]
+    passes: int = 0
+
+    @property
+    def allocated_quantity(self) -> Decimal:
+        return sum((e.quantity for e in self.entries if e.kind == ALLOCATION), ZERO)
+
+    @property
+    def given_back_quantity(self) -> Decimal:
+        return -sum((e.quantity for e in self.entries if e.kind in (GIVE_BACK, GIVE_BACK_LIFO)), ZERO)
+
+    @property
+    def value_posted(self) -> Decimal:
+        return sum((e.value for e in self.entries if e.kind not in (ACCRUAL, ACCRUAL_REVERSAL)), ZERO)
+
+    @property
+    def accrued_value_posted(self) -> Decimal:
+        return sum((e.value for e in self.entries if e.kind in (ACCRUAL, ACCRUAL_REVERSAL)), ZERO)
+
+
+class _Planner:
+    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date):
+        self.method = method
+        self.lots = {lot.id: lot for lot in lots}
+        self.by_date = sorted(lots, key=lambda lot: (lot.date, lot.id))
+        self.usages = sorted(usages, key=lambda u: (u.date, u.id))
+        self.usage_by_id = {u.id: u for u in self.usages}
+        self.first_open = first_open
+        self.run_date = run_date
+        self.plan = PairPlan()
+        self.seq = NEW_SEQ_BASE
+        # named usage id -> {lot id: Holding}
+        self.named: dict[int, dict[int, Holding]] = {}
+        for u in self.usages:
+            if u.returns_usage_id is not None:
+                self.named.setdefault(u.returns_usage_id, {})
+        for h in named_holdings:
+            self.named.setdefault(h.usage_id, {})[h.lot_id] = h
+        self.new_holdings: dict[tuple[int, int], Holding] = {}
+
+    # --- posting one movement -------------------------------------------------------------
+    def _date(self, usage: PlanUsage) -> datetime.date:
+        if self.first_open is not None and usage.date < self.first_open:
+            return self.first_open
+        return usage.date
+
+    def _post(self, kind: int, usage: PlanUsage, lot: PlanLot, quantity: Decimal) -> None:
+        """Move ``quantity`` (signed: + allocation, - give-back) between ``usage`` and ``lot``."""
+        new_used = lot.qty_used + quantity
+        if kind == ALLOCATION and new_used == lot.qty_in:
+            value = lot.value_in - lot.value_used  # the remainder rule
+        else:
+            value = money(quantity * lot.unit_cost)
+        lot.qty_used = new_used
+        lot.value_used += value
+        usage.allocated += quantity
+        self.seq += 1
+        self.plan.entries.append(
+            PlannedEntry(kind, usage.id, lot.id, self._date(usage), quantity, value, lot.unit_cost)
+        )
+        self._delta_lot(lot.id, quantity, value)
+        self._delta_usage(usage.id, quantity, value)
+        key = (usage.id, lot.id)
+        h = self.new_holdings.get(key)
+        if h is None:
+            h = self.new_holdings[key] = Holding(usage.id, lot.id, ZERO, ZERO, 0)
+        h.quantity += quantity
+        h.value += value
+        if kind == ALLOCATION:
+            h.last_allocation = self.seq
+            if usage.id in self.named:  # a usage some return names: keep its holdings current
+                held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
+                held.quantity += quantity
+                held.last_allocation = self.seq
+
+    def _delta_lot(self, lot_id: int, quantity: Decimal, value: Decimal) -> None:
+        d = self.plan.lot_deltas.setdefault(lot_id, [ZERO, ZERO])
+        d[0] += quantity
+        d[1] += value
+
+    def _delta_usage(self, usage_id: int, quantity: Decimal, value: Decimal, accrued: Decimal = ZERO,
+                     no_cost_basis: bool | None = None) -> None:
+        d = self.plan.usage_deltas.setdefault(usage_id, [ZERO, ZERO, ZERO, None])
+        d[0] += quantity
+        d[1] += value
+        d[2] += accrued
+        if no_cost_basis is not None:
+            d[3] = no_cost_basis
+
+    # --- step 1: give-backs -----------------------------------------------------------------
+    def give_backs(self) -> bool:
+        changed = False
+        for r in self.usages:
+            if r.quantity >= 0 or r.unallocated == 0:
+                continue
+            remaining = -r.unallocated
+            if r.returns_usage_id is not None:
+                held = self.named.get(r.returns_usage_id, {})
+                for h in sorted(held.values(), key=lambda h: -h.last_allocation):
+                    lot = self.lots.get(h.lot_id)
+                    if lot is None:
+                        continue
+                    take = min(remaining, h.quantity, lot.qty_used)
+                    if take > 0:
+                        self._post(GIVE_BACK, r, lot, -take)
+                        h.quantity -= take
+                        remaining -= take
+                        changed = True
+                    if remaining == 0:
+                        break
+                named = self.usage_by_id.get(r.returns_usage_id)
+                if remaining > 0 and named is not None and named.unallocated != 0:
+                    continue  # the rest waits until the returned usage is fully allocated
+            if remaining > 0:
+                for lot in reversed(self.by_date):
+                    take = min(remaining, lot.qty_used)
+                    if take > 0:
+                        self._post(GIVE_BACK_LIFO, r, lot, -take)
+                        remaining -= take
+                        changed = True
+                        if remaining == 0:
+                            break
+        return changed
+
+    # --- step 2: allocation -----------------------------------------------------------------
+    def allocate(self) -> bool:
+        changed = False
+        if self.method == SPECIFIC:
+            for u in self.usages:
+                if u.quantity <= 0 or u.unallocated == 0 or u.lot_id is None:
+                    continue
+                lot = self.lots.get(u.lot_id)
+                if lot is not None and lot.released and lot.available > 0:
+                    self._post(ALLOCATION, u, lot, min(u.unallocated, lot.available))
+                    changed = True
+            return changed
+        order = self.by_date if self.method != LIFO else list(reversed(self.by_date))
+        candidates = [lot for lot in order if lot.released and lot.available > 0]
+        i = 0
+        for u in self.usages:
+            if u.quantity <= 0 or u.unallocated == 0:
+                continue
+            while i < len(candidates) and u.unallocated > 0:
+                lot = candidates[i]
+                take = min(u.unallocated, lot.available)
+                self._post(ALLOCATION, u, lot, take)
+                changed = True
+                if lot.available == 0:
+                    i += 1
+            if i >= len(candidates):
+                break
+        return changed
+
+    # --- step 3: revaluation ----------------------------------------------------------------
+    def revalue(self, lot: PlanLot, holdings: list[Holding]) -> None:
+        """Adjust every holding on a lot whose unit cost changed to round(q x new cost), the
+        latest allocation taking the remainder when the lot is used up."""
+        merged: dict[int, Holding] = {h.usage_id: Holding(h.usage_id, h.lot_id, h.quantity, h.value,
+                                                           h.last_allocation) for h in holdings}
+        for (usage_id, lot_id), h in self.new_holdings.items():
+            if lot_id != lot.id:
+                continue
+            m = merged.setdefault(usage_id, Holding(usage_id, lot_id, ZERO, ZERO, 0))
+            m.quantity += h.quantity
+            m.value += h.value
+            m.last_allocation = max(m.last_allocation, h.last_allocation)
+        if not merged:
+            return
+        targets = {uid: money(h.quantity * lot.unit_cost) for uid, h in merged.items()}
+        if lot.qty_used == lot.qty_in:
+            last = max(merged.values(), key=lambda h: (h.last_allocation, h.usage_id))
+            others = sum((v for uid, v in targets.items() if uid != last.usage_id), ZERO)
+            targets[last.usage_id] = lot.value_in - others
+        for uid in sorted(merged):
+            diff = targets[uid] - merged[uid].value
+            if diff == 0:
+                continue
+            lot.value_used += diff
+            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, self.run_date, ZERO, diff,
+                                                  lot.unit_cost))
+            self._delta_lot(lot.id, ZERO, diff)
+            self._delta_usage(uid, ZERO, diff)
+
+    # --- 6a: accruals -----------------------------------------------------------------------
+    def accrue(self, original: dict[int, Decimal], estimate: Decimal | None) -> None:
+        for u in self.usages:
+            now = u.unallocated
+            if now == original[u.id] and (now == 0 or u.accrued_value != 0 or u.no_cost_basis):
+                continue
+            if u.accrued_value != 0:
+                self.plan.entries.append(PlannedEntry(ACCRUAL_REVERSAL, u.id, None, self.run_date,
+                                                      -original[u.id], -u.accrued_value, ZERO))
+                self._delta_usage(u.id, ZERO, ZERO, -u.accrued_value)
+            value = money(now * estimate) if (now != 0 and estimate is not None) else ZERO
+            if value != 0:
+                self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, self.run_date, now, value, estimate))
+                self._delta_usage(u.id, ZERO, ZERO, value)
+            no_basis = now != 0 and estimate is None
+            self._delta_usage(u.id, ZERO, ZERO, ZERO, no_basis)
+            u.accrued_value = value
+            u.no_cost_basis = no_basis
+
+
+def needs_estimate(planner: _Planner, original: dict[int, Decimal]) -> bool:
+    """True when the accrual step will post something new (so the caller looks up an estimate)."""
+    for u in planner.usages:
+        now = u.unallocated
+        if now != 0 and (now != original[u.id] or (u.accrued_value == 0 and not u.no_cost_basis)):
+            return True
+    return False
+
+
+class PairPlanner(_Planner):
+    """The steps of ``plan_pair`` one by one (the service looks up accrual estimates only for
+    the pairs that end with unallocated usage)."""
+
+    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None):
+        super().__init__(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
+                         first_open=first_open, run_date=run_date)
+        self.original = {u.id: u.unallocated for u in self.usages}
+
+    def loop(self, max_passes: int = 10_000) -> None:
+        while self.plan.passes < max_passes:
+            self.plan.passes += 1
+            gave = self.give_backs()
+            took = self.allocate()
+            if not (gave or took):
+                break
+
+    def revalue_lots(self, revalue: dict[int, list[Holding]] | None) -> None:
+        for lot_id, holdings in (revalue or {}).items():
+            lot = self.lots.get(lot_id)
+            if lot is not None:
+                self.revalue(lot, holdings)
+
+    def needs_estimate(self) -> bool:
+        return needs_estimate(self, self.original)
+
+    def accruals(self, estimate: Decimal | None) -> None:
+        self.accrue(self.original, estimate)
+
+
+def plan_pair(
+    *,
+    method: str,
+    lots: list[PlanLot],
+    usages: list[PlanUsage],
+    named_holdings: list[Holding] = (),
+    revalue: dict[int, list[Holding]] | None = None,
+    first_open: datetime.date | None = None,
+    run_date: datetime.date | None = None,
+    estimate: Decimal | None = None,
+    accrue: bool = False,
+) -> PairPlan:
+    """Plan one (LIC, office). ``lots``/``usages`` are mutated to their state after the plan.
+
+    ``named_holdings``: for each usage a loaded return names, its net holdings per lot (its
+    allocations plus the named give-backs of earlier returns naming it). ``revalue``: lot id ->
+    every holding on that lot, for lots whose unit cost changed since their entries were posted.
+    ``estimate``: the accrual unit cost (None: no cost basis). ``run_date`` dates revaluations
+    and accruals; ``first_open`` is the day after the lock date (allocations are never earlier).
+    """
+    p = PairPlanner(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
+                    first_open=first_open, run_date=run_date)
+    p.loop()
+    p.revalue_lots(revalue)
+    if accrue:
+        p.accruals(estimate)
+    return p.plan

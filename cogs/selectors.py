@@ -1,0 +1,192 @@
+"""Reads of the COGS app: runs, entries, the lot and usage sections, unallocated usage with
+its reason, and the ledger invariant check."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from core.money import ZERO
+from inventory_lots.models import CostingMethod, InventoryUsage, Lot
+
+from .models import CogsEntry, CogsRun, EntryKind
+
+# --- runs and entries -------------------------------------------------------------------------
+
+
+def run_list() -> QuerySet[CogsRun]:
+    return CogsRun.objects.select_related("office", "lic", "created_by").order_by("-id")
+
+
+def run_detail(run_id: int) -> CogsRun:
+    return CogsRun.objects.select_related("office", "lic", "created_by").get(pk=run_id)
+
+
+def entry_list() -> QuerySet[CogsEntry]:
+    return CogsEntry.objects.select_related("lot", "usage", "lic", "office").order_by("id")
+
+
+def lot_entries(lot: Lot) -> list[CogsEntry]:
+    return list(
+        CogsEntry.objects.filter(lot=lot).select_related("run", "usage").order_by("run_id", "id")
+    )
+
+
+def usage_entries(usage: InventoryUsage) -> list[CogsEntry]:
+    return list(CogsEntry.objects.filter(usage=usage).select_related("run", "lot").order_by("id"))
+
+
+def usage_allocations(usage: InventoryUsage) -> list[dict]:
+    """Net quantity and value per lot (allocations, give-backs and revaluations; accruals are
+    not allocations). API shape: strings for decimals."""
+    totals: dict[int, list[Decimal]] = {}
+    rows = (
+        CogsEntry.objects.filter(usage=usage, lot__isnull=False).order_by("id").values_list("lot_id", "quantity",
+                                                                                         "value")
+    )
+    for lot_id, quantity, value in rows:
+        t = totals.setdefault(lot_id, [ZERO, ZERO])
+        t[0] += quantity
+        t[1] += value
+    return [{"lot": lot_id, "quantity": str(q), "value": str(v)} for lot_id, (q, v) in totals.items()]
+
+
+def allocations_with_lots(usage: InventoryUsage) -> list[dict]:
+    rows = usage_allocations(usage)
+    lots = Lot.objects.in_bulk([r["lot"] for r in rows])
+    return [{**r, "lot_obj": lots.get(r["lot"]), "quantity_d": Decimal(r["quantity"]), "value_d": Decimal(r["value"])}
+            for r in rows]
+
+
+def group_by_run(entries: list[CogsEntry]) -> list[dict]:
+    groups: dict[int, dict] = {}
+    for e in entries:
+        g = groups.setdefault(e.run_id, {"run": e.run, "entries": [], "quantity": ZERO, "value": ZERO})
+        g["entries"].append(e)
+        g["quantity"] += e.quantity
+        g["value"] += e.value
+    return list(groups.values())
+
+
+# --- unallocated usage --------------------------------------------------------------------------
+
+REASON_NOT_RUN = "Stock is available: the next COGS run allocates it"
+REASON_NO_STOCK = "No stock: no lot of this LIC has any available in this office"
+REASON_UNRELEASED = "Unreleased lots only: the available stock is in production lots not yet released"
+REASON_SPECIFIC_EXHAUSTED = "Specific lot exhausted: the named lot has nothing left"
+REASON_SPECIFIC_UNRELEASED = "Specific lot not released yet"
+REASON_SPECIFIC_NONE = "Specific unit costing: the usage names no lot"
+REASON_RETURN_WAITING = "Return waits: the returned usage is not fully allocated yet"
+REASON_RETURN_NOTHING = "Return with nothing to give back: no lot of this LIC has used quantity in this office"
+
+
+def unallocated_list() -> QuerySet[InventoryUsage]:
+    return (
+        InventoryUsage.objects.exclude(unallocated_quantity=0)
+        .select_related("office", "lic", "lot", "returns_usage")
+        .order_by("date", "id")
+    )
+
+
+def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
+    """Set ``usage.reason`` on each row (a constant number of queries for the page)."""
+    pairs = {(u.lic_id, u.office_id) for u in usages}
+    stock: dict[tuple[int, int], dict] = defaultdict(lambda: {"released": ZERO, "unreleased": ZERO, "used": ZERO})
+    if pairs:
+        lic_ids = sorted({p[0] for p in pairs})
+        office_ids = sorted({p[1] for p in pairs})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT lic_id, office_id, "
+                "COALESCE(SUM(qty_available) FILTER (WHERE released), 0), "
+                "COALESCE(SUM(qty_available) FILTER (WHERE NOT released), 0), COALESCE(SUM(qty_used), 0) "
+                "FROM inventory_lots_lot WHERE lic_id = ANY(%s) AND office_id = ANY(%s) GROUP BY lic_id, office_id",
+                [lic_ids, office_ids],
+            )
+            for lic_id, office_id, released, unreleased, used in cursor.fetchall():
+                stock[(lic_id, office_id)] = {"released": released, "unreleased": unreleased, "used": used}
+    for u in usages:
+        u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
+    return usages
+
+
+def _reason(u: InventoryUsage, s: dict) -> str:
+    if u.quantity < 0:
+        named = u.returns_usage
+        if named is not None and named.unallocated_quantity != 0:
+            return REASON_RETURN_WAITING
+        return REASON_RETURN_NOTHING if s["used"] == 0 else REASON_NOT_RUN
+    if u.lic.costing_method == CostingMethod.SPECIFIC:
+        if u.lot is None:
+            return REASON_SPECIFIC_NONE
+        if u.lot.qty_available == 0:
+            return REASON_SPECIFIC_EXHAUSTED
+        return REASON_SPECIFIC_UNRELEASED if not u.lot.released else REASON_NOT_RUN
+    if s["released"] > 0:
+        return REASON_NOT_RUN
+    return REASON_UNRELEASED if s["unreleased"] > 0 else REASON_NO_STOCK
+
+
+# --- invariants ---------------------------------------------------------------------------------
+
+VIOLATION_CHECKS = {
+    "lot_balance": """
+        SELECT l.id, 'qty_used ' || l.qty_used || ' / entries ' || COALESCE(s.q, 0)
+               || '; value_used ' || l.value_used || ' / entries ' || COALESCE(s.v, 0)
+        FROM inventory_lots_lot l
+        LEFT JOIN (SELECT lot_id, SUM(quantity) q, SUM(value) v FROM cogs_cogsentry
+                   WHERE lot_id IS NOT NULL GROUP BY lot_id) s ON s.lot_id = l.id
+        WHERE l.qty_used <> COALESCE(s.q, 0) OR l.value_used <> COALESCE(s.v, 0)""",
+    "usage_balance": """
+        SELECT u.id, 'allocated ' || u.allocated_quantity || ' / entries ' || COALESCE(s.q, 0)
+               || '; cogs ' || u.cogs_value || ' / entries ' || COALESCE(s.v, 0)
+               || '; accrued ' || u.accrued_value || ' / entries ' || COALESCE(s.a, 0)
+        FROM inventory_lots_inventoryusage u
+        LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN (5, 6)) q,
+                          SUM(value) FILTER (WHERE kind NOT IN (5, 6)) v,
+                          SUM(value) FILTER (WHERE kind IN (5, 6)) a
+                   FROM cogs_cogsentry GROUP BY usage_id) s ON s.usage_id = u.id
+        WHERE u.allocated_quantity <> COALESCE(s.q, 0) OR u.cogs_value <> COALESCE(s.v, 0)
+           OR u.accrued_value <> COALESCE(s.a, 0)""",
+    "used_up_lot_value": """
+        SELECT l.id, 'used up: value_used ' || l.value_used || ' <> value_in ' || l.value_in
+        FROM inventory_lots_lot l
+        WHERE l.qty_used = l.qty_in AND l.value_used <> l.value_in
+          AND (SELECT e.unit_cost FROM cogs_cogsentry e WHERE e.lot_id = l.id ORDER BY e.id DESC LIMIT 1)
+              = l.unit_cost""",
+    "orphan_entry": """
+        SELECT e.id, 'entry without its lot, usage or run'
+        FROM cogs_cogsentry e
+        WHERE NOT EXISTS (SELECT 1 FROM inventory_lots_inventoryusage u WHERE u.id = e.usage_id)
+           OR (e.lot_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM inventory_lots_lot l WHERE l.id = e.lot_id))
+           OR NOT EXISTS (SELECT 1 FROM cogs_cogsrun r WHERE r.id = e.run_id)""",
+    "entry_pair": """
+        SELECT e.id, 'entry lot and usage are not of the same LIC and office'
+        FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+        LEFT JOIN inventory_lots_lot l ON l.id = e.lot_id
+        WHERE u.lic_id <> e.lic_id OR u.office_id <> e.office_id
+           OR (l.id IS NOT NULL AND (l.lic_id <> e.lic_id OR l.office_id <> e.office_id))""",
+    "usage_sign": """
+        SELECT e.usage_id, 'entry quantity sign differs from its usage'
+        FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+        WHERE e.kind IN (1, 2, 3) AND sign(e.quantity) <> sign(u.quantity)""",
+}
+
+
+def ledger_violations(limit: int = 100) -> list[dict]:
+    """Every broken COGS invariant, checked in SQL over the whole database: per lot, Σ entry
+    quantities = qty_used and Σ values = value_used; per usage, Σ entries = allocated_quantity,
+    cogs_value and accrued_value; a used-up, revalued lot's COGS = its value; no orphan or
+    mismatched entry. [] when the books tie."""
+    out: list[dict] = []
+    with connection.cursor() as cursor:
+        for check, sql in VIOLATION_CHECKS.items():
+            cursor.execute(f"{sql} LIMIT {int(limit)}")
+            out.extend({"check": check, "id": row[0], "detail": row[1]} for row in cursor.fetchall())
+    return out
+
+
+__all__ = ["EntryKind", "ledger_violations"]

@@ -1,0 +1,220 @@
+"""COGS runs: start one, plan its rounds, record each job, finish or fail it.
+
+A run goes in rounds. Each round takes the (LIC, office) pairs marked in PendingCogs within the
+run's scope (plus production lots waiting for a cost recompute in its office scope), splits them
+into jobs by (office, LIC chunk) and runs the jobs: inline (``wait``, the command) or on the
+procrastinate workers, any number at once. When the last job of a round is recorded, the next
+round starts; a round finding nothing pending finishes the run. Rounds make production costs flow
+in dependency order: a job that changes a component usage's COGS marks the production lot, which
+the next round recomputes and revalues (MAX_ROUNDS bounds the depth one run follows).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inventory_lots.models import LineItemCode, Office
+from inventory_lots.services import check_inventoried, check_open_date
+
+from .. import locks
+from ..models import CogsRun, RunStatus
+from .engine import ChunkResult, process_chunk
+
+log = logging.getLogger(__name__)
+MAX_ROUNDS = 20
+MSG_NOT_QUEUED = "Run {run} is {status}: only a queued run can be started."
+
+
+def chunk_size(pairs_in_office: int) -> int:
+    """LICs per job: at most COGS_CHUNK_LICS (memory per job), and at least ~8 jobs per office so
+    that several workers share a run (jobs side by side lock different LICs)."""
+    limit = int(getattr(settings, "COGS_CHUNK_LICS", 500))
+    return max(1, min(limit, max(20, -(-pairs_in_office // 8))))
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    run_id: int
+    round: int
+    office_id: int
+    lic_ids: tuple[int, ...]
+
+    def as_kwargs(self) -> dict:
+        return {"run_id": self.run_id, "round": self.round, "office_id": self.office_id,
+                "lic_ids": list(self.lic_ids)}
+
+
+@transaction.atomic
+def start_cogs_run(
+    *,
+    actor: User | None,
+    date: datetime.date | None = None,
+    office: Office | None = None,
+    lic: LineItemCode | None = None,
+    wait: bool = False,
+    dispatch: Callable[[int], None] | None = None,
+) -> CogsRun:
+    """Record a queued run. ``dispatch(run_id)`` (the workers' queue) is called on commit; a
+    ``wait`` run is executed by the caller with ``execute_run``. The business date must be
+    after the lock date (revaluations and accruals are dated with it)."""
+    date = date or timezone.localdate()
+    check_open_date(date)
+    if lic is not None:
+        check_inventoried(lic)
+    run = CogsRun.objects.create(date=date, office=office, lic=lic, created_by=actor, wait=wait)
+    if dispatch is not None and not wait:
+        transaction.on_commit(lambda: dispatch(run.pk))
+    return run
+
+
+def run_cogs_now(
+    *, actor: User | None, date: datetime.date | None = None, office: Office | None = None,
+    lic: LineItemCode | None = None, progress: Callable[[CogsRun], None] | None = None,
+) -> CogsRun:
+    """Start a run and execute it in this process (API ``wait: true``, the command)."""
+    run = start_cogs_run(actor=actor, date=date, office=office, lic=lic, wait=True)
+    try:
+        execute_run(run_id=run.pk, progress=progress)
+    except Exception:  # the failing job rolled back and fail_run recorded the error on the run
+        log.exception("COGS run %s failed", run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def execute_run(*, run_id: int, progress: Callable[[CogsRun], None] | None = None) -> None:
+    """Every round of a run, every job in turn, in this process."""
+    while True:
+        specs = plan_round(run_id=run_id)
+        if not specs:
+            return
+        for spec in specs:
+            run_chunk(spec=spec)
+            if progress is not None:
+                progress(CogsRun.objects.get(pk=run_id))
+
+
+def _pending_pairs(cursor, run: CogsRun) -> dict[int, list[int]]:
+    where, params = [], []
+    if run.office_id:
+        where.append("office_id = %s")
+        params.append(run.office_id)
+    office_where = " AND ".join(where) or "TRUE"
+    lic_where = office_where
+    if run.lic_id:
+        lic_where = f"{office_where} AND lic_id = %s"
+    sql = (
+        f"SELECT office_id, lic_id FROM inventory_lots_pendingcogs WHERE {lic_where} "  # noqa: S608
+        f"UNION SELECT office_id, lic_id FROM cogs_pendinglotcost WHERE {office_where}"
+    )
+    cursor.execute(sql, params + ([run.lic_id] if run.lic_id else []) + params)
+    by_office: dict[int, list[int]] = defaultdict(list)
+    for office_id, lic_id in cursor.fetchall():
+        by_office[office_id].append(lic_id)
+    return by_office
+
+
+@transaction.atomic
+def plan_round(*, run_id: int) -> list[ChunkSpec]:
+    """Start the run's next round: the jobs to run, or [] when the run is finished (it then
+    records the unallocated quantity left and is done)."""
+    run = locks.run_for_update(run_id)
+    if run.status in (RunStatus.DONE, RunStatus.FAILED):
+        return []
+    with connection.cursor() as cursor:
+        by_office = _pending_pairs(cursor, run) if run.round < MAX_ROUNDS else {}
+    if not by_office:
+        _finish(run)
+        return []
+    run.round += 1
+    # office outer, LIC chunk inner: jobs next to each other lock different LICs
+    specs = []
+    for office_id, lics in sorted(by_office.items()):
+        lics, size = sorted(lics), chunk_size(len(lics))
+        specs.extend(ChunkSpec(run.pk, run.round, office_id, tuple(lics[i:i + size]))
+                     for i in range(0, len(lics), size))
+    run.jobs_total, run.jobs_done = len(specs), 0
+    run.pairs_total += sum(len(v) for v in by_office.values())
+    if run.status == RunStatus.QUEUED:
+        run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+    run.save(update_fields=["round", "jobs_total", "jobs_done", "pairs_total", "status", "started_at"])
+    return specs
+
+
+RECORD_SQL = """
+UPDATE cogs_cogsrun SET jobs_done = jobs_done + 1, pairs_done = pairs_done + %(pairs)s,
+  allocated_quantity = allocated_quantity + %(alloc)s, given_back_quantity = given_back_quantity + %(back)s,
+  value_posted = value_posted + %(value)s, accrued_value_posted = accrued_value_posted + %(accrued)s,
+  entries_posted = entries_posted + %(entries)s
+WHERE id = %(run)s AND round = %(round)s AND status = 'running'
+RETURNING jobs_done >= jobs_total
+"""
+
+
+def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int], None] | None = None) -> bool:
+    """Run one job and record it on the run in the same transaction. Returns True for the last
+    job of its round (``on_last(run_id)`` then runs on commit: the workers' next round)."""
+    run = CogsRun.objects.filter(pk=spec.run_id).only("status", "date", "created_by", "round").first()
+    if run is None or run.status != RunStatus.RUNNING or run.round != spec.round:
+        return False
+    try:
+        with transaction.atomic():
+            result = process_chunk(run_id=spec.run_id, office_id=spec.office_id, lic_ids=list(spec.lic_ids),
+                                   date=run.date, actor=run.created_by)
+            last = _record(spec, result)
+            if last and on_last is not None:
+                transaction.on_commit(lambda: on_last(spec.run_id))
+    except Exception as exc:
+        fail_run(run_id=spec.run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return last
+
+
+def _record(spec: ChunkSpec, result: ChunkResult) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(RECORD_SQL, {
+            "pairs": len(spec.lic_ids), "alloc": result.allocated_quantity, "back": result.given_back_quantity,
+            "value": result.value_posted, "accrued": result.accrued_value_posted, "entries": result.entries,
+            "run": spec.run_id, "round": spec.round,
+        })
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _finish(run: CogsRun) -> None:
+    where, params = ["unallocated_quantity <> 0", "quantity > 0"], []
+    if run.office_id:
+        where.append("office_id = %s")
+        params.append(run.office_id)
+    if run.lic_id:
+        where.append("lic_id = %s")
+        params.append(run.lic_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(unallocated_quantity), 0) FROM inventory_lots_inventoryusage "  # noqa: S608
+            f"WHERE {' AND '.join(where)}",
+            params,
+        )
+        run.unallocated_quantity = cursor.fetchone()[0] or Decimal("0")
+    now = timezone.now()
+    run.status, run.finished_at = RunStatus.DONE, now
+    run.started_at = run.started_at or now
+    run.save(update_fields=["unallocated_quantity", "status", "finished_at", "started_at"])
+
+
+@transaction.atomic
+def fail_run(*, run_id: int, error: str) -> None:
+    """Record a failed run (its failing job wrote nothing: its transaction rolled back)."""
+    CogsRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+

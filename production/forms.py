@@ -1,0 +1,76 @@
+"""Forms of production: the order, component issues/returns, job costs, produce, reversal."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.forms import CodeField, date_field, money_field, quantity_field, unit_cost_field
+from inventory_lots.models import LineItemCode, Office
+from orders.forms import LotNumberField, UsageIdField, split_serials
+from orders.models import Order
+from purchasing.models import Vendor
+
+from .services import ComponentLine
+
+
+class OrderNumberField(forms.CharField):
+    """The parent (customer) order typed by its number (SO-000012)."""
+
+    def clean(self, value):
+        number = super().clean(value)
+        if not number:
+            return None
+        order = Order.objects.filter(number__iexact=number.strip()).first()
+        if order is None:
+            raise forms.ValidationError(f"Unknown order “{number}”.", code="unknown_order")
+        return order
+
+
+class ProductionOrderForm(forms.Form):
+    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="code")
+    date = date_field()
+    order = OrderNumberField(required=False, max_length=20, label="Parent order", help_text="Customer order number.")
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="Produced LIC")
+    estimated_quantity = quantity_field()
+    estimated_unit_cost = unit_cost_field(min_value=None)
+
+
+class ComponentLineForm(forms.Form):
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
+    quantity = quantity_field(help_text="Positive issues; negative returns unused components.")
+    lot = LotNumberField(required=False, max_length=20, help_text="Specific unit costing: the lot.")
+    serial_numbers = forms.CharField(required=False, label="Serials", help_text="Comma or newline separated.")
+    usage = UsageIdField(required=False, label="Returns usage", help_text="For a return: the issue it gives back.")
+
+    def to_input(self) -> ComponentLine:
+        data = self.cleaned_data
+        return ComponentLine(
+            lic=data["lic"], quantity=data["quantity"], lot=data["lot"],
+            serial_numbers=split_serials(data["serial_numbers"]), returns_usage=data["usage"],
+        )
+
+
+ComponentLineFormSet = forms.formset_factory(ComponentLineForm, extra=4, min_num=1, validate_min=True)
+
+
+class JobCostForm(forms.Form):
+    date = date_field()
+    lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC (non-inventoried)")
+    description = forms.CharField(max_length=200)
+    amount = money_field()
+    capitalized = forms.BooleanField(required=False, initial=True, help_text="Include in the produced lot's cost.")
+    vendor = CodeField(queryset=Vendor.objects.all(), label_name="vendor", required=False)
+
+
+class ProduceForm(forms.Form):
+    date = date_field()
+    quantity = quantity_field()
+    serial_numbers = forms.CharField(required=False, label="Serials", help_text="Comma or newline separated.")
+    mfr_lot_number = forms.CharField(max_length=60, required=False, label="Mfr lot")
+
+    def serials(self) -> tuple[str, ...]:
+        return split_serials(self.cleaned_data["serial_numbers"])
+
+
+class DateForm(forms.Form):
+    date = date_field()

@@ -1,0 +1,30 @@
+"""Table of the production order list."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+
+from inventory_lots.tables import QtyColumn, UnitCostColumn
+
+from .models import ProductionOrder
+
+
+class ProductionOrderTable(tables.Table):
+    number = tables.Column(linkify=True, verbose_name="Production order", order_by=("id",))
+    date = tables.Column(order_by=("date", "id"))
+    office = tables.Column(accessor="office__code", orderable=False)
+    lic = tables.Column(accessor="lic__code", verbose_name="Produces", orderable=False)
+    order = tables.Column(accessor="order__number", verbose_name="Parent order", orderable=False)
+    status = tables.Column(orderable=False)
+    estimated_quantity = QtyColumn(verbose_name="Est. qty", orderable=False)
+    estimated_unit_cost = UnitCostColumn(verbose_name="Est. unit cost", orderable=False)
+    lot = tables.Column(accessor="lot__number", verbose_name="Lot", orderable=False)
+
+    class Meta:
+        model = ProductionOrder
+        fields = ()
+        sequence = (
+            "number", "date", "office", "lic", "order", "status", "estimated_quantity", "estimated_unit_cost", "lot",
+        )
+        order_by = ("-date",)
+        attrs = {"class": "table table-sm table-hover align-middle"}

@@ -1,0 +1,283 @@
+"""Thin views of purchasing: form.is_valid() -> service -> redirect; DomainError -> form error."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import DetailView, TemplateView
+from django_tables2 import SingleTableMixin
+
+from core import roles
+from core.errors import DomainError
+from core.forms import add_domain_error
+from core.mixins import ViewerRequiredMixin
+from inventory_lots.exports import safe_text
+from inventory_lots.views import FilteredListView
+
+from . import selectors, services
+from .filters import PurchaseOrderFilter
+from .forms import (
+    CloseForm,
+    InvoiceForm,
+    InvoiceLineForm,
+    POForm,
+    POLineFormSet,
+    ReceiveForm,
+    ReceiveLineForm,
+    ReverseForm,
+    line_formset,
+)
+from .models import PurchaseOrder, Receipt, VendorInvoice
+from .tables import AccruedLineTable, PurchaseOrderTable
+
+
+class POListView(FilteredListView):
+    template_name = "purchasing/po_list.html"
+    table_class = PurchaseOrderTable
+    filterset_class = PurchaseOrderFilter
+
+    def get_queryset(self):
+        return selectors.po_list()
+
+
+class PODetailView(ViewerRequiredMixin, DetailView):
+    template_name = "purchasing/po_detail.html"
+    context_object_name = "po"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.po_detail(self.kwargs["pk"])
+        except PurchaseOrder.DoesNotExist as exc:
+            raise Http404("No such purchase order.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = selectors.po_lines(self.object)
+        context["receipts"] = selectors.po_receipts(self.object)
+        context["invoices"] = selectors.po_invoices(self.object)
+        return context
+
+
+class POCreateView(ViewerRequiredMixin, TemplateView):
+    permission_required = roles.POST_STOCK
+    template_name = "purchasing/po_form.html"
+
+    def get(self, request, *args, **kwargs):
+        form = POForm(initial={"date": datetime.date.today()})
+        return render(request, self.template_name, {"form": form, "formset": POLineFormSet(prefix="lines")})
+
+    def post(self, request, *args, **kwargs):
+        form = POForm(request.POST)
+        formset = POLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            try:
+                po = services.create_purchase_order(
+                    vendor=form.cleaned_data["vendor"], office=form.cleaned_data["office"],
+                    date=form.cleaned_data["date"], actor=request.user,
+                    lines=[f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data],
+                )
+            except DomainError as error:
+                add_domain_error(form, error, formset)
+            else:
+                messages.success(request, f"Purchase order {po.number} created.")
+                return redirect(po)
+        return render(request, self.template_name, {"form": form, "formset": formset}, status=400)
+
+
+class _POActionView(ViewerRequiredMixin, TemplateView):
+    """A form posted against one PO (receive, invoice, close)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.po = get_object_or_404(PurchaseOrder.objects.select_related("vendor", "office"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def po_lines(self, inventoried_only: bool = False):
+        lines = self.po.lines.select_related("lic").order_by("line_no")
+        return list(lines.filter(lic__inventoried=True) if inventoried_only else lines)
+
+    def render_form(self, context: dict, status: int = 200):
+        rows = list(zip(context["formset"].forms, context["po_lines"], strict=True)) if "formset" in context else []
+        return render(self.request, self.template_name, {"po": self.po, "rows": rows, **context}, status=status)
+
+
+class ReceiveView(_POActionView):
+    permission_required = roles.POST_STOCK
+    template_name = "purchasing/receipt_form.html"
+
+    def get(self, request, *args, **kwargs):
+        po_lines = self.po_lines(inventoried_only=True)
+        return self.render_form({"form": ReceiveForm(), "formset": line_formset(ReceiveLineForm, po_lines),
+                                 "po_lines": po_lines})
+
+    def post(self, request, *args, **kwargs):
+        po_lines = self.po_lines(inventoried_only=True)
+        form = ReceiveForm(request.POST)
+        formset = line_formset(ReceiveLineForm, po_lines, request.POST)
+        if form.is_valid() and formset.is_valid():
+            try:
+                receipt = services.receive_purchase_order(
+                    purchase_order=self.po, date=form.cleaned_data["date"], actor=request.user,
+                    allow_over_receipt=form.cleaned_data["allow_over_receipt"],
+                    lines=[f.to_input() for f in formset.forms if f.has_changed()],
+                )
+            except DomainError as error:
+                add_domain_error(form, error, formset)
+            else:
+                messages.success(request, f"Receipt {receipt.number} posted: {receipt.lines.count()} lot(s) created.")
+                return redirect(receipt)
+        return self.render_form({"form": form, "formset": formset, "po_lines": po_lines}, status=400)
+
+
+class InvoiceCreateView(_POActionView):
+    permission_required = roles.POST_ACCOUNTING
+    template_name = "purchasing/invoice_form.html"
+
+    def get(self, request, *args, **kwargs):
+        po_lines = self.po_lines()
+        return self.render_form({"form": InvoiceForm(), "formset": line_formset(InvoiceLineForm, po_lines),
+                                 "po_lines": po_lines})
+
+    def post(self, request, *args, **kwargs):
+        po_lines = self.po_lines()
+        form = InvoiceForm(request.POST)
+        formset = line_formset(InvoiceLineForm, po_lines, request.POST)
+        if form.is_valid() and formset.is_valid():
+            try:
+                invoice = services.post_vendor_invoice(
+                    vendor=self.po.vendor, purchase_order=self.po, number=form.cleaned_data["number"],
+                    date=form.cleaned_data["date"], freight=form.cleaned_data["freight"], actor=request.user,
+                    lines=[f.to_input() for f in formset.forms if f.has_changed()],
+                )
+            except DomainError as error:
+                add_domain_error(form, error, formset)
+            else:
+                messages.success(request, f"Vendor invoice {invoice.number} posted.")
+                return redirect(invoice)
+        return self.render_form({"form": form, "formset": formset, "po_lines": po_lines}, status=400)
+
+
+class CloseView(_POActionView):
+    permission_required = roles.POST_ACCOUNTING
+    template_name = "purchasing/po_close.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_form({"form": CloseForm(), "lines": selectors.po_lines(self.po)})
+
+    def post(self, request, *args, **kwargs):
+        form = CloseForm(request.POST)
+        if form.is_valid():
+            try:
+                services.close_purchase_order(purchase_order=self.po, date=form.cleaned_data["date"],
+                                              actor=request.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, f"Purchase order {self.po.number} closed.")
+                return redirect(self.po)
+        return self.render_form({"form": form, "lines": selectors.po_lines(self.po)}, status=400)
+
+
+class ReceiptDetailView(ViewerRequiredMixin, DetailView):
+    template_name = "purchasing/receipt_detail.html"
+    context_object_name = "receipt"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.receipt_detail(self.kwargs["pk"])
+        except Receipt.DoesNotExist as exc:
+            raise Http404("No such receipt.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("po_line__lic", "lot").order_by("line_no")
+        context["reversal"] = selectors.receipt_reversal(self.object)
+        return context
+
+
+class ReverseReceiptView(ViewerRequiredMixin, TemplateView):
+    permission_required = roles.POST_ACCOUNTING
+    template_name = "purchasing/receipt_reverse.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.receipt = get_object_or_404(Receipt.objects.select_related("purchase_order"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name, {"receipt": self.receipt, "form": ReverseForm()})
+
+    def post(self, request, *args, **kwargs):
+        form = ReverseForm(request.POST)
+        if form.is_valid():
+            try:
+                reversal = services.reverse_receipt(receipt=self.receipt, date=form.cleaned_data["date"],
+                                                    reason=form.cleaned_data["reason"], actor=request.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, f"Receipt {self.receipt.number} reversed by {reversal.number}.")
+                return redirect(reversal)
+        return render(request, self.template_name, {"receipt": self.receipt, "form": form}, status=400)
+
+
+class InvoiceDetailView(ViewerRequiredMixin, DetailView):
+    template_name = "purchasing/invoice_detail.html"
+    context_object_name = "invoice"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.invoice_detail(self.kwargs["pk"])
+        except VendorInvoice.DoesNotExist as exc:
+            raise Http404("No such vendor invoice.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("po_line__lic").order_by("line_no")
+        return context
+
+
+class AccruedReportView(ViewerRequiredMixin, SingleTableMixin, TemplateView):
+    template_name = "purchasing/accrued_report.html"
+    table_class = AccruedLineTable
+    table_pagination = False
+
+    def get_table_data(self):
+        return selectors.accrued_lines()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["by_vendor"] = selectors.accrued_by_vendor(selectors.accrued_lines())
+        context["grand_total"] = sum((row["total"] for row in context["by_vendor"]), start=0)
+        return context
+
+
+ACCRUED_HEADER = ["PO", "Vendor", "Office", "PO date", "Line", "LIC", "Description", "PO unit cost", "Received",
+                  "Purchased", "Accrued qty", "Accrued value"]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@permission_required(roles.EXPORT, raise_exception=True)
+def accrued_report_csv(request):
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield writer.writerow(ACCRUED_HEADER)
+        for line in selectors.accrued_lines().iterator(chunk_size=2000):
+            po = line.purchase_order
+            yield writer.writerow([
+                po.number, safe_text(po.vendor.code), safe_text(po.office.code), po.date.isoformat(), line.line_no,
+                safe_text(line.lic.code), safe_text(line.lic.description), line.unit_cost, line.quantity_received,
+                line.quantity_purchased, line.accrued_qty, line.accrued_value,
+            ])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="accrued-inventory-{datetime.date.today()}.csv"'
+    return response
