@@ -94,7 +94,8 @@ def seed_lots(n: int, lics: int, offices: int = 3, chunk: int = 250_000) -> None
                 INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transaction_type_id,
                     transaction_id, transaction_label, parent_order_label, serialized, track_by_mfr_lot,
                     mfr_lot_number, released, qty_in, qty_used, unit_cost, value_used)
-                SELECT 'PL-' || lpad(g::text, greatest(6, length(g::text)), '0'), 'purchase', (%(offices)s::bigint[])[1 + g %% %(no)s],
+                SELECT 'PL-' || lpad(g::text, greatest(6, length(g::text)), '0'), 'purchase',
+                    (%(offices)s::bigint[])[1 + g %% %(no)s],
                     (%(lics)s::bigint[])[1 + (g::bigint * 7919) %% %(nl)s], DATE '2024-01-01' + (g %% 1000),
                     %(ct)s, g, 'ADJ-' || lpad(g::text, 8, '0') || '/1', '', false, false, '', true,
                     q, CASE WHEN g %% 3 = 0 THEN q ELSE 0 END, c,

@@ -118,7 +118,8 @@ def main() -> None:
     from inventory_lots.models import Lot
 
     first = Lot.objects.order_by("pk").values_list("pk", flat=True).first()
-    api_times = timed(lambda it=iter(lot_ids): client.get(f"/api/v1/lots/{first - 1 + next(it)}/"), args.repeat)
+    ids = iter(lot_ids)
+    api_times = timed(lambda: client.get(f"/api/v1/lots/{first - 1 + next(ids)}/"), args.repeat)
     api_p50, api_p95, _ = summary(api_times)
 
     print(f"Lists: {args.lots:,} lots, {args.usage:,} usage records (seeded in {seed_s:.0f} s); "
