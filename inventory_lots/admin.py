@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import PostedRecordAdmin, ReadOnlyInline
 
@@ -15,13 +16,13 @@ from .models import (
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(LineItemCode)
-class LineItemCodeAdmin(admin.ModelAdmin):
+class LineItemCodeAdmin(SimpleHistoryAdmin):
     list_display = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit",
                     "active"]
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]

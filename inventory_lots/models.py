@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Round
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, MoneyField, QuantityField, UnitCostField
@@ -20,6 +21,7 @@ from .querysets import LotQuerySet, UsageQuerySet
 class Office(TimeStampedModel):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -45,6 +47,7 @@ class LineItemCode(TimeStampedModel):
     costing_method = models.CharField(max_length=10, choices=CostingMethod.choices, default=CostingMethod.FIFO)
     unit = models.CharField(max_length=10, default="ea")
     active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

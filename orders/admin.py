@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import PostedRecordAdmin, ReadOnlyInline
 
@@ -6,13 +7,13 @@ from .models import Customer, CustomerReturn, Order, ReturnLine, Shipment, Shipm
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SimpleHistoryAdmin):
     list_display = ["number", "customer", "office", "date", "status"]
     list_filter = ["status", "office"]
     search_fields = ["number", "customer__code", "customer__name"]

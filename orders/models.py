@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from core.money import QuantityField
@@ -14,6 +15,7 @@ from inventory_lots.models import InventoryUsage, LineItemCode, Office
 class Customer(TimeStampedModel):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -33,6 +35,7 @@ class Order(TimeStampedModel):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="orders")
     date = models.DateField()
     status = models.CharField(max_length=6, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -8,6 +8,7 @@ import datetime
 
 from django.contrib import admin, messages
 from django.db import transaction
+from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
 from core.admin import PostedRecordAdmin, ReadOnlyInline
@@ -18,7 +19,7 @@ from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vend
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from core.money import MoneyField, QuantityField, UnitCostField
@@ -19,6 +20,7 @@ from inventory_lots.models import LineItemCode, Lot, Office
 class Vendor(TimeStampedModel):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
