@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.idempotency.IdempotencyMiddleware",  # a double-submitted form / retried API POST posts once
     "simple_history.middleware.HistoryRequestMiddleware",  # audit history records who changed master data
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -121,7 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
             ],
-            "builtins": ["core.templatetags.money"],
+            "builtins": ["core.templatetags.money", "core.templatetags.idempotency"],
         },
     }
 ]
