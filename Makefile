@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run dev test lint lock stop-db bench
+.PHONY: setup run dev test lint lock stop-db bench browser screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,24 @@ run: setup
 dev: setup
 	$(PY) scripts/serve.py --dev
 
-test: setup
+test: setup browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests (tests/e2e; Playwright never downloads a browser):
+# installed with apt-get when missing and we are root, otherwise nothing (those tests then skip).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests (apt-get)..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the browser tests will be skipped."; \
+	fi
+
+screenshots: setup browser
+	$(PY) tests/e2e/screenshots.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

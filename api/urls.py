@@ -21,6 +21,7 @@ v1 = [
     path("", include("orders.api")),
     path("", include("production.api")),
     path("", include("cogs.api")),
+    path("", include("traceability.api")),
     path("", include(router.urls)),
 ]
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "production",
     "cogs",
+    "traceability",
     "api",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("production/", include("production.urls")),
     path("cogs/", include("cogs.urls")),
+    path("trace/", include("traceability.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

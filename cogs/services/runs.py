@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from inventory_lots.models import LineItemCode, Office
@@ -145,7 +146,7 @@ def plan_round(*, run_id: int) -> list[ChunkSpec]:
     run.jobs_total, run.jobs_done = len(specs), 0
     run.pairs_total += sum(len(v) for v in by_office.values())
     if run.status == RunStatus.QUEUED:
-        run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+        run.status, run.started_at = RunStatus.RUNNING, Now()
     run.save(update_fields=["round", "jobs_total", "jobs_done", "pairs_total", "status", "started_at"])
     return specs
 
@@ -205,16 +206,17 @@ def _finish(run: CogsRun) -> None:
             params,
         )
         run.unallocated_quantity = cursor.fetchone()[0] or Decimal("0")
-    now = timezone.now()
-    run.status, run.finished_at = RunStatus.DONE, now
-    run.started_at = run.started_at or now
+    # database time, like every created_at it is compared with (cost history attribution)
+    run.status, run.finished_at = RunStatus.DONE, Now()
+    run.started_at = run.started_at or Now()
     run.save(update_fields=["unallocated_quantity", "status", "finished_at", "started_at"])
+    run.refresh_from_db(fields=["started_at", "finished_at"])
 
 
 @transaction.atomic
 def fail_run(*, run_id: int, error: str) -> None:
     """Record a failed run (its failing job wrote nothing: its transaction rolled back)."""
     CogsRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
-        status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
+        status=RunStatus.FAILED, error=error[:4000], finished_at=Now()
     )
 

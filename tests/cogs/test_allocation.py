@@ -151,9 +151,8 @@ def test_random_streams_tie(events, method, runs_every):
             if named is not None:
                 returned = -sum((u.quantity for u in usages if u.returns_usage_id == named), D(0))
                 quantity = min(quantity, int(outflows[-1].quantity - returned))
-                if quantity <= 0:
-                    continue
-            usages.append(PlanUsage(n, day(1 + n % 28), D(-quantity), returns_usage_id=named))
+            if quantity > 0:  # a return may not name more than its usage has left (refused when posted)
+                usages.append(PlanUsage(n, day(1 + n % 28), D(-quantity), returns_usage_id=named))
         if n % runs_every == 0 or n == len(events):
             pending = [u for u in usages if u.unallocated != 0]
             named_ids = {u.returns_usage_id for u in pending if u.returns_usage_id}

@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import Sum
 
 from cogs import services
-from cogs.models import CogsRun
 from cogs.selectors import ledger_violations
 from inventory_lots.models import InventoryUsage, Lot
 from tests.conftest import adjust_in

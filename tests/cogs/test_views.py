@@ -37,7 +37,7 @@ def test_queued_run_page_polls_its_progress(accountant_client, office):
     run_obj = CogsRun.objects.get()
     assert r.status_code == 302 and run_obj.status == "queued" and run_obj.office == office
     html = accountant_client.get(run_obj.get_absolute_url()).content.decode()
-    assert 'hx-get="/cogs/runs/%d/progress/"' % run_obj.pk in html
+    assert f'hx-get="/cogs/runs/{run_obj.pk}/progress/"' in html
     partial = accountant_client.get(reverse("cogs:run_progress", args=[run_obj.pk]))
     assert partial.status_code == 200 and "Queued" in partial.content.decode()
 

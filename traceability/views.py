@@ -1,0 +1,148 @@
+"""Trace, recall report (page and CSV) and the manual unit cost correction form."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from core import roles
+from core.errors import DomainError
+from core.forms import add_domain_error
+from core.mixins import ViewerRequiredMixin
+from inventory_lots import selectors as lot_selectors
+from inventory_lots.models import Lot
+from inventory_lots.services import correct_lot_unit_cost
+
+from . import selectors
+from .forms import TraceForm, UnitCostCorrectionForm
+
+
+def _lot(pk: int) -> Lot:
+    try:
+        return lot_selectors.lot_detail(pk)
+    except Lot.DoesNotExist as exc:
+        raise Http404("No such lot.") from exc
+
+
+class LotMixin:
+    def dispatch(self, request, *args, **kwargs):
+        self.lot = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_lot(self) -> Lot:
+        if self.lot is None:
+            self.lot = _lot(self.kwargs["pk"])
+        return self.lot
+
+
+class TraceView(ViewerRequiredMixin, LotMixin, TemplateView):
+    template_name = "traceability/trace.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lot = self.get_lot()
+        form = TraceForm(self.request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        direction = data.get("direction") or "down"
+        depth = data.get("depth") or selectors.DEFAULT_DEPTH
+        result = selectors.trace(lot, direction=direction, depth=depth)
+        context.update(lot=lot, form=form, result=result, rows=selectors.flatten(result.nodes),
+                       direction=direction, depth=depth)
+        return context
+
+
+def _url_maker(name: str):
+    """``reverse`` once, then fill the id in (a recall report can have thousands of rows)."""
+    template = reverse(name, args=[987654321])
+    return lambda pk: template.replace("987654321", str(pk))
+
+
+class RecallView(ViewerRequiredMixin, LotMixin, TemplateView):
+    template_name = "traceability/recall.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lot = self.get_lot()
+        shipment_url = _url_maker("orders:shipment_detail")
+        order_url = _url_maker("orders:order_detail")
+        lot_url = _url_maker("inventory_lots:lot_detail")
+        rows = [
+            {"r": r, "shipment_url": shipment_url(r.shipment_id), "order_url": order_url(r.order_id),
+             "lot_url": lot_url(r.lot_id)}
+            for r in selectors.recall(lot)
+        ]
+        context.update(lot=lot, rows=rows)
+        return context
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+RECALL_CSV_HEADER = ["Shipment", "Order", "Customer", "Customer name", "Date", "LIC", "Lot", "Quantity", "Depth"]
+
+
+def _csv_text(value: str) -> str:
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class RecallCsvView(ViewerRequiredMixin, View):
+    """The recall report as CSV (accountants export, DOMAIN.md section 8)."""
+
+    permission_required = roles.EXPORT
+
+    def get(self, request, pk: int):
+        lot = _lot(pk)
+        rows = selectors.recall(lot)
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(RECALL_CSV_HEADER)
+            for r in rows:
+                yield writer.writerow([
+                    _csv_text(r.shipment), _csv_text(r.order), _csv_text(r.customer), _csv_text(r.customer_name),
+                    r.date.isoformat(), _csv_text(r.lic), _csv_text(r.lot), str(r.quantity), r.depth,
+                ])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'
+        return response
+
+
+class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
+    """Accountants correct a lot's unit cost (with a reason); the change lands in Cost History."""
+
+    permission_required = roles.POST_ACCOUNTING
+    template_name = "traceability/unit_cost_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lot = self.get_lot()
+        context["lot"] = lot
+        context.setdefault("form", UnitCostCorrectionForm(initial={"unit_cost": lot.unit_cost}))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        lot = self.get_lot()
+        form = UnitCostCorrectionForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                change = correct_lot_unit_cost(lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"],
+                                               date=d["date"], actor=request.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                if change is None:
+                    messages.info(request, f"Lot {lot.number} already has that unit cost: nothing changed.")
+                else:
+                    messages.success(request, f"Lot {lot.number} unit cost corrected to {change.new_unit_cost}.")
+                return redirect(lot.get_absolute_url() + "#section-cost_history")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
