@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,10 +37,48 @@ class UnitCostInSerializer(serializers.Serializer):
     date = serializers.DateField()
 
 
+class TraceOutSerializer(serializers.Serializer):  # the schema of the answer (built by selectors.trace_api)
+    lot = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    direction = serializers.ChoiceField(choices=selectors.DIRECTIONS)
+    depth = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+    purchase_order = serializers.JSONField(allow_null=True)
+    vendor = serializers.JSONField(allow_null=True)
+    nodes = serializers.JSONField(help_text="[{lot, lot_number, lic, quantity, depth, via: {type, id, label}, "
+                                            "children: [...]}]")
+
+
+class RecallRowSerializer(serializers.Serializer):
+    shipment = serializers.IntegerField()
+    shipment_number = serializers.CharField()
+    order = serializers.IntegerField()
+    order_number = serializers.CharField()
+    customer = serializers.CharField()
+    customer_name = serializers.CharField()
+    date = serializers.DateField()
+    lic = serializers.CharField()
+    lot = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    quantity = serializers.CharField()
+    depth = serializers.IntegerField()
+
+
+class RecallOutSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    results = RecallRowSerializer(many=True)
+
+
+class UnitCostOutSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    unit_cost = serializers.CharField()
+    change = serializers.JSONField(allow_null=True)
+
+
 class LotTraceView(APIView):
     """``{lot, direction, nodes: [{lot, lic, quantity, via: {type, id, label}, children}]}``."""
 
-    @extend_schema(parameters=[TraceQuerySerializer])
+    @extend_schema(parameters=[TraceQuerySerializer], responses={200: TraceOutSerializer})
     def get(self, request, pk: int):
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -54,7 +92,7 @@ class LotRecallView(APIView):
     """``{results: [{shipment, order, customer, date, lic, quantity, depth}]}`` (every customer
     shipment holding any of the lot, at any depth)."""
 
-    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+    @extend_schema(responses={200: RecallOutSerializer})
     def get(self, request, pk: int):
         lot = _lot(pk)
         return Response({"lot": lot.pk, "results": [row.api() for row in selectors.recall(lot)]})
@@ -66,7 +104,7 @@ class LotUnitCostView(APIView):
 
     write_permission = roles.POST_ACCOUNTING
 
-    @extend_schema(request=UnitCostInSerializer)
+    @extend_schema(request=UnitCostInSerializer, responses={201: UnitCostOutSerializer, 200: UnitCostOutSerializer})
     def post(self, request, pk: int):
         data = UnitCostInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
