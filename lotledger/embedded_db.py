@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("LOTLEDGER_DATA_DIR", BASE_DIR / ".data")) / "pg"
@@ -26,7 +27,8 @@ def database_url() -> str:
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'lotledger';")
     if "1 row" not in exists:
         server.psql("CREATE DATABASE lotledger;")
-    return f"postgresql://postgres@/lotledger?host={socket_dir}"
+    # the socket directory as the URL's (percent-encoded) host, so DATABASES["default"]["HOST"] is it
+    return f"postgresql://postgres@{quote(socket_dir, safe='')}/lotledger"
 
 
 def stop() -> None:

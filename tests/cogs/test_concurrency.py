@@ -10,6 +10,7 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -138,7 +139,9 @@ def test_worker_processes_run_a_queued_run(settings):
     process_chunk.batch_defer(*[s.as_kwargs() for s in services.plan_round(run_id=run.pk)])
     connection.close()
     db = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    host = quote(db["HOST"] or "localhost", safe="")  # a socket directory (embedded server) or a host name
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    env = {**os.environ, "DATABASE_URL": f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}",
            "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
     root = Path(__file__).resolve().parents[2]
     cmd = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--one-shot"]
