@@ -168,3 +168,44 @@ def viewer_client():
     client = Client()
     client.force_login(user)
     return client
+
+
+def seed_documents(purchase_orders: int, production_orders: int) -> None:
+    """Purchase orders (a vendor each, no lines) and production orders for the list pages."""
+    from django.db import connection
+
+    from inventory_lots.models import LineItemCode, Office
+
+    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
+    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE purchasing_purchaseorder, production_productionorder CASCADE")
+        cur.execute(
+            "INSERT INTO purchasing_vendor (code, name) SELECT 'BV' || g, 'Bench vendor ' || g "
+            "FROM generate_series(1, 200) g ON CONFLICT (code) DO NOTHING")
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM purchasing_vendor WHERE code LIKE 'BV%%'")
+        vendor_ids = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO purchasing_purchaseorder (number, date, status, closed_on, office_id, vendor_id)
+            SELECT 'PO-' || lpad(g::text, greatest(6, length(g::text)), '0'), DATE '2024-01-01' + (g %% 1000),
+                CASE WHEN g %% 4 = 0 THEN 'closed' ELSE 'open' END,
+                CASE WHEN g %% 4 = 0 THEN DATE '2024-01-01' + (g %% 1000) + 30 END,
+                (%(offices)s::bigint[])[1 + g %% %(no)s], (%(vendors)s::bigint[])[1 + g %% %(nv)s]
+            FROM generate_series(1, %(n)s) g
+            """,
+            {"offices": office_ids, "no": len(office_ids), "vendors": vendor_ids, "nv": len(vendor_ids),
+             "n": purchase_orders},
+        )
+        cur.execute(
+            """
+            INSERT INTO production_productionorder (number, date, estimated_quantity, estimated_unit_cost, status,
+                lic_id, office_id)
+            SELECT 'MO-' || lpad(g::text, greatest(6, length(g::text)), '0'), DATE '2024-01-01' + (g %% 1000),
+                10, 5, CASE WHEN g %% 3 = 0 THEN 'released' ELSE 'open' END,
+                (%(lics)s::bigint[])[1 + (g::bigint * 13) %% %(nl)s], (%(offices)s::bigint[])[1 + g %% %(no)s]
+            FROM generate_series(1, %(n)s) g
+            """,
+            {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "n": production_orders},
+        )
+        cur.execute("ANALYZE purchasing_purchaseorder; ANALYZE production_productionorder")

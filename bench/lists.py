@@ -13,7 +13,17 @@ import random
 import threading
 import time
 
-from common import count, reset_ledger, seed_lots, seed_usage, setup_django, summary, timed, viewer_client
+from common import (
+    count,
+    reset_ledger,
+    seed_documents,
+    seed_lots,
+    seed_usage,
+    setup_django,
+    summary,
+    timed,
+    viewer_client,
+)
 
 
 class PeakRss:
@@ -50,6 +60,8 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=1_000_000)
     parser.add_argument("--usage", type=int, default=5_000_000)
     parser.add_argument("--lics", type=int, default=5_000)
+    parser.add_argument("--purchase-orders", type=int, default=200_000)
+    parser.add_argument("--production-orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
@@ -62,6 +74,9 @@ def main() -> None:
         reset_ledger()
         seed_lots(args.lots, args.lics)
         seed_usage(args.usage)
+    if (count("purchasing_purchaseorder") != args.purchase_orders
+            or count("production_productionorder") != args.production_orders):
+        seed_documents(args.purchase_orders, args.production_orders)
     seed_s = time.perf_counter() - t0
     client = viewer_client()
     lot_cases = {
@@ -82,6 +97,11 @@ def main() -> None:
         "usage: lic": "/usage/?lic=BL00007",
         "usage: office+kind": "/usage/?office=OF1&kind=shipment",
         "usage: unallocated": "/usage/?unallocated=true",
+        "POs: default": "/purchasing/",
+        "POs: status=open": "/purchasing/?status=open",
+        "POs: vendor": "/purchasing/?vendor=BV7",
+        "production orders: default": "/production/",
+        "production orders: status": "/production/?status=released",
     }
     rows = []
     for name, url in {**lot_cases, **usage_cases}.items():
@@ -122,7 +142,8 @@ def main() -> None:
     api_times = timed(lambda: client.get(f"/api/v1/lots/{first - 1 + next(ids)}/"), args.repeat)
     api_p50, api_p95, _ = summary(api_times)
 
-    print(f"Lists: {args.lots:,} lots, {args.usage:,} usage records (seeded in {seed_s:.0f} s); "
+    print(f"Lists: {args.lots:,} lots, {args.usage:,} usage records, {args.purchase_orders:,} POs, "
+          f"{args.production_orders:,} production orders (seeded in {seed_s:.0f} s); "
           f"{args.repeat} requests per case, in-process server time")
     print(f"{'case':<32}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}")
     for name, p50, p95, worst, queries in rows:
