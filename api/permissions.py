@@ -19,6 +19,9 @@ class RolePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return user.has_perm(getattr(view, "read_permission", roles.VIEW))
         needed = getattr(view, "write_permission", None)
-        if needed is None:
-            return user.is_superuser
+        if needed is None:  # master data: administrators (the role holds every model permission)
+            model = getattr(getattr(view, "queryset", None), "model", None)
+            if model is None:
+                return user.is_superuser
+            return user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}")
         return user.has_perm(needed)

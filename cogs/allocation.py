@@ -84,7 +84,7 @@ class Holding:
     last_allocation: int = 0  # id (sequence) of the latest allocation entry, 0 if none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 us more per entry (1M a full run)
 class PlannedEntry:
     kind: int
     usage_id: int
@@ -102,26 +102,45 @@ class PairPlan:
     usage_deltas: dict[int, list] = field(default_factory=dict)  # usage id -> [qty, cogs, accrued, ncb|None]
     passes: int = 0
 
+    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(allocated quantity, given-back quantity (positive), value posted without accruals,
+        accrued value posted) in one pass over the entries."""
+        allocated = given_back = value = accrued = ZERO
+        for e in self.entries:
+            kind = e.kind
+            if kind == ALLOCATION:
+                allocated += e.quantity
+            elif kind in (GIVE_BACK, GIVE_BACK_LIFO):
+                given_back -= e.quantity
+            if kind in (ACCRUAL, ACCRUAL_REVERSAL):
+                accrued += e.value
+            else:
+                value += e.value
+        return allocated, given_back, value, accrued
+
     @property
     def allocated_quantity(self) -> Decimal:
-        return sum((e.quantity for e in self.entries if e.kind == ALLOCATION), ZERO)
+        return self.totals()[0]
 
     @property
     def given_back_quantity(self) -> Decimal:
-        return -sum((e.quantity for e in self.entries if e.kind in (GIVE_BACK, GIVE_BACK_LIFO)), ZERO)
+        return self.totals()[1]
 
     @property
     def value_posted(self) -> Decimal:
-        return sum((e.value for e in self.entries if e.kind not in (ACCRUAL, ACCRUAL_REVERSAL)), ZERO)
+        return self.totals()[2]
 
     @property
     def accrued_value_posted(self) -> Decimal:
-        return sum((e.value for e in self.entries if e.kind in (ACCRUAL, ACCRUAL_REVERSAL)), ZERO)
+        return self.totals()[3]
 
 
 class _Planner:
-    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date):
+    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, track_holdings=True):
         self.method = method
+        # new (usage, lot) holdings are needed only to revalue lots of this pair (the engine knows
+        # beforehand whether it has any); skipping them saves a dict entry per allocation
+        self.track_holdings = track_holdings
         self.lots = {lot.id: lot for lot in lots}
         self.by_date = sorted(lots, key=lambda lot: (lot.date, lot.id))
         self.usages = sorted(usages, key=lambda u: (u.date, u.id))
@@ -159,20 +178,31 @@ class _Planner:
         self.plan.entries.append(
             PlannedEntry(kind, usage.id, lot.id, self._date(usage), quantity, value, lot.unit_cost)
         )
-        self._delta_lot(lot.id, quantity, value)
-        self._delta_usage(usage.id, quantity, value)
-        key = (usage.id, lot.id)
-        h = self.new_holdings.get(key)
-        if h is None:
-            h = self.new_holdings[key] = Holding(usage.id, lot.id, ZERO, ZERO, 0)
-        h.quantity += quantity
-        h.value += value
-        if kind == ALLOCATION:
-            h.last_allocation = self.seq
-            if usage.id in self.named:  # a usage some return names: keep its holdings current
-                held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
-                held.quantity += quantity
-                held.last_allocation = self.seq
+        d = self.plan.lot_deltas.get(lot.id)
+        if d is None:
+            self.plan.lot_deltas[lot.id] = [quantity, value]
+        else:
+            d[0] += quantity
+            d[1] += value
+        d = self.plan.usage_deltas.get(usage.id)
+        if d is None:
+            self.plan.usage_deltas[usage.id] = [quantity, value, ZERO, None]
+        else:
+            d[0] += quantity
+            d[1] += value
+        if self.track_holdings:
+            key = (usage.id, lot.id)
+            h = self.new_holdings.get(key)
+            if h is None:
+                h = self.new_holdings[key] = Holding(usage.id, lot.id, ZERO, ZERO, 0)
+            h.quantity += quantity
+            h.value += value
+            if kind == ALLOCATION:
+                h.last_allocation = self.seq
+        if kind == ALLOCATION and usage.id in self.named:  # a usage some return names: keep its holdings current
+            held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
+            held.quantity += quantity
+            held.last_allocation = self.seq
 
     def _delta_lot(self, lot_id: int, quantity: Decimal, value: Decimal) -> None:
         d = self.plan.lot_deltas.setdefault(lot_id, [ZERO, ZERO])
@@ -315,9 +345,10 @@ class PairPlanner(_Planner):
     """The steps of ``plan_pair`` one by one (the service looks up accrual estimates only for
     the pairs that end with unallocated usage)."""
 
-    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None):
+    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None,
+                 track_holdings=True):
         super().__init__(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                         first_open=first_open, run_date=run_date)
+                         first_open=first_open, run_date=run_date, track_holdings=track_holdings)
         self.original = {u.id: u.unallocated for u in self.usages}
 
     def loop(self, max_passes: int = 10_000) -> None:
@@ -329,6 +360,8 @@ class PairPlanner(_Planner):
                 break
 
     def revalue_lots(self, revalue: dict[int, list[Holding]] | None) -> None:
+        if revalue and not self.track_holdings:
+            raise ValueError("revaluing lots needs the planner built with track_holdings=True")
         for lot_id, holdings in (revalue or {}).items():
             lot = self.lots.get(lot_id)
             if lot is not None:

@@ -122,7 +122,9 @@ class CogsEntry(models.Model):
     """One immutable COGS posting, tied to its run: lot side and usage side in one row."""
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(CogsRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entries")
+    # no single-column run index: cogsentry_run_id (run, id) serves every lookup by run
+    run = models.ForeignKey(CogsRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entries",
+                            db_index=False)
     kind = models.PositiveSmallIntegerField(choices=EntryKind.choices)
     lic = models.ForeignKey("inventory_lots.LineItemCode", on_delete=models.DO_NOTHING, db_constraint=False,
                             related_name="+", verbose_name="LIC")

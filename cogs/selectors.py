@@ -25,6 +25,19 @@ def run_detail(run_id: int) -> CogsRun:
     return CogsRun.objects.select_related("office", "lic", "created_by").get(pk=run_id)
 
 
+def run_accruals(run: CogsRun) -> dict[str, Decimal]:
+    """What a run did to accrued COGS (DOMAIN.md 6a): accruals posted, reversals posted (negative)
+    and the net (= ``accrued_value_posted``). One query over the run's accrual entries."""
+    from django.db.models import Q, Sum
+
+    sums = CogsEntry.objects.filter(run=run, kind__in=(EntryKind.ACCRUAL, EntryKind.ACCRUAL_REVERSAL)).aggregate(
+        posted=Sum("value", filter=Q(kind=EntryKind.ACCRUAL)),
+        reversed=Sum("value", filter=Q(kind=EntryKind.ACCRUAL_REVERSAL)),
+    )
+    posted, reversed_ = sums["posted"] or ZERO, sums["reversed"] or ZERO
+    return {"posted": posted, "reversed": reversed_, "net": posted + reversed_}
+
+
 def entry_list() -> QuerySet[CogsEntry]:
     return CogsEntry.objects.select_related("lot", "usage", "lic", "office").order_by("id")
 
@@ -85,7 +98,7 @@ REASON_RETURN_NOTHING = "Return with nothing to give back: no lot of this LIC ha
 
 def unallocated_list() -> QuerySet[InventoryUsage]:
     return (
-        InventoryUsage.objects.exclude(unallocated_quantity=0)
+        InventoryUsage.objects.unallocated()
         .select_related("office", "lic", "lot", "returns_usage")
         .order_by("date", "id")
     )
@@ -173,6 +186,16 @@ VIOLATION_CHECKS = {
         SELECT e.usage_id, 'entry quantity sign differs from its usage'
         FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
         WHERE e.kind IN (1, 2, 3) AND sign(e.quantity) <> sign(u.quantity)""",
+    "unallocated_table": """
+        SELECT COALESCE(u.id, s.usage_id), 'inventory_lots_unallocatedusage out of step: '
+               || CASE WHEN u.id IS NULL THEN 'listed usage is fully allocated or missing'
+                       WHEN s.usage_id IS NULL THEN 'unallocated usage not listed'
+                       ELSE 'LIC, office or date differs' END
+        FROM inventory_lots_unallocatedusage s
+        FULL JOIN (SELECT id, lic_id, office_id, date FROM inventory_lots_inventoryusage
+                   WHERE unallocated_quantity <> 0) u ON u.id = s.usage_id
+        WHERE u.id IS NULL OR s.usage_id IS NULL
+           OR (u.lic_id, u.office_id, u.date) IS DISTINCT FROM (s.lic_id, s.office_id, s.date)""",
 }
 
 
@@ -180,7 +203,8 @@ def ledger_violations(limit: int = 100) -> list[dict]:
     """Every broken COGS invariant, checked in SQL over the whole database: per lot, Σ entry
     quantities = qty_used and Σ values = value_used; per usage, Σ entries = allocated_quantity,
     cogs_value and accrued_value; a used-up, revalued lot's COGS = its value; no orphan or
-    mismatched entry. [] when the books tie."""
+    mismatched entry; the unallocated-usage table lists exactly the usage with unallocated_quantity <> 0.
+    [] when the books tie."""
     out: list[dict] = []
     with connection.cursor() as cursor:
         for check, sql in VIOLATION_CHECKS.items():

@@ -94,6 +94,11 @@ class UnallocatedTable(tables.Table):
     source_label = tables.Column(verbose_name="Source", orderable=False)
     quantity = QtyColumn(orderable=False)
     unallocated_quantity = QtyColumn(verbose_name="Unallocated", orderable=False)
+    accrued_value = MoneyColumn(
+        verbose_name="Accrued COGS", orderable=False,
+        attrs={"td": {"class": "text-end font-monospace", "data-figure": lambda record: f"accrued_{record.pk}"},
+               "th": {"class": "text-end"}},
+    )
     reason = tables.Column(empty_values=(), orderable=False)
     resolve = tables.Column(empty_values=(), orderable=False, verbose_name="")
 
@@ -101,7 +106,7 @@ class UnallocatedTable(tables.Table):
         model = InventoryUsage
         fields = ()
         sequence = ("id", "date", "kind", "office", "lic", "source_label", "quantity", "unallocated_quantity",
-                    "reason", "resolve")
+                    "accrued_value", "reason", "resolve")
         order_by = ("date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
 
@@ -111,6 +116,13 @@ class UnallocatedTable(tables.Table):
     def paginate(self, *args, **kwargs):
         super().paginate(*args, **kwargs)
         selectors.with_reasons([row.record for row in self.page.object_list])  # one query per page
+
+    def render_accrued_value(self, record):
+        """The open accrual (DOMAIN.md 6a), or the "No cost basis" flag when no lot gave an estimate."""
+        if record.no_cost_basis:
+            return format_html('{} <span class="badge text-bg-warning" data-flag="no_cost_basis">No cost basis</span>',
+                               money(record.accrued_value))
+        return money(record.accrued_value)
 
     def render_reason(self, record):
         return getattr(record, "reason", "")

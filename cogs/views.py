@@ -84,6 +84,7 @@ class RunDetailView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["run"] = self.run
+        context["accruals"] = selectors.run_accruals(self.run)
         return context
 
 

@@ -105,7 +105,7 @@ class UsageFilter(django_filters.FilterSet):
 
     def filter_unallocated(self, queryset, name, value):
         if value is True:
-            return queryset.exclude(unallocated_quantity=0)
+            return queryset.unallocated()
         if value is False:
-            return queryset.filter(unallocated_quantity=0)
+            return queryset.fully_allocated()
         return queryset

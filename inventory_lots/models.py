@@ -84,15 +84,18 @@ class Lot(TimeStampedModel):
 
     number = models.CharField(max_length=20, unique=True)
     type = models.CharField(max_length=12, choices=LotType.choices)
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="lots")
-    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="lots")
+    # No single-column FK indexes where a composite index leads with the column (lot_lic_date_id,
+    # lot_office_date_id, lot_transaction, lot_parent_order): fewer indexes to maintain when COGS
+    # closes a lot (docs/cogs.md "Speed").
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="lots", db_index=False)
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="lots", db_index=False)
     date = models.DateField()
     # Go-To targets: the receipt line / adjustment line / production order, and the parent order.
-    transaction_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    transaction_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     transaction_id = models.BigIntegerField()
     transaction_label = models.CharField(max_length=60)
     parent_order_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True, db_index=False
     )
     parent_order_id = models.BigIntegerField(null=True, blank=True)
     parent_order_label = models.CharField(max_length=60, blank=True)
@@ -219,20 +222,23 @@ class InventoryUsage(TimeStampedModel):
     ``allocated_quantity`` carries the sign of ``quantity``; COGS maintains it and ``cogs_value``.
     """
 
-    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="usages")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="usages")
+    # Single-column FK indexes only where no composite index leads with the column (lic: usage_lic_office_date,
+    # office: usage_office_date, source_type: usage_source; lot and returns_usage: partial, non-null only).
+    # COGS balance updates then touch no indexed column and stay HOT (docs/cogs.md "Speed").
+    lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="usages", db_index=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="usages", db_index=False)
     date = models.DateField()
     quantity = QuantityField()
     kind = models.CharField(max_length=12, choices=UsageKind.choices)
-    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     source_id = models.BigIntegerField()
     source_label = models.CharField(max_length=60)
     lot = models.ForeignKey(
-        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="named_usages",
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="named_usages", db_index=False,
         help_text="Specific unit costing: the lot this usage takes from.",
     )
     returns_usage = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns", db_index=False,
         help_text="For a return: the usage it gives back.",
     )
     serial_numbers = models.JSONField(default=list, blank=True)
@@ -245,7 +251,8 @@ class InventoryUsage(TimeStampedModel):
     cogs_value = MoneyField(default=Decimal("0.00"))
     accrued_value = MoneyField(default=Decimal("0.00"))
     no_cost_basis = models.BooleanField(default=False)
-    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   db_index=False)
 
     objects = UsageQuerySet.as_manager()
 
@@ -291,11 +298,11 @@ class InventoryUsage(TimeStampedModel):
             models.Index(fields=["office", "date", "id"], name="usage_office_date"),
             models.Index(fields=["kind", "date", "id"], name="usage_kind_date"),
             models.Index(fields=["source_type", "source_id"], name="usage_source"),
-            models.Index(
-                fields=["lic", "office", "date", "id"],
-                condition=~Q(unallocated_quantity=0),
-                name="usage_unallocated",
-            ),
+            models.Index(fields=["lot"], condition=Q(lot__isnull=False), name="usage_named_lot"),
+            models.Index(fields=["returns_usage"], condition=Q(returns_usage__isnull=False),
+                         name="usage_returns_usage"),
+            # Unallocated usage is found through UnallocatedUsage (a partial index here would have the
+            # generated unallocated_quantity in its predicate and make every COGS update non-HOT).
         ]
 
     def __str__(self) -> str:
@@ -307,6 +314,31 @@ class InventoryUsage(TimeStampedModel):
     @property
     def number(self) -> str:
         return str(self)
+
+
+class UnallocatedUsage(models.Model):
+    """The usage records whose ``unallocated_quantity`` is not 0, one row each: the narrow index of
+    what COGS still has to allocate (and of the "unallocated" list filters).
+
+    Kept exactly in step with InventoryUsage by statement-level PostgreSQL triggers on the usage
+    table (migration 0007: insert / update / delete, set-based over the statement's transition
+    table), so every door -- services, COGS, raw SQL -- maintains it; ``cogs.selectors.ledger_violations``
+    checks it. Read-only for the application.
+    """
+
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="unallocated_mark")
+    lic = models.ForeignKey(LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                            related_name="+")
+    office = models.ForeignKey(Office, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lic", "office", "date", "usage"], name="unallocated_lic_office_date")]
+
+    def __str__(self) -> str:
+        return f"unallocated {self.usage_id}"
 
 
 class InventoryAdjustment(TimeStampedModel):

@@ -28,7 +28,11 @@ class LotQuerySet(models.QuerySet):
 
 class UsageQuerySet(models.QuerySet):
     def unallocated(self):
-        return self.exclude(unallocated_quantity=0)
+        """unallocated_quantity <> 0, through the narrow UnallocatedUsage table (kept by triggers)."""
+        return self.filter(unallocated_mark__isnull=False)
+
+    def fully_allocated(self):
+        return self.filter(unallocated_mark__isnull=True)
 
     def for_lic(self, lic):
         return self.filter(lic=lic)

@@ -212,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # three different "status" choice sets: name each (else drf_spectacular.W001 in check --deploy)
+    "ENUM_NAME_OVERRIDES": {
+        "OpenClosedStatusEnum": "inventory_lots.models.LotStatus",  # lots, POs, orders
+        "ProductionStatusEnum": "production.models.ProductionStatus",
+        "RunStatusEnum": "cogs.models.RunStatus",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

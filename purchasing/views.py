@@ -35,6 +35,8 @@ from .forms import (
 from .models import PurchaseOrder, Receipt, VendorInvoice
 from .tables import AccruedLineTable, PurchaseOrderTable
 
+MSG_LINES_INCOMPLETE = "The lines of the form did not arrive complete: enter them again."
+
 
 class POListView(FilteredListView):
     template_name = "purchasing/po_list.html"
@@ -101,6 +103,11 @@ class _POActionView(ViewerRequiredMixin, TemplateView):
         return list(lines.filter(lic__inventoried=True) if inventoried_only else lines)
 
     def render_form(self, context: dict, status: int = 200):
+        formset = context.get("formset")
+        if formset is not None and len(formset.forms) != len(context["po_lines"]):
+            # tampered or incomplete formset management data (it was a 500): show the PO's rows afresh
+            context["form"].add_error(None, MSG_LINES_INCOMPLETE)
+            context["formset"] = line_formset(formset.form, context["po_lines"])
         rows = list(zip(context["formset"].forms, context["po_lines"], strict=True)) if "formset" in context else []
         return render(self.request, self.template_name, {"po": self.po, "rows": rows, **context}, status=status)
 

@@ -52,17 +52,23 @@ FROM inventory_lots_lot l
 WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 """
 
-# Unallocated usage of the pairs. Short positive usage is read only where it can move (the pair
-# has released stock or an unallocated return) or still needs its first accrual.
+# Unallocated usage of the pairs, found through the narrow inventory_lots_unallocatedusage (one row per
+# usage with unallocated_quantity <> 0, kept by triggers). The ids are read first (index only) and the
+# usage rows by primary key, so the plan does not depend on the side table's statistics (it swings from
+# a million rows to none within one run). Short positive usage is returned only where it can move (the
+# pair has released stock or an unallocated return) or still needs its first accrual.
 USAGE_SQL = """
-SELECT u.id, u.lic_id, u.date, u.quantity, u.allocated_quantity, u.lot_id, u.returns_usage_id,
-       u.accrued_value, u.no_cost_basis, u.kind, u.source_type_id, u.source_id
-FROM inventory_lots_inventoryusage u
-WHERE u.office_id = %(office)s AND u.lic_id = ANY(%(lics)s) AND u.unallocated_quantity <> 0
-  AND (u.quantity < 0 OR u.lic_id = ANY(%(stock)s) OR (u.accrued_value = 0 AND NOT u.no_cost_basis)
-       OR u.lic_id IN (SELECT r.lic_id FROM inventory_lots_inventoryusage r
-                       WHERE r.office_id = %(office)s AND r.lic_id = ANY(%(lics)s)
-                         AND r.unallocated_quantity <> 0 AND r.quantity < 0))
+WITH c AS MATERIALIZED (
+  SELECT u.id, u.lic_id, u.date, u.quantity, u.allocated_quantity, u.lot_id, u.returns_usage_id,
+         u.accrued_value, u.no_cost_basis,
+         CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END AS prod_order
+  FROM inventory_lots_inventoryusage u
+  WHERE u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
+                         WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
+)
+SELECT * FROM c
+WHERE c.quantity < 0 OR c.lic_id = ANY(%(stock)s) OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
+   OR c.lic_id IN (SELECT r.lic_id FROM c r WHERE r.quantity < 0)
 """
 
 NAMED_HOLDINGS_SQL = """
@@ -78,7 +84,7 @@ GROUP BY 1, 2
 
 REVALUE_HOLDINGS_SQL = """
 SELECT e.lot_id, e.usage_id, SUM(e.quantity), SUM(e.value), COALESCE(MAX(e.id) FILTER (WHERE e.kind = 1), 0),
-       u.kind, u.source_type_id, u.source_id
+       CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END
 FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
 WHERE e.lot_id = ANY(%(lots)s)
 GROUP BY e.lot_id, e.usage_id, u.kind, u.source_type_id, u.source_id
@@ -91,6 +97,10 @@ WHERE l.lic_id = ANY(%(lics)s) AND l.released
 ORDER BY l.lic_id, (l.office_id = %(office)s) DESC, l.date DESC, l.id DESC
 """
 
+# Balance deltas go in as array literals built with str.join (psycopg's list dumper inspects every
+# element: ~5 us each, a second per million values); ids ascending so the rows are met in heap order.
+# The usage UPDATE touches no indexed column (see inventory_lots migration 0007), so with the table's
+# fillfactor it is a HOT update; UnallocatedUsage follows by the table's statement trigger.
 UPDATE_LOTS_SQL = """
 UPDATE inventory_lots_lot l SET qty_used = l.qty_used + d.q, value_used = l.value_used + d.v
 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS d(id, q, v) WHERE l.id = d.id
@@ -103,6 +113,16 @@ SET allocated_quantity = u.allocated_quantity + d.q, cogs_value = u.cogs_value +
 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[]) AS d(id, q, v, a, n)
 WHERE u.id = d.id
 """
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of ints, Decimals or booleans/None (no quoting needed)."""
+    return "{" + ",".join(["NULL" if v is None else ("t" if v else "f") if v is True or v is False else str(v)
+                           for v in values]) + "}"
+
+
+def _num_array(values) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
 
 COPY_SQL = (
     "COPY cogs_cogsentry (run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value, unit_cost) "
@@ -121,11 +141,12 @@ class ChunkResult:
     production_orders: set = field(default_factory=set)
 
     def add(self, plan) -> None:
+        allocated, given_back, value, accrued = plan.totals()
         self.entries += len(plan.entries)
-        self.allocated_quantity += plan.allocated_quantity
-        self.given_back_quantity += plan.given_back_quantity
-        self.value_posted += plan.value_posted
-        self.accrued_value_posted += plan.accrued_value_posted
+        self.allocated_quantity += allocated
+        self.given_back_quantity += given_back
+        self.value_posted += value
+        self.accrued_value_posted += accrued
 
 
 def first_open_day() -> datetime.date | None:
@@ -189,13 +210,14 @@ def _load(cursor, office_id: int, lic_ids: list[int]):
             stock.add(lic_id)
         if revalue:
             state.revalue_ids.append(lot_id)
-    cursor.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "stock": sorted(stock)})
-    usage_info: dict[int, tuple] = {}
-    for row in cursor.fetchall():
-        (uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, kind, st, sid) = row
+    cursor.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "stock": sorted(stock),
+                               "production_ct": _production_ct_id()})
+    prod_orders: dict[int, int] = {}  # component usage id -> its production order id
+    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in cursor.fetchall():
         pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb))
-        usage_info[uid] = (kind, st, sid)
-    return pairs, usage_info
+        if order_id is not None:
+            prod_orders[uid] = order_id
+    return pairs, prod_orders
 
 
 def _load_named(cursor, pairs) -> dict[int, list[Holding]]:
@@ -208,14 +230,15 @@ def _load_named(cursor, pairs) -> dict[int, list[Holding]]:
     return out
 
 
-def _load_revalue(cursor, pairs, usage_info) -> dict[int, list[Holding]]:
+def _load_revalue(cursor, pairs, prod_orders) -> dict[int, list[Holding]]:
     lot_ids = sorted(lot_id for s in pairs.values() for lot_id in s.revalue_ids)
     out: dict[int, list[Holding]] = defaultdict(list)
     if lot_ids:
-        cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids})
-        for lot_id, uid, quantity, value, last, kind, st, sid in cursor.fetchall():
+        cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids, "production_ct": _production_ct_id()})
+        for lot_id, uid, quantity, value, last, order_id in cursor.fetchall():
             out[lot_id].append(Holding(uid, lot_id, quantity, value, last))
-            usage_info.setdefault(uid, (kind, st, sid))
+            if order_id is not None:
+                prod_orders.setdefault(uid, order_id)
     return out
 
 
@@ -231,9 +254,13 @@ def _copy_entries(cursor, run_id: int, office_id: int, rows: list[tuple[int, Pla
         return
     prefix = f"{run_id}\t"
     null = "\\N"
+    dates: dict = {}  # a few hundred distinct dates for a million entries
+    for _, e in rows:
+        if e.date not in dates:
+            dates[e.date] = e.date.isoformat()
     lines = [
         f"{prefix}{e.kind}\t{lic_id}\t{office_id}\t{null if e.lot_id is None else e.lot_id}\t{e.usage_id}\t"
-        f"{e.date.isoformat()}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
+        f"{dates[e.date]}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
         for lic_id, e in rows
     ]
     text = "".join(lines)
@@ -244,15 +271,18 @@ def _copy_entries(cursor, run_id: int, office_id: int, rows: list[tuple[int, Pla
 def _write_lots(cursor, lot_deltas: dict) -> None:
     if lot_deltas:
         ids = sorted(lot_deltas)
-        cursor.execute(UPDATE_LOTS_SQL, [ids, [lot_deltas[i][0] for i in ids], [lot_deltas[i][1] for i in ids]])
+        rows = [lot_deltas[i] for i in ids]
+        cursor.execute(UPDATE_LOTS_SQL, [_num_array(ids), _num_array(r[0] for r in rows),
+                                         _num_array(r[1] for r in rows)])
 
 
 def _write_usage(cursor, usage_deltas: dict) -> None:
     if usage_deltas:
         ids = sorted(usage_deltas)
+        rows = [usage_deltas[i] for i in ids]
         cursor.execute(UPDATE_USAGE_SQL, [
-            ids, [usage_deltas[i][0] for i in ids], [usage_deltas[i][1] for i in ids],
-            [usage_deltas[i][2] for i in ids], [usage_deltas[i][3] for i in ids],
+            _num_array(ids), _num_array(r[0] for r in rows), _num_array(r[1] for r in rows),
+            _num_array(r[2] for r in rows), _array([r[3] for r in rows]),
         ])
 
 
@@ -286,9 +316,9 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
             return result
         with _phase("read"):
             _recompute_production_lots(cursor, office_id, pending, date, actor)
-            pairs, usage_info = _load(cursor, office_id, pending)
+            pairs, prod_orders = _load(cursor, office_id, pending)
             named = _load_named(cursor, pairs)
-            revalue = _load_revalue(cursor, pairs, usage_info)
+            revalue = _load_revalue(cursor, pairs, prod_orders)
         with _phase("plan"):
             planners = _plan(pairs, pending, lics, named, revalue, date, result)
         with _phase("read"):
@@ -302,11 +332,10 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
         with _phase("write_usage"):
             _write_usage(cursor, usage_deltas)
         with _phase("write_other"):
-            ct_id = _production_ct_id()
-            for uid, delta in usage_deltas.items():
-                kind, st, sid = usage_info.get(uid, (None, None, None))
-                if delta[1] != 0 and kind == "production" and st == ct_id:
-                    result.production_orders.add(sid)
+            for uid, order_id in prod_orders.items():
+                delta = usage_deltas.get(uid)
+                if delta is not None and delta[1] != 0:
+                    result.production_orders.add(order_id)
             _mark_production(cursor, result.production_orders)
     return result
 
@@ -323,6 +352,7 @@ def _plan(pairs, pending, lics, named, revalue, date, result) -> dict[int, PairP
         planner = PairPlanner(
             method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
             named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open, run_date=date,
+            track_holdings=bool(state.revalue_ids),
         )
         planner.loop()
         planner.revalue_lots({i: revalue.get(i, []) for i in state.revalue_ids})

@@ -36,10 +36,13 @@ MAX_ROUNDS = 20
 MSG_NOT_QUEUED = "Run {run} is {status}: only a queued run can be started."
 
 
-def chunk_size(pairs_in_office: int) -> int:
+def chunk_size(pairs_in_office: int, *, inline: bool = False) -> int:
     """LICs per job: at most COGS_CHUNK_LICS (memory per job), and at least ~8 jobs per office so
-    that several workers share a run (jobs side by side lock different LICs)."""
+    that several workers share a run (jobs side by side lock different LICs). A run executed in
+    one process (``wait``) takes the largest jobs: fewer transactions, same memory bound."""
     limit = int(getattr(settings, "COGS_CHUNK_LICS", 500))
+    if inline:
+        return max(1, limit)
     return max(1, min(limit, max(20, -(-pairs_in_office // 8))))
 
 
@@ -140,7 +143,7 @@ def plan_round(*, run_id: int) -> list[ChunkSpec]:
     # office outer, LIC chunk inner: jobs next to each other lock different LICs
     specs = []
     for office_id, lics in sorted(by_office.items()):
-        lics, size = sorted(lics), chunk_size(len(lics))
+        lics, size = sorted(lics), chunk_size(len(lics), inline=run.wait)
         specs.extend(ChunkSpec(run.pk, run.round, office_id, tuple(lics[i:i + size]))
                      for i in range(0, len(lics), size))
     run.jobs_total, run.jobs_done = len(specs), 0
@@ -192,17 +195,18 @@ def _record(spec: ChunkSpec, result: ChunkResult) -> bool:
 
 
 def _finish(run: CogsRun) -> None:
-    where, params = ["unallocated_quantity <> 0", "quantity > 0"], []
+    where, params = ["TRUE"], []
     if run.office_id:
-        where.append("office_id = %s")
+        where.append("s.office_id = %s")
         params.append(run.office_id)
     if run.lic_id:
-        where.append("lic_id = %s")
+        where.append("s.lic_id = %s")
         params.append(run.lic_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COALESCE(SUM(unallocated_quantity), 0) FROM inventory_lots_inventoryusage "  # noqa: S608
-            f"WHERE {' AND '.join(where)}",
+            "SELECT COALESCE(SUM(u.unallocated_quantity), 0) FROM inventory_lots_inventoryusage u "  # noqa: S608
+            "WHERE u.quantity > 0 AND u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s "
+            f"WHERE {' AND '.join(where)}))",
             params,
         )
         run.unallocated_quantity = cursor.fetchone()[0] or Decimal("0")
