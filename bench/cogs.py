@@ -314,7 +314,7 @@ def main() -> None:
     sql(RESET)
     connection.close()
     vacuum()
-    full_2, peak_2, _, run_2 = full_run(2)
+    full_2, peak_2, phases_2, run_2 = full_run(2)
     assert run_2.entries_posted == run_1.entries_posted and run_2.value_posted == run_1.value_posted
     from cogs.selectors import ledger_violations
 
@@ -335,6 +335,8 @@ def main() -> None:
         ("revaluation run", f"{reval_s:.3f} s", f"{reval.entries_posted} entries, value {reval.value_posted}"),
         ("1-worker profile", "", ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_1.items(),
                                                                             key=lambda kv: -kv[1]))),
+        ("2-worker profile", "", "summed over both: " + ", ".join(
+            f"{k} {v:.2f}s" for k, v in sorted(phases_2.items(), key=lambda kv: -kv[1]))),
     ]
     if violations is not None:
         rows.append(("ledger violations", str(violations), "ledger_violations() after the 2-worker run"))

@@ -98,7 +98,7 @@ ORDER BY l.lic_id, (l.office_id = %(office)s) DESC, l.date DESC, l.id DESC
 """
 
 # Balance deltas go in as array literals built with str.join (psycopg's list dumper inspects every
-# element: ~5 us each, a second per million values); ids ascending so the rows are met in heap order.
+# element: ~1 us each, a second per million values); ids ascending so the rows are met in heap order.
 # The usage UPDATE touches no indexed column (see inventory_lots migration 0007), so with the table's
 # fillfactor it is a HOT update; UnallocatedUsage follows by the table's statement trigger.
 UPDATE_LOTS_SQL = """

@@ -19,10 +19,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import roles
 from tests.factories import user_with_role
 from tests.trust.conftest import changed, row_counts
-
-from core import roles
 
 # TRUST_FUZZ_EXAMPLES=300 (and TRUST_FUZZ_RANDOM=1 for fresh examples) searches harder locally
 SETTINGS = settings(max_examples=int(os.environ.get("TRUST_FUZZ_EXAMPLES", "20")), deadline=None,
@@ -193,8 +192,8 @@ def test_fuzzed_form_never_5xx_and_refusal_writes_nothing(form, world):
     check()
     if form.name not in ("release", "close_production"):  # buttons without fields: nothing to refuse
         assert seen & {400, 403, 404, 409}, f"{form.name}: no example was refused: {seen}"
-    if form.name not in ("release_empty", "lock_date"):
-        assert seen & {302}, f"{form.name}: no example was accepted: {seen}"
+    # (that a valid request is accepted at every door is test_doors.py's job: here a run without
+    # an accepted example is fine, the corrupted fields are the point)
 
 
 @SETTINGS

@@ -1,0 +1,86 @@
+"""inventory_lots.UnallocatedUsage: the narrow table of usage with unallocated_quantity <> 0, kept
+in step by the usage table's statement triggers (inventory_lots migration 0007) at every door,
+checked by ledger_violations(); and the physical layout that keeps COGS balance updates HOT."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from cogs.selectors import ledger_violations, unallocated_list
+from inventory_lots.models import InventoryUsage, UnallocatedUsage
+
+from .conftest import D, day, give_back, run, ship
+
+
+def marks() -> dict[int, tuple]:
+    return {u.usage_id: (u.lic_id, u.office_id, u.date) for u in UnallocatedUsage.objects.all()}
+
+
+def test_recorded_usage_is_listed_until_fully_allocated(office, lic, stock, order):
+    stock(office=office, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
+    full = ship(lic=lic, office=office, quantity="3", source=order, date=day(2))
+    short = ship(lic=lic, office=office, quantity="4", source=order, date=day(3))  # only 2 left for it
+    assert marks() == {full.pk: (lic.pk, office.pk, day(2)), short.pk: (lic.pk, office.pk, day(3))}
+
+    run()
+    assert InventoryUsage.objects.get(pk=short.pk).unallocated_quantity == D("2")
+    assert marks() == {short.pk: (lic.pk, office.pk, day(3))}
+    assert list(unallocated_list()) == [short]
+    assert ledger_violations() == []
+
+    stock(office=office, lic=lic, quantity="2", unit_cost="3.00", date=day(4))
+    ret = give_back(lic=lic, office=office, quantity="1", source=order, date=day(5), returns=full)
+    assert set(marks()) == {short.pk, ret.pk}
+    run()
+    assert marks() == {} and ledger_violations() == []
+
+
+def test_any_update_statement_keeps_the_table_in_step(office, lic, stock, order):
+    stock(office=office, lic=lic, quantity="20", unit_cost="1.00", date=day(1))
+    usages = [ship(lic=lic, office=office, quantity="2", source=order, date=day(2)) for _ in range(4)]
+    ids = [u.pk for u in usages]
+    # one statement allocating two fully and one partly (as a run's set-based UPDATE would)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE inventory_lots_inventoryusage SET allocated_quantity = CASE WHEN id = %s THEN 1 ELSE 2 END "
+            "WHERE id = ANY(%s)", [ids[2], ids[:3]]
+        )
+    assert set(marks()) == {ids[2], ids[3]}
+    # giving allocation back (e.g. a correction) lists the usage again; a date change follows too
+    InventoryUsage.objects.filter(pk__in=ids[:2]).update(allocated_quantity=0)
+    InventoryUsage.objects.filter(pk=ids[3]).update(date=day(9))
+    assert set(marks()) == set(ids) and marks()[ids[3]][2] == day(9)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM inventory_lots_inventoryusage WHERE id = %s", [ids[3]])
+    assert set(marks()) == set(ids[:3])
+
+
+def test_ledger_violations_report_a_table_out_of_step(office, lic, stock, order):
+    stock(office=office, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
+    a = ship(lic=lic, office=office, quantity="3", source=order, date=day(2))
+    b = ship(lic=lic, office=office, quantity="1", source=order, date=day(3))
+    InventoryUsage.objects.filter(pk=a.pk).update(allocated_quantity=D("3"))
+    assert set(marks()) == {b.pk}
+    UnallocatedUsage.objects.create(usage=a, lic=lic, office=office, date=a.date)  # written behind the triggers
+    UnallocatedUsage.objects.filter(usage_id=b.pk).delete()
+    found = {(v["check"], v["id"], v["detail"].split(": ")[1]) for v in ledger_violations()
+             if v["check"] == "unallocated_table"}
+    assert found == {("unallocated_table", a.pk, "listed usage is fully allocated or missing"),
+                     ("unallocated_table", b.pk, "unallocated usage not listed")}
+
+
+def test_cogs_balance_updates_touch_no_indexed_column(db):
+    """A COGS run updates allocated_quantity, cogs_value, accrued_value, no_cost_basis (and the
+    generated unallocated_quantity) on usage, qty_used / value_used on lots: no usage index may
+    name them (key or predicate), or the updates stop being HOT; both tables keep free space."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'inventory_lots_inventoryusage'")
+        defs = dict(cursor.fetchall())
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN "
+                       "('inventory_lots_inventoryusage', 'inventory_lots_lot')")
+        options = dict(cursor.fetchall())
+    balance = ("allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis")
+    assert not [name for name, d in defs.items() if any(col in d for col in balance)]
+    assert len(defs) <= 8, sorted(defs)
+    assert any(o.startswith("fillfactor=") for o in options["inventory_lots_inventoryusage"])
+    assert any(o.startswith("fillfactor=") for o in options["inventory_lots_lot"])
