@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import CodeField, date_field, quantity_field
-from inventory_lots.models import InventoryUsage, LineItemCode, Lot
+from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
 
+from .models import Customer
 from .services import ReturnLineInput, ShipmentLineInput
 
 
@@ -75,3 +76,11 @@ class ReturnLineForm(forms.Form):
 
 ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=3, min_num=1, validate_min=True)
 ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=3, min_num=1, validate_min=True)
+
+
+class OrderForm(forms.Form):
+    """A new customer order (the "parent order" of shipments and production)."""
+
+    customer = CodeField(queryset=Customer.objects.all(), label_name="customer", label="Customer")
+    office = CodeField(queryset=Office.objects.all(), label_name="office", label="Office")
+    date = date_field()

@@ -6,6 +6,7 @@ app_name = "orders"
 
 urlpatterns = [
     path("", views.OrderListView.as_view(), name="order_list"),
+    path("new/", views.OrderCreateView.as_view(), name="order_create"),
     path("<int:pk>/", views.OrderDetailView.as_view(), name="order_detail"),
     path("<int:pk>/ship/", views.ShipmentCreateView.as_view(), name="shipment_create"),
     path("<int:pk>/return/", views.ReturnCreateView.as_view(), name="return_create"),

@@ -15,7 +15,7 @@ from inventory_lots.views import FilteredListView
 
 from . import selectors, services
 from .filters import OrderFilter
-from .forms import DocumentForm, ReturnLineFormSet, ShipmentLineFormSet
+from .forms import DocumentForm, OrderForm, ReturnLineFormSet, ShipmentLineFormSet
 from .models import CustomerReturn, Order, Shipment
 from .tables import OrderTable
 
@@ -126,3 +126,25 @@ class ReturnDetailView(ViewerRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(lines=selectors.return_lines(self.object), **kwargs)
+
+
+class OrderCreateView(ViewerRequiredMixin, TemplateView):
+    """Clerks open a customer order; it gets its number from the SO sequence."""
+
+    permission_required = roles.POST_STOCK
+    template_name = "orders/order_form.html"
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name, {"form": OrderForm()})
+
+    def post(self, request, *args, **kwargs):
+        form = OrderForm(request.POST)
+        if form.is_valid():
+            try:
+                order = services.create_order(actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, f"Order {order.number} opened.")
+                return redirect(order)
+        return render(request, self.template_name, {"form": form}, status=400)

@@ -53,6 +53,7 @@ PAGE_DOORS = [
          lambda w: {"date": D0}),
     Door("purchasing/receipts/<int:pk>/reverse/", lambda w: f"/purchasing/receipts/{w.receipt.pk}/reverse/", (ACC,),
          lambda w: {"date": D0, "reason": "wrong count"}),
+    Door("orders/new/", lambda w: "/orders/new/", (STOCK,), lambda w: {"customer": "CUST", "office": "HQ", "date": D0}),
     Door("orders/<int:pk>/ship/", lambda w: f"/orders/{w.order.pk}/ship/", (STOCK,),
          lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
     Door("orders/<int:pk>/return/", lambda w: f"/orders/{w.order.pk}/return/", (STOCK,),

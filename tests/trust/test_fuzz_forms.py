@@ -96,6 +96,8 @@ FORMS = [
     Form("po_close", roles.ACCOUNTANT, lambda w: f"/purchasing/po/{w.po.pk}/close/", {"date": lambda w: dates()}),
     Form("receipt_reverse", roles.ACCOUNTANT, lambda w: f"/purchasing/receipts/{w.receipt.pk}/reverse/",
          {"date": lambda w: dates(), "reason": lambda w: TEXT}),
+    Form("order_create", roles.CLERK, lambda w: "/orders/new/",
+         {"customer": codes("CUST", "cust"), "office": codes("HQ"), "date": lambda w: dates()}),
     Form("shipment", roles.CLERK, lambda w: f"/orders/{w.order.pk}/ship/", {"date": lambda w: dates()},
          {"lic": codes("WIDGET"), "quantity": lambda w: SMALL_QTY, "lot": lambda w: st.just(""),
           "serial_numbers": lambda w: OPTIONAL_TEXT}),
