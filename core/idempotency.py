@@ -12,11 +12,12 @@ with everything else, so the corrected form can be sent again with the same key.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.contrib import messages
 from django.db import connection, transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 
 from .models import IdempotencyKey
 
@@ -43,12 +44,31 @@ def _user_id(request, is_api: bool) -> int | None:
     return None
 
 
-def _claim(key: str, user_id: int, path: str) -> bool:
+# Not wrapped: a COGS run started in the request runs many transactions of its own (one per
+# chunk); holding them all in one would keep every LIC locked until the run ends.
+EXEMPT_PREFIXES = ("/api/v1/cogs-runs/", "/cogs/runs/")
+MISMATCH = "This idempotency key was already used for a different request."
+
+
+def _fingerprint(request, is_api: bool) -> str:
+    """What the key stands for: the method, the path and (API) the body, or (forms) the fields
+    without the CSRF token and the key itself."""
+    digest = hashlib.sha256(f"{request.method} {request.path}".encode())
+    if is_api:
+        digest.update(request.body)
+    else:
+        for name in sorted(request.POST):
+            if name not in ("csrfmiddlewaretoken", FORM_FIELD):
+                digest.update(f"\n{name}={request.POST.getlist(name)!r}".encode())
+    return digest.hexdigest()
+
+
+def _claim(key: str, user_id: int, path: str, fingerprint: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO core_idempotencykey (key, user_id, path, location, content_type) "
-            "VALUES (%s, %s, %s, '', '') ON CONFLICT (key) DO NOTHING RETURNING id",
-            [key, user_id, path[:300]],
+            "INSERT INTO core_idempotencykey (key, user_id, path, fingerprint, location, content_type) "
+            "VALUES (%s, %s, %s, %s, '', '') ON CONFLICT (key) DO NOTHING RETURNING id",
+            [key, user_id, path[:300], fingerprint],
         )
         return cursor.fetchone() is not None
 
@@ -58,7 +78,7 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method != "POST":
+        if request.method != "POST" or request.path_info.startswith(EXEMPT_PREFIXES):
             return self.get_response(request)
         is_api = request.path_info.startswith("/api/")
         key = request.META.get(HEADER, "") if is_api else request.POST.get(FORM_FIELD, "")
@@ -69,9 +89,10 @@ class IdempotencyMiddleware:
         return self._once(request, f"{user_id}:{key}", user_id, is_api)
 
     def _once(self, request, key: str, user_id: int, is_api: bool):
+        fingerprint = _fingerprint(request, is_api)
         with transaction.atomic():
-            if not _claim(key, user_id, request.path):
-                return self._replay(request, key, is_api)
+            if not _claim(key, user_id, request.path, fingerprint):
+                return self._replay(request, key, is_api, fingerprint)
             response = self.get_response(request)
             ok = 200 <= response.status_code < 300 if is_api else response.status_code in (301, 302, 303)
             if not ok or getattr(response, "streaming", False):
@@ -85,8 +106,14 @@ class IdempotencyMiddleware:
             )
             return response
 
-    def _replay(self, request, key: str, is_api: bool):
+    def _replay(self, request, key: str, is_api: bool, fingerprint: str):
         prior = IdempotencyKey.objects.get(key=key)
+        if prior.fingerprint and prior.fingerprint != fingerprint:
+            if is_api:
+                body = {"code": "idempotency_key_mismatch", "message": MISMATCH, "field": None, "errors": {}}
+                return JsonResponse(body, status=422)
+            messages.error(request, MISMATCH + " Nothing was posted: open the form again.")
+            return HttpResponseRedirect(request.path)
         if is_api:
             response = HttpResponse(bytes(prior.body or b""), status=prior.status_code or 200,
                                     content_type=prior.content_type or "application/json")

@@ -16,6 +16,7 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=80, unique=True)
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="sha256 of method, path and body")
     created_at = models.DateTimeField(db_default=Now())
     status_code = models.PositiveSmallIntegerField(null=True)
     location = models.CharField(max_length=500, blank=True)

@@ -27,6 +27,14 @@ class LineItemCodeAdmin(SimpleHistoryAdmin):
                     "active"]
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]
     search_fields = ["code", "description"]
+    LEDGER_FIELDS = ("code", "inventoried", "serialized", "track_by_mfr_lot", "costing_method")
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once a LIC has lots or usage, the flags the ledger depends on can no longer change
+        (FIFO -> specific would strand unallocated usage; un-inventorying would strand lots)."""
+        if obj is not None and (obj.lots.exists() or obj.usages.exists()):
+            return self.LEDGER_FIELDS
+        return ()
 
 
 class LotSerialInline(ReadOnlyInline):

@@ -67,6 +67,10 @@ def current_lock_date() -> datetime.date | None:
 
 def check_open_date(date: datetime.date, field_name: str = "date") -> None:
     """Every posting service calls this: nothing is posted on or before the lock date."""
+    # shared with every other posting, exclusive in set_lock_date: the lock date cannot move past
+    # this posting's date between this check and its commit
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext('lotledger_lock_date'))")
     lock = current_lock_date()
     if lock is not None and date <= lock:
         raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)

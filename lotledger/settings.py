@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Inventory lots, usage and COGS. Decimals are JSON strings.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # no page or API without login
     "COMPONENT_SPLIT_REQUEST": True,
     # served from our own static files (drf-spectacular-sidecar): no CDN at run time
     "SWAGGER_UI_DIST": "SIDECAR",

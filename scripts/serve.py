@@ -36,9 +36,9 @@ def main() -> int:
         cmd = [str(Path(PY).parent / "gunicorn"), "lotledger.wsgi", "--bind", bind,
                "--workers", env.get("WEB_CONCURRENCY", "3"), "--access-logfile", "-"]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env)]
-    worker = ROOT / "scripts" / "worker_cmd.txt"
-    if worker.exists() and not dev:  # the COGS worker, once the COGS issue adds it
-        procs.append(subprocess.Popen([PY, *worker.read_text().split()], cwd=ROOT, env=env))
+    # one COGS worker beside the web server (queued and scheduled runs execute there)
+    worker = [PY, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--concurrency", "1"]
+    procs.append(subprocess.Popen(worker, cwd=ROOT, env=env))
     try:
         return procs[0].wait()
     except KeyboardInterrupt:

@@ -17,4 +17,3 @@ __all__ = [
     "run_chunk", "run_cogs_now", "start_cogs_run",
 ]
 
-run_cogs = run_cogs_now  # the name other apps' tests look for

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from inventory_lots import locks
 from inventory_lots.services import current_lock_date
+from production.services import recompute_production_lot_cost_locked  # DOMAIN.md 5: costs flow up
 
 from ..allocation import Holding, PairPlanner, PlanLot, PlannedEntry, PlanUsage
 
@@ -37,11 +38,6 @@ def _phase(name: str):
         yield
     finally:
         PHASES[name] += time.perf_counter() - start
-
-try:  # the production app provides the recompute (DOMAIN.md 5); without it there is nothing to flow
-    from production.services import recompute_production_lot_cost_locked
-except ImportError:  # pragma: no cover - depends on the production app's progress
-    recompute_production_lot_cost_locked = None
 
 LOTS_SQL = """
 SELECT l.id, l.lic_id, l.date, l.qty_in, l.qty_used, l.unit_cost, l.value_used, l.released,
@@ -154,12 +150,8 @@ def first_open_day() -> datetime.date | None:
     return lock + datetime.timedelta(days=1) if lock else None
 
 
-def _production_ct_id() -> int | None:
-    try:
-        model = apps.get_model("production", "ProductionOrder")
-    except LookupError:  # pragma: no cover
-        return None
-    return ContentType.objects.get_for_model(model).pk
+def _production_ct_id() -> int:
+    return ContentType.objects.get_for_model(apps.get_model("production", "ProductionOrder")).pk
 
 
 def _take_pending(cursor, office_id: int, lic_ids: list[int]) -> list[int]:
@@ -184,7 +176,7 @@ def _recompute_production_lots(cursor, office_id: int, lic_ids: list[int], date,
         [office_id, lic_ids],
     )
     lot_ids = sorted(row[0] for row in cursor.fetchall())
-    if not lot_ids or recompute_production_lot_cost_locked is None:
+    if not lot_ids:
         return
     from inventory_lots.models import Lot
 
@@ -289,7 +281,7 @@ def _write_usage(cursor, usage_deltas: dict) -> None:
 def _mark_production(cursor, order_ids: set[int]) -> None:
     """Component COGS of these production orders changed: their lots recompute next pass."""
     ct_id = _production_ct_id()
-    if not order_ids or ct_id is None or recompute_production_lot_cost_locked is None:
+    if not order_ids:
         return
     cursor.execute(
         "WITH l AS (SELECT id, lic_id, office_id FROM inventory_lots_lot "

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from core.errors import DomainError
 from inventory_lots.models import LineItemCode, Office
 from inventory_lots.services import check_inventoried, check_open_date
 
@@ -134,6 +135,12 @@ def plan_round(*, run_id: int) -> list[ChunkSpec]:
     run = locks.run_for_update(run_id)
     if run.status in (RunStatus.DONE, RunStatus.FAILED):
         return []
+    try:  # the lock date may have moved past the run's date while it waited in the queue
+        check_open_date(run.date)
+    except DomainError as error:
+        run.status, run.error, run.finished_at = RunStatus.FAILED, error.message, Now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        return []
     with connection.cursor() as cursor:
         by_office = _pending_pairs(cursor, run) if run.round < MAX_ROUNDS else {}
     if not by_office:
@@ -159,8 +166,8 @@ UPDATE cogs_cogsrun SET jobs_done = jobs_done + 1, pairs_done = pairs_done + %(p
   allocated_quantity = allocated_quantity + %(alloc)s, given_back_quantity = given_back_quantity + %(back)s,
   value_posted = value_posted + %(value)s, accrued_value_posted = accrued_value_posted + %(accrued)s,
   entries_posted = entries_posted + %(entries)s
-WHERE id = %(run)s AND round = %(round)s AND status = 'running'
-RETURNING jobs_done >= jobs_total
+WHERE id = %(run)s AND round = %(round)s
+RETURNING status = 'running' AND jobs_done >= jobs_total
 """
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -23,7 +23,7 @@ def money(value) -> str:
     d = _as_decimal(value)
     if d is None:
         return "—"
-    return f"{d.quantize(MONEY_EXP):,}"
+    return f"{d.quantize(MONEY_EXP, rounding=ROUND_HALF_UP):,}"
 
 
 @register.filter

@@ -10,7 +10,6 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -20,6 +19,7 @@ from cogs import services
 from cogs.selectors import ledger_violations
 from inventory_lots.models import InventoryUsage, Lot
 from tests.conftest import adjust_in
+from tests.dburl import subprocess_database_url
 from tests.factories import LicFactory, OfficeFactory
 
 from .conftest import RUN_DAY, day, give_back, ship
@@ -138,10 +138,7 @@ def test_worker_processes_run_a_queued_run(settings):
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     process_chunk.batch_defer(*[s.as_kwargs() for s in services.plan_round(run_id=run.pk)])
     connection.close()
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")  # a socket directory (embedded server) or a host name
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    env = {**os.environ, "DATABASE_URL": f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}",
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url(),
            "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
     root = Path(__file__).resolve().parents[2]
     cmd = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--one-shot"]

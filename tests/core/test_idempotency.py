@@ -79,3 +79,21 @@ def test_concurrent_duplicates_post_once(api, clerk, office, lic):
         t.join()
     assert statuses == [201] * 4
     assert Lot.objects.count() == 1
+
+
+def test_reusing_a_key_for_a_different_request_is_refused(api, clerk, office, lic):
+    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
+            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}]}
+    client = api(clerk)
+    assert client.post("/api/v1/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    body["lines"][0]["quantity"] = "6"
+    other = client.post("/api/v1/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_mismatch"
+    assert Lot.objects.count() == 1
+
+
+def test_cogs_runs_are_not_wrapped_in_one_transaction(api, accountant, office, lic):
+    response = api(accountant).post("/api/v1/cogs-runs/", {"wait": True}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    assert response.status_code == 201
+    assert not IdempotencyKey.objects.exists()

@@ -1,31 +1,22 @@
-"""The chair example with the real COGS engine (built by the COGS helper in parallel): skipped
-until cogs.services provides a run function."""
+"""The chair example with the real COGS engine."""
 
 from __future__ import annotations
 
-import inspect
 from decimal import Decimal
 
 import pytest
 
+from cogs.services import run_cogs_now
 from production import services
 
 from .conftest import LATER, run_chair_example
 
-cogs_services = pytest.importorskip("cogs.services")
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
 def _run_cogs(actor):
-    for name in ("run_cogs", "start_run", "run"):
-        func = getattr(cogs_services, name, None)
-        if func is None:
-            continue
-        params = inspect.signature(func).parameters
-        kwargs = {k: v for k, v in (("actor", actor), ("date", LATER), ("wait", True)) if k in params}
-        return func(**kwargs)
-    pytest.skip("cogs.services has no run function yet")
+    return run_cogs_now(actor=actor, date=LATER)
 
 
 def test_chair_example_with_real_cogs(chair_mo, chair_lics, production_user, accountant):

@@ -8,16 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.conf import settings
+from tests.dburl import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The server the tests use (check --deploy does not query it; settings need a URL)."""
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_check_deploy_with_production_settings_reports_no_issues():
@@ -30,7 +23,7 @@ def test_check_deploy_with_production_settings_reports_no_issues():
         "SECURE_SSL_REDIRECT": "1",
         "ALLOWED_HOSTS": "lotledger.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://lotledger.example.com",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": subprocess_database_url(),
     })
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

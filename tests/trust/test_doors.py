@@ -335,13 +335,12 @@ def test_nothing_is_served_without_login(world):
     assert checked >= 80, checked
 
 
-def test_api_schema_and_docs_are_public_but_carry_no_ledger_data(world):
-    """Decision: the OpenAPI schema and its reference page stay public (API.md publishes them;
-    they describe the shape only). They hold none of the ledger's records."""
-    client = Client()
+def test_api_schema_and_docs_need_login(world):
+    """Decision: nothing without login, the OpenAPI schema and its reference page included."""
     for url in ("/api/schema/", "/api/docs/"):
-        response = client.get(url)
-        assert response.status_code == 200
+        assert Client().get(url).status_code in (401, 403), url
+        response = page_client(roles.VIEWER).get(url)
+        assert response.status_code == 200, url
         text = response.content.decode()
         for secret in ("Headquarters", "Acme Supply", "A Customer", world.stock_lot.number, world.po.number):
             assert secret not in text, (url, secret)
