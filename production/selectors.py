@@ -72,6 +72,7 @@ class CostInputs:
     produced_qty: Decimal  # the lot's qty_in (0 before the first produce)
     estimated_unit_cost: Decimal
     unallocated_components: bool  # some component usage not (fully) allocated yet: provisional
+    anything_costed: bool = True  # a component allocated or a capitalized job cost posted, ever
 
     @property
     def total(self) -> Decimal:
@@ -86,16 +87,14 @@ class CostInputs:
 
     @property
     def unit_cost(self) -> Decimal:
-        """The lot's unit cost: the formula's result when its inputs are > 0, else the estimated
-        unit cost (nothing costed yet: no allocated components and no capitalized costs)."""
-        result = self.formula_unit_cost
-        if result is None or self.total <= 0:
-            return self.estimated_unit_cost
-        return result
+        """The lot's unit cost: the formula's result, or the estimated unit cost while nothing
+        has been costed at all (no component allocated, no capitalized job cost ever posted).
+        Once inputs exist the formula rules, even if returns and reversals bring them to 0."""
+        return self.estimated_unit_cost if self.uses_estimate else self.formula_unit_cost
 
     @property
     def uses_estimate(self) -> bool:
-        return self.formula_unit_cost is None or self.total <= 0
+        return self.formula_unit_cost is None or (self.total <= 0 and not self.anything_costed)
 
     @property
     def provisional(self) -> bool:
@@ -106,7 +105,8 @@ def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
     """Two aggregate queries (plus the content type, cached)."""
     ct = production_order_content_type()
     agg = InventoryUsage.objects.filter(source_type=ct, source_id=order.pk, kind=UsageKind.PRODUCTION).aggregate(
-        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(unallocated_quantity=0))
+        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(unallocated_quantity=0)),
+        allocated=Count("pk", filter=~Q(allocated_quantity=0)),
     )
     unallocated = bool(agg["unallocated"])
     capitalized = capitalized_job_costs([order.pk])[order.pk]
@@ -117,6 +117,9 @@ def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
         produced_qty=qty(lot.qty_in) if lot is not None else ZERO,
         estimated_unit_cost=order.estimated_unit_cost,
         unallocated_components=unallocated,
+        anything_costed=bool(agg["allocated"]) or JobCostEntry.objects.filter(
+            production_order=order, capitalized=True
+        ).exists(),
     )
 
 
