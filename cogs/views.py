@@ -14,6 +14,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
+from core.spreadsheet import safe_text
 from inventory_lots.views import FilteredListView
 
 from . import selectors, services, tasks
@@ -106,19 +107,6 @@ class _Echo:
         return value
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)  # noqa: S113 - only a test whether the cell is numeric text
-    except ValueError:
-        return False
-    return True
-
-
 class RunEntriesCsvView(RunDetailView):
     """Every entry of the run matching the page's filters, streamed."""
 
@@ -135,8 +123,8 @@ class RunEntriesCsvView(RunDetailView):
             yield writer.writerow(["Entry", "Kind", "Date", "LIC", "Office", "Lot", "Usage", "Quantity", "Value",
                                    "Unit cost"])
             for r in rows.iterator(chunk_size=2000) if rows else []:
-                yield writer.writerow([r[0], kinds[r[1]], r[2].isoformat(), _csv_cell(r[3]), _csv_cell(r[4]),
-                                       _csv_cell(r[5]), f"U-{r[6]:06d}", r[7], r[8], r[9]])
+                yield writer.writerow([r[0], kinds[r[1]], r[2].isoformat(), safe_text(r[3]), safe_text(r[4]),
+                                       safe_text(r[5]), f"U-{r[6]:06d}", r[7], r[8], r[9]])
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="cogs-run-{self.run.pk}.csv"'

@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
+from core.spreadsheet import FORMULA_REGEX
+
 from .models import Lot, LotExport
 
 HEADER = [
@@ -22,21 +24,14 @@ HEADER = [
     "Value in", "Value used", "Value available", "Accrued value",
 ]
 XLSX_MAX_ROWS = 100_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_REGEX = r"^[-=+@\t\r]"
 
 # Accrued value per lot comes from purchasing (received, not yet invoiced); the export view
 # passes the expression in so this module does not depend on purchasing.
 
 
-def safe_text(value: str) -> str:
-    """Prefix a text cell that a spreadsheet would run as a formula (Python side, for xlsx)."""
-    return "'" + value if value and value.startswith(_FORMULA_START) else value
-
-
 def _safe(field: str):
     return Case(
-        When(Q(**{f"{field}__regex": _FORMULA_REGEX}), then=Concat(Value("'"), F(field), output_field=CharField())),
+        When(Q(**{f"{field}__regex": FORMULA_REGEX}), then=Concat(Value("'"), F(field), output_field=CharField())),
         default=F(field),
         output_field=CharField(),
     )

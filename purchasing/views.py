@@ -16,7 +16,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
-from inventory_lots.exports import safe_text
+from core.spreadsheet import safe_text
 from inventory_lots.views import FilteredListView
 
 from . import selectors, services

@@ -15,6 +15,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
+from core.spreadsheet import safe_text
 from inventory_lots import selectors as lot_selectors
 from inventory_lots.models import Lot
 from inventory_lots.services import correct_lot_unit_cost
@@ -89,10 +90,6 @@ class _Echo:
 RECALL_CSV_HEADER = ["Shipment", "Order", "Customer", "Customer name", "Date", "LIC", "Lot", "Quantity", "Depth"]
 
 
-def _csv_text(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 class RecallCsvView(ViewerRequiredMixin, View):
     """The recall report as CSV (accountants export, DOMAIN.md section 8)."""
 
@@ -107,8 +104,8 @@ class RecallCsvView(ViewerRequiredMixin, View):
             yield writer.writerow(RECALL_CSV_HEADER)
             for r in rows:
                 yield writer.writerow([
-                    _csv_text(r.shipment), _csv_text(r.order), _csv_text(r.customer), _csv_text(r.customer_name),
-                    r.date.isoformat(), _csv_text(r.lic), _csv_text(r.lot), str(r.quantity), r.depth,
+                    safe_text(r.shipment), safe_text(r.order), safe_text(r.customer), safe_text(r.customer_name),
+                    r.date.isoformat(), safe_text(r.lic), safe_text(r.lot), str(r.quantity), r.depth,
                 ])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

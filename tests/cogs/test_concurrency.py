@@ -7,7 +7,6 @@ import os
 import queue
 import subprocess
 import sys
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from django.db.models import Sum
 from cogs import services
 from cogs.selectors import ledger_violations
 from inventory_lots.models import InventoryUsage, Lot
+from tests.concurrency import run_concurrently
 from tests.conftest import adjust_in
 from tests.dburl import subprocess_database_url
 from tests.factories import LicFactory, OfficeFactory
@@ -26,28 +26,6 @@ from .conftest import RUN_DAY, day, give_back, ship
 
 D = Decimal
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def run_concurrently(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def runner(index, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "deadlock or hang"
-    return results
 
 
 def test_two_runs_and_clerks_never_allocate_a_unit_twice():

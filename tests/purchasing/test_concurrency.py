@@ -1,43 +1,20 @@
 """Two clerks receiving the same PO line at once never exceed the ordered quantity (real
 parallel connections; lock order: LIC row, then PO lines by pk)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from core.errors import DomainError
 from inventory_lots.models import Lot
 from purchasing.models import PurchaseOrderLine
 from purchasing.services import InvoiceLineInput, ReceiptLineInput, post_vendor_invoice, receive_purchase_order
+from tests.concurrency import run_concurrently
 from tests.factories import LicFactory, OfficeFactory, VendorFactory
 
 from .conftest import DAY, make_po
 
 D = Decimal
-
-
-def run_concurrently(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def runner(index, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "deadlock or hang"
-    return results
 
 
 @pytest.mark.slow
