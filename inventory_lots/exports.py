@@ -7,16 +7,16 @@ constant memory, close to the speed of COPY itself. Every export is recorded (Lo
 
 from __future__ import annotations
 
-import datetime
 import io
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
 from core.spreadsheet import FORMULA_REGEX
 
 from .models import Lot, LotExport
+from .services import finish_lot_export
 
 HEADER = [
     "Lot", "Type", "Status", "Office", "LIC", "Description", "Date", "Transaction", "Parent order",
@@ -92,13 +92,7 @@ def stream_csv(rows: QuerySet, record: LotExport):
                 count += data.count(b"\n")
                 yield data
     finally:
-        finish_export(record, row_count=count)
-
-
-def finish_export(record: LotExport, *, row_count: int | None) -> None:
-    LotExport.objects.filter(pk=record.pk).update(
-        row_count=row_count, finished_at=datetime.datetime.now(datetime.UTC)
-    )
+        finish_lot_export(record=record, row_count=count)
 
 
 def xlsx_bytes(rows: QuerySet) -> tuple[bytes, int]:
@@ -116,9 +110,3 @@ def xlsx_bytes(rows: QuerySet) -> tuple[bytes, int]:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), count
-
-
-@transaction.atomic
-def record_export(*, user, filters: dict, fmt: str) -> LotExport:
-    return LotExport.objects.create(user=user, filters=filters, format=fmt)
-

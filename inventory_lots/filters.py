@@ -41,6 +41,15 @@ class CodeChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+def date_range_filters(field_name: str = "date") -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """The From/To pair every list filters its documents' dates with (bookmarkable GET params)."""
+    widget = {"widget": forms.DateInput(attrs={"type": "date"})}
+    return (
+        django_filters.DateFilter(field_name=field_name, lookup_expr="gte", label="From", **widget),
+        django_filters.DateFilter(field_name=field_name, lookup_expr="lte", label="To", **widget),
+    )
+
+
 def search_lots(queryset, name, value):
     """Free text: a lot number (``PL-000123``, ``pl123``, ``123``) or a LIC code/description."""
     text = (value or "").strip()
@@ -75,12 +84,7 @@ class LotFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LotStatus.choices)
     type = django_filters.ChoiceFilter(choices=LotType.choices)
     parent_order = django_filters.CharFilter(field_name="parent_order_label", label="Parent order")
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from, date_to = date_range_filters()
 
     class Meta:
         model = Lot
@@ -92,12 +96,7 @@ class UsageFilter(django_filters.FilterSet):
     office = CodeChoiceFilter(queryset=Office.objects.all())
     kind = django_filters.ChoiceFilter(choices=UsageKind.choices)
     unallocated = django_filters.BooleanFilter(method="filter_unallocated", label="Unallocated only")
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from, date_to = date_range_filters()
 
     class Meta:
         model = InventoryUsage

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from core import numbering
 from core.errors import StateConflict, ValidationFailed
@@ -31,6 +32,7 @@ from .models import (
     LockDate,
     Lot,
     LotCostChange,
+    LotExport,
     LotSerial,
     LotType,
     Office,
@@ -468,3 +470,13 @@ def _reserve_line_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('inventory_lots_adjustmentline', 'id'))")
         return cursor.fetchone()[0]
+
+
+@transaction.atomic
+def record_lot_export(*, user: User, filters: dict, fmt: str) -> LotExport:
+    """Every lot-list export is recorded (who, when, filters, format); rows counted at the end."""
+    return LotExport.objects.create(user=user, filters=filters, format=fmt)
+
+
+def finish_lot_export(*, record: LotExport, row_count: int | None) -> None:
+    LotExport.objects.filter(pk=record.pk).update(row_count=row_count, finished_at=timezone.now())

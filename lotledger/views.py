@@ -8,16 +8,9 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 
 from core import roles
-from inventory_lots import exports, selectors
+from inventory_lots import exports, selectors, services
 from inventory_lots.filters import LotFilter
-
-
-def _accrued_expression():
-    try:
-        from purchasing.selectors import lot_accrued_value_expression
-    except ImportError:
-        return None
-    return lot_accrued_value_expression()
+from purchasing.selectors import lot_accrued_value_expression
 
 
 def _filtered(request):
@@ -35,8 +28,8 @@ def lot_export_csv(request):
     if error:
         return error
     queryset, filters = result
-    record = exports.record_export(user=request.user, filters=filters, fmt="csv")
-    rows = exports.export_queryset(queryset, _accrued_expression())
+    record = services.record_lot_export(user=request.user, filters=filters, fmt="csv")
+    rows = exports.export_queryset(queryset, lot_accrued_value_expression())
     response = StreamingHttpResponse(exports.stream_csv(rows, record), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="lots-{datetime.date.today().isoformat()}.csv"'
     return response
@@ -53,9 +46,9 @@ def lot_export_xlsx(request):
             f"More than {exports.XLSX_MAX_ROWS:,} lots match: narrow the filter or export CSV.",
             content_type="text/plain",
         )
-    record = exports.record_export(user=request.user, filters=filters, fmt="xlsx")
-    data, count = exports.xlsx_bytes(exports.export_queryset(queryset, _accrued_expression()))
-    exports.finish_export(record, row_count=count)
+    record = services.record_lot_export(user=request.user, filters=filters, fmt="xlsx")
+    data, count = exports.xlsx_bytes(exports.export_queryset(queryset, lot_accrued_value_expression()))
+    services.finish_lot_export(record=record, row_count=count)
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

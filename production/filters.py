@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 
-from inventory_lots.filters import CodeChoiceFilter
+from inventory_lots.filters import CodeChoiceFilter, date_range_filters
 from inventory_lots.models import LineItemCode, Office
 
 from .models import ProductionOrder, ProductionStatus
@@ -16,12 +15,7 @@ class ProductionOrderFilter(django_filters.FilterSet):
     office = CodeChoiceFilter(queryset=Office.objects.all())
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
     status = django_filters.ChoiceFilter(choices=ProductionStatus.choices)
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from, date_to = date_range_filters()
 
     class Meta:
         model = ProductionOrder

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 
-from inventory_lots.filters import CodeChoiceFilter
+from inventory_lots.filters import CodeChoiceFilter, date_range_filters
 from inventory_lots.models import Office
 
 from .models import POStatus, PurchaseOrder, Vendor
@@ -29,12 +28,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
     vendor = CodeChoiceFilter(queryset=Vendor.objects.all())
     office = CodeChoiceFilter(queryset=Office.objects.all())
     status = django_filters.ChoiceFilter(choices=POStatus.choices)
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from, date_to = date_range_filters()
 
     class Meta:
         model = PurchaseOrder

@@ -69,11 +69,6 @@ class Command(BaseCommand):
         demo.seed_master_data()
         demo.seed_ledger(rng=rng, actor=admin, today=today)
         for module_name in APP_DEMOS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
-                continue
+            module = importlib.import_module(module_name)
             module.seed(rng=rng, actor=admin, today=today)
         self.stdout.write(f"Demo data loaded: {Lot.objects.count()} lots.")
