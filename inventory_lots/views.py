@@ -38,10 +38,15 @@ class LotListView(FilteredListView):
     def get_queryset(self):
         return selectors.lot_list()
 
+    def get_table_kwargs(self):
+        # the totals query counts the filtered set up to TOTALS_LIMIT: a set that small is sorted
+        # in memory (LotTable.sort_in_memory) instead of by walking the date index
+        self.totals = None if self.filterset.errors else selectors.lot_totals(self.object_list)
+        return {**super().get_table_kwargs(), "sort_in_memory": self.totals is not None}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = context["filter"]
-        context["totals"] = None if filterset.errors else selectors.lot_totals(filterset.qs)
+        context["totals"] = self.totals
         context["totals_limit"] = selectors.TOTALS_LIMIT
         return context
 

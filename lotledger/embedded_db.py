@@ -3,6 +3,13 @@
 The server (the ``pgserver`` package) keeps its data under ``.data/pg`` in the repository root
 and is left running between commands, so every process (manage.py, gunicorn workers, pytest,
 workers) reuses the same server. ``make stop-db`` stops it.
+
+initdb's defaults are sized for a tiny machine (128 MB of shared buffers, a checkpoint every
+1 GB of WAL). The first start sets the few server settings a Lotledger database needs to keep
+its working set (usage, lots, COGS entries) in shared memory and to write it out once per
+checkpoint rather than once per COGS job (docs/deployment.md), then restarts once. Memory is
+mapped, not taken: the buffers cost RAM only as pages are used. ``LOTLEDGER_PG_SHARED_BUFFERS``
+overrides the size.
 """
 
 from __future__ import annotations
@@ -16,6 +23,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("LOTLEDGER_DATA_DIR", BASE_DIR / ".data")) / "pg"
 
 
+def server_settings() -> dict[str, str]:
+    return {
+        "shared_buffers": os.environ.get("LOTLEDGER_PG_SHARED_BUFFERS", "1GB"),
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "15min",
+        "checkpoint_completion_target": "0.9",
+        "wal_compression": "on",
+    }
+
+
 def database_url() -> str:
     """Start (or reuse) the embedded server and return a URL for database ``lotledger``."""
     warnings.filterwarnings("ignore", module="platformdirs")
@@ -23,12 +40,27 @@ def database_url() -> str:
 
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(DATA_DIR, cleanup_mode=None)
+    _tune(server)
     socket_dir = server.get_uri().split("host=", 1)[1]
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'lotledger';")
     if "1 row" not in exists:
         server.psql("CREATE DATABASE lotledger;")
     # the socket directory as the URL's (percent-encoded) host, so DATABASES["default"]["HOST"] is it
     return f"postgresql://postgres@{quote(socket_dir, safe='')}/lotledger"
+
+
+def _tune(server) -> None:
+    """Apply server_settings() with ALTER SYSTEM and restart, once (or when they change)."""
+    from pgserver._commands import pg_ctl
+
+    wanted = server_settings()
+    statements = "".join(f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in wanted.items())
+    auto_conf = DATA_DIR / "postgresql.auto.conf"
+    current = auto_conf.read_text() if auto_conf.exists() else ""
+    if all(f"{name} = '{value}'" in current for name, value in wanted.items()):
+        return
+    server.psql(statements)
+    pg_ctl(["-w", "restart"], pgdata=DATA_DIR, user=server.system_user)
 
 
 def stop() -> None:

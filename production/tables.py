@@ -28,3 +28,4 @@ class ProductionOrderTable(tables.Table):
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
+        template_name = "production/_production_order_table.html"

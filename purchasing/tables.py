@@ -23,6 +23,7 @@ class PurchaseOrderTable(tables.Table):
         sequence = ("number", "date", "vendor", "vendor_name", "office", "status")
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle", "id": "po-table"}
+        template_name = "purchasing/_po_table.html"
 
 
 class AccruedLineTable(tables.Table):

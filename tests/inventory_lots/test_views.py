@@ -114,6 +114,23 @@ def test_lots_of_one_date_sort_by_id(viewer_client, office, lic):
     assert listed(viewer_client.get("/lots/")) == [second.number, first.number]
 
 
+@pytest.mark.parametrize("limit", [0, 5_000], ids=["index order", "sorted in memory"])
+def test_small_and_large_filtered_sets_list_in_the_same_order(viewer_client, office, lic, monkeypatch, limit):
+    """A set within TOTALS_LIMIT is sorted in memory (date + 0, id + 0), a larger one by index
+    order: the page shows the same lots in the same order either way, both directions, and
+    the page of 50 + next page work the same."""
+    monkeypatch.setattr(selectors, "TOTALS_LIMIT", limit)
+    dated = [adjust_in(office=office, lic=lic, quantity="1", unit_cost="1", date=day(n % 7)) for n in range(53)]
+    newest_first = [lot.number for lot in sorted(dated, key=lambda x: (x.date, x.pk), reverse=True)]
+    response = viewer_client.get(f"/lots/?q={lic.code}")
+    assert (response.context["totals"] is None) == (limit == 0)
+    assert listed(response) == newest_first[:50]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&page=2")) == newest_first[50:]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=date"))[:5] == newest_first[::-1][:5]
+    by_number = sorted(dated, key=lambda x: x.pk, reverse=True)
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=-number"))[:5] == [x.number for x in by_number[:5]]
+
+
 def test_lot_list_shows_totals_of_the_filtered_lots(viewer_client, lots):
     response = viewer_client.get("/lots/?status=open")
     totals = response.context["totals"]
