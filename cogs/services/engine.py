@@ -260,22 +260,37 @@ def _copy_entries(cursor, run_id: int, office_id: int, rows: list[tuple[int, Pla
         copy.write(text)
 
 
+@contextmanager
+def _by_primary_key(cursor):
+    """Plan the balance UPDATEs as one primary-key probe per delta row. Seeing a 30,000-element
+    array, PostgreSQL prefers to hash it and scan the whole table (0.56 s for 33,500 usage rows
+    of a million, against 0.17 s probing: the full run's largest step); a chunk's rows are a few
+    per cent of the table, so the probe is always the right plan."""
+    cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    try:
+        yield
+    finally:
+        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+
+
 def _write_lots(cursor, lot_deltas: dict) -> None:
     if lot_deltas:
         ids = sorted(lot_deltas)
         rows = [lot_deltas[i] for i in ids]
-        cursor.execute(UPDATE_LOTS_SQL, [_num_array(ids), _num_array(r[0] for r in rows),
-                                         _num_array(r[1] for r in rows)])
+        with _by_primary_key(cursor):
+            cursor.execute(UPDATE_LOTS_SQL, [_num_array(ids), _num_array(r[0] for r in rows),
+                                             _num_array(r[1] for r in rows)])
 
 
 def _write_usage(cursor, usage_deltas: dict) -> None:
     if usage_deltas:
         ids = sorted(usage_deltas)
         rows = [usage_deltas[i] for i in ids]
-        cursor.execute(UPDATE_USAGE_SQL, [
-            _num_array(ids), _num_array(r[0] for r in rows), _num_array(r[1] for r in rows),
-            _num_array(r[2] for r in rows), _array([r[3] for r in rows]),
-        ])
+        with _by_primary_key(cursor):
+            cursor.execute(UPDATE_USAGE_SQL, [
+                _num_array(ids), _num_array(r[0] for r in rows), _num_array(r[1] for r in rows),
+                _num_array(r[2] for r in rows), _array([r[3] for r in rows]),
+            ])
 
 
 def _mark_production(cursor, order_ids: set[int]) -> None:

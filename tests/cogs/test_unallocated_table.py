@@ -84,3 +84,21 @@ def test_cogs_balance_updates_touch_no_indexed_column(db):
     assert len(defs) <= 8, sorted(defs)
     assert any(o.startswith("fillfactor=") for o in options["inventory_lots_inventoryusage"])
     assert any(o.startswith("fillfactor=") for o in options["inventory_lots_lot"])
+
+
+def test_only_the_primary_key_indexes_usage_id_as_a_key(db):
+    """The triggers delete marks with ``usage_id = ANY(<ids of the statement>)``. A second index
+    with usage_id as a key column let PostgreSQL, planning on stale statistics, scan that whole
+    index comparing each entry with the entire array (148 s for one COGS job): usage_id may be
+    only an INCLUDE column anywhere but the primary key."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, i.indisprimary
+            FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = 'usage_id'
+            WHERE i.indrelid = 'inventory_lots_unallocatedusage'::regclass
+              AND a.attnum = ANY(i.indkey[0:i.indnkeyatts - 1])
+            """
+        )
+        keyed = cursor.fetchall()
+    assert [primary for _, primary in keyed] == [True], keyed
