@@ -165,28 +165,32 @@ class _Planner:
         return usage.date
 
     def _post(self, kind: int, usage: PlanUsage, lot: PlanLot, quantity: Decimal) -> None:
-        """Move ``quantity`` (signed: + allocation, - give-back) between ``usage`` and ``lot``."""
+        """Move ``quantity`` (signed: + allocation, - give-back) between ``usage`` and ``lot``.
+        (The full run calls this once per entry, a million times: attribute reads are kept local.)"""
         new_used = lot.qty_used + quantity
+        cost = lot.unit_cost
         if kind == ALLOCATION and new_used == lot.qty_in:
             value = lot.value_in - lot.value_used  # the remainder rule
         else:
-            value = money(quantity * lot.unit_cost)
+            value = (quantity * cost).quantize(CENT, rounding=ROUND_HALF_UP)
         lot.qty_used = new_used
         lot.value_used += value
         usage.allocated += quantity
         self.seq += 1
-        self.plan.entries.append(
-            PlannedEntry(kind, usage.id, lot.id, self._date(usage), quantity, value, lot.unit_cost)
-        )
-        d = self.plan.lot_deltas.get(lot.id)
+        date = usage.date
+        if self.first_open is not None and date < self.first_open:
+            date = self.first_open
+        plan = self.plan
+        plan.entries.append(PlannedEntry(kind, usage.id, lot.id, date, quantity, value, cost))
+        d = plan.lot_deltas.get(lot.id)
         if d is None:
-            self.plan.lot_deltas[lot.id] = [quantity, value]
+            plan.lot_deltas[lot.id] = [quantity, value]
         else:
             d[0] += quantity
             d[1] += value
-        d = self.plan.usage_deltas.get(usage.id)
+        d = plan.usage_deltas.get(usage.id)
         if d is None:
-            self.plan.usage_deltas[usage.id] = [quantity, value, ZERO, None]
+            plan.usage_deltas[usage.id] = [quantity, value, ZERO, None]
         else:
             d[0] += quantity
             d[1] += value
@@ -267,19 +271,22 @@ class _Planner:
             return changed
         order = self.by_date if self.method != LIFO else list(reversed(self.by_date))
         candidates = [lot for lot in order if lot.released and lot.available > 0]
-        i = 0
+        i, n, post = 0, len(candidates), self._post
         for u in self.usages:
-            if u.quantity <= 0 or u.unallocated == 0:
-                continue
-            while i < len(candidates) and u.unallocated > 0:
-                lot = candidates[i]
-                take = min(u.unallocated, lot.available)
-                self._post(ALLOCATION, u, lot, take)
-                changed = True
-                if lot.available == 0:
-                    i += 1
-            if i >= len(candidates):
+            if i >= n:
                 break
+            if u.quantity <= 0:
+                continue
+            need = u.quantity - u.allocated
+            while need > 0 and i < n:
+                lot = candidates[i]
+                available = lot.qty_in - lot.qty_used
+                take = need if need < available else available
+                post(ALLOCATION, u, lot, take)
+                changed = True
+                need -= take
+                if take == available:
+                    i += 1
         return changed
 
     # --- step 3: revaluation ----------------------------------------------------------------

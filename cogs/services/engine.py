@@ -265,12 +265,14 @@ def _by_primary_key(cursor):
     """Plan the balance UPDATEs as one primary-key probe per delta row. Seeing a 30,000-element
     array, PostgreSQL prefers to hash it and scan the whole table (0.56 s for 33,500 usage rows
     of a million, against 0.17 s probing: the full run's largest step); a chunk's rows are a few
-    per cent of the table, so the probe is always the right plan."""
-    cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    per cent of the table, so the probe is always the right plan. ``work_mem`` keeps the usage
+    trigger's transition table (every updated row) in memory: at the 4 MB default a job's
+    33,500 rows spill to a temporary file and the trigger takes 187 ms instead of 113 ms."""
+    cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL work_mem = '64MB'")
     try:
         yield
     finally:
-        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET work_mem")
 
 
 def _write_lots(cursor, lot_deltas: dict) -> None:
