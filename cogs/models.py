@@ -180,6 +180,30 @@ class CogsEntry(models.Model):
         return f"CE-{self.pk}"
 
 
+class CogsRunJob(models.Model):
+    """One job of a run that has committed, written in the job's own transaction: a job run twice
+    (a worker died after its commit, before procrastinate marked it done, and the stalled job was
+    retried) finds its row and does nothing, so the run's counters count every job once. A job is
+    (run, round, office, its first LIC): the jobs of a round partition the sorted LICs of each office."""
+
+    run = models.ForeignKey(CogsRun, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveIntegerField()
+    office_id = models.BigIntegerField()
+    first_lic_id = models.BigIntegerField()
+    lics = models.PositiveIntegerField()
+    entries = models.BigIntegerField()
+    done_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = "COGS run job"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "round", "office_id", "first_lic_id"], name="cogsrunjob_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} round {self.round} office {self.office_id} from LIC {self.first_lic_id}"
+
+
 class PendingLotCost(models.Model):
     """Production lots whose component COGS changed: the next pass over the lot's (LIC, office)
     recomputes its unit cost first (``production.services.recompute_production_lot_cost_locked``)."""

@@ -3,7 +3,10 @@
 ``cogs.run_round`` plans a round of a run and defers one ``cogs.process_chunk`` job per
 (office, LIC chunk); any number of workers (``manage.py procrastinate worker``) take them at
 once; the job that records the last chunk of a round defers the next round. A periodic task
-starts a run over everything on a schedule.
+starts a run over everything on a schedule; another retries the jobs of a worker that died
+(procrastinate's heartbeats: no heartbeat for STALLED_AFTER seconds). A job is one transaction,
+so a dead worker's job left nothing half-written; a job that had committed skips on retry
+(``CogsRunJob``), so the run resumes where it stopped instead of staying "running".
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from .models import CogsRun, RunStatus
 
 log = logging.getLogger(__name__)
 QUEUE = "cogs"
+STALLED_AFTER = 60  # seconds without a worker heartbeat (procrastinate sends one every 10 s)
 
 
-def dispatch_run(run_id: int) -> None:
-    """Queue a run for the workers (called on commit of the run's creation)."""
-    run_round.defer(run_id=run_id)
+def dispatch_run(run_id: int, after_round: int = 0) -> None:
+    """Queue the run's next round for the workers: on commit of the run's creation (round 0) and
+    of the job that completes a round."""
+    run_round.defer(run_id=run_id, after_round=after_round)
 
 
 @app.task(name="cogs.run_round", queue=QUEUE)
-def run_round(run_id: int) -> None:
-    specs = services.plan_round(run_id=run_id)
+def run_round(run_id: int, after_round: int | None = None) -> None:
+    specs = services.plan_round(run_id=run_id, after_round=after_round)
     if specs:
         process_chunk.batch_defer(*[spec.as_kwargs() for spec in specs])
 
@@ -44,3 +49,19 @@ def scheduled_run(timestamp: int) -> None:
     if CogsRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], office=None, lic=None).exists():
         return
     services.start_cogs_run(actor=None, dispatch=dispatch_run)
+
+
+@app.periodic(cron="*/5 * * * *", periodic_id="cogs_retry_stalled")
+@app.task(name="cogs.retry_stalled_jobs", queue=QUEUE, queueing_lock="cogs_retry_stalled", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> None:
+    """Every 5 minutes: put the COGS jobs of dead workers back in the queue."""
+    await retry_stalled(context.app)
+
+
+async def retry_stalled(procrastinate_app, seconds_since_heartbeat: float = STALLED_AFTER) -> int:
+    manager = procrastinate_app.job_manager
+    stalled = await manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=seconds_since_heartbeat)
+    for job in stalled:
+        log.warning("COGS job %s (%s) of a dead worker: retried", job.id, job.task_name)
+        await manager.retry_job(job)
+    return len(stalled)

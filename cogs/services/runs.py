@@ -129,11 +129,15 @@ def _pending_pairs(cursor, run: CogsRun) -> dict[int, list[int]]:
 
 
 @transaction.atomic
-def plan_round(*, run_id: int) -> list[ChunkSpec]:
+def plan_round(*, run_id: int, after_round: int | None = None) -> list[ChunkSpec]:
     """Start the run's next round: the jobs to run, or [] when the run is finished (it then
-    records the unallocated quantity left and is done)."""
+    records the unallocated quantity left and is done). ``after_round``: plan only if the run is
+    still at that round with every job done (a second trigger for one round -- a retried job
+    re-dispatching it -- then does nothing)."""
     run = locks.run_for_update(run_id)
     if run.status in (RunStatus.DONE, RunStatus.FAILED):
+        return []
+    if after_round is not None and (run.round != after_round or run.jobs_done < run.jobs_total):
         return []
     try:  # the lock date may have moved past the run's date while it waited in the queue
         check_open_date(run.date)
@@ -171,27 +175,61 @@ RETURNING status = 'running' AND jobs_done >= jobs_total
 """
 
 
-def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int], None] | None = None) -> bool:
+def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = None) -> bool:
     """Run one job and record it on the run in the same transaction. Returns True for the last
-    job of its round (``on_last(run_id)`` then runs on commit: the workers' next round)."""
+    job of its round (``on_last(run_id, round)`` then runs on commit: the workers' next round)."""
     run = CogsRun.objects.filter(pk=spec.run_id).only("status", "date", "created_by", "round").first()
     if run is None or run.status != RunStatus.RUNNING or run.round != spec.round:
         return False
     try:
         with transaction.atomic():
-            result = process_chunk(run_id=spec.run_id, office_id=spec.office_id, lic_ids=list(spec.lic_ids),
-                                   date=run.date, actor=run.created_by)
-            last = _record(spec, result)
+            job_id = _claim(spec)
+            if job_id is None:
+                # this job committed before (a retried job of a dead worker): nothing to process;
+                # if it completed its round, that worker may have died before dispatching the next
+                last = _round_complete(spec)
+            else:
+                result = process_chunk(run_id=spec.run_id, office_id=spec.office_id, lic_ids=list(spec.lic_ids),
+                                       date=run.date, actor=run.created_by)
+                last = _record(spec, job_id, result)
             if last and on_last is not None:
-                transaction.on_commit(lambda: on_last(spec.run_id))
+                transaction.on_commit(lambda: on_last(spec.run_id, spec.round))
     except Exception as exc:
         fail_run(run_id=spec.run_id, error=f"{type(exc).__name__}: {exc}")
         raise
     return last
 
 
-def _record(spec: ChunkSpec, result: ChunkResult) -> bool:
+def _claim(spec: ChunkSpec) -> int | None:
+    """Insert the job's CogsRunJob row (in the job's transaction); None if it exists: the job
+    committed before. A second execution running at the same time waits here for the first to
+    commit or roll back (unique index), then skips or proceeds."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cogs_cogsrunjob (run_id, round, office_id, first_lic_id, lics, entries) "
+            "VALUES (%s, %s, %s, %s, %s, 0) ON CONFLICT (run_id, round, office_id, first_lic_id) DO NOTHING "
+            "RETURNING id",
+            [spec.run_id, spec.round, spec.office_id, min(spec.lic_ids), len(spec.lic_ids)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        log.warning("COGS job %s round %s office %s from LIC %s already done: skipped", spec.run_id, spec.round,
+                    spec.office_id, min(spec.lic_ids))
+        return None
+    return row[0]
+
+
+def _round_complete(spec: ChunkSpec) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status = 'running' AND round = %s AND jobs_done >= jobs_total FROM cogs_cogsrun "
+                       "WHERE id = %s", [spec.round, spec.run_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _record(spec: ChunkSpec, job_id: int, result: ChunkResult) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s", [result.entries, job_id])
         cursor.execute(RECORD_SQL, {
             "pairs": len(spec.lic_ids), "alloc": result.allocated_quantity, "back": result.given_back_quantity,
             "value": result.value_posted, "accrued": result.accrued_value_posted, "entries": result.entries,

@@ -83,8 +83,8 @@ def test_two_workers_share_one_run(settings):
         jobs.put(spec)
     done_by: dict[str, int] = {"a": 0, "b": 0}
 
-    def next_round(run_id):
-        for spec in services.plan_round(run_id=run_id):
+    def next_round(run_id, after_round):
+        for spec in services.plan_round(run_id=run_id, after_round=after_round):
             jobs.put(spec)
 
     def worker(name):
@@ -127,3 +127,80 @@ def test_worker_processes_run_a_queued_run(settings):
     run.refresh_from_db()
     assert run.status == "done", [p.stderr.read()[-2000:] for p in procs]
     assert run.allocated_quantity == D("84") and ledger_violations() == []
+
+
+def _one_shot_worker() -> subprocess.CompletedProcess:
+    connection.close()
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url(),
+           "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--one-shot"]
+    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _held_by_a_dead_worker(job_id: int) -> None:
+    """Job ``job_id`` is "doing" on a worker whose last heartbeat was 5 minutes ago."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '5 minutes') "
+                       "RETURNING id")
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+                       [cursor.fetchone()[0], job_id])
+
+
+@pytest.mark.parametrize("committed", [False, True], ids=["died mid-job", "died after its commit"])
+def test_a_dead_workers_job_is_retried_and_counted_once(settings, committed):
+    """A worker died holding a job: mid-job (its transaction rolled back: nothing written) or
+    after the job's COMMIT, before procrastinate marked it done. The stalled-job task puts the
+    job back in the queue (a "doing" job is never taken again otherwise: the run would stay
+    "running"); a live worker then finishes the run, every job counted once (a committed job
+    finds its CogsRunJob row and does nothing) and the figures those of an undisturbed run."""
+    from asgiref.sync import async_to_sync
+    from procrastinate.contrib.django import app
+
+    from cogs.tasks import process_chunk, retry_stalled
+
+    settings.COGS_CHUNK_LICS = 2
+    _seed_many_lics()
+    run = services.start_cogs_run(actor=None, date=RUN_DAY)
+    specs = services.plan_round(run_id=run.pk)
+    job_ids = process_chunk.batch_defer(*[s.as_kwargs() for s in specs])
+    if committed:
+        services.run_chunk(spec=specs[0])
+    _held_by_a_dead_worker(job_ids[0])
+    # what the workers' periodic task cogs.retry_stalled_jobs does every 5 minutes
+    assert async_to_sync(retry_stalled)(app) == 1
+    assert async_to_sync(retry_stalled)(app) == 0  # back in the queue, no longer "doing"
+    proc = _one_shot_worker()
+    run.refresh_from_db()
+    assert run.status == "done", proc.stderr[-2000:]
+    assert run.jobs_done == run.jobs_total == 6 and run.round == 1
+    assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
+    assert ("already done: skipped" in proc.stderr) == committed
+    assert ledger_violations() == []
+
+
+def test_a_round_whose_next_round_was_never_dispatched_resumes(settings):
+    """The worker committed the last job of a round and died before deferring the next round:
+    the run would stay "running" forever. The retried job finds itself recorded, sees its round
+    complete and dispatches the next round (once: plan_round ignores a second trigger)."""
+    from asgiref.sync import async_to_sync
+    from procrastinate.contrib.django import app
+
+    from cogs.tasks import process_chunk, retry_stalled
+
+    settings.COGS_CHUNK_LICS = 2
+    _seed_many_lics()
+    run = services.start_cogs_run(actor=None, date=RUN_DAY)
+    specs = services.plan_round(run_id=run.pk)
+    for spec in specs:
+        services.run_chunk(spec=spec)  # no on_last: the next round is never dispatched
+    _held_by_a_dead_worker(process_chunk.defer(**specs[-1].as_kwargs()))
+    run.refresh_from_db()
+    assert (run.status, run.jobs_done, run.jobs_total) == ("running", 6, 6)
+    assert services.plan_round(run_id=run.pk, after_round=0) == []  # a stale trigger changes nothing
+    assert async_to_sync(retry_stalled)(app) == 1
+    proc = _one_shot_worker()
+    run.refresh_from_db()
+    assert run.status == "done", proc.stderr[-2000:]
+    assert (run.round, run.jobs_done, run.allocated_quantity, run.value_posted) == (1, 6, D("84"), D("190.00"))
+    assert ledger_violations() == []
