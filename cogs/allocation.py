@@ -322,7 +322,7 @@ class _Planner:
     # --- 6a: accruals -----------------------------------------------------------------------
     def accrue(self, original: dict[int, Decimal], estimate: Decimal | None) -> None:
         for u in self.usages:
-            now = u.unallocated
+            now = u.quantity - u.allocated
             if now == original[u.id] and (now == 0 or u.accrued_value != 0 or u.no_cost_basis):
                 continue
             if u.accrued_value != 0:
@@ -334,7 +334,8 @@ class _Planner:
                 self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, self.run_date, now, value, estimate))
                 self._delta_usage(u.id, ZERO, ZERO, value)
             no_basis = now != 0 and estimate is None
-            self._delta_usage(u.id, ZERO, ZERO, ZERO, no_basis)
+            if no_basis != u.no_cost_basis:  # unchanged: no delta (a usage with nothing else to write is left alone)
+                self._delta_usage(u.id, ZERO, ZERO, ZERO, no_basis)
             u.accrued_value = value
             u.no_cost_basis = no_basis
 
