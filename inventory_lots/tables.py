@@ -39,9 +39,11 @@ def in_memory_order(fields: tuple[str, ...], descending: bool) -> list:
 
 
 class LotTable(tables.Table):
-    """``sort_in_memory``: the view knows the filtered set is small (the totals query counted at
-    most TOTALS_LIMIT lots), so sorting ≤ 5,000 rows beats an index walk that can read ~100,000
-    rows to find 50 lots of a few old LICs."""
+    """``sort_window``: the view knows the filtered set is small (the totals query counted at most
+    TOTALS_LIMIT lots) and that the page shows rows up to ``sort_window``. The page's lots are then
+    chosen by a subquery that sorts the set's ids in memory, reading (date, id) from the filter's
+    own index, and only those lots' rows are fetched: ~1.4 ms for 2,200 lots of 11 LICs, against
+    ~14 ms sorting the full rows and ~40 ms walking the date index until 51 of them turn up."""
 
     number = tables.Column(linkify=True, verbose_name="Lot", order_by=("id",))
     type = tables.Column(orderable=False)
@@ -67,14 +69,18 @@ class LotTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         template_name = "inventory_lots/_lot_table.html"
 
-    def __init__(self, *args, sort_in_memory: bool = False, **kwargs):
-        self.sort_in_memory = sort_in_memory
+    def __init__(self, *args, sort_window: int | None = None, **kwargs):
+        self.sort_window = sort_window
         super().__init__(*args, **kwargs)
 
     def _order(self, queryset, fields, is_descending):
-        if not self.sort_in_memory:
+        if self.sort_window is None:
             return queryset, False  # django-tables2's own ORDER BY (index order)
-        return queryset.order_by(*in_memory_order(fields, is_descending)), True
+        # the table orders once by Meta.order_by, then again by ?sort=: window the unwindowed set
+        base = self.__dict__.setdefault("_unwindowed", queryset)
+        order = in_memory_order(fields, is_descending)
+        page_ids = base.order_by(*order).values("pk")[: self.sort_window]
+        return base.filter(pk__in=page_ids).order_by(*order), True
 
     def order_date(self, queryset, is_descending):
         return self._order(queryset, ("date", "id"), is_descending)

@@ -40,9 +40,14 @@ class LotListView(FilteredListView):
 
     def get_table_kwargs(self):
         # the totals query counts the filtered set up to TOTALS_LIMIT: a set that small is sorted
-        # in memory (LotTable.sort_in_memory) instead of by walking the date index
+        # in memory (LotTable.sort_window) instead of by walking the date index
         self.totals = None if self.filterset.errors else selectors.lot_totals(self.object_list)
-        return {**super().get_table_kwargs(), "sort_in_memory": self.totals is not None}
+        window = None
+        if self.totals is not None:
+            page = self.request.GET.get("page", "1")
+            page = int(page) if page.isdigit() and 0 < int(page) <= selectors.TOTALS_LIMIT else 1
+            window = page * self.table_pagination["per_page"] + 1  # LazyPaginator reads one row more
+        return {**super().get_table_kwargs(), "sort_window": window}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
