@@ -71,13 +71,16 @@ class LotTable(tables.Table):
 
     def __init__(self, *args, sort_window: int | None = None, **kwargs):
         self.sort_window = sort_window
+        self._unwindowed = None  # the filtered set before any windowing (ordering runs in __init__)
         super().__init__(*args, **kwargs)
 
     def _order(self, queryset, fields, is_descending):
         if self.sort_window is None:
             return queryset, False  # django-tables2's own ORDER BY (index order)
         # the table orders once by Meta.order_by, then again by ?sort=: window the unwindowed set
-        base = self.__dict__.setdefault("_unwindowed", queryset)
+        if self._unwindowed is None:
+            self._unwindowed = queryset
+        base = self._unwindowed
         order = in_memory_order(fields, is_descending)
         page_ids = base.order_by(*order).values("pk")[: self.sort_window]
         return base.filter(pk__in=page_ids).order_by(*order), True
