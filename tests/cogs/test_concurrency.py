@@ -3,6 +3,8 @@ allocate a unit twice; two workers share the jobs of one run; real worker proces
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import queue
 import subprocess
@@ -138,6 +140,25 @@ def _one_shot_worker() -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+def _retry_stalled() -> int:
+    """Run the periodic task's body (``cogs.tasks.retry_stalled``) on an event loop of its own, in
+    a thread of its own (the browser tests leave an event loop in this one)."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+    from procrastinate.contrib.django import app
+
+    from cogs.tasks import retry_stalled
+
+    async def retry_then_close() -> int:
+        try:
+            return await retry_stalled(app)
+        finally:  # the connection procrastinate's queries opened in asgiref's executor thread
+            await sync_to_async(connections.close_all)()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, retry_then_close()).result(timeout=60)
+
+
 def _held_by_a_dead_worker(job_id: int) -> None:
     """Job ``job_id`` is "doing" on a worker whose last heartbeat was 5 minutes ago."""
     with connection.cursor() as cursor:
@@ -154,10 +175,7 @@ def test_a_dead_workers_job_is_retried_and_counted_once(settings, committed):
     job back in the queue (a "doing" job is never taken again otherwise: the run would stay
     "running"); a live worker then finishes the run, every job counted once (a committed job
     finds its CogsRunJob row and does nothing) and the figures those of an undisturbed run."""
-    from asgiref.sync import async_to_sync
-    from procrastinate.contrib.django import app
-
-    from cogs.tasks import process_chunk, retry_stalled
+    from cogs.tasks import process_chunk
 
     settings.COGS_CHUNK_LICS = 2
     _seed_many_lics()
@@ -168,8 +186,8 @@ def test_a_dead_workers_job_is_retried_and_counted_once(settings, committed):
         services.run_chunk(spec=specs[0])
     _held_by_a_dead_worker(job_ids[0])
     # what the workers' periodic task cogs.retry_stalled_jobs does every 5 minutes
-    assert async_to_sync(retry_stalled)(app) == 1
-    assert async_to_sync(retry_stalled)(app) == 0  # back in the queue, no longer "doing"
+    assert _retry_stalled() == 1
+    assert _retry_stalled() == 0  # back in the queue, no longer "doing"
     proc = _one_shot_worker()
     run.refresh_from_db()
     assert run.status == "done", proc.stderr[-2000:]
@@ -183,10 +201,7 @@ def test_a_round_whose_next_round_was_never_dispatched_resumes(settings):
     """The worker committed the last job of a round and died before deferring the next round:
     the run would stay "running" forever. The retried job finds itself recorded, sees its round
     complete and dispatches the next round (once: plan_round ignores a second trigger)."""
-    from asgiref.sync import async_to_sync
-    from procrastinate.contrib.django import app
-
-    from cogs.tasks import process_chunk, retry_stalled
+    from cogs.tasks import process_chunk
 
     settings.COGS_CHUNK_LICS = 2
     _seed_many_lics()
@@ -198,7 +213,7 @@ def test_a_round_whose_next_round_was_never_dispatched_resumes(settings):
     run.refresh_from_db()
     assert (run.status, run.jobs_done, run.jobs_total) == ("running", 6, 6)
     assert services.plan_round(run_id=run.pk, after_round=0) == []  # a stale trigger changes nothing
-    assert async_to_sync(retry_stalled)(app) == 1
+    assert _retry_stalled() == 1
     proc = _one_shot_worker()
     run.refresh_from_db()
     assert run.status == "done", proc.stderr[-2000:]
