@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
@@ -80,10 +81,13 @@ def _csv_header() -> bytes:
 
 def stream_csv(rows: QuerySet, record: LotExport):
     """Yield the CSV (header, then COPY's chunks); record the row count when done."""
-    sql, params = rows.query.sql_with_params()
     count = 0
     try:
         yield _csv_header()
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC)
+            return
         with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY ({sql}) TO STDOUT (FORMAT csv)", params  # noqa: S608 - Django-built SQL, bound params
         ) as copy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -26,7 +27,10 @@ def lot_totals(queryset: QuerySet[Lot], limit: int | None = None) -> dict | None
     millions of rows to print a total ("not computed" instead)."""
     limit = TOTALS_LIMIT if limit is None else limit
     inner = queryset.order_by().values("qty_available", "value_in", "value_used")[: limit + 1]
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC): .none()
+        return {"lots": 0, "qty_available": ZERO, "value_available": ZERO}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*), sum(s.qty_available), sum(s.value_in - s.value_used) FROM ({sql}) s",  # noqa: S608

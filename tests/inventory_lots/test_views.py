@@ -131,6 +131,14 @@ def test_small_and_large_filtered_sets_list_in_the_same_order(viewer_client, off
     assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=-number"))[:5] == [x.number for x in by_number[:5]]
 
 
+@pytest.mark.parametrize("sort", ["", "&sort=date", "&sort=-number"])
+def test_a_search_matching_nothing_lists_nothing(viewer_client, lots, sort):
+    """No LIC and no lot number match: an empty list with zero totals (it was a 500)."""
+    response = viewer_client.get(f"/lots/?q=no-such-thing{sort}")
+    assert response.status_code == 200 and listed(response) == []
+    assert response.context["totals"] == {"lots": 0, "qty_available": D("0"), "value_available": D("0")}
+
+
 def test_lot_list_shows_totals_of_the_filtered_lots(viewer_client, lots):
     response = viewer_client.get("/lots/?status=open")
     totals = response.context["totals"]
@@ -345,6 +353,16 @@ def test_csv_export_applies_the_list_filters(accountant_client, lots):
     assert [row[0] for row in rows[1:]] == [lots["b"].number]
     _, rows = export(accountant_client, "?q=gadget")
     assert [row[0] for row in rows[1:]] == [lots["c"].number]
+
+
+def test_csv_export_of_a_search_matching_nothing_is_the_header_alone(accountant_client, lots):
+    from inventory_lots.models import LotExport
+
+    _, rows = export(accountant_client, "?q=no-such-thing")
+    assert rows == [HEADER_LINE.split(",")]
+    assert LotExport.objects.latest("id").row_count == 0
+    response = accountant_client.get("/lots/export.xlsx?q=no-such-thing")
+    assert response.status_code == 200
 
 
 def test_csv_export_with_a_bad_filter_is_refused(accountant_client, lots):
