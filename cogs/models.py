@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -181,18 +182,22 @@ class CogsEntry(models.Model):
 
 
 class CogsRunJob(models.Model):
-    """One job of a run that has committed, written in the job's own transaction: a job run twice
-    (a worker died after its commit, before procrastinate marked it done, and the stalled job was
-    retried) finds its row and does nothing, so the run's counters count every job once. A job is
-    (run, round, office, its first LIC): the jobs of a round partition the sorted LICs of each office."""
+    """One job of a run's round, written by ``plan_round`` in the transaction that plans the
+    round and marked done in the job's own transaction. A job run twice (a worker died after
+    its commit, before procrastinate marked it done, and the stalled job was retried) finds it
+    done and does nothing, so the run's counters count every job once; a job no committed plan
+    lists does nothing either; a retried ``run_round`` whose worker died after planning
+    re-queues the round's jobs not done. A job is (run, round, office, its first LIC): the jobs
+    of a round partition the sorted LICs of each office."""
 
     run = models.ForeignKey(CogsRun, on_delete=models.CASCADE, related_name="+")
     round = models.PositiveIntegerField()
     office_id = models.BigIntegerField()
     first_lic_id = models.BigIntegerField()
-    lics = models.PositiveIntegerField()
-    entries = models.BigIntegerField()
-    done_at = models.DateTimeField(db_default=models.functions.Now())
+    lic_ids = ArrayField(models.BigIntegerField(), verbose_name="LIC ids")
+    entries = models.BigIntegerField(default=0)
+    planned_at = models.DateTimeField(db_default=models.functions.Now())
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "COGS run job"

@@ -32,6 +32,10 @@ def dispatch_run(run_id: int, after_round: int = 0) -> None:
 @app.task(name="cogs.run_round", queue=QUEUE)
 def run_round(run_id: int, after_round: int | None = None) -> None:
     specs = services.plan_round(run_id=run_id, after_round=after_round)
+    if not specs and after_round is not None:
+        # already planned: by this job before its worker died (retried), jobs maybe never queued;
+        # queue again those not done (a duplicate of a job that runs or ran does nothing)
+        specs = services.unfinished_jobs(run_id=run_id, round=after_round + 1)
     if specs:
         process_chunk.batch_defer(*[spec.as_kwargs() for spec in specs])
 
@@ -61,7 +65,13 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
 async def retry_stalled(procrastinate_app, seconds_since_heartbeat: float = STALLED_AFTER) -> int:
     manager = procrastinate_app.job_manager
     stalled = await manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=seconds_since_heartbeat)
+    retried = 0
     for job in stalled:
+        try:  # one job that cannot be retried (finished meanwhile, its queueing lock taken) must not stop the rest
+            await manager.retry_job(job)
+        except Exception:
+            log.exception("COGS job %s (%s) of a dead worker could not be retried", job.id, job.task_name)
+            continue
         log.warning("COGS job %s (%s) of a dead worker: retried", job.id, job.task_name)
-        await manager.retry_job(job)
-    return len(stalled)
+        retried += 1
+    return retried

@@ -69,27 +69,41 @@ class LotTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         template_name = "inventory_lots/_lot_table.html"
 
+    SORT_FIELDS = {"date": ("date", "id"), "number": ("id",)}  # each sortable column's ORDER BY fields
+
     def __init__(self, *args, sort_window: int | None = None, **kwargs):
         self.sort_window = sort_window
         self._unwindowed = None  # the filtered set before any windowing (ordering runs in __init__)
+        self._windowed_for = None  # the ordering (OrderByTuple) the data is windowed for
         super().__init__(*args, **kwargs)
 
-    def _order(self, queryset, fields, is_descending):
+    def _order(self, queryset, is_descending):
+        """The hook of every sortable column: with a window, one subquery for the whole ordering
+        (all its columns, e.g. ``?sort=-number,date``), built at the first hook of a pass."""
         if self.sort_window is None:
             return queryset, False  # django-tables2's own ORDER BY (index order)
+        if self._windowed_for is self._order_by:
+            return queryset, True  # this ordering's other columns: already in the window's ORDER BY
         # the table orders once by Meta.order_by, then again by ?sort=: window the unwindowed set
         if self._unwindowed is None:
             self._unwindowed = queryset
+        fields: list[str] = []
+        order = []
+        for alias in self._order_by:
+            descending = alias.startswith("-")
+            new = [f for f in self.SORT_FIELDS[alias.lstrip("-")] if f not in fields]
+            fields.extend(new)
+            order.extend(in_memory_order(tuple(new), descending))
+        self._windowed_for = self._order_by
         base = self._unwindowed
-        order = in_memory_order(fields, is_descending)
         page_ids = base.order_by(*order).values("pk")[: self.sort_window]
         return base.filter(pk__in=page_ids).order_by(*order), True
 
     def order_date(self, queryset, is_descending):
-        return self._order(queryset, ("date", "id"), is_descending)
+        return self._order(queryset, is_descending)
 
     def order_number(self, queryset, is_descending):
-        return self._order(queryset, ("id",), is_descending)
+        return self._order(queryset, is_descending)
 
     def render_value_available(self, record):
         return money(record.value_in - record.value_used)

@@ -44,9 +44,15 @@ class LotListView(FilteredListView):
         self.totals = None if self.filterset.errors else selectors.lot_totals(self.object_list)
         window = None
         if self.totals is not None:
-            page = self.request.GET.get("page", "1")
-            page = int(page) if page.isdigit() and 0 < int(page) <= selectors.TOTALS_LIMIT else 1
-            window = page * self.table_pagination["per_page"] + 1  # LazyPaginator reads one row more
+            window = selectors.TOTALS_LIMIT + 1  # the whole set: right for any page, if slower
+            try:  # the rows up to the requested page, read as django-tables2 reads page/per_page
+                page = int(self.request.GET.get("page", 1))
+                per_page = int(self.request.GET.get("per_page", self.table_pagination["per_page"]))
+            except ValueError:
+                pass
+            else:
+                if page > 0 and per_page > 0:
+                    window = min(window, page * per_page + 1)  # LazyPaginator reads one row more
         return {**super().get_table_kwargs(), "sort_window": window}
 
     def get_context_data(self, **kwargs):

@@ -53,17 +53,36 @@ def database_url() -> str:
 
 
 def _tune(server) -> None:
-    """Apply server_settings() with ALTER SYSTEM and restart, once (or when they change)."""
+    """Apply server_settings() with ALTER SYSTEM and restart, once (or when they change). Under
+    a lock file, re-checked inside it, so processes starting at once restart the server once."""
+    import fcntl
+    import subprocess
+
+    from django.core.exceptions import ImproperlyConfigured
     from pgserver._commands import pg_ctl
 
     wanted = server_settings()
-    statements = "".join(f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in wanted.items())
     auto_conf = DATA_DIR / "postgresql.auto.conf"
-    current = auto_conf.read_text() if auto_conf.exists() else ""
-    if all(f"{name} = '{value}'" in current for name, value in wanted.items()):
+
+    def applied() -> bool:
+        current = auto_conf.read_text() if auto_conf.exists() else ""
+        return all(f"{name} = '{value}'" in current for name, value in wanted.items())
+
+    if applied():
         return
-    server.psql(statements)
-    pg_ctl(["-w", "restart"], pgdata=DATA_DIR, user=server.system_user)
+    with open(DATA_DIR.parent / "pg-settings.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if applied():
+            return
+        statements = "".join(f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in wanted.items())
+        try:
+            server.psql("\\set ON_ERROR_STOP on\n" + statements)
+        except subprocess.CalledProcessError as error:
+            raise ImproperlyConfigured(
+                f"The embedded PostgreSQL refused its settings {wanted} (LOTLEDGER_PG_SHARED_BUFFERS?)"
+            ) from error
+        # -l: the restarted server logs where pgserver's start does (.data/pg/log)
+        pg_ctl(["-w", "-l", str(DATA_DIR / "log"), "restart"], pgdata=DATA_DIR, user=server.system_user)
 
 
 def stop() -> None:

@@ -10,10 +10,11 @@ from .runs import (
     run_chunk,
     run_cogs_now,
     start_cogs_run,
+    unfinished_jobs,
 )
 
 __all__ = [
     "MAX_ROUNDS", "ChunkResult", "ChunkSpec", "execute_run", "fail_run", "plan_round", "process_chunk",
-    "run_chunk", "run_cogs_now", "start_cogs_run",
+    "run_chunk", "run_cogs_now", "start_cogs_run", "unfinished_jobs",
 ]
 

@@ -268,11 +268,15 @@ def _by_primary_key(cursor):
     per cent of the table, so the probe is always the right plan. ``work_mem`` keeps the usage
     trigger's transition table (every updated row) in memory: at the 4 MB default a job's
     33,500 rows spill to a temporary file and the trigger takes 187 ms instead of 113 ms."""
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), "
+                   "current_setting('work_mem')")
+    before = cursor.fetchone()
     cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL work_mem = '64MB'")
-    try:
-        yield
-    finally:
-        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET work_mem")
+    yield
+    # back to what they were for the rest of the job's transaction (no try/finally: a failed
+    # statement aborts the transaction, whose rollback undoes SET LOCAL, and its error must surface)
+    cursor.execute("SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true), "
+                   "set_config('work_mem', %s, true)", before)
 
 
 def _write_lots(cursor, lot_deltas: dict) -> None:

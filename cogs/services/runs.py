@@ -29,7 +29,7 @@ from inventory_lots.models import LineItemCode, Office
 from inventory_lots.services import check_inventoried, check_open_date
 
 from .. import locks
-from ..models import CogsRun, RunStatus
+from ..models import CogsRun, CogsRunJob, RunStatus
 from .engine import ChunkResult, process_chunk
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,11 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[ChunkSpec
         lics, size = sorted(lics), chunk_size(len(lics), inline=run.wait)
         specs.extend(ChunkSpec(run.pk, run.round, office_id, tuple(lics[i:i + size]))
                      for i in range(0, len(lics), size))
+    CogsRunJob.objects.bulk_create([
+        CogsRunJob(run=run, round=run.round, office_id=spec.office_id, first_lic_id=spec.lic_ids[0],
+                   lic_ids=list(spec.lic_ids))
+        for spec in specs
+    ])
     run.jobs_total, run.jobs_done = len(specs), 0
     run.pairs_total += sum(len(v) for v in by_office.values())
     if run.status == RunStatus.QUEUED:
@@ -201,22 +206,32 @@ def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = N
 
 
 def _claim(spec: ChunkSpec) -> int | None:
-    """Insert the job's CogsRunJob row (in the job's transaction); None if it exists: the job
-    committed before. A second execution running at the same time waits here for the first to
-    commit or roll back (unique index), then skips or proceeds."""
+    """Mark the job's planned CogsRunJob row done (in the job's transaction); None if it is done
+    already (the job committed before) or no committed plan lists it. A second execution running
+    at the same time waits here for the first to commit or roll back (row lock), then skips or
+    proceeds."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO cogs_cogsrunjob (run_id, round, office_id, first_lic_id, lics, entries) "
-            "VALUES (%s, %s, %s, %s, %s, 0) ON CONFLICT (run_id, round, office_id, first_lic_id) DO NOTHING "
-            "RETURNING id",
-            [spec.run_id, spec.round, spec.office_id, min(spec.lic_ids), len(spec.lic_ids)],
+            "UPDATE cogs_cogsrunjob SET done_at = now() WHERE run_id = %s AND round = %s AND office_id = %s "
+            "AND first_lic_id = %s AND done_at IS NULL RETURNING id",
+            [spec.run_id, spec.round, spec.office_id, spec.lic_ids[0]],
         )
         row = cursor.fetchone()
     if row is None:
-        log.warning("COGS job %s round %s office %s from LIC %s already done: skipped", spec.run_id, spec.round,
-                    spec.office_id, min(spec.lic_ids))
+        log.warning("COGS job %s round %s office %s from LIC %s done already (or in no committed plan): skipped",
+                    spec.run_id, spec.round, spec.office_id, spec.lic_ids[0])
         return None
     return row[0]
+
+
+def unfinished_jobs(*, run_id: int, round: int) -> list[ChunkSpec]:  # noqa: A002
+    """The planned jobs of the run's current round not done yet (for a retried ``run_round``
+    whose worker died between planning the round and queueing its jobs)."""
+    if not CogsRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, round=round).exists():
+        return []
+    jobs = CogsRunJob.objects.filter(run_id=run_id, round=round, done_at__isnull=True).order_by("office_id",
+                                                                                                 "first_lic_id")
+    return [ChunkSpec(run_id, round, job.office_id, tuple(job.lic_ids)) for job in jobs]
 
 
 def _round_complete(spec: ChunkSpec) -> bool:

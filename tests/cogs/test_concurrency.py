@@ -193,7 +193,7 @@ def test_a_dead_workers_job_is_retried_and_counted_once(settings, committed):
     assert run.status == "done", proc.stderr[-2000:]
     assert run.jobs_done == run.jobs_total == 6 and run.round == 1
     assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
-    assert ("already done: skipped" in proc.stderr) == committed
+    assert ("done already (or in no committed plan): skipped" in proc.stderr) == committed
     assert ledger_violations() == []
 
 
@@ -218,4 +218,26 @@ def test_a_round_whose_next_round_was_never_dispatched_resumes(settings):
     run.refresh_from_db()
     assert run.status == "done", proc.stderr[-2000:]
     assert (run.round, run.jobs_done, run.allocated_quantity, run.value_posted) == (1, 6, D("84"), D("190.00"))
+    assert ledger_violations() == []
+
+
+def test_a_round_planned_but_never_queued_is_queued_by_the_retry(settings):
+    """The worker running ``cogs.run_round`` committed the round's plan and died before queueing
+    its jobs. The retried task finds the round planned (plan_round does nothing a second time)
+    and queues the planned jobs not done; a worker finishes the run with every job counted once.
+    A job no committed plan lists (a rolled-back plan's) does nothing."""
+    from cogs import tasks
+
+    settings.COGS_CHUNK_LICS = 2
+    _seed_many_lics()
+    run = services.start_cogs_run(actor=None, date=RUN_DAY)
+    specs = services.plan_round(run_id=run.pk, after_round=0)  # committed; the jobs were never queued
+    stray = services.ChunkSpec(run.pk, 1, specs[0].office_id, (10**12,))
+    assert services.run_chunk(spec=stray) is False
+    tasks.run_round(run_id=run.pk, after_round=0)  # the retry
+    proc = _one_shot_worker()
+    run.refresh_from_db()
+    assert run.status == "done", proc.stderr[-2000:]
+    assert (run.round, run.jobs_done, run.jobs_total) == (1, 6, 6)
+    assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
     assert ledger_violations() == []

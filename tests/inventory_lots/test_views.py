@@ -127,8 +127,14 @@ def test_small_and_large_filtered_sets_list_in_the_same_order(viewer_client, off
     assert listed(response) == newest_first[:50]
     assert listed(viewer_client.get(f"/lots/?q={lic.code}&page=2")) == newest_first[50:]
     assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=date"))[:5] == newest_first[::-1][:5]
-    by_number = sorted(dated, key=lambda x: x.pk, reverse=True)
-    assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=-number"))[:5] == [x.number for x in by_number[:5]]
+    by_number = [x.number for x in sorted(dated, key=lambda x: x.pk, reverse=True)]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=-number"))[:5] == by_number[:5]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&sort=-number&sort=date"))[:5] == by_number[:5]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&per_page=20&page=2")) == newest_first[20:40]
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&per_page=100")) == newest_first
+    assert listed(viewer_client.get(f"/lots/?q={lic.code}&page=+2")) == newest_first[50:]
+    odd = viewer_client.get(f"/lots/?q={lic.code}&page=%C2%B2")  # "²": isdigit() but not int()
+    assert odd.status_code in (200, 404)
 
 
 @pytest.mark.parametrize("sort", ["", "&sort=date", "&sort=-number"])
