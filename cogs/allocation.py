@@ -102,21 +102,24 @@ class PairPlan:
     usage_deltas: dict[int, list] = field(default_factory=dict)  # usage id -> [qty, cogs, accrued, ncb|None]
     passes: int = 0
 
-    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
         """(allocated quantity, given-back quantity (positive), value posted without accruals,
-        accrued value posted) in one pass over the entries."""
-        allocated = given_back = value = accrued = ZERO
+        accrued value posted (net), accrual reversals posted (<= 0)) in one pass over the entries."""
+        allocated = given_back = value = accrued = reversed_ = ZERO
         for e in self.entries:
             kind = e.kind
             if kind == ALLOCATION:
                 allocated += e.quantity
             elif kind in (GIVE_BACK, GIVE_BACK_LIFO):
                 given_back -= e.quantity
-            if kind in (ACCRUAL, ACCRUAL_REVERSAL):
+            if kind == ACCRUAL:
                 accrued += e.value
+            elif kind == ACCRUAL_REVERSAL:
+                accrued += e.value
+                reversed_ += e.value
             else:
                 value += e.value
-        return allocated, given_back, value, accrued
+        return allocated, given_back, value, accrued, reversed_
 
     @property
     def allocated_quantity(self) -> Decimal:

@@ -56,7 +56,8 @@ class CogsRun(models.Model):
     unallocated_quantity = QuantityField(default=Decimal("0"))
     given_back_quantity = QuantityField(default=Decimal("0"))
     value_posted = MoneyField(default=Decimal("0.00"))
-    accrued_value_posted = MoneyField(default=Decimal("0.00"))
+    accrued_value_posted = MoneyField(default=Decimal("0.00"))  # net: accruals + their reversals
+    accrual_reversals_posted = MoneyField(default=Decimal("0.00"), help_text="Reversals of earlier accruals (<= 0).")
     entries_posted = models.BigIntegerField(default=0)
     error = models.TextField(blank=True)
 

@@ -27,15 +27,10 @@ def run_detail(run_id: int) -> CogsRun:
 
 def run_accruals(run: CogsRun) -> dict[str, Decimal]:
     """What a run did to accrued COGS (DOMAIN.md 6a): accruals posted, reversals posted (negative)
-    and the net (= ``accrued_value_posted``). One query over the run's accrual entries."""
-    from django.db.models import Q, Sum
-
-    sums = CogsEntry.objects.filter(run=run, kind__in=(EntryKind.ACCRUAL, EntryKind.ACCRUAL_REVERSAL)).aggregate(
-        posted=Sum("value", filter=Q(kind=EntryKind.ACCRUAL)),
-        reversed=Sum("value", filter=Q(kind=EntryKind.ACCRUAL_REVERSAL)),
-    )
-    posted, reversed_ = sums["posted"] or ZERO, sums["reversed"] or ZERO
-    return {"posted": posted, "reversed": reversed_, "net": posted + reversed_}
+    and the net (= ``accrued_value_posted``), from the run's counters (each job adds its own in
+    its transaction): no scan of a full run's million entries."""
+    reversed_ = run.accrual_reversals_posted
+    return {"posted": run.accrued_value_posted - reversed_, "reversed": reversed_, "net": run.accrued_value_posted}
 
 
 def entry_list() -> QuerySet[CogsEntry]:

@@ -134,15 +134,17 @@ class ChunkResult:
     given_back_quantity: Decimal = ZERO
     value_posted: Decimal = ZERO
     accrued_value_posted: Decimal = ZERO
+    accrual_reversals_posted: Decimal = ZERO
     production_orders: set = field(default_factory=set)
 
     def add(self, plan) -> None:
-        allocated, given_back, value, accrued = plan.totals()
+        allocated, given_back, value, accrued, reversed_ = plan.totals()
         self.entries += len(plan.entries)
         self.allocated_quantity += allocated
         self.given_back_quantity += given_back
         self.value_posted += value
         self.accrued_value_posted += accrued
+        self.accrual_reversals_posted += reversed_
 
 
 def first_open_day() -> datetime.date | None:

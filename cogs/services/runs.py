@@ -174,6 +174,7 @@ RECORD_SQL = """
 UPDATE cogs_cogsrun SET jobs_done = jobs_done + 1, pairs_done = pairs_done + %(pairs)s,
   allocated_quantity = allocated_quantity + %(alloc)s, given_back_quantity = given_back_quantity + %(back)s,
   value_posted = value_posted + %(value)s, accrued_value_posted = accrued_value_posted + %(accrued)s,
+  accrual_reversals_posted = accrual_reversals_posted + %(reversed)s,
   entries_posted = entries_posted + %(entries)s
 WHERE id = %(run)s AND round = %(round)s
 RETURNING status = 'running' AND jobs_done >= jobs_total
@@ -247,7 +248,8 @@ def _record(spec: ChunkSpec, job_id: int, result: ChunkResult) -> bool:
         cursor.execute("UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s", [result.entries, job_id])
         cursor.execute(RECORD_SQL, {
             "pairs": len(spec.lic_ids), "alloc": result.allocated_quantity, "back": result.given_back_quantity,
-            "value": result.value_posted, "accrued": result.accrued_value_posted, "entries": result.entries,
+            "value": result.value_posted, "accrued": result.accrued_value_posted,
+            "reversed": result.accrual_reversals_posted, "entries": result.entries,
             "run": spec.run_id, "round": spec.round,
         })
         row = cursor.fetchone()
