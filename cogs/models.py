@@ -199,6 +199,8 @@ class CogsRunJob(models.Model):
     entries = models.BigIntegerField(default=0)
     planned_at = models.DateTimeField(db_default=models.functions.Now())
     done_at = models.DateTimeField(null=True, blank=True)
+    # False: a job of a round planned before this table existed, recorded when it ran
+    planned = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = "COGS run job"

@@ -211,13 +211,23 @@ def _claim(spec: ChunkSpec) -> int | None:
     already (the job committed before) or no committed plan lists it. A second execution running
     at the same time waits here for the first to commit or roll back (row lock), then skips or
     proceeds."""
+    key = [spec.run_id, spec.round, spec.office_id, spec.lic_ids[0]]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE cogs_cogsrunjob SET done_at = now() WHERE run_id = %s AND round = %s AND office_id = %s "
             "AND first_lic_id = %s AND done_at IS NULL RETURNING id",
-            [spec.run_id, spec.round, spec.office_id, spec.lic_ids[0]],
+            key,
         )
         row = cursor.fetchone()
+        if row is None:  # a round planned before CogsRunJob existed (a run in flight at the upgrade)
+            cursor.execute(
+                "INSERT INTO cogs_cogsrunjob (run_id, round, office_id, first_lic_id, lic_ids, entries, done_at, "
+                "planned) SELECT %s, %s, %s, %s, %s, 0, now(), false WHERE NOT EXISTS "
+                "(SELECT 1 FROM cogs_cogsrunjob WHERE run_id = %s AND round = %s AND planned) "
+                "ON CONFLICT (run_id, round, office_id, first_lic_id) DO NOTHING RETURNING id",
+                [*key, list(spec.lic_ids), spec.run_id, spec.round],
+            )
+            row = cursor.fetchone()
     if row is None:
         log.warning("COGS job %s round %s office %s from LIC %s done already (or in no committed plan): skipped",
                     spec.run_id, spec.round, spec.office_id, spec.lic_ids[0])

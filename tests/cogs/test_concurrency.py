@@ -241,3 +241,23 @@ def test_a_round_planned_but_never_queued_is_queued_by_the_retry(settings):
     assert (run.round, run.jobs_done, run.jobs_total) == (1, 6, 6)
     assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
     assert ledger_violations() == []
+
+
+def test_a_round_planned_before_the_job_table_still_finishes(settings):
+    """A run in flight at the upgrade: its round was planned with no CogsRunJob rows. Its jobs run,
+    each recorded when it runs, and a duplicate of one of them does nothing."""
+    from cogs.models import CogsRunJob
+
+    settings.COGS_CHUNK_LICS = 2
+    _seed_many_lics()
+    run = services.start_cogs_run(actor=None, date=RUN_DAY)
+    specs = services.plan_round(run_id=run.pk)
+    CogsRunJob.objects.filter(run=run).delete()  # as planned by the previous version
+    assert [services.run_chunk(spec=spec) for spec in specs] == [False] * 5 + [True]
+    # a duplicate does nothing; as its round is complete it asks for the next round again
+    assert services.run_chunk(spec=specs[0]) is True
+    assert services.plan_round(run_id=run.pk, after_round=1) == []  # nothing pending: the run is done
+    run.refresh_from_db()
+    assert (run.status, run.jobs_done, run.jobs_total) == ("done", 6, 6)
+    assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
+    assert CogsRunJob.objects.filter(run=run, planned=False).count() == 6
