@@ -79,7 +79,7 @@ class LotTable(tables.Table):
 
     def _order(self, queryset, is_descending):
         """The hook of every sortable column: with a window, one subquery for the whole ordering
-        (all its columns, e.g. ``?sort=-number,date``), built at the first hook of a pass."""
+        (all its columns, e.g. ``?sort=-number&sort=date``), built at the first hook of a pass."""
         if self.sort_window is None:
             return queryset, False  # django-tables2's own ORDER BY (index order)
         if self._windowed_for is self._order_by:
