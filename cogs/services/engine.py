@@ -2,23 +2,29 @@
 
 Lock the LIC rows (inventory_lots.locks, pk order), take the pairs still marked in PendingCogs
 (deleting the marks), recompute pending production lot costs, read the pairs' lots and
-unallocated usage in a few set-based queries, plan each LIC in memory (cogs.allocation), then
-write: entries with COPY, lot and usage balances with one set-based UPDATE each.
+unallocated usage in a few set-based queries, then plan each LIC in memory (cogs.allocation) and
+write as the plan goes: every few thousand entries, one INSERT of the entries and one set-based
+UPDATE each of the lot and usage balances, sent in psycopg's pipeline mode so that PostgreSQL
+writes one batch while Python plans the next (a job's database and Python halves overlap on one
+connection, in one transaction).
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
+import sys
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from inventory_lots import locks
 from inventory_lots.services import current_lock_date
@@ -63,8 +69,10 @@ WITH c AS MATERIALIZED (
                          WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
 )
 SELECT * FROM c
-WHERE c.quantity < 0 OR c.lic_id = ANY(%(stock)s) OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
+WHERE c.quantity < 0 OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
    OR c.lic_id IN (SELECT r.lic_id FROM c r WHERE r.quantity < 0)
+   OR c.lic_id IN (SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
+                   WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.status = 'open' AND l.released)
 """
 
 NAMED_HOLDINGS_SQL = """
@@ -124,6 +132,11 @@ COPY_SQL = (
     "COPY cogs_cogsentry (run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value, unit_cost) "
     "FROM STDIN"
 )
+
+SWITCH_INTERVAL = 0.0002  # seconds (the interpreter's default is 0.005)
+
+# LICs per read-plan-write group of a job (a job has up to COGS_CHUNK_LICS = 500)
+GROUP_LICS = 100
 
 
 @dataclass
@@ -193,24 +206,63 @@ class _PairState:
     revalue_ids: list = field(default_factory=list)
 
 
-def _load(cursor, office_id: int, lic_ids: list[int]):
+class _Cursor:
+    """A psycopg cursor of the job's connection for the database thread (Django's cursors belong
+    to the thread that opened the connection), whose statements still pass through the
+    connection's execute wrappers (``connection.execute_wrapper``), as every query of the app does."""
+
+    def __init__(self, db, wrappers):
+        self.db = db
+        self.wrappers = wrappers
+        self.cursor = db.connection.cursor()
+
+    def _run(self, executor, sql, params):
+        context = {"connection": self.db, "cursor": self}
+        for wrapper in reversed(self.wrappers):
+            executor = functools.partial(wrapper, executor)
+        return executor(sql, params, False, context)
+
+    def execute(self, sql, params=None):
+        return self._run(lambda sql, params, many, context: self.cursor.execute(sql, params), sql, params)
+
+    def copy_in(self, sql, text: str) -> None:
+        def copy(sql, params, many, context):
+            with self.cursor.copy(sql) as stream:
+                stream.write(text)
+
+        self._run(copy, sql, None)
+
+    def fetchall(self):
+        return self.cursor.fetchall()
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+def _query(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
+    """Run the pair's lot and usage queries; their rows are converted by ``_load`` (psycopg turns
+    rows into Python objects on fetch, so the database thread leaves that to the planning thread)."""
+    lots = new_cursor()
+    lots.execute(LOTS_SQL, {"office": office_id, "lics": lic_ids})
+    usage = new_cursor()
+    usage.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "production_ct": production_ct})
+    return lots, usage
+
+
+def _load(lots, usage):
     pairs: dict[int, _PairState] = defaultdict(_PairState)
-    cursor.execute(LOTS_SQL, {"office": office_id, "lics": lic_ids})
-    stock: set[int] = set()
-    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, revalue in cursor.fetchall():
+    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, revalue in lots.fetchall():
         state = pairs[lic_id]
         state.lots.append(PlanLot(lot_id, date, qty_in, qty_used, cost, value_used, released))
-        if released and qty_in > qty_used:
-            stock.add(lic_id)
         if revalue:
             state.revalue_ids.append(lot_id)
-    cursor.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "stock": sorted(stock),
-                               "production_ct": _production_ct_id()})
     prod_orders: dict[int, int] = {}  # component usage id -> its production order id
-    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in cursor.fetchall():
+    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in usage.fetchall():
         pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb))
         if order_id is not None:
             prod_orders[uid] = order_id
+    lots.close()
+    usage.close()
     return pairs, prod_orders
 
 
@@ -224,11 +276,11 @@ def _load_named(cursor, pairs) -> dict[int, list[Holding]]:
     return out
 
 
-def _load_revalue(cursor, pairs, prod_orders) -> dict[int, list[Holding]]:
+def _load_revalue(cursor, pairs, prod_orders, production_ct: int) -> dict[int, list[Holding]]:
     lot_ids = sorted(lot_id for s in pairs.values() for lot_id in s.revalue_ids)
     out: dict[int, list[Holding]] = defaultdict(list)
     if lot_ids:
-        cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids, "production_ct": _production_ct_id()})
+        cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids, "production_ct": production_ct})
         for lot_id, uid, quantity, value, last, order_id in cursor.fetchall():
             out[lot_id].append(Holding(uid, lot_id, quantity, value, last))
             if order_id is not None:
@@ -236,30 +288,57 @@ def _load_revalue(cursor, pairs, prod_orders) -> dict[int, list[Holding]]:
     return out
 
 
-def _estimates(cursor, office_id: int, lic_ids: list[int]) -> dict[int, Decimal]:
-    if not lic_ids:
-        return {}
-    cursor.execute(ESTIMATE_SQL, {"lics": lic_ids, "office": office_id})
-    return dict(cursor.fetchall())
+def _estimates(cursor, office_id: int, pairs) -> dict[int, Decimal]:
+    """The accrual unit cost of each pair (DOMAIN.md 6a): the latest released lot of the LIC, in
+    this office if it has one (read from the pair's loaded lots), else in any office (one query
+    for the pairs without)."""
+    out: dict[int, Decimal] = {}
+    missing = []
+    for lic_id, state in pairs.items():
+        best = None
+        for lot in state.lots:
+            if lot.released and (best is None or (lot.date, lot.id) > (best.date, best.id)):
+                best = lot
+        if best is not None:
+            out[lic_id] = best.unit_cost
+        elif state.usages:
+            missing.append(lic_id)
+    if missing:
+        cursor.execute(ESTIMATE_SQL, {"lics": sorted(missing), "office": office_id})
+        out.update(cursor.fetchall())
+    return out
 
 
-def _copy_entries(cursor, run_id: int, office_id: int, rows: list[tuple[int, PlannedEntry]]) -> None:
-    if not rows:
-        return
+def _entries_text(run_id: int, office_id: int, rows: list[tuple[int, PlannedEntry]]) -> str:
+    """The entries as COPY text, one line each."""
     prefix = f"{run_id}\t"
     null = "\\N"
     dates: dict = {}  # a few hundred distinct dates for a million entries
     for _, e in rows:
         if e.date not in dates:
             dates[e.date] = e.date.isoformat()
-    lines = [
+    return "".join([
         f"{prefix}{e.kind}\t{lic_id}\t{office_id}\t{null if e.lot_id is None else e.lot_id}\t{e.usage_id}\t"
         f"{dates[e.date]}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
         for lic_id, e in rows
-    ]
-    text = "".join(lines)
-    with cursor.cursor.copy(COPY_SQL) as copy:
-        copy.write(text)
+    ])
+
+
+def _lot_params(lot_deltas: dict) -> list | None:
+    if not lot_deltas:
+        return None
+    ids = sorted(lot_deltas)
+    rows = [lot_deltas[i] for i in ids]
+    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows])]
+
+
+def _usage_params(usage_deltas: dict) -> list | None:
+    if not usage_deltas:
+        return None
+    ids = sorted(usage_deltas)
+    rows = [usage_deltas[i] for i in ids]
+    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
+            _num_array([r[2] for r in rows]), _array([r[3] for r in rows])]
 
 
 @contextmanager
@@ -281,24 +360,112 @@ def _by_primary_key(cursor):
                    "set_config('work_mem', %s, true)", before)
 
 
-def _write_lots(cursor, lot_deltas: dict) -> None:
-    if lot_deltas:
-        ids = sorted(lot_deltas)
-        rows = [lot_deltas[i] for i in ids]
-        with _by_primary_key(cursor):
-            cursor.execute(UPDATE_LOTS_SQL, [_num_array(ids), _num_array(r[0] for r in rows),
-                                             _num_array(r[1] for r in rows)])
+# --- the database thread: runs in the job's transaction on the job's connection, one operation at a
+# time in submission order, while the main thread plans (its waits on the server release the GIL)
 
 
-def _write_usage(cursor, usage_deltas: dict) -> None:
-    if usage_deltas:
-        ids = sorted(usage_deltas)
-        rows = [usage_deltas[i] for i in ids]
-        with _by_primary_key(cursor):
-            cursor.execute(UPDATE_USAGE_SQL, [
-                _num_array(ids), _num_array(r[0] for r in rows), _num_array(r[1] for r in rows),
-                _num_array(r[2] for r in rows), _array([r[3] for r in rows]),
-            ])
+def _query_group(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
+    with _phase("db_read"):
+        return _query(new_cursor, office_id, lic_ids, production_ct)
+
+
+def _read_more(cursor, office_id: int, pairs, prod_orders, production_ct: int):
+    """The reads that depend on a group's rows (holdings of named usage and of lots to revalue,
+    estimates from other offices); rarely anything to read in a full run."""
+    with _phase("db_read"):
+        named = _load_named(cursor, pairs)
+        revalue = _load_revalue(cursor, pairs, prod_orders, production_ct)
+        estimates = _estimates(cursor, office_id, pairs)
+    return named, revalue, estimates
+
+
+def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
+    if entries_text:
+        with _phase("db_entries"):
+            cursor.copy_in(COPY_SQL, entries_text)
+    if lot_params:
+        with _phase("db_lots"):
+            cursor.execute(UPDATE_LOTS_SQL, lot_params)
+    if usage_params:
+        with _phase("db_usage"):
+            cursor.execute(UPDATE_USAGE_SQL, usage_params)
+
+
+def _read_more_now(db, cursor, office_id: int, pairs, prod_orders, production_ct: int):
+    """``_read_more`` on the database thread when there is something to read (it then waits for the
+    writes queued before it), else nothing to wait for."""
+    needs = (any(u.returns_usage_id for s in pairs.values() for u in s.usages)
+             or any(s.revalue_ids for s in pairs.values())
+             or any(s.usages and not any(lot.released for lot in s.lots) for s in pairs.values()))
+    if needs:
+        return db.submit(_read_more, cursor, office_id, pairs, prod_orders, production_ct).result()
+    return {}, {}, _estimates(None, office_id, pairs)
+
+
+def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[int]:
+    """Read, plan and write the pending pairs in groups of GROUP_LICS LICs, pipelined: the
+    database thread reads group k+1 and writes group k-1 while this thread plans group k, so
+    PostgreSQL and Python work at the same time on one connection, in one transaction. Returns
+    the production orders whose component COGS moved."""
+    production_ct = _production_ct_id()
+    first_open = first_open_day()
+    groups = [pending[i:i + GROUP_LICS] for i in range(0, len(pending), GROUP_LICS)]
+    orders: set[int] = set()
+    job_db = connections[DEFAULT_DB_ALIAS]  # this thread's wrapper (``connection`` resolves per thread)
+    wrappers = list(job_db.execute_wrappers)
+
+    def new_cursor():
+        return _Cursor(job_db, wrappers)
+
+    raw = new_cursor()
+    db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cogs-db")
+    writes: list[Future] = []
+    # The database thread needs the GIL back briefly after each wait on the server (every chunk of a
+    # COPY); at the default 5 ms switch interval it would queue behind the planner that long each time.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        reading = db.submit(_query_group, new_cursor, office_id, groups[0], production_ct)
+        for k, group in enumerate(groups):
+            with _phase("read_wait"):
+                queried = reading.result()
+            if k + 1 < len(groups):
+                reading = db.submit(_query_group, new_cursor, office_id, groups[k + 1], production_ct)
+            with _phase("read_load"):
+                pairs, prod_orders = _load(*queried)
+            with _phase("read_wait"):
+                named, revalue, estimates = _read_more_now(db, raw, office_id, pairs, prod_orders, production_ct)
+            rows: list[tuple[int, PlannedEntry]] = []
+            lot_deltas: dict = {}
+            usage_deltas: dict = {}
+            for lic_id, planner in _plan(pairs, group, lics, named, revalue, date, first_open, result):
+                with _phase("plan"):
+                    planner.accruals(estimates.get(lic_id))
+                    plan = planner.plan
+                    result.add(plan)
+                    rows.extend([(lic_id, e) for e in plan.entries])
+                    lot_deltas.update(plan.lot_deltas)
+                    usage_deltas.update(plan.usage_deltas)
+                    if prod_orders:
+                        orders.update(prod_orders[uid] for uid, d in plan.usage_deltas.items()
+                                      if d[1] != 0 and uid in prod_orders)
+            with _phase("write_build"):
+                args = (_entries_text(run_id, office_id, rows), _lot_params(lot_deltas), _usage_params(usage_deltas))
+            writes.append(db.submit(_write_group, raw, *args))
+        with _phase("write_wait"):
+            for write in writes:
+                write.result()
+    except BaseException:
+        db.shutdown(wait=True, cancel_futures=True)
+        for write in writes:  # a failed write aborts the transaction: it, not what failed after it, is the cause
+            if write.done() and not write.cancelled() and write.exception() is not None:
+                raise write.exception() from None
+        raise
+    finally:
+        db.shutdown(wait=True)
+        sys.setswitchinterval(switch)
+        raw.close()
+    return orders
 
 
 def _mark_production(cursor, order_ids: set[int]) -> None:
@@ -331,59 +498,29 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
             return result
         with _phase("read"):
             _recompute_production_lots(cursor, office_id, pending, date, actor)
-            pairs, prod_orders = _load(cursor, office_id, pending)
-            named = _load_named(cursor, pairs)
-            revalue = _load_revalue(cursor, pairs, prod_orders)
-        with _phase("plan"):
-            planners = _plan(pairs, pending, lics, named, revalue, date, result)
-        with _phase("read"):
-            estimates = _estimates(cursor, office_id, sorted(k for k, p in planners.items() if p.needs_estimate()))
-        with _phase("plan"):
-            rows, lot_deltas, usage_deltas = _collect(planners, estimates, result)
-        with _phase("write_entries"):
-            _copy_entries(cursor, run_id, office_id, rows)
-        with _phase("write_lots"):
-            _write_lots(cursor, lot_deltas)
-        with _phase("write_usage"):
-            _write_usage(cursor, usage_deltas)
+        with _by_primary_key(cursor):
+            orders = _plan_and_write(run_id=run_id, office_id=office_id, pending=pending, lics=lics, date=date,
+                                     result=result)
         with _phase("write_other"):
-            for uid, order_id in prod_orders.items():
-                delta = usage_deltas.get(uid)
-                if delta is not None and delta[1] != 0:
-                    result.production_orders.add(order_id)
+            result.production_orders.update(orders)
             _mark_production(cursor, result.production_orders)
     return result
 
 
-def _plan(pairs, pending, lics, named, revalue, date, result) -> dict[int, PairPlanner]:
-    first_open = first_open_day()
-    planners: dict[int, PairPlanner] = {}
+def _plan(pairs, pending, lics, named, revalue, date, first_open, result):
+    """Yield (LIC, its planner after the give-back loop and the revaluation), LIC by LIC."""
     for lic_id in pending:
         state = pairs.get(lic_id)
         result.pairs += 1
         if state is None:
             continue
-        named_ids = {x.returns_usage_id for x in state.usages if x.returns_usage_id}
-        planner = PairPlanner(
-            method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
-            named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open, run_date=date,
-            track_holdings=bool(state.revalue_ids),
-        )
-        planner.loop()
-        planner.revalue_lots({i: revalue.get(i, []) for i in state.revalue_ids})
-        planners[lic_id] = planner
-    return planners
-
-
-def _collect(planners, estimates, result):
-    rows: list[tuple[int, PlannedEntry]] = []
-    lot_deltas: dict = {}
-    usage_deltas: dict = {}
-    for lic_id, planner in planners.items():
-        planner.accruals(estimates.get(lic_id))
-        plan = planner.plan
-        result.add(plan)
-        rows.extend((lic_id, e) for e in plan.entries)
-        lot_deltas.update(plan.lot_deltas)
-        usage_deltas.update(plan.usage_deltas)
-    return rows, lot_deltas, usage_deltas
+        with _phase("plan"):
+            named_ids = {x.returns_usage_id for x in state.usages if x.returns_usage_id}
+            planner = PairPlanner(
+                method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
+                named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open,
+                run_date=date, track_holdings=bool(state.revalue_ids),
+            )
+            planner.loop()
+            planner.revalue_lots({i: revalue.get(i, []) for i in state.revalue_ids})
+        yield lic_id, planner
