@@ -1,24 +1,27 @@
 """One job of a COGS run: a chunk of (office, LICs) processed in one transaction.
 
 Lock the LIC rows (inventory_lots.locks, pk order), take the pairs still marked in PendingCogs
-(deleting the marks), recompute pending production lot costs, read the pairs' lots and
-unallocated usage in a few set-based queries, then plan each LIC in memory (cogs.allocation) and
-write as the plan goes: every few thousand entries, one INSERT of the entries and one set-based
-UPDATE each of the lot and usage balances, sent in psycopg's pipeline mode so that PostgreSQL
-writes one batch while Python plans the next (a job's database and Python halves overlap on one
-connection, in one transaction).
+(deleting the marks), recompute pending production lot costs, then read, plan and write the
+pairs in groups of GROUP_LICS LICs: per group, a few set-based reads of the lots and the
+unallocated usage, the plan of each LIC in memory (cogs.allocation), then the entries with COPY
+and the lot and usage balances with one set-based UPDATE each.
+
+The groups are pipelined on the job's one connection: a database thread runs the statements in
+order (read group k+1, write group k-1) while this thread converts rows and plans group k, so
+PostgreSQL and Python work at the same time (docs/cogs.md, "Speed").
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import logging
 import sys
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,7 +40,7 @@ ZERO = Decimal("0")
 PHASES: dict[str, float] = defaultdict(float)  # seconds per step of process_chunk (bench profile)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _phase(name: str):
     start = time.perf_counter()
     try:
@@ -134,9 +137,33 @@ COPY_SQL = (
 )
 
 SWITCH_INTERVAL = 0.0002  # seconds (the interpreter's default is 0.005)
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_before = 0.005
+
+
+@contextlib.contextmanager
+def _quick_gil_handoff():
+    """The database thread needs the GIL back briefly after each wait on the server (each chunk of
+    a COPY, each result); at the interpreter's default 5 ms switch interval it would queue behind
+    the planner that long every time. The interval is process-wide: lowered while any job of the
+    process is pipelining, restored when the last one ends."""
+    global _switch_users, _switch_before
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switch_users += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_before)
 
 # LICs per read-plan-write group of a job (a job has up to COGS_CHUNK_LICS = 500)
-GROUP_LICS = 100
+GROUP_LICS = 50
 
 
 @dataclass
@@ -341,7 +368,7 @@ def _usage_params(usage_deltas: dict) -> list | None:
             _num_array([r[2] for r in rows]), _array([r[3] for r in rows])]
 
 
-@contextmanager
+@contextlib.contextmanager
 def _by_primary_key(cursor):
     """Plan the balance UPDATEs as one primary-key probe per delta row. Seeing a 30,000-element
     array, PostgreSQL prefers to hash it and scan the whole table (0.56 s for 33,500 usage rows
@@ -420,41 +447,41 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
     raw = new_cursor()
     db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cogs-db")
     writes: list[Future] = []
-    # The database thread needs the GIL back briefly after each wait on the server (every chunk of a
-    # COPY); at the default 5 ms switch interval it would queue behind the planner that long each time.
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
-        reading = db.submit(_query_group, new_cursor, office_id, groups[0], production_ct)
-        for k, group in enumerate(groups):
-            with _phase("read_wait"):
-                queried = reading.result()
-            if k + 1 < len(groups):
-                reading = db.submit(_query_group, new_cursor, office_id, groups[k + 1], production_ct)
-            with _phase("read_load"):
-                pairs, prod_orders = _load(*queried)
-            with _phase("read_wait"):
-                named, revalue, estimates = _read_more_now(db, raw, office_id, pairs, prod_orders, production_ct)
-            rows: list[tuple[int, PlannedEntry]] = []
-            lot_deltas: dict = {}
-            usage_deltas: dict = {}
-            for lic_id, planner in _plan(pairs, group, lics, named, revalue, date, first_open, result):
-                with _phase("plan"):
-                    planner.accruals(estimates.get(lic_id))
-                    plan = planner.plan
-                    result.add(plan)
-                    rows.extend([(lic_id, e) for e in plan.entries])
-                    lot_deltas.update(plan.lot_deltas)
-                    usage_deltas.update(plan.usage_deltas)
-                    if prod_orders:
-                        orders.update(prod_orders[uid] for uid, d in plan.usage_deltas.items()
-                                      if d[1] != 0 and uid in prod_orders)
-            with _phase("write_build"):
-                args = (_entries_text(run_id, office_id, rows), _lot_params(lot_deltas), _usage_params(usage_deltas))
-            writes.append(db.submit(_write_group, raw, *args))
-        with _phase("write_wait"):
-            for write in writes:
-                write.result()
+        with _quick_gil_handoff():
+            reading = db.submit(_query_group, new_cursor, office_id, groups[0], production_ct)
+            for k, group in enumerate(groups):
+                with _phase("read_wait"):
+                    queried = reading.result()
+                if k + 1 < len(groups):
+                    reading = db.submit(_query_group, new_cursor, office_id, groups[k + 1], production_ct)
+                with _phase("read_load"):
+                    pairs, prod_orders = _load(*queried)
+                with _phase("read_wait"):
+                    named, revalue, estimates = _read_more_now(db, raw, office_id, pairs, prod_orders, production_ct)
+                rows: list[tuple[int, PlannedEntry]] = []
+                lot_deltas: dict = {}
+                usage_deltas: dict = {}
+                for lic_id, planner in _plan(pairs, group, lics, named, revalue, date, first_open, result):
+                    with _phase("plan"):
+                        planner.accruals(estimates.get(lic_id))
+                        plan = planner.plan
+                        result.add(plan)
+                        rows.extend([(lic_id, e) for e in plan.entries])
+                        lot_deltas.update(plan.lot_deltas)
+                        usage_deltas.update(plan.usage_deltas)
+                        if prod_orders:
+                            orders.update(prod_orders[uid] for uid, d in plan.usage_deltas.items()
+                                          if d[1] != 0 and uid in prod_orders)
+                with _phase("write_build"):
+                    args = (_entries_text(run_id, office_id, rows), _lot_params(lot_deltas),
+                            _usage_params(usage_deltas))
+                if writes and writes[-1].done():
+                    writes[-1].result()  # a write failed: stop planning now
+                writes.append(db.submit(_write_group, raw, *args))
+            with _phase("write_wait"):
+                for write in writes:
+                    write.result()
     except BaseException:
         db.shutdown(wait=True, cancel_futures=True)
         for write in writes:  # a failed write aborts the transaction: it, not what failed after it, is the cause
@@ -463,7 +490,6 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
         raise
     finally:
         db.shutdown(wait=True)
-        sys.setswitchinterval(switch)
         raw.close()
     return orders
 
