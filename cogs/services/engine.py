@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -162,6 +163,8 @@ def _quick_gil_handoff():
             if _switch_users == 0:
                 sys.setswitchinterval(_switch_before)
 
+FETCH_ROWS = 256
+
 # LICs per read-plan-write group of a job (a job has up to COGS_CHUNK_LICS = 500)
 GROUP_LICS = 50
 
@@ -241,7 +244,9 @@ class _Cursor:
     def __init__(self, db, wrappers):
         self.db = db
         self.wrappers = wrappers
-        self.cursor = db.connection.cursor()
+        # server-side binding (Django's own cursors bind client-side): the balance arrays (megabytes per
+        # job) go in the Bind message as they are, not quoted into the statement text and lexed back
+        self.cursor = psycopg.Cursor(db.connection)
 
     def _run(self, executor, sql, params):
         context = {"connection": self.db, "cursor": self}
@@ -262,6 +267,9 @@ class _Cursor:
     def fetchall(self):
         return self.cursor.fetchall()
 
+    def fetchmany(self, size: int):
+        return self.cursor.fetchmany(size)
+
     def close(self) -> None:
         self.cursor.close()
 
@@ -276,15 +284,22 @@ def _query(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
     return lots, usage
 
 
+def _rows(cursor):
+    """The rows of an executed query, converted FETCH_ROWS at a time: converting is one C call that
+    holds the GIL, and the database thread must not wait behind a whole result's conversion."""
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        yield from rows
+
+
 def _load(lots, usage):
     pairs: dict[int, _PairState] = defaultdict(_PairState)
-    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, revalue in lots.fetchall():
+    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, revalue in _rows(lots):
         state = pairs[lic_id]
         state.lots.append(PlanLot(lot_id, date, qty_in, qty_used, cost, value_used, released))
         if revalue:
             state.revalue_ids.append(lot_id)
     prod_orders: dict[int, int] = {}  # component usage id -> its production order id
-    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in usage.fetchall():
+    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in _rows(usage):
         pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb))
         if order_id is not None:
             prod_orders[uid] = order_id
