@@ -122,6 +122,9 @@ FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boole
 WHERE u.id = d.id
 """
 
+# both balance UPDATEs in one statement: one round trip a group (a data-modifying CTE always runs)
+BALANCES_SQL = f"WITH lot_balances AS ({UPDATE_LOTS_SQL})\n{UPDATE_USAGE_SQL}"
+
 
 def _array(values) -> str:
     """A PostgreSQL array literal of ints, Decimals or booleans/None (no quoting needed)."""
@@ -264,6 +267,9 @@ class _Cursor:
 
         self._run(copy, sql, None)
 
+    def pipeline(self):
+        return self.db.connection.pipeline()
+
     def fetchall(self):
         return self.cursor.fetchall()
 
@@ -277,10 +283,10 @@ class _Cursor:
 def _query(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
     """Run the pair's lot and usage queries; their rows are converted by ``_load`` (psycopg turns
     rows into Python objects on fetch, so the database thread leaves that to the planning thread)."""
-    lots = new_cursor()
-    lots.execute(LOTS_SQL, {"office": office_id, "lics": lic_ids})
-    usage = new_cursor()
-    usage.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "production_ct": production_ct})
+    lots, usage = new_cursor(), new_cursor()
+    with lots.pipeline():  # both sent at once: one round trip
+        lots.execute(LOTS_SQL, {"office": office_id, "lics": lic_ids})
+        usage.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "production_ct": production_ct})
     return lots, usage
 
 
@@ -425,12 +431,9 @@ def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
     if entries_text:
         with _phase("db_entries"):
             cursor.copy_in(COPY_SQL, entries_text)
-    if lot_params:
-        with _phase("db_lots"):
-            cursor.execute(UPDATE_LOTS_SQL, lot_params)
-    if usage_params:
-        with _phase("db_usage"):
-            cursor.execute(UPDATE_USAGE_SQL, usage_params)
+    if lot_params or usage_params:
+        with _phase("db_balances"):
+            cursor.execute(BALANCES_SQL, [*(lot_params or ["{}"] * 3), *(usage_params or ["{}"] * 5)])
 
 
 def _read_more_now(db, cursor, office_id: int, pairs, prod_orders, production_ct: int):
@@ -478,6 +481,7 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
                 lot_deltas: dict = {}
                 usage_deltas: dict = {}
                 for lic_id, planner in _plan(pairs, group, lics, named, revalue, date, first_open, result):
+                    time.sleep(0)  # releases the GIL: the database thread, if waiting for it, goes on at once
                     with _phase("plan"):
                         planner.accruals(estimates.get(lic_id))
                         plan = planner.plan
