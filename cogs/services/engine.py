@@ -314,8 +314,8 @@ def _load(lots, usage):
     return pairs, prod_orders
 
 
-def _load_named(cursor, pairs) -> dict[int, list[Holding]]:
-    named = sorted({u.returns_usage_id for s in pairs.values() for u in s.usages if u.returns_usage_id})
+def _load_named(cursor, named: list[int]) -> dict[int, list[Holding]]:
+    """Holdings of the usage that returns name (``named``: their ids)."""
     out: dict[int, list[Holding]] = defaultdict(list)
     if named:
         cursor.execute(NAMED_HOLDINGS_SQL, {"named": named})
@@ -324,8 +324,8 @@ def _load_named(cursor, pairs) -> dict[int, list[Holding]]:
     return out
 
 
-def _load_revalue(cursor, pairs, prod_orders, production_ct: int) -> dict[int, list[Holding]]:
-    lot_ids = sorted(lot_id for s in pairs.values() for lot_id in s.revalue_ids)
+def _load_revalue(cursor, lot_ids: list[int], prod_orders, production_ct: int) -> dict[int, list[Holding]]:
+    """Every holding on the lots to revalue."""
     out: dict[int, list[Holding]] = defaultdict(list)
     if lot_ids:
         cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids, "production_ct": production_ct})
@@ -336,10 +336,10 @@ def _load_revalue(cursor, pairs, prod_orders, production_ct: int) -> dict[int, l
     return out
 
 
-def _estimates(cursor, office_id: int, pairs) -> dict[int, Decimal]:
-    """The accrual unit cost of each pair (DOMAIN.md 6a): the latest released lot of the LIC, in
-    this office if it has one (read from the pair's loaded lots), else in any office (one query
-    for the pairs without)."""
+def _local_estimates(pairs) -> tuple[dict[int, Decimal], list[int]]:
+    """The accrual unit cost of each pair (DOMAIN.md 6a) is the latest released lot of the LIC, in
+    this office if it has one: read here from the pair's loaded lots. Returns those, and the
+    LICs with usage but no released lot here (``_other_office_estimates`` reads theirs)."""
     out: dict[int, Decimal] = {}
     missing = []
     for lic_id, state in pairs.items():
@@ -351,10 +351,14 @@ def _estimates(cursor, office_id: int, pairs) -> dict[int, Decimal]:
             out[lic_id] = best.unit_cost
         elif state.usages:
             missing.append(lic_id)
-    if missing:
-        cursor.execute(ESTIMATE_SQL, {"lics": sorted(missing), "office": office_id})
-        out.update(cursor.fetchall())
-    return out
+    return out, sorted(missing)
+
+
+def _other_office_estimates(cursor, office_id: int, missing: list[int]) -> dict[int, Decimal]:
+    if not missing:
+        return {}
+    cursor.execute(ESTIMATE_SQL, {"lics": missing, "office": office_id})
+    return dict(cursor.fetchall())
 
 
 def _entries_text(run_id: int, office_id: int, rows: list[tuple[int, PlannedEntry]]) -> str:
@@ -417,14 +421,12 @@ def _query_group(new_cursor, office_id: int, lic_ids: list[int], production_ct: 
         return _query(new_cursor, office_id, lic_ids, production_ct)
 
 
-def _read_more(cursor, office_id: int, pairs, prod_orders, production_ct: int):
-    """The reads that depend on a group's rows (holdings of named usage and of lots to revalue,
-    estimates from other offices); rarely anything to read in a full run."""
+def _read_more(cursor, office_id: int, named_ids, revalue_ids, missing, prod_orders, production_ct: int):
+    """The reads that depend on a group's rows: holdings of the usage returns name and of the lots
+    to revalue, estimates from other offices (rarely anything to read in a full run)."""
     with _phase("db_read"):
-        named = _load_named(cursor, pairs)
-        revalue = _load_revalue(cursor, pairs, prod_orders, production_ct)
-        estimates = _estimates(cursor, office_id, pairs)
-    return named, revalue, estimates
+        return (_load_named(cursor, named_ids), _load_revalue(cursor, revalue_ids, prod_orders, production_ct),
+                _other_office_estimates(cursor, office_id, missing))
 
 
 def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
@@ -439,12 +441,15 @@ def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
 def _read_more_now(db, cursor, office_id: int, pairs, prod_orders, production_ct: int):
     """``_read_more`` on the database thread when there is something to read (it then waits for the
     writes queued before it), else nothing to wait for."""
-    needs = (any(u.returns_usage_id for s in pairs.values() for u in s.usages)
-             or any(s.revalue_ids for s in pairs.values())
-             or any(s.usages and not any(lot.released for lot in s.lots) for s in pairs.values()))
-    if needs:
-        return db.submit(_read_more, cursor, office_id, pairs, prod_orders, production_ct).result()
-    return {}, {}, _estimates(None, office_id, pairs)
+    named_ids = sorted({u.returns_usage_id for s in pairs.values() for u in s.usages if u.returns_usage_id})
+    revalue_ids = sorted(lot_id for s in pairs.values() for lot_id in s.revalue_ids)
+    estimates, missing = _local_estimates(pairs)
+    named, revalue, others = {}, {}, {}
+    if named_ids or revalue_ids or missing:
+        named, revalue, others = db.submit(_read_more, cursor, office_id, named_ids, revalue_ids, missing,
+                                           prod_orders, production_ct).result()
+    estimates.update(others)
+    return named, revalue, estimates
 
 
 def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[int]:
