@@ -343,18 +343,8 @@ class _Planner:
             u.no_cost_basis = no_basis
 
 
-def needs_estimate(planner: _Planner, original: dict[int, Decimal]) -> bool:
-    """True when the accrual step will post something new (so the caller looks up an estimate)."""
-    for u in planner.usages:
-        now = u.unallocated
-        if now != 0 and (now != original[u.id] or (u.accrued_value == 0 and not u.no_cost_basis)):
-            return True
-    return False
-
-
 class PairPlanner(_Planner):
-    """The steps of ``plan_pair`` one by one (the service looks up accrual estimates only for
-    the pairs that end with unallocated usage)."""
+    """The steps of ``plan_pair`` one by one (the service plans LIC by LIC and writes as it goes)."""
 
     def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None,
                  track_holdings=True):
@@ -377,9 +367,6 @@ class PairPlanner(_Planner):
             lot = self.lots.get(lot_id)
             if lot is not None:
                 self.revalue(lot, holdings)
-
-    def needs_estimate(self) -> bool:
-        return needs_estimate(self, self.original)
 
     def accruals(self, estimate: Decimal | None) -> None:
         self.accrue(self.original, estimate)
