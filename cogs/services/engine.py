@@ -117,7 +117,7 @@ FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS d(id, q, v) WHERE l.i
 UPDATE_USAGE_SQL = """
 UPDATE inventory_lots_inventoryusage u
 SET allocated_quantity = u.allocated_quantity + d.q, cogs_value = u.cogs_value + d.v,
-    accrued_value = u.accrued_value + d.a, no_cost_basis = COALESCE(d.n, u.no_cost_basis)
+    accrued_value = u.accrued_value + COALESCE(d.a, 0), no_cost_basis = COALESCE(d.n, u.no_cost_basis)
 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[]) AS d(id, q, v, a, n)
 WHERE u.id = d.id
 """
@@ -389,8 +389,12 @@ def _usage_params(usage_deltas: dict) -> list | None:
         return None
     ids = sorted(usage_deltas)
     rows = [usage_deltas[i] for i in ids]
+    accrued = [r[2] for r in rows]
+    basis = [r[3] for r in rows]
+    # most groups accrue nothing: the accrual arrays then go empty (unnest pads them with NULLs)
     return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
-            _num_array([r[2] for r in rows]), _array([r[3] for r in rows])]
+            _num_array(accrued) if any(accrued) else "{}",
+            _array(basis) if any(n is not None for n in basis) else "{}"]
 
 
 @contextlib.contextmanager
