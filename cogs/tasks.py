@@ -6,7 +6,9 @@ once; the job that records the last chunk of a round defers the next round. A pe
 starts a run over everything on a schedule; another retries the jobs of a worker that died
 (procrastinate's heartbeats: no heartbeat for STALLED_AFTER seconds). A job is one transaction,
 so a dead worker's job left nothing half-written; a job that had committed skips on retry
-(``CogsRunJob``), so the run resumes where it stopped instead of staying "running".
+(``CogsRunJob``), so the run resumes where it stopped instead of staying "running". A third
+prunes finished jobs from procrastinate's tables, which would otherwise grow by every job of
+every run (~30 per full run) and every periodic tick.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .models import CogsRun, RunStatus
 log = logging.getLogger(__name__)
 QUEUE = "cogs"
 STALLED_AFTER = 60  # seconds without a worker heartbeat (procrastinate sends one every 10 s)
+KEEP_SUCCEEDED_HOURS = 72  # a succeeded job's row stays 3 days (the run's own record stays forever)
+KEEP_UNSUCCESSFUL_HOURS = 30 * 24  # failed, cancelled or aborted: 30 days, for whoever investigates
 
 
 def dispatch_run(run_id: int, after_round: int = 0) -> None:
@@ -75,3 +79,19 @@ async def retry_stalled(procrastinate_app, seconds_since_heartbeat: float = STAL
         log.warning("COGS job %s (%s) of a dead worker: retried", job.id, job.task_name)
         retried += 1
     return retried
+
+
+@app.periodic(cron="17 * * * *", periodic_id="cogs_prune_jobs")
+@app.task(name="cogs.prune_jobs", queue=QUEUE, queueing_lock="cogs_prune_jobs", pass_context=True)
+async def prune_jobs_task(context, timestamp: int) -> None:
+    """Every hour: delete procrastinate's finished jobs (and their events) past their keeping time.
+    COGS history lives in CogsRun / CogsRunJob / CogsEntry, never in these rows."""
+    await prune_jobs(context.app)
+
+
+async def prune_jobs(procrastinate_app, *, succeeded_hours: int = KEEP_SUCCEEDED_HOURS,
+                     unsuccessful_hours: int = KEEP_UNSUCCESSFUL_HOURS) -> None:
+    manager = procrastinate_app.job_manager
+    await manager.delete_old_jobs(nb_hours=succeeded_hours)
+    await manager.delete_old_jobs(nb_hours=unsuccessful_hours, include_failed=True, include_cancelled=True,
+                                  include_aborted=True)
