@@ -29,6 +29,7 @@ from inventory_lots.services import (
     check_places,
     check_quantity,
     create_lot,
+    current_lock_date,
     mark_cogs_pending,
 )
 
@@ -72,6 +73,10 @@ MSG_ALREADY_REVERSED = "Receipt {receipt} has already been reversed."
 MSG_REVERSE_A_REVERSAL = "Receipt {receipt} is itself a reversal and cannot be reversed."
 MSG_LOT_USED = "Lot {lot} of receipt {receipt} has been used: a receipt can be reversed only while its lots are unused."
 MSG_REVERSE_CLOSED = "Purchase order {po} is closed: its receipts can no longer be reversed."
+MSG_REVERSE_LOCKED = (
+    "Receipt {receipt} is dated {date}, on or before the lock date {lock}: its lots are in closed books and "
+    "cannot be reversed. Post a negative inventory adjustment in an open period instead."
+)
 MSG_REASON_REQUIRED = "Give the reason for the reversal."
 
 
@@ -292,6 +297,12 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
     if receipt.reverses_id is not None:
         raise StateConflict("reverse_a_reversal", MSG_REVERSE_A_REVERSAL.format(receipt=receipt.number))
     check_open_date(date)
+    # a reversal brings the receipt's lots' quantity in to 0: lots dated in closed books would change
+    # what those books show (DOMAIN.md 6a: nothing posted on or before the lock date is edited)
+    lock = current_lock_date()  # stable from here to commit: check_open_date holds the lock date's lock
+    if lock is not None and receipt.date <= lock:
+        raise StateConflict("receipt_locked", MSG_REVERSE_LOCKED.format(
+            receipt=receipt.number, date=receipt.date.isoformat(), lock=lock.isoformat()))
     po = receipt.purchase_order
     _check_not_before_po(po, date)
     lines = list(receipt.lines.select_related("po_line").order_by("line_no"))

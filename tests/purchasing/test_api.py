@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from inventory_lots.models import Lot, LotCostChange
+from inventory_lots.services import set_lock_date
 from purchasing.models import PurchaseOrder, Receipt, VendorInvoice
 
 from .conftest import make_po, receive
@@ -162,3 +163,14 @@ def test_reverse_receipt_through_api(api, clerk, accountant, vendor, office, lic
     assert response.status_code == 201, response.content
     assert response.json()["reverses"] == receipt.pk and response.json()["lines"][0]["quantity"] == "-5.000000"
     assert api(accountant).post(url, {"reason": "again", "date": "2026-03-02"}, format="json").status_code == 409
+
+
+def test_reverse_receipt_in_closed_books_through_api(api, accountant, vendor, office, lic):
+    po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "2.00")])
+    receipt = receive(po, "5")
+    set_lock_date(date=receipt.date, actor=accountant)
+    response = api(accountant).post(f"/api/v1/receipts/{receipt.pk}/reverse/",
+                                    {"reason": "wrong PO", "date": "2026-03-05"}, format="json")
+    assert response.status_code == 409, response.content
+    assert "on or before the lock date 2026-03-01" in str(response.json())
+    assert not Receipt.objects.filter(reverses=receipt).exists()

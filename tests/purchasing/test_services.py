@@ -292,3 +292,31 @@ def test_reverse_refused_when_qty_used(vendor, office, lic, accountant):
         services.reverse_receipt(receipt=receipt, date=DAY, reason="x", actor=accountant)
     with pytest.raises(ValidationFailed):
         services.reverse_receipt(receipt=receipt, date=DAY, reason=" ", actor=accountant)
+
+
+def test_reverse_refused_for_a_receipt_in_closed_books(vendor, office, lic, accountant):
+    """Reversing brings the lot's quantity in to 0: a receipt dated on or before the lock date would
+    change closed books, so it is refused (whatever the reversal's own date), and nothing is written."""
+    po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "2.00")])
+    receipt = receive(po, "5")
+    set_lock_date(date=DAY, actor=accountant)
+    later = DAY + datetime.timedelta(days=3)
+    with pytest.raises(StateConflict) as exc:
+        services.reverse_receipt(receipt=receipt, date=later, reason="wrong vendor", actor=accountant)
+    assert exc.value.code == "receipt_locked"
+    assert exc.value.message == (
+        f"Receipt {receipt.number} is dated 2026-03-01, on or before the lock date 2026-03-01: its lots are in "
+        "closed books and cannot be reversed. Post a negative inventory adjustment in an open period instead.")
+    lot = receipt.lines.get().lot
+    lot.refresh_from_db()
+    assert lot.qty_in == D("5") and not Receipt.objects.filter(reverses=receipt).exists()
+    assert po.lines.get().quantity_received == D("5")
+
+
+def test_reverse_allowed_for_a_receipt_after_the_lock_date(vendor, office, lic, accountant):
+    po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "2.00")])
+    receipt = receive(po, "5", date=DAY + datetime.timedelta(days=1))
+    set_lock_date(date=DAY, actor=accountant)
+    reversal = services.reverse_receipt(receipt=receipt, date=DAY + datetime.timedelta(days=2), reason="x",
+                                        actor=accountant)
+    assert reversal.lines.get().quantity == D("-5")
