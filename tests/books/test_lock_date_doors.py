@@ -43,7 +43,8 @@ ON_LOCK, AFTER_LOCK = "2026-03-15", "2026-03-16"
 class Books:
     po_open: PurchaseOrder  # 5 ordered, nothing received
     po_received: PurchaseOrder  # 10 received 1 Mar, not invoiced
-    receipt: Receipt  # of po_received (its lot unused)
+    receipt: Receipt  # of po_received (its lot unused), dated 1 Mar: in the closed books
+    late_receipt: Receipt  # 4 received 16 Mar, after the lock date (its lot unused)
     po_invoiced: PurchaseOrder  # 10 received and invoiced: ready to close
     lot: Lot  # the lot of po_received
     shipped: InventoryUsage  # 2 WIDGET shipped 4 Mar
@@ -61,6 +62,7 @@ def books(db, office, lic, service_lic, vendor, order) -> Books:
         lines=[POLineInput(lic=lic, quantity=D("5"), unit_cost=D("5.00"))])
     po_received, receipt = buy(vendor=vendor, office=office, lic=lic, quantity="10", unit_cost="5.00", date=day(1))
     po_invoiced, _ = buy(vendor=vendor, office=office, lic=lic, quantity="10", unit_cost="5.00", date=day(1))
+    _, late_receipt = buy(vendor=vendor, office=office, lic=lic, quantity="4", unit_cost="5.00", date=day(16))
     invoice(po=po_invoiced, number="INV-1", date=day(2), amount="50.00", quantity="10")
     shipped = ship(order=order, lic=lic, quantity="2", date=day(4)).lines.get().usage
     mo = production_services.create_production_order(
@@ -74,7 +76,8 @@ def books(db, office, lic, service_lic, vendor, order) -> Books:
         estimated_unit_cost=D("9.00"), actor=None)
     production_services.produce(production_order=made, date=day(3), quantity=D("1"), actor=None)
     set_lock_date(date=LOCK, actor=None)
-    return Books(po_open=po_open, po_received=po_received, receipt=receipt, po_invoiced=po_invoiced,
+    return Books(po_open=po_open, po_received=po_received, receipt=receipt, late_receipt=late_receipt,
+                 po_invoiced=po_invoiced,
                  lot=receipt.lines.get().lot, shipped=shipped, mo=mo, made=made, job_cost=job_cost, order=order)
 
 
@@ -97,7 +100,8 @@ FORMS = {
         "number": "INV-9", "freight": "1.00",
         **_lines({"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}, initial=1)}),
     "po_close": lambda b: (reverse("purchasing:po_close", args=[b.po_invoiced.pk]), {}),
-    "receipt_reversal": lambda b: (reverse("purchasing:receipt_reverse", args=[b.receipt.pk]), {"reason": "wrong"}),
+    "receipt_reversal": lambda b: (reverse("purchasing:receipt_reverse", args=[b.late_receipt.pk]),
+                                   {"reason": "wrong"}),
     "shipment": lambda b: (reverse("orders:shipment_create", args=[b.order.pk]), {
         **_lines({"lic": "WIDGET", "quantity": "1"})}),
     "return": lambda b: (reverse("orders:return_create", args=[b.order.pk]), {
@@ -134,7 +138,7 @@ def test_every_posting_form_refuses_the_lock_date_and_posts_after_it(door, books
 # --- admin actions (no date field: they post today) ----------------------------------------------
 
 ADMIN_ACTIONS = {
-    "receipt_reversal": ("purchasing", "receipt", "reverse_selected", lambda b: b.receipt.pk),
+    "receipt_reversal": ("purchasing", "receipt", "reverse_selected", lambda b: b.late_receipt.pk),
     "po_close": ("purchasing", "purchaseorder", "close_selected", lambda b: b.po_invoiced.pk),
     "job_cost_reversal": ("production", "jobcostentry", "reverse_entries", lambda b: b.job_cost.pk),
 }
@@ -164,7 +168,7 @@ def test_admin_actions_post_today_when_today_is_open(books, client, admin_user):
         app, model, action, pk = ADMIN_ACTIONS[door]
         _admin_action(client, app, model, action, pk(books))
     today = datetime.date.today()
-    assert Receipt.objects.get(reverses=books.receipt).date == today
+    assert Receipt.objects.get(reverses=books.late_receipt).date == today
     assert fresh(books.po_invoiced).status == "closed" and fresh(books.po_invoiced).closed_on == today
     assert JobCostEntry.objects.get(reverses=books.job_cost).date == today
 
@@ -190,7 +194,7 @@ API_DOORS = {
         "office": "HQ", "reason": "count", "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}]}),
     "receive": lambda b: (f"/api/v1/purchase-orders/{b.po_open.pk}/receipts/", {
         "lines": [{"po_line": b.po_open.lines.get().pk, "quantity": "5"}]}),
-    "receipt_reversal": lambda b: (f"/api/v1/receipts/{b.receipt.pk}/reverse/", {"reason": "wrong"}),
+    "receipt_reversal": lambda b: (f"/api/v1/receipts/{b.late_receipt.pk}/reverse/", {"reason": "wrong"}),
     "invoice": lambda b: ("/api/v1/vendor-invoices/", {
         "vendor": "ACME", "purchase_order": b.po_received.pk, "number": "INV-9", "freight": "1.00",
         "lines": [{"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}]}),
@@ -249,6 +253,27 @@ def test_release_and_close_endpoints_take_no_date(books, api, admin_user):
         "status"] == "released"
     assert client.post(f"/api/v1/production-orders/{books.made.pk}/close/", {}, format="json").json()[
         "status"] == "closed"
+
+
+def test_a_receipt_in_the_closed_books_is_not_reversed_at_any_door(books, client, api, admin_user):
+    """Decision: reversing brings the receipt's lots' quantity in to 0, which would change what the
+    closed books show; a receipt dated on or before the lock date is refused at every door (even
+    with the reversal dated after the lock date), with the way out in the message."""
+    message = (f"Receipt {books.receipt.number} is dated 2026-03-01, on or before the lock date 2026-03-15: its lots "
+               "are in closed books and cannot be reversed. Post a negative inventory adjustment in an open period "
+               "instead.")
+    before = ledger_fingerprint()
+    client.force_login(admin_user)
+    response = client.post(reverse("purchasing:receipt_reverse", args=[books.receipt.pk]),
+                           {"reason": "wrong", "date": AFTER_LOCK})
+    assert response.status_code == 400 and message in response.content.decode()
+    response = _admin_action(client, "purchasing", "receipt", "reverse_selected", books.receipt.pk)
+    assert message in response.content.decode()
+    response = api(admin_user).post(f"/api/v1/receipts/{books.receipt.pk}/reverse/",
+                                    {"reason": "wrong", "date": AFTER_LOCK}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "receipt_locked"
+    assert response.json()["message"] == message
+    assert ledger_fingerprint() == before
 
 
 # --- the command and the COGS run's business date ----------------------------------------------
