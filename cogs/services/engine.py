@@ -62,21 +62,25 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 # usage with unallocated_quantity <> 0, kept by triggers). The ids are read first (index only) and the
 # usage rows by primary key, so the plan does not depend on the side table's statistics (it swings from
 # a million rows to none within one run). Short positive usage is returned only where it can move (the
-# pair has released stock or an unallocated return) or still needs its first accrual.
+# pair has released stock or an unallocated return) or still needs its first accrual. The conditions
+# are tried in this order and the two pair-level ones are InitPlans, run at most once a query and
+# only if a row needs them: a full run's usage all need a first accrual, so it pays for neither
+# (a materialized CTE tested first cost 0.57 s more server time over a million rows).
 USAGE_SQL = """
-WITH c AS MATERIALIZED (
-  SELECT u.id, u.lic_id, u.date, u.quantity, u.allocated_quantity, u.lot_id, u.returns_usage_id,
-         u.accrued_value, u.no_cost_basis,
-         CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END AS prod_order
-  FROM inventory_lots_inventoryusage u
-  WHERE u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
-                         WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
-)
-SELECT * FROM c
-WHERE c.quantity < 0 OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
-   OR c.lic_id IN (SELECT r.lic_id FROM c r WHERE r.quantity < 0)
-   OR c.lic_id IN (SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
-                   WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.status = 'open' AND l.released)
+SELECT u.id, u.lic_id, u.date, u.quantity, u.allocated_quantity, u.lot_id, u.returns_usage_id,
+       u.accrued_value, u.no_cost_basis,
+       CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END AS prod_order
+FROM inventory_lots_inventoryusage u
+WHERE u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
+                       WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
+  AND (u.quantity < 0 OR (u.accrued_value = 0 AND NOT u.no_cost_basis)
+       OR u.lic_id = ANY(ARRAY(SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
+                               WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.status = 'open'
+                                 AND l.released))
+       OR u.lic_id = ANY(ARRAY(SELECT r.lic_id FROM inventory_lots_inventoryusage r  -- an unallocated return
+                               WHERE r.quantity < 0 AND r.id = ANY(ARRAY(
+                                 SELECT s.usage_id FROM inventory_lots_unallocatedusage s
+                                 WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s))))))
 """
 
 NAMED_HOLDINGS_SQL = """

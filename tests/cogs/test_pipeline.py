@@ -103,3 +103,32 @@ def test_a_write_failing_in_a_later_group_takes_the_whole_job_back(monkeypatch):
     later = run(date=RUN_DAY)
     assert later.status == "done", later.error
     _assert_books(h)
+
+
+def _usage_read(office, lic) -> set[int]:
+    """The usage ids the job's read returns for the pair (office, LIC)."""
+    connection.ensure_connection()
+    lots, usage = engine._query(lambda: engine._Cursor(connection, []), office.pk, [lic.pk], engine._production_ct_id())
+    ids = {row[0] for row in usage.fetchall()}
+    lots.close()
+    usage.close()
+    return ids
+
+
+@pytest.mark.django_db
+def test_short_usage_is_read_again_only_when_it_can_move():
+    """Usage short of stock, once accrued, is not read again by every run (the incremental run
+    reads what changed, not the whole history); it is read again when its pair gets released
+    stock or an unallocated return."""
+    hq = OfficeFactory(code="HQ")
+    stocked, returned = LicFactory(code="C-STOCKED"), LicFactory(code="D-RETURNED")
+    waiting = ship(lic=stocked, office=hq, quantity="2", source=hq, date=day(4))
+    sold = ship(lic=returned, office=hq, quantity="2", source=hq, date=day(4))
+    assert (_usage_read(hq, stocked), _usage_read(hq, returned)) == ({waiting.pk}, {sold.pk})  # not accrued yet
+    run()
+    assert fresh(waiting).no_cost_basis and fresh(sold).no_cost_basis
+    assert _usage_read(hq, stocked) == _usage_read(hq, returned) == set()
+    adjust_in(office=hq, lic=stocked, quantity="1", unit_cost="2.00", date=day(6))
+    back = give_back(lic=returned, office=hq, quantity="1", source=hq, date=day(5))
+    assert _usage_read(hq, stocked) == {waiting.pk}  # released stock arrived
+    assert _usage_read(hq, returned) == {sold.pk, back.pk}  # an unallocated return may give stock back
