@@ -204,7 +204,7 @@ LOTS_OUT = ("COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_u
             "FROM inventory_lots_lot) TO STDOUT")
 USAGE_OUT = ("COPY (SELECT id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, accrued_value, "
              "no_cost_basis, kind, source_type_id, source_id FROM inventory_lots_inventoryusage "
-             "WHERE unallocated_quantity <> 0) TO STDOUT")
+             "WHERE quantity <> allocated_quantity) TO STDOUT")
 
 
 def copy_out(*queries: str) -> float:

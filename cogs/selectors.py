@@ -188,7 +188,7 @@ VIOLATION_CHECKS = {
                        ELSE 'LIC, office or date differs' END
         FROM inventory_lots_unallocatedusage s
         FULL JOIN (SELECT id, lic_id, office_id, date FROM inventory_lots_inventoryusage
-                   WHERE unallocated_quantity <> 0) u ON u.id = s.usage_id
+                   WHERE quantity <> allocated_quantity) u ON u.id = s.usage_id
         WHERE u.id IS NULL OR s.usage_id IS NULL
            OR (u.lic_id, u.office_id, u.date) IS DISTINCT FROM (s.lic_id, s.office_id, s.date)""",
 }

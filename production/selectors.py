@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core.money import ZERO, ZERO_MONEY, money, qty, unit_cost
 from inventory_lots.models import InventoryUsage, Lot, UsageKind
@@ -105,7 +105,7 @@ def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
     """Two aggregate queries (plus the content type, cached)."""
     ct = production_order_content_type()
     agg = InventoryUsage.objects.filter(source_type=ct, source_id=order.pk, kind=UsageKind.PRODUCTION).aggregate(
-        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(unallocated_quantity=0)),
+        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(allocated_quantity=F("quantity"))),
         allocated=Count("pk", filter=~Q(allocated_quantity=0)),
     )
     unallocated = bool(agg["unallocated"])
