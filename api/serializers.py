@@ -112,6 +112,7 @@ class UsageSerializer(serializers.ModelSerializer):
     unallocated_quantity = QuantityField(read_only=True)
     cogs_value = MoneyField(read_only=True)
     accrued_value = MoneyField(read_only=True)
+    no_cost_basis = serializers.BooleanField(read_only=True)
     allocations = serializers.SerializerMethodField()
 
     class Meta:

@@ -80,9 +80,9 @@ INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transacti
   FROM generate_series(0::bigint, %(lots)s - 1) g
   JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3;
 INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
-    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
+    serial_numbers, lic_id, office_id)
   SELECT date '2025-01-05' + (g * 104729 %% 360)::int, 1 + (g * 13 %% 9) + (g %% 4) * 0.25, 'shipment', %(ct)s, g,
-         'bench', '[]', 0, 0, 0, false, l.id, o.id
+         'bench', '[]', l.id, o.id
   FROM generate_series(0::bigint, %(usage)s - 1) g
   JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3;
 INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
@@ -99,8 +99,8 @@ INSERT INTO inventory_lots_lot (number, type, office_id, lic_id, date, transacti
          20000, 0, 12.5, 0
   FROM inventory_lots_lineitemcode l, inventory_lots_office o WHERE l.code = 'BL-HEAVY' AND o.code = 'B1';
 INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
-    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
-  SELECT date '2025-02-01' + (g %% 100), 5, 'shipment', %(ct)s, g, 'bench', '[]', 0, 0, 0, false, l.id, o.id
+    serial_numbers, lic_id, office_id)
+  SELECT date '2025-02-01' + (g %% 100), 5, 'shipment', %(ct)s, g, 'bench', '[]', l.id, o.id
   FROM generate_series(1, 2000) g, inventory_lots_lineitemcode l, inventory_lots_office o
   WHERE l.code = 'BL-HEAVY' AND o.code = 'B1';
 INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
@@ -111,7 +111,7 @@ INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
 RESET = """
 TRUNCATE cogs_cogsentry, cogs_pendinglotcost;
 UPDATE inventory_lots_lot SET qty_used = 0, value_used = 0 WHERE qty_used <> 0 OR value_used <> 0;
-UPDATE inventory_lots_inventoryusage SET allocated_quantity = 0, cogs_value = 0, accrued_value = 0,
+UPDATE inventory_lots_usagecogs SET allocated_quantity = 0, cogs_value = 0, accrued_value = 0,
   no_cost_basis = false WHERE allocated_quantity <> 0 OR accrued_value <> 0 OR no_cost_basis;
 INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
   SELECT DISTINCT lic_id, office_id FROM inventory_lots_lot ON CONFLICT DO NOTHING;
@@ -136,8 +136,8 @@ def vacuum() -> None:
 
     s = connection.settings_dict
     with psycopg.connect(host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=DB, autocommit=True) as c:
-        for table in ("inventory_lots_lot", "inventory_lots_inventoryusage", "inventory_lots_unallocatedusage",
-                      "cogs_cogsentry", "inventory_lots_pendingcogs"):
+        for table in ("inventory_lots_lot", "inventory_lots_inventoryusage", "inventory_lots_usagecogs",
+                      "inventory_lots_unallocatedusage", "cogs_cogsentry", "inventory_lots_pendingcogs"):
             c.execute(f"VACUUM ANALYZE {table}")
         # the seed's (or reset's) dirty pages and WAL are flushed now, not during the measured run
         c.execute("CHECKPOINT")
@@ -202,9 +202,10 @@ def full_run(workers: int) -> tuple[float, float, dict, object]:
 
 LOTS_OUT = ("COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_used, released "
             "FROM inventory_lots_lot) TO STDOUT")
-USAGE_OUT = ("COPY (SELECT id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, accrued_value, "
-             "no_cost_basis, kind, source_type_id, source_id FROM inventory_lots_inventoryusage "
-             "WHERE quantity <> allocated_quantity) TO STDOUT")
+USAGE_OUT = ("COPY (SELECT u.id, u.lic_id, u.date, u.quantity, c.allocated_quantity, u.lot_id, u.returns_usage_id, "
+             "c.accrued_value, c.no_cost_basis, u.kind, u.source_type_id, u.source_id "
+             "FROM inventory_lots_usagecogs c JOIN inventory_lots_inventoryusage u ON u.id = c.usage_id "
+             "WHERE c.quantity <> c.allocated_quantity) TO STDOUT")
 
 
 def copy_out(*queries: str) -> float:
@@ -247,13 +248,13 @@ def copy_in_entries(entries: int, tries: int = 3) -> list[float]:
 
 NEW_USAGE = """
 INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
-    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
-  SELECT date '2026-01-10', 1 + g %% 5, 'shipment', %(ct)s, g, 'bench new', '[]', 0, 0, 0, false, l.id, o.id
+    serial_numbers, lic_id, office_id)
+  SELECT date '2026-01-10', 1 + g %% 5, 'shipment', %(ct)s, g, 'bench new', '[]', l.id, o.id
   FROM generate_series(1, 1000) g
   JOIN bl l ON l.n = (g * 7) %% %(lics)s JOIN bo o ON o.n = g %% 3;
 INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id, source_id, source_label,
-    serial_numbers, allocated_quantity, cogs_value, accrued_value, no_cost_basis, lic_id, office_id)
-  SELECT date '2026-01-11', -1, 'return', %(ct)s, g, 'bench return', '[]', 0, 0, 0, false, l.id, o.id
+    serial_numbers, lic_id, office_id)
+  SELECT date '2026-01-11', -1, 'return', %(ct)s, g, 'bench return', '[]', l.id, o.id
   FROM generate_series(1, 50) g
   JOIN bl l ON l.n = (g * 97) %% %(lics)s JOIN bo o ON o.n = g %% 3;
 INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)

@@ -125,11 +125,10 @@ def seed_usage(n: int, chunk: int = 500_000) -> None:
             cur.execute(
                 """
                 INSERT INTO inventory_lots_inventoryusage (lic_id, office_id, date, quantity, kind, source_type_id,
-                    source_id, source_label, serial_numbers, allocated_quantity, cogs_value, accrued_value,
-                    no_cost_basis)
+                    source_id, source_label, serial_numbers)
                 SELECT (%(lics)s::bigint[])[1 + (g * 31) %% %(nl)s], (%(offices)s::bigint[])[1 + g %% %(no)s],
                     DATE '2024-01-01' + (g %% 1000), (1 + g %% 9)::numeric, 'shipment', %(ct)s, g,
-                    'SH-' || lpad(g::text, 8, '0'), '[]'::jsonb, 0, 0, 0, false
+                    'SH-' || lpad(g::text, 8, '0'), '[]'::jsonb
                 FROM generate_series(%(start)s, %(stop)s) g
                 """,
                 {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "ct": ct,

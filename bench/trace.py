@@ -76,9 +76,8 @@ def seed(width: int, tag: str) -> int:
         ProductionOrder.objects.bulk_update(orders, ["lot"])
         quantity = usages_per_level[level - 2]
         usages = InventoryUsage.objects.bulk_create(
-            InventoryUsage(lic=parent.lic, office=office, date=DAY, quantity=quantity, allocated_quantity=quantity,
-                           kind="production", source_type_id=ct_po, source_id=mo.pk, source_label=mo.number,
-                           cogs_value=quantity, accrued_value=D(0))
+            InventoryUsage(lic=parent.lic, office=office, date=DAY, quantity=quantity,
+                           kind="production", source_type_id=ct_po, source_id=mo.pk, source_label=mo.number)
             for parent, mo in zip(parents, orders, strict=True)
         )
         _entries(CogsEntry, run, office, parents, usages)
@@ -87,9 +86,8 @@ def seed(width: int, tag: str) -> int:
             Shipment(number=f"BSH{level}-{tag}-{i}", date=DAY, order=order) for i in range(width)
         )
         ship_usages = InventoryUsage.objects.bulk_create(
-            InventoryUsage(lic=lot.lic, office=office, date=DAY, quantity=D(3), allocated_quantity=D(3),
-                           kind="shipment", source_type_id=ct_sh, source_id=s.pk, source_label=s.number,
-                           cogs_value=D(3), accrued_value=D(0))
+            InventoryUsage(lic=lot.lic, office=office, date=DAY, quantity=D(3),
+                           kind="shipment", source_type_id=ct_sh, source_id=s.pk, source_label=s.number)
             for lot, s in zip(lots, shipments, strict=True)
         )
         _entries(CogsEntry, run, office, lots, ship_usages)
@@ -103,10 +101,18 @@ def seed(width: int, tag: str) -> int:
 
 
 def _entries(model, run, office, lots, usages) -> None:
+    from inventory_lots.models import UsageCogs
+
     model.objects.bulk_create(
         model(run=run, kind=1, lic_id=lot.lic_id, office=office, lot=lot, usage=u, date=DAY, quantity=u.quantity,
               value=u.quantity * lot.unit_cost, unit_cost=lot.unit_cost)
         for lot, u in zip(lots, usages, strict=True)
+    )
+    # each usage fully allocated to its lot (its UsageCogs row, created by the insert trigger, says so)
+    UsageCogs.objects.bulk_update(
+        [UsageCogs(usage_id=u.pk, quantity=u.quantity, allocated_quantity=u.quantity,
+                   cogs_value=u.quantity * lot.unit_cost) for lot, u in zip(lots, usages, strict=True)],
+        ["allocated_quantity", "cogs_value"], batch_size=2000,
     )
 
 

@@ -94,7 +94,7 @@ REASON_RETURN_NOTHING = "Return with nothing to give back: no lot of this LIC ha
 def unallocated_list() -> QuerySet[InventoryUsage]:
     return (
         InventoryUsage.objects.unallocated()
-        .select_related("office", "lic", "lot", "returns_usage")
+        .select_related("office", "lic", "lot", "returns_usage", "cogs_state", "returns_usage__cogs_state")
         .order_by("date", "id")
     )
 
@@ -149,16 +149,21 @@ VIOLATION_CHECKS = {
                    WHERE lot_id IS NOT NULL GROUP BY lot_id) s ON s.lot_id = l.id
         WHERE l.qty_used <> COALESCE(s.q, 0) OR l.value_used <> COALESCE(s.v, 0)""",
     "usage_balance": """
-        SELECT u.id, 'allocated ' || u.allocated_quantity || ' / entries ' || COALESCE(s.q, 0)
-               || '; cogs ' || u.cogs_value || ' / entries ' || COALESCE(s.v, 0)
-               || '; accrued ' || u.accrued_value || ' / entries ' || COALESCE(s.a, 0)
+        SELECT u.id, CASE WHEN c.usage_id IS NULL THEN 'no COGS row' ELSE
+                   'allocated ' || c.allocated_quantity || ' / entries ' || COALESCE(s.q, 0)
+                   || '; cogs ' || c.cogs_value || ' / entries ' || COALESCE(s.v, 0)
+                   || '; accrued ' || c.accrued_value || ' / entries ' || COALESCE(s.a, 0)
+                   || CASE WHEN c.quantity <> u.quantity THEN '; quantity ' || c.quantity || ' / usage '
+                           || u.quantity ELSE '' END END
         FROM inventory_lots_inventoryusage u
+        LEFT JOIN inventory_lots_usagecogs c ON c.usage_id = u.id
         LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN (5, 6)) q,
                           SUM(value) FILTER (WHERE kind NOT IN (5, 6)) v,
                           SUM(value) FILTER (WHERE kind IN (5, 6)) a
                    FROM cogs_cogsentry GROUP BY usage_id) s ON s.usage_id = u.id
-        WHERE u.allocated_quantity <> COALESCE(s.q, 0) OR u.cogs_value <> COALESCE(s.v, 0)
-           OR u.accrued_value <> COALESCE(s.a, 0)""",
+        WHERE c.usage_id IS NULL OR c.quantity <> u.quantity
+           OR c.allocated_quantity <> COALESCE(s.q, 0) OR c.cogs_value <> COALESCE(s.v, 0)
+           OR c.accrued_value <> COALESCE(s.a, 0)""",
     "used_up_lot_value": """
         SELECT l.id, 'used up: value_used ' || l.value_used || ' <> value_in ' || l.value_in
         FROM inventory_lots_lot l
@@ -187,8 +192,9 @@ VIOLATION_CHECKS = {
                        WHEN s.usage_id IS NULL THEN 'unallocated usage not listed'
                        ELSE 'LIC, office or date differs' END
         FROM inventory_lots_unallocatedusage s
-        FULL JOIN (SELECT id, lic_id, office_id, date FROM inventory_lots_inventoryusage
-                   WHERE quantity <> allocated_quantity) u ON u.id = s.usage_id
+        FULL JOIN (SELECT u.id, u.lic_id, u.office_id, u.date FROM inventory_lots_inventoryusage u
+                   JOIN inventory_lots_usagecogs c ON c.usage_id = u.id
+                   WHERE c.quantity <> c.allocated_quantity) u ON u.id = s.usage_id
         WHERE u.id IS NULL OR s.usage_id IS NULL
            OR (u.lic_id, u.office_id, u.date) IS DISTINCT FROM (s.lic_id, s.office_id, s.date)""",
 }

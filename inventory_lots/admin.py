@@ -61,7 +61,9 @@ class InventoryUsageAdmin(PostedRecordAdmin):
                     "unallocated_quantity", "cogs_value"]
     list_filter = ["kind", "office"]
     search_fields = ["lic__code", "source_label"]
-    list_select_related = ["office", "lic"]
+    list_select_related = ["office", "lic", "cogs_state"]
+    # what COGS did with it (its UsageCogs row), shown on the view page beside the posted fields
+    readonly_fields = ["allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis"]
     date_hierarchy = "date"
     show_full_result_count = False
 

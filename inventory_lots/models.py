@@ -219,7 +219,9 @@ class InventoryUsage(TimeStampedModel):
     """Stock that left (positive) or came back (negative) for one LIC in one office on a date.
 
     Recorded against the LIC; COGS decides the lots (except specific unit, which names ``lot``).
-    ``allocated_quantity`` carries the sign of ``quantity``; COGS maintains it and ``cogs_value``.
+    A posted record: what COGS did with it lives in its ``UsageCogs`` row (``cogs_state``), read here
+    through ``allocated_quantity``, ``cogs_value``, ``accrued_value``, ``no_cost_basis`` and
+    ``unallocated_quantity``.
     """
 
     # Single-column FK indexes only where no composite index leads with the column (lic: usage_lic_office_date,
@@ -242,14 +244,6 @@ class InventoryUsage(TimeStampedModel):
         help_text="For a return: the usage it gives back.",
     )
     serial_numbers = models.JSONField(default=list, blank=True)
-    allocated_quantity = QuantityField(default=Decimal("0"))
-    # unallocated quantity = quantity - allocated_quantity: a property, not a stored generated column
-    # (computing and storing it cost every COGS balance update 0.4 us, ~0.4 s of a million-row run;
-    # inventory_lots migration 0010). SQL reads spell it out; UnallocatedUsage lists the usage where
-    # it is not 0.
-    cogs_value = MoneyField(default=Decimal("0.00"))
-    accrued_value = MoneyField(default=Decimal("0.00"))
-    no_cost_basis = models.BooleanField(default=False)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                    db_index=False)
 
@@ -280,12 +274,6 @@ class InventoryUsage(TimeStampedModel):
                 violation_error_message="Shipments and negative adjustments are positive usage.",
             ),
             models.CheckConstraint(
-                condition=(Q(quantity__gt=0) & Q(allocated_quantity__gte=0) & Q(allocated_quantity__lte=F("quantity")))
-                | (Q(quantity__lt=0) & Q(allocated_quantity__lte=0) & Q(allocated_quantity__gte=F("quantity"))),
-                name="inventory_lots_usage_allocated_within_quantity",
-                violation_error_message="Allocated quantity must have the usage's sign and not exceed it.",
-            ),
-            models.CheckConstraint(
                 condition=Q(returns_usage__isnull=True) | Q(quantity__lt=0),
                 name="inventory_lots_usage_only_returns_name_usage",
                 violation_error_message="Only a negative usage (a return) can name the usage it returns.",
@@ -314,10 +302,68 @@ class InventoryUsage(TimeStampedModel):
     def number(self) -> str:
         return str(self)
 
+    # What COGS did with the usage, from its UsageCogs row (select_related("cogs_state") where many are
+    # shown). A usage not saved yet has nothing allocated.
+
+    def _cogs(self) -> UsageCogs:
+        if self.pk is None:
+            return UsageCogs(quantity=self.quantity)
+        return self.cogs_state
+
+    @property
+    def allocated_quantity(self) -> Decimal:
+        """Allocated to lots by COGS; carries the sign of ``quantity``."""
+        return self._cogs().allocated_quantity
+
+    @property
+    def cogs_value(self) -> Decimal:
+        return self._cogs().cogs_value
+
+    @property
+    def accrued_value(self) -> Decimal:
+        return self._cogs().accrued_value
+
+    @property
+    def no_cost_basis(self) -> bool:
+        return self._cogs().no_cost_basis
+
     @property
     def unallocated_quantity(self) -> Decimal:
         """What COGS has still to allocate (or, for a return, to give back): quantity - allocated."""
         return self.quantity - self.allocated_quantity
+
+
+class UsageCogs(models.Model):
+    """What COGS did with one usage: allocated quantity, COGS value, open accrual, no-cost-basis flag.
+
+    One row per usage, created with it by a PostgreSQL trigger (migration 0011) and written only by
+    the COGS engine, so the usage row itself stays as posted. A narrow row of its own because a COGS
+    run rewrites it for every usage it touches: updating these five columns costs about half what
+    updating them on the wide usage row did (docs/cogs.md, "Speed"). ``quantity`` is the usage's,
+    copied for the CHECK below.
+    """
+
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="cogs_state")
+    quantity = QuantityField()
+    allocated_quantity = QuantityField(default=Decimal("0"))
+    cogs_value = MoneyField(default=Decimal("0.00"))
+    accrued_value = MoneyField(default=Decimal("0.00"))
+    no_cost_basis = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "usage COGS state"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(quantity__gt=0) & Q(allocated_quantity__gte=0) & Q(allocated_quantity__lte=F("quantity")))
+                | (Q(quantity__lt=0) & Q(allocated_quantity__lte=0) & Q(allocated_quantity__gte=F("quantity"))),
+                name="inventory_lots_usage_allocated_within_quantity",
+                violation_error_message="Allocated quantity must have the usage's sign and not exceed it.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"COGS of usage {self.usage_id}"
 
 
 class UnallocatedUsage(models.Model):

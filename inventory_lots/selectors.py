@@ -58,12 +58,12 @@ def go_to_url(content_type_id: int | None, object_id: int | None) -> str | None:
 
 
 def usage_list() -> QuerySet[InventoryUsage]:
-    return InventoryUsage.objects.select_related("office", "lic").order_by("-date", "-id")
+    return InventoryUsage.objects.select_related("office", "lic", "cogs_state").order_by("-date", "-id")
 
 
 def usage_detail(usage_id: int) -> InventoryUsage:
     return InventoryUsage.objects.select_related(
-        "office", "lic", "lot", "returns_usage", "source_type"
+        "office", "lic", "lot", "returns_usage", "source_type", "cogs_state"
     ).get(pk=usage_id)
 
 

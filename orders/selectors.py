@@ -19,7 +19,7 @@ def order_detail(order_id: int) -> Order:
 def order_shipment_lines(order: Order) -> QuerySet[ShipmentLine]:
     return (
         ShipmentLine.objects.filter(shipment__order=order)
-        .select_related("shipment", "lic", "usage", "usage__lot")
+        .select_related("shipment", "lic", "usage", "usage__lot", "usage__cogs_state")
         .order_by("shipment__date", "shipment_id", "line_no")
     )
 
@@ -27,7 +27,7 @@ def order_shipment_lines(order: Order) -> QuerySet[ShipmentLine]:
 def order_return_lines(order: Order) -> QuerySet[ReturnLine]:
     return (
         ReturnLine.objects.filter(customer_return__order=order)
-        .select_related("customer_return", "lic", "usage", "usage__returns_usage")
+        .select_related("customer_return", "lic", "usage", "usage__returns_usage", "usage__cogs_state")
         .order_by("customer_return__date", "customer_return_id", "line_no")
     )
 
@@ -45,7 +45,7 @@ def shipment_detail(shipment_id: int) -> Shipment:
 
 
 def shipment_lines(shipment: Shipment) -> QuerySet[ShipmentLine]:
-    return shipment.lines.select_related("lic", "usage", "usage__lot").order_by("line_no")
+    return shipment.lines.select_related("lic", "usage", "usage__lot", "usage__cogs_state").order_by("line_no")
 
 
 def return_detail(return_id: int) -> CustomerReturn:
@@ -55,4 +55,5 @@ def return_detail(return_id: int) -> CustomerReturn:
 
 
 def return_lines(document: CustomerReturn) -> QuerySet[ReturnLine]:
-    return document.lines.select_related("lic", "usage", "usage__returns_usage").order_by("line_no")
+    return document.lines.select_related("lic", "usage", "usage__returns_usage", "usage__cogs_state").order_by(
+        "line_no")

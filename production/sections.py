@@ -64,7 +64,7 @@ def costs_inventoried_section(lot: Lot) -> Section | None:
     if order is None:
         return None
     rows = list(
-        selectors.component_usages(order).values_list("pk", "date", "lic__code", "quantity", "cogs_value")
+        selectors.component_usages(order).values_list("pk", "date", "lic__code", "quantity", "cogs_state__cogs_value")
     )
     url = _url_pattern("inventory_lots:usage_detail")
     # rows are rendered here (escaped by format_html) rather than node by node in the template:

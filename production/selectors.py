@@ -41,7 +41,7 @@ def component_usages(order: ProductionOrder) -> QuerySet[InventoryUsage]:
     """The order's component usage (issues positive, returns negative), oldest first."""
     return InventoryUsage.objects.filter(
         source_type=production_order_content_type(), source_id=order.pk, kind=UsageKind.PRODUCTION
-    ).order_by("date", "id")
+    ).select_related("cogs_state").order_by("date", "id")
 
 
 def component_cogs_values(order_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -55,7 +55,7 @@ def component_cogs_values(order_ids: Iterable[int]) -> dict[int, Decimal]:
             source_type=production_order_content_type(), source_id__in=ids, kind=UsageKind.PRODUCTION
         )
         .values("source_id")
-        .annotate(total=Sum("cogs_value"))
+        .annotate(total=Sum("cogs_state__cogs_value"))
         .order_by()
     )
     for row in rows:
@@ -105,8 +105,9 @@ def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
     """Two aggregate queries (plus the content type, cached)."""
     ct = production_order_content_type()
     agg = InventoryUsage.objects.filter(source_type=ct, source_id=order.pk, kind=UsageKind.PRODUCTION).aggregate(
-        value=Sum("cogs_value"), unallocated=Count("pk", filter=~Q(allocated_quantity=F("quantity"))),
-        allocated=Count("pk", filter=~Q(allocated_quantity=0)),
+        value=Sum("cogs_state__cogs_value"),
+        unallocated=Count("pk", filter=~Q(cogs_state__allocated_quantity=F("quantity"))),
+        allocated=Count("pk", filter=~Q(cogs_state__allocated_quantity=0)),
     )
     unallocated = bool(agg["unallocated"])
     capitalized = capitalized_job_costs([order.pk])[order.pk]

@@ -67,13 +67,13 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 # only if a row needs them: a full run's usage all need a first accrual, so it pays for neither
 # (a materialized CTE tested first cost 0.57 s more server time over a million rows).
 USAGE_SQL = """
-SELECT u.id, u.lic_id, u.date, u.quantity, u.allocated_quantity, u.lot_id, u.returns_usage_id,
-       u.accrued_value, u.no_cost_basis,
+SELECT u.id, u.lic_id, u.date, u.quantity, c.allocated_quantity, u.lot_id, u.returns_usage_id,
+       c.accrued_value, c.no_cost_basis,
        CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END AS prod_order
-FROM inventory_lots_inventoryusage u
-WHERE u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
-                       WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
-  AND (u.quantity < 0 OR (u.accrued_value = 0 AND NOT u.no_cost_basis)
+FROM inventory_lots_usagecogs c JOIN inventory_lots_inventoryusage u ON u.id = c.usage_id
+WHERE c.usage_id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
+                             WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
+  AND (u.quantity < 0 OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
        OR u.lic_id = ANY(ARRAY(SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
                                WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.status = 'open'
                                  AND l.released))
@@ -111,19 +111,19 @@ ORDER BY l.lic_id, (l.office_id = %(office)s) DESC, l.date DESC, l.id DESC
 
 # Balance deltas go in as array literals built with str.join (psycopg's list dumper inspects every
 # element: ~1 us each, a second per million values); ids ascending so the rows are met in heap order.
-# The usage UPDATE touches no indexed column (see inventory_lots migration 0007), so with the table's
-# fillfactor it is a HOT update; UnallocatedUsage follows by the table's statement trigger.
+# The usage's COGS row (inventory_lots_usagecogs, narrow, only its primary key indexed, fillfactor 50)
+# takes a HOT update; UnallocatedUsage follows by that table's statement trigger (migration 0011).
 UPDATE_LOTS_SQL = """
 UPDATE inventory_lots_lot l SET qty_used = l.qty_used + d.q, value_used = l.value_used + d.v
 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS d(id, q, v) WHERE l.id = d.id
 """
 
 UPDATE_USAGE_SQL = """
-UPDATE inventory_lots_inventoryusage u
-SET allocated_quantity = u.allocated_quantity + d.q, cogs_value = u.cogs_value + d.v,
-    accrued_value = u.accrued_value + COALESCE(d.a, 0), no_cost_basis = COALESCE(d.n, u.no_cost_basis)
+UPDATE inventory_lots_usagecogs c
+SET allocated_quantity = c.allocated_quantity + d.q, cogs_value = c.cogs_value + d.v,
+    accrued_value = c.accrued_value + COALESCE(d.a, 0), no_cost_basis = COALESCE(d.n, c.no_cost_basis)
 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[]) AS d(id, q, v, a, n)
-WHERE u.id = d.id
+WHERE c.usage_id = d.id
 """
 
 # both balance UPDATEs in one statement: one round trip a group (a data-modifying CTE always runs)

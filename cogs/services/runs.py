@@ -276,8 +276,8 @@ def _finish(run: CogsRun) -> None:
         params.append(run.lic_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(SUM(u.quantity - u.allocated_quantity), 0) FROM inventory_lots_inventoryusage u "  # noqa: S608
-            "WHERE u.quantity > 0 AND u.id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s "
+            "SELECT COALESCE(SUM(c.quantity - c.allocated_quantity), 0) FROM inventory_lots_usagecogs c "  # noqa: S608
+            "WHERE c.quantity > 0 AND c.usage_id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s "
             f"WHERE {' AND '.join(where)}))",
             params,
         )

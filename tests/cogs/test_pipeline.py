@@ -97,7 +97,7 @@ def test_a_write_failing_in_a_later_group_takes_the_whole_job_back(monkeypatch):
     # group 1 (LIC A) had been written in the same transaction: nothing of it is left
     assert not CogsEntry.objects.exists()
     assert Lot.objects.filter(qty_used__gt=0).count() == 0
-    assert not InventoryUsage.objects.exclude(allocated_quantity=0).exists()
+    assert not InventoryUsage.objects.exclude(cogs_state__allocated_quantity=0).exists()
     assert selectors.ledger_violations() == []
 
     later = run(date=RUN_DAY)

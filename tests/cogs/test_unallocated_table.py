@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import connection
 
 from cogs.selectors import ledger_violations, unallocated_list
-from inventory_lots.models import InventoryUsage, UnallocatedUsage
+from inventory_lots.models import InventoryUsage, UnallocatedUsage, UsageCogs
 
 from .conftest import D, day, give_back, run, ship
 
@@ -42,12 +42,12 @@ def test_any_update_statement_keeps_the_table_in_step(office, lic, stock, order)
     # one statement allocating two fully and one partly (as a run's set-based UPDATE would)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE inventory_lots_inventoryusage SET allocated_quantity = CASE WHEN id = %s THEN 1 ELSE 2 END "
-            "WHERE id = ANY(%s)", [ids[2], ids[:3]]
+            "UPDATE inventory_lots_usagecogs SET allocated_quantity = CASE WHEN usage_id = %s THEN 1 ELSE 2 END "
+            "WHERE usage_id = ANY(%s)", [ids[2], ids[:3]]
         )
     assert set(marks()) == {ids[2], ids[3]}
     # giving allocation back (e.g. a correction) lists the usage again; a date change follows too
-    InventoryUsage.objects.filter(pk__in=ids[:2]).update(allocated_quantity=0)
+    UsageCogs.objects.filter(usage__in=ids[:2]).update(allocated_quantity=0)
     InventoryUsage.objects.filter(pk=ids[3]).update(date=day(9))
     assert set(marks()) == set(ids) and marks()[ids[3]][2] == day(9)
     with connection.cursor() as cursor:
@@ -59,7 +59,7 @@ def test_ledger_violations_report_a_table_out_of_step(office, lic, stock, order)
     stock(office=office, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
     a = ship(lic=lic, office=office, quantity="3", source=order, date=day(2))
     b = ship(lic=lic, office=office, quantity="1", source=order, date=day(3))
-    InventoryUsage.objects.filter(pk=a.pk).update(allocated_quantity=D("3"))
+    UsageCogs.objects.filter(usage=a).update(allocated_quantity=D("3"))
     assert set(marks()) == {b.pk}
     UnallocatedUsage.objects.create(usage=a, lic=lic, office=office, date=a.date)  # written behind the triggers
     UnallocatedUsage.objects.filter(usage_id=b.pk).delete()
@@ -70,20 +70,22 @@ def test_ledger_violations_report_a_table_out_of_step(office, lic, stock, order)
 
 
 def test_cogs_balance_updates_touch_no_indexed_column(db):
-    """A COGS run updates allocated_quantity, cogs_value, accrued_value, no_cost_basis (and the
-    generated unallocated_quantity) on usage, qty_used / value_used on lots: no usage index may
-    name them (key or predicate), or the updates stop being HOT; both tables keep free space."""
+    """A COGS run updates a usage's UsageCogs row (allocated_quantity, cogs_value, accrued_value,
+    no_cost_basis) and qty_used / value_used on lots. The UsageCogs table has no index but its
+    primary key and room on each page for a second version of every row, so those updates are HOT;
+    the usage row itself is no longer updated (default fillfactor); lots keep free space."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'inventory_lots_usagecogs'")
+        cogs_indexes = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'inventory_lots_inventoryusage'")
-        defs = dict(cursor.fetchall())
+        usage_indexes = dict(cursor.fetchall())
         cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN "
-                       "('inventory_lots_inventoryusage', 'inventory_lots_lot')")
+                       "('inventory_lots_usagecogs', 'inventory_lots_inventoryusage', 'inventory_lots_lot')")
         options = dict(cursor.fetchall())
-    balance = ("allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis")
-    assert not [name for name, d in defs.items() if any(col in d for col in balance)]
-    assert len(defs) <= 8, sorted(defs)
-    # room on each usage page for a second version of every row (a run updates each one once)
-    assert "fillfactor=50" in options["inventory_lots_inventoryusage"]
+    assert cogs_indexes == ["inventory_lots_usagecogs_pkey"]
+    assert options["inventory_lots_usagecogs"] == ["fillfactor=50"]
+    assert options["inventory_lots_inventoryusage"] is None
+    assert len(usage_indexes) <= 8, sorted(usage_indexes)
     assert any(o.startswith("fillfactor=") for o in options["inventory_lots_lot"])
 
 

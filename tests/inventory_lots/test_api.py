@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory_lots.models import InventoryAdjustment, LineItemCode, Lot
+from inventory_lots.models import InventoryAdjustment, LineItemCode, Lot, UsageCogs
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from orders.models import Order
 from tests.conftest import DAY, adjust_in
@@ -227,7 +227,7 @@ def usages(office, west, lic):
                                lines=[AdjustmentLineInput(lic=lic_, quantity=D(quantity))]).lines.get().usage
 
     u1, u2, u3 = out(office, lic, "-2"), out(west, lic, "-1.5"), out(office, gadget, "-1")
-    type(u1).objects.filter(pk=u1.pk).update(allocated_quantity=D("2"))  # as a COGS run would
+    UsageCogs.objects.filter(usage=u1).update(allocated_quantity=D("2"))  # as a COGS run would
     return {"u1": u1, "u2": u2, "u3": u3}
 
 

@@ -18,6 +18,7 @@ from inventory_lots.models import (
     LotCostChange,
     LotSerial,
     PendingCogs,
+    UsageCogs,
 )
 from orders.models import Order
 from tests.conftest import DAY, adjust_in
@@ -177,15 +178,15 @@ def test_negative_shipment_or_adjustment_usage_is_refused_by_the_database(office
 def test_usage_allocated_beyond_quantity_is_refused_by_the_database(office, lic):
     usage = usage_row(lic=lic, office=office, quantity="5")
     violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: type(usage).objects.filter(pk=usage.pk).update(allocated_quantity=D("5.000001")))
-    type(usage).objects.filter(pk=usage.pk).update(allocated_quantity=D("5"))
+             lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("5.000001")))
+    UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("5"))
     assert type(usage).objects.get(pk=usage.pk).unallocated_quantity == D("0")
 
 
 def test_positive_usage_with_negative_allocation_is_refused_by_the_database(office, lic):
     usage = usage_row(lic=lic, office=office, quantity="5")
     violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: type(usage).objects.filter(pk=usage.pk).update(allocated_quantity=D("-1")))
+             lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("-1")))
     assert type(usage).objects.get(pk=usage.pk).allocated_quantity == D("0")
 
 
@@ -193,10 +194,10 @@ def test_return_with_positive_allocation_or_beyond_its_quantity_is_refused_by_th
     ret = usage_row(lic=lic, office=office, quantity="-3", kind="return")
     model = type(ret)
     violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: model.objects.filter(pk=ret.pk).update(allocated_quantity=D("1")))
+             lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("1")))
     violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: model.objects.filter(pk=ret.pk).update(allocated_quantity=D("-4")))
-    model.objects.filter(pk=ret.pk).update(allocated_quantity=D("-2"))
+             lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("-4")))
+    UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("-2"))
     assert model.objects.get(pk=ret.pk).unallocated_quantity == D("-1")
 
 

@@ -284,3 +284,15 @@ def test_adjustment_form_error_skips_blank_rows_when_naming_the_line(clerk_clien
     assert response.status_code == 400
     assert (forms[1].errors, forms[2].errors["quantity"]) == ({}, ["Line 2: Quantity cannot be zero."])
     assert Lot.objects.count() == 0
+
+
+def test_admin_usage_page_shows_what_cogs_did(admin_client, posted):
+    """The COGS state lives in the usage's UsageCogs row; the admin's view page still shows it."""
+    from inventory_lots.models import UsageCogs
+
+    usage = posted["inventoryusage"]
+    UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("1"), cogs_value=D("2.00"))
+    page = admin_client.get(f"/admin/inventory_lots/inventoryusage/{usage.pk}/change/").content.decode()
+    for label in ("Allocated quantity", "Unallocated quantity", "Cogs value", "Accrued value", "No cost basis"):
+        assert label in page, label
+    assert "2.00" in page

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from core.money import extended
 from inventory_lots import locks
-from inventory_lots.models import InventoryUsage
+from inventory_lots.models import UsageCogs
 from production import selectors, services
 from tests.conftest import DAY, adjust_in
 from tests.factories import LicFactory, ServiceLicFactory
@@ -56,7 +56,7 @@ def cost_components_test_only(mo, costs=CHAIR_COSTS) -> None:
     ``update()`` (quantity x the component's unit cost, returns negative), then recompute the
     production lot's unit cost the way the COGS engine does (LIC lock held by the caller)."""
     for usage in selectors.component_usages(mo).select_related("lic"):
-        InventoryUsage.objects.filter(pk=usage.pk).update(
+        UsageCogs.objects.filter(usage=usage).update(
             allocated_quantity=usage.quantity, cogs_value=extended(usage.quantity, costs[usage.lic.code])
         )
     mo.refresh_from_db()

@@ -120,12 +120,14 @@ def test_cycles_are_not_expanded_again(chain):
     # re-point one stool entry at a production usage of the order that produced the lot
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO inventory_lots_inventoryusage (lic_id, office_id, date, quantity, allocated_quantity, kind,"
-            " source_type_id, source_id, source_label, serial_numbers, no_cost_basis, cogs_value, accrued_value)"
-            " SELECT lic_id, office_id, date, 1, 1, 'production', %s, %s, %s, '[]', false, 10, 0"
+            "INSERT INTO inventory_lots_inventoryusage (lic_id, office_id, date, quantity, kind,"
+            " source_type_id, source_id, source_label, serial_numbers)"
+            " SELECT lic_id, office_id, date, 1, 'production', %s, %s, %s, '[]'"
             " FROM inventory_lots_inventoryusage WHERE id = %s RETURNING id",
             [chain.product.transaction_type_id, chain.mo.pk, chain.mo.number, usage.pk])
         new_usage = cursor.fetchone()[0]
+        cursor.execute("UPDATE inventory_lots_usagecogs SET allocated_quantity = 1, cogs_value = 10 "
+                       "WHERE usage_id = %s", [new_usage])
         cursor.execute(
             "INSERT INTO cogs_cogsentry (run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value,"
             " unit_cost) VALUES (%s, 1, %s, %s, %s, %s, %s, 1, 10, 10)",
