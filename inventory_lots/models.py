@@ -338,14 +338,25 @@ class UsageCogs(models.Model):
 
     One row per usage, created with it by a PostgreSQL trigger (migration 0011) and written only by
     the COGS engine, so the usage row itself stays as posted. A narrow row of its own because a COGS
-    run rewrites it for every usage it touches: updating these five columns costs about half what
-    updating them on the wide usage row did (docs/cogs.md, "Speed"). ``quantity`` is the usage's,
-    copied for the CHECK below.
+    run rewrites it for every usage it touches: updating it costs about half what updating the wide
+    usage row did (docs/cogs.md, "Speed"). It also carries the engine's copy of what it plans from
+    (LIC, date, quantity, named lot, returned usage, production order; the usage's own columns,
+    copied by the triggers, which also follow any later change of the usage row), so a run reads
+    one narrow row per usage, not two; ``quantity`` serves the CHECK below too.
     """
 
     usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True,
                                  related_name="cogs_state")
+    lic = models.ForeignKey(LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                            related_name="+")
+    date = models.DateField()
     quantity = QuantityField()
+    lot = models.ForeignKey(Lot, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True,
+                            related_name="+")
+    returns_usage = models.ForeignKey(InventoryUsage, on_delete=models.DO_NOTHING, db_constraint=False,
+                                      db_index=False, null=True, related_name="+")
+    # the usage's source when it is a production order's component usage (kind "production")
+    production_order_id = models.BigIntegerField(null=True)
     allocated_quantity = QuantityField(default=Decimal("0"))
     cogs_value = MoneyField(default=Decimal("0.00"))
     accrued_value = MoneyField(default=Decimal("0.00"))

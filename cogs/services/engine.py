@@ -59,26 +59,26 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 """
 
 # Unallocated usage of the pairs, found through the narrow inventory_lots_unallocatedusage (one row per
-# usage with unallocated_quantity <> 0, kept by triggers). The ids are read first (index only) and the
-# usage rows by primary key, so the plan does not depend on the side table's statistics (it swings from
+# usage with unallocated_quantity <> 0, kept by triggers). The ids are read first (index only), then
+# each usage's UsageCogs row by primary key (it carries what the plan needs of the usage: the wide
+# usage row is not read), so the plan does not depend on the side table's statistics (it swings from
 # a million rows to none within one run). Short positive usage is returned only where it can move (the
 # pair has released stock or an unallocated return) or still needs its first accrual. The conditions
 # are tried in this order and the two pair-level ones are InitPlans, run at most once a query and
 # only if a row needs them: a full run's usage all need a first accrual, so it pays for neither
 # (a materialized CTE tested first cost 0.57 s more server time over a million rows).
 USAGE_SQL = """
-SELECT u.id, u.lic_id, u.date, u.quantity, c.allocated_quantity, u.lot_id, u.returns_usage_id,
-       c.accrued_value, c.no_cost_basis,
-       CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END AS prod_order
-FROM inventory_lots_usagecogs c JOIN inventory_lots_inventoryusage u ON u.id = c.usage_id
+SELECT c.usage_id, c.lic_id, c.date, c.quantity, c.allocated_quantity, c.lot_id, c.returns_usage_id,
+       c.accrued_value, c.no_cost_basis, c.production_order_id
+FROM inventory_lots_usagecogs c
 WHERE c.usage_id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
                              WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
-  AND (u.quantity < 0 OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
-       OR u.lic_id = ANY(ARRAY(SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
+  AND (c.quantity < 0 OR (c.accrued_value = 0 AND NOT c.no_cost_basis)
+       OR c.lic_id = ANY(ARRAY(SELECT l.lic_id FROM inventory_lots_lot l  -- the pair has released stock
                                WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.status = 'open'
                                  AND l.released))
-       OR u.lic_id = ANY(ARRAY(SELECT r.lic_id FROM inventory_lots_inventoryusage r  -- an unallocated return
-                               WHERE r.quantity < 0 AND r.id = ANY(ARRAY(
+       OR c.lic_id = ANY(ARRAY(SELECT r.lic_id FROM inventory_lots_usagecogs r  -- an unallocated return
+                               WHERE r.quantity < 0 AND r.usage_id = ANY(ARRAY(
                                  SELECT s.usage_id FROM inventory_lots_unallocatedusage s
                                  WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s))))))
 """
@@ -284,13 +284,13 @@ class _Cursor:
         self.cursor.close()
 
 
-def _query(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
+def _query(new_cursor, office_id: int, lic_ids: list[int]):
     """Run the pair's lot and usage queries; their rows are converted by ``_load`` (psycopg turns
     rows into Python objects on fetch, so the database thread leaves that to the planning thread)."""
     lots, usage = new_cursor(), new_cursor()
     with lots.pipeline():  # both sent at once: one round trip
         lots.execute(LOTS_SQL, {"office": office_id, "lics": lic_ids})
-        usage.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids, "production_ct": production_ct})
+        usage.execute(USAGE_SQL, {"office": office_id, "lics": lic_ids})
     return lots, usage
 
 
@@ -424,9 +424,9 @@ def _by_primary_key(cursor):
 # time in submission order, while the main thread plans (its waits on the server release the GIL)
 
 
-def _query_group(new_cursor, office_id: int, lic_ids: list[int], production_ct: int):
+def _query_group(new_cursor, office_id: int, lic_ids: list[int]):
     with _phase("db_read"):
-        return _query(new_cursor, office_id, lic_ids, production_ct)
+        return _query(new_cursor, office_id, lic_ids)
 
 
 def _read_more(cursor, office_id: int, named_ids, revalue_ids, missing, prod_orders, production_ct: int):
@@ -480,12 +480,12 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
     writes: list[Future] = []
     try:
         with _quick_gil_handoff():
-            reading = db.submit(_query_group, new_cursor, office_id, groups[0], production_ct)
+            reading = db.submit(_query_group, new_cursor, office_id, groups[0])
             for k, group in enumerate(groups):
                 with _phase("read_wait"):
                     queried = reading.result()
                 if k + 1 < len(groups):
-                    reading = db.submit(_query_group, new_cursor, office_id, groups[k + 1], production_ct)
+                    reading = db.submit(_query_group, new_cursor, office_id, groups[k + 1])
                 with _phase("read_load"):
                     pairs, prod_orders = _load(*queried)
                 with _phase("read_wait"):

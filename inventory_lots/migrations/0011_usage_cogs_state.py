@@ -17,15 +17,28 @@ from django.db import migrations, models
 
 
 TRIGGERS = """
+-- the content type of production orders (NULL before it exists), for the copy of a component usage's order
+CREATE OR REPLACE FUNCTION inventory_lots_production_order_type() RETURNS integer LANGUAGE sql STABLE AS $$
+  SELECT id FROM django_content_type WHERE app_label = 'production' AND model = 'productionorder'
+$$;
 ALTER TABLE inventory_lots_usagecogs SET (fillfactor = 50);
-INSERT INTO inventory_lots_usagecogs (usage_id, quantity, allocated_quantity, cogs_value, accrued_value, no_cost_basis)
-  SELECT id, quantity, allocated_quantity, cogs_value, accrued_value, no_cost_basis FROM inventory_lots_inventoryusage;
+INSERT INTO inventory_lots_usagecogs (usage_id, lic_id, date, quantity, lot_id, returns_usage_id, production_order_id,
+                                      allocated_quantity, cogs_value, accrued_value, no_cost_basis)
+  SELECT u.id, u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
+         CASE WHEN u.kind = 'production' AND u.source_type_id = inventory_lots_production_order_type() THEN u.source_id END,
+         u.allocated_quantity, u.cogs_value, u.accrued_value, u.no_cost_basis
+  FROM inventory_lots_inventoryusage u;
 ALTER TABLE inventory_lots_inventoryusage RESET (fillfactor);
 
 CREATE OR REPLACE FUNCTION inventory_lots_unallocated_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO inventory_lots_usagecogs (usage_id, quantity, allocated_quantity, cogs_value, accrued_value, no_cost_basis)
-  SELECT n.id, n.quantity, 0, 0, 0, false FROM inventory_lots_new_usage n;
+  INSERT INTO inventory_lots_usagecogs (usage_id, lic_id, date, quantity, lot_id, returns_usage_id, production_order_id,
+                                        allocated_quantity, cogs_value, accrued_value, no_cost_basis)
+  SELECT n.id, n.lic_id, n.date, n.quantity, n.lot_id, n.returns_usage_id,
+         CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
+              THEN n.source_id END,
+         0, 0, 0, false
+  FROM inventory_lots_new_usage n;
   -- a usage's quantity is never 0 (CHECK): a new one is unallocated
   INSERT INTO inventory_lots_unallocatedusage (usage_id, lic_id, office_id, date)
   SELECT n.id, n.lic_id, n.office_id, n.date FROM inventory_lots_new_usage n;
@@ -34,8 +47,17 @@ END $$;
 
 CREATE OR REPLACE FUNCTION inventory_lots_unallocated_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE inventory_lots_usagecogs c SET quantity = n.quantity
-  FROM inventory_lots_new_usage n WHERE c.usage_id = n.id AND c.quantity <> n.quantity;
+  -- (the application never updates a usage row; raw SQL or a data fix must not leave the copies behind)
+  UPDATE inventory_lots_usagecogs c
+  SET lic_id = n.lic_id, date = n.date, quantity = n.quantity, lot_id = n.lot_id, returns_usage_id = n.returns_usage_id,
+      production_order_id = CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
+                                 THEN n.source_id END
+  FROM inventory_lots_new_usage n
+  WHERE c.usage_id = n.id
+    AND (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id) IS DISTINCT FROM
+        (n.lic_id, n.date, n.quantity, n.lot_id, n.returns_usage_id,
+         CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
+              THEN n.source_id END);
   UPDATE inventory_lots_unallocatedusage s SET lic_id = n.lic_id, office_id = n.office_id, date = n.date
   FROM inventory_lots_new_usage n
   WHERE s.usage_id = n.id AND (s.lic_id, s.office_id, s.date) IS DISTINCT FROM (n.lic_id, n.office_id, n.date);
@@ -107,6 +129,7 @@ BEGIN
   WHERE s.usage_id = ANY(ARRAY(SELECT o.id FROM inventory_lots_old_usage o));
   RETURN NULL;
 END $$;
+DROP FUNCTION inventory_lots_production_order_type();
 """
 
 
@@ -121,7 +144,12 @@ class Migration(migrations.Migration):
             name='UsageCogs',
             fields=[
                 ('usage', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='cogs_state', serialize=False, to='inventory_lots.inventoryusage')),
+                ('lic', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory_lots.lineitemcode')),
+                ('date', models.DateField()),
                 ('quantity', models.DecimalField(decimal_places=6, max_digits=18)),
+                ('lot', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory_lots.lot')),
+                ('returns_usage', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory_lots.inventoryusage')),
+                ('production_order_id', models.BigIntegerField(null=True)),
                 ('allocated_quantity', models.DecimalField(decimal_places=6, default=Decimal('0'), max_digits=18)),
                 ('cogs_value', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=18)),
                 ('accrued_value', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=18)),

@@ -108,7 +108,7 @@ def test_a_write_failing_in_a_later_group_takes_the_whole_job_back(monkeypatch):
 def _usage_read(office, lic) -> set[int]:
     """The usage ids the job's read returns for the pair (office, LIC)."""
     connection.ensure_connection()
-    lots, usage = engine._query(lambda: engine._Cursor(connection, []), office.pk, [lic.pk], engine._production_ct_id())
+    lots, usage = engine._query(lambda: engine._Cursor(connection, []), office.pk, [lic.pk])
     ids = {row[0] for row in usage.fetchall()}
     lots.close()
     usage.close()

@@ -105,3 +105,19 @@ def test_only_the_primary_key_indexes_usage_id_as_a_key(db):
         )
         keyed = cursor.fetchall()
     assert [primary for _, primary in keyed] == [True], keyed
+
+
+def test_the_cogs_row_copies_the_usage_and_ledger_violations_catch_a_stale_copy(office, lic, stock, order):
+    """A usage's UsageCogs row carries the engine's copy of the usage (LIC, date, quantity, named
+    lot, returned usage, production order): written by the insert trigger, following any change of
+    the usage row, and checked by ledger_violations."""
+    stock(office=office, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
+    a = ship(lic=lic, office=office, quantity="3", source=order, date=day(2))
+    copy = UsageCogs.objects.values_list("lic_id", "date", "quantity", "lot_id", "returns_usage_id",
+                                         "production_order_id")
+    assert copy.get(usage=a) == (lic.pk, day(2), D("3"), None, None, None)
+    InventoryUsage.objects.filter(pk=a.pk).update(date=day(4), quantity=D("2"))  # a raw data fix
+    assert copy.get(usage=a) == (lic.pk, day(4), D("2"), None, None, None)
+    assert ledger_violations() == []
+    UsageCogs.objects.filter(usage=a).update(date=day(9))  # written behind the triggers
+    assert [(v["check"], v["id"]) for v in ledger_violations()] == [("usage_balance", a.pk)]
