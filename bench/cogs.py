@@ -202,10 +202,10 @@ def full_run(workers: int) -> tuple[float, float, dict, object]:
 
 LOTS_OUT = ("COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_used, released "
             "FROM inventory_lots_lot) TO STDOUT")
-USAGE_OUT = ("COPY (SELECT u.id, u.lic_id, u.date, u.quantity, c.allocated_quantity, u.lot_id, u.returns_usage_id, "
-             "c.accrued_value, c.no_cost_basis, u.kind, u.source_type_id, u.source_id "
-             "FROM inventory_lots_usagecogs c JOIN inventory_lots_inventoryusage u ON u.id = c.usage_id "
-             "WHERE c.quantity <> c.allocated_quantity) TO STDOUT")
+# the rows the run reads of each unallocated usage: its UsageCogs row (which carries the engine's copy of the usage)
+USAGE_OUT = ("COPY (SELECT usage_id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, "
+             "accrued_value, no_cost_basis, production_order_id FROM inventory_lots_usagecogs "
+             "WHERE quantity <> allocated_quantity) TO STDOUT")
 
 
 def copy_out(*queries: str) -> float:
