@@ -381,9 +381,9 @@ class UnallocatedUsage(models.Model):
     """The usage records whose ``unallocated_quantity`` is not 0, one row each: the narrow index of
     what COGS still has to allocate (and of the "unallocated" list filters).
 
-    Kept exactly in step with InventoryUsage by statement-level PostgreSQL triggers on the usage
-    table (migration 0007: insert / update / delete, set-based over the statement's transition
-    table), so every door -- services, COGS, raw SQL -- maintains it; ``cogs.selectors.ledger_violations``
+    Kept exactly in step by statement-level PostgreSQL triggers on the usage table (insert / update /
+    delete) and on UsageCogs (update), set-based over the statement's transition table (migrations
+    0007 and 0011), so every door -- services, COGS, raw SQL -- maintains it; ``cogs.selectors.ledger_violations``
     checks it. Read-only for the application.
     """
 
