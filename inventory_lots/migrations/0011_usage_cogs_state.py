@@ -7,7 +7,7 @@
 #
 # Triggers (statement-level, over transition tables, as in 0007):
 # - usage INSERT: its UsageCogs row (nothing allocated) and its UnallocatedUsage mark;
-# - usage UPDATE: the copy of its quantity and its mark's LIC, office and date follow it;
+# - usage UPDATE: its copy in UsageCogs and its mark's LIC, office and date follow it;
 # - usage DELETE: its mark and its UsageCogs row go;
 # - UsageCogs UPDATE: the mark goes when the usage is fully allocated, comes back when it is not.
 
@@ -17,15 +17,18 @@ from django.db import migrations, models
 
 
 TRIGGERS = """
--- the content type of production orders (NULL before it exists), for the copy of a component usage's order
-CREATE OR REPLACE FUNCTION inventory_lots_production_order_type() RETURNS integer LANGUAGE sql STABLE AS $$
-  SELECT id FROM django_content_type WHERE app_label = 'production' AND model = 'productionorder'
+-- the production order a usage is a component usage of (its source, when kind 'production'), else NULL
+CREATE OR REPLACE FUNCTION inventory_lots_component_order(kind varchar, source_type_id integer, source_id bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN kind = 'production' AND source_type_id = (
+    SELECT t.id FROM django_content_type t WHERE t.app_label = 'production' AND t.model = 'productionorder')
+  THEN source_id END
 $$;
 ALTER TABLE inventory_lots_usagecogs SET (fillfactor = 50);
 INSERT INTO inventory_lots_usagecogs (usage_id, lic_id, date, quantity, lot_id, returns_usage_id, production_order_id,
                                       allocated_quantity, cogs_value, accrued_value, no_cost_basis)
   SELECT u.id, u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
-         CASE WHEN u.kind = 'production' AND u.source_type_id = inventory_lots_production_order_type() THEN u.source_id END,
+         inventory_lots_component_order(u.kind, u.source_type_id, u.source_id),
          u.allocated_quantity, u.cogs_value, u.accrued_value, u.no_cost_basis
   FROM inventory_lots_inventoryusage u;
 ALTER TABLE inventory_lots_inventoryusage RESET (fillfactor);
@@ -35,8 +38,7 @@ BEGIN
   INSERT INTO inventory_lots_usagecogs (usage_id, lic_id, date, quantity, lot_id, returns_usage_id, production_order_id,
                                         allocated_quantity, cogs_value, accrued_value, no_cost_basis)
   SELECT n.id, n.lic_id, n.date, n.quantity, n.lot_id, n.returns_usage_id,
-         CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
-              THEN n.source_id END,
+         inventory_lots_component_order(n.kind, n.source_type_id, n.source_id),
          0, 0, 0, false
   FROM inventory_lots_new_usage n;
   -- a usage's quantity is never 0 (CHECK): a new one is unallocated
@@ -50,14 +52,12 @@ BEGIN
   -- (the application never updates a usage row; raw SQL or a data fix must not leave the copies behind)
   UPDATE inventory_lots_usagecogs c
   SET lic_id = n.lic_id, date = n.date, quantity = n.quantity, lot_id = n.lot_id, returns_usage_id = n.returns_usage_id,
-      production_order_id = CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
-                                 THEN n.source_id END
+      production_order_id = inventory_lots_component_order(n.kind, n.source_type_id, n.source_id)
   FROM inventory_lots_new_usage n
   WHERE c.usage_id = n.id
     AND (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id) IS DISTINCT FROM
         (n.lic_id, n.date, n.quantity, n.lot_id, n.returns_usage_id,
-         CASE WHEN n.kind = 'production' AND n.source_type_id = inventory_lots_production_order_type()
-              THEN n.source_id END);
+         inventory_lots_component_order(n.kind, n.source_type_id, n.source_id));
   UPDATE inventory_lots_unallocatedusage s SET lic_id = n.lic_id, office_id = n.office_id, date = n.date
   FROM inventory_lots_new_usage n
   WHERE s.usage_id = n.id AND (s.lic_id, s.office_id, s.date) IS DISTINCT FROM (n.lic_id, n.office_id, n.date);
@@ -129,7 +129,7 @@ BEGIN
   WHERE s.usage_id = ANY(ARRAY(SELECT o.id FROM inventory_lots_old_usage o));
   RETURN NULL;
 END $$;
-DROP FUNCTION inventory_lots_production_order_type();
+DROP FUNCTION inventory_lots_component_order(varchar, integer, bigint);
 """
 
 
