@@ -66,7 +66,7 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 # pair has released stock or an unallocated return) or still needs its first accrual. The conditions
 # are tried in this order and the two pair-level ones are InitPlans, run at most once a query and
 # only if a row needs them: a full run's usage all need a first accrual, so it pays for neither
-# (a materialized CTE tested first cost 0.57 s more server time over a million rows).
+# (the materialized CTE this replaced took 1.34 s of server time over a million rows, this 1.02 s).
 USAGE_SQL = """
 SELECT c.usage_id, c.lic_id, c.date, c.quantity, c.allocated_quantity, c.lot_id, c.returns_usage_id,
        c.accrued_value, c.no_cost_basis, c.production_order_id
