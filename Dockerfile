@@ -9,8 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 lotledger
 
-COPY requirements.lock pyproject.toml ./
-RUN pip install -r requirements.lock
+# the run-time part of requirements.lock (scripts/runtime_lock.py): no test or lint tools in the image
+COPY requirements-runtime.lock ./
+RUN pip install -r requirements-runtime.lock
 
 COPY . .
 # collectstatic needs settings but no database: give it a placeholder URL and key.

@@ -47,6 +47,7 @@ lint: setup
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	$(PY) scripts/runtime_lock.py
 
 stop-db: setup
 	$(PY) -c "from lotledger.embedded_db import stop; stop()"
