@@ -153,20 +153,17 @@ VIOLATION_CHECKS = {
                    'allocated ' || c.allocated_quantity || ' / entries ' || COALESCE(s.q, 0)
                    || '; cogs ' || c.cogs_value || ' / entries ' || COALESCE(s.v, 0)
                    || '; accrued ' || c.accrued_value || ' / entries ' || COALESCE(s.a, 0)
-                   || CASE WHEN (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id)
-                                IS DISTINCT FROM (u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
-                                                  inventory_lots_component_order(u.kind, u.source_type_id, u.source_id))
-                           THEN '; its copy of the usage differs' ELSE '' END END
+                   || CASE WHEN k.differs THEN '; its copy of the usage differs' ELSE '' END END
         FROM inventory_lots_inventoryusage u
         LEFT JOIN inventory_lots_usagecogs c ON c.usage_id = u.id
+        CROSS JOIN LATERAL (SELECT (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id)
+                                   IS DISTINCT FROM (u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
+                                   inventory_lots_component_order(u.kind, u.source_type_id, u.source_id)) AS differs) k
         LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN (5, 6)) q,
                           SUM(value) FILTER (WHERE kind NOT IN (5, 6)) v,
                           SUM(value) FILTER (WHERE kind IN (5, 6)) a
                    FROM cogs_cogsentry GROUP BY usage_id) s ON s.usage_id = u.id
-        WHERE c.usage_id IS NULL
-           OR (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id)
-              IS DISTINCT FROM (u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
-                                inventory_lots_component_order(u.kind, u.source_type_id, u.source_id))
+        WHERE c.usage_id IS NULL OR k.differs
            OR c.allocated_quantity <> COALESCE(s.q, 0) OR c.cogs_value <> COALESCE(s.v, 0)
            OR c.accrued_value <> COALESCE(s.a, 0)""",
     "used_up_lot_value": """
