@@ -14,16 +14,18 @@ from core.money import ZERO, extended, money, qty, unit_cost
 
 @dataclass(frozen=True)
 class FreightLine:
-    line_no: int
+    line_no: int  # the invoice line's number (the key of the returned shares)
     amount: Decimal
     inventoried: bool
+    po_line_no: int | None = None  # the PO line it invoices: breaks a tie for the largest line
 
 
 def spread_freight(freight: Decimal, lines: Sequence[FreightLine]) -> dict[int, Decimal] | None:
     """Spread ``freight`` over the inventoried lines in proportion to their amounts.
 
     Each share is ``round(freight × amount / total, 2)`` half up; the difference between the
-    freight and the sum of the shares goes to the largest line (lowest line number on a tie).
+    freight and the sum of the shares goes to the largest line (lowest PO line number on a tie,
+    whatever order the invoice lists its lines in; then the lowest invoice line number).
     Non-inventoried lines get 0.00. Returns None when there is freight but nothing to spread it
     over (no inventoried line with an amount).
     """
@@ -37,7 +39,8 @@ def spread_freight(freight: Decimal, lines: Sequence[FreightLine]) -> dict[int, 
         return None
     for line in carriers:
         shares[line.line_no] = money(freight * line.amount / total)
-    largest = min(carriers, key=lambda line: (-line.amount, line.line_no))
+    largest = min(carriers, key=lambda line: (-line.amount, line.po_line_no if line.po_line_no is not None
+                                              else line.line_no, line.line_no))
     shares[largest.line_no] += freight - sum(shares.values(), ZERO)
     return shares
 

@@ -394,7 +394,8 @@ def post_vendor_invoice(
     if _locked_po_status(purchase_order) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_PO_CLOSED.format(po=purchase_order.number))
     shares = spread_freight(freight, [
-        FreightLine(line_no=n, amount=amount, inventoried=locked[line.po_line.pk].lic.inventoried)
+        FreightLine(line_no=n, amount=amount, inventoried=locked[line.po_line.pk].lic.inventoried,
+                    po_line_no=locked[line.po_line.pk].line_no)
         for n, (line, (_, amount)) in enumerate(zip(lines, cleaned, strict=True), start=1)
     ])
     if shares is None:
