@@ -8,7 +8,17 @@ revaluation, then the accruals (6a), and returns the entries to post plus the ba
 Conventions (DOMAIN.md 6 "Conventions"): a return's quantities and values are negative;
 revaluation entries carry quantity 0; the allocation that brings a lot's qty_used to qty_in is
 valued ``value_in - value_used`` (the remainder rule); every other allocation and give-back is
-``round(qty x unit cost, 2)`` half up.
+``round(qty x unit cost, 2)`` half up. Step 3 re-targets every record of a lot whose unit cost
+changed or that took a give-back: each (usage, lot) record at ``round(qty x unit cost, 2)``, a
+holding returned in full at exactly zero (the holding rule), and the latest allocation of a used-up
+lot at the remainder; the differences are revaluation entries.
+
+Dates (DOMAIN.md 6a): an allocation or give-back is dated the latest of its usage's date, the first
+open day and the lot's movement date (its date, more quantity reported into it, its allocation and
+give-back entries), so stock is never used before it exists and a lot's entries are in date order.
+An accrual is dated the later of its usage's date and the first open day; the reversal of an old
+accrual and the accrual for what remains are dated the latest of the old accrual's date, the entries
+the plan posted for the usage and the first open day.
 """
 
 from __future__ import annotations
@@ -47,6 +57,13 @@ class PlanLot:
     unit_cost: Decimal
     value_used: Decimal
     released: bool = True
+    # the lot's latest quantity event or allocation/give-back date: no new allocation or give-back
+    # is dated earlier (None: the lot's date)
+    movement_date: datetime.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.movement_date is None or self.movement_date < self.date:
+            self.movement_date = self.date
 
     @property
     def value_in(self) -> Decimal:
@@ -67,6 +84,8 @@ class PlanUsage:
     returns_usage_id: int | None = None
     accrued_value: Decimal = ZERO
     no_cost_basis: bool = False
+    accrual_date: datetime.date | None = None  # the date of the open accrual's entry
+    posted_date: datetime.date | None = None  # the latest allocation/give-back this plan posted for it
 
     @property
     def unallocated(self) -> Decimal:
@@ -75,13 +94,29 @@ class PlanUsage:
 
 @dataclass(slots=True)
 class Holding:
-    """Net position of one usage on one lot (from its posted entries)."""
+    """Net position of one usage on one lot (from its entries): one *record* of the lot.
+
+    ``owner`` is the usage a return names (its give-backs to that usage's lots count in that usage's
+    holding); None for a positive usage and for a return naming none. ``lifo_quantity`` is the part
+    of a return's quantity given back LIFO (not to the named usage's lots)."""
 
     usage_id: int
     lot_id: int
     quantity: Decimal
     value: Decimal = ZERO
     last_allocation: int = 0  # id (sequence) of the latest allocation entry, 0 if none
+    lifo_quantity: Decimal = ZERO
+    last_give_back: int = 0  # id (sequence) of the latest give-back to the named usage's lots, 0 if none
+    owner: int | None = None
+
+    @property
+    def group(self) -> int:
+        """The usage whose holding this record counts in (DOMAIN.md 6 "Conventions")."""
+        return self.owner if self.owner is not None else self.usage_id
+
+    @property
+    def named_quantity(self) -> Decimal:
+        return self.quantity - self.lifo_quantity
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 us more per entry (1M a full run)
@@ -98,8 +133,10 @@ class PlannedEntry:
 @dataclass
 class PairPlan:
     entries: list[PlannedEntry] = field(default_factory=list)
-    lot_deltas: dict[int, list[Decimal]] = field(default_factory=dict)  # lot id -> [qty, value]
-    usage_deltas: dict[int, list] = field(default_factory=dict)  # usage id -> [qty, cogs, accrued, ncb|None]
+    # lot id -> [qty, value, movement date|None]
+    lot_deltas: dict[int, list] = field(default_factory=dict)
+    # usage id -> [qty, cogs, accrued, no cost basis|None, accrual date|None]
+    usage_deltas: dict[int, list] = field(default_factory=dict)
     passes: int = 0
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
@@ -159,14 +196,10 @@ class _Planner:
                 self.named.setdefault(u.returns_usage_id, {})
         for h in named_holdings:
             self.named.setdefault(h.usage_id, {})[h.lot_id] = h
-        self.new_holdings: dict[tuple[int, int], Holding] = {}
+        self.new_holdings: dict[int, dict[int, Holding]] = {}  # lot id -> usage id -> this plan's record
+        self.given_back_lots: set[int] = set()  # lots that took a give-back: step 3 re-targets them
 
     # --- posting one movement -------------------------------------------------------------
-    def _date(self, usage: PlanUsage) -> datetime.date:
-        if self.first_open is not None and usage.date < self.first_open:
-            return self.first_open
-        return usage.date
-
     def _post(self, kind: int, usage: PlanUsage, lot: PlanLot, quantity: Decimal) -> None:
         """Move ``quantity`` (signed: + allocation, - give-back) between ``usage`` and ``lot``.
         (The full run calls this once per entry, a million times: attribute reads are kept local.)"""
@@ -180,50 +213,69 @@ class _Planner:
         lot.value_used += value
         usage.allocated += quantity
         self.seq += 1
+        # stock is never used before it exists (DOMAIN.md 6a): the latest of the usage's date, the
+        # first open day and the lot's movement date; the lot's movement date follows
         date = usage.date
         if self.first_open is not None and date < self.first_open:
             date = self.first_open
+        if date < lot.movement_date:
+            date = lot.movement_date
+        else:
+            lot.movement_date = date
+        if usage.posted_date is None or usage.posted_date < date:
+            usage.posted_date = date
         plan = self.plan
         plan.entries.append(PlannedEntry(kind, usage.id, lot.id, date, quantity, value, cost))
         d = plan.lot_deltas.get(lot.id)
         if d is None:
-            plan.lot_deltas[lot.id] = [quantity, value]
+            plan.lot_deltas[lot.id] = [quantity, value, date]
         else:
             d[0] += quantity
             d[1] += value
+            d[2] = date
         d = plan.usage_deltas.get(usage.id)
         if d is None:
-            plan.usage_deltas[usage.id] = [quantity, value, ZERO, None]
+            plan.usage_deltas[usage.id] = [quantity, value, ZERO, None, None]
         else:
             d[0] += quantity
             d[1] += value
+        if kind != ALLOCATION:
+            self.given_back_lots.add(lot.id)
         if self.track_holdings:
-            key = (usage.id, lot.id)
-            h = self.new_holdings.get(key)
+            on_lot = self.new_holdings.get(lot.id)
+            if on_lot is None:
+                on_lot = self.new_holdings[lot.id] = {}
+            h = on_lot.get(usage.id)
             if h is None:
-                h = self.new_holdings[key] = Holding(usage.id, lot.id, ZERO, ZERO, 0)
+                h = on_lot[usage.id] = Holding(usage.id, lot.id, ZERO, ZERO, 0, ZERO, 0, usage.returns_usage_id)
             h.quantity += quantity
             h.value += value
             if kind == ALLOCATION:
                 h.last_allocation = self.seq
+            elif kind == GIVE_BACK:
+                h.last_give_back = self.seq
+            else:
+                h.lifo_quantity += quantity
         if kind == ALLOCATION and usage.id in self.named:  # a usage some return names: keep its holdings current
             held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
             held.quantity += quantity
             held.last_allocation = self.seq
 
     def _delta_lot(self, lot_id: int, quantity: Decimal, value: Decimal) -> None:
-        d = self.plan.lot_deltas.setdefault(lot_id, [ZERO, ZERO])
+        d = self.plan.lot_deltas.setdefault(lot_id, [ZERO, ZERO, None])
         d[0] += quantity
         d[1] += value
 
     def _delta_usage(self, usage_id: int, quantity: Decimal, value: Decimal, accrued: Decimal = ZERO,
-                     no_cost_basis: bool | None = None) -> None:
-        d = self.plan.usage_deltas.setdefault(usage_id, [ZERO, ZERO, ZERO, None])
+                     no_cost_basis: bool | None = None, accrual_date: datetime.date | None = None) -> None:
+        d = self.plan.usage_deltas.setdefault(usage_id, [ZERO, ZERO, ZERO, None, None])
         d[0] += quantity
         d[1] += value
         d[2] += accrued
         if no_cost_basis is not None:
             d[3] = no_cost_basis
+        if accrual_date is not None:
+            d[4] = accrual_date
 
     # --- step 1: give-backs -----------------------------------------------------------------
     def give_backs(self) -> bool:
@@ -294,48 +346,80 @@ class _Planner:
 
     # --- step 3: revaluation ----------------------------------------------------------------
     def revalue(self, lot: PlanLot, holdings: list[Holding]) -> None:
-        """Adjust every holding on a lot whose unit cost changed to round(q x new cost), the
-        latest allocation taking the remainder when the lot is used up."""
+        """Re-target every record (usage, lot) of ``lot`` (DOMAIN.md 6 "Conventions"): each at
+        ``round(qty x unit cost, 2)`` (a return's named and LIFO parts rounded apart); a holding
+        returned in full (a usage's allocations net of the give-backs of the returns naming it, zero
+        quantity) nets to exactly 0.00, its latest give-back taking minus the others' targets; while
+        the lot is used up, its latest allocation takes ``value_in`` minus every other target. Each
+        difference is a revaluation entry (quantity 0) dated the run's date. ``holdings``: the
+        posted records; this plan's own are added."""
         merged: dict[int, Holding] = {h.usage_id: Holding(h.usage_id, h.lot_id, h.quantity, h.value,
-                                                           h.last_allocation) for h in holdings}
-        for (usage_id, lot_id), h in self.new_holdings.items():
-            if lot_id != lot.id:
-                continue
-            m = merged.setdefault(usage_id, Holding(usage_id, lot_id, ZERO, ZERO, 0))
+                                                           h.last_allocation, h.lifo_quantity, h.last_give_back,
+                                                           h.owner) for h in holdings}
+        for usage_id, h in self.new_holdings.get(lot.id, {}).items():
+            m = merged.get(usage_id)
+            if m is None:
+                m = merged[usage_id] = Holding(usage_id, lot.id, ZERO, ZERO, 0, ZERO, 0, h.owner)
             m.quantity += h.quantity
             m.value += h.value
+            m.lifo_quantity += h.lifo_quantity
             m.last_allocation = max(m.last_allocation, h.last_allocation)
+            m.last_give_back = max(m.last_give_back, h.last_give_back)
         if not merged:
             return
-        targets = {uid: money(h.quantity * lot.unit_cost) for uid, h in merged.items()}
-        if lot.qty_used == lot.qty_in:
-            last = max(merged.values(), key=lambda h: (h.last_allocation, h.usage_id))
-            others = sum((v for uid, v in targets.items() if uid != last.usage_id), ZERO)
-            targets[last.usage_id] = lot.value_in - others
+        cost = lot.unit_cost
+        named = {uid: money(h.named_quantity * cost) for uid, h in merged.items()}
+        targets = {uid: named[uid] + money(h.lifo_quantity * cost) for uid, h in merged.items()}
+        groups: dict[int, list[Holding]] = {}
+        for h in merged.values():
+            groups.setdefault(h.group, []).append(h)
+        emptied: set[int] = set()  # holdings returned in full: the holding rule
+        for group, members in groups.items():
+            backs = [h for h in members if h.last_give_back]
+            if not backs or sum((h.named_quantity for h in members), ZERO) != 0:
+                continue
+            last = max(backs, key=lambda h: (h.last_give_back, h.usage_id))
+            others = sum((named[h.usage_id] for h in members if h is not last), ZERO)
+            targets[last.usage_id] = -others + money(last.lifo_quantity * cost)
+            emptied.add(group)
+        if lot.qty_used == lot.qty_in and lot.qty_in != 0:  # the remainder rule
+            takers = [h for h in merged.values() if h.last_allocation and h.group not in emptied]
+            if takers:
+                last = max(takers, key=lambda h: (h.last_allocation, h.usage_id))
+                targets[last.usage_id] = lot.value_in - sum((v for uid, v in targets.items()
+                                                             if uid != last.usage_id), ZERO)
         for uid in sorted(merged):
             diff = targets[uid] - merged[uid].value
             if diff == 0:
                 continue
             lot.value_used += diff
-            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, self.run_date, ZERO, diff,
-                                                  lot.unit_cost))
+            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, self.run_date, ZERO, diff, cost))
             self._delta_lot(lot.id, ZERO, diff)
             self._delta_usage(uid, ZERO, diff)
 
     # --- 6a: accruals -----------------------------------------------------------------------
     def accrue(self, original: dict[int, Decimal], estimate: Decimal | None) -> None:
+        first_open = self.first_open
         for u in self.usages:
             now = u.quantity - u.allocated
             if now == original[u.id] and (now == 0 or u.accrued_value != 0 or u.no_cost_basis):
                 continue
+            date = u.date  # DOMAIN.md 6a: the estimate and the true cost never both count at a date
+            if first_open is not None and date < first_open:
+                date = first_open
             if u.accrued_value != 0:
-                self.plan.entries.append(PlannedEntry(ACCRUAL_REVERSAL, u.id, None, self.run_date,
+                if u.accrual_date is not None and date < u.accrual_date:
+                    date = u.accrual_date
+                if u.posted_date is not None and date < u.posted_date:
+                    date = u.posted_date
+                self.plan.entries.append(PlannedEntry(ACCRUAL_REVERSAL, u.id, None, date,
                                                       -original[u.id], -u.accrued_value, ZERO))
                 self._delta_usage(u.id, ZERO, ZERO, -u.accrued_value)
             value = money(now * estimate) if (now != 0 and estimate is not None) else ZERO
             if value != 0:
-                self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, self.run_date, now, value, estimate))
-                self._delta_usage(u.id, ZERO, ZERO, value)
+                self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, date, now, value, estimate))
+                self._delta_usage(u.id, ZERO, ZERO, value, accrual_date=date)
+                u.accrual_date = date
             no_basis = now != 0 and estimate is None
             if no_basis != u.no_cost_basis:  # unchanged: no delta (a usage with nothing else to write is left alone)
                 self._delta_usage(u.id, ZERO, ZERO, ZERO, no_basis)
@@ -360,13 +444,19 @@ class PairPlanner(_Planner):
             if not (gave or took):
                 break
 
+    def retarget_ids(self, revalue_ids=()) -> list[int]:
+        """The lots step 3 re-targets: those whose unit cost changed (``revalue_ids``) and those
+        that took a give-back in this plan (ascending)."""
+        return sorted(self.given_back_lots.union(revalue_ids))
+
     def revalue_lots(self, revalue: dict[int, list[Holding]] | None) -> None:
+        """Re-target the lots of ``revalue`` (lot id -> its posted records)."""
         if revalue and not self.track_holdings:
             raise ValueError("revaluing lots needs the planner built with track_holdings=True")
-        for lot_id, holdings in (revalue or {}).items():
+        for lot_id in sorted(revalue or {}):
             lot = self.lots.get(lot_id)
             if lot is not None:
-                self.revalue(lot, holdings)
+                self.revalue(lot, revalue[lot_id])
 
     def accruals(self, estimate: Decimal | None) -> None:
         self.accrue(self.original, estimate)
@@ -379,6 +469,7 @@ def plan_pair(
     usages: list[PlanUsage],
     named_holdings: list[Holding] = (),
     revalue: dict[int, list[Holding]] | None = None,
+    posted: dict[int, list[Holding]] | None = None,
     first_open: datetime.date | None = None,
     run_date: datetime.date | None = None,
     estimate: Decimal | None = None,
@@ -388,13 +479,18 @@ def plan_pair(
 
     ``named_holdings``: for each usage a loaded return names, its net holdings per lot (its
     allocations plus the named give-backs of earlier returns naming it). ``revalue``: lot id ->
-    every holding on that lot, for lots whose unit cost changed since their entries were posted.
+    every posted record on that lot, for lots whose unit cost changed since their entries were
+    posted. ``posted``: lot id -> posted records, for any other lot (a lot that takes a give-back
+    is re-targeted too; one missing here has none).
     ``estimate``: the accrual unit cost (None: no cost basis). ``run_date`` dates revaluations
     and accruals; ``first_open`` is the day after the lock date (allocations are never earlier).
     """
     p = PairPlanner(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
                     first_open=first_open, run_date=run_date)
     p.loop()
+    revalue = dict(revalue or {})
+    for lot_id in p.retarget_ids(revalue):
+        revalue.setdefault(lot_id, (posted or {}).get(lot_id, []))
     p.revalue_lots(revalue)
     if accrue:
         p.accruals(estimate)

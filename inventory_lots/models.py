@@ -103,6 +103,10 @@ class Lot(TimeStampedModel):
     track_by_mfr_lot = models.BooleanField(default=False)
     mfr_lot_number = models.CharField(max_length=60, blank=True)
     released = models.BooleanField(default=True, help_text="Production lots: released into general inventory.")
+    # DOMAIN.md 6a: the latest date of what the lot has (more quantity reported into it, its COGS
+    # allocation and give-back entries); COGS never dates a new allocation or give-back earlier, so
+    # stock is never used before it exists. Null: nothing since the lot's date.
+    movement_date = models.DateField(null=True, blank=True, editable=False)
     qty_in = QuantityField()
     qty_used = QuantityField(default=Decimal("0"))
     qty_available = models.GeneratedField(
@@ -361,6 +365,7 @@ class UsageCogs(models.Model):
     cogs_value = MoneyField(default=Decimal("0.00"))
     accrued_value = MoneyField(default=Decimal("0.00"))
     no_cost_basis = models.BooleanField(default=False)
+    accrual_date = models.DateField(null=True)  # the date of the open accrual (DOMAIN.md 6a dates its reversal)
 
     class Meta:
         verbose_name = "usage COGS state"

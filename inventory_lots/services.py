@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core import numbering
@@ -232,8 +233,9 @@ def create_lot(
     return lot
 
 
-def add_to_lot(*, lot: Lot, quantity: Decimal, serial_numbers: Sequence[str] = ()) -> Lot:
-    """Grow a lot (more production reported later). Caller holds the LIC lock."""
+def add_to_lot(*, lot: Lot, quantity: Decimal, date: datetime.date, serial_numbers: Sequence[str] = ()) -> Lot:
+    """Grow a lot (more production reported later, on ``date``). Caller holds the LIC lock. COGS
+    never dates an allocation of the lot before ``date`` (its movement date)."""
     quantity = check_quantity(quantity, positive=True)
     serials = _check_serials(lot.lic, quantity, serial_numbers, "serial_numbers")
     if serials:
@@ -246,7 +248,8 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, serial_numbers: Sequence[str] = (
                 MSG_SERIAL_TAKEN.format(lic=lot.lic.code, serials=", ".join(sorted(taken))),
                 field="serial_numbers",
             )
-    Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity)
+    Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity,
+                                         movement_date=Greatest(Coalesce("movement_date", "date"), Value(date)))
     mark_cogs_pending(lot.lic_id, lot.office_id)
     LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in serials)
     lot.refresh_from_db()

@@ -44,6 +44,8 @@ from inventory_lots.services import (
     mark_cogs_pending,
     record_usage_locked,
 )
+from orders.services import MSG_ORDER_CLOSED_FOR_PRODUCTION as MSG_PARENT_ORDER_CLOSED
+from orders.services import lock_open_order
 
 from . import selectors
 from .models import JobCostEntry, ProductionOrder, ProductionReport, ProductionStatus
@@ -127,6 +129,8 @@ def create_production_order(
     check_places(estimated_unit_cost, UNIT_COST_PLACES, "estimated_unit_cost")
     if estimated_unit_cost < 0:
         raise ValidationFailed("negative_unit_cost", MSG_EST_COST, field="estimated_unit_cost")
+    if order is not None:  # share-locked: closing the customer order waits, and refuses while this is open
+        order = lock_open_order(order=order, message=MSG_PARENT_ORDER_CLOSED)
     return ProductionOrder.objects.create(
         number=numbering.next_number("MO"),
         office=office,
@@ -302,7 +306,7 @@ def produce(
         ProductionOrder.objects.filter(pk=order.pk).update(lot=lot)
         order.lot = lot
     else:
-        lot = add_to_lot(lot=Lot.objects.select_related("lic").get(pk=order.lot_id), quantity=quantity,
+        lot = add_to_lot(lot=Lot.objects.select_related("lic").get(pk=order.lot_id), quantity=quantity, date=date,
                          serial_numbers=serial_numbers)
     ProductionReport.objects.create(
         production_order=order,

@@ -51,6 +51,7 @@ def _phase(name: str):
 
 LOTS_SQL = """
 SELECT l.id, l.lic_id, l.date, l.qty_in, l.qty_used, l.unit_cost, l.value_used, l.released,
+       GREATEST(l.date, l.movement_date),
        (EXISTS (SELECT 1 FROM inventory_lots_lotcostchange c WHERE c.lot_id = l.id)
         AND (SELECT e.unit_cost FROM cogs_cogsentry e WHERE e.lot_id = l.id ORDER BY e.id DESC LIMIT 1)
             <> l.unit_cost) AS revalue
@@ -69,7 +70,7 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 # (the materialized CTE this replaced took 1.34 s of server time over a million rows, this 1.02 s).
 USAGE_SQL = """
 SELECT c.usage_id, c.lic_id, c.date, c.quantity, c.allocated_quantity, c.lot_id, c.returns_usage_id,
-       c.accrued_value, c.no_cost_basis, c.production_order_id
+       c.accrued_value, c.no_cost_basis, c.production_order_id, c.accrual_date
 FROM inventory_lots_usagecogs c
 WHERE c.usage_id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
                              WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
@@ -94,12 +95,16 @@ WHERE (e.kind = 1 AND e.usage_id = ANY(%(named)s))
 GROUP BY 1, 2
 """
 
+# every posted record (usage, lot) of the lots step 3 re-targets: quantity, value, latest allocation,
+# the part given back LIFO, latest give-back to the named usage's lots, the usage a return names
 REVALUE_HOLDINGS_SQL = """
 SELECT e.lot_id, e.usage_id, SUM(e.quantity), SUM(e.value), COALESCE(MAX(e.id) FILTER (WHERE e.kind = 1), 0),
-       CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END
+       CASE WHEN u.kind = 'production' AND u.source_type_id = %(production_ct)s THEN u.source_id END,
+       COALESCE(SUM(e.quantity) FILTER (WHERE e.kind = 3), 0), COALESCE(MAX(e.id) FILTER (WHERE e.kind = 2), 0),
+       u.returns_usage_id
 FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
 WHERE e.lot_id = ANY(%(lots)s)
-GROUP BY e.lot_id, e.usage_id, u.kind, u.source_type_id, u.source_id
+GROUP BY e.lot_id, e.usage_id, u.kind, u.source_type_id, u.source_id, u.returns_usage_id
 """
 
 ESTIMATE_SQL = """
@@ -114,15 +119,18 @@ ORDER BY l.lic_id, (l.office_id = %(office)s) DESC, l.date DESC, l.id DESC
 # The usage's COGS row (inventory_lots_usagecogs, narrow, only its primary key indexed, fillfactor 50)
 # takes a HOT update; UnallocatedUsage follows by that table's statement trigger (migration 0011).
 UPDATE_LOTS_SQL = """
-UPDATE inventory_lots_lot l SET qty_used = l.qty_used + d.q, value_used = l.value_used + d.v
-FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS d(id, q, v) WHERE l.id = d.id
+UPDATE inventory_lots_lot l SET qty_used = l.qty_used + d.q, value_used = l.value_used + d.v,
+    movement_date = GREATEST(l.movement_date, d.m)
+FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[]) AS d(id, q, v, m) WHERE l.id = d.id
 """
 
 UPDATE_USAGE_SQL = """
 UPDATE inventory_lots_usagecogs c
 SET allocated_quantity = c.allocated_quantity + d.q, cogs_value = c.cogs_value + d.v,
-    accrued_value = c.accrued_value + COALESCE(d.a, 0), no_cost_basis = COALESCE(d.n, c.no_cost_basis)
-FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[]) AS d(id, q, v, a, n)
+    accrued_value = c.accrued_value + COALESCE(d.a, 0), no_cost_basis = COALESCE(d.n, c.no_cost_basis),
+    accrual_date = COALESCE(d.ad, c.accrual_date)
+FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[], %s::date[])
+     AS d(id, q, v, a, n, ad)
 WHERE c.usage_id = d.id
 """
 
@@ -131,7 +139,7 @@ BALANCES_SQL = f"WITH lot_balances AS ({UPDATE_LOTS_SQL})\n{UPDATE_USAGE_SQL}"
 
 
 def _array(values) -> str:
-    """A PostgreSQL array literal of ints, Decimals or booleans/None (no quoting needed)."""
+    """A PostgreSQL array literal of ints, Decimals, dates or booleans/None (no quoting needed)."""
     return "{" + ",".join(["NULL" if v is None else ("t" if v else "f") if v is True or v is False else str(v)
                            for v in values]) + "}"
 
@@ -303,14 +311,15 @@ def _rows(cursor):
 
 def _load(lots, usage):
     pairs: dict[int, _PairState] = defaultdict(_PairState)
-    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, revalue in _rows(lots):
+    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, moved, revalue in _rows(lots):
         state = pairs[lic_id]
-        state.lots.append(PlanLot(lot_id, date, qty_in, qty_used, cost, value_used, released))
+        state.lots.append(PlanLot(lot_id, date, qty_in, qty_used, cost, value_used, released, moved))
         if revalue:
             state.revalue_ids.append(lot_id)
     prod_orders: dict[int, int] = {}  # component usage id -> its production order id
-    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id in _rows(usage):
-        pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb))
+    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id, accrued_on in _rows(usage):
+        pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb,
+                                              accrued_on))
         if order_id is not None:
             prod_orders[uid] = order_id
     lots.close()
@@ -329,12 +338,12 @@ def _load_named(cursor, named: list[int]) -> dict[int, list[Holding]]:
 
 
 def _load_revalue(cursor, lot_ids: list[int], prod_orders, production_ct: int) -> dict[int, list[Holding]]:
-    """Every holding on the lots to revalue."""
+    """Every posted record (usage, lot) of the lots to re-target."""
     out: dict[int, list[Holding]] = defaultdict(list)
     if lot_ids:
         cursor.execute(REVALUE_HOLDINGS_SQL, {"lots": lot_ids, "production_ct": production_ct})
-        for lot_id, uid, quantity, value, last, order_id in cursor.fetchall():
-            out[lot_id].append(Holding(uid, lot_id, quantity, value, last))
+        for lot_id, uid, quantity, value, last, order_id, lifo, last_back, owner in cursor.fetchall():
+            out[lot_id].append(Holding(uid, lot_id, quantity, value, last, lifo, last_back, owner))
             if order_id is not None:
                 prod_orders.setdefault(uid, order_id)
     return out
@@ -385,7 +394,8 @@ def _lot_params(lot_deltas: dict) -> list | None:
         return None
     ids = sorted(lot_deltas)
     rows = [lot_deltas[i] for i in ids]
-    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows])]
+    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
+            _array([r[2] for r in rows])]
 
 
 def _usage_params(usage_deltas: dict) -> list | None:
@@ -395,10 +405,12 @@ def _usage_params(usage_deltas: dict) -> list | None:
     rows = [usage_deltas[i] for i in ids]
     accrued = [r[2] for r in rows]
     basis = [r[3] for r in rows]
+    accrued_on = [r[4] for r in rows]
     # most groups accrue nothing: the accrual arrays then go empty (unnest pads them with NULLs)
     return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
             _num_array(accrued) if any(accrued) else "{}",
-            _array(basis) if any(n is not None for n in basis) else "{}"]
+            _array(basis) if any(n is not None for n in basis) else "{}",
+            _array(accrued_on) if any(d is not None for d in accrued_on) else "{}"]
 
 
 @contextlib.contextmanager
@@ -443,7 +455,7 @@ def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
             cursor.copy_in(COPY_SQL, entries_text)
     if lot_params or usage_params:
         with _phase("db_balances"):
-            cursor.execute(BALANCES_SQL, [*(lot_params or ["{}"] * 3), *(usage_params or ["{}"] * 5)])
+            cursor.execute(BALANCES_SQL, [*(lot_params or ["{}"] * 4), *(usage_params or ["{}"] * 6)])
 
 
 def _read_more_now(db, cursor, office_id: int, pairs, prod_orders, production_ct: int):
@@ -493,7 +505,10 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
                 rows: list[tuple[int, PlannedEntry]] = []
                 lot_deltas: dict = {}
                 usage_deltas: dict = {}
-                for lic_id, planner in _plan(pairs, group, lics, named, revalue, date, first_open, result):
+                planners = _plan(pairs, group, lics, named, date, first_open, result)
+                with _phase("read_wait"):
+                    _retarget(db, raw, planners, pairs, revalue, prod_orders, production_ct)
+                for lic_id, planner in planners:
                     time.sleep(0)  # releases the GIL: the database thread, if waiting for it, goes on at once
                     with _phase("plan"):
                         planner.accruals(estimates.get(lic_id))
@@ -565,8 +580,9 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
     return result
 
 
-def _plan(pairs, pending, lics, named, revalue, date, first_open, result):
-    """Yield (LIC, its planner after the give-back loop and the revaluation), LIC by LIC."""
+def _plan(pairs, pending, lics, named, date, first_open, result) -> list[tuple[int, PairPlanner]]:
+    """(LIC, its planner after the give-back loop), LIC by LIC."""
+    out = []
     for lic_id in pending:
         state = pairs.get(lic_id)
         result.pairs += 1
@@ -577,8 +593,22 @@ def _plan(pairs, pending, lics, named, revalue, date, first_open, result):
             planner = PairPlanner(
                 method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
                 named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open,
-                run_date=date, track_holdings=bool(state.revalue_ids),
+                run_date=date,
+                # this plan's records are needed only where step 3 may re-target a lot
+                track_holdings=bool(state.revalue_ids) or any(u.quantity < 0 for u in state.usages),
             )
             planner.loop()
-            planner.revalue_lots({i: revalue.get(i, []) for i in state.revalue_ids})
-        yield lic_id, planner
+        out.append((lic_id, planner))
+    return out
+
+
+def _retarget(db, cursor, planners, pairs, revalue, prod_orders, production_ct: int) -> None:
+    """Step 3 for the group: re-target the lots whose unit cost changed and those that took a
+    give-back. The posted records of the latter are read here (on the database thread, after the
+    writes queued before: other LICs), the former's were read with the group."""
+    extra = sorted({lot_id for _, p in planners for lot_id in p.given_back_lots} - revalue.keys())
+    if extra:
+        revalue.update(db.submit(_load_revalue, cursor, extra, prod_orders, production_ct).result())
+    for lic_id, planner in planners:
+        with _phase("plan"):
+            planner.revalue_lots({i: revalue.get(i, []) for i in planner.retarget_ids(pairs[lic_id].revalue_ids)})

@@ -33,16 +33,20 @@ def test_6a_example_through_services(office, lic, order):
     assert (usage.allocated_quantity, usage.unallocated_quantity) == (D("3"), D("2"))
     assert (usage.cogs_value, usage.accrued_value, usage.no_cost_basis) == (D("30.00"), D("20.00"), False)
     assert (first.value_posted, first.accrued_value_posted) == (D("30.00"), D("20.00"))
-    assert accruals(usage) == [(EntryKind.ACCRUAL, day(10), D("2"), D("20.00"), D("10"))]
+    # DOMAIN.md 6a: an accrual is dated the later of its usage's date and the first open day
+    assert accruals(usage) == [(EntryKind.ACCRUAL, day(2), D("2"), D("20.00"), D("10"))]
 
     adjust_in(office=office, lic=lic, quantity="2", unit_cost="11.00", date=day(12))
     second = run_cogs(day(20))
     usage = fresh(usage)
     assert (second.value_posted, second.accrued_value_posted) == (D("22.00"), D("-20.00"))
     assert (usage.cogs_value, usage.accrued_value, usage.unallocated_quantity) == (D("52.00"), D("0.00"), D("0"))
-    # the reversal is dated the second run's business date, the first accrual stays as posted
-    assert accruals(usage) == [(EntryKind.ACCRUAL, day(10), D("2"), D("20.00"), D("10")),
-                               (EntryKind.ACCRUAL_REVERSAL, day(20), D("-2"), D("-20.00"), D("0"))]
+    # the 2 units exist from 12 March: their allocation is dated then, and so is the reversal of the
+    # estimate (the latest of the old accrual's date and the entries the run posted), never both at a date
+    allocations = CogsEntry.objects.filter(usage=usage, kind=EntryKind.ALLOCATION).order_by("id")
+    assert list(allocations.values_list("date", "quantity")) == [(day(2), D("3")), (day(12), D("2"))]
+    assert accruals(usage) == [(EntryKind.ACCRUAL, day(2), D("2"), D("20.00"), D("10")),
+                               (EntryKind.ACCRUAL_REVERSAL, day(12), D("-2"), D("-20.00"), D("0"))]
     again = run_cogs(day(21))
     assert (again.entries_posted, again.value_posted, again.accrued_value_posted) == (0, D("0.00"), D("0.00"))
     assert ledger_violations() == []
@@ -145,8 +149,9 @@ def test_estimate_is_the_most_recent_lot_by_lot_date_then_id(office, lic, order)
     run_cogs(day(11))
     usage = fresh(usage)
     assert (usage.cogs_value, usage.unallocated_quantity, usage.accrued_value) == (D("35.00"), D("2"), D("26.00"))
-    assert accruals(usage)[-2:] == [(EntryKind.ACCRUAL_REVERSAL, day(11), D("-3"), D("-36.00"), D("0")),
-                                    (EntryKind.ACCRUAL, day(11), D("2"), D("26.00"), D("13"))]
+    # dated with the allocation that changed what is left (6 March), not the run's date
+    assert accruals(usage)[-2:] == [(EntryKind.ACCRUAL_REVERSAL, day(6), D("-3"), D("-36.00"), D("0")),
+                                    (EntryKind.ACCRUAL, day(6), D("2"), D("26.00"), D("13"))]
 
 
 def test_estimate_falls_back_to_any_office(office, lic, order):
@@ -206,7 +211,7 @@ def test_unallocated_return_accrues_with_its_negative_sign(api, viewer, office, 
     assert (returned.quantity, returned.unallocated_quantity, returned.accrued_value) == (D("-2"), D("-2"),
                                                                                          D("-20.00"))
     assert first.accrued_value_posted == D("-20.00")
-    assert accruals(returned) == [(EntryKind.ACCRUAL, day(10), D("-2"), D("-20.00"), D("10"))]
+    assert accruals(returned) == [(EntryKind.ACCRUAL, day(2), D("-2"), D("-20.00"), D("10"))]
     body = api(viewer).get(f"/api/v1/usages/{returned.pk}/").json()
     assert (body["accrued_value"], body["unallocated_quantity"]) == ("-20.00", "-2.000000")
     ship(order=order, lic=lic, quantity="3", date=day(12))
@@ -215,5 +220,6 @@ def test_unallocated_return_accrues_with_its_negative_sign(api, viewer, office, 
     assert (returned.cogs_value, returned.accrued_value, returned.unallocated_quantity) == (D("-20.00"), D("0.00"),
                                                                                           D("0"))
     assert second.accrued_value_posted == D("20.00")
-    assert accruals(returned)[-1] == (EntryKind.ACCRUAL_REVERSAL, day(20), D("2"), D("20.00"), D("0"))
+    # given back on 12 March, when the shipment it returns to the lot was dated (never before)
+    assert accruals(returned)[-1] == (EntryKind.ACCRUAL_REVERSAL, day(12), D("2"), D("20.00"), D("0"))
     assert ledger_violations() == []

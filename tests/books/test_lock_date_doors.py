@@ -307,11 +307,12 @@ def test_cogs_run_service_refuses_the_lock_date(books):
 
 
 def test_entry_dates_after_the_lock_date(office, lic, order):
-    """A usage dated in the closed period, allocated after it: dated the first open day; a usage
-    dated after the lock: its own date; accrual, reversal and revaluation: the run's date."""
+    """DOMAIN.md 6a: an allocation is dated the latest of its usage's date, the first open day and
+    its lot's movement date; an accrual the later of its usage's date and the first open day; the
+    reversal of an accrual with the entries that changed it; a revaluation the run's date."""
     early_lot = adjust_in(office=office, lic=lic, quantity="1", unit_cost="10.00", date=day(1))
     early = ship(order=order, lic=lic, quantity="3", date=day(10)).lines.get().usage
-    run_cogs(day(12))  # allocates 1 on 10 March, accrues 2 × 10.00 on 12 March
+    run_cogs(day(12))  # allocates 1 on 10 March, accrues 2 × 10.00 on 10 March
     set_lock_date(date=LOCK, actor=None)
     adjust_in(office=office, lic=lic, quantity="5", unit_cost="11.00", date=day(20))
     late = ship(order=order, lic=lic, quantity="1", date=day(22)).lines.get().usage
@@ -322,11 +323,11 @@ def test_entry_dates_after_the_lock_date(office, lic, order):
     rows = list(CogsEntry.objects.order_by("id").values_list("usage_id", "kind", "date", "quantity", "value"))
     assert rows == [
         (early.pk, EntryKind.ALLOCATION, day(10), D("1"), D("10.00")),
-        (early.pk, EntryKind.ACCRUAL, day(12), D("2"), D("20.00")),
-        (early.pk, EntryKind.ALLOCATION, day(16), D("2"), D("22.00")),  # first open day
+        (early.pk, EntryKind.ACCRUAL, day(10), D("2"), D("20.00")),  # its usage's date
+        (early.pk, EntryKind.ALLOCATION, day(20), D("2"), D("22.00")),  # its lot's date (after the first open day)
         (late.pk, EntryKind.ALLOCATION, day(22), D("1"), D("11.00")),  # its own date
         (early.pk, EntryKind.REVALUATION, day(25), D("0"), D("0.50")),  # run date
-        (early.pk, EntryKind.ACCRUAL_REVERSAL, day(25), D("-2"), D("-20.00")),  # run date
+        (early.pk, EntryKind.ACCRUAL_REVERSAL, day(20), D("-2"), D("-20.00")),  # with the allocation
     ]
     assert not CogsEntry.objects.filter(date__lte=LOCK).exclude(run__date__lte=day(12)).exists()
     assert fresh(early).cogs_value == D("32.50") and fresh(early).accrued_value == D("0.00")

@@ -53,7 +53,8 @@ def march(db, office, lic, vendor, order):
     correct_lot_unit_cost(lot=gadget_lot, new_unit_cost=D("2.10"), reason="price fix", date=day(20), actor=None)
     run_cogs(day(31))
     assert fresh(shipped).cogs_value == D("525.00")
-    assert set(CogsEntry.objects.values_list("date", flat=True)) == {day(5), day(6), day(7), day(10), day(31)}
+    # the bolts' accrual is dated with their usage (7 March), the revaluation with its run (31 March)
+    assert set(CogsEntry.objects.values_list("date", flat=True)) == {day(5), day(6), day(7), day(31)}
     assert fresh(bolts).accrued_value == D("3.00")
     set_lock_date(date=LOCK, actor=None)
     return {"po": po, "lot": receipt.lines.get().lot, "shipped": shipped, "bolts": bolts, "bolt": bolt}
@@ -103,11 +104,12 @@ def test_late_freight_posts_new_april_entries_and_rewrites_nothing(door, march, 
         "lot_id", "usage_id", "date", "quantity", "value"))
     assert revaluations == [(lot.pk, shipped.pk, april(5), D("0"), D("8.85"))]
     assert shipped.cogs_value == D("533.85") and lot.value_used == lot.value_in == D("533.85")
-    # the March accrual of the bolts: reversed on the run date, the late allocation on the first open day
+    # the March accrual of the bolts: the late allocation is dated when its lot exists (2 April, after
+    # the first open day), the accrual's reversal with it (DOMAIN.md 6a)
     bolt_entries = list(CogsEntry.objects.filter(run=run, usage=bolts).order_by("id").values_list(
         "kind", "date", "quantity", "value"))
-    assert bolt_entries == [(EntryKind.ALLOCATION, april(1), D("1"), D("3.20")),
-                            (EntryKind.ACCRUAL_REVERSAL, april(5), D("-1"), D("-3.00"))]
+    assert bolt_entries == [(EntryKind.ALLOCATION, april(2), D("1"), D("3.20")),
+                            (EntryKind.ACCRUAL_REVERSAL, april(2), D("-1"), D("-3.00"))]
     assert (bolts.cogs_value, bolts.accrued_value) == (D("6.20"), D("0.00"))
     assert (run.value_posted, run.accrued_value_posted) == (D("12.05"), D("-3.00"))
     # cost history: the PO close is dated in April and carries the +8.85 it caused
