@@ -199,6 +199,26 @@ VIOLATION_CHECKS = {
                    WHERE c.quantity <> c.allocated_quantity) u ON u.id = s.usage_id
         WHERE u.id IS NULL OR s.usage_id IS NULL
            OR (u.lic_id, u.office_id, u.date) IS DISTINCT FROM (s.lic_id, s.office_id, s.date)""",
+    # DOMAIN.md 6a: stock is never used before it exists, so a lot's allocations and give-backs are in
+    # date order (by id, the order they were posted) and none is dated before the lot
+    "lot_entry_dates": """
+        SELECT e.lot_id, 'entry ' || e.id || ' dated ' || e.date || ' before '
+               || CASE WHEN e.date < l.date THEN 'the lot (' || l.date || ')'
+                       ELSE 'an earlier entry of the lot (' || e.before || ')' END
+        FROM (SELECT id, lot_id, date, MAX(date) OVER (PARTITION BY lot_id ORDER BY id
+                                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+              FROM cogs_cogsentry WHERE kind IN (1, 2, 3)) e
+        JOIN inventory_lots_lot l ON l.id = e.lot_id
+        WHERE e.date < l.date OR e.date < e.before""",
+    # DOMAIN.md 6a: the estimate and the true cost never both count at a date: at every date, what a
+    # usage has allocated plus what it has accrued (entry quantities dated up to then) stays within it
+    "allocated_and_accrued": """
+        SELECT x.usage_id, 'on ' || x.date || ' allocated and accrued ' || x.total || ' of ' || x.quantity
+        FROM (SELECT e.usage_id, e.date, c.quantity,
+                     SUM(SUM(e.quantity)) OVER (PARTITION BY e.usage_id ORDER BY e.date) AS total
+              FROM cogs_cogsentry e JOIN inventory_lots_usagecogs c ON c.usage_id = e.usage_id
+              GROUP BY e.usage_id, e.date, c.quantity) x
+        WHERE abs(x.total) > abs(x.quantity) OR sign(x.total) = -sign(x.quantity)""",
 }
 
 
@@ -206,8 +226,9 @@ def ledger_violations(limit: int = 100) -> list[dict]:
     """Every broken COGS invariant, checked in SQL over the whole database: per lot, Σ entry
     quantities = qty_used and Σ values = value_used; per usage, Σ entries = allocated_quantity,
     cogs_value and accrued_value; a used-up, revalued lot's COGS = its value; no orphan or
-    mismatched entry; the unallocated-usage table lists exactly the usage with unallocated_quantity <> 0.
-    [] when the books tie."""
+    mismatched entry; the unallocated-usage table lists exactly the usage with unallocated_quantity <> 0;
+    a lot's allocations and give-backs in date order and not before the lot; no usage allocated and
+    accrued beyond its quantity at any date. [] when the books tie."""
     out: list[dict] = []
     with connection.cursor() as cursor:
         for check, sql in VIOLATION_CHECKS.items():
