@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
+from rest_framework.views import set_rollback
 
 from core.errors import DomainError
 
@@ -36,7 +38,35 @@ def error_body(code: str, message: str, field: str | None, errors: dict) -> dict
     return {"code": code, "message": message, "field": field, "errors": errors}
 
 
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer (400, 401, 403, 404, 409, 415, 422) has this body."""
+
+    # the ``Error`` component of the schema: api/schema.py documents it on every operation
+
+    code = serializers.CharField(help_text="Stable snake_case code: `invalid`, `po_closed`, `not_found`, ...")
+    message = serializers.CharField(help_text="A human sentence.")
+    field = serializers.CharField(allow_null=True, help_text="The field at fault (`lines[0].quantity`), or null.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Every message by field (`non_field_errors` for the body as a whole); empty when none.",
+    )
+
+
+MSG_OUT_OF_RANGE = ("A number is too large to store: quantities and unit costs have at most 12 digits before the "
+                    "decimal point, values at most 16.")
+MSG_TEXT_TOO_LONG = "A text is longer than its field can store."
+MSG_UNSTORABLE = "The request holds a value the database cannot store."
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DataError):  # a safety net: services refuse such input before writing (value_too_large)
+        set_rollback()
+        cause = type(exc.__cause__).__name__
+        if cause == "NumericValueOutOfRange":
+            return Response(error_body("number_out_of_range", MSG_OUT_OF_RANGE, None, {}), status=400)
+        if cause == "StringDataRightTruncation":
+            return Response(error_body("text_too_long", MSG_TEXT_TOO_LONG, None, {}), status=400)
+        return Response(error_body("unstorable_value", MSG_UNSTORABLE, None, {}), status=400)
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.field, exc.errors), status=exc.status)
     if isinstance(exc, exceptions.ValidationError):

@@ -44,8 +44,21 @@ SPECIFIC = "specific"
 NEW_SEQ_BASE = 1 << 62  # sequence numbers of entries planned now sort after every posted entry id
 
 
+MAX_MONEY = Decimal(10) ** 16  # numeric(18, 2): the largest value an entry or balance can store is below it
+
+
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ValueTooLarge(Exception):
+    """A pair's plan holds a value no money column can store (an accrual of a huge usage at its
+    estimate): the pair cannot be posted; the engine skips it and reports the usage."""
+
+    def __init__(self, usage_id: int, quantity: Decimal, unit_cost: Decimal, value: Decimal):
+        self.usage_id = usage_id
+        super().__init__(f"usage {usage_id}: {quantity.normalize():,} × {unit_cost.normalize():,} = {value:,} is too "
+                         f"large to store (at most 9,999,999,999,999,999.99)")
 
 
 @dataclass(slots=True)
@@ -176,8 +189,12 @@ class PairPlan:
 
 
 class _Planner:
-    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, track_holdings=True):
+    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, track_holdings=True,
+                 serial_lots=None):
         self.method = method
+        # a serialized LIC (issue 17): usage id -> {lot id: how many of its serials there are still to
+        # allocate (a return: to give back)}; None for every other LIC, whose usage goes by the method
+        self.serial_lots = serial_lots
         # new (usage, lot) holdings are needed only to revalue lots of this pair (the engine knows
         # beforehand whether it has any); skipping them saves a dict entry per allocation
         self.track_holdings = track_holdings
@@ -280,9 +297,15 @@ class _Planner:
     # --- step 1: give-backs -----------------------------------------------------------------
     def give_backs(self) -> bool:
         changed = False
+        serial_lots = self.serial_lots
         for r in self.usages:
             if r.quantity >= 0 or r.unallocated == 0:
                 continue
+            if serial_lots is not None and r.id in serial_lots:  # a return of serials: to their lots
+                changed = self._give_back_serials(r, serial_lots[r.id]) or changed
+                named = self.usage_by_id.get(r.returns_usage_id) if r.returns_usage_id is not None else None
+                if r.unallocated == 0 or (named is not None and named.unallocated != 0):
+                    continue  # done, or the rest waits for the returned usage (its serials' lots)
             remaining = -r.unallocated
             if r.returns_usage_id is not None:
                 held = self.named.get(r.returns_usage_id, {})
@@ -314,9 +337,14 @@ class _Planner:
 
     # --- step 2: allocation -----------------------------------------------------------------
     def allocate(self) -> bool:
+        if self.serial_lots is not None:  # a serialized LIC: by its serials' lots, whatever the method
+            return self._allocate_serials()
+        return self._allocate_by_method(self.usages)
+
+    def _allocate_by_method(self, usages: list[PlanUsage]) -> bool:
         changed = False
         if self.method == SPECIFIC:
-            for u in self.usages:
+            for u in usages:
                 if u.quantity <= 0 or u.unallocated == 0 or u.lot_id is None:
                     continue
                 lot = self.lots.get(u.lot_id)
@@ -327,7 +355,7 @@ class _Planner:
         order = self.by_date if self.method != LIFO else list(reversed(self.by_date))
         candidates = [lot for lot in order if lot.released and lot.available > 0]
         i, n, post = 0, len(candidates), self._post
-        for u in self.usages:
+        for u in usages:
             if i >= n:
                 break
             if u.quantity <= 0:
@@ -342,6 +370,60 @@ class _Planner:
                 need -= take
                 if take == available:
                     i += 1
+        return changed
+
+    # --- serialized LICs (issue 17) -------------------------------------------------------------
+    def _allocate_serials(self) -> bool:
+        """Each usage that names serials takes, from each lot holding some of them, the count of its
+        serials there (released lots with stock only: the rest waits), whatever the costing method.
+        Usage that names none (posted before serials were recorded) goes by the costing method."""
+        changed = False
+        serial_lots = self.serial_lots
+        rest = []
+        for u in self.usages:
+            if u.quantity <= 0 or u.unallocated == 0:
+                continue
+            need = serial_lots.get(u.id)
+            if need is None:
+                rest.append(u)
+                continue
+            for lot_id in sorted(need):
+                lot = self.lots.get(lot_id)
+                want = need[lot_id]
+                if lot is None or want <= 0 or not lot.released or lot.available <= 0:
+                    continue
+                take = min(want, lot.available, u.unallocated)
+                self._post(ALLOCATION, u, lot, take)
+                need[lot_id] = want - take
+                changed = True
+        if rest:
+            changed = self._allocate_by_method(rest) or changed
+        return changed
+
+    def _give_back_serials(self, r: PlanUsage, back: dict[int, Decimal]) -> bool:
+        """A return of serials gives back to each of its serials' lots the count of its serials there,
+        never more than the usage it returns holds there nor than the lot's ``qty_used`` (a return naming
+        no usage, posted before returns were made to name it: given back there unnamed)."""
+        changed = False
+        held = self.named.get(r.returns_usage_id) if r.returns_usage_id is not None else None
+        kind = GIVE_BACK if held is not None else GIVE_BACK_LIFO
+        for lot_id in sorted(back):
+            lot = self.lots.get(lot_id)
+            want = back[lot_id]
+            if lot is None or want <= 0:
+                continue
+            take = min(want, -r.unallocated, lot.qty_used)
+            h = held.get(lot_id) if held is not None else None
+            if held is not None:
+                take = min(take, h.quantity) if h is not None else ZERO
+            if take > 0:
+                self._post(kind, r, lot, -take)
+                back[lot_id] = want - take
+                if h is not None:
+                    h.quantity -= take
+                changed = True
+            if r.unallocated == 0:
+                break
         return changed
 
     # --- step 3: revaluation ----------------------------------------------------------------
@@ -416,6 +498,8 @@ class _Planner:
                                                       -original[u.id], -u.accrued_value, ZERO))
                 self._delta_usage(u.id, ZERO, ZERO, -u.accrued_value)
             value = money(now * estimate) if (now != 0 and estimate is not None) else ZERO
+            if not -MAX_MONEY < value < MAX_MONEY:
+                raise ValueTooLarge(u.id, now, estimate, value)
             if value != 0:
                 self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, date, now, value, estimate))
                 self._delta_usage(u.id, ZERO, ZERO, value, accrual_date=date)
@@ -431,9 +515,10 @@ class PairPlanner(_Planner):
     """The steps of ``plan_pair`` one by one (the service plans LIC by LIC and writes as it goes)."""
 
     def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None,
-                 track_holdings=True):
+                 track_holdings=True, serial_lots=None):
         super().__init__(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                         first_open=first_open, run_date=run_date, track_holdings=track_holdings)
+                         first_open=first_open, run_date=run_date, track_holdings=track_holdings,
+                         serial_lots=serial_lots)
         self.original = {u.id: u.unallocated for u in self.usages}
 
     def loop(self, max_passes: int = 10_000) -> None:
@@ -474,6 +559,7 @@ def plan_pair(
     run_date: datetime.date | None = None,
     estimate: Decimal | None = None,
     accrue: bool = False,
+    serial_lots: dict[int, dict[int, Decimal]] | None = None,
 ) -> PairPlan:
     """Plan one (LIC, office). ``lots``/``usages`` are mutated to their state after the plan.
 
@@ -484,9 +570,11 @@ def plan_pair(
     is re-targeted too; one missing here has none).
     ``estimate``: the accrual unit cost (None: no cost basis). ``run_date`` dates revaluations
     and accruals; ``first_open`` is the day after the lock date (allocations are never earlier).
+    ``serial_lots`` (a serialized LIC only): usage id -> {lot id: its serials there not yet allocated, or
+    for a return not yet given back}; such usage goes to those lots whatever ``method`` says.
     """
     p = PairPlanner(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                    first_open=first_open, run_date=run_date)
+                    first_open=first_open, run_date=run_date, serial_lots=serial_lots)
     p.loop()
     revalue = dict(revalue or {})
     for lot_id in p.retarget_ids(revalue):

@@ -59,6 +59,7 @@ class CogsRun(models.Model):
     accrued_value_posted = MoneyField(default=Decimal("0.00"))  # net: accruals + their reversals
     accrual_reversals_posted = MoneyField(default=Decimal("0.00"), help_text="Reversals of earlier accruals (<= 0).")
     entries_posted = models.BigIntegerField(default=0)
+    exceptions_count = models.PositiveIntegerField(default=0, help_text="Pairs that could not be posted.")
     error = models.TextField(blank=True)
 
     class Meta:
@@ -105,6 +106,17 @@ class CogsRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def exception_rows(self):
+        return self.exceptions.select_related("office", "lic").order_by("id") if self.exceptions_count else []
+
+    @property
+    def status_label(self) -> str:
+        """"Done with exceptions" when some pair could not be posted (the API keeps ``done``)."""
+        if self.status == RunStatus.DONE and self.exceptions_count:
+            return "Done with exceptions"
+        return self.get_status_display()
 
 
 class EntryKind(models.IntegerChoices):
@@ -210,6 +222,28 @@ class CogsRunJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} round {self.round} office {self.office_id} from LIC {self.first_lic_id}"
+
+
+class CogsRunException(models.Model):
+    """An (office, LIC) pair a run could not post (a value too large to store, a database error):
+    nothing of the pair was written, the rest of the run posted, and the pair stays pending, so the
+    next run retries it. ``usage`` names the usage that caused it when the engine knows it."""
+
+    run = models.ForeignKey(CogsRun, on_delete=models.CASCADE, related_name="exceptions")
+    office = models.ForeignKey("inventory_lots.Office", on_delete=models.PROTECT, related_name="+")
+    lic = models.ForeignKey("inventory_lots.LineItemCode", on_delete=models.PROTECT, related_name="+",
+                            verbose_name="LIC")
+    usage = models.ForeignKey("inventory_lots.InventoryUsage", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    message = models.TextField()
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        ordering = ["run", "id"]
+        verbose_name = "COGS run exception"
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.message}"
 
 
 class PendingLotCost(models.Model):

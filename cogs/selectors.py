@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from core.money import ZERO
 from inventory_lots.models import CostingMethod, InventoryUsage, Lot
 
-from .models import CogsEntry, CogsRun, EntryKind
+from .models import CogsEntry, CogsRun, EntryKind, RunStatus
 
 # --- runs and entries -------------------------------------------------------------------------
 
@@ -82,6 +82,8 @@ def group_by_run(entries: list[CogsEntry]) -> list[dict]:
 # --- unallocated usage --------------------------------------------------------------------------
 
 REASON_NOT_RUN = "Stock is available: the next COGS run allocates it"
+REASON_CANNOT_POST = "COGS cannot post this usage ({run}): {message}. Reverse or correct it; the next run retries"
+REASON_PAIR_FAILED = "COGS could not post this LIC in this office ({run}): {message}. The next run retries"
 REASON_NO_STOCK = "No stock: no lot of this LIC has any available in this office"
 REASON_UNRELEASED = "Unreleased lots only: the available stock is in production lots not yet released"
 REASON_SPECIFIC_EXHAUSTED = "Specific lot exhausted: the named lot has nothing left"
@@ -97,6 +99,13 @@ def unallocated_list() -> QuerySet[InventoryUsage]:
         .select_related("office", "lic", "lot", "returns_usage", "cogs_state", "returns_usage__cogs_state")
         .order_by("date", "id")
     )
+
+
+def open_run_exceptions() -> list:
+    """The pairs the latest finished run could not post (CogsRunException rows; [] when it posted
+    everything): they stay pending, and the unallocated page names them and their usage."""
+    run = CogsRun.objects.filter(status=RunStatus.DONE).order_by("-id").only("id", "exceptions_count").first()
+    return list(run.exception_rows) if run is not None and run.exceptions_count else []
 
 
 def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
@@ -116,8 +125,14 @@ def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
             )
             for lic_id, office_id, released, unreleased, used in cursor.fetchall():
                 stock[(lic_id, office_id)] = {"released": released, "unreleased": unreleased, "used": used}
+    failed = {(x.lic_id, x.office_id): x for x in open_run_exceptions()} if usages else {}
     for u in usages:
-        u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
+        x = failed.get((u.lic_id, u.office_id))
+        if x is not None:
+            u.reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
+                run=x.run, message=x.message)
+        else:
+            u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
     return usages
 
 
@@ -219,6 +234,52 @@ VIOLATION_CHECKS = {
               FROM cogs_cogsentry e JOIN inventory_lots_usagecogs c ON c.usage_id = e.usage_id
               GROUP BY e.usage_id, e.date, c.quantity) x
         WHERE abs(x.total) > abs(x.quantity) OR sign(x.total) = -sign(x.quantity)""",
+    # issue 17: every serial in at most one place (the partial unique index inventory_lots_serial_out_once
+    # is the guard; this is the proof)
+    "serial_out_twice": """
+        SELECT m.serial_id, 'serial ' || s.serial_number || ' of ' || c.code || ' out on usages '
+               || string_agg(m.usage_id::text, ', ' ORDER BY m.usage_id)
+        FROM inventory_lots_serialuse m JOIN inventory_lots_lotserial s ON s.id = m.serial_id
+        JOIN inventory_lots_lineitemcode c ON c.id = s.lic_id
+        WHERE m.returned_by_id IS NULL
+        GROUP BY m.serial_id, s.serial_number, c.code HAVING count(*) > 1""",
+    # a usage of a serialized LIC took out (a return: brought back) exactly the serials it names, its
+    # quantity of them, of its LIC and office; a movement is out on a positive usage and brought back by a
+    # return of that usage
+    "serial_usage": """
+        SELECT u.id, 'names ' || COALESCE(n.named, 'none') || '; recorded ' || COALESCE(m.serials, 'none')
+               || CASE WHEN m.elsewhere THEN ' (a serial of another LIC or office)' ELSE '' END
+        FROM inventory_lots_inventoryusage u
+        CROSS JOIN LATERAL (SELECT string_agg(x, ', ' ORDER BY x) AS named
+                            FROM jsonb_array_elements_text(u.serial_numbers) x) n
+        CROSS JOIN LATERAL (
+            SELECT string_agg(s.serial_number, ', ' ORDER BY s.serial_number) AS serials, count(*) AS k,
+                   bool_or(s.lic_id <> u.lic_id OR l.office_id <> u.office_id) AS elsewhere
+            FROM inventory_lots_serialuse m JOIN inventory_lots_lotserial s ON s.id = m.serial_id
+            JOIN inventory_lots_lot l ON l.id = s.lot_id
+            WHERE (u.quantity > 0 AND m.usage_id = u.id) OR (u.quantity < 0 AND m.returned_by_id = u.id)) m
+        WHERE u.lic_id IN (SELECT id FROM inventory_lots_lineitemcode WHERE serialized)
+          AND (m.k <> abs(u.quantity) OR n.named IS DISTINCT FROM m.serials OR m.elsewhere)
+        UNION ALL
+        SELECT m.usage_id, 'serial movement ' || m.id || ': out on a return, or back by a usage that does not return it'
+        FROM inventory_lots_serialuse m JOIN inventory_lots_inventoryusage u ON u.id = m.usage_id
+        LEFT JOIN inventory_lots_inventoryusage r ON r.id = m.returned_by_id
+        WHERE u.quantity <= 0 OR r.quantity >= 0 OR r.returns_usage_id <> u.id""",
+    # shipped serials match their usage's allocated lots: what a serialized usage took from a lot (a
+    # return: gave back to it) never exceeds the count of its serials in that lot (issue 17: FIFO put a
+    # serial's usage on another lot)
+    "serial_lots": """
+        SELECT x.usage_id, 'lot ' || l.number || ': ' || x.q || ' allocated, ' || x.n || ' of its serials there'
+        FROM (SELECT e.usage_id, e.lot_id, abs(SUM(e.quantity)) AS q,
+                     (SELECT count(*) FROM inventory_lots_serialuse m
+                      JOIN inventory_lots_lotserial s ON s.id = m.serial_id
+                      WHERE s.lot_id = e.lot_id AND (m.usage_id = e.usage_id OR m.returned_by_id = e.usage_id)) AS n
+              FROM cogs_cogsentry e
+              WHERE e.kind IN (1, 2, 3) AND e.lot_id IS NOT NULL
+                AND e.lic_id IN (SELECT id FROM inventory_lots_lineitemcode WHERE serialized)
+              GROUP BY e.usage_id, e.lot_id) x
+        JOIN inventory_lots_lot l ON l.id = x.lot_id
+        WHERE x.q > x.n""",
 }
 
 
@@ -228,7 +289,8 @@ def ledger_violations(limit: int = 100) -> list[dict]:
     cogs_value and accrued_value; a used-up, revalued lot's COGS = its value; no orphan or
     mismatched entry; the unallocated-usage table lists exactly the usage with unallocated_quantity <> 0;
     a lot's allocations and give-backs in date order and not before the lot; no usage allocated and
-    accrued beyond its quantity at any date. [] when the books tie."""
+    accrued beyond its quantity at any date; every serial out at most once, each serialized usage's
+    movements its own serials, and its allocations only on its serials' lots. [] when the books tie."""
     out: list[dict] = []
     with connection.cursor() as cursor:
         for check, sql in VIOLATION_CHECKS.items():

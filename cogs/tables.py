@@ -49,7 +49,7 @@ class RunTable(tables.Table):
         return ", ".join(p for p in parts if p) or "everything"
 
     def render_status(self, record):
-        return record.get_status_display()
+        return record.status_label
 
     def render_duration(self, record):
         d = record.duration

@@ -3,21 +3,18 @@ usage with the reason per record."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.views.generic import DetailView
+from django.views.generic import DetailView, View
 
 from core import roles
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
-from core.spreadsheet import safe_text
 from inventory_lots.views import FilteredListView
 
-from . import selectors, services, tasks
+from . import exports, selectors, services, tasks
 from .filters import EntryFilter, RunFilter, UnallocatedFilter
 from .forms import RunForm
 from .models import CogsRun
@@ -102,33 +99,21 @@ class RunProgressView(ViewerRequiredMixin, DetailView):
             raise Http404("No such COGS run.") from exc
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-class RunEntriesCsvView(RunDetailView):
-    """Every entry of the run matching the page's filters, streamed."""
+class RunEntriesCsvView(ViewerRequiredMixin, View):
+    """Every entry of the run matching the page's filters, streamed (cogs.exports; the API's
+    ``/api/v1/cogs-runs/{id}/entries.csv`` serves the same file). A bad filter is a plain 400."""
 
     permission_required = roles.EXPORT
 
-    def get(self, request, *args, **kwargs):
-        filterset = EntryFilter(request.GET, queryset=self.get_queryset())
-        rows = filterset.qs.values_list("id", "kind", "date", "lic__code", "office__code", "lot__number",
-                                        "usage_id", "quantity", "value", "unit_cost") if filterset.is_valid() else []
-        kinds = dict(selectors.EntryKind.choices)
-        writer = csv.writer(_Echo())
-
-        def stream():
-            yield writer.writerow(["Entry", "Kind", "Date", "LIC", "Office", "Lot", "Usage", "Quantity", "Value",
-                                   "Unit cost"])
-            for r in rows.iterator(chunk_size=2000) if rows else []:
-                yield writer.writerow([r[0], kinds[r[1]], r[2].isoformat(), safe_text(r[3]), safe_text(r[4]),
-                                       safe_text(r[5]), f"U-{r[6]:06d}", r[7], r[8], r[9]])
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cogs-run-{self.run.pk}.csv"'
-        return response
+    def get(self, request, pk: int):
+        try:
+            run = selectors.run_detail(pk)
+        except CogsRun.DoesNotExist as exc:
+            raise Http404("No such COGS run.") from exc
+        try:
+            return exports.entries_csv_response(run=run, params=request.GET)
+        except ValidationFailed as error:
+            return HttpResponseBadRequest(f"Invalid filter: {error.message}", content_type="text/plain")
 
 
 class UnallocatedView(FilteredListView):
@@ -138,4 +123,7 @@ class UnallocatedView(FilteredListView):
 
     def get_queryset(self):
         return selectors.unallocated_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, run_exceptions=selectors.open_run_exceptions())
 

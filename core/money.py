@@ -21,6 +21,17 @@ MONEY_EXP = Decimal(1).scaleb(-MONEY_PLACES)
 ZERO = Decimal("0")
 ZERO_MONEY = Decimal("0.00")
 
+# the largest magnitudes a column can store: numeric(18, places) keeps 18 - places integer digits
+MAX_QTY = Decimal(10) ** (MAX_DIGITS - QTY_PLACES)  # exclusive bound: 999,999,999,999.999999 fits
+MAX_UNIT_COST = Decimal(10) ** (MAX_DIGITS - UNIT_COST_PLACES)
+MAX_MONEY = Decimal(10) ** (MAX_DIGITS - MONEY_PLACES)  # 9,999,999,999,999,999.99 fits
+
+
+def storable(value: Decimal, places: int) -> bool:
+    """Whether ``value`` rounded to ``places`` fits a numeric(18, places) column."""
+    return abs(_dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) < Decimal(10) ** (
+        MAX_DIGITS - places)
+
 
 def _dec(value) -> Decimal:
     if isinstance(value, float):

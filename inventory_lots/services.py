@@ -14,15 +14,16 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core import numbering
 from core.errors import StateConflict, ValidationFailed
-from core.money import QTY_PLACES, UNIT_COST_PLACES, ZERO, qty, unit_cost
+from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, extended, qty, storable, unit_cost
+from core.text import clean_text
 
-from . import locks
+from . import dates, locks, serial_moves
 from .models import (
     AdjustmentLine,
     CostChangeCause,
@@ -45,6 +46,11 @@ MSG_NOT_INVENTORIED = "{lic} is not an inventoried line item code: it has no lot
 MSG_ZERO_QTY = "Quantity cannot be zero."
 MSG_QTY_NOT_POSITIVE = "Quantity must be greater than zero."
 MSG_TOO_MANY_PLACES = "Ensure that there are no more than {places} decimal places."
+MSG_NUMBER_TOO_LARGE = "{value} is too large: at most {digits} digits before the decimal point."
+MSG_VALUE_TOO_LARGE = ("{quantity} × {cost} = {value} is too large to store (at most 9,999,999,999,999,999.99): "
+                       "check the quantity and the unit cost.")
+MSG_USAGE_VALUE_TOO_LARGE = ("{quantity} of {lic} at its current unit cost {cost} would be {value}, too large to "
+                             "store (at most 9,999,999,999,999,999.99): check the quantity.")
 MSG_NEGATIVE_COST = "Unit cost cannot be negative."
 MSG_NO_COST_BASIS = "{lic} has no lots in {office} to take a unit cost from: enter the unit cost."
 MSG_SERIAL_COUNT = "{lic} is serialized: give exactly {count} distinct serial numbers (got {got})."
@@ -56,12 +62,14 @@ MSG_LOT_MISMATCH = "Lot {lot} is not a lot of {lic} in {office}."
 MSG_RETURN_MISMATCH = "The returned usage {usage} is not usage of {lic} in {office}."
 MSG_RETURN_NOT_OUTFLOW = "Usage {usage} is itself a return and cannot be returned."
 MSG_RETURN_TOO_MUCH = "Usage {usage} has only {left} left to return (asked {asked})."
+MSG_RETURN_BEFORE_USAGE = "Usage {usage} is dated {date}: a return of it cannot be dated before that."
 MSG_NO_LINES = "Enter at least one line."
 MSG_SIGN = "A {kind} must have a {sign} quantity."
 
 
 MSG_LOCKED = "The books are closed through {lock}: choose a date after it."
-MSG_LOCK_BACKWARDS = "The lock date only moves forward: it is {lock} now."
+MSG_LOCK_BACKWARDS = dates.MSG_LOCK_BACKWARDS
+check_date_window = dates.check_date_window  # the date window (issue 17): see inventory_lots/dates.py
 
 
 def current_lock_date() -> datetime.date | None:
@@ -77,17 +85,19 @@ def check_open_date(date: datetime.date, field_name: str = "date") -> None:
     lock = current_lock_date()
     if lock is not None and date <= lock:
         raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)
+    dates.check_date_window(date, field_name, lock=lock)  # nor far outside today (issue 17)
 
 
 @transaction.atomic
-def set_lock_date(*, date: datetime.date, actor: User | None) -> LockDate:
+def set_lock_date(*, date: datetime.date, actor: User | None, reason: str = "") -> LockDate:
+    """Close the books through ``date``: never past today; forward for accountants; back only for
+    an administrator, with a reason (dates.check_lock_date_change). Every setting is a new row."""
     # serialise lock-date changes (and so "only forward") on a transaction-level advisory lock
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lotledger_lock_date'))")
     lock = current_lock_date()
-    if lock is not None and date <= lock:
-        raise StateConflict("lock_date_backwards", MSG_LOCK_BACKWARDS.format(lock=lock.isoformat()), field="date")
-    return LockDate.objects.create(date=date, set_by=actor)
+    reason = dates.check_lock_date_change(date=date, lock=lock, actor=actor, reason=reason)
+    return LockDate.objects.create(date=date, set_by=actor, previous_date=lock, reason=reason)
 
 
 def mark_cogs_pending(lic_id: int, office_id: int) -> None:
@@ -109,9 +119,11 @@ def change_lot_unit_cost_locked(
     new_unit_cost = unit_cost(new_unit_cost)
     if new_unit_cost < 0:
         raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
-    old = Lot.objects.filter(pk=lot.pk).values_list("unit_cost", flat=True).get()
+    old, qty_in = Lot.objects.filter(pk=lot.pk).values_list("unit_cost", "qty_in").get()
     if old == new_unit_cost:
         return None
+    check_places(new_unit_cost, UNIT_COST_PLACES, "unit_cost")
+    check_value_storable(qty_in, new_unit_cost, "unit_cost")
     Lot.objects.filter(pk=lot.pk).update(unit_cost=new_unit_cost)
     change = LotCostChange.objects.create(
         lot=lot, date=date, old_unit_cost=old, new_unit_cost=new_unit_cost, cause=cause, reason=reason,
@@ -127,20 +139,37 @@ def correct_lot_unit_cost(
     *, lot: Lot, new_unit_cost: Decimal, reason: str, date: datetime.date, actor: User | None
 ) -> LotCostChange | None:
     """An accountant's manual correction of a lot's unit cost (with a reason)."""
-    if not (reason or "").strip():
+    reason = clean_text(reason)
+    if not reason:
         raise ValidationFailed("reason_required", "Give the reason for the correction.", field="reason")
     check_open_date(date)
     check_places(new_unit_cost, UNIT_COST_PLACES, "unit_cost")
     locks.lic_for_update(lot.lic_id)
     return change_lot_unit_cost_locked(
         lot=lot, new_unit_cost=new_unit_cost, cause=CostChangeCause.MANUAL, date=date, actor=actor,
-        reason=reason.strip(),
+        reason=reason,
     )
 
 
 def check_places(value: Decimal, places: int, field_name: str) -> Decimal:
+    """Refuse more than ``places`` decimal places, and a number its numeric(18, places) column
+    cannot store (a database error at the write would otherwise be the only refusal)."""
     if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValidationFailed("too_many_decimal_places", MSG_TOO_MANY_PLACES.format(places=places), field=field_name)
+    if not storable(value, places):
+        raise ValidationFailed("number_too_large", MSG_NUMBER_TOO_LARGE.format(value=value, digits=18 - places),
+                               field=field_name)
+    return value
+
+
+def check_value_storable(quantity: Decimal, cost: Decimal, field_name: str = "quantity") -> Decimal:
+    """Refuse a quantity whose value at ``cost`` (round(q x cost, 2)) no money column can store: a
+    lot's value in, a receipt's, an accrual's."""
+    value = quantity * cost
+    if not storable(value, MONEY_PLACES):
+        raise ValidationFailed("value_too_large", MSG_VALUE_TOO_LARGE.format(
+            quantity=quantity.normalize(), cost=cost.normalize(), value=f"{extended(quantity, cost):,}"),
+            field=field_name)
     return value
 
 
@@ -161,9 +190,15 @@ def check_inventoried(lic: LineItemCode, field_name: str = "lic") -> None:
 def _check_serials(lic: LineItemCode, quantity: Decimal, serials: Sequence[str], field_name: str) -> list[str]:
     cleaned = [s.strip() for s in serials if s and s.strip()]
     if not lic.serialized:
+        if cleaned:  # issue 17: refused, not dropped
+            raise ValidationFailed("serial_not_tracked", serial_moves.MSG_SERIAL_NOT_TRACKED.format(lic=lic.code),
+                                   field=field_name)
         return []
     count = abs(quantity)
-    if count != count.to_integral_value() or len(set(cleaned)) != len(cleaned) or len(cleaned) != count:
+    if count != count.to_integral_value():
+        raise ValidationFailed("serial_quantity_not_whole", serial_moves.MSG_SERIAL_QTY_NOT_WHOLE.format(
+            lic=lic.code, quantity=serial_moves.quantity_text(count)), field="quantity")
+    if len(set(cleaned)) != len(cleaned) or len(cleaned) != count:
         raise ValidationFailed(
             "serial_count_mismatch",
             MSG_SERIAL_COUNT.format(lic=lic.code, count=count.normalize(), got=len(set(cleaned))),
@@ -195,10 +230,14 @@ def create_lot(
     check_places(unit_cost_value, UNIT_COST_PLACES, "unit_cost")
     if unit_cost_value < 0:
         raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    check_value_storable(quantity, unit_cost_value)
     serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
     mfr_lot_number = (mfr_lot_number or "").strip()
     if lic.track_by_mfr_lot and not mfr_lot_number:
         raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
+    if mfr_lot_number and not lic.track_by_mfr_lot:  # issue 17: refused, not dropped
+        raise ValidationFailed("mfr_lot_not_tracked", serial_moves.MSG_MFR_LOT_NOT_TRACKED.format(lic=lic.code),
+                               field="mfr_lot_number")
     if serials:
         taken = list(
             LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("serial_number", flat=True)
@@ -248,6 +287,7 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, date: datetime.date, serial_numbe
                 MSG_SERIAL_TAKEN.format(lic=lot.lic.code, serials=", ".join(sorted(taken))),
                 field="serial_numbers",
             )
+    check_value_storable(lot.qty_in + quantity, lot.unit_cost)
     Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity,
                                          movement_date=Greatest(Coalesce("movement_date", "date"), Value(date)))
     mark_cogs_pending(lot.lic_id, lot.office_id)
@@ -278,10 +318,12 @@ def _check_named_lot(
     lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None, serials: list[str]
 ) -> Lot | None:
     if lot is None and serials and quantity > 0:
-        lot_ids = set(LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("lot_id", flat=True))
+        lot_ids = set(LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
+            "lot_id", flat=True))
         if len(lot_ids) == 1 and lic.costing_method == CostingMethod.SPECIFIC:
             lot = Lot.objects.get(pk=lot_ids.pop())
-    if lic.costing_method == CostingMethod.SPECIFIC and quantity > 0 and lot is None:
+    # serials name their units (COGS allocates them to their lots, several if need be): no lot needed
+    if lic.costing_method == CostingMethod.SPECIFIC and quantity > 0 and lot is None and not serials:
         raise ValidationFailed("lot_required", MSG_SPECIFIC_NEEDS_LOT.format(lic=lic.code), field="lot")
     if lot is not None and (lot.lic_id != lic.pk or lot.office_id != office.pk):
         raise ValidationFailed(
@@ -346,9 +388,15 @@ def record_usage_locked(
         if quantity > 0:
             raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
         _check_returned_usage(lic, office, quantity, returns_usage)
+        if date < returns_usage.date:  # goods come back after they left (issue 17)
+            raise ValidationFailed("date_before_usage", MSG_RETURN_BEFORE_USAGE.format(
+                usage=returns_usage, date=returns_usage.date.isoformat()), field="usage")
+    serial_rows = serial_moves.check_usage(lic=lic, office=office, quantity=quantity, serials=serials, lot=lot,
+                                           returns_usage=returns_usage)
     check_open_date(date)
+    _check_usage_value_storable(lic, office, quantity, lot)
     mark_cogs_pending(lic.pk, office.pk)
-    return InventoryUsage.objects.create(
+    usage = InventoryUsage.objects.create(
         lic=lic,
         office=office,
         date=date,
@@ -362,6 +410,24 @@ def record_usage_locked(
         serial_numbers=serials,
         created_by=actor,
     )
+    serial_moves.record(usage, serial_rows)  # where each serial is now (issue 17)
+    return usage
+
+
+def _check_usage_value_storable(lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None) -> None:
+    """A usage COGS could never post: its value at the unit cost COGS would use now (the named lot's,
+    else the accrual estimate of DOMAIN.md 6a: the LIC's latest released lot in the office, else
+    in any office) cannot be stored. The engine isolates what gets past this (a cost raised later)."""
+    if lot is not None:
+        cost = lot.unit_cost
+    else:
+        cost = (Lot.objects.filter(lic=lic, released=True)
+                .order_by(Case(When(office=office, then=Value(0)), default=Value(1)), "-date", "-id")
+                .values_list("unit_cost", flat=True).first())
+    if cost is not None and not storable(quantity * cost, MONEY_PLACES):
+        raise ValidationFailed("value_too_large", MSG_USAGE_VALUE_TOO_LARGE.format(
+            quantity=abs(quantity).normalize(), lic=lic.code, cost=cost.normalize(),
+            value=f"{extended(abs(quantity), cost):,}"), field="quantity")
 
 
 @transaction.atomic
@@ -399,12 +465,14 @@ def post_adjustment(
     (or default) unit cost; negative lines write usage of kind "adjustment"."""
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
-    if not (reason or "").strip():
+    reason = clean_text(reason)
+    if not reason:
         raise ValidationFailed("reason_required", "Enter the reason for the adjustment.", field="reason")
     check_open_date(date)
     locks.lics_for_update(line.lic.pk for line in lines)
+    serial_moves.refuse_repeats((line.lic, line.serial_numbers) for line in lines)
     adjustment = InventoryAdjustment.objects.create(
-        number=numbering.next_number("ADJ"), office=office, date=date, reason=reason.strip(), created_by=actor
+        number=numbering.next_number("ADJ"), office=office, date=date, reason=reason, created_by=actor
     )
     for index, line in enumerate(lines):
         try:
@@ -483,3 +551,43 @@ def record_lot_export(*, user: User, filters: dict, fmt: str) -> LotExport:
 
 def finish_lot_export(*, record: LotExport, row_count: int | None) -> None:
     LotExport.objects.filter(pk=record.pk).update(row_count=row_count, finished_at=timezone.now())
+
+
+# --- master data: offices and line item codes -------------------------------------------------
+
+# Once a LIC has lots or usage, the fields the ledger depends on are frozen (the admin shows them
+# read-only, the API refuses them with 409): FIFO -> specific would strand unallocated usage,
+# un-inventorying would strand lots, a new code would disown the labels of posted documents.
+LIC_LEDGER_FIELDS = ("code", "inventoried", "serialized", "track_by_mfr_lot", "costing_method")
+LIC_EDITABLE_FIELDS = (*LIC_LEDGER_FIELDS, "description", "unit", "active")
+OFFICE_EDITABLE_FIELDS = ("code", "name")
+MSG_LIC_IN_USE = "{lic} has lots or usage: its {field} can no longer change (description, unit and active can)."
+
+
+def lic_in_use(lic: LineItemCode) -> bool:
+    return lic.lots.exists() or lic.usages.exists()
+
+
+@transaction.atomic
+def update_office(*, office: Office, actor: User | None, **changes) -> Office:
+    """Change an office's code or name (audit history records who)."""
+    from core.master_data import apply_changes
+
+    apply_changes(office, changes, editable=OFFICE_EDITABLE_FIELDS, actor=actor)
+    return office
+
+
+@transaction.atomic
+def update_line_item_code(*, lic: LineItemCode, actor: User | None, **changes) -> LineItemCode:
+    """Change a LIC. Its code and ledger flags only while it has no lots or usage (409
+    ``lic_in_use`` after); the LIC row lock keeps a first lot from arriving between the check and
+    the save. Sending a frozen field with its current value is not a change."""
+    from core.master_data import apply_changes, changed_fields
+
+    locks.lic_for_update(lic.pk)
+    lic.refresh_from_db()
+    frozen = [name for name in changed_fields(lic, changes) if name in LIC_LEDGER_FIELDS]
+    if frozen and lic_in_use(lic):
+        raise StateConflict("lic_in_use", MSG_LIC_IN_USE.format(lic=lic.code, field=frozen[0]), field=frozen[0])
+    apply_changes(lic, changes, editable=LIC_EDITABLE_FIELDS, actor=actor)
+    return lic

@@ -20,7 +20,9 @@ from django.utils import timezone
 from core import numbering
 from core.errors import StateConflict, ValidationFailed
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, money, qty, unit_cost
-from inventory_lots import locks
+from core.text import clean_text
+from inventory_lots import locks, serial_moves
+from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import (
     CostChangeCause,
     InventoryUsage,
@@ -40,12 +42,13 @@ from inventory_lots.services import (
     check_open_date,
     check_places,
     check_quantity,
+    check_value_storable,
     create_lot,
     mark_cogs_pending,
     record_usage_locked,
 )
 from orders.services import MSG_ORDER_CLOSED_FOR_PRODUCTION as MSG_PARENT_ORDER_CLOSED
-from orders.services import lock_open_order
+from orders.services import check_not_before_order, lock_open_order
 
 from . import selectors
 from .models import JobCostEntry, ProductionOrder, ProductionReport, ProductionStatus
@@ -64,6 +67,9 @@ MSG_AMOUNT_NOT_POSITIVE = "Amount must be greater than zero."
 MSG_DESCRIPTION_REQUIRED = "Enter a description."
 MSG_ALREADY_REVERSED = "Job cost entry {entry} is already reversed."
 MSG_REVERSE_A_REVERSAL = "Job cost entry {entry} is itself a reversal and cannot be reversed."
+MSG_BEFORE_PRODUCTION_ORDER = "Production order {number} is dated {date}: {what} before that."
+MSG_MFR_LOT_DIFFERS = "Lot {lot} has manufacturer lot {mfr}: report more of it under that number (or leave it empty)."
+MSG_MFR_LOT_NOT_TRACKED = serial_moves.MSG_MFR_LOT_NOT_TRACKED
 
 
 # --- the production lot cost (called by the COGS engine in dependency order) --------------
@@ -110,6 +116,14 @@ def _check_not_closed(order: ProductionOrder) -> None:
         raise StateConflict("production_order_closed", MSG_ORDER_CLOSED.format(number=order.number))
 
 
+def _check_not_before_order(order: ProductionOrder, date: datetime.date, what: str) -> None:
+    """Nothing is posted on a production order dated before it (400 ``date_before_production_order``;
+    issue 17), as nothing is received on a PO before the PO's date."""
+    if date < order.date:
+        raise ValidationFailed("date_before_production_order", MSG_BEFORE_PRODUCTION_ORDER.format(
+            number=order.number, date=order.date.isoformat(), what=what), field="date")
+
+
 @transaction.atomic
 def create_production_order(
     *,
@@ -129,8 +143,10 @@ def create_production_order(
     check_places(estimated_unit_cost, UNIT_COST_PLACES, "estimated_unit_cost")
     if estimated_unit_cost < 0:
         raise ValidationFailed("negative_unit_cost", MSG_EST_COST, field="estimated_unit_cost")
+    check_value_storable(estimated_quantity, estimated_unit_cost, "estimated_quantity")
     if order is not None:  # share-locked: closing the customer order waits, and refuses while this is open
         order = lock_open_order(order=order, message=MSG_PARENT_ORDER_CLOSED)
+        check_not_before_order(order, date, "production order")
     return ProductionOrder.objects.create(
         number=numbering.next_number("MO"),
         office=office,
@@ -165,6 +181,8 @@ def issue_components(
     check_open_date(date)
     order, _ = _lock_order(production_order, [line.lic.pk for line in lines])
     _check_not_closed(order)
+    _check_not_before_order(order, date, "components cannot be issued to it")
+    serial_moves.refuse_repeats((line.lic, line.serial_numbers) for line in lines)
     usages = []
     for index, line in enumerate(lines):
         try:
@@ -180,6 +198,8 @@ def _issue_line(order: ProductionOrder, date: datetime.date, line: ComponentLine
     if line.lic.pk == order.lic_id:
         raise ValidationFailed("component_is_product", MSG_COMPONENT_IS_PRODUCT.format(lic=line.lic.code), field="lic")
     returned = line.returns_usage
+    if returned is None and line.quantity < 0:  # serials returned without naming their issue name it (issue 17)
+        returned = serial_moves.usage_out_with(lic=line.lic, office=order.office, serial_numbers=line.serial_numbers)
     if returned is not None and not (
         returned.kind == UsageKind.PRODUCTION
         and returned.source_type_id == selectors.production_order_content_type().pk
@@ -219,18 +239,20 @@ def post_job_cost(
     check_open_date(date)
     if lic.inventoried:
         raise ValidationFailed("lic_inventoried", MSG_JOB_LIC_INVENTORIED.format(lic=lic.code), field="lic")
-    if not (description or "").strip():
+    description = clean_text(description)
+    if not description:
         raise ValidationFailed("description_required", MSG_DESCRIPTION_REQUIRED, field="description")
     check_places(amount, MONEY_PLACES, "amount")
     if amount <= 0:
         raise ValidationFailed("amount_not_positive", MSG_AMOUNT_NOT_POSITIVE, field="amount")
     order, _ = _lock_order(production_order)
     _check_not_closed(order)
+    _check_not_before_order(order, date, "no job cost can be charged to it")
     entry = JobCostEntry.objects.create(
         production_order=order,
         date=date,
         lic=lic,
-        description=description.strip(),
+        description=description,
         amount=money(amount),
         capitalized=bool(capitalized),
         vendor=vendor,
@@ -252,6 +274,7 @@ def reverse_job_cost(*, entry: JobCostEntry, date: datetime.date, actor: User | 
         raise StateConflict("reverse_a_reversal", MSG_REVERSE_A_REVERSAL.format(entry=entry))
     if JobCostEntry.objects.filter(reverses=entry).exists():
         raise StateConflict("already_reversed", MSG_ALREADY_REVERSED.format(entry=entry))
+    check_reversal_date(date, document=f"Job cost {entry}", document_date=entry.date)
     reversal = JobCostEntry.objects.create(
         production_order=order,
         date=date,
@@ -286,6 +309,7 @@ def produce(
     quantity = check_quantity(quantity, positive=True)
     order, _ = _lock_order(production_order)
     _check_not_closed(order)
+    _check_not_before_order(order, date, "nothing can be produced on it")
     if order.lot_id is None:
         inputs = selectors.cost_inputs(order)
         provisional = inputs.estimated_unit_cost if inputs.total <= 0 else unit_cost(inputs.total / quantity)
@@ -306,8 +330,9 @@ def produce(
         ProductionOrder.objects.filter(pk=order.pk).update(lot=lot)
         order.lot = lot
     else:
-        lot = add_to_lot(lot=Lot.objects.select_related("lic").get(pk=order.lot_id), quantity=quantity, date=date,
-                         serial_numbers=serial_numbers)
+        lot = Lot.objects.select_related("lic").get(pk=order.lot_id)
+        _check_more_of_mfr_lot(lot, mfr_lot_number)
+        lot = add_to_lot(lot=lot, quantity=quantity, date=date, serial_numbers=serial_numbers)
     ProductionReport.objects.create(
         production_order=order,
         date=date,
@@ -320,6 +345,20 @@ def produce(
     recompute_production_lot_cost_locked(lot=lot, date=date, actor=actor)
     lot.refresh_from_db()
     return lot
+
+
+def _check_more_of_mfr_lot(lot: Lot, mfr_lot_number: str) -> None:
+    """More production reported into a lot: its mfr lot number, if given, is the lot's (issue 17: a
+    number the LIC does not track, or another one, was dropped before)."""
+    mfr_lot_number = (mfr_lot_number or "").strip()
+    if not mfr_lot_number:
+        return
+    if not lot.lic.track_by_mfr_lot:
+        raise ValidationFailed("mfr_lot_not_tracked", MSG_MFR_LOT_NOT_TRACKED.format(lic=lot.lic.code),
+                               field="mfr_lot_number")
+    if mfr_lot_number != lot.mfr_lot_number:
+        raise ValidationFailed("mfr_lot_differs", MSG_MFR_LOT_DIFFERS.format(lot=lot.number, mfr=lot.mfr_lot_number),
+                               field="mfr_lot_number")
 
 
 @transaction.atomic

@@ -21,13 +21,26 @@ from django.db.models import Case, DecimalField, F, Value, When
 from core import numbering
 from core.errors import DomainError, StateConflict, ValidationFailed
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, money, unit_cost
+from core.text import clean_text
 from inventory_lots import locks as lot_locks
-from inventory_lots.models import CostChangeCause, InventoryUsage, LineItemCode, Lot, LotSerial, LotType, Office
+from inventory_lots.dates import check_reversal_date
+from inventory_lots.models import (
+    CostChangeCause,
+    InventoryUsage,
+    LineItemCode,
+    Lot,
+    LotSerial,
+    LotType,
+    Office,
+    SerialUse,
+)
 from inventory_lots.services import (
     change_lot_unit_cost_locked,
+    check_date_window,
     check_open_date,
     check_places,
     check_quantity,
+    check_value_storable,
     create_lot,
     current_lock_date,
     mark_cogs_pending,
@@ -155,6 +168,7 @@ def create_purchase_order(
     """Create an open PO numbered ``PO-nnnnnn``. Lines may be inventoried or not."""
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
+    check_date_window(date)  # a commitment, not a posting: the lock date does not apply (issue 17)
     cleaned = []
     for index, line in enumerate(lines):
         try:
@@ -162,6 +176,7 @@ def create_purchase_order(
             check_places(line.unit_cost, UNIT_COST_PLACES, "unit_cost")
             if line.unit_cost < 0:
                 raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+            check_value_storable(quantity, line.unit_cost)  # else a line that could never be received
         except ValidationFailed as exc:
             raise _line_error(exc, index) from exc
         cleaned.append((line.lic, quantity, unit_cost(line.unit_cost)))
@@ -292,7 +307,8 @@ def _receive_line(
 def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor: User | None) -> Receipt:
     """Reverse a receipt whose lots are unused: a reversing receipt with negative lines brings
     each lot's quantity in to 0 and gives the quantity back to the PO line. The original stays."""
-    if not (reason or "").strip():
+    reason = clean_text(reason)
+    if not reason:
         raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
     if receipt.reverses_id is not None:
         raise StateConflict("reverse_a_reversal", MSG_REVERSE_A_REVERSAL.format(receipt=receipt.number))
@@ -305,6 +321,7 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
             receipt=receipt.number, date=receipt.date.isoformat(), lock=lock.isoformat()))
     po = receipt.purchase_order
     _check_not_before_po(po, date)
+    check_reversal_date(date, document=f"Receipt {receipt.number}", document_date=receipt.date)
     lines = list(receipt.lines.select_related("po_line").order_by("line_no"))
     lot_locks.lics_for_update(line.po_line.lic_id for line in lines)
     lots = lot_locks.lots_for_update(line.lot_id for line in lines)
@@ -314,12 +331,14 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
     if _locked_po_status(po) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_REVERSE_CLOSED.format(po=po.number))
     named = set(InventoryUsage.objects.filter(lot_id__in=list(lots)).values_list("lot_id", flat=True))
+    # a lot whose serials have left stock (allocated or not) is used: its serials cannot be forgotten
+    named.update(SerialUse.objects.filter(serial__lot_id__in=list(lots)).values_list("serial__lot_id", flat=True))
     for lot in lots.values():
         if lot.qty_used != 0 or lot.pk in named:
             raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, receipt=receipt.number))
     reversal = Receipt.objects.create(
         number=numbering.next_number("RCV"), purchase_order=po, date=date, reverses=receipt,
-        reason=reason.strip(), created_by=actor,
+        reason=reason, created_by=actor,
     )
     ReceiptLine.objects.bulk_create(
         ReceiptLine(receipt=reversal, line_no=line.line_no, po_line_id=line.po_line_id, quantity=-line.quantity,
@@ -472,3 +491,17 @@ def close_purchase_order(*, purchase_order: PurchaseOrder, date: datetime.date, 
     PurchaseOrder.objects.filter(pk=po.pk).update(status=POStatus.CLOSED, closed_on=date, closed_by=actor)
     po.refresh_from_db()
     return po
+
+
+# --- master data: vendors ----------------------------------------------------------------------
+
+VENDOR_EDITABLE_FIELDS = ("code", "name")
+
+
+@transaction.atomic
+def update_vendor(*, vendor: Vendor, actor: User | None, **changes) -> Vendor:
+    """Change a vendor's code or name (audit history records who)."""
+    from core.master_data import apply_changes
+
+    apply_changes(vendor, changes, editable=VENDOR_EDITABLE_FIELDS, actor=actor)
+    return vendor

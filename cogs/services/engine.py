@@ -34,7 +34,7 @@ from inventory_lots import locks
 from inventory_lots.services import current_lock_date
 from production.services import recompute_production_lot_cost_locked  # DOMAIN.md 5: costs flow up
 
-from ..allocation import Holding, PairPlanner, PlanLot, PlannedEntry, PlanUsage
+from ..allocation import Holding, PairPlanner, PlanLot, PlannedEntry, PlanUsage, ValueTooLarge
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -105,6 +105,22 @@ SELECT e.lot_id, e.usage_id, SUM(e.quantity), SUM(e.value), COALESCE(MAX(e.id) F
 FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
 WHERE e.lot_id = ANY(%(lots)s)
 GROUP BY e.lot_id, e.usage_id, u.kind, u.source_type_id, u.source_id, u.returns_usage_id
+"""
+
+# Serialized LICs (issue 17): per usage, the lots of the serials it took out (a return: brought back),
+# with their counts; and, for usage already partly allocated, what it moved per lot (allocations and
+# give-backs), so only the rest is planned.
+SERIAL_LOTS_SQL = """
+SELECT m.usage_id, s.lot_id, count(*) FROM inventory_lots_serialuse m
+JOIN inventory_lots_lotserial s ON s.id = m.serial_id WHERE m.usage_id = ANY(%(ids)s) GROUP BY 1, 2
+UNION ALL
+SELECT m.returned_by_id, s.lot_id, count(*) FROM inventory_lots_serialuse m
+JOIN inventory_lots_lotserial s ON s.id = m.serial_id WHERE m.returned_by_id = ANY(%(ids)s) GROUP BY 1, 2
+"""
+
+SERIAL_MOVED_SQL = """
+SELECT e.usage_id, e.lot_id, abs(SUM(e.quantity)) FROM cogs_cogsentry e
+WHERE e.usage_id = ANY(%(ids)s) AND e.kind IN (1, 2, 3) AND e.lot_id IS NOT NULL GROUP BY 1, 2
 """
 
 ESTIMATE_SQL = """
@@ -194,6 +210,20 @@ class ChunkResult:
     accrued_value_posted: Decimal = ZERO
     accrual_reversals_posted: Decimal = ZERO
     production_orders: set = field(default_factory=set)
+    # (LIC id, usage id or None, message): pairs that could not be posted (nothing of them was
+    # written; they stay pending for the next run)
+    exceptions: list = field(default_factory=list)
+
+    def merge(self, other: ChunkResult) -> None:
+        self.pairs += other.pairs
+        self.entries += other.entries
+        self.allocated_quantity += other.allocated_quantity
+        self.given_back_quantity += other.given_back_quantity
+        self.value_posted += other.value_posted
+        self.accrued_value_posted += other.accrued_value_posted
+        self.accrual_reversals_posted += other.accrual_reversals_posted
+        self.production_orders |= other.production_orders
+        self.exceptions.extend(other.exceptions)
 
     def add(self, plan) -> None:
         allocated, given_back, value, accrued, reversed_ = plan.totals()
@@ -449,6 +479,30 @@ def _read_more(cursor, office_id: int, named_ids, revalue_ids, missing, prod_ord
                 _other_office_estimates(cursor, office_id, missing))
 
 
+def _load_serial_lots(cursor, usage_ids: list[int], partial: list[int]) -> dict[int, dict[int, Decimal]]:
+    with _phase("db_read"):
+        out: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        cursor.execute(SERIAL_LOTS_SQL, {"ids": usage_ids})
+        for usage_id, lot_id, count in cursor.fetchall():
+            out[usage_id][lot_id] = Decimal(count)
+        if partial:
+            cursor.execute(SERIAL_MOVED_SQL, {"ids": partial})
+            for usage_id, lot_id, moved in cursor.fetchall():
+                if lot_id in out.get(usage_id, ()):
+                    out[usage_id][lot_id] -= moved
+        return dict(out)
+
+
+def _read_serial_lots(db, cursor, pairs, lics) -> dict[int, dict[int, Decimal]]:
+    """Serialized LICs of the group (issue 17): usage id -> {lot id: its serials there still to allocate, or
+    for a return to give back}, read on the database thread. Other LICs read nothing here."""
+    usages = [u for lic_id, state in pairs.items() if lics[lic_id].serialized for u in state.usages]
+    if not usages:
+        return {}
+    return db.submit(_load_serial_lots, cursor, sorted(u.id for u in usages),
+                     sorted(u.id for u in usages if u.allocated != 0)).result()
+
+
 def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
     if entries_text:
         with _phase("db_entries"):
@@ -502,16 +556,21 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
                     pairs, prod_orders = _load(*queried)
                 with _phase("read_wait"):
                     named, revalue, estimates = _read_more_now(db, raw, office_id, pairs, prod_orders, production_ct)
+                    serial_lots = _read_serial_lots(db, raw, pairs, lics)
                 rows: list[tuple[int, PlannedEntry]] = []
                 lot_deltas: dict = {}
                 usage_deltas: dict = {}
-                planners = _plan(pairs, group, lics, named, date, first_open, result)
+                planners = _plan(pairs, group, lics, named, date, first_open, result, serial_lots)
                 with _phase("read_wait"):
                     _retarget(db, raw, planners, pairs, revalue, prod_orders, production_ct)
                 for lic_id, planner in planners:
                     time.sleep(0)  # releases the GIL: the database thread, if waiting for it, goes on at once
                     with _phase("plan"):
-                        planner.accruals(estimates.get(lic_id))
+                        try:
+                            planner.accruals(estimates.get(lic_id))
+                        except ValueTooLarge as error:  # this pair cannot be posted: the rest of the job can
+                            result.exceptions.append((lic_id, error.usage_id, str(error)))
+                            continue
                         plan = planner.plan
                         result.add(plan)
                         rows.extend([(lic_id, e) for e in plan.entries])
@@ -577,10 +636,20 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
         with _phase("write_other"):
             result.production_orders.update(orders)
             _mark_production(cursor, result.production_orders)
+            if result.exceptions:  # the next run retries them
+                mark_pending(cursor, office_id, [lic_id for lic_id, _, _ in result.exceptions])
     return result
 
 
-def _plan(pairs, pending, lics, named, date, first_open, result) -> list[tuple[int, PairPlanner]]:
+def mark_pending(cursor, office_id: int, lic_ids: list[int]) -> None:
+    cursor.execute(
+        "INSERT INTO inventory_lots_pendingcogs (lic_id, office_id) SELECT unnest(%s::bigint[]), %s "
+        "ON CONFLICT (lic_id, office_id) DO NOTHING",
+        [sorted(set(lic_ids)), office_id],
+    )
+
+
+def _plan(pairs, pending, lics, named, date, first_open, result, serial_lots=None) -> list[tuple[int, PairPlanner]]:
     """(LIC, its planner after the give-back loop), LIC by LIC."""
     out = []
     for lic_id in pending:
@@ -596,6 +665,8 @@ def _plan(pairs, pending, lics, named, date, first_open, result) -> list[tuple[i
                 run_date=date,
                 # this plan's records are needed only where step 3 may re-target a lot
                 track_holdings=bool(state.revalue_ids) or any(u.quantity < 0 for u in state.usages),
+                # a serialized LIC's usage goes to its serials' lots (issue 17)
+                serial_lots=(serial_lots or {}) if lics[lic_id].serialized else None,
             )
             planner.loop()
         out.append((lic_id, planner))

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from inventory_lots.models import LineItemCode, Office
 from inventory_lots.services import check_inventoried, check_open_date
 
 from .. import locks
-from ..models import CogsRun, CogsRunJob, RunStatus
+from ..models import CogsRun, CogsRunException, CogsRunJob, RunStatus
 from .engine import ChunkResult, process_chunk
 
 log = logging.getLogger(__name__)
@@ -117,11 +119,13 @@ def _pending_pairs(cursor, run: CogsRun) -> dict[int, list[int]]:
     lic_where = office_where
     if run.lic_id:
         lic_where = f"{office_where} AND lic_id = %s"
+    # a pair this run could not post stays pending for the next run, not for this run's next round
     sql = (
-        f"SELECT office_id, lic_id FROM inventory_lots_pendingcogs WHERE {lic_where} "  # noqa: S608
-        f"UNION SELECT office_id, lic_id FROM cogs_pendinglotcost WHERE {office_where}"
+        f"(SELECT office_id, lic_id FROM inventory_lots_pendingcogs WHERE {lic_where} "  # noqa: S608
+        f"UNION SELECT office_id, lic_id FROM cogs_pendinglotcost WHERE {office_where}) "
+        "EXCEPT SELECT office_id, lic_id FROM cogs_cogsrunexception WHERE run_id = %s"
     )
-    cursor.execute(sql, params + ([run.lic_id] if run.lic_id else []) + params)
+    cursor.execute(sql, params + ([run.lic_id] if run.lic_id else []) + params + [run.pk])
     by_office: dict[int, list[int]] = defaultdict(list)
     for office_id, lic_id in cursor.fetchall():
         by_office[office_id].append(lic_id)
@@ -188,21 +192,49 @@ def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = N
     if run is None or run.status != RunStatus.RUNNING or run.round != spec.round:
         return False
     try:
-        with transaction.atomic():
-            job_id = _claim(spec)
-            if job_id is None:
-                # this job committed before (a retried job of a dead worker): nothing to process;
-                # if it completed its round, that worker may have died before dispatching the next
-                last = _round_complete(spec)
-            else:
-                result = process_chunk(run_id=spec.run_id, office_id=spec.office_id, lic_ids=list(spec.lic_ids),
-                                       date=run.date, actor=run.created_by)
-                last = _record(spec, job_id, result)
-            if last and on_last is not None:
-                transaction.on_commit(lambda: on_last(spec.run_id, spec.round))
+        try:
+            last = _run_job(spec, run, on_last, pair_by_pair=False)
+        except ISOLATED_ERRORS:
+            # one pair's data cannot be written: run the job again pair by pair, each in a savepoint,
+            # so the rest posts and the failing pairs are recorded (and stay pending for the next run)
+            log.warning("COGS job %s round %s office %s: a pair failed, retrying pair by pair", spec.run_id,
+                        spec.round, spec.office_id, exc_info=True)
+            last = _run_job(spec, run, on_last, pair_by_pair=True)
     except Exception as exc:
         fail_run(run_id=spec.run_id, error=f"{type(exc).__name__}: {exc}")
         raise
+    return last
+
+
+# errors of one pair's data (a value out of range, a CHECK the plan broke): isolated to that pair.
+# Anything else (a lost connection, a deadlock) fails the run, as before. The engine's database
+# thread uses psycopg's own cursors, whose errors Django does not wrap: both kinds are listed.
+ISOLATED_ERRORS = (DataError, IntegrityError, psycopg.errors.DataError, psycopg.errors.IntegrityError)
+
+
+@transaction.atomic
+def _run_job(spec: ChunkSpec, run: CogsRun, on_last, *, pair_by_pair: bool) -> bool:
+    job_id = _claim(spec)
+    if job_id is None:
+        # this job committed before (a retried job of a dead worker): nothing to process;
+        # if it completed its round, that worker may have died before dispatching the next
+        last = _round_complete(spec)
+    else:
+        kwargs = {"run_id": spec.run_id, "office_id": spec.office_id, "date": run.date, "actor": run.created_by}
+        if not pair_by_pair:
+            result = process_chunk(lic_ids=list(spec.lic_ids), **kwargs)
+        else:
+            result = ChunkResult()
+            for lic_id in spec.lic_ids:
+                try:
+                    with transaction.atomic():  # a savepoint: a failing pair leaves nothing (its pending mark stays)
+                        result.merge(process_chunk(lic_ids=[lic_id], **kwargs))
+                except ISOLATED_ERRORS as exc:
+                    result.pairs += 1
+                    result.exceptions.append((lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
+        last = _record(spec, job_id, result)
+    if last and on_last is not None:
+        transaction.on_commit(lambda: on_last(spec.run_id, spec.round))
     return last
 
 
@@ -254,6 +286,13 @@ def _round_complete(spec: ChunkSpec) -> bool:
 
 
 def _record(spec: ChunkSpec, job_id: int, result: ChunkResult) -> bool:
+    if result.exceptions:
+        CogsRunException.objects.bulk_create([
+            CogsRunException(run_id=spec.run_id, office_id=spec.office_id, lic_id=lic_id, usage_id=usage_id,
+                             message=message[:4000])
+            for lic_id, usage_id, message in result.exceptions
+        ])
+        CogsRun.objects.filter(pk=spec.run_id).update(exceptions_count=F("exceptions_count") + len(result.exceptions))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s", [result.entries, job_id])
         cursor.execute(RECORD_SQL, {
