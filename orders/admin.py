@@ -1,27 +1,87 @@
-from django.contrib import admin
+"""Admin: customers and orders are master data (audit history); shipments and returns are posted
+documents, read-only. An order's status changes only through the close / reopen actions (the
+services); once it has posted documents its customer, office and date are read-only too."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import PostedRecordAdmin, ReadOnlyInline
+from core import roles
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
+from core.errors import DomainError
 
+from . import selectors, services
 from .models import Customer, CustomerReturn, Order, ReturnLine, Shipment, ShipmentLine
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
+class OrderAdminForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = ["customer", "office", "date"]
+
+    def clean(self):
+        """Lock the order row for the rest of the admin's transaction and refuse a change of the
+        fields posted documents depend on (a shipment may have been posted since the page was shown)."""
+        cleaned = super().clean()
+        if self.instance.pk is not None and self.has_changed():
+            try:
+                services.lock_order_for_edit(order=self.instance, changed=self.changed_data)
+            except DomainError as error:
+                raise forms.ValidationError(error.message, code=error.code) from error
+        return cleaned
+
+
 @admin.register(Order)
 class OrderAdmin(SimpleHistoryAdmin):
+    form = OrderAdminForm
     list_display = ["number", "customer", "office", "date", "status"]
     list_filter = ["status", "office"]
     search_fields = ["number", "customer__code", "customer__name"]
-    readonly_fields = ["number"]
     list_select_related = ["customer", "office"]
+    actions = ["close_selected", "reopen_selected"]
 
     def has_add_permission(self, request):
         return False  # orders get their number from orders.services.create_order (pages, API)
+
+    def get_readonly_fields(self, request, obj=None):
+        """The status is the services' (close / reopen actions); customer, office and date are
+        frozen once shipments, returns or production orders hang on the order."""
+        if obj is not None and selectors.order_has_documents(obj):
+            return ["number", "status", *services.LOCKED_ONCE_POSTED]
+        return ["number", "status"]
+
+    def has_accounting_permission(self, request) -> bool:
+        return request.user.has_perm(roles.POST_ACCOUNTING)
+
+    def _run_each(self, request, queryset, call, done: str) -> None:
+        """Each order in its own transaction: one refusal does not undo the others."""
+        for order in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    call(order)
+            except DomainError as error:
+                self.message_user(request, f"{order}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{order}: {done}", messages.SUCCESS)
+
+    @admin.action(description="Close selected orders", permissions=["accounting"])
+    def close_selected(self, request, queryset):
+        self._run_each(request, queryset, lambda order: services.close_order(order=order, actor=request.user),
+                       "closed.")
+
+    @admin.action(description="Reopen selected orders", permissions=["accounting"])
+    def reopen_selected(self, request, queryset):
+        self._run_each(request, queryset, lambda order: services.reopen_order(
+            order=order, reason="Reopened in the admin", actor=request.user), "reopened.")
 
 
 class ShipmentLineInline(ReadOnlyInline):

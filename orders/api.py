@@ -1,17 +1,23 @@
-"""API of orders (API.md "Stock movements"): POST /shipments/, POST /returns/ (routed under /api/v1/)."""
+"""API of orders (API.md "Stock movements"): GET, POST /shipments/ and /returns/, GET
+/shipments/{id}/ and /returns/{id}/, and closing and
+reopening an order: POST /orders/{id}/close/ and /orders/{id}/reopen/ (routed under /api/v1/)."""
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
+from api.errors import ErrorSerializer
 from api.fields import CodeRelatedField, QuantityField
+from api.permissions import RolePermission
+from api.serializers import OrderSerializer
 from core import roles
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot
 
-from . import services
+from . import selectors, services
 from .models import CustomerReturn, Order, Shipment
 
 
@@ -34,12 +40,22 @@ class ReturnLineInSerializer(serializers.Serializer):
     usage = serializers.PrimaryKeyRelatedField(
         queryset=InventoryUsage.objects.all(), required=False, allow_null=True, default=None
     )
+    serial_numbers = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list,
+        help_text="Serialized LICs: the serials that came back (each out on the usage the line returns).",
+    )
 
 
 class ReturnInSerializer(serializers.Serializer):
     order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all())
     date = serializers.DateField()
     lines = ReturnLineInSerializer(many=True, allow_empty=False)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=services.OVERRIDE_REASON_MAX_LENGTH,
+        help_text="Accountants only (others: 403 `override_not_permitted`): post a return that brings back more "
+                  "than the order shipped of a LIC net of its earlier returns (otherwise 400 "
+                  "`return_exceeds_shipped`); kept on the return when the limit was exceeded.",
+    )
 
 
 class DocumentLineOutSerializer(serializers.Serializer):
@@ -52,41 +68,96 @@ class DocumentLineOutSerializer(serializers.Serializer):
 
 class ShipmentOutSerializer(serializers.ModelSerializer):
     order = serializers.IntegerField(source="order_id")
+    order_number = serializers.CharField(source="order.number")
+    office = serializers.CharField(source="order.office.code")
     lines = DocumentLineOutSerializer(many=True)
 
     class Meta:
         model = Shipment
-        fields = ["id", "number", "order", "date", "lines"]
+        fields = ["id", "number", "order", "order_number", "office", "date", "lines"]
+
+
+class StockWarningSerializer(serializers.Serializer):
+    """A shipment took more of a LIC than was on hand (released stock in the office, less usage not
+    allocated yet): posted all the same, COGS leaves the shortfall unallocated until stock comes in."""
+
+    code = serializers.CharField(help_text="`short_of_stock`")
+    message = serializers.CharField()
+    field = serializers.CharField(help_text="The line where the LIC runs out: `lines[2].quantity`.")
+    lic = serializers.CharField()
+    on_hand = QuantityField(help_text="Released stock on hand before this shipment (never below 0).")
+    quantity = QuantityField(help_text="What the shipment takes of the LIC (all its lines).")
+    short = QuantityField(help_text="quantity − on_hand")
+
+
+class ShipmentPostedSerializer(ShipmentOutSerializer):
+    """The 201 of POST /shipments/: the shipment and the warnings of its posting."""
+
+    warnings = StockWarningSerializer(many=True, read_only=True)
+
+    class Meta(ShipmentOutSerializer.Meta):
+        fields = [*ShipmentOutSerializer.Meta.fields, "warnings"]
 
 
 class ReturnOutSerializer(ShipmentOutSerializer):
     class Meta:
         model = CustomerReturn
-        fields = ["id", "number", "order", "date", "lines"]
+        fields = ["id", "number", "order", "order_number", "office", "date", "lines", "override_reason"]
 
 
-class ShipmentCreateView(generics.GenericAPIView):
-    serializer_class = ShipmentInSerializer
+class DocumentListCreateView(generics.ListAPIView):
+    """GET the documents (newest first, cursor-paginated, viewers); POST one (clerks)."""
+
     write_permission = roles.POST_STOCK
-    queryset = Shipment.objects.none()
+    in_serializer = out_serializer = None
 
-    @extend_schema(request=ShipmentInSerializer, responses={201: ShipmentOutSerializer})
+    def get_serializer_class(self):
+        return self.in_serializer if self.request.method == "POST" else self.out_serializer
+
+
+class ShipmentListCreateView(DocumentListCreateView):
+    in_serializer, out_serializer = ShipmentInSerializer, ShipmentOutSerializer
+
+    def get_queryset(self):
+        return selectors.shipment_list()
+
+    @extend_schema(request=ShipmentInSerializer, responses={201: ShipmentPostedSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        shipment = services.post_shipment(
+        posted = services.post_shipment(
             order=data["order"], date=data["date"], actor=request.user,
             lines=[services.ShipmentLineInput(**line) for line in data["lines"]],
-        )
-        shipment = Shipment.objects.prefetch_related("lines__lic").get(pk=shipment.pk)
-        return Response(ShipmentOutSerializer(shipment).data, status=status.HTTP_201_CREATED)
+        )  # beyond stock is legal: posted, and said in ``warnings``
+        shipment = selectors.shipment_list().get(pk=posted.pk)
+        shipment.warnings = posted.warnings
+        return Response(ShipmentPostedSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
 
-class ReturnCreateView(generics.GenericAPIView):
-    serializer_class = ReturnInSerializer
-    write_permission = roles.POST_STOCK
-    queryset = CustomerReturn.objects.none()
+class ShipmentDetailView(generics.RetrieveAPIView):
+    serializer_class = ShipmentOutSerializer
+
+    def get_queryset(self):
+        return selectors.shipment_list()
+
+
+class ReturnPermission(RolePermission):
+    """Clerks post customer returns, and accountants, who alone may override their limit."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if request.method not in permissions.SAFE_METHODS and user and user.is_authenticated:
+            return any(user.has_perm(p) for p in services.RETURN_PERMISSIONS)
+        return super().has_permission(request, view)
+
+
+class ReturnListCreateView(DocumentListCreateView):
+    in_serializer, out_serializer = ReturnInSerializer, ReturnOutSerializer
+    permission_classes = [ReturnPermission]
+
+    def get_queryset(self):
+        return selectors.return_list()
 
     @extend_schema(request=ReturnInSerializer, responses={201: ReturnOutSerializer})
     def post(self, request):
@@ -94,14 +165,71 @@ class ReturnCreateView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         document = services.post_return(
-            order=data["order"], date=data["date"], actor=request.user,
+            order=data["order"], date=data["date"], actor=request.user, override_reason=data["override_reason"],
             lines=[services.ReturnLineInput(**line) for line in data["lines"]],
         )
-        document = CustomerReturn.objects.prefetch_related("lines__lic").get(pk=document.pk)
+        document = selectors.return_list().get(pk=document.pk)
         return Response(ReturnOutSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
+class ReturnDetailView(generics.RetrieveAPIView):
+    serializer_class = ReturnOutSerializer
+
+    def get_queryset(self):
+        return selectors.return_list()
+
+
+class OrderCloseInSerializer(serializers.Serializer):
+    """Nothing to send: ``{}``."""
+
+
+class OrderReopenInSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, default="", allow_blank=True,
+                                   help_text="Why the order is reopened; kept in its history (at most 100 characters).")
+
+
+# 409 documented here (api.schema.CONFLICTS, owned elsewhere, would do the same when it lists these)
+STATUS_RESPONSES = {200: OrderSerializer, 409: OpenApiResponse(
+    ErrorSerializer, description="The order's state forbids it (already closed, not closed, a production order not "
+    "closed); nothing was written.")}
+
+
+class OrderStatusView(generics.GenericAPIView):
+    """Close or reopen a customer order (accountants): 200 with the order; 409 on a state conflict."""
+
+    write_permission = roles.POST_ACCOUNTING
+    queryset = Order.objects.select_related("customer", "office")
+
+    def _change(self, request, pk: int, call) -> Response:
+        order = get_object_or_404(Order, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(order, serializer.validated_data)
+        return Response(OrderSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class OrderCloseView(OrderStatusView):
+    serializer_class = OrderCloseInSerializer
+
+    @extend_schema(request=OrderCloseInSerializer, responses=STATUS_RESPONSES)
+    def post(self, request, pk: int):
+        return self._change(request, pk, lambda order, data: services.close_order(order=order, actor=request.user))
+
+
+class OrderReopenView(OrderStatusView):
+    serializer_class = OrderReopenInSerializer
+
+    @extend_schema(request=OrderReopenInSerializer, responses=STATUS_RESPONSES)
+    def post(self, request, pk: int):
+        return self._change(request, pk, lambda order, data: services.reopen_order(
+            order=order, reason=data["reason"], actor=request.user))
+
+
 urlpatterns = [
-    path("shipments/", ShipmentCreateView.as_view(), name="shipment-create"),
-    path("returns/", ReturnCreateView.as_view(), name="return-create"),
+    path("shipments/", ShipmentListCreateView.as_view(), name="shipment-list"),
+    path("shipments/<int:pk>/", ShipmentDetailView.as_view(), name="shipment-detail"),
+    path("returns/", ReturnListCreateView.as_view(), name="return-list"),
+    path("returns/<int:pk>/", ReturnDetailView.as_view(), name="return-detail"),
+    path("orders/<int:pk>/close/", OrderCloseView.as_view(), name="order-close"),
+    path("orders/<int:pk>/reopen/", OrderReopenView.as_view(), name="order-reopen"),
 ]

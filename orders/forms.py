@@ -50,6 +50,23 @@ class DocumentForm(forms.Form):
     date = date_field()
 
 
+class ShipmentForm(DocumentForm):
+    """A shipment beyond stock on hand is posted only once the clerk ticks this (issue 17); the
+    page shows it, with the warnings, after a first submit that took more than is on hand."""
+
+    confirm_short = forms.BooleanField(required=False, label="Post it anyway: I know it is more than is on hand")
+
+
+class ReturnForm(DocumentForm):
+    """Accountants (only: the service refuses anyone else, 403) may post a return over what the
+    order shipped, saying why; the page offers the field to them alone."""
+
+    override_reason = forms.CharField(
+        required=False, max_length=200, label="Override reason",
+        help_text="Accountants: why this return may bring back more than the order shipped net of its returns.",
+    )
+
+
 class ShipmentLineForm(forms.Form):
     lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
     quantity = quantity_field()
@@ -68,10 +85,13 @@ class ReturnLineForm(forms.Form):
     lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
     quantity = quantity_field(help_text="Positive: the quantity that came back.")
     usage = UsageIdField(required=False, label="Returns usage", help_text="The shipment usage it returns (optional).")
+    serial_numbers = forms.CharField(required=False, label="Serials",
+                                     help_text="Serialized LICs: the serials that came back (comma separated).")
 
     def to_input(self) -> ReturnLineInput:
         data = self.cleaned_data
-        return ReturnLineInput(lic=data["lic"], quantity=data["quantity"], usage=data["usage"])
+        return ReturnLineInput(lic=data["lic"], quantity=data["quantity"], usage=data["usage"],
+                               serial_numbers=split_serials(data["serial_numbers"]))
 
 
 ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=3, min_num=1, validate_min=True)
@@ -84,3 +104,12 @@ class OrderForm(forms.Form):
     customer = CodeField(queryset=Customer.objects.all(), label_name="customer", label="Customer")
     office = CodeField(queryset=Office.objects.all(), label_name="office", label="Office")
     date = date_field()
+
+
+class OrderStatusForm(forms.Form):
+    """Closing an order asks nothing: the page itself is the confirmation."""
+
+
+class ReopenOrderForm(forms.Form):
+    # not required here: the service says what is wrong (one message for every door)
+    reason = forms.CharField(required=False, label="Reason", help_text="Kept in the order's history.")

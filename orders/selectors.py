@@ -38,6 +38,21 @@ def order_production_orders(order: Order):
     return ProductionOrder.objects.filter(order=order).select_related("lic", "lot").order_by("date", "id")
 
 
+def order_has_documents(order: Order) -> bool:
+    """Posted documents hang on the order: a shipment, a customer return or a production order."""
+    from production.models import ProductionOrder
+
+    return (Shipment.objects.filter(order=order).exists() or CustomerReturn.objects.filter(order=order).exists()
+            or ProductionOrder.objects.filter(order=order).exists())
+
+
+def order_unclosed_production_numbers(order: Order) -> list[str]:
+    from production.models import ProductionOrder, ProductionStatus
+
+    return list(ProductionOrder.objects.filter(order=order).exclude(status=ProductionStatus.CLOSED)
+                .order_by("id").values_list("number", flat=True))
+
+
 def shipment_detail(shipment_id: int) -> Shipment:
     return Shipment.objects.select_related("order", "order__customer", "order__office", "created_by").get(
         pk=shipment_id
@@ -57,3 +72,45 @@ def return_detail(return_id: int) -> CustomerReturn:
 def return_lines(document: CustomerReturn) -> QuerySet[ReturnLine]:
     return document.lines.select_related("lic", "usage", "usage__returns_usage", "usage__cogs_state").order_by(
         "line_no")
+
+
+def shipment_list() -> QuerySet[Shipment]:
+    """Shipments with their order, office and lines (the lines of a whole page in one query)."""
+    from django.db.models import Prefetch
+
+    return (
+        Shipment.objects.select_related("order", "order__office")
+        .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("lic").order_by("line_no")))
+        .order_by("-date", "-id")
+    )
+
+
+def return_list() -> QuerySet[CustomerReturn]:
+    """Customer returns with their order, office and lines (one query for a page's lines)."""
+    from django.db.models import Prefetch
+
+    return (
+        CustomerReturn.objects.select_related("order", "order__office")
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("lic").order_by("line_no")))
+        .order_by("-date", "-id")
+    )
+
+
+def order_returnable(order: Order, lic_ids) -> dict[int, dict]:
+    """Per LIC: what the order shipped and what came back on its returns (positive quantities), the
+    limit of a new customer return (issue 17). Read under the LICs' row locks by post_return, so
+    two returns at once see each other."""
+    from django.db.models import Sum
+
+    from core.money import ZERO
+
+    ids = sorted(set(lic_ids))
+    out = {lic_id: {"shipped": ZERO, "returned": ZERO} for lic_id in ids}
+    shipped = (ShipmentLine.objects.filter(shipment__order=order, lic_id__in=ids)
+               .values("lic_id").annotate(q=Sum("quantity")).values_list("lic_id", "q"))
+    returned = (ReturnLine.objects.filter(customer_return__order=order, lic_id__in=ids)
+                .values("lic_id").annotate(q=Sum("quantity")).values_list("lic_id", "q"))
+    for key, rows in (("shipped", shipped), ("returned", returned)):
+        for lic_id, quantity in rows:
+            out[lic_id][key] = quantity
+    return out

@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.OrderDetailView.as_view(), name="order_detail"),
     path("<int:pk>/ship/", views.ShipmentCreateView.as_view(), name="shipment_create"),
     path("<int:pk>/return/", views.ReturnCreateView.as_view(), name="return_create"),
+    path("<int:pk>/close/", views.OrderCloseView.as_view(), name="order_close"),
+    path("<int:pk>/reopen/", views.OrderReopenView.as_view(), name="order_reopen"),
     path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
     path("returns/<int:pk>/", views.ReturnDetailView.as_view(), name="return_detail"),
 ]

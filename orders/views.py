@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, TemplateView
 
 from core import roles
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 from inventory_lots.views import FilteredListView
 
 from . import selectors, services
 from .filters import OrderFilter
-from .forms import DocumentForm, OrderForm, ReturnLineFormSet, ShipmentLineFormSet
+from .forms import (
+    DocumentForm,
+    OrderForm,
+    OrderStatusForm,
+    ReopenOrderForm,
+    ReturnForm,
+    ReturnLineFormSet,
+    ShipmentForm,
+    ShipmentLineFormSet,
+)
 from .models import CustomerReturn, Order, Shipment
 from .tables import OrderTable
+
+# Closing and reopening a customer order: accountants (and administrators). Clerks ship on an
+# order; deciding that it is finished, or that a finished one takes more, is the back office's.
+CLOSE_PERMISSION = roles.POST_ACCOUNTING
 
 
 class OrderListView(FilteredListView):
@@ -45,6 +59,8 @@ class OrderDetailView(ViewerRequiredMixin, DetailView):
         context["return_lines"] = selectors.order_return_lines(self.object)
         context["production_orders"] = selectors.order_production_orders(self.object)
         context["can_post"] = self.request.user.has_perm(roles.POST_STOCK)
+        context["can_return"] = any(self.request.user.has_perm(p) for p in services.RETURN_PERMISSIONS)
+        context["can_close"] = self.request.user.has_perm(CLOSE_PERMISSION)
         return context
 
 
@@ -52,6 +68,7 @@ class LinesDocumentView(ViewerRequiredMixin, TemplateView):
     """GET shows the document form with its line formset; POST calls the service."""
 
     permission_required = roles.POST_STOCK
+    form_class = DocumentForm
     formset_class = None
     title = ""
     service = None
@@ -63,41 +80,75 @@ class LinesDocumentView(ViewerRequiredMixin, TemplateView):
             raise Http404("No such order.") from exc
         return super().dispatch(request, *args, **kwargs)
 
-    def _render(self, form, formset, status=200):
-        context = {"form": form, "formset": formset, "order": self.order, "title": self.title}
+    def _render(self, form, formset, status=200, **extra):
+        context = {"form": form, "formset": formset, "order": self.order, "title": self.title, **extra}
         return render(self.request, self.template_name, context, status=status)
 
+    def service_kwargs(self, form) -> dict:
+        """What the document's own form fields add to the service call."""
+        return {}
+
     def get(self, request, *args, **kwargs):
-        return self._render(DocumentForm(initial={"date": request.GET.get("date")}), self.formset_class(prefix="lines"))
+        form = self.form_class(initial={"date": request.GET.get("date")})
+        return self._render(form, self.formset_class(prefix="lines"))
 
     def post(self, request, *args, **kwargs):
-        form = DocumentForm(request.POST)
+        form = self.form_class(request.POST)
         formset = self.formset_class(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
             try:
                 document = type(self).service(order=self.order, date=form.cleaned_data["date"], lines=lines,
-                                              actor=request.user)
+                                              actor=request.user, **self.service_kwargs(form))
+            except services.ShortOfStock as warning:  # nothing written: the clerk confirms, or changes it
+                return self._render(form, formset, warnings=warning.warnings)
+            except NotPermitted as error:
+                raise PermissionDenied(error.message) from error
             except DomainError as error:
                 add_domain_error(form, error, formset)
             else:
                 messages.success(request, f"{self.title} {document.number} posted.")
+                for warning in getattr(document, "warnings", ()):
+                    messages.warning(request, warning.message)
                 return redirect(document)
         return self._render(form, formset, status=400)
 
 
 class ShipmentCreateView(LinesDocumentView):
+    """A shipment beyond stock on hand is shown back with the warnings and a confirm box; the
+    second submit, ticked, posts it (issue 17)."""
+
     template_name = "orders/shipment_form.html"
+    form_class = ShipmentForm
     formset_class = ShipmentLineFormSet
     title = "Shipment"
     service = services.post_shipment
 
+    def service_kwargs(self, form) -> dict:
+        return {"confirm_short": form.cleaned_data["confirm_short"]}
+
 
 class ReturnCreateView(LinesDocumentView):
+    """Clerks and accountants post customer returns; accountants alone are offered the override of
+    the "at most what the order shipped" limit (the service refuses anyone else: 403)."""
+
     template_name = "orders/return_form.html"
+    form_class = ReturnForm
     formset_class = ReturnLineFormSet
     title = "Customer return"
     service = services.post_return
+    permission_required = roles.VIEW
+
+    def has_permission(self):
+        user = self.request.user
+        return super().has_permission() and any(user.has_perm(p) for p in services.RETURN_PERMISSIONS)
+
+    def _render(self, form, formset, status=200, **extra):
+        can_override = self.request.user.has_perm(services.OVERRIDE_PERMISSION)
+        return super()._render(form, formset, status, can_override=can_override, **extra)
+
+    def service_kwargs(self, form) -> dict:
+        return {"override_reason": form.cleaned_data["override_reason"]}
 
 
 class ShipmentDetailView(ViewerRequiredMixin, DetailView):
@@ -148,3 +199,63 @@ class OrderCreateView(ViewerRequiredMixin, TemplateView):
                 messages.success(request, f"Order {order.number} opened.")
                 return redirect(order)
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+class OrderStatusView(ViewerRequiredMixin, TemplateView):
+    """GET: the confirmation page (what the change means); POST: the service. A refusal is shown
+    on the page with the service's status (409 for a state conflict) and writes nothing."""
+
+    permission_required = CLOSE_PERMISSION
+    template_name = "orders/order_status_confirm.html"
+    form_class = OrderStatusForm
+    title = ""
+    button = ""
+    done = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.order = selectors.order_detail(kwargs["pk"])
+        except Order.DoesNotExist as exc:
+            raise Http404("No such order.") from exc
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, form, status=200):
+        context = {"form": form, "order": self.order, "view": self}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self._render(self.form_class())
+
+    def call(self, form):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.call(form)
+            except DomainError as error:
+                add_domain_error(form, error)
+                return self._render(form, status=error.status)
+            messages.success(request, self.done.format(number=self.order.number))
+            return redirect(self.order)
+        return self._render(form, status=400)
+
+
+class OrderCloseView(OrderStatusView):
+    title = "Close order"
+    button = "Close order"
+    done = "Order {number} closed."
+
+    def call(self, form):
+        services.close_order(order=self.order, actor=self.request.user)
+
+
+class OrderReopenView(OrderStatusView):
+    form_class = ReopenOrderForm
+    title = "Reopen order"
+    button = "Reopen order"
+    done = "Order {number} reopened."
+
+    def call(self, form):
+        services.reopen_order(order=self.order, reason=form.cleaned_data["reason"], actor=self.request.user)

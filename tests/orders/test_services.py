@@ -9,7 +9,7 @@ import pytest
 from core.errors import StateConflict, ValidationFailed
 from inventory_lots.models import InventoryUsage
 from orders import services
-from orders.models import CustomerReturn, Order, Shipment
+from orders.models import CustomerReturn, Shipment
 from tests.conftest import DAY
 
 D = Decimal
@@ -96,7 +96,7 @@ def test_shipment_bad_input_writes_nothing(order, clerk, stock, service_lic):
 
 
 def test_shipment_on_closed_order_is_refused(order, clerk, stock):
-    Order.objects.filter(pk=order.pk).update(status="closed")  # no close service yet: set the state directly
+    services.close_order(order=order, actor=None)
     with pytest.raises(StateConflict) as exc:
         ship(order, clerk, services.ShipmentLineInput(lic=stock["WIDGET"].lic, quantity=D("1")))
     assert exc.value.message == services.MSG_ORDER_CLOSED.format(number=order.number)

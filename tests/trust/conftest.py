@@ -12,7 +12,14 @@ from django.apps import apps
 from django.db import connection
 
 from cogs import services as cogs_services
-from orders.services import ReturnLineInput, ShipmentLineInput, create_order, post_return, post_shipment
+from orders.services import (
+    ReturnLineInput,
+    ShipmentLineInput,
+    close_order,
+    create_order,
+    post_return,
+    post_shipment,
+)
 from production import services as production
 from purchasing.services import (
     InvoiceLineInput,
@@ -92,6 +99,8 @@ class World:
     mo_open: object
     job_cost: object
     run: object
+    closable_order: object = None  # an order with nothing hanging on it (the close doors)
+    closed_order: object = None  # (the reopen doors)
 
 
 @pytest.fixture
@@ -134,8 +143,11 @@ def world(db, admin_user) -> World:
     run = cogs_services.run_cogs_now(actor=admin_user, date=RUN_DAY)
     assert run.status == "done", run.error
     mo.refresh_from_db()
+    closable_order = create_order(customer=customer, office=office, date=DAY)
+    closed_order = close_order(order=create_order(customer=customer, office=office, date=DAY), actor=admin_user)
     return World(office, lic, product, service_lic, vendor, customer, order, stock_lot, po, po_line, receipt,
-                 invoice, shipment, ship_usage, customer_return, mo, mo_lot, mo_open, job_cost, run)
+                 invoice, shipment, ship_usage, customer_return, mo, mo_lot, mo_open, job_cost, run,
+                 closable_order, closed_order)
 
 
 def management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:

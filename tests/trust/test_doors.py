@@ -58,6 +58,9 @@ PAGE_DOORS = [
          lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
     Door("orders/<int:pk>/return/", lambda w: f"/orders/{w.order.pk}/return/", (STOCK,),
          lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
+    Door("orders/<int:pk>/close/", lambda w: f"/orders/{w.closable_order.pk}/close/", (ACC,), lambda w: {}),
+    Door("orders/<int:pk>/reopen/", lambda w: f"/orders/{w.closed_order.pk}/reopen/", (ACC,),
+         lambda w: {"reason": "more to ship"}),
     Door("production/new/", lambda w: "/production/new/", (PROD,),
          lambda w: {"office": "HQ", "date": D0, "lic": "GIZMO", "estimated_quantity": "1",
                     "estimated_unit_cost": "1.00"}),
@@ -107,6 +110,10 @@ API_DOORS = [
          lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]}, (201,)),
     Door("returns/", lambda w: API + "returns/", (STOCK,),
          lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]}, (201,)),
+    Door("orders/<int:pk>/close/", lambda w: f"{API}orders/{w.closable_order.pk}/close/", (ACC,), lambda w: {},
+         (200,)),
+    Door("orders/<int:pk>/reopen/", lambda w: f"{API}orders/{w.closed_order.pk}/reopen/", (ACC,),
+         lambda w: {"reason": "more to ship"}, (200,)),
     Door("production-orders/", lambda w: API + "production-orders/", (PROD,),
          lambda w: {"office": "HQ", "date": D0, "lic": "GIZMO", "estimated_quantity": "1",
                     "estimated_unit_cost": "1.00"}, (201,)),
@@ -355,6 +362,6 @@ def test_a_viewer_reads_every_page_and_api_url(world):
         if response.status_code == 403:  # export pages need the export permission (accountants)
             assert "export" in url or url.endswith(".csv") or url.endswith(".xlsx") or "new" in url or \
                 url.endswith(("/receive/", "/invoice/", "/close/", "/reverse/", "/ship/", "/return/",
-                              "/issue/", "/produce/", "/unit-cost/", "/release/", "/receipts/")), url
+                              "/issue/", "/produce/", "/unit-cost/", "/release/", "/receipts/", "/reopen/")), url
             continue
         assert response.status_code in (200, 405), (url, response.status_code)

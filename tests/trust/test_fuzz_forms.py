@@ -104,6 +104,9 @@ FORMS = [
     Form("return", roles.CLERK, lambda w: f"/orders/{w.order.pk}/return/", {"date": lambda w: dates()},
          {"lic": codes("WIDGET"), "quantity": lambda w: decimals("0.001", "1", 3),
           "usage": lambda w: st.sampled_from(["", str(w.ship_usage.pk), f"U-{w.ship_usage.pk}"])}, max_lines=1),
+    Form("order_close", roles.ACCOUNTANT, lambda w: f"/orders/{w.closable_order.pk}/close/", {"junk": lambda w: TEXT}),
+    Form("order_reopen", roles.ACCOUNTANT, lambda w: f"/orders/{w.closed_order.pk}/reopen/",
+         {"reason": lambda w: TEXT}),
     Form("production_order_create", roles.PRODUCTION, lambda w: "/production/new/",
          {"office": codes("HQ"), "date": lambda w: dates(), "order": lambda w: st.just(w.order.number),
           "lic": codes("GIZMO"), "estimated_quantity": lambda w: POS_QTY,
@@ -192,7 +195,7 @@ def test_fuzzed_form_never_5xx_and_refusal_writes_nothing(form, world):
         seen.add(assert_safe_post(client, url, form_data(data.draw, form, world)))
 
     check()
-    if form.name not in ("release", "close_production"):  # buttons without fields: nothing to refuse
+    if form.name not in ("release", "close_production", "order_close"):  # buttons without fields: nothing to refuse
         assert seen & {400, 403, 404, 409}, f"{form.name}: no example was refused: {seen}"
     # (that a valid request is accepted at every door is test_doors.py's job: here a run without
     # an accepted example is fine, the corrupted fields are the point)
