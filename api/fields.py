@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.codes import by_code
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
+from core.text import clean_text
 
 
 class StrictDecimalField(serializers.DecimalField):
@@ -33,7 +36,8 @@ def MoneyField(**kwargs):  # noqa: N802
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
-    """Master data referenced by its ``code``."""
+    """Master data referenced by its ``code``, matched ignoring case (core.codes.by_code, the rule of
+    every door)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
@@ -41,13 +45,36 @@ class CodeRelatedField(serializers.SlugRelatedField):
         self.error_messages["does_not_exist"] = "Unknown code “{value}”."
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\0"))
-        return super().to_internal_value(data)
+        if isinstance(data, bool) or not isinstance(data, (str, int)):
+            self.fail("invalid")
+        obj = by_code(self.get_queryset(), str(data))
+        if obj is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data).replace("\x00", "\\0"))
+        return obj
 
 
+class TextField(serializers.CharField):
+    """Free text (a name, description, reason): stored without Unicode bidirectional controls
+    (core.text.clean_text), like the page forms and the services store it."""
+
+    def to_internal_value(self, data):
+        return clean_text(super().to_internal_value(data))
+
+
+class GenericRefSerializer(serializers.Serializer):
+    """A link to a record: ``type`` is its kind (``shipment``, ``receiptline``, ``productionorder``, ...),
+    ``id`` its id, ``label`` its number."""
+
+    # the ``GenericRef`` component of the schema (GenericRefField's values)
+
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+@extend_schema_field(GenericRefSerializer(allow_null=True))
 class GenericRefField(serializers.Field):
-    """``{type, id, label}`` of a generic Go-To target stored as (content type, id, label)."""
+    """``{type, id, label}`` of a generic Go-To target stored as (content type, id, label), or null."""
 
     def __init__(self, prefix: str, **kwargs):
         self.prefix = prefix

@@ -1,7 +1,8 @@
 """Role permissions for the API (DOMAIN.md section 8).
 
-Reads need the viewer permission; writes need the view's ``write_permission`` (a role
-permission from core.roles). A viewer's POST gets 403.
+Reads need the viewer permission (or the view's ``read_permission``, e.g. exports); writes need
+the view's ``write_permission`` (a role permission from core.roles), master data the model's
+add (POST) or change (PATCH) permission, which only administrators hold. A viewer's POST gets 403.
 """
 
 from rest_framework import permissions
@@ -23,5 +24,6 @@ class RolePermission(permissions.BasePermission):
             model = getattr(getattr(view, "queryset", None), "model", None)
             if model is None:
                 return user.is_superuser
-            return user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}")
+            action = "change" if request.method in ("PUT", "PATCH") else "add"  # both the Administrator's
+            return user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
         return user.has_perm(needed)

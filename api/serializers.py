@@ -3,44 +3,63 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.codes import code_in_use, code_taken_message
 from inventory_lots.models import InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
 from orders.models import Customer, Order
 from purchasing.models import Vendor
 
-from .fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, UnitCostField
-
-REF_SCHEMA = {
-    "type": "object",
-    "nullable": True,
-    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "label": {"type": "string"}},
-}
-GenericRefField = extend_schema_field(REF_SCHEMA)(GenericRefField)
+from .fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, TextField, UnitCostField
+from .section_schemas import LotSectionsSerializer
 
 
-class OfficeSerializer(serializers.ModelSerializer):
+class MasterDataSerializer(serializers.ModelSerializer):
+    """Office, LIC, vendor, customer (issue 17): the code holds letters, digits, ".", "_", "-" only
+    (the model's validator) and is unique ignoring case (refused here with the holder's code, before
+    the unique index on UPPER(code) would refuse the write); free text is stored without bidi
+    controls (TextField)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is serializers.CharField and field_name != "code" and not model_field.choices:
+            field_class = TextField
+        return field_class, kwargs
+
+    def validate_code(self, value):
+        model = self.Meta.model
+        taken = code_in_use(model, value, exclude_pk=getattr(self.instance, "pk", None))
+        if taken is not None:
+            raise serializers.ValidationError(code_taken_message(model, taken.code), code="code_taken")
+        return value
+
+
+class OfficeSerializer(MasterDataSerializer):
     class Meta:
         model = Office
         fields = ["code", "name"]
 
 
-class LineItemCodeSerializer(serializers.ModelSerializer):
+class LineItemCodeSerializer(MasterDataSerializer):
     class Meta:
         model = LineItemCode
-        fields = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit"]
+        fields = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit",
+                  "active"]
 
     def validate(self, attrs):
-        if not attrs.get("inventoried") and (attrs.get("serialized") or attrs.get("track_by_mfr_lot")):
+        def value(name):  # a PATCH sends some fields: the others are the record's
+            return attrs.get(name, getattr(self.instance, name, False))
+
+        if not value("inventoried") and (value("serialized") or value("track_by_mfr_lot")):
             raise serializers.ValidationError("Only inventoried LICs can be serialized or tracked by mfr lot.")
         return attrs
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(MasterDataSerializer):
     class Meta:
         model = Vendor
         fields = ["code", "name"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(MasterDataSerializer):
     class Meta:
         model = Customer
         fields = ["code", "name"]
@@ -90,7 +109,7 @@ class LotDetailSerializer(LotSerializer):
     def get_serial_numbers(self, lot) -> list[str]:
         return list(lot.serials.values_list("serial_number", flat=True)) if lot.serialized else []
 
-    @extend_schema_field({"type": "object", "additionalProperties": True})
+    @extend_schema_field(LotSectionsSerializer)
     def get_sections(self, lot) -> dict:
         from inventory_lots.selectors import lot_sections
 
@@ -101,6 +120,17 @@ class AllocationSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
     quantity = QuantityField()
     value = MoneyField()
+
+
+class UsageListSerializer(serializers.ListSerializer):
+    """A page of usages reads its allocations in one query (``allocations`` by usage id)."""
+
+    def to_representation(self, data):
+        from inventory_lots.selectors import usages_allocations
+
+        usages = list(data.all() if hasattr(data, "all") else data)
+        self.allocations = usages_allocations(usages)
+        return super().to_representation(usages)
 
 
 class UsageSerializer(serializers.ModelSerializer):
@@ -122,12 +152,14 @@ class UsageSerializer(serializers.ModelSerializer):
             "allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis",
             "allocations",
         ]
+        list_serializer_class = UsageListSerializer
 
     @extend_schema_field(AllocationSerializer(many=True))
     def get_allocations(self, usage) -> list:
         from inventory_lots.selectors import usage_allocations
 
-        return usage_allocations(usage)
+        page = getattr(self.parent, "allocations", None)  # read for the whole page by UsageListSerializer
+        return page.get(usage.pk, []) if page is not None else usage_allocations(usage)
 
 
 class AdjustmentLineInSerializer(serializers.Serializer):
@@ -164,6 +196,17 @@ class AdjustmentOutSerializer(serializers.ModelSerializer):
 
 
 class LockDateSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    """The lock date ("books closed through", DOMAIN.md 6a) and the row of its history that set it."""
+
+    date = serializers.DateField(help_text=(
+        "Books closed through this date: nothing dated on or before it can be posted. Never later than today "
+        "(400 `lock_date_in_future`). It only moves forward (409 `lock_date_backwards`), except for an "
+        "administrator, who moves it back by sending a `reason` too."))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500,
+        help_text=("Why it is set. Required (400 `reason_required`) when an administrator moves the lock date "
+                   "back; kept in the lock date's history. Accountants cannot move it back, reason or not (409)."))
+    previous_date = serializers.DateField(read_only=True, allow_null=True, help_text=(
+        "The lock date this setting replaced (null for the first); later than `date` when it was moved back."))
     set_by = serializers.CharField(source="set_by.username", read_only=True, allow_null=True, default=None)
     set_at = serializers.DateTimeField(source="created_at", read_only=True)

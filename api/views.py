@@ -3,48 +3,96 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError, transaction
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core import roles
+from core.codes import by_code, code_taken_message
 from inventory_lots import selectors, services
 from inventory_lots.filters import LotFilter, UsageFilter
-from inventory_lots.models import InventoryAdjustment, LineItemCode, Office
+from inventory_lots.models import LineItemCode, Office
 from orders.models import Customer, Order
-from orders.services import create_order
+from orders.services import create_order, update_customer
 from purchasing.models import Vendor
+from purchasing.services import update_vendor
 
 from . import serializers as s
 
 
 class MasterDataViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
-    """Master data: anyone with a role reads; administrators (or the record's role) create."""
+                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Master data: anyone with a role reads; administrators (or the record's role) create and
+    edit (PATCH, through the owning app's ``update_*`` service, as the admin allows)."""
 
     lookup_field = "code"
+    lookup_value_regex = r"[^/]+"  # codes may hold "." (DRF's default stops at it); by_code decides
     write_permission = None  # superusers/administrators only unless a subclass says otherwise
+    http_method_names = ["get", "post", "patch", "head", "options"]  # PATCH edits; no PUT
+
+    def get_object(self):
+        """The record whose code is the URL's, ignoring case (core.codes.by_code: one rule everywhere)."""
+        record = by_code(self.filter_queryset(self.get_queryset()), self.kwargs[self.lookup_field])
+        if record is None:
+            raise Http404("No such record.")
+        self.check_object_permissions(self.request, record)
+        return record
+
+    def perform_create(self, serializer):
+        """The serializer refuses a taken code; two creates racing with twin codes meet at the unique
+        index on UPPER(code), and the loser gets the same 400 instead of a 500."""
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError as exc:
+            constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+            if not constraint.endswith(("_code_unique_ci", "_code_key")):
+                raise
+            model = self.get_queryset().model
+            taken = by_code(model.objects.all(), serializer.validated_data.get("code"))
+            raise ValidationError({"code": [code_taken_message(model, taken.code if taken else "")]}) from exc
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_record(serializer.instance, dict(serializer.validated_data))
+
+    def update_record(self, record, changes: dict):
+        raise NotImplementedError
 
 
 class OfficeViewSet(MasterDataViewSet):
     queryset = Office.objects.order_by("id")
     serializer_class = s.OfficeSerializer
 
+    def update_record(self, record, changes):
+        return services.update_office(office=record, actor=self.request.user, **changes)
+
 
 class LineItemCodeViewSet(MasterDataViewSet):
     queryset = LineItemCode.objects.order_by("id")
     serializer_class = s.LineItemCodeSerializer
+
+    def update_record(self, record, changes):
+        return services.update_line_item_code(lic=record, actor=self.request.user, **changes)
 
 
 class VendorViewSet(MasterDataViewSet):
     queryset = Vendor.objects.order_by("id")
     serializer_class = s.VendorSerializer
 
+    def update_record(self, record, changes):
+        return update_vendor(vendor=record, actor=self.request.user, **changes)
+
 
 class CustomerViewSet(MasterDataViewSet):
     queryset = Customer.objects.order_by("id")
     serializer_class = s.CustomerSerializer
+
+    def update_record(self, record, changes):
+        return update_customer(customer=record, actor=self.request.user, **changes)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
@@ -76,10 +124,16 @@ class UsageViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = UsageFilter
 
 
-class AdjustmentCreateView(generics.GenericAPIView):
-    serializer_class = s.AdjustmentInSerializer
+class AdjustmentListCreateView(generics.ListAPIView):
+    """GET the adjustments (newest first, cursor-paginated); POST one (clerks)."""
+
     write_permission = roles.POST_STOCK
-    queryset = InventoryAdjustment.objects.none()
+
+    def get_queryset(self):
+        return selectors.adjustment_list()
+
+    def get_serializer_class(self):
+        return s.AdjustmentInSerializer if self.request.method == "POST" else s.AdjustmentOutSerializer
 
     @extend_schema(request=s.AdjustmentInSerializer, responses={201: s.AdjustmentOutSerializer})
     def post(self, request):
@@ -90,14 +144,20 @@ class AdjustmentCreateView(generics.GenericAPIView):
             office=data["office"], date=data["date"], reason=data["reason"], actor=request.user,
             lines=[services.AdjustmentLineInput(**line) for line in data["lines"]],
         )
-        adjustment = InventoryAdjustment.objects.prefetch_related("lines__lic").select_related("office").get(
-            pk=adjustment.pk
-        )
+        adjustment = selectors.adjustment_list().get(pk=adjustment.pk)
         return Response(s.AdjustmentOutSerializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 
+class AdjustmentDetailView(generics.RetrieveAPIView):
+    serializer_class = s.AdjustmentOutSerializer
+
+    def get_queryset(self):
+        return selectors.adjustment_list()
+
+
 class LockDateView(generics.GenericAPIView):
-    """GET the lock date (null when never set); POST `{date}` moves it forward (accountants)."""
+    """GET the lock date (null when never set); POST `{date}` moves it forward (accountants), never
+    past today; an administrator moves it back with `{date, reason}` (DOMAIN.md 6a)."""
 
     serializer_class = s.LockDateSerializer
     write_permission = roles.POST_ACCOUNTING
@@ -112,12 +172,13 @@ class LockDateView(generics.GenericAPIView):
     def get(self, request):
         current = self.get_queryset().first()
         if current is None:
-            return Response({"date": None, "set_by": None, "set_at": None})
+            return Response({"date": None, "reason": "", "previous_date": None, "set_by": None, "set_at": None})
         return Response(s.LockDateSerializer(current).data)
 
     @extend_schema(request=s.LockDateSerializer, responses={201: s.LockDateSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lock = services.set_lock_date(date=serializer.validated_data["date"], actor=request.user)
+        lock = services.set_lock_date(date=serializer.validated_data["date"], actor=request.user,
+                                      reason=serializer.validated_data.get("reason", ""))
         return Response(s.LockDateSerializer(lock).data, status=status.HTTP_201_CREATED)

@@ -17,8 +17,10 @@ Dates (DOMAIN.md 6a): an allocation or give-back is dated the latest of its usag
 open day and the lot's movement date (its date, more quantity reported into it, its allocation and
 give-back entries), so stock is never used before it exists and a lot's entries are in date order.
 An accrual is dated the later of its usage's date and the first open day; the reversal of an old
-accrual and the accrual for what remains are dated the latest of the old accrual's date, the entries
-the plan posted for the usage and the first open day.
+accrual and the accrual for what remains are dated the latest of the old accrual's date, the first
+of the entries the plan posted for the usage and the first open day (the first, not the last: a run
+that allocates a usage on two dates would otherwise count the estimate and the true cost of the
+earlier part both, between the two dates).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class PlanUsage:
     accrued_value: Decimal = ZERO
     no_cost_basis: bool = False
     accrual_date: datetime.date | None = None  # the date of the open accrual's entry
-    posted_date: datetime.date | None = None  # the latest allocation/give-back this plan posted for it
+    posted_date: datetime.date | None = None  # the earliest allocation/give-back this plan posted for it
 
     @property
     def unallocated(self) -> Decimal:
@@ -189,15 +191,11 @@ class PairPlan:
 
 
 class _Planner:
-    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, track_holdings=True,
-                 serial_lots=None):
+    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, serial_lots=None):
         self.method = method
         # a serialized LIC (issue 17): usage id -> {lot id: how many of its serials there are still to
         # allocate (a return: to give back)}; None for every other LIC, whose usage goes by the method
         self.serial_lots = serial_lots
-        # new (usage, lot) holdings are needed only to revalue lots of this pair (the engine knows
-        # beforehand whether it has any); skipping them saves a dict entry per allocation
-        self.track_holdings = track_holdings
         self.lots = {lot.id: lot for lot in lots}
         self.by_date = sorted(lots, key=lambda lot: (lot.date, lot.id))
         self.usages = sorted(usages, key=lambda u: (u.date, u.id))
@@ -213,7 +211,6 @@ class _Planner:
                 self.named.setdefault(u.returns_usage_id, {})
         for h in named_holdings:
             self.named.setdefault(h.usage_id, {})[h.lot_id] = h
-        self.new_holdings: dict[int, dict[int, Holding]] = {}  # lot id -> usage id -> this plan's record
         self.given_back_lots: set[int] = set()  # lots that took a give-back: step 3 re-targets them
 
     # --- posting one movement -------------------------------------------------------------
@@ -239,7 +236,7 @@ class _Planner:
             date = lot.movement_date
         else:
             lot.movement_date = date
-        if usage.posted_date is None or usage.posted_date < date:
+        if usage.posted_date is None or date < usage.posted_date:
             usage.posted_date = date
         plan = self.plan
         plan.entries.append(PlannedEntry(kind, usage.id, lot.id, date, quantity, value, cost))
@@ -258,21 +255,6 @@ class _Planner:
             d[1] += value
         if kind != ALLOCATION:
             self.given_back_lots.add(lot.id)
-        if self.track_holdings:
-            on_lot = self.new_holdings.get(lot.id)
-            if on_lot is None:
-                on_lot = self.new_holdings[lot.id] = {}
-            h = on_lot.get(usage.id)
-            if h is None:
-                h = on_lot[usage.id] = Holding(usage.id, lot.id, ZERO, ZERO, 0, ZERO, 0, usage.returns_usage_id)
-            h.quantity += quantity
-            h.value += value
-            if kind == ALLOCATION:
-                h.last_allocation = self.seq
-            elif kind == GIVE_BACK:
-                h.last_give_back = self.seq
-            else:
-                h.lifo_quantity += quantity
         if kind == ALLOCATION and usage.id in self.named:  # a usage some return names: keep its holdings current
             held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
             held.quantity += quantity
@@ -427,18 +409,41 @@ class _Planner:
         return changed
 
     # --- step 3: revaluation ----------------------------------------------------------------
-    def revalue(self, lot: PlanLot, holdings: list[Holding]) -> None:
+    def _new_records(self, lot_ids) -> dict[int, dict[int, Holding]]:
+        """This plan's records (usage, lot) on ``lot_ids``, from its entries (one pass, only for the
+        lots step 3 re-targets: the million allocations of a full run pay nothing for it). Call it
+        before step 3 adds revaluation entries: the n-th entry is the n-th movement ``_post`` made."""
+        returns = {u.id: u.returns_usage_id for u in self.usages if u.quantity < 0}
+        out: dict[int, dict[int, Holding]] = {}
+        for n, e in enumerate(self.plan.entries, start=NEW_SEQ_BASE + 1):
+            if e.lot_id not in lot_ids:
+                continue
+            on_lot = out.setdefault(e.lot_id, {})
+            h = on_lot.get(e.usage_id)
+            if h is None:
+                h = on_lot[e.usage_id] = Holding(e.usage_id, e.lot_id, ZERO, ZERO, 0, ZERO, 0, returns.get(e.usage_id))
+            h.quantity += e.quantity
+            h.value += e.value
+            if e.kind == ALLOCATION:
+                h.last_allocation = n
+            elif e.kind == GIVE_BACK:
+                h.last_give_back = n
+            else:
+                h.lifo_quantity += e.quantity
+        return out
+
+    def revalue(self, lot: PlanLot, holdings: list[Holding], new: dict[int, Holding] | None = None) -> None:
         """Re-target every record (usage, lot) of ``lot`` (DOMAIN.md 6 "Conventions"): each at
         ``round(qty x unit cost, 2)`` (a return's named and LIFO parts rounded apart); a holding
         returned in full (a usage's allocations net of the give-backs of the returns naming it, zero
         quantity) nets to exactly 0.00, its latest give-back taking minus the others' targets; while
         the lot is used up, its latest allocation takes ``value_in`` minus every other target. Each
         difference is a revaluation entry (quantity 0) dated the run's date. ``holdings``: the
-        posted records; this plan's own are added."""
+        posted records; ``new``: this plan's own on the lot (usage id -> record)."""
         merged: dict[int, Holding] = {h.usage_id: Holding(h.usage_id, h.lot_id, h.quantity, h.value,
                                                            h.last_allocation, h.lifo_quantity, h.last_give_back,
                                                            h.owner) for h in holdings}
-        for usage_id, h in self.new_holdings.get(lot.id, {}).items():
+        for usage_id, h in (new or {}).items():
             m = merged.get(usage_id)
             if m is None:
                 m = merged[usage_id] = Holding(usage_id, lot.id, ZERO, ZERO, 0, ZERO, 0, h.owner)
@@ -515,10 +520,9 @@ class PairPlanner(_Planner):
     """The steps of ``plan_pair`` one by one (the service plans LIC by LIC and writes as it goes)."""
 
     def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None,
-                 track_holdings=True, serial_lots=None):
+                 serial_lots=None):
         super().__init__(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                         first_open=first_open, run_date=run_date, track_holdings=track_holdings,
-                         serial_lots=serial_lots)
+                         first_open=first_open, run_date=run_date, serial_lots=serial_lots)
         self.original = {u.id: u.unallocated for u in self.usages}
 
     def loop(self, max_passes: int = 10_000) -> None:
@@ -536,12 +540,13 @@ class PairPlanner(_Planner):
 
     def revalue_lots(self, revalue: dict[int, list[Holding]] | None) -> None:
         """Re-target the lots of ``revalue`` (lot id -> its posted records)."""
-        if revalue and not self.track_holdings:
-            raise ValueError("revaluing lots needs the planner built with track_holdings=True")
-        for lot_id in sorted(revalue or {}):
+        if not revalue:
+            return
+        new = self._new_records(revalue.keys())
+        for lot_id in sorted(revalue):
             lot = self.lots.get(lot_id)
             if lot is not None:
-                self.revalue(lot, revalue[lot_id])
+                self.revalue(lot, revalue[lot_id], new.get(lot_id))
 
     def accruals(self, estimate: Decimal | None) -> None:
         self.accrue(self.original, estimate)

@@ -1,16 +1,19 @@
 """COGS API (routed under /api/v1/ by api/urls.py): ``POST/GET /cogs-runs/``,
-``GET /cogs-runs/{id}/`` and ``GET /cogs-runs/{id}/entries/``."""
+``GET /cogs-runs/{id}/``, ``GET /cogs-runs/{id}/entries/`` and its CSV ``GET /cogs-runs/{id}/entries.csv``."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from api.exports import CSV, ExportView, file_schema
 from core import roles
 
-from . import selectors, services, tasks
+from . import exports, selectors, services, tasks
+from .models import CogsRun, EntryKind
 from .serializers import CogsEntrySerializer, CogsRunInSerializer, CogsRunSerializer
 
 
@@ -43,6 +46,30 @@ class CogsRunDetailView(generics.RetrieveAPIView):
         return selectors.run_list()
 
 
+ENTRY_FILTERS = [
+    OpenApiParameter("kind", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+                     enum=[k.value for k in EntryKind], description="1 allocation, 2-3 give-back, 4 revaluation, "
+                     "5 accrual, 6 accrual reversal."),
+    OpenApiParameter("lic", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="LIC code."),
+    OpenApiParameter("office", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="Office code."),
+    OpenApiParameter("lot", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Lot id."),
+    OpenApiParameter("usage", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Usage id."),
+]
+
+
+class CogsRunEntriesCsvView(ExportView):
+    """The run's entries as CSV (the run page's filters ``kind, lic, office, lot, usage``): the same
+    file as the page's ``/cogs/runs/{id}/entries.csv``. Accountants (the export permission)."""
+
+    @file_schema(CSV, "The run's entries, UTF-8 CSV with a header row.", ENTRY_FILTERS)
+    def get(self, request, pk: int):
+        try:
+            run = selectors.run_detail(pk)
+        except CogsRun.DoesNotExist as exc:
+            raise Http404("No such COGS run.") from exc
+        return exports.entries_csv_response(run=run, params=request.query_params)
+
+
 class CogsRunEntriesView(generics.ListAPIView):
     serializer_class = CogsEntrySerializer
 
@@ -54,4 +81,5 @@ urlpatterns = [
     path("cogs-runs/", CogsRunListCreateView.as_view(), name="cogs-run-list"),
     path("cogs-runs/<int:pk>/", CogsRunDetailView.as_view(), name="cogs-run-detail"),
     path("cogs-runs/<int:pk>/entries/", CogsRunEntriesView.as_view(), name="cogs-run-entries"),
+    path("cogs-runs/<int:pk>/entries.csv", CogsRunEntriesCsvView.as_view(), name="cogs-run-entries-csv"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from inventory_lots.filters import CodeChoiceFilter
+from inventory_lots.filters import CodeChoiceFilter, StrictBooleanFilter
 from inventory_lots.models import InventoryUsage, LineItemCode, Office
 
 from .models import CogsEntry, CogsRun, EntryKind, RunStatus
@@ -35,7 +35,7 @@ class EntryFilter(django_filters.FilterSet):
 class UnallocatedFilter(django_filters.FilterSet):
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
     office = CodeChoiceFilter(queryset=Office.objects.all())
-    returns = django_filters.BooleanFilter(method="filter_returns", label="Returns only")
+    returns = StrictBooleanFilter(method="filter_returns", label="Returns only")
 
     class Meta:
         model = InventoryUsage

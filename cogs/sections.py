@@ -6,13 +6,14 @@ from inventory_lots.models import InventoryUsage, Lot
 from inventory_lots.sections import Section
 
 from . import selectors
+from .models import EntryKind
 
 
 def inventory_cogs_section(lot: Lot) -> Section:
     """Inventory COGS: the lot's entries, run by run (2 queries)."""
     entries = selectors.lot_entries(lot)
     api = [
-        {"run": e.run_id, "date": e.date.isoformat(), "usage": e.usage_id, "kind": e.get_kind_display(),
+        {"run": e.run_id, "date": e.date.isoformat(), "usage": e.usage_id, "kind": EntryKind(e.kind).name.lower(),
          "quantity": str(e.quantity), "value": str(e.value)}
         for e in entries
     ]

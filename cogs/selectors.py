@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from core.money import ZERO
+from core.templatetags.money import qty as qty_text  # "999,999,999,584", "2.5": the page's figures
 from inventory_lots.models import CostingMethod, InventoryUsage, Lot
 
 from .models import CogsEntry, CogsRun, EntryKind, RunStatus
@@ -89,8 +90,12 @@ REASON_UNRELEASED = "Unreleased lots only: the available stock is in production 
 REASON_SPECIFIC_EXHAUSTED = "Specific lot exhausted: the named lot has nothing left"
 REASON_SPECIFIC_UNRELEASED = "Specific lot not released yet"
 REASON_SPECIFIC_NONE = "Specific unit costing: the usage names no lot"
+REASON_SERIAL_UNRELEASED = "Its serials are in a production lot not released yet"
 REASON_RETURN_WAITING = "Return waits: the returned usage is not fully allocated yet"
 REASON_RETURN_NOTHING = "Return with nothing to give back: no lot of this LIC has used quantity in this office"
+# usage beyond the released stock on hand is short, not "available" (figures as on the page)
+REASON_SHORT = "Short of stock: {on_hand} on hand, {short} short"
+REASON_SPECIFIC_SHORT = "Specific lot short: {lot} has {on_hand} left, {short} short"
 
 
 def unallocated_list() -> QuerySet[InventoryUsage]:
@@ -126,14 +131,29 @@ def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
             for lic_id, office_id, released, unreleased, used in cursor.fetchall():
                 stock[(lic_id, office_id)] = {"released": released, "unreleased": unreleased, "used": used}
     failed = {(x.lic_id, x.office_id): x for x in open_run_exceptions()} if usages else {}
+    waiting = _serials_in_unreleased_lots([u.pk for u in usages if u.quantity > 0 and u.serial_numbers])
     for u in usages:
         x = failed.get((u.lic_id, u.office_id))
         if x is not None:
             u.reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
                 run=x.run, message=x.message)
+        elif u.quantity > 0 and u.serial_numbers:  # issue 17: it goes to its serials' lots only
+            u.reason = REASON_SERIAL_UNRELEASED if u.pk in waiting else REASON_NOT_RUN
         else:
             u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
     return usages
+
+
+def _serials_in_unreleased_lots(usage_ids: list[int]) -> set[int]:
+    """The serialized usage (of these) with a serial in a production lot not released yet (one query)."""
+    if not usage_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT m.usage_id FROM inventory_lots_serialuse m "
+            "JOIN inventory_lots_lotserial s ON s.id = m.serial_id JOIN inventory_lots_lot l ON l.id = s.lot_id "
+            "WHERE m.usage_id = ANY(%s) AND NOT l.released", [usage_ids])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _reason(u: InventoryUsage, s: dict) -> str:
@@ -147,8 +167,16 @@ def _reason(u: InventoryUsage, s: dict) -> str:
             return REASON_SPECIFIC_NONE
         if u.lot.qty_available == 0:
             return REASON_SPECIFIC_EXHAUSTED
-        return REASON_SPECIFIC_UNRELEASED if not u.lot.released else REASON_NOT_RUN
+        if not u.lot.released:
+            return REASON_SPECIFIC_UNRELEASED
+        if u.lot.qty_available < u.unallocated_quantity:
+            return REASON_SPECIFIC_SHORT.format(lot=u.lot.number, on_hand=qty_text(u.lot.qty_available),
+                                                short=qty_text(u.unallocated_quantity - u.lot.qty_available))
+        return REASON_NOT_RUN
     if s["released"] > 0:
+        if s["released"] < u.unallocated_quantity:  # released stock in the office vs what this usage lacks
+            return REASON_SHORT.format(on_hand=qty_text(s["released"]),
+                                       short=qty_text(u.unallocated_quantity - s["released"]))
         return REASON_NOT_RUN
     return REASON_UNRELEASED if s["unreleased"] > 0 else REASON_NO_STOCK
 

@@ -31,3 +31,10 @@ class StateConflict(DomainError):
     """The record's state forbids the operation (409): closed PO, released twice, ..."""
 
     status = 409
+
+
+class NotPermitted(DomainError):
+    """The user's role may not do this (403): e.g. overriding a limit only accountants may override.
+    Doors admit by role; a service raises this where the rule depends on what is asked."""
+
+    status = 403

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from django import forms
 
+from core.codes import by_code
 from core.errors import DomainError
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
+from core.text import clean_text
 
 
 class CodeField(forms.CharField):
-    """A master-data record typed by its code; unknown codes are a clear field error."""
+    """A master-data record typed by its code (matched ignoring case: core.codes.by_code); unknown
+    codes are a clear field error."""
 
     def __init__(self, *, queryset, label_name: str, **kwargs):
         self.queryset = queryset
@@ -22,10 +25,40 @@ class CodeField(forms.CharField):
         code = super().clean(value)
         if not code:
             return None
-        obj = self.queryset.filter(code__iexact=code.strip()).first()
+        obj = by_code(self.queryset, code)
         if obj is None:
             raise forms.ValidationError(f"Unknown {self.label_name} “{code}”.", code="unknown_code")
         return obj
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A master-data record chosen by its code (a select, or typed in a list filter), matched
+    ignoring case like every other door (core.codes.by_code); unknown codes are a clear field error."""
+
+    default_error_messages = {"invalid_choice": "Unknown code “%(value)s”."}
+
+    def __init__(self, queryset, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(queryset, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        obj = by_code(self.queryset, value)
+        if obj is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return obj
+
+
+class TextField(forms.CharField):
+    """Free text (a name, description, reason): stored without Unicode bidirectional controls
+    (core.text.clean_text), like the API and the services store it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value) if value not in self.empty_values else value
 
 
 def quantity_field(**kwargs) -> forms.DecimalField:

@@ -11,6 +11,9 @@ POST_STOCK = "inventory_lots.post_stock"
 POST_PRODUCTION = "inventory_lots.post_production"
 POST_ACCOUNTING = "inventory_lots.post_accounting"
 EXPORT = "inventory_lots.export_lots"
+# Moving the lock date back (with a reason): administrators only (their group holds every permission;
+# no other role lists it). DOMAIN.md 6a.
+MOVE_LOCK_DATE_BACK = "inventory_lots.move_lock_date_back"
 
 ROLE_PERMISSIONS = {
     VIEWER: [VIEW],

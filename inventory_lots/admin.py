@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import PostedRecordAdmin, ReadOnlyInline
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
 
+from . import lock_date_admin  # noqa: F401  (registers the lock date's admin)
 from .models import (
     AdjustmentLine,
     InventoryAdjustment,
@@ -12,34 +14,68 @@ from .models import (
     LotExport,
     LotSerial,
     Office,
+    SerialUse,
 )
+from .services import LIC_LEDGER_FIELDS, lic_in_use
 
 
 @admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
+class OfficeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(LineItemCode)
-class LineItemCodeAdmin(SimpleHistoryAdmin):
+class LineItemCodeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit",
                     "active"]
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]
     search_fields = ["code", "description"]
-    LEDGER_FIELDS = ("code", "inventoried", "serialized", "track_by_mfr_lot", "costing_method")
+    LEDGER_FIELDS = LIC_LEDGER_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         """Once a LIC has lots or usage, the flags the ledger depends on can no longer change
-        (FIFO -> specific would strand unallocated usage; un-inventorying would strand lots)."""
-        if obj is not None and (obj.lots.exists() or obj.usages.exists()):
+        (FIFO -> specific would strand unallocated usage; un-inventorying would strand lots). The
+        API's PATCH refuses the same fields through services.update_line_item_code."""
+        if obj is not None and lic_in_use(obj):
             return self.LEDGER_FIELDS
         return ()
 
 
 class LotSerialInline(ReadOnlyInline):
     model = LotSerial
-    fields = ["serial_number"]
+    fields = ["serial_number", "where"]
+    readonly_fields = ["where"]
+
+    def get_queryset(self, request):
+        out_on = SerialUse.objects.filter(serial=OuterRef("pk"), returned_by__isnull=True).values("usage__source_label")
+        return super().get_queryset(request).annotate(out_on=Subquery(out_on[:1]))
+
+    @admin.display(description="Where")
+    def where(self, obj) -> str:
+        return f"out on {obj.out_on}" if obj.out_on else "in stock"
+
+
+@admin.register(SerialUse)
+class SerialUseAdmin(PostedRecordAdmin):
+    """Where each serial went (issue 17): written only by the ledger core's services."""
+
+    list_display = ["serial", "lic", "lot", "usage", "out_on", "returned_by"]
+    search_fields = ["serial__serial_number", "usage__source_label"]
+    list_select_related = ["serial__lot", "serial__lic", "usage", "returned_by"]
+    show_full_result_count = False
+
+    @admin.display(description="LIC")
+    def lic(self, obj) -> str:
+        return obj.serial.lic.code
+
+    @admin.display(description="Lot")
+    def lot(self, obj) -> str:
+        return obj.serial.lot.number
+
+    @admin.display(description="Out on")
+    def out_on(self, obj) -> str:
+        return obj.usage.source_label
 
 
 @admin.register(Lot)

@@ -29,19 +29,23 @@ SERVICES = [("LABOR", "Labour"), ("FREIGHT", "Freight"), ("OUTSIDE", "Outside se
 
 
 def seed_master_data() -> None:
+    """Codes matched ignoring case, as every door matches them (an existing "hq" is the HQ office)."""
     for code, name in OFFICES:
-        Office.objects.get_or_create(code=code, defaults={"name": name})
+        Office.objects.get_or_create(code__iexact=code, defaults={"code": code, "name": name})
     for code, desc, method, serialized, mfr in INVENTORIED:
         LineItemCode.objects.get_or_create(
-            code=code,
-            defaults={"description": desc, "inventoried": True, "costing_method": method, "serialized": serialized,
-                          "track_by_mfr_lot": mfr},
+            code__iexact=code,
+            defaults={"code": code, "description": desc, "inventoried": True, "costing_method": method,
+                      "serialized": serialized, "track_by_mfr_lot": mfr},
         )
     for code, desc in SERVICES:
-        LineItemCode.objects.get_or_create(code=code, defaults={"description": desc, "inventoried": False})
+        LineItemCode.objects.get_or_create(code__iexact=code, defaults={"code": code, "description": desc,
+                                                                        "inventoried": False})
     for i in range(1, 6):
-        Vendor.objects.get_or_create(code=f"V{i:03d}", defaults={"name": f"Vendor {i} Supply Co."})
-        Customer.objects.get_or_create(code=f"C{i:03d}", defaults={"name": f"Customer {i} Ltd."})
+        Vendor.objects.get_or_create(code__iexact=f"V{i:03d}", defaults={"code": f"V{i:03d}",
+                                                                         "name": f"Vendor {i} Supply Co."})
+        Customer.objects.get_or_create(code__iexact=f"C{i:03d}", defaults={"code": f"C{i:03d}",
+                                                                           "name": f"Customer {i} Ltd."})
 
 
 def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:

@@ -8,25 +8,12 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.errors import ValidationFailed
+from core.forms import CodeChoiceField  # the one code lookup of every door (core.codes.by_code)
+
 from .models import InventoryUsage, LineItemCode, Lot, LotStatus, LotType, Office, UsageKind
 
 _LOT_NUMBER = re.compile(r"^(PL|PR)-?(\d+)$", re.IGNORECASE)
-
-
-class CodeChoiceField(forms.ModelChoiceField):
-    """Matches the code case-insensitively; unknown codes are a clear field error."""
-
-    default_error_messages = {"invalid_choice": "Unknown code “%(value)s”."}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        value = str(value).strip()
-        obj = self.queryset.filter(code__iexact=value).first()
-        if obj is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                        params={"value": value})
-        return obj
 
 
 class CodeChoiceFilter(django_filters.ModelChoiceFilter):
@@ -39,6 +26,48 @@ class CodeChoiceFilter(django_filters.ModelChoiceFilter):
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "code"}))
         super().__init__(*args, **kwargs)
+
+
+def invalid_filter(errors: dict) -> ValidationFailed:
+    """A FilterSet's errors as the API answers a bad list filter: 400 ``invalid``, ``{field}:
+    {message}``, every message by field (for the exports, which filter without DRF's backend)."""
+    flat = {field: [str(m) for m in messages] for field, messages in errors.items()}
+    field, messages = next(iter(flat.items()))
+    return ValidationFailed("invalid", f"{field}: {messages[0]}", field=field, errors=flat)
+
+
+class StrictNullBooleanSelect(forms.NullBooleanSelect):
+    """The Yes/No/Unknown select of a boolean filter, passing the submitted text on as it came so the
+    field can refuse what it does not understand (Django's select reads "maybe" as Unknown)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (and the select's own values); empty or "unknown" means no filter; anything
+    else is a field error (an API 400, a form error on the page), never a silently ignored filter."""
+
+    widget = StrictNullBooleanSelect
+    TRUE = {"true", "1", "2"}  # "2"/"3": the values older NullBooleanSelect forms sent
+    FALSE = {"false", "0", "3"}
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("", "unknown"):
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
 
 
 def date_range_filters(field_name: str = "date") -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
@@ -95,7 +124,7 @@ class UsageFilter(django_filters.FilterSet):
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
     office = CodeChoiceFilter(queryset=Office.objects.all())
     kind = django_filters.ChoiceFilter(choices=UsageKind.choices)
-    unallocated = django_filters.BooleanFilter(method="filter_unallocated", label="Unallocated only")
+    unallocated = StrictBooleanFilter(method="filter_unallocated", label="Unallocated only")
     date_from, date_to = date_range_filters()
 
     class Meta:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import CodeField, date_field, quantity_field, unit_cost_field
+from core.forms import CodeChoiceField, CodeField, date_field, quantity_field, unit_cost_field
 
 from .models import LineItemCode, Office
 from .services import AdjustmentLineInput
 
 
 class AdjustmentForm(forms.Form):
-    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="code")
+    office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
     reason = forms.CharField(max_length=200)
 
@@ -34,4 +34,10 @@ AdjustmentLineFormSet = forms.formset_factory(AdjustmentLineForm, extra=4, min_n
 
 
 class LockDateForm(forms.Form):
+    """Set the lock date. The first submission shows what it means and asks for confirmation
+    (``confirm`` empty); the confirmation posts the same fields with ``confirm=yes``."""
+
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Books closed through")
+    reason = forms.CharField(max_length=500, required=False, label="Reason",
+                             help_text="Required to move the lock date back (administrators only).")
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

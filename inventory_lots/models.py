@@ -12,6 +12,7 @@ from django.db.models.functions import Round
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, MoneyField, QuantityField, UnitCostField
 
@@ -19,12 +20,13 @@ from .querysets import LotQuerySet, UsageQuerySet
 
 
 class Office(TimeStampedModel):
-    code = models.CharField(max_length=20, unique=True)
+    code = models.CharField(max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
+        constraints = code_constraints("office", "inventory_lots", "office")
 
     def __str__(self) -> str:
         return self.code
@@ -39,7 +41,7 @@ class CostingMethod(models.TextChoices):
 class LineItemCode(TimeStampedModel):
     """A line item code (LIC). Non-inventoried LICs (services, expenses) never get lots."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     description = models.CharField(max_length=200, blank=True)
     inventoried = models.BooleanField(default=False)
     serialized = models.BooleanField(default=False)
@@ -63,6 +65,7 @@ class LineItemCode(TimeStampedModel):
                 name="inventory_lots_lic_flags_need_inventoried",
                 violation_error_message="Only inventoried LICs can be serialized or tracked by mfr lot.",
             ),
+            *code_constraints("lic", "inventory_lots", "line item code"),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +198,8 @@ class Lot(TimeStampedModel):
 
 
 class LotSerial(models.Model):
-    """A serial number of a serialized LIC's lot; unique per LIC across the system."""
+    """A serial number of a serialized LIC's lot; unique per LIC across the system. Where it is now
+    (in stock, or out on a usage) is its open ``SerialUse``, if any."""
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials")
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
@@ -206,9 +210,45 @@ class LotSerial(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lic", "serial_number"], name="inventory_lots_serial_unique_per_lic"),
         ]
+        # "where is SN X" across LICs (the unique index above leads with the LIC)
+        indexes = [models.Index(fields=["serial_number"], name="lotserial_serial_number")]
 
     def __str__(self) -> str:
         return self.serial_number
+
+
+class SerialUse(models.Model):
+    """One serial number taken out of stock by one usage (a shipment, a component issue, a negative
+    adjustment) and, once a return names it, the return that brought it back (``returned_by``).
+
+    The serial's state in one place: it is out while it has a row with ``returned_by`` null (at most one:
+    the partial unique constraint below), in stock otherwise; its rows are its history. Written only by
+    the ledger core's services (inventory_lots.serial_moves), under the LIC lock; the COGS engine reads it to
+    allocate a serialized usage to its serials' lots (docs/cogs.md, "Serialized usage")."""
+
+    # no index of its own: the unique (serial, usage) index below leads with it
+    serial = models.ForeignKey(LotSerial, on_delete=models.PROTECT, related_name="uses", db_index=False)
+    usage = models.ForeignKey("InventoryUsage", on_delete=models.PROTECT, related_name="serial_uses")
+    returned_by = models.ForeignKey("InventoryUsage", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="serials_returned", db_index=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "serial movement"
+        constraints = [
+            models.UniqueConstraint(fields=["serial"], condition=Q(returned_by__isnull=True),
+                                    name="inventory_lots_serial_out_once",
+                                    violation_error_message="A serial number can be out of stock only once."),
+            models.UniqueConstraint(fields=["serial", "usage"], name="inventory_lots_serial_once_per_usage",
+                                    violation_error_message="A usage names a serial number once."),
+            models.CheckConstraint(condition=~Q(returned_by=F("usage")), name="inventory_lots_serial_back_by_other",
+                                   violation_error_message="A serial comes back by another usage (a return)."),
+        ]
+        indexes = [models.Index(fields=["returned_by"], condition=Q(returned_by__isnull=False),
+                                name="serialuse_returned_by")]
+
+    def __str__(self) -> str:
+        return f"{self.serial_id} on {self.usage_id}"
 
 
 class UsageKind(models.TextChoices):
@@ -519,15 +559,31 @@ class PendingCogs(models.Model):
 
 
 class LockDate(TimeStampedModel):
-    """"Books closed through" (DOMAIN.md 6a). Append-only: the newest row is in force and each
-    row's date is later than the one before."""
+    """"Books closed through" (DOMAIN.md 6a). Append-only: the newest row is in force. Each row's
+    date is later than the one before (``previous_date``), never after the day it was set, except
+    an administrator's correction moving it back, which carries its reason (inventory_lots.dates)."""
 
     date = models.DateField()
     set_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    previous_date = models.DateField(null=True, blank=True, help_text="The lock date this row replaced.")
+    reason = models.CharField(max_length=500, blank=True, default="", db_default="",
+                              help_text="Why it was set; required when it moves the lock date back.")
 
     class Meta:
         ordering = ["-id"]
         get_latest_by = "id"
+        permissions = [("move_lock_date_back", "Move the lock date back, with a reason (administrators)")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(previous_date__isnull=True) | Q(date__gt=F("previous_date")) | ~Q(reason=""),
+                name="inventory_lots_lockdate_back_needs_reason",
+                violation_error_message="Moving the lock date back needs a reason.",
+            ),
+        ]
+
+    @property
+    def moved_back(self) -> bool:
+        return self.previous_date is not None and self.date < self.previous_date
 
 
 class LotExport(models.Model):

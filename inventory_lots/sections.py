@@ -5,7 +5,7 @@ registers a provider in its AppConfig.ready(): ``register(position, provider)`` 
 ``provider(lot) -> Section | None``. Providers run a constant number of queries per lot.
 
 Positions (DOMAIN.md / aACE order):
-  0 general info, 10 estimated/produced, 20 ordered/purchased, 30 ordered/received,
+  0 general info, 5 serial numbers (traceability), 10 estimated/produced, 20 ordered/purchased, 30 ordered/received,
   40 accrued inventory, 50 current inventory, 60 production costs (inventoried),
   70 production costs (non-inventoried; capitalized), 90 inventory COGS, 100 cost history, 110 trace.
 """

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from core.money import ZERO
 
-from .models import InventoryUsage, Lot
+from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, Lot
 from .sections import Section, register, sections_for
 
 TOTALS_LIMIT = 5_000  # sum quantities/values for the filtered set only up to this many lots
@@ -59,6 +59,15 @@ def go_to_url(content_type_id: int | None, object_id: int | None) -> str | None:
 
 def usage_list() -> QuerySet[InventoryUsage]:
     return InventoryUsage.objects.select_related("office", "lic", "cogs_state").order_by("-date", "-id")
+
+
+def adjustment_list() -> QuerySet[InventoryAdjustment]:
+    """Adjustments with their lines (one query for the lines of a whole page)."""
+    return (
+        InventoryAdjustment.objects.select_related("office")
+        .prefetch_related(Prefetch("lines", queryset=AdjustmentLine.objects.select_related("lic").order_by("line_no")))
+        .order_by("-date", "-id")
+    )
 
 
 def usage_detail(usage_id: int) -> InventoryUsage:
@@ -128,19 +137,56 @@ def usage_sections(usage: InventoryUsage) -> list[Section]:
 
 
 _allocation_reader = None
+_allocations_reader = None
 
 
-def register_allocation_reader(reader) -> None:
-    """The COGS app provides ``reader(usage) -> [{lot, quantity, value}]`` (strings)."""
-    global _allocation_reader
+def register_allocation_reader(reader, many=None) -> None:
+    """The COGS app provides ``reader(usage) -> [{lot, quantity, value}]`` (strings) and
+    ``many(usage_ids) -> {usage_id: [...]}``, the same for a page of usages in one query."""
+    global _allocation_reader, _allocations_reader
     _allocation_reader = reader
+    _allocations_reader = many
 
 
 def usage_allocations(usage: InventoryUsage) -> list[dict]:
     return _allocation_reader(usage) if _allocation_reader else []
 
 
+def usages_allocations(usages) -> dict[int, list[dict]]:
+    """``{usage id: allocations}`` of a page of usages: one query, not one per usage."""
+    usages = list(usages)
+    if _allocations_reader is not None:
+        found = _allocations_reader([u.pk for u in usages])
+        return {u.pk: found.get(u.pk, []) for u in usages}
+    return {u.pk: usage_allocations(u) for u in usages}
+
+
 def lock_date_history(limit: int = 20):
     from .models import LockDate
 
     return LockDate.objects.select_related("set_by").order_by("-id")[:limit]
+
+
+def released_on_hand(*, lic_ids, office) -> dict[int, Decimal]:
+    """Per LIC, the released stock on hand in ``office`` as the books stand now: what its released
+    lots have available, less the usage COGS has not allocated yet (returns waiting to be given
+    back count the other way). The same as released stock in less every usage posted, read from the
+    open lots and the narrow unallocated list only. Can be negative (usage already beyond stock).
+    A shipment warns when it takes more than this (issue 17); callers hold the LIC locks."""
+    from django.db.models import F, Sum
+
+    from .models import UnallocatedUsage
+
+    ids = sorted(set(lic_ids))
+    out = dict.fromkeys(ids, ZERO)
+    lots = (Lot.objects.open().filter(lic_id__in=ids, office=office, released=True)
+            .values("lic_id").annotate(q=Sum("qty_available")).values_list("lic_id", "q"))
+    waiting = (UnallocatedUsage.objects.filter(lic_id__in=ids, office=office)
+               .values("lic_id").annotate(q=Sum(F("usage__cogs_state__quantity")
+                                                - F("usage__cogs_state__allocated_quantity")))
+               .values_list("lic_id", "q"))
+    for lic_id, quantity in lots:
+        out[lic_id] += quantity
+    for lic_id, quantity in waiting:
+        out[lic_id] -= quantity or ZERO
+    return out

@@ -63,6 +63,7 @@ MSG_RETURN_MISMATCH = "The returned usage {usage} is not usage of {lic} in {offi
 MSG_RETURN_NOT_OUTFLOW = "Usage {usage} is itself a return and cannot be returned."
 MSG_RETURN_TOO_MUCH = "Usage {usage} has only {left} left to return (asked {asked})."
 MSG_RETURN_BEFORE_USAGE = "Usage {usage} is dated {date}: a return of it cannot be dated before that."
+MSG_COST_BEFORE_LOT = "Lot {lot} is dated {date}: its unit cost cannot be corrected before that."
 MSG_NO_LINES = "Enter at least one line."
 MSG_SIGN = "A {kind} must have a {sign} quantity."
 
@@ -143,6 +144,9 @@ def correct_lot_unit_cost(
     if not reason:
         raise ValidationFailed("reason_required", "Give the reason for the correction.", field="reason")
     check_open_date(date)
+    if date < lot.date:  # a cost change before the lot exists would be a value event before its birth
+        raise ValidationFailed("date_before_lot", MSG_COST_BEFORE_LOT.format(lot=lot.number, date=lot.date.isoformat()),
+                               field="date")
     check_places(new_unit_cost, UNIT_COST_PLACES, "unit_cost")
     locks.lic_for_update(lot.lic_id)
     return change_lot_unit_cost_locked(

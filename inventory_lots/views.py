@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -15,7 +17,7 @@ from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 
-from . import selectors, services
+from . import dates, selectors, services
 from .filters import LotFilter, UsageFilter
 from .forms import AdjustmentForm, AdjustmentLineFormSet, LockDateForm
 from .models import InventoryAdjustment, InventoryUsage, Lot
@@ -147,13 +149,16 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
 
 
 class LockDateView(ViewerRequiredMixin, TemplateView):
-    """The lock date ("books closed through"): everyone sees it, accountants move it forward."""
+    """The lock date ("books closed through"): everyone sees it and its history, accountants move
+    it forward (never past today), administrators also back, with a reason. Submitting asks for
+    confirmation first, saying what becomes impossible; the confirmation posts it."""
 
     template_name = "inventory_lots/lock_date.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = selectors.lock_date_history()
+        context["can_move_lock_date_back"] = dates.may_move_lock_date_back(self.request.user)
         context.setdefault("form", LockDateForm())
         return context
 
@@ -162,11 +167,23 @@ class LockDateView(ViewerRequiredMixin, TemplateView):
             raise PermissionDenied
         form = LockDateForm(request.POST)
         if form.is_valid():
+            date, reason = form.cleaned_data["date"], form.cleaned_data["reason"]
+            lock = services.current_lock_date()
             try:
-                services.set_lock_date(date=form.cleaned_data["date"], actor=request.user)
+                if not form.cleaned_data["confirm"]:  # refuse now what the service would refuse, else ask
+                    reason = dates.check_lock_date_change(date=date, lock=lock, actor=request.user, reason=reason)
+                    confirm = {"date": date, "reason": reason, "lock": lock,
+                               "moving_back": lock is not None and date < lock,
+                               "reopened_from": date + datetime.timedelta(days=1)}
+                    return self.render_to_response(self.get_context_data(form=form, confirm=confirm))
+                row = services.set_lock_date(date=date, actor=request.user, reason=reason)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, f"Books closed through {form.cleaned_data['date']:%Y-%m-%d}.")
+                if row.moved_back:
+                    messages.success(request, f"Lock date moved back from {row.previous_date:%Y-%m-%d} to "
+                                              f"{row.date:%Y-%m-%d}.")
+                else:
+                    messages.success(request, f"Books closed through {row.date:%Y-%m-%d}.")
                 return redirect("inventory_lots:lock_date")
         return self.render_to_response(self.get_context_data(form=form), status=400)

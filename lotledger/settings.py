@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "production",
     "cogs",
     "traceability",
+    "reports",
     "api",
 ]
 
@@ -158,6 +159,12 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# Every posted document date lies in this window around today (issue 17; inventory_lots/dates.py):
+# from this many days back (five years; for postings, the day after the lock date when that is later)
+# to this many days ahead. A receipt dated year 1 would be the first FIFO lot forever.
+LOTLEDGER_DATE_WINDOW_PAST_DAYS = int(os.environ.get("LOTLEDGER_DATE_WINDOW_PAST_DAYS", "1826"))
+LOTLEDGER_DATE_WINDOW_FUTURE_DAYS = int(os.environ.get("LOTLEDGER_DATE_WINDOW_FUTURE_DAYS", "31"))
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -195,8 +202,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # errors, minItems and the Idempotency-Key documented on every operation (api/schema.py)
+    "DEFAULT_SCHEMA_CLASS": "api.schema.LotledgerAutoSchema",
+    # JSON in (API.md): a form or multipart body gets 415, and the schema lists JSON bodies only
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient posts what real clients must send
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -218,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStatusEnum": "inventory_lots.models.LotStatus",  # lots, POs, orders
         "ProductionStatusEnum": "production.models.ProductionStatus",
         "RunStatusEnum": "cogs.models.RunStatus",
+        "LotTypeEnum": "inventory_lots.models.LotType",  # a lot's type and a trace node's lot_type
     },
 }
 

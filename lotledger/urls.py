@@ -18,6 +18,7 @@ urlpatterns = [
     path("production/", include("production.urls")),
     path("cogs/", include("cogs.urls")),
     path("trace/", include("traceability.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

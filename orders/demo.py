@@ -7,7 +7,7 @@ import datetime
 import random
 from decimal import Decimal
 
-from inventory_lots.models import LineItemCode, Lot, LotSerial
+from inventory_lots.models import LineItemCode, Lot, LotSerial, SerialUse
 from orders import services
 from orders.models import Order
 
@@ -25,9 +25,11 @@ def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
         engine_lot = Lot.objects.open().filter(lic__code="ENGINE-SPEC", office=order.office).order_by("id").first()
         if engine_lot is not None and index % 2 == 0:
             lines.append(services.ShipmentLineInput(lic=engine_lot.lic, quantity=Decimal(1), lot=engine_lot))
-        serial = LotSerial.objects.filter(lic__code="SCANNER-SN", lot__office=order.office).order_by(
-            "serial_number").values_list("serial_number", flat=True)
-        if index < 3 and len(serial) > index:
+        # a serial still in stock (issue 17: the first serial of the office was shipped on every order there)
+        out = SerialUse.objects.filter(returned_by__isnull=True).values("serial_id")
+        serial = LotSerial.objects.filter(lic__code="SCANNER-SN", lot__office=order.office).exclude(
+            pk__in=out).order_by("serial_number").values_list("serial_number", flat=True)
+        if index < 3 and serial:
             scanner = LineItemCode.objects.get(code="SCANNER-SN")
             lines.append(services.ShipmentLineInput(lic=scanner, quantity=Decimal(1), serial_numbers=(serial[0],)))
         shipment = services.post_shipment(order=order, date=date, lines=lines, actor=actor)

@@ -7,18 +7,20 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import QuantityField
 from inventory_lots.models import InventoryUsage, LineItemCode, Office
 
 
 class Customer(TimeStampedModel):
-    code = models.CharField(max_length=20, unique=True)
+    code = models.CharField(max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
+        constraints = code_constraints("customer", "orders", "customer")
 
     def __str__(self) -> str:
         return self.code
@@ -109,6 +111,11 @@ class CustomerReturn(TimeStampedModel):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
     date = models.DateField()
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    override_reason = models.CharField(
+        max_length=200, blank=True, default="",
+        help_text="Why an accountant let this return exceed what the order shipped net of its earlier returns "
+                  "(empty: within the limit).",
+    )
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import CodeField, date_field, money_field, quantity_field, unit_cost_field
+from core.forms import CodeChoiceField, CodeField, date_field, money_field, quantity_field, unit_cost_field
 from inventory_lots.models import LineItemCode, Office
 from orders.forms import LotNumberField, UsageIdField, split_serials
 from orders.models import Order
@@ -27,7 +27,7 @@ class OrderNumberField(forms.CharField):
 
 
 class ProductionOrderForm(forms.Form):
-    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="code")
+    office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
     order = OrderNumberField(required=False, max_length=20, label="Parent order", help_text="Customer order number.")
     lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="Produced LIC")

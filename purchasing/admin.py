@@ -11,7 +11,7 @@ from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
-from core.admin import PostedRecordAdmin, ReadOnlyInline
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
 from core.errors import DomainError
 
 from . import services
@@ -19,7 +19,7 @@ from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vend
 
 
 @admin.register(Vendor)
-class VendorAdmin(SimpleHistoryAdmin):
+class VendorAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 

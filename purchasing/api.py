@@ -15,9 +15,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from api.exports import CSV, ExportView, file_schema
 from core import roles
 
-from . import selectors, services
+from . import exports, selectors, services
 from . import serializers as s
 from .filters import PurchaseOrderFilter
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, VendorInvoice, VendorInvoiceLine
@@ -160,6 +161,15 @@ class AccruedInventoryList(generics.ListAPIView):
         return selectors.accrued_lines()
 
 
+class AccruedInventoryCsvView(ExportView):
+    """The accrued-inventory report as CSV: the same file as the page's ``/purchasing/accrued.csv``.
+    Accountants (the export permission)."""
+
+    @file_schema(CSV, "Every PO line received but not invoiced, UTF-8 CSV with a header row.")
+    def get(self, request):
+        return exports.accrued_csv_response()
+
+
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -179,6 +189,7 @@ def _urls():
         path("vendor-invoices/", VendorInvoiceListCreate.as_view(), name="vendor-invoice-list"),
         path("vendor-invoices/<int:pk>/", VendorInvoiceDetail.as_view(), name="vendor-invoice-detail"),
         path("accrued-inventory/", AccruedInventoryList.as_view(), name="accrued-inventory"),
+        path("accrued-inventory.csv", AccruedInventoryCsvView.as_view(), name="accrued-inventory-csv"),
     ]
 
 

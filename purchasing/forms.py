@@ -6,7 +6,7 @@ import datetime
 
 from django import forms
 
-from core.forms import CodeField, date_field, money_field, quantity_field, unit_cost_field
+from core.forms import CodeChoiceField, CodeField, date_field, money_field, quantity_field, unit_cost_field
 from inventory_lots.models import LineItemCode, Office
 
 from .models import PurchaseOrderLine, Vendor
@@ -15,7 +15,7 @@ from .services import InvoiceLineInput, POLineInput, ReceiptLineInput
 
 class POForm(forms.Form):
     vendor = CodeField(queryset=Vendor.objects.all(), label_name="vendor")
-    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="code")
+    office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
 
 

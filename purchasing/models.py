@@ -12,18 +12,20 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import MoneyField, QuantityField, UnitCostField
 from inventory_lots.models import LineItemCode, Lot, Office
 
 
 class Vendor(TimeStampedModel):
-    code = models.CharField(max_length=20, unique=True)
+    code = models.CharField(max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
+        constraints = code_constraints("vendor", "purchasing", "vendor")
 
     def __str__(self) -> str:
         return self.code

@@ -70,6 +70,7 @@ class ReceiptInSerializer(serializers.Serializer):
 
 class ReceiptLineOutSerializer(serializers.ModelSerializer):
     quantity = QuantityField()
+    serial_numbers = serializers.ListField(child=serializers.CharField())
 
     class Meta:
         model = ReceiptLine

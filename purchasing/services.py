@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DecimalField, F, Value, When
+from django.db.models import Case, DecimalField, F, Max, Value, When
 
 from core import numbering
 from core.errors import DomainError, StateConflict, ValidationFailed
@@ -71,6 +71,8 @@ MSG_OVER_RECEIPT = (
     "asked {asked}. Tick “allow receiving more than ordered” to accept it."
 )
 MSG_BEFORE_PO = "The date cannot be before the purchase order's date ({date})."
+MSG_CLOSE_BEFORE_DOCUMENTS = ("Purchase order {po} has a receipt or vendor invoice dated {date}: it cannot be closed "
+                              "before that.")
 MSG_VENDOR_MISMATCH = "Purchase order {po} is from vendor {po_vendor}, not {vendor}."
 MSG_INVOICE_NUMBER_REQUIRED = "Enter the vendor's invoice number."
 MSG_INVOICE_NUMBER_TAKEN = "Vendor {vendor} already has an invoice numbered {number}."
@@ -142,6 +144,19 @@ def _reserve_ids(table: str, count: int) -> list[int]:
 def _check_not_before_po(po: PurchaseOrder, date: datetime.date) -> None:
     if date < po.date:
         raise ValidationFailed("date_before_po", MSG_BEFORE_PO.format(date=po.date.isoformat()), field="date")
+
+
+def _check_close_not_before_documents(po: PurchaseOrder, date: datetime.date) -> None:
+    """The close dates its lots' cost change (po_closed): before a receipt or invoice of the PO it
+    would change a lot's cost before the lot exists, or before the cost it sets was known (issue 17).
+    Read under the PO line locks, which receipts and invoices take too."""
+    latest = max(filter(None, (
+        Receipt.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
+        VendorInvoice.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
+    )), default=None)
+    if latest is not None and date < latest:
+        raise ValidationFailed("date_before_po_documents", MSG_CLOSE_BEFORE_DOCUMENTS.format(
+            po=po.number, date=latest.isoformat()), field="date")
 
 
 def _check_lines_on_po(po: PurchaseOrder, po_lines: Sequence[PurchaseOrderLine]) -> None:
@@ -468,6 +483,7 @@ def close_purchase_order(*, purchase_order: PurchaseOrder, date: datetime.date, 
     locked = locks.po_lines_for_update(pk for pk, _ in line_ids)
     if _locked_po_status(po) != POStatus.OPEN:
         raise StateConflict("po_already_closed", MSG_PO_ALREADY_CLOSED.format(po=po.number))
+    _check_close_not_before_documents(po, date)
     new_costs = {}
     for line in sorted(locked.values(), key=lambda x: x.line_no):
         if line.quantity_received <= 0:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import DetailView, TemplateView
 from django_tables2 import SingleTableMixin
@@ -16,10 +15,9 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
-from core.spreadsheet import safe_text
 from inventory_lots.views import FilteredListView
 
-from . import selectors, services
+from . import exports, selectors, services
 from .filters import PurchaseOrderFilter
 from .forms import (
     CloseForm,
@@ -262,29 +260,8 @@ class AccruedReportView(ViewerRequiredMixin, SingleTableMixin, TemplateView):
         return context
 
 
-ACCRUED_HEADER = ["PO", "Vendor", "Office", "PO date", "Line", "LIC", "Description", "PO unit cost", "Received",
-                  "Purchased", "Accrued qty", "Accrued value"]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @permission_required(roles.EXPORT, raise_exception=True)
 def accrued_report_csv(request):
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield writer.writerow(ACCRUED_HEADER)
-        for line in selectors.accrued_lines().iterator(chunk_size=2000):
-            po = line.purchase_order
-            yield writer.writerow([
-                po.number, safe_text(po.vendor.code), safe_text(po.office.code), po.date.isoformat(), line.line_no,
-                safe_text(line.lic.code), safe_text(line.lic.description), line.unit_cost, line.quantity_received,
-                line.quantity_purchased, line.accrued_qty, line.accrued_value,
-            ])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="accrued-inventory-{datetime.date.today()}.csv"'
-    return response
+    """The report as CSV (purchasing.exports; the API's ``/api/v1/accrued-inventory.csv`` serves
+    the same file)."""
+    return exports.accrued_csv_response()

@@ -1,22 +1,24 @@
 """Trace API (routed under /api/v1/ by api/urls.py): ``GET /lots/{id}/trace/``,
-``GET /lots/{id}/recall/`` and ``POST /lots/{id}/unit-cost/`` (accountants)."""
+``GET /lots/{id}/recall/`` (and its CSV, ``/lots/{id}/recall.csv``), ``POST /lots/{id}/unit-cost/``
+(accountants) and ``GET /serials/?serial_number=`` (where is a serial number)."""
 
 from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import UnitCostField
+from api.exports import CSV, ExportView, file_schema
+from api.fields import CodeRelatedField, GenericRefSerializer, QuantityField, UnitCostField
 from core import roles
 from inventory_lots import selectors as lot_selectors
-from inventory_lots.models import Lot
+from inventory_lots.models import CostChangeCause, LineItemCode, Lot, LotSerial, LotType
 from inventory_lots.services import correct_lot_unit_cost
 
-from . import selectors
+from . import exports, selectors, serials
 
 
 def _lot(pk: int) -> Lot:
@@ -37,16 +39,61 @@ class UnitCostInSerializer(serializers.Serializer):
     date = serializers.DateField()
 
 
-class TraceOutSerializer(serializers.Serializer):  # the schema of the answer (built by selectors.trace_api)
+# --- the schema of the answers (built by selectors.trace_api / RecallRow.api, not by these) ---------
+
+
+class TraceVendorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class TracePurchaseOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    url = serializers.CharField(help_text="The PO's page.")
+    vendor = TraceVendorSerializer()
+
+
+class TraceShipmentSerializer(serializers.Serializer):
+    order = serializers.CharField(help_text="The customer order's number.")
+    order_id = serializers.IntegerField()
+    customer = serializers.CharField()
+    customer_name = serializers.CharField()
+    date = serializers.DateField()
+
+
+class TraceNodeSerializer(serializers.Serializer):
+    """One step of the trace; ``children`` are the next steps (the same shape, recursively)."""
+
+    lot = serializers.IntegerField(allow_null=True, help_text="The lot reached; null for a leaf (a shipment, ...).")
+    lot_number = serializers.CharField(allow_null=True)
+    lot_url = serializers.CharField(allow_null=True)
+    lic = serializers.CharField(allow_null=True)
+    quantity = QuantityField()
+    depth = serializers.IntegerField(help_text="1 for the root's own edges.")
+    via = GenericRefSerializer(help_text="The document that links the lot to this step.")
+    via_url = serializers.CharField(allow_null=True)
+    children = serializers.SerializerMethodField()
+    shipment = TraceShipmentSerializer(required=False, allow_null=True, help_text="Only when via is a shipment.")
+    lot_type = serializers.ChoiceField(choices=LotType.choices, required=False, help_text="Only when lot is set.")
+    purchase_order = TracePurchaseOrderSerializer(required=False, allow_null=True, help_text="Only when lot is set.")
+    vendor = TraceVendorSerializer(required=False, allow_null=True, help_text="Only when lot is set.")
+    cycle = serializers.BooleanField(required=False, help_text="Present (true) when the lot is already on the path.")
+
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/TraceNode"}})
+    def get_children(self, node) -> list:
+        return node["children"]
+
+
+class TraceOutSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
     lot_number = serializers.CharField()
     direction = serializers.ChoiceField(choices=selectors.DIRECTIONS)
     depth = serializers.IntegerField()
     truncated = serializers.BooleanField()
-    purchase_order = serializers.JSONField(allow_null=True)
-    vendor = serializers.JSONField(allow_null=True)
-    nodes = serializers.JSONField(help_text="[{lot, lot_number, lic, quantity, depth, via: {type, id, label}, "
-                                            "children: [...]}]")
+    purchase_order = TracePurchaseOrderSerializer(allow_null=True)
+    vendor = TraceVendorSerializer(allow_null=True)
+    nodes = TraceNodeSerializer(many=True)
 
 
 class RecallRowSerializer(serializers.Serializer):
@@ -60,8 +107,8 @@ class RecallRowSerializer(serializers.Serializer):
     lic = serializers.CharField()
     lot = serializers.IntegerField()
     lot_number = serializers.CharField()
-    quantity = serializers.CharField()
-    depth = serializers.IntegerField()
+    quantity = QuantityField()
+    depth = serializers.IntegerField(help_text="1 = shipped straight from the lot, 2 = from a lot made from it, ...")
 
 
 class RecallOutSerializer(serializers.Serializer):
@@ -69,10 +116,19 @@ class RecallOutSerializer(serializers.Serializer):
     results = RecallRowSerializer(many=True)
 
 
+class CostChangeOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    old_unit_cost = UnitCostField()
+    new_unit_cost = UnitCostField()
+    cause = serializers.ChoiceField(choices=CostChangeCause.choices)
+    reason = serializers.CharField(allow_blank=True)
+
+
 class UnitCostOutSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
-    unit_cost = serializers.CharField()
-    change = serializers.JSONField(allow_null=True)
+    unit_cost = UnitCostField()
+    change = CostChangeOutSerializer(allow_null=True, help_text="null when the lot already had that unit cost.")
 
 
 class LotTraceView(APIView):
@@ -96,6 +152,15 @@ class LotRecallView(APIView):
     def get(self, request, pk: int):
         lot = _lot(pk)
         return Response({"lot": lot.pk, "results": [row.api() for row in selectors.recall(lot)]})
+
+
+class LotRecallCsvView(ExportView):
+    """The recall report as CSV: the same file as the page's ``/trace/lots/{id}/recall.csv``.
+    Accountants (the export permission)."""
+
+    @file_schema(CSV, "Every customer shipment holding any of the lot, UTF-8 CSV with a header row.")
+    def get(self, request, pk: int):
+        return exports.recall_csv_response(_lot(pk))
 
 
 class LotUnitCostView(APIView):
@@ -122,8 +187,54 @@ class LotUnitCostView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+class SerialQuerySerializer(serializers.Serializer):
+    serial_number = serializers.CharField(max_length=80, required=False, allow_blank=True, default="",
+                                          help_text="Where is this serial number (exact): one row per LIC that has it.")
+    lic = CodeRelatedField(queryset=LineItemCode.objects.all(), required=False, allow_null=True, default=None,
+                           help_text="Only this LIC's serials (serials are unique per LIC).")
+
+
+class SerialStateSerializer(serializers.Serializer):  # the schema of traceability.serials.SerialState.api()
+    serial_number = serializers.CharField()
+    lic = serializers.CharField()
+    lot = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    office = serializers.CharField()
+    status = serializers.ChoiceField(choices=["in_stock", "shipped", "consumed", "written_off", "used_on_job"])
+    usage = serializers.IntegerField(allow_null=True, help_text="The usage that has it out (null: in stock).")
+    document = GenericRefSerializer(allow_null=True, help_text="That usage's document (shipment, order, adjustment).")
+    order = serializers.CharField(allow_null=True, help_text="Shipped: the customer order's number.")
+    customer = serializers.CharField(allow_null=True, help_text="Shipped: the customer's code.")
+    returned_by = GenericRefSerializer(allow_null=True, help_text="In stock: the return that brought it back.")
+
+
+class SerialListView(generics.ListAPIView):
+    """Where is serial number X (issue 17): ``GET /serials/?serial_number=X`` → one row per LIC that has it,
+    its lot and where it is now (in stock, or the usage and document that have it out); ``lic`` narrows to
+    one LIC. Without ``serial_number``: every serial, newest first (cursor-paginated)."""
+
+    serializer_class = SerialStateSerializer
+
+    def get_queryset(self):
+        query = SerialQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = LotSerial.objects.select_related("lic", "lot__office")
+        if number := query.validated_data["serial_number"].strip():
+            rows = rows.filter(serial_number=number)
+        if query.validated_data["lic"] is not None:
+            rows = rows.filter(lic=query.validated_data["lic"])
+        return rows
+
+    @extend_schema(parameters=[SerialQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([state.api() for state in serials.states(page)])
+
+
 urlpatterns = [
+    path("serials/", SerialListView.as_view(), name="serials"),
     path("lots/<int:pk>/trace/", LotTraceView.as_view(), name="lot-trace"),
     path("lots/<int:pk>/recall/", LotRecallView.as_view(), name="lot-recall"),
+    path("lots/<int:pk>/recall.csv", LotRecallCsvView.as_view(), name="lot-recall-csv"),
     path("lots/<int:pk>/unit-cost/", LotUnitCostView.as_view(), name="lot-unit-cost"),
 ]

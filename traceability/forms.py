@@ -18,3 +18,11 @@ class TraceForm(forms.Form):
     direction = forms.ChoiceField(choices=[("down", "Down (where it went)"), ("up", "Up (where it came from)")],
                                   required=False)
     depth = forms.IntegerField(min_value=1, max_value=20, required=False)
+
+
+class SerialSearchForm(forms.Form):
+    """Where is serial number X (issue 17): the serial number, and optionally the LIC (serials are unique
+    per LIC, so one number may be found under several)."""
+
+    serial_number = forms.CharField(max_length=80, required=False)
+    lic = forms.CharField(max_length=40, required=False, label="LIC")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -15,13 +13,12 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
-from core.spreadsheet import safe_text
 from inventory_lots import selectors as lot_selectors
 from inventory_lots.models import Lot
 from inventory_lots.services import correct_lot_unit_cost
 
-from . import selectors
-from .forms import TraceForm, UnitCostCorrectionForm
+from . import exports, selectors, serials
+from .forms import SerialSearchForm, TraceForm, UnitCostCorrectionForm
 
 
 def _lot(pk: int) -> Lot:
@@ -82,35 +79,14 @@ class RecallView(ViewerRequiredMixin, LotMixin, TemplateView):
         return context
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-RECALL_CSV_HEADER = ["Shipment", "Order", "Customer", "Customer name", "Date", "LIC", "Lot", "Quantity", "Depth"]
-
-
 class RecallCsvView(ViewerRequiredMixin, View):
-    """The recall report as CSV (accountants export, DOMAIN.md section 8)."""
+    """The recall report as CSV (accountants export, DOMAIN.md section 8): traceability.exports,
+    the same file as the API's ``/api/v1/lots/{id}/recall.csv``."""
 
     permission_required = roles.EXPORT
 
     def get(self, request, pk: int):
-        lot = _lot(pk)
-        rows = selectors.recall(lot)
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow(RECALL_CSV_HEADER)
-            for r in rows:
-                yield writer.writerow([
-                    safe_text(r.shipment), safe_text(r.order), safe_text(r.customer), safe_text(r.customer_name),
-                    r.date.isoformat(), safe_text(r.lic), safe_text(r.lot), str(r.quantity), r.depth,
-                ])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'
-        return response
+        return exports.recall_csv_response(_lot(pk))
 
 
 class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
@@ -143,3 +119,27 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
                     messages.success(request, f"Lot {lot.number} unit cost corrected to {change.new_unit_cost}.")
                 return redirect(lot.get_absolute_url() + "#section-cost_history")
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SerialSearchView(ViewerRequiredMixin, TemplateView):
+    """Where is serial number X (issue 17): its lot (per LIC that has it) and where it is now."""
+
+    template_name = "traceability/serial_search.html"
+
+    def get_context_data(self, **kwargs):
+        from inventory_lots.models import LineItemCode
+
+        context = super().get_context_data(**kwargs)
+        form = SerialSearchForm(self.request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        number, lic_code = (data.get("serial_number") or "").strip(), (data.get("lic") or "").strip()
+        error, states = None, []
+        if form.errors:
+            error = "; ".join(e for errors in form.errors.values() for e in errors)
+        lic = LineItemCode.objects.filter(code__iexact=lic_code).first() if lic_code else None
+        if lic_code and lic is None:
+            error = f"Unknown LIC “{lic_code}”."
+        if number and error is None:
+            states = serials.find_serials(number, lic)
+        context.update(serial_number=number, lic_code=lic_code, states=states, error=error)
+        return context

@@ -663,8 +663,6 @@ def _plan(pairs, pending, lics, named, date, first_open, result, serial_lots=Non
                 method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
                 named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open,
                 run_date=date,
-                # this plan's records are needed only where step 3 may re-target a lot
-                track_holdings=bool(state.revalue_ids) or any(u.quantity < 0 for u in state.usages),
                 # a serialized LIC's usage goes to its serials' lots (issue 17)
                 serial_lots=(serial_lots or {}) if lics[lic_id].serialized else None,
             )

@@ -10,6 +10,7 @@ NAV = [
     ("Orders", "orders:order_list"),
     ("Production", "production:production_order_list"),
     ("COGS", "cogs:run_list"),
+    ("Reports", "reports:index"),
     ("Lock date", "inventory_lots:lock_date"),
 ]
 

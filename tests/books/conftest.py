@@ -51,8 +51,8 @@ def ship(*, order, lic, quantity, date) -> Shipment:
                                         lines=[ShipmentLineInput(lic=lic, quantity=D(quantity))])
 
 
-def give_back(*, order, lic, quantity, date, usage=None) -> CustomerReturn:
-    return order_services.post_return(order=order, date=date, actor=None,
+def give_back(*, order, lic, quantity, date, usage=None, override_reason="") -> CustomerReturn:
+    return order_services.post_return(order=order, date=date, actor=None, override_reason=override_reason,
                                       lines=[ReturnLineInput(lic=lic, quantity=D(quantity), usage=usage)])
 
 

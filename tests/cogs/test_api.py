@@ -87,6 +87,8 @@ def test_lot_sections_cogs_and_late_cost_change_through_api(acc, admin_api, offi
     lot = acc.get(f"/api/v1/lots/{lot_id}/").json()
     assert lot["value_used"] == "533.85" and lot["value_available"] == "0.00"
     assert lot["sections"]["cogs"][-1]["value"] == "8.85" and lot["sections"]["cogs"][-1]["quantity"] == "0.000000"
+    # enumerations are lowercase snake_case in the API (API.md "Conventions")
+    assert [e["kind"] for e in lot["sections"]["cogs"]] == ["allocation", "revaluation"]
 
 
 def test_give_back_loop_through_api(acc, admin_api, office, lic, order):

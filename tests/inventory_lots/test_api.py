@@ -42,7 +42,7 @@ def test_line_item_code_defaults_on_create(api, admin_user):
     response = api(admin_user).post("/api/v1/line-item-codes/", {"code": "BOLT"}, format="json")
     assert response.status_code == 201
     assert response.json() == {"code": "BOLT", "description": "", "inventoried": False, "serialized": False,
-                               "track_by_mfr_lot": False, "costing_method": "fifo", "unit": "ea"}
+                               "track_by_mfr_lot": False, "costing_method": "fifo", "unit": "ea", "active": True}
     assert LineItemCode.objects.get(code="BOLT").costing_method == "fifo"
 
 
@@ -50,7 +50,7 @@ def test_line_item_code_with_all_fields(api, admin_user):
     body = {"code": "SCAN", "description": "Scanner", "inventoried": True, "serialized": True,
             "track_by_mfr_lot": True, "costing_method": "specific", "unit": "box"}
     response = api(admin_user).post("/api/v1/line-item-codes/", body, format="json")
-    assert (response.status_code, response.json()) == (201, body)
+    assert (response.status_code, response.json()) == (201, {**body, "active": True})
 
 
 def test_line_item_code_flags_without_inventoried_are_refused(api, admin_user):

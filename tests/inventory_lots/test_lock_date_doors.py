@@ -9,11 +9,13 @@ LOCK = datetime.date(2026, 3, 31)
 
 def test_accountant_sets_the_lock_date_on_the_page_and_it_only_moves_forward(accountant_client, accountant):
     response = accountant_client.post("/lock-date/", {"date": "2026-03-31"})
+    assert response.status_code == 200 and not LockDate.objects.exists()  # asks for confirmation first
+    response = accountant_client.post("/lock-date/", {"date": "2026-03-31", "confirm": "yes"})
     assert response.status_code == 302
     assert LockDate.objects.get().date == LOCK
     page = accountant_client.get("/lock-date/")
     assert b"2026-03-31" in page.content
-    response = accountant_client.post("/lock-date/", {"date": "2026-02-28"})
+    response = accountant_client.post("/lock-date/", {"date": "2026-02-28", "confirm": "yes"})
     assert response.status_code == 400
     assert "The lock date only moves forward: it is 2026-03-31 now." in response.content.decode()
     assert LockDate.objects.count() == 1

@@ -85,7 +85,7 @@ def test_lot_copies_serialized_and_mfr_lot_flags_from_the_lic(office, serial_lic
         office,
         line(serial_lic, "2", "10", serial_numbers=("A1", "A2")),
         line(mfr_lic, "5.5", "3", mfr_lot_number=" M-77 "),
-        line(lic, "1", "1", mfr_lot_number="ignored"),
+        line(lic, "1", "1"),  # (a mfr lot for it is refused since issue 17: tests/inventory_lots/test_serials.py)
     )
     serial_lot, mfr_lot, plain_lot = (ln.lot for ln in adjustment.lines.select_related("lot"))
     assert (serial_lot.serialized, serial_lot.track_by_mfr_lot) == (True, False)
@@ -191,7 +191,7 @@ def test_negative_line_needs_no_unit_cost_basis(office, lic):
 
 @pytest.mark.parametrize(
     ("quantity", "serials", "got"),
-    [("3", ("S1", "S2"), 2), ("2", ("S1", "S1"), 1), ("1.5", ("S1", "S2"), 2), ("1", (), 0)],
+    [("3", ("S1", "S2"), 2), ("2", ("S1", "S1"), 1), ("1", (), 0)],  # 1.5: test_serials.py (whole numbers)
 )
 def test_serialized_lic_needs_exactly_quantity_distinct_serials(office, serial_lic, quantity, serials, got):
     count = D(quantity).normalize()
@@ -380,7 +380,8 @@ def test_lock_date_only_moves_forward(accountant):
     assert (services.current_lock_date(), first.set_by) == (DAY, accountant)
     for day in (DAY, DAY - datetime.timedelta(days=1)):
         refused(lambda day=day: services.set_lock_date(date=day, actor=accountant), "lock_date_backwards",
-                "The lock date only moves forward: it is 2026-03-01 now.", "date", error=StateConflict)
+                "The lock date only moves forward: it is 2026-03-01 now. Only an administrator can move it back, "
+                "with a reason.", "date", error=StateConflict)
     services.set_lock_date(date=NEXT_DAY, actor=accountant)
     assert services.current_lock_date() == NEXT_DAY
 

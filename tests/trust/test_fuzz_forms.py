@@ -38,12 +38,30 @@ HOSTILE = st.sampled_from([
     "'; DROP TABLE inventory_lots_lot;--", "<script>alert(1)</script>", "💥🧾", "Ω≈ç√", "NOPE",
     "PL-999999", "PR-000000", "SO-999999", "U-999999", "999999999", "-5", "2147483648", "9223372036854775808",
     "true", "on", "None", "null", "[]", "{}", "LABOR", "GIZMO", "WIDGET", "HQ", "ACME", "-3", "-0.5",
+    # codes that look like a real one but are not: spaces, bidi controls, other scripts (issue 17)
+    "WID GET", "WIDGET\u202e", "\u202eTEGDIW", "H\u200fQ", "ＨＱ", "НQ", "wIdGeT", "hq ", "\u2066HQ\u2069",
 ])
 SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 
 
+def outside_the_window() -> st.SearchStrategy[datetime.date]:
+    """Dates the ledger refuses whatever the form (issue 17): before the window (five years back by
+    default, LOTLEDGER_DATE_WINDOW_PAST_DAYS) or after it (31 days ahead), the edges included."""
+    today = datetime.date.today()
+    first, last = today - datetime.timedelta(days=1826), today + datetime.timedelta(days=31)
+    return st.one_of(
+        st.sampled_from([datetime.date(1, 1, 1), first - datetime.timedelta(days=1),
+                         last + datetime.timedelta(days=1), datetime.date(9999, 12, 31)]),
+        st.dates(datetime.date(1, 1, 1), first - datetime.timedelta(days=1)),
+        st.dates(last + datetime.timedelta(days=1), datetime.date(9999, 12, 31)),
+    )
+
+
 def dates() -> st.SearchStrategy[str]:
-    return st.dates(datetime.date(2026, 2, 25), datetime.date(2027, 12, 31)).map(datetime.date.isoformat)
+    """Mostly dates around the world's (some before its order or PO), now and then one outside the
+    date window."""
+    near = st.dates(datetime.date(2026, 2, 25), datetime.date(2027, 12, 31))
+    return st.one_of(near, near, near, outside_the_window()).map(datetime.date.isoformat)
 
 
 def decimals(lo: str, hi: str, places: int) -> st.SearchStrategy[str]:
@@ -69,7 +87,11 @@ class Form:
 
 
 def codes(*names):
-    return lambda w: st.sampled_from(list(names))
+    """A code as a clerk types it: as stored or a case twin of it (every door matches codes ignoring
+    case, issue 17: "hq", "Hq" and "HQ" are one office)."""
+    typed = list(dict.fromkeys([*names, *(n.lower() for n in names), *(n.capitalize() for n in names),
+                                *(n.swapcase() for n in names)]))
+    return lambda w: st.sampled_from(typed)
 
 
 def const(value):
@@ -81,7 +103,10 @@ FORMS = [
          {"office": codes("HQ", "hq"), "date": lambda w: dates(), "reason": lambda w: TEXT},
          {"lic": codes("WIDGET", "widget"), "quantity": lambda w: SMALL_QTY, "unit_cost": lambda w: COST,
           "mfr_lot_number": lambda w: OPTIONAL_TEXT, "serial_numbers": lambda w: OPTIONAL_TEXT}),
-    Form("lock_date", roles.ACCOUNTANT, lambda w: "/lock-date/", {"date": lambda w: dates()}),
+    Form("lock_date", roles.ACCOUNTANT, lambda w: "/lock-date/",
+         {"date": lambda w: dates(), "reason": lambda w: OPTIONAL_TEXT, "confirm": lambda w: st.just("yes")}),
+    Form("lock_date_back", roles.ADMINISTRATOR, lambda w: "/lock-date/",
+         {"date": lambda w: dates(), "reason": lambda w: OPTIONAL_TEXT, "confirm": lambda w: st.just("yes")}),
     Form("po_create", roles.CLERK, lambda w: "/purchasing/po/new/",
          {"vendor": codes("ACME"), "office": codes("HQ"), "date": lambda w: dates()},
          {"lic": codes("WIDGET"), "quantity": lambda w: POS_QTY, "unit_cost": lambda w: COST}),
@@ -98,10 +123,12 @@ FORMS = [
          {"date": lambda w: dates(), "reason": lambda w: TEXT}),
     Form("order_create", roles.CLERK, lambda w: "/orders/new/",
          {"customer": codes("CUST", "cust"), "office": codes("HQ"), "date": lambda w: dates()}),
-    Form("shipment", roles.CLERK, lambda w: f"/orders/{w.order.pk}/ship/", {"date": lambda w: dates()},
+    Form("shipment", roles.CLERK, lambda w: f"/orders/{w.order.pk}/ship/",
+         {"date": lambda w: dates(), "confirm_short": lambda w: BOOL},
          {"lic": codes("WIDGET"), "quantity": lambda w: SMALL_QTY, "lot": lambda w: st.just(""),
           "serial_numbers": lambda w: OPTIONAL_TEXT}),
-    Form("return", roles.CLERK, lambda w: f"/orders/{w.order.pk}/return/", {"date": lambda w: dates()},
+    Form("return", roles.CLERK, lambda w: f"/orders/{w.order.pk}/return/",
+         {"date": lambda w: dates(), "override_reason": lambda w: st.one_of(st.just(""), st.just(""), TEXT)},
          {"lic": codes("WIDGET"), "quantity": lambda w: decimals("0.001", "1", 3),
           "usage": lambda w: st.sampled_from(["", str(w.ship_usage.pk), f"U-{w.ship_usage.pk}"])}, max_lines=1),
     Form("order_close", roles.ACCOUNTANT, lambda w: f"/orders/{w.closable_order.pk}/close/", {"junk": lambda w: TEXT}),

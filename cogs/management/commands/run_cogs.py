@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cogs import services, tasks
 from cogs.models import RunStatus
+from core.codes import by_code
 from core.errors import DomainError
 from inventory_lots.models import LineItemCode, Office
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
     def _get(self, model, code, label):
         if not code:
             return None
-        obj = model.objects.filter(code__iexact=code).first()
+        obj = by_code(model.objects.all(), code)
         if obj is None:
             raise CommandError(f"Unknown {label} “{code}”.")
         return obj

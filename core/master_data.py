@@ -1,0 +1,47 @@
+"""Editing a master-data record (office, LIC, vendor, customer): the one helper each owning app's
+``update_*`` service uses. Domain-free: the caller says which fields may change and checks its
+own rules first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .errors import ValidationFailed
+
+
+def changed_fields(instance: models.Model, changes: dict) -> list[str]:
+    """The names in ``changes`` whose value differs from the record's."""
+    missing = object()
+    return [name for name, value in changes.items() if getattr(instance, name, missing) != value]
+
+
+def apply_changes(instance: models.Model, changes: dict, *, editable: Iterable[str], actor) -> list[str]:
+    """Set the changed fields, validate the record as the model does (unique codes, lengths,
+    choices, CHECK constraints), save only those fields, with ``actor`` in its audit history
+    (django-simple-history). Returns the names saved; nothing is written when none changed.
+    Refusals are ValidationFailed (400, ``invalid``) naming the field."""
+    unknown = sorted(set(changes) - set(editable))
+    if unknown:
+        raise ValidationFailed("not_editable", f"{unknown[0]} cannot be changed here.", field=unknown[0])
+    names = changed_fields(instance, changes)
+    if not names:
+        return []
+    before = {name: getattr(instance, name) for name in names}
+    for name in names:
+        setattr(instance, name, changes[name])
+    try:
+        instance.full_clean()  # the whole record: a CHECK over several fields sees them all
+    except ValidationError as exc:
+        for name, value in before.items():  # the caller's instance stays what the database holds
+            setattr(instance, name, value)
+        errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+        field, messages = next(iter(errors.items()))
+        raise ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
+                               errors=errors) from exc
+    if actor is not None:
+        instance._history_user = actor
+    instance.save(update_fields=names)
+    return names

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """Period-close reports (DOMAIN.md section 10): valuation at any date, roll-forward, aging.
+    The top layer: it reads every app; no app imports it."""
+
+    name = "reports"
+    verbose_name = "Reports"

@@ -1,0 +1,165 @@
+"""The reports as files, one implementation behind both doors: the pages' ``/reports/<report>.csv``
+and ``.xlsx`` (session) and the API's ``/api/v1/reports/<report>.csv`` and ``.xlsx`` (token or
+session), the export permission at both.
+
+CSV is streamed as it is read (the valuation's rows through a server-side cursor: constant memory
+whatever the number of lots). A workbook is written row by row (openpyxl's write-only mode) into
+a temporary file, which is then streamed; past a sheet's 1,048,576 rows it is refused
+(``too_many_rows``: export CSV). Text cells that a spreadsheet would run as a formula are prefixed
+with ``'`` (core.spreadsheet.safe_text); numbers stay numbers. Bad parameters raise
+ValidationFailed ``invalid`` (reports.filters) before anything is written."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.http import FileResponse, StreamingHttpResponse
+
+from core.errors import ValidationFailed
+from core.money import money
+from core.spreadsheet import safe_text
+from lotledger.exports import XLSX_CONTENT_TYPE
+
+from . import selectors
+from .filters import report_params
+
+XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
+MSG_TOO_MANY_ROWS = "More than {limit:,} rows: narrow the report (office, LIC, grouping) or export CSV."
+CHUNK = 2000
+
+
+def plain(value: Decimal | None) -> str:
+    """A quantity as CSV text without trailing zeros (10.000000 -> 10, 2.500000 -> 2.5)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+@dataclass
+class Sheet:
+    """A report as a header and rows: ``cells(row, csv)`` gives a row's cells (CSV text, or typed
+    cells for a workbook: numbers as Decimals)."""
+
+    name: str
+    filename: str
+    header: list[str]
+    rows: Iterable
+    cells: Callable
+
+
+def _valuation_header(group_by: str) -> list[str]:
+    return {
+        "lot": ["Office", "LIC", "Description", "Lot", "Type", "Date", "Unit cost", "Quantity", "Value"],
+        "lic": ["Office", "LIC", "Description", "Lots", "Quantity", "Value"],
+        "office": ["Office", "Lots", "Quantity", "Value"],
+    }[group_by]
+
+
+def _valuation_cells(group_by: str):
+    def cells(row: selectors.ValuationRow, as_csv: bool) -> list:
+        quantity = plain(row.quantity) if as_csv else row.quantity
+        value = str(money(row.value)) if as_csv else money(row.value)
+        if group_by == "office":
+            return [safe_text(row.office), row.lots, quantity, value]
+        if group_by == "lic":
+            return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), row.lots, quantity, value]
+        cost = plain(row.unit_cost) if as_csv else row.unit_cost
+        return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), safe_text(row.lot_number),
+                row.type.capitalize(), row.date.isoformat() if as_csv else row.date, cost, quantity, value]
+    return cells
+
+
+def _streamed_valuation(params) -> Iterator[selectors.ValuationRow]:
+    """Every row of the valuation, read through a server-side cursor ``CHUNK`` rows at a time."""
+    sql, args = selectors.valuation_sql(as_of=params.as_of, scope=params.scope, group_by=params.group_by)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, args)
+        while records := cursor.fetchmany(CHUNK):
+            for record in records:
+                yield selectors.valuation_row(record, params.group_by)
+
+
+def valuation_sheet(data) -> Sheet:
+    params = report_params("valuation", data)
+    return Sheet("Valuation", f"valuation-{params.as_of.isoformat()}", _valuation_header(params.group_by),
+                 _streamed_valuation(params), _valuation_cells(params.group_by))
+
+
+ROLL_FORWARD_HEADER = ["Office", "LIC", "Description", "Opening value", "Lots in", "Cost changes", "COGS",
+                       "Production", "Transfers out", "Adjustments out", "Closing value"]
+
+
+def _roll_forward_cells(row: selectors.RollForwardRow, as_csv: bool) -> list:
+    figures = [money(v) for v in row.figures().values()]
+    return [safe_text(row.office), safe_text(row.lic), safe_text(row.description),
+            *([str(v) for v in figures] if as_csv else figures)]
+
+
+def roll_forward_sheet(data) -> Sheet:
+    params = report_params("roll_forward", data)
+    report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
+    return Sheet("Roll-forward", f"roll-forward-{params.date_from.isoformat()}-{params.date_to.isoformat()}",
+                 ROLL_FORWARD_HEADER, report.rows, _roll_forward_cells)
+
+
+def _aging_cells(row: selectors.AgingRow, as_csv: bool) -> list:
+    figures = []
+    for quantity, value in [*zip(row.quantities, row.values), (row.quantity, row.value)]:
+        figures += [plain(quantity), str(money(value))] if as_csv else [quantity, money(value)]
+    return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), *figures]
+
+
+def aging_sheet(data) -> Sheet:
+    params = report_params("aging", data)
+    report = selectors.aging(as_of=params.as_of, scope=params.scope, bounds=params.bounds)
+    header = ["Office", "LIC", "Description"]
+    for label in [*report.labels, "total"]:
+        header += [f"Qty {label}", f"Value {label}"]
+    return Sheet("Aging", f"aging-{params.as_of.isoformat()}", header, report.rows, _aging_cells)
+
+
+SHEETS = {"valuation": valuation_sheet, "roll_forward": roll_forward_sheet, "aging": aging_sheet}
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(report: str, data) -> StreamingHttpResponse:
+    """The report as UTF-8 CSV with a header row, streamed."""
+    sheet = SHEETS[report](data)
+    writer = csv.writer(_Echo(), lineterminator="\n")
+
+    def lines():
+        yield writer.writerow(sheet.header)
+        for row in sheet.rows:
+            yield writer.writerow(sheet.cells(row, True))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sheet.filename}.csv"'
+    return response
+
+
+def xlsx_response(report: str, data) -> FileResponse:
+    """The same rows as an .xlsx workbook, written to a temporary file and streamed from it."""
+    from openpyxl import Workbook
+
+    sheet = SHEETS[report](data)
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet.name)
+    worksheet.append(sheet.header)
+    for count, row in enumerate(sheet.rows, start=1):
+        if count > XLSX_MAX_ROWS:
+            raise ValidationFailed("too_many_rows", MSG_TOO_MANY_ROWS.format(limit=XLSX_MAX_ROWS))
+        worksheet.append(sheet.cells(row, False))
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the response is done
+    workbook.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{sheet.filename}.xlsx", content_type=XLSX_CONTENT_TYPE)

@@ -1,0 +1,476 @@
+"""The period-close reports of DOMAIN.md section 10: valuation at any date, roll-forward, aging.
+
+Every figure is a SQL aggregate over dated, append-only records (nothing replays costing in
+Python), so the figures of a date on or before the lock date never change again.
+
+**A lot at date D** (docs/reports.md has the full reasoning):
+
+- Its *quantity events*: the lot's production reports (``production_productionreport``: the first
+  is its birth, later ones add to it) and receipt lines (``purchasing_receiptline``: the receipt
+  that created it, and a reversal's negative line, dated by its receipt), each on
+  ``max(its date, the lot's date)``; plus, on the lot's date, whatever of ``qty_in`` those records do
+  not explain (an adjustment lot's whole quantity; zero for the others). So the events always sum
+  to the lot's current ``qty_in``.
+- Its *cost events*: its ``LotCostChange`` rows, each on ``max(its date, the lot's date)``. The unit
+  cost at D is the new cost of the latest change (by id: the order they were recorded in) dated
+  <= D; before any change, the first change's old cost; a lot never changed has its current cost.
+  "Latest by id" rather than "latest by date" because a change may be dated before one recorded
+  earlier (a back-dated manual correction): by id, the cost at today is always the lot's cost.
+- ``qty_in(D)`` = its quantity events dated <= D; ``value_in(D)`` = round(qty_in(D) x cost(D), 2).
+  A lot's value events (each day's change of value_in) telescope to its current ``value_in``.
+- ``qty_used(D)``, ``value_used(D)`` = Σ its COGS entries (allocations, give-backs,
+  revaluations: kinds 1-4) dated <= D. On hand = in - used.
+
+Within one day, quantity moves first, then the cost: a day's *lots in* value is the change of
+quantity at the cost before the day, its *cost change* value the change of cost on the quantity
+after it (roll-forward columns; their sum is the day's change of value_in, to the cent).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from core.money import ZERO, ZERO_MONEY
+
+GROUPS = ("lot", "lic", "office")
+
+# The roll-forward column of a COGS entry, by the kind of its usage (inventory_lots.models.UsageKind;
+# "transfer" is DOMAIN.md 9's transfer usage, none exist yet). Every other kind (shipment, job,
+# return) is COGS, so every entry lands in exactly one column and the roll-forward ties.
+USAGE_COLUMNS = {"production": "production", "transfer": "transfers_out", "adjustment": "adjustments_out"}
+OUT_COLUMNS = ("cogs", "production", "transfers_out", "adjustments_out")
+ROLL_FORWARD_COLUMNS = ("opening_value", "lots_in", "cost_changes", *OUT_COLUMNS, "closing_value")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which lots (and usage) a report covers: an office, a LIC, a lot type (lots only)."""
+
+    office_id: int | None = None
+    lic_id: int | None = None
+    type: str | None = None
+
+    def lot_where(self, params: dict) -> str:
+        parts = []
+        if self.office_id is not None:
+            parts.append("l.office_id = %(office)s")
+            params["office"] = self.office_id
+        if self.lic_id is not None:
+            parts.append("l.lic_id = %(lic)s")
+            params["lic"] = self.lic_id
+        if self.type is not None:
+            parts.append("l.type = %(type)s")
+            params["type"] = self.type
+        return "".join(f" AND {p}" for p in parts)
+
+    def pair_where(self, alias: str, params: dict) -> str:
+        """The office / LIC filter on usage or entries (lot type does not apply to them)."""
+        parts = []
+        if self.office_id is not None:
+            parts.append(f"{alias}.office_id = %(office)s")
+            params["office"] = self.office_id
+        if self.lic_id is not None:
+            parts.append(f"{alias}.lic_id = %(lic)s")
+            params["lic"] = self.lic_id
+        return "".join(f" AND {p}" for p in parts)
+
+
+# The lots of the scope dated <= %(end)s, and each one's state at the end of every day with a
+# value event up to %(end)s (``state``: lot, day, qty_in, unit_cost, first_cost).
+TIMELINE = """
+scope AS MATERIALIZED (
+    SELECT l.id, l.number, l.office_id, l.lic_id, l.type, l.date, l.qty_in,
+           COALESCE((SELECT c.old_unit_cost FROM inventory_lots_lotcostchange c
+                     WHERE c.lot_id = l.id ORDER BY c.id LIMIT 1), l.unit_cost) AS first_cost
+    FROM inventory_lots_lot l
+    WHERE l.date <= %(end)s{lot_where}
+),
+quantity_event AS (
+    SELECT pr.lot_id, GREATEST(pr.date, s.date) AS d, pr.quantity AS q
+    FROM production_productionreport pr JOIN scope s ON s.id = pr.lot_id
+    UNION ALL
+    SELECT rl.lot_id, GREATEST(r.date, s.date), rl.quantity
+    FROM purchasing_receiptline rl
+    JOIN purchasing_receipt r ON r.id = rl.receipt_id
+    JOIN scope s ON s.id = rl.lot_id
+),
+lot_day AS (
+    SELECT lot_id, d, sum(q) AS dq, max(change_id) AS change_id FROM (
+        SELECT lot_id, d, q, NULL::bigint AS change_id FROM quantity_event
+        UNION ALL
+        SELECT s.id, s.date, s.qty_in - COALESCE(k.q, 0), NULL
+        FROM scope s LEFT JOIN (SELECT lot_id, sum(q) AS q FROM quantity_event GROUP BY lot_id) k
+            ON k.lot_id = s.id
+        UNION ALL
+        SELECT c.lot_id, GREATEST(c.date, s.date), 0, c.id
+        FROM inventory_lots_lotcostchange c JOIN scope s ON s.id = c.lot_id
+    ) x
+    WHERE d <= %(end)s
+    GROUP BY lot_id, d
+),
+state AS (
+    SELECT r.lot_id, r.d, r.qty_in, COALESCE(c.new_unit_cost, s.first_cost) AS unit_cost, s.first_cost
+    FROM (SELECT lot_id, d, sum(dq) OVER w AS qty_in, max(change_id) OVER w AS change_id
+          FROM lot_day WINDOW w AS (PARTITION BY lot_id ORDER BY d)) r
+    JOIN scope s ON s.id = r.lot_id
+    LEFT JOIN inventory_lots_lotcostchange c ON c.id = r.change_id
+)"""
+
+# Every lot of the scope at %(end)s: in, used, on hand (``on_hand``).
+ON_HAND = """
+lot_in AS (
+    SELECT DISTINCT ON (lot_id) lot_id, qty_in, unit_cost, round(qty_in * unit_cost, 2) AS value_in
+    FROM state ORDER BY lot_id, d DESC
+),
+lot_used AS (
+    SELECT e.lot_id, sum(e.quantity) AS qty_used, sum(e.value) AS value_used
+    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
+    WHERE e.kind IN (1, 2, 3, 4) AND e.date <= %(end)s
+    GROUP BY e.lot_id
+),
+on_hand AS (
+    SELECT s.id AS lot_id, s.number, s.office_id, s.lic_id, s.type, s.date, i.unit_cost,
+           i.qty_in, i.value_in, COALESCE(u.qty_used, 0) AS qty_used, COALESCE(u.value_used, 0) AS value_used,
+           i.qty_in - COALESCE(u.qty_used, 0) AS quantity, i.value_in - COALESCE(u.value_used, 0) AS value
+    FROM scope s JOIN lot_in i ON i.lot_id = s.id LEFT JOIN lot_used u ON u.lot_id = s.id
+)"""
+
+MASTER = ("JOIN inventory_lots_office o ON o.id = h.office_id "
+          "JOIN inventory_lots_lineitemcode c ON c.id = h.lic_id")
+
+
+def statement(ctes: tuple[str, ...], body: str, scope: Scope, params: dict, **fragments: str) -> str:
+    """``WITH <ctes> <body>``: the fixed SQL text of this module; the scope's filters (and the
+    ``fragments``, this module's own filter texts) are placeholders whose values go in ``params``."""
+    text = ",".join(ctes).format(lot_where=scope.lot_where(params))
+    return f"WITH {text} {body.format(**fragments)}"  # noqa: S608 - fixed SQL text, values bound as parameters
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- valuation at D --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValuationRow:
+    office: str
+    lic: str | None
+    description: str
+    quantity: Decimal
+    value: Decimal
+    lots: int = 1
+    lot_id: int | None = None
+    lot_number: str | None = None
+    type: str | None = None
+    date: datetime.date | None = None
+    unit_cost: Decimal | None = None
+    key: tuple = field(default=(), compare=False, repr=False)  # its position in the report's order
+
+
+@dataclass(frozen=True)
+class ValuationTotals:
+    lots: int
+    quantity: Decimal
+    value: Decimal
+    unallocated_quantity: Decimal
+    accrued_value: Decimal
+
+
+# group_by -> (the inner SELECT list and GROUP BY, the report order = the keyset of its pages)
+_GROUPINGS = {
+    "lot": ("o.code, c.code, c.description, h.quantity, h.value, 1, h.lot_id, h.number, h.type, h.date, h.unit_cost",
+            "", ("office", "lic", "date", "lot_id")),
+    "lic": ("o.code, c.code, c.description, sum(h.quantity), sum(h.value), count(*)",
+            " GROUP BY o.code, c.code, c.description", ("office", "lic")),
+    "office": ("o.code, NULL, '', sum(h.quantity), sum(h.value), count(*)", " GROUP BY o.code", ("office",)),
+}
+_COLUMNS = ("office", "lic", "description", "quantity", "value", "lots", "lot_id", "lot_number", "type", "date",
+            "unit_cost")
+
+
+def valuation_sql(*, as_of: datetime.date, scope: Scope, group_by: str = "lot", after: tuple | None = None,
+                  limit: int | None = None, offset: int = 0) -> tuple[str, dict]:
+    """The valuation's rows in report order (office code, LIC code, lot date, lot id), after the
+    keyset position ``after`` (a row's ``key``) or from ``offset``."""
+    select, group, order = _GROUPINGS[group_by]
+    width = select.count(",") + 1
+    params: dict = {"end": as_of}
+    body = (f"SELECT * FROM (SELECT {select} FROM on_hand h {MASTER} "  # noqa: S608 - fixed SQL text
+            f"WHERE h.quantity <> 0 OR h.value <> 0{group}) r({', '.join(_COLUMNS[:width])})")
+    sql = statement((TIMELINE, ON_HAND), body.replace("{", "{{").replace("}", "}}"), scope, params)
+    if after is not None:
+        params.update({f"k{i}": value for i, value in enumerate(after)})
+        sql += f" WHERE ({', '.join(order)}) > ({', '.join(f'%(k{i})s' for i in range(len(order)))})"
+    sql += " ORDER BY " + ", ".join(order)
+    if limit is not None:
+        sql += " LIMIT %(limit)s"
+        params["limit"] = limit
+    if offset:
+        sql += " OFFSET %(offset)s"
+        params["offset"] = offset
+    return sql, params
+
+
+def valuation_row(record: tuple, group_by: str) -> ValuationRow:
+    values = dict(zip(_COLUMNS, record, strict=False))
+    key = tuple(values[name] for name in _GROUPINGS[group_by][2])
+    return ValuationRow(office=values["office"], lic=values["lic"], description=values["description"] or "",
+                        quantity=values["quantity"], value=values["value"], lots=values["lots"],
+                        lot_id=values.get("lot_id"), lot_number=values.get("lot_number"), type=values.get("type"),
+                        date=values.get("date"), unit_cost=values.get("unit_cost"), key=key)
+
+
+def valuation_rows(*, as_of: datetime.date, scope: Scope = Scope(), group_by: str = "lot",  # noqa: B008
+                   after: tuple | None = None, limit: int | None = None, offset: int = 0) -> list[ValuationRow]:
+    """One query: every lot (or LIC, or office) with on-hand quantity or value <> 0 at ``as_of``."""
+    sql, params = valuation_sql(as_of=as_of, scope=scope, group_by=group_by, after=after, limit=limit,
+                                offset=offset)
+    return [valuation_row(r, group_by) for r in _fetch(sql, params)]
+
+
+def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> ValuationTotals:  # noqa: B008
+    """One query: the valuation's totals, and beside them the usage not yet allocated at ``as_of``
+    (positive usage dated <= D less its allocations dated <= D) and the open accrued COGS at D
+    (accrual and reversal entries dated <= D). Those two follow the office and LIC filters only
+    (usage has no lot type)."""
+    params: dict = {"end": as_of}
+    sql = statement((TIMELINE, ON_HAND), TOTALS, scope, params, usage_where=scope.pair_where("u", params),
+                    entry_where=scope.pair_where("e", params))
+    lots, quantity, value, unallocated, accrued = _fetch(sql, params)[0]
+    return ValuationTotals(lots=lots, quantity=quantity, value=value, unallocated_quantity=unallocated,
+                           accrued_value=accrued)
+
+
+TOTALS = """
+SELECT count(*), COALESCE(sum(h.quantity), 0), COALESCE(sum(h.value), 0),
+  (SELECT COALESCE(sum(u.quantity), 0) FROM inventory_lots_inventoryusage u
+   WHERE u.quantity > 0 AND u.date <= %(end)s{usage_where})
+  - (SELECT COALESCE(sum(e.quantity), 0) FROM cogs_cogsentry e
+     JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+     WHERE e.kind = 1 AND e.date <= %(end)s AND u.quantity > 0 AND u.date <= %(end)s{usage_where}),
+  (SELECT COALESCE(sum(e.value), 0) FROM cogs_cogsentry e
+   WHERE e.kind IN (5, 6) AND e.date <= %(end)s{entry_where})
+FROM on_hand h WHERE h.quantity <> 0 OR h.value <> 0"""
+
+
+@dataclass(frozen=True)
+class LotAt:
+    """One lot at a date: what came in, what COGS used, what is on hand."""
+
+    lot_id: int
+    qty_in: Decimal
+    value_in: Decimal
+    qty_used: Decimal
+    value_used: Decimal
+    unit_cost: Decimal
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.qty_in - self.qty_used
+
+    @property
+    def value(self) -> Decimal:
+        return self.value_in - self.value_used
+
+
+def lots_at(*, as_of: datetime.date, scope: Scope = Scope()) -> dict[int, LotAt]:  # noqa: B008
+    """Every lot of the scope dated <= ``as_of``, zero or not, by id (one query)."""
+    params: dict = {"end": as_of}
+    body = "SELECT lot_id, qty_in, value_in, qty_used, value_used, unit_cost FROM on_hand"
+    sql = statement((TIMELINE, ON_HAND), body, scope, params)
+    return {r[0]: LotAt(*r) for r in _fetch(sql, params)}
+
+
+# --- roll-forward D1..D2 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollForwardRow:
+    office: str | None
+    lic: str | None
+    description: str
+    opening_value: Decimal
+    lots_in: Decimal
+    cost_changes: Decimal
+    cogs: Decimal
+    production: Decimal
+    transfers_out: Decimal
+    adjustments_out: Decimal
+    closing_value: Decimal
+
+    def figures(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in ROLL_FORWARD_COLUMNS}
+
+
+@dataclass(frozen=True)
+class RollForward:
+    date_from: datetime.date
+    date_to: datetime.date
+    rows: list[RollForwardRow]
+    totals: RollForwardRow
+
+
+ROLL_FORWARD = """
+step AS (
+    SELECT lot_id, d, round(qty_in * unit_cost, 2) AS value_in,
+           round(qty_in * COALESCE(LAG(unit_cost) OVER w, first_cost), 2) AS at_cost_before,
+           round(LAG(qty_in, 1, 0::numeric) OVER w * COALESCE(LAG(unit_cost) OVER w, first_cost), 2) AS value_before
+    FROM state WINDOW w AS (PARTITION BY lot_id ORDER BY d)
+),
+moved AS (
+    SELECT s.office_id, s.lic_id, sum(t.at_cost_before - t.value_before) AS lots_in,
+           sum(t.value_in - t.at_cost_before) AS cost_changes
+    FROM step t JOIN scope s ON s.id = t.lot_id
+    WHERE t.d >= %(start)s
+    GROUP BY s.office_id, s.lic_id
+),
+opening_in AS (
+    SELECT s.office_id, s.lic_id, sum(t.value_in) AS value_in
+    FROM (SELECT DISTINCT ON (lot_id) lot_id, value_in FROM step WHERE d < %(start)s ORDER BY lot_id, d DESC) t
+    JOIN scope s ON s.id = t.lot_id
+    GROUP BY s.office_id, s.lic_id
+),
+closing_in AS (
+    SELECT s.office_id, s.lic_id, sum(t.value_in) AS value_in
+    FROM (SELECT DISTINCT ON (lot_id) lot_id, value_in FROM step ORDER BY lot_id, d DESC) t
+    JOIN scope s ON s.id = t.lot_id
+    GROUP BY s.office_id, s.lic_id
+),
+used_before AS (
+    SELECT s.office_id, s.lic_id, sum(e.value) AS value
+    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
+    WHERE e.kind IN (1, 2, 3, 4) AND e.date < %(start)s
+    GROUP BY s.office_id, s.lic_id
+),
+used_in AS (
+    SELECT s.office_id, s.lic_id, sum(e.value) AS value,
+           COALESCE(sum(e.value) FILTER (WHERE u.kind NOT IN ('production', 'transfer', 'adjustment')), 0) AS cogs,
+           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'production'), 0) AS production,
+           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'transfer'), 0) AS transfers_out,
+           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'adjustment'), 0) AS adjustments_out
+    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
+    JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+    WHERE e.kind IN (1, 2, 3, 4) AND e.date >= %(start)s AND e.date <= %(end)s
+    GROUP BY s.office_id, s.lic_id
+),
+pair AS (
+    SELECT office_id, lic_id FROM opening_in UNION SELECT office_id, lic_id FROM closing_in
+    UNION SELECT office_id, lic_id FROM used_before UNION SELECT office_id, lic_id FROM used_in
+),
+figures AS (
+    SELECT o.code AS office, c.code AS lic, c.description,
+           COALESCE(oi.value_in, 0) - COALESCE(ub.value, 0) AS opening_value,
+           COALESCE(m.lots_in, 0) AS lots_in, COALESCE(m.cost_changes, 0) AS cost_changes,
+           COALESCE(ui.cogs, 0) AS cogs, COALESCE(ui.production, 0) AS production,
+           COALESCE(ui.transfers_out, 0) AS transfers_out, COALESCE(ui.adjustments_out, 0) AS adjustments_out,
+           COALESCE(ci.value_in, 0) - COALESCE(ub.value, 0) - COALESCE(ui.value, 0) AS closing_value
+    FROM pair p
+    JOIN inventory_lots_office o ON o.id = p.office_id
+    JOIN inventory_lots_lineitemcode c ON c.id = p.lic_id
+    LEFT JOIN opening_in oi ON (oi.office_id, oi.lic_id) = (p.office_id, p.lic_id)
+    LEFT JOIN closing_in ci ON (ci.office_id, ci.lic_id) = (p.office_id, p.lic_id)
+    LEFT JOIN moved m ON (m.office_id, m.lic_id) = (p.office_id, p.lic_id)
+    LEFT JOIN used_before ub ON (ub.office_id, ub.lic_id) = (p.office_id, p.lic_id)
+    LEFT JOIN used_in ui ON (ui.office_id, ui.lic_id) = (p.office_id, p.lic_id)
+)"""
+ROLL_FORWARD_SELECT = """
+SELECT office, lic, description, opening_value, lots_in, cost_changes, cogs, production, transfers_out,
+       adjustments_out, closing_value
+FROM figures
+WHERE opening_value <> 0 OR lots_in <> 0 OR cost_changes <> 0 OR cogs <> 0 OR production <> 0
+      OR transfers_out <> 0 OR adjustments_out <> 0 OR closing_value <> 0
+ORDER BY office, lic"""
+
+
+def roll_forward(*, date_from: datetime.date, date_to: datetime.date,
+                 scope: Scope = Scope()) -> RollForward:  # noqa: B008
+    """One query: per office and LIC, the value at the day before ``date_from``, plus the lot value
+    events of the period (births, production reported, reversals: ``lots_in``; unit cost changes:
+    ``cost_changes``), minus its COGS entries by their usage's kind (give-backs and revaluations in
+    the column of their usage), equals the value at ``date_to``, to the cent. Pairs whose figures are
+    all zero are left out. The lot type filter does not apply (a roll-forward is by office and LIC)."""
+    params: dict = {"start": date_from, "end": date_to}
+    scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id)
+    sql = statement((TIMELINE, ROLL_FORWARD), ROLL_FORWARD_SELECT, scope, params)
+    rows = [RollForwardRow(*r) for r in _fetch(sql, params)]
+    totals = RollForwardRow(None, None, "", *(
+        sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS))
+    return RollForward(date_from=date_from, date_to=date_to, rows=rows, totals=totals)
+
+
+# --- aging at D ------------------------------------------------------------------------------------
+
+DEFAULT_BUCKETS = (30, 60, 90, 180)
+
+
+def bucket_labels(bounds: tuple[int, ...]) -> list[str]:
+    """(30, 60, 90, 180) -> ["0-30", "31-60", "61-90", "91-180", "over 180"]."""
+    labels, low = [], 0
+    for bound in bounds:
+        labels.append(f"{low}-{bound}")
+        low = bound + 1
+    labels.append(f"over {bounds[-1]}")
+    return labels
+
+
+AGING = """
+SELECT o.code, c.code, c.description,
+       (SELECT count(*) FROM unnest(%(bounds)s::integer[]) b WHERE (%(end)s::date - h.date) > b) AS bucket,
+       sum(h.quantity), sum(h.value)
+FROM on_hand h JOIN inventory_lots_office o ON o.id = h.office_id JOIN inventory_lots_lineitemcode c ON c.id = h.lic_id
+WHERE h.quantity <> 0
+GROUP BY o.code, c.code, c.description, bucket
+ORDER BY o.code, c.code, bucket"""
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    office: str | None
+    lic: str | None
+    description: str
+    quantities: list[Decimal]
+    values: list[Decimal]
+
+    @property
+    def quantity(self) -> Decimal:
+        return sum(self.quantities, ZERO)
+
+    @property
+    def value(self) -> Decimal:
+        return sum(self.values, ZERO_MONEY)
+
+
+@dataclass(frozen=True)
+class Aging:
+    as_of: datetime.date
+    bounds: tuple[int, ...]
+    labels: list[str]
+    rows: list[AgingRow]
+    totals: AgingRow
+
+
+def aging(*, as_of: datetime.date, scope: Scope = Scope(),  # noqa: B008
+          bounds: tuple[int, ...] = DEFAULT_BUCKETS) -> Aging:
+    """One query: lots with on-hand quantity at ``as_of`` by age (``as_of`` - lot date, in days) in
+    buckets (upper bounds ``bounds``, inclusive; the last bucket is everything older), quantity and
+    value, per office and LIC."""
+    params: dict = {"end": as_of, "bounds": list(bounds)}
+    sql = statement((TIMELINE, ON_HAND), AGING, scope, params)
+    width = len(bounds) + 1
+    rows: list[AgingRow] = []
+    for office, lic, description, bucket, quantity, value in _fetch(sql, params):
+        if not rows or (rows[-1].office, rows[-1].lic) != (office, lic):
+            rows.append(AgingRow(office, lic, description or "", [ZERO] * width, [ZERO_MONEY] * width))
+        rows[-1].quantities[bucket] = quantity
+        rows[-1].values[bucket] = value
+    totals = AgingRow(None, None, "", [sum((r.quantities[i] for r in rows), ZERO) for i in range(width)],
+                      [sum((r.values[i] for r in rows), ZERO_MONEY) for i in range(width)])
+    return Aging(as_of=as_of, bounds=tuple(bounds), labels=bucket_labels(tuple(bounds)), rows=rows, totals=totals)

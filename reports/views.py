@@ -1,0 +1,161 @@
+"""Report pages (bookmarkable GET forms: django-filter + django-tables2) and their CSV / xlsx
+exports. Viewers read every report; the exports need the export permission, like the lot CSV."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponseBadRequest
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
+
+from core import roles
+from core.errors import ValidationFailed
+from core.mixins import ViewerRequiredMixin
+from inventory_lots.models import Office
+
+from . import exports, selectors
+from .filters import REPORTS
+from .tables import VALUATION_TABLES, RollForwardTable, ValuationData, aging_table
+
+
+class ReportsIndexView(ViewerRequiredMixin, TemplateView):
+    template_name = "reports/index.html"
+
+
+class ReportPage(ViewerRequiredMixin, FilterView):
+    """A report's page: its FilterSet reads the GET form (always bound: no parameters means the
+    defaults); a bad parameter shows its error on the form and answers 400 with no figures."""
+
+    report: str
+    strict = True
+
+    def get_queryset(self):
+        return Office.objects.none()  # the FilterSets filter nothing: the figures come from the selectors
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
+
+    def get_filterset_class(self):
+        return REPORTS[self.report][0]
+
+    @cached_property
+    def params(self):
+        """The report's parameters, or None when the form has an error (then shown on the form)."""
+        if not self.filterset.is_valid():
+            return None
+        try:
+            return REPORTS[self.report][1](self.filterset.form.cleaned_data)
+        except ValidationFailed as error:
+            self.filterset.form.add_error(error.field, error.errors.get(error.field, [error.message])[0])
+            return None
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.params is None:
+            response.status_code = 400
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["params"] = self.params
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+class ValuationView(SingleTableMixin, ReportPage):
+    """Valuation at a date, by lot, LIC or office, drilling down office -> LIC -> lot -> the lot
+    page; beside the totals, the usage not yet allocated and the open accrued COGS at that date."""
+
+    report = "valuation"
+    template_name = "reports/valuation.html"
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+
+    def get_table_class(self):
+        return VALUATION_TABLES[self.params.group_by if self.params else "lot"]
+
+    def get_table_data(self):
+        params = self.params
+        if params is None:
+            return []
+
+        def fetch(offset, limit):
+            return selectors.valuation_rows(as_of=params.as_of, scope=params.scope, group_by=params.group_by,
+                                            offset=offset, limit=limit)
+        return ValuationData(fetch)
+
+    def get_table_kwargs(self):
+        query = self.request.GET.copy()
+        if self.params is not None:  # drill-down links name the date, also when it was today by default
+            query["as_of"] = self.params.as_of.isoformat()
+        return {**super().get_table_kwargs(), "params": query}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.params
+        if params is not None:
+            context["totals"] = selectors.valuation_totals(as_of=params.as_of, scope=params.scope)
+            data = self.filterset.form.cleaned_data
+            context["office"], context["lic"] = data.get("office"), data.get("lic")
+        return context
+
+
+class RollForwardView(ReportPage):
+    """Per office and LIC: opening value + lots in + cost changes - COGS - production - transfers
+    out - adjustments out = closing value, to the cent."""
+
+    report = "roll_forward"
+    template_name = "reports/roll_forward.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.params
+        if params is not None:
+            report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
+            table = RollForwardTable(report.rows, totals=report.totals, date_to=params.date_to,
+                                     params=self.request.GET)
+            RequestConfig(self.request, paginate=False).configure(table)
+            context.update(report=report, table=table)
+        return context
+
+
+class AgingView(ReportPage):
+    """Lots on hand at a date by age (date - lot date) in buckets, quantity and value, per office
+    and LIC."""
+
+    report = "aging"
+    template_name = "reports/aging.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.params
+        if params is not None:
+            report = selectors.aging(as_of=params.as_of, scope=params.scope, bounds=params.bounds)
+            table = aging_table(report, self.request.GET)
+            RequestConfig(self.request, paginate=False).configure(table)
+            context.update(report=report, table=table)
+        return context
+
+
+def _refused(error: ValidationFailed) -> HttpResponseBadRequest:
+    if error.code == "invalid":
+        message = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.errors.items())
+        return HttpResponseBadRequest(f"Invalid parameters: {message}", content_type="text/plain")
+    return HttpResponseBadRequest(error.message, content_type="text/plain")
+
+
+def export_view(report: str, fmt: str):
+    """The page door of a report's export (session, the export permission); a bad parameter is a
+    plain-text 400. The API's door (reports.api) serves the same file from the same code."""
+    build = exports.csv_response if fmt == "csv" else exports.xlsx_response
+
+    @permission_required(roles.EXPORT, raise_exception=True)
+    def view(request):
+        try:
+            return build(report, request.GET)
+        except ValidationFailed as error:
+            return _refused(error)
+
+    view.__name__ = f"{report}_{fmt}"
+    return view
