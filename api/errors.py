@@ -81,7 +81,8 @@ def exception_handler(exc, context):
         return Response(error_body("malformed_request", str(exc.detail), None, {}), status=400)
     response = drf_handler(exc, context)
     if response is not None and isinstance(exc, (exceptions.APIException, Http404, PermissionDenied)):
-        detail = getattr(exc, "detail", str(exc))
+        detail = getattr(exc, "detail", str(exc)) or (
+            "Not found." if isinstance(exc, Http404) else "You do not have permission to perform this action.")
         code = getattr(exc, "default_code", "error") if isinstance(exc, exceptions.APIException) else (
             "not_found" if isinstance(exc, Http404) else "permission_denied"
         )

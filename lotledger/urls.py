@@ -22,3 +22,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "lotledger.views.page_not_found"

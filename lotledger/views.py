@@ -4,7 +4,8 @@ The API's door (api.exports) serves the same files from the same code (lotledger
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.views import defaults
 
 from core import roles
 from core.errors import ValidationFailed
@@ -33,3 +34,11 @@ def lot_export_xlsx(request):
         return exports.lot_xlsx_response(user=request.user, params=request.GET)
     except ValidationFailed as error:
         return _refused(error)
+
+
+def page_not_found(request, exception):
+    """404: under /api/ the API's JSON error body (a URL no route matches, such as ``/api/v1/lots/abc/``,
+    never reaches DRF's handler), elsewhere the plain page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "Not found.", "field": None, "errors": {}}, status=404)
+    return defaults.page_not_found(request, exception)

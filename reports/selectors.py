@@ -29,6 +29,8 @@ after it (roll-forward columns; their sum is the day's change of value_in, to th
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -79,16 +81,74 @@ class Scope:
         return "".join(f" AND {p}" for p in parts)
 
 
-# The lots of the scope dated <= %(end)s, and each one's state at the end of every day with a
-# value event up to %(end)s (``state``: lot, day, qty_in, unit_cost, first_cost).
-TIMELINE = """
-scope AS MATERIALIZED (
-    SELECT l.id, l.number, l.office_id, l.lic_id, l.type, l.date, l.qty_in,
-           COALESCE((SELECT c.old_unit_cost FROM inventory_lots_lotcostchange c
-                     WHERE c.lot_id = l.id ORDER BY c.id LIMIT 1), l.unit_cost) AS first_cost
+# --- a lot at a date ---------------------------------------------------------------------------------
+#
+# Read two ways, which agree (tests/reports/test_selectors.py compares them at every date):
+#
+# LOT_AT, the fast way every report uses: a lot dated <= D at D is its current qty_in less its
+# quantity events dated after D (a receipt reversal, production reported later), at its current unit
+# cost unless a cost change is dated after D (then the id rule below on its changes). Only the few
+# records dated after D are read besides the lot row itself, so one pass over the lots (an index range
+# when an office or LIC is given) values them all. It relies on what the ledger keeps: qty_in = Σ its
+# receipt lines / production reports (check_ledger checks it), an adjustment lot's qty_in never
+# changes, and a lot's unit cost is the new cost of its latest cost change (change_lot_unit_cost_locked
+# is its only writer).
+#
+# TIMELINE, the definition read the long way: every lot's state at the end of each day with a value
+# event, from its dated records alone. The roll-forward uses it for the lots that moved in its period
+# (to split each day's change of value into lots in and cost changes).
+#
+# Placeholders: {lot} / {used}: the CTE names; {d}: the date parameter; {upto} / {after}: "<=" / ">"
+# (at D), or "<" / ">=" (at the day before D, so a first day of 0001-01-01 needs no date arithmetic).
+
+LOT_AT = """
+{lot} AS (
+    SELECT l.id AS lot_id, l.number, l.office_id, l.lic_id, l.type, l.date,
+           l.qty_in - COALESCE(later.q, 0) AS qty_in, COALESCE(cost.unit_cost, l.unit_cost) AS unit_cost
     FROM inventory_lots_lot l
-    WHERE l.date <= %(end)s{lot_where}
+    LEFT JOIN (
+        SELECT x.lot_id, sum(x.q) AS q FROM (
+            SELECT pr.lot_id, pr.quantity AS q FROM production_productionreport pr WHERE pr.date {after} %({d})s
+            UNION ALL
+            SELECT rl.lot_id, rl.quantity FROM purchasing_receiptline rl
+            JOIN purchasing_receipt r ON r.id = rl.receipt_id WHERE r.date {after} %({d})s
+        ) x GROUP BY x.lot_id
+    ) later ON later.lot_id = l.id
+    LEFT JOIN (
+        SELECT c.lot_id, COALESCE(
+            (SELECT n.new_unit_cost FROM inventory_lots_lotcostchange n
+             WHERE n.lot_id = c.lot_id AND n.date {upto} %({d})s ORDER BY n.id DESC LIMIT 1),
+            (SELECT f.old_unit_cost FROM inventory_lots_lotcostchange f
+             WHERE f.lot_id = c.lot_id ORDER BY f.id LIMIT 1)) AS unit_cost
+        FROM (SELECT DISTINCT lot_id FROM inventory_lots_lotcostchange WHERE date {after} %({d})s) c
+    ) cost ON cost.lot_id = l.id
+    WHERE l.date {upto} %({d})s{lot_where}
 ),
+{used} AS (
+    SELECT e.lot_id, sum(e.quantity) AS qty_used, sum(e.value) AS value_used
+    FROM cogs_cogsentry e
+    WHERE e.kind IN (1, 2, 3, 4) AND e.date {upto} %({d})s{entry_where}
+    GROUP BY e.lot_id
+)"""
+
+# Every lot of the scope at %(end)s: in, used, on hand.
+ON_HAND = """
+on_hand AS (
+    SELECT a.lot_id, a.number, a.office_id, a.lic_id, a.type, a.date, a.unit_cost, a.qty_in,
+           round(a.qty_in * a.unit_cost, 2) AS value_in,
+           COALESCE(u.qty_used, 0) AS qty_used, COALESCE(u.value_used, 0) AS value_used,
+           a.qty_in - COALESCE(u.qty_used, 0) AS quantity,
+           round(a.qty_in * a.unit_cost, 2) - COALESCE(u.value_used, 0) AS value
+    FROM lot_at a LEFT JOIN used_at u ON u.lot_id = a.lot_id
+)"""
+
+# The state of each lot of ``scope`` (a CTE: id, office_id, lic_id, date, qty_in, first_cost) at the
+# end of every day with a value event up to %(end)s (``state``: lot, day, qty_in, unit_cost).
+# Quantity events: production reports and receipt lines on max(their date, the lot's date), and on
+# the lot's date what of qty_in they do not explain (an adjustment lot's quantity); cost events:
+# cost changes on max(their date, the lot's date), the cost at a day being the new cost of the latest
+# (by id) change dated up to it, before any the first change's old cost.
+TIMELINE = """
 quantity_event AS (
     SELECT pr.lot_id, GREATEST(pr.date, s.date) AS d, pr.quantity AS q
     FROM production_productionreport pr JOIN scope s ON s.id = pr.lot_id
@@ -120,38 +180,48 @@ state AS (
     LEFT JOIN inventory_lots_lotcostchange c ON c.id = r.change_id
 )"""
 
-# Every lot of the scope at %(end)s: in, used, on hand (``on_hand``).
-ON_HAND = """
-lot_in AS (
-    SELECT DISTINCT ON (lot_id) lot_id, qty_in, unit_cost, round(qty_in * unit_cost, 2) AS value_in
-    FROM state ORDER BY lot_id, d DESC
-),
-lot_used AS (
-    SELECT e.lot_id, sum(e.quantity) AS qty_used, sum(e.value) AS value_used
-    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
-    WHERE e.kind IN (1, 2, 3, 4) AND e.date <= %(end)s
-    GROUP BY e.lot_id
-),
-on_hand AS (
-    SELECT s.id AS lot_id, s.number, s.office_id, s.lic_id, s.type, s.date, i.unit_cost,
-           i.qty_in, i.value_in, COALESCE(u.qty_used, 0) AS qty_used, COALESCE(u.value_used, 0) AS value_used,
-           i.qty_in - COALESCE(u.qty_used, 0) AS quantity, i.value_in - COALESCE(u.value_used, 0) AS value
-    FROM scope s JOIN lot_in i ON i.lot_id = s.id LEFT JOIN lot_used u ON u.lot_id = s.id
-)"""
+SCOPE_COLUMNS = """l.id, l.office_id, l.lic_id, l.date, l.qty_in,
+           COALESCE((SELECT c.old_unit_cost FROM inventory_lots_lotcostchange c
+                     WHERE c.lot_id = l.id ORDER BY c.id LIMIT 1), l.unit_cost) AS first_cost"""
 
 MASTER = ("JOIN inventory_lots_office o ON o.id = h.office_id "
           "JOIN inventory_lots_lineitemcode c ON c.id = h.lic_id")
 
 
-def statement(ctes: tuple[str, ...], body: str, scope: Scope, params: dict, **fragments: str) -> str:
-    """``WITH <ctes> <body>``: the fixed SQL text of this module; the scope's filters (and the
-    ``fragments``, this module's own filter texts) are placeholders whose values go in ``params``."""
-    text = ",".join(ctes).format(lot_where=scope.lot_where(params))
-    return f"WITH {text} {body.format(**fragments)}"  # noqa: S608 - fixed SQL text, values bound as parameters
+def lot_at(scope: Scope, params: dict, *, date_param: str = "end", day_before: bool = False, lot: str = "lot_at",
+           used: str = "used_at") -> str:
+    """The LOT_AT CTEs for the lots of ``scope`` at the date ``params[date_param]`` (or the day before)."""
+    upto, after = ("<", ">=") if day_before else ("<=", ">")
+    return LOT_AT.format(lot=lot, used=used, d=date_param, upto=upto, after=after,
+                         lot_where=scope.lot_where(params), entry_where=scope.pair_where("e", params))
+
+
+def statement(ctes: list[str], body: str) -> str:
+    """``WITH <ctes> <body>``: the fixed SQL text of this module (values are bound parameters)."""
+    return f"WITH {','.join(ctes)} {body}"  # noqa: S608 - fixed SQL text, values bound as parameters
+
+
+# Report statements read many rows once: no JIT compilation (it cost ~1 s a statement at 100,000 lots
+# for nothing), and room to sort and hash in memory.
+TUNING = "SELECT set_config('jit', 'off', %(local)s), set_config('work_mem', '64MB', %(local)s)"
+
+
+@contextmanager
+def tuned_cursor() -> Iterator:
+    """A cursor whose statements run with TUNING: for this transaction when there is one, else for
+    the session until the block ends."""
+    local = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(TUNING, {"local": local})
+        try:
+            yield cursor
+        finally:
+            if not local:
+                cursor.execute("RESET jit; RESET work_mem")
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with tuned_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -205,7 +275,7 @@ def valuation_sql(*, as_of: datetime.date, scope: Scope, group_by: str = "lot", 
     params: dict = {"end": as_of}
     body = (f"SELECT * FROM (SELECT {select} FROM on_hand h {MASTER} "  # noqa: S608 - fixed SQL text
             f"WHERE h.quantity <> 0 OR h.value <> 0{group}) r({', '.join(_COLUMNS[:width])})")
-    sql = statement((TIMELINE, ON_HAND), body.replace("{", "{{").replace("}", "}}"), scope, params)
+    sql = statement([lot_at(scope, params), ON_HAND], body)
     if after is not None:
         params.update({f"k{i}": value for i, value in enumerate(after)})
         sql += f" WHERE ({', '.join(order)}) > ({', '.join(f'%(k{i})s' for i in range(len(order)))})"
@@ -242,8 +312,8 @@ def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> Valuati
     (accrual and reversal entries dated <= D). Those two follow the office and LIC filters only
     (usage has no lot type)."""
     params: dict = {"end": as_of}
-    sql = statement((TIMELINE, ON_HAND), TOTALS, scope, params, usage_where=scope.pair_where("u", params),
-                    entry_where=scope.pair_where("e", params))
+    body = TOTALS.format(usage_where=scope.pair_where("u", params), entry_where=scope.pair_where("e", params))
+    sql = statement([lot_at(scope, params), ON_HAND], body)
     lots, quantity, value, unallocated, accrued = _fetch(sql, params)[0]
     return ValuationTotals(lots=lots, quantity=quantity, value=value, unallocated_quantity=unallocated,
                            accrued_value=accrued)
@@ -254,8 +324,7 @@ SELECT count(*), COALESCE(sum(h.quantity), 0), COALESCE(sum(h.value), 0),
   (SELECT COALESCE(sum(u.quantity), 0) FROM inventory_lots_inventoryusage u
    WHERE u.quantity > 0 AND u.date <= %(end)s{usage_where})
   - (SELECT COALESCE(sum(e.quantity), 0) FROM cogs_cogsentry e
-     JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
-     WHERE e.kind = 1 AND e.date <= %(end)s AND u.quantity > 0 AND u.date <= %(end)s{usage_where}),
+     WHERE e.kind = 1 AND e.date <= %(end)s{entry_where}),
   (SELECT COALESCE(sum(e.value), 0) FROM cogs_cogsentry e
    WHERE e.kind IN (5, 6) AND e.date <= %(end)s{entry_where})
 FROM on_hand h WHERE h.quantity <> 0 OR h.value <> 0"""
@@ -285,8 +354,23 @@ def lots_at(*, as_of: datetime.date, scope: Scope = Scope()) -> dict[int, LotAt]
     """Every lot of the scope dated <= ``as_of``, zero or not, by id (one query)."""
     params: dict = {"end": as_of}
     body = "SELECT lot_id, qty_in, value_in, qty_used, value_used, unit_cost FROM on_hand"
-    sql = statement((TIMELINE, ON_HAND), body, scope, params)
-    return {r[0]: LotAt(*r) for r in _fetch(sql, params)}
+    return {r[0]: LotAt(*r) for r in _fetch(statement([lot_at(scope, params), ON_HAND], body), params)}
+
+
+def lots_at_by_events(*, as_of: datetime.date, scope: Scope = Scope()) -> dict[int, LotAt]:  # noqa: B008
+    """The same as ``lots_at``, read the long way (TIMELINE: every lot's dated records alone): the
+    definition the fast way is tested against. Not for pages: it sorts every event of every lot."""
+    params: dict = {"end": as_of}
+    scope_cte = ("scope AS MATERIALIZED (SELECT " + SCOPE_COLUMNS  # noqa: S608 - fixed SQL text
+                 + " FROM inventory_lots_lot l WHERE l.date <= %(end)s" + scope.lot_where(params) + ")")
+    body = """
+        SELECT i.lot_id, i.qty_in, round(i.qty_in * i.unit_cost, 2), COALESCE(u.qty_used, 0),
+               COALESCE(u.value_used, 0), i.unit_cost
+        FROM (SELECT DISTINCT ON (lot_id) lot_id, qty_in, unit_cost FROM state ORDER BY lot_id, d DESC) i
+        LEFT JOIN (SELECT e.lot_id, sum(e.quantity) AS qty_used, sum(e.value) AS value_used
+                   FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
+                   WHERE e.kind IN (1, 2, 3, 4) AND e.date <= %(end)s GROUP BY e.lot_id) u ON u.lot_id = i.lot_id"""
+    return {r[0]: LotAt(*r) for r in _fetch(statement([scope_cte, TIMELINE], body), params)}
 
 
 # --- roll-forward D1..D2 ---------------------------------------------------------------------------
@@ -318,6 +402,22 @@ class RollForward:
     totals: RollForwardRow
 
 
+# The lots (of the scope, dated <= %(end)s) with a value event in the period: born in it, or with a
+# production report, a receipt line or a cost change dated in it (max(its date, the lot's date)).
+MOVED = """
+moved AS (
+    SELECT l.id FROM inventory_lots_lot l WHERE l.date >= %(start)s AND l.date <= %(end)s
+    UNION SELECT pr.lot_id FROM production_productionreport pr WHERE pr.date >= %(start)s AND pr.date <= %(end)s
+    UNION SELECT rl.lot_id FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
+          WHERE r.date >= %(start)s AND r.date <= %(end)s
+    UNION SELECT c.lot_id FROM inventory_lots_lotcostchange c WHERE c.date >= %(start)s AND c.date <= %(end)s
+),
+scope AS MATERIALIZED (
+    SELECT {scope_columns}
+    FROM inventory_lots_lot l JOIN moved m ON m.id = l.id
+    WHERE l.date <= %(end)s{lot_where}
+)"""
+
 ROLL_FORWARD = """
 step AS (
     SELECT lot_id, d, round(qty_in * unit_cost, 2) AS value_in,
@@ -325,61 +425,46 @@ step AS (
            round(LAG(qty_in, 1, 0::numeric) OVER w * COALESCE(LAG(unit_cost) OVER w, first_cost), 2) AS value_before
     FROM state WINDOW w AS (PARTITION BY lot_id ORDER BY d)
 ),
-moved AS (
+moved_value AS (
     SELECT s.office_id, s.lic_id, sum(t.at_cost_before - t.value_before) AS lots_in,
            sum(t.value_in - t.at_cost_before) AS cost_changes
     FROM step t JOIN scope s ON s.id = t.lot_id
     WHERE t.d >= %(start)s
     GROUP BY s.office_id, s.lic_id
 ),
-opening_in AS (
-    SELECT s.office_id, s.lic_id, sum(t.value_in) AS value_in
-    FROM (SELECT DISTINCT ON (lot_id) lot_id, value_in FROM step WHERE d < %(start)s ORDER BY lot_id, d DESC) t
-    JOIN scope s ON s.id = t.lot_id
-    GROUP BY s.office_id, s.lic_id
-),
-closing_in AS (
-    SELECT s.office_id, s.lic_id, sum(t.value_in) AS value_in
-    FROM (SELECT DISTINCT ON (lot_id) lot_id, value_in FROM step ORDER BY lot_id, d DESC) t
-    JOIN scope s ON s.id = t.lot_id
-    GROUP BY s.office_id, s.lic_id
-),
-used_before AS (
-    SELECT s.office_id, s.lic_id, sum(e.value) AS value
-    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
-    WHERE e.kind IN (1, 2, 3, 4) AND e.date < %(start)s
-    GROUP BY s.office_id, s.lic_id
-),
 used_in AS (
-    SELECT s.office_id, s.lic_id, sum(e.value) AS value,
-           COALESCE(sum(e.value) FILTER (WHERE u.kind NOT IN ('production', 'transfer', 'adjustment')), 0) AS cogs,
-           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'production'), 0) AS production,
-           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'transfer'), 0) AS transfers_out,
-           COALESCE(sum(e.value) FILTER (WHERE u.kind = 'adjustment'), 0) AS adjustments_out
-    FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
-    JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
-    WHERE e.kind IN (1, 2, 3, 4) AND e.date >= %(start)s AND e.date <= %(end)s
-    GROUP BY s.office_id, s.lic_id
+    SELECT e.lot_id, sum(e.value) AS value,
+           sum(e.value) FILTER (WHERE u.kind NOT IN ('production', 'transfer', 'adjustment')) AS cogs,
+           sum(e.value) FILTER (WHERE u.kind = 'production') AS production,
+           sum(e.value) FILTER (WHERE u.kind = 'transfer') AS transfers_out,
+           sum(e.value) FILTER (WHERE u.kind = 'adjustment') AS adjustments_out
+    FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+    WHERE e.kind IN (1, 2, 3, 4) AND e.date >= %(start)s AND e.date <= %(end)s{entry_where}
+    GROUP BY e.lot_id
 ),
 pair AS (
-    SELECT office_id, lic_id FROM opening_in UNION SELECT office_id, lic_id FROM closing_in
-    UNION SELECT office_id, lic_id FROM used_before UNION SELECT office_id, lic_id FROM used_in
+    SELECT c.office_id, c.lic_id,
+           sum(round(c.qty_in * c.unit_cost, 2)) AS closing_in,
+           COALESCE(sum(round(o.qty_in * o.unit_cost, 2)), 0) AS opening_in,
+           COALESCE(sum(b.value_used), 0) AS used_before, COALESCE(sum(i.value), 0) AS used_in,
+           COALESCE(sum(i.cogs), 0) AS cogs, COALESCE(sum(i.production), 0) AS production,
+           COALESCE(sum(i.transfers_out), 0) AS transfers_out, COALESCE(sum(i.adjustments_out), 0) AS adjustments_out
+    FROM closing_lot c
+    LEFT JOIN opening_lot o ON o.lot_id = c.lot_id
+    LEFT JOIN opening_used b ON b.lot_id = c.lot_id
+    LEFT JOIN used_in i ON i.lot_id = c.lot_id
+    GROUP BY c.office_id, c.lic_id
 ),
 figures AS (
     SELECT o.code AS office, c.code AS lic, c.description,
-           COALESCE(oi.value_in, 0) - COALESCE(ub.value, 0) AS opening_value,
+           p.opening_in - p.used_before AS opening_value,
            COALESCE(m.lots_in, 0) AS lots_in, COALESCE(m.cost_changes, 0) AS cost_changes,
-           COALESCE(ui.cogs, 0) AS cogs, COALESCE(ui.production, 0) AS production,
-           COALESCE(ui.transfers_out, 0) AS transfers_out, COALESCE(ui.adjustments_out, 0) AS adjustments_out,
-           COALESCE(ci.value_in, 0) - COALESCE(ub.value, 0) - COALESCE(ui.value, 0) AS closing_value
+           p.cogs, p.production, p.transfers_out, p.adjustments_out,
+           p.closing_in - p.used_before - p.used_in AS closing_value
     FROM pair p
     JOIN inventory_lots_office o ON o.id = p.office_id
     JOIN inventory_lots_lineitemcode c ON c.id = p.lic_id
-    LEFT JOIN opening_in oi ON (oi.office_id, oi.lic_id) = (p.office_id, p.lic_id)
-    LEFT JOIN closing_in ci ON (ci.office_id, ci.lic_id) = (p.office_id, p.lic_id)
-    LEFT JOIN moved m ON (m.office_id, m.lic_id) = (p.office_id, p.lic_id)
-    LEFT JOIN used_before ub ON (ub.office_id, ub.lic_id) = (p.office_id, p.lic_id)
-    LEFT JOIN used_in ui ON (ui.office_id, ui.lic_id) = (p.office_id, p.lic_id)
+    LEFT JOIN moved_value m ON (m.office_id, m.lic_id) = (p.office_id, p.lic_id)
 )"""
 ROLL_FORWARD_SELECT = """
 SELECT office, lic, description, opening_value, lots_in, cost_changes, cogs, production, transfers_out,
@@ -396,11 +481,17 @@ def roll_forward(*, date_from: datetime.date, date_to: datetime.date,
     events of the period (births, production reported, reversals: ``lots_in``; unit cost changes:
     ``cost_changes``), minus its COGS entries by their usage's kind (give-backs and revaluations in
     the column of their usage), equals the value at ``date_to``, to the cent. Pairs whose figures are
-    all zero are left out. The lot type filter does not apply (a roll-forward is by office and LIC)."""
+    all zero are left out. The lot type filter does not apply (a roll-forward is by office and LIC).
+
+    Opening and closing values are the lots at the two dates (LOT_AT); the day-by-day split of what
+    changed in between comes from the TIMELINE of the lots that moved in the period only."""
     params: dict = {"start": date_from, "end": date_to}
     scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id)
-    sql = statement((TIMELINE, ROLL_FORWARD), ROLL_FORWARD_SELECT, scope, params)
-    rows = [RollForwardRow(*r) for r in _fetch(sql, params)]
+    ctes = [lot_at(scope, params, date_param="start", day_before=True, lot="opening_lot", used="opening_used"),
+            lot_at(scope, params, lot="closing_lot", used="closing_used"),
+            MOVED.format(scope_columns=SCOPE_COLUMNS, lot_where=scope.lot_where(params)), TIMELINE,
+            ROLL_FORWARD.format(entry_where=scope.pair_where("e", params))]
+    rows = [RollForwardRow(*r) for r in _fetch(statement(ctes, ROLL_FORWARD_SELECT), params)]
     totals = RollForwardRow(None, None, "", *(
         sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS))
     return RollForward(date_from=date_from, date_to=date_to, rows=rows, totals=totals)
@@ -463,7 +554,7 @@ def aging(*, as_of: datetime.date, scope: Scope = Scope(),  # noqa: B008
     buckets (upper bounds ``bounds``, inclusive; the last bucket is everything older), quantity and
     value, per office and LIC."""
     params: dict = {"end": as_of, "bounds": list(bounds)}
-    sql = statement((TIMELINE, ON_HAND), AGING, scope, params)
+    sql = statement([lot_at(scope, params), ON_HAND], AGING)
     width = len(bounds) + 1
     rows: list[AgingRow] = []
     for office, lic, description, bucket, quantity, value in _fetch(sql, params):

@@ -127,6 +127,13 @@ def find_serials(serial_number: str, lic=None) -> list[SerialState]:
     return states(list(rows.select_related("lic", "lot__office").order_by("lic__code", "id")))
 
 
+def lic_by_code(code: str):
+    """The LIC typed on the search page (codes are unique ignoring case), or None."""
+    from inventory_lots.models import LineItemCode
+
+    return LineItemCode.objects.filter(code__iexact=code.strip()).first()
+
+
 def serials_section(lot: Lot) -> Section | None:
     """The lot page's "Serial Numbers" (position 5, page only; the API's lot keeps ``serial_numbers``
     and answers "where" at ``/api/v1/serials/``)."""

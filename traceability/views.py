@@ -127,8 +127,6 @@ class SerialSearchView(ViewerRequiredMixin, TemplateView):
     template_name = "traceability/serial_search.html"
 
     def get_context_data(self, **kwargs):
-        from inventory_lots.models import LineItemCode
-
         context = super().get_context_data(**kwargs)
         form = SerialSearchForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
@@ -136,7 +134,7 @@ class SerialSearchView(ViewerRequiredMixin, TemplateView):
         error, states = None, []
         if form.errors:
             error = "; ".join(e for errors in form.errors.values() for e in errors)
-        lic = LineItemCode.objects.filter(code__iexact=lic_code).first() if lic_code else None
+        lic = serials.lic_by_code(lic_code) if lic_code else None
         if lic_code and lic is None:
             error = f"Unknown LIC “{lic_code}”."
         if number and error is None:

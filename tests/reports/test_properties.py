@@ -3,7 +3,8 @@ shipments, returns naming a shipment (in pieces), negative adjustments and COGS 
 March dates in any order. After each stream:
 
 - the valuation at today is the lot figures (qty_in, value_in, qty_used, value_used of every lot);
-- every lot at every date has 0 <= qty_used <= qty_in (stock never used before it exists);
+- every lot at every date has 0 <= qty_used <= qty_in (stock never used before it exists), read
+  the fast way (current figures less what is dated later) and the long way (its dated records) alike;
 - for random periods, opening + lots in + cost changes - COGS - production - adjustments out =
   closing, per pair and in total, the opening is the valuation at the day before and the closing
   the valuation at the end, and two adjacent periods chain."""
@@ -79,7 +80,9 @@ def _check(periods) -> None:
     assert totals(now)[:2] == (sum((lot.qty_available for lot in Lot.objects.all()), D(0)),
                                sum((lot.value_available for lot in Lot.objects.all()), D(0)))
     for n in range(1, 29):
-        for state in selectors.lots_at(as_of=day(n)).values():
+        states = selectors.lots_at(as_of=day(n))
+        assert states == selectors.lots_at_by_events(as_of=day(n)), n  # the fast way is the definition
+        for state in states.values():
             assert D(0) <= state.qty_used <= state.qty_in, (n, state)
     for a, b in periods:
         start, middle, end = day(min(a, b)), day(min(a, b)) + ONE_DAY * (abs(a - b) // 2), day(max(a, b))

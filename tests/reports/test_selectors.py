@@ -112,6 +112,15 @@ def test_groupings_sum_up_at_every_date(ledger):
         assert (t.quantity, t.value, t.lots) == (sum(r.quantity for r in lots), sum(r.value for r in lots), len(lots))
 
 
+def test_the_fast_way_is_the_definition_at_every_date(ledger):
+    """lots_at (current figures less what is dated after D) = lots_at_by_events (every dated record of
+    every lot, day by day), for every lot at every date, whole ledger and scoped."""
+    for d in DATES:
+        assert selectors.lots_at(as_of=d) == selectors.lots_at_by_events(as_of=d), d
+    scope = Scope(office_id=ledger.hq.pk, lic_id=ledger.gadget.pk)
+    assert selectors.lots_at(as_of=day(12), scope=scope) == selectors.lots_at_by_events(as_of=day(12), scope=scope)
+
+
 def test_every_lot_within_its_quantity_in_at_every_date(ledger):
     """Stock is never used before it exists (DOMAIN.md 6a): 0 <= qty_used(D) <= qty_in(D)."""
     for d in DATES:
