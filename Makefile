@@ -10,18 +10,23 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Lotledger needs Python 3.11 (the pinned wheels are cp311): run make PYTHON=python3.11 ...")'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned dependencies into $(VENV)/ (once per requirements.lock)..."
+	@# pip's output (here: a warning per package for every index directory that lacks it) goes to a
+	@# log, shown in full when pip fails
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock >$(VENV)/pip-install.log 2>&1 \
+	  || { cat $(VENV)/pip-install.log; echo "pip install failed: see above ($(VENV)/pip-install.log)"; exit 1; }
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
+# BIND=127.0.0.1:8001 make run: another address (the port is checked before anything starts)
 run: setup
-	$(PY) scripts/serve.py $(ARGS)
+	@$(PY) scripts/serve.py $(ARGS)
 
 dev: setup
-	$(PY) scripts/serve.py --dev
+	@$(PY) scripts/serve.py --dev
 
 test: setup browser
 	$(PY) manage.py makemigrations --check --dry-run
@@ -49,8 +54,9 @@ lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	$(PY) scripts/runtime_lock.py
 
+# refuses (exit 1, saying why) while clients are connected; FORCE=1 disconnects them
 stop-db: setup
-	$(PY) -c "from lotledger.embedded_db import stop; stop()"
+	@$(PY) -m lotledger.embedded_db stop $(if $(FORCE),--force)
 
 bench: setup
 	$(PY) bench/lot_list.py

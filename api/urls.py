@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import exports, views
+from .docs import ApiDocsView
 from .root import ApiRootView
 
 router = DefaultRouter(trailing_slash=True)
@@ -37,5 +38,5 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline JS (CSP)
+    path("docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),  # no inline JS (CSP); 401: a login link
 ]

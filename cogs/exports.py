@@ -11,7 +11,7 @@ import csv
 
 from django.http import QueryDict, StreamingHttpResponse
 
-from core.spreadsheet import safe_text
+from core.spreadsheet import money_text, qty_text, safe_text
 from inventory_lots.filters import invalid_filter
 
 from . import selectors
@@ -39,7 +39,8 @@ def entries_csv_response(*, run: CogsRun, params: QueryDict) -> StreamingHttpRes
         yield writer.writerow(HEADER)
         for r in rows.iterator(chunk_size=2000):
             yield writer.writerow([r[0], kinds[r[1]], r[2].isoformat(), safe_text(r[3]), safe_text(r[4]),
-                                   safe_text(r[5]), f"U-{r[6]:06d}", r[7], r[8], r[9]])
+                                   safe_text(r[5]), f"U-{r[6]:06d}", qty_text(r[7]), money_text(r[8]),
+                                   qty_text(r[9])])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cogs-run-{run.pk}.csv"'

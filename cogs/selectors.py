@@ -11,15 +11,21 @@ from django.db.models import QuerySet
 
 from core.money import ZERO
 from core.templatetags.money import qty as qty_text  # "999,999,999,584", "2.5": the page's figures
-from inventory_lots.models import CostingMethod, InventoryUsage, Lot
+from inventory_lots.models import CostingMethod, InventoryUsage, Lot, PendingCogs
 
-from .models import CogsEntry, CogsRun, EntryKind, RunStatus
+from .models import CogsEntry, CogsRun, EntryKind, PendingLotCost, RunStatus
 
 # --- runs and entries -------------------------------------------------------------------------
 
 
 def run_list() -> QuerySet[CogsRun]:
     return CogsRun.objects.select_related("office", "lic", "created_by").order_by("-id")
+
+
+def anything_pending() -> bool:
+    """Whether a run over everything would have work: a PendingCogs (new lot, usage, return, cost
+    change) or PendingLotCost row. The scheduled run records nothing when there is none."""
+    return PendingCogs.objects.exists() or PendingLotCost.objects.exists()
 
 
 def run_detail(run_id: int) -> CogsRun:

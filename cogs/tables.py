@@ -29,6 +29,7 @@ class RunTable(tables.Table):
     allocated_quantity = QtyColumn(verbose_name="Allocated", orderable=False)
     unallocated_quantity = QtyColumn(verbose_name="Unallocated left", orderable=False)
     value_posted = MoneyColumn(verbose_name="COGS posted", orderable=False)
+    accrued_value_posted = MoneyColumn(verbose_name="Accruals (net)", orderable=False)
     entries_posted = tables.Column(verbose_name="Entries", orderable=False)
     duration = tables.Column(empty_values=(), orderable=False)
 
@@ -36,7 +37,7 @@ class RunTable(tables.Table):
         model = CogsRun
         fields = ()
         sequence = ("id", "date", "scope", "status", "created_by", "allocated_quantity", "unallocated_quantity",
-                    "value_posted", "entries_posted", "duration")
+                    "value_posted", "accrued_value_posted", "entries_posted", "duration")
         order_by = ("-id",)
         attrs = {"class": "table table-sm table-hover align-middle"}
 

@@ -17,7 +17,7 @@ import logging
 
 from procrastinate.contrib.django import app
 
-from . import services
+from . import selectors, services
 from .models import CogsRun, RunStatus
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,11 @@ def process_chunk(run_id: int, round: int, office_id: int, lic_ids: list[int]) -
 @app.periodic(cron="*/30 * * * *", periodic_id="cogs_all")
 @app.task(name="cogs.scheduled_run", queue=QUEUE, queueing_lock="cogs_scheduled_run")
 def scheduled_run(timestamp: int) -> None:
-    """Every 30 minutes: a run over everything, unless one is already queued or running."""
+    """Every 30 minutes: a run over everything, unless one is already queued or running, or nothing
+    is pending (no PendingCogs / PendingLotCost row): then nothing is recorded, not an empty run."""
     if CogsRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], office=None, lic=None).exists():
+        return
+    if not selectors.anything_pending():
         return
     services.start_cogs_run(actor=None, dispatch=dispatch_run)
 

@@ -98,6 +98,14 @@ class RunProgressView(ViewerRequiredMixin, DetailView):
         except CogsRun.DoesNotExist as exc:
             raise Http404("No such COGS run.") from exc
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_active:
+            # the poll stops with this answer: the run page reloads its accruals and entries
+            # (#run-entries listens for run-finished), so a run finished while open shows them
+            response["HX-Trigger"] = "run-finished"
+        return response
+
 
 class RunEntriesCsvView(ViewerRequiredMixin, View):
     """Every entry of the run matching the page's filters, streamed (cogs.exports; the API's

@@ -45,3 +45,24 @@ def apply_changes(instance: models.Model, changes: dict, *, editable: Iterable[s
         instance._history_user = actor
     instance.save(update_fields=names)
     return names
+
+
+def create_record(model: type[models.Model], values: dict, *, actor) -> models.Model:
+    """Create a master-data record (office, LIC, vendor, customer) from the pages: validated as the
+    model does (``full_clean``: codes, unique ignoring case, CHECKs), ``actor`` in its audit history.
+    Refusals are ValidationFailed naming the field, like ``apply_changes``."""
+    from django.db import transaction
+
+    instance = model(**values)
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+        field, messages = next(iter(errors.items()))
+        raise ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
+                               errors=errors) from exc
+    if actor is not None:
+        instance._history_user = actor
+    with transaction.atomic():
+        instance.save(force_insert=True)
+    return instance

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
-from core.spreadsheet import FORMULA_REGEX
+from core.spreadsheet import FORMULA_REGEX, write_sheet
 
 from .models import Lot, LotExport
 from .services import finish_lot_export
@@ -25,6 +25,7 @@ HEADER = [
     "Value in", "Value used", "Value available", "Accrued value",
 ]
 XLSX_MAX_ROWS = 100_000
+MONEY_COLUMNS = (15, 16, 17, 18)  # Value in, Value used, Value available, Accrued value
 
 # Accrued value per lot comes from purchasing (received, not yet invoiced); the export view
 # passes the expression in so this module does not depend on purchasing.
@@ -42,30 +43,27 @@ def _yes_no(field: str):
     return Case(When(Q(**{field: True}), then=Value("yes")), default=Value("no"), output_field=CharField())
 
 
-def _trim(field: str):
-    """numeric without trailing zeros (48.000000 -> 48, 18.240000 -> 18.24), as PostgreSQL prints it."""
-    return Func(F(field), function="trim_scale", output_field=CharField())
-
-
-def export_queryset(queryset: QuerySet[Lot], accrued_value=None) -> QuerySet:
-    """The export's rows, in HEADER order, formatted by PostgreSQL."""
+def export_queryset(queryset: QuerySet[Lot], accrued_value=None, *, for_csv: bool = True) -> QuerySet:
+    """The export's rows, in HEADER order, formatted by PostgreSQL. Decimals are the stored numerics
+    (COPY prints them plain with the column's fixed places: quantities and unit cost 6, money 2).
+    ``for_csv``: text cells that a spreadsheet would run as a formula get the ' prefix; a workbook
+    (``for_csv=False``) stores them as strings instead (core.spreadsheet.write_sheet)."""
     def initcap(field):
         return Func(F(field), function="initcap", output_field=CharField())
 
+    text = _safe if for_csv else F
     accrued = accrued_value if accrued_value is not None else Value("", output_field=CharField())
     return (
         queryset.order_by("date", "id")
         .annotate(
-            x_type=initcap("type"), x_status=initcap("status"), x_office=_safe("office__code"),
-            x_lic=_safe("lic__code"), x_desc=_safe("lic__description"), x_txn=_safe("transaction_label"),
-            x_parent=_safe("parent_order_label"), x_ser=_yes_no("serialized"), x_mfr=_yes_no("track_by_mfr_lot"),
+            x_type=initcap("type"), x_status=initcap("status"), x_office=text("office__code"),
+            x_lic=text("lic__code"), x_desc=text("lic__description"), x_txn=text("transaction_label"),
+            x_parent=text("parent_order_label"), x_ser=_yes_no("serialized"), x_mfr=_yes_no("track_by_mfr_lot"),
             x_value_available=F("value_in") - F("value_used"), x_accrued=accrued,
-            x_qty_in=_trim("qty_in"), x_qty_used=_trim("qty_used"), x_qty_available=_trim("qty_available"),
-            x_unit_cost=_trim("unit_cost"),
         )
         .values_list(
             "number", "x_type", "x_status", "x_office", "x_lic", "x_desc", "date", "x_txn", "x_parent", "x_ser",
-            "x_mfr", "x_qty_in", "x_qty_used", "x_qty_available", "x_unit_cost", "value_in", "value_used",
+            "x_mfr", "qty_in", "qty_used", "qty_available", "unit_cost", "value_in", "value_used",
             "x_value_available", "x_accrued",
         )
     )
@@ -100,17 +98,13 @@ def stream_csv(rows: QuerySet, record: LotExport):
 
 
 def xlsx_bytes(rows: QuerySet) -> tuple[bytes, int]:
-    """The same columns as an .xlsx workbook (write-only mode), for lists up to XLSX_MAX_ROWS.
-    Numbers are real numbers; text cells keep the formula protection."""
+    """The same columns as an .xlsx workbook (write-only mode), for lists up to XLSX_MAX_ROWS:
+    numbers are real numbers (money ``#,##0.00``), text cells strings, header frozen with an
+    autofilter (core.spreadsheet.write_sheet). Pass ``export_queryset(..., for_csv=False)``."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Lots")
-    sheet.append(HEADER)
-    count = 0
-    for row in rows.iterator(chunk_size=5000):
-        sheet.append(list(row))
-        count += 1
+    count = write_sheet(workbook, "Lots", HEADER, rows.iterator(chunk_size=5000), money_columns=MONEY_COLUMNS)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), count

@@ -38,7 +38,16 @@ def invalid_filter(errors: dict) -> ValidationFailed:
 
 class StrictNullBooleanSelect(forms.NullBooleanSelect):
     """The Yes/No/Unknown select of a boolean filter, passing the submitted text on as it came so the
-    field can refuse what it does not understand (Django's select reads "maybe" as Unknown)."""
+    field can refuse what it does not understand (Django's select reads "maybe" as Unknown). The
+    empty choice reads "Any" (no filter), not Django's "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+    def format_value(self, value):
+        shown = super().format_value(value)
+        return "" if shown == "unknown" else shown
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
@@ -79,11 +88,26 @@ def date_range_filters(field_name: str = "date") -> tuple[django_filters.DateFil
     )
 
 
+LOT_SEARCHES: list = []  # functions (text) -> Q | None, registered by the apps that own documents
+
+
+def register_lot_search(search) -> None:
+    """An app that owns document numbers (purchasing: PO and receipt; orders: customer order;
+    production: production order) adds a search that turns a number into a lot condition. The
+    number is matched upper-cased on its unique index: numbers are stored upper case, so
+    ``po-000001`` finds PO-000001 without a scan. inventory_lots imports no app above it."""
+    if search not in LOT_SEARCHES:
+        LOT_SEARCHES.append(search)
+
+
 def search_lots(queryset, name, value):
-    """Free text: a lot number (``PL-000123``, ``pl123``, ``123``) or a LIC code/description."""
+    """Free text, case-insensitive: a lot number (``PL-000123``, ``pl123``, ``123``), a LIC
+    code/description, or the number of the PO, receipt, customer order or production order a lot
+    came from (LOT_SEARCHES)."""
     text = (value or "").strip()
     if not text:
         return queryset
+    documents = [q for q in (search(text.replace(" ", "").upper()) for search in LOT_SEARCHES) if q is not None]
     # LICs are few: resolve them first so the lot query is a plain indexed IN / equality
     lic_ids = list(
         LineItemCode.objects.filter(Q(code__icontains=text) | Q(description__icontains=text)).values_list(
@@ -96,9 +120,11 @@ def search_lots(queryset, name, value):
         numbers = [f"{match.group(1).upper()}-{int(match.group(2)):06d}"]
     elif text.isdigit():
         numbers = [f"PL-{int(text):06d}", f"PR-{int(text):06d}"]
-    if not lic_ids and not numbers:
+    if not lic_ids and not numbers and not documents:
         return queryset.none()
     condition = Q(pk__in=[])
+    for document in documents:
+        condition |= document
     if lic_ids:
         condition |= Q(lic_id__in=lic_ids)
     if numbers:
@@ -112,7 +138,8 @@ class LotFilter(django_filters.FilterSet):
     office = CodeChoiceFilter(queryset=Office.objects.all())
     status = django_filters.ChoiceFilter(choices=LotStatus.choices)
     type = django_filters.ChoiceFilter(choices=LotType.choices)
-    parent_order = django_filters.CharFilter(field_name="parent_order_label", label="Parent order")
+    parent_order = django_filters.CharFilter(field_name="parent_order_label", lookup_expr="iexact",
+                                             label="Parent order")
     date_from, date_to = date_range_filters()
 
     class Meta:

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import CodeChoiceField, CodeField, date_field, quantity_field, unit_cost_field
+from core.forms import (
+    CodeChoiceField,
+    CodeField,
+    ISODateField,
+    date_field,
+    line_formset_factory,
+    quantity_field,
+    unit_cost_field,
+)
 
 from .models import LineItemCode, Office
 from .services import AdjustmentLineInput
@@ -30,14 +38,14 @@ class AdjustmentLineForm(forms.Form):
         )
 
 
-AdjustmentLineFormSet = forms.formset_factory(AdjustmentLineForm, extra=4, min_num=1, validate_min=True)
+AdjustmentLineFormSet = line_formset_factory(AdjustmentLineForm, extra=4)
 
 
 class LockDateForm(forms.Form):
     """Set the lock date. The first submission shows what it means and asks for confirmation
     (``confirm`` empty); the confirmation posts the same fields with ``confirm=yes``."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Books closed through")
+    date = ISODateField(label="Books closed through")
     reason = forms.CharField(max_length=500, required=False, label="Reason",
                              help_text="Required to move the lock date back (administrators only).")
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -26,6 +26,7 @@ class Section:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     api: Any = None  # JSON-ready value for the API (strings for decimals)
+    page: bool = True  # False: only the API shows it (an adjustment lot's PO sections: null there, omitted on the page)
 
 
 Provider = Callable[[Lot], "Section | None"]

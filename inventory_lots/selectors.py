@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 
 from core.money import ZERO
@@ -24,22 +25,47 @@ def lot_list() -> QuerySet[Lot]:
 def lot_totals(queryset: QuerySet[Lot], limit: int | None = None) -> dict | None:
     """Quantity and value available of the filtered set, or None when it has more than
     ``limit`` lots: one query that reads at most limit + 1 index rows, so the page never scans
-    millions of rows to print a total ("not computed" instead)."""
+    millions of rows to print a total ("not computed" instead). Quantities of different units of
+    measure do not add up (chairs + kilograms): ``qty_available`` is None and ``mixed_units`` True
+    when the set has more than one unit; ``unit`` names the one unit otherwise."""
     limit = TOTALS_LIMIT if limit is None else limit
-    inner = queryset.order_by().values("qty_available", "value_in", "value_used")[: limit + 1]
+    inner = queryset.order_by().annotate(t_unit=F("lic__unit")).values("qty_available", "value_in", "value_used",
+                                                                     "t_unit")[: limit + 1]
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC): .none()
-        return {"lots": 0, "qty_available": ZERO, "value_available": ZERO}
+        return {"lots": 0, "qty_available": ZERO, "value_available": ZERO, "unit": None, "mixed_units": False}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), sum(s.qty_available), sum(s.value_in - s.value_used) FROM ({sql}) s",  # noqa: S608
+            "SELECT count(*), sum(s.qty_available), sum(s.value_in - s.value_used), count(DISTINCT s.t_unit), "  # noqa: S608
+            f"min(s.t_unit) FROM ({sql}) s",
             params,
         )
-        lots, qty_available, value_available = cursor.fetchone()
+        lots, qty_available, value_available, units, unit = cursor.fetchone()
     if lots > limit:
         return None
-    return {"lots": lots, "qty_available": qty_available or ZERO, "value_available": value_available or ZERO}
+    mixed = units > 1
+    return {"lots": lots, "qty_available": None if mixed else (qty_available or ZERO),
+            "value_available": value_available or ZERO, "unit": unit, "mixed_units": mixed}
+
+
+def usage_totals(queryset: QuerySet[InventoryUsage], limit: int | None = None) -> dict | None:
+    """COGS value and open accruals of the filtered usage, or None beyond ``limit`` records (read
+    like ``lot_totals``: at most limit + 1 rows, never a scan of millions). Money only: the
+    quantities of different LICs are in different units."""
+    limit = TOTALS_LIMIT if limit is None else limit
+    inner = (queryset.order_by().annotate(t_cogs=F("cogs_state__cogs_value"), t_accrued=F("cogs_state__accrued_value"))
+             .values("t_cogs", "t_accrued")[: limit + 1])
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return {"records": 0, "cogs_value": ZERO, "accrued_value": ZERO}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), sum(s.t_cogs), sum(s.t_accrued) FROM ({sql}) s", params)  # noqa: S608
+        records, cogs_value, accrued_value = cursor.fetchone()
+    if records > limit:
+        return None
+    return {"records": records, "cogs_value": cogs_value or ZERO, "accrued_value": accrued_value or ZERO}
 
 
 def lot_detail(lot_id: int) -> Lot:
@@ -98,6 +124,17 @@ def general_info_section(lot: Lot) -> Section:
     )
 
 
+def is_adjustment_lot(lot: Lot) -> bool:
+    """A purchase lot born of an inventory adjustment line (no PO, DOMAIN.md 2 and 4)."""
+    return lot.transaction_type_id == ContentType.objects.get_for_model(AdjustmentLine).pk
+
+
+def in_label(lot: Lot) -> str:
+    if lot.type == "production":
+        return "Produced"
+    return "Adjusted in" if is_adjustment_lot(lot) else "Received"
+
+
 def current_inventory_section(lot: Lot) -> Section:
     data = {
         "in_qty": lot.qty_in,
@@ -111,7 +148,7 @@ def current_inventory_section(lot: Lot) -> Section:
         key="current",
         title="Current Inventory",
         template="inventory_lots/_section_current.html",
-        context={"current": data, "in_label": "Produced" if lot.type == "production" else "Received"},
+        context={"current": data, "in_label": in_label(lot)},
         api={k: _d(v) for k, v in data.items()},
     )
 

@@ -10,12 +10,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
+from core.pagination import TABLE_PAGINATION, capped_per_page
 
 from . import dates, selectors, services
 from .filters import LotFilter, UsageFilter
@@ -25,10 +26,11 @@ from .tables import LotTable, UsageTable
 
 
 class FilteredListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
-    """A list of up to millions of rows: LazyPaginator (no COUNT(*)), an invalid filter shows
-    its form error and an empty table instead of a silently wrong list."""
+    """A list of up to millions of rows: LazyPaginator (no COUNT(*)) with a capped ``per_page``
+    (core/pagination.py), an invalid filter shows its form error and an empty table instead of a
+    silently wrong list."""
 
-    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+    table_pagination = TABLE_PAGINATION
     strict = True  # django-filter: invalid filter form -> empty queryset, errors shown
 
 
@@ -49,7 +51,7 @@ class LotListView(FilteredListView):
             window = selectors.TOTALS_LIMIT + 1  # the whole set: right for any page, if slower
             try:  # the rows up to the requested page, read as django-tables2 reads page/per_page
                 page = int(self.request.GET.get("page", 1))
-                per_page = int(self.request.GET.get("per_page", self.table_pagination["per_page"]))
+                per_page = capped_per_page(self.request.GET.get("per_page", self.table_pagination["per_page"]))
             except ValueError:
                 pass
             else:
@@ -76,7 +78,7 @@ class LotDetailView(ViewerRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sections"] = selectors.lot_sections(self.object)
+        context["sections"] = [s for s in selectors.lot_sections(self.object) if s.page]
         return context
 
 
@@ -87,6 +89,12 @@ class UsageListView(FilteredListView):
 
     def get_queryset(self):
         return selectors.usage_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = None if self.filterset.errors else selectors.usage_totals(self.object_list)
+        context["totals_limit"] = selectors.TOTALS_LIMIT
+        return context
 
 
 class UsageDetailView(ViewerRequiredMixin, DetailView):

@@ -53,6 +53,6 @@ def lot_xlsx_response(*, user: User, params: QueryDict) -> HttpResponse:
             "too_many_rows", f"More than {exports.XLSX_MAX_ROWS:,} lots match: narrow the filter or export CSV."
         )
     record = services.record_lot_export(user=user, filters=filters, fmt="xlsx")
-    data, count = exports.xlsx_bytes(exports.export_queryset(queryset, lot_accrued_value_expression()))
+    data, count = exports.xlsx_bytes(exports.export_queryset(queryset, lot_accrued_value_expression(), for_csv=False))
     services.finish_lot_export(record=record, row_count=count)
     return _attachment(HttpResponse(data, content_type=XLSX_CONTENT_TYPE), "xlsx")

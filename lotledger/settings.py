@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",  # audit history records who changed master data
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "lotledger.views.StyledNotAllowedMiddleware",  # the styled 405 page (inside CSP: its header still applies)
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -157,6 +158,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
+FORMAT_MODULE_PATH = ["lotledger.formats"]  # ISO dates everywhere (lotledger/formats/en/formats.py)
 USE_TZ = True
 
 # Every posted document date lies in this window around today (issue 17; inventory_lots/dates.py):
@@ -233,12 +235,52 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+FILTERS_EMPTY_CHOICE_LABEL = "Any"  # django-filter's empty choice of a select filter (was "---------")
+CSRF_FAILURE_VIEW = "lotledger.views.csrf_failure"  # the styled page, templates/403_csrf.html
+DJANGO_TABLES2_TEMPLATE = "django_tables2/lotledger.html"
 
+# --- Logging: what matters, one line each (issue 21). LOG_LEVEL=INFO (or DEBUG) brings back the
+# libraries' start-up chatter; a 5xx keeps its traceback. ---
+import logging  # noqa: E402
+
+from django.utils.log import DEFAULT_LOGGING as _DJANGO_LOGGING  # noqa: E402
+
+
+class OneLineClientErrors(logging.Filter):
+    """A 4xx is the client's doing (a 403's PermissionDenied, a 400's SuspiciousOperation): keep
+    Django's one-line message ("Forbidden (Permission denied): /path/") and drop the traceback it
+    attaches. Django marks such records with ``status_code``; a 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        return True
+
+
+_LIBRARY_LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": OneLineClientErrors}},
+    "formatters": {"django.server": _DJANGO_LOGGING["formatters"]["django.server"]},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]},
+        "django.server": _DJANGO_LOGGING["handlers"]["django.server"],
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own default sends "django" to a second console handler when DEBUG (every 403
+        # twice): one handler, the filtered one. runserver's request lines stay as Django has them.
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        "django.server": _DJANGO_LOGGING["loggers"]["django.server"],
+        "pgserver": {"level": "WARNING"},
+        # INFO in every process: "Registering task ...", "Adding tasks from blueprint", each
+        # periodic job started/ended (every 5 minutes); failures are logged at ERROR
+        "procrastinate": {"level": _LIBRARY_LOG_LEVEL},
+        # INFO: "AXES: BEGIN version ..." per process; lock-outs are WARNING
+        "axes": {"level": _LIBRARY_LOG_LEVEL},
+    },
 }

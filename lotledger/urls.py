@@ -19,6 +19,7 @@ urlpatterns = [
     path("cogs/", include("cogs.urls")),
     path("trace/", include("traceability.urls")),
     path("reports/", include("reports.urls")),
+    path("master/", include("lotledger.master_pages")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 from core import roles
@@ -42,3 +43,25 @@ def page_not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": "Not found.", "field": None, "errors": {}}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the styled page (templates/403_csrf.html) instead of Django's yellow one."""
+    response = render(request, "403_csrf.html", {"reason": reason}, status=403)
+    return response
+
+
+class StyledNotAllowedMiddleware:
+    """A page answering 405 (a class-based view's ``http_method_not_allowed``: an empty body) gets
+    the styled page (templates/405.html). The API's 405 is DRF's JSON body and is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not request.path_info.startswith("/api/") and not response.content:
+            styled = render(request, "405.html", {"allowed": response.get("Allow", "")}, status=405)
+            styled["Allow"] = response.get("Allow", "")
+            return styled
+        return response

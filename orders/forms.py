@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import CodeField, date_field, quantity_field
+from core.forms import CodeField, date_field, line_formset_factory, quantity_field
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
 
 from .models import Customer
@@ -94,8 +94,8 @@ class ReturnLineForm(forms.Form):
                                serial_numbers=split_serials(data["serial_numbers"]))
 
 
-ShipmentLineFormSet = forms.formset_factory(ShipmentLineForm, extra=3, min_num=1, validate_min=True)
-ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=3, min_num=1, validate_min=True)
+ShipmentLineFormSet = line_formset_factory(ShipmentLineForm, extra=3)
+ReturnLineFormSet = line_formset_factory(ReturnLineForm, extra=3)
 
 
 class OrderForm(forms.Form):

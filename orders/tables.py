@@ -10,9 +10,9 @@ from .models import Order
 class OrderTable(tables.Table):
     number = tables.Column(linkify=True, verbose_name="Order", order_by=("id",))
     date = tables.Column(order_by=("date", "id"))
-    customer = tables.Column(accessor="customer__code", orderable=False)
-    customer_name = tables.Column(accessor="customer__name", verbose_name="Name", orderable=False)
-    office = tables.Column(accessor="office__code", orderable=False)
+    customer = tables.Column(accessor="customer__code", verbose_name="Customer", orderable=False)
+    customer_name = tables.Column(accessor="customer__name", verbose_name="Customer name", orderable=False)
+    office = tables.Column(accessor="office__code", verbose_name="Office", orderable=False)
     status = tables.Column(orderable=False)
 
     class Meta:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/close/", views.OrderCloseView.as_view(), name="order_close"),
     path("<int:pk>/reopen/", views.OrderReopenView.as_view(), name="order_reopen"),
     path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
+    path("shipments/<int:pk>/print/", views.ShipmentPrintView.as_view(), name="shipment_print"),
     path("returns/<int:pk>/", views.ReturnDetailView.as_view(), name="return_detail"),
 ]

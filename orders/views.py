@@ -89,7 +89,7 @@ class LinesDocumentView(ViewerRequiredMixin, TemplateView):
         return {}
 
     def get(self, request, *args, **kwargs):
-        form = self.form_class(initial={"date": request.GET.get("date")})
+        form = self.form_class(initial={"date": request.GET["date"]} if request.GET.get("date") else None)
         return self._render(form, self.formset_class(prefix="lines"))
 
     def post(self, request, *args, **kwargs):
@@ -163,6 +163,12 @@ class ShipmentDetailView(ViewerRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(lines=selectors.shipment_lines(self.object), **kwargs)
+
+
+class ShipmentPrintView(ShipmentDetailView):
+    """The packing slip: the shipment as a document for the customer (no costs)."""
+
+    template_name = "orders/shipment_print.html"
 
 
 class ReturnDetailView(ViewerRequiredMixin, DetailView):

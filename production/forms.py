@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import CodeChoiceField, CodeField, date_field, money_field, quantity_field, unit_cost_field
+from core.forms import (
+    CodeChoiceField,
+    CodeField,
+    PickerMixin,
+    date_field,
+    line_formset_factory,
+    money_field,
+    quantity_field,
+    unit_cost_field,
+)
 from inventory_lots.models import LineItemCode, Office
 from orders.forms import LotNumberField, UsageIdField, split_serials
 from orders.models import Order
@@ -13,8 +22,17 @@ from purchasing.models import Vendor
 from .services import ComponentLine
 
 
-class OrderNumberField(forms.CharField):
-    """The parent (customer) order typed by its number (SO-000012)."""
+class OrderNumberField(PickerMixin, forms.CharField):
+    """The parent (customer) order typed by its number (SO-000012); the picker offers open orders
+    with their customer."""
+
+    picker_name = "order"
+
+    def picker_options(self) -> list[tuple[str, str]]:
+        from core.forms import PICKER_LIMIT
+
+        orders = Order.objects.filter(status="open").select_related("customer").order_by("-id")[:PICKER_LIMIT]
+        return [(o.number, f"{o.customer.code} — {o.customer.name}") for o in orders]
 
     def clean(self, value):
         number = super().clean(value)
@@ -50,7 +68,7 @@ class ComponentLineForm(forms.Form):
         )
 
 
-ComponentLineFormSet = forms.formset_factory(ComponentLineForm, extra=4, min_num=1, validate_min=True)
+ComponentLineFormSet = line_formset_factory(ComponentLineForm, extra=4)
 
 
 class JobCostForm(forms.Form):

@@ -12,8 +12,8 @@ from .models import ProductionOrder
 class ProductionOrderTable(tables.Table):
     number = tables.Column(linkify=True, verbose_name="Production order", order_by=("id",))
     date = tables.Column(order_by=("date", "id"))
-    office = tables.Column(accessor="office__code", orderable=False)
-    lic = tables.Column(accessor="lic__code", verbose_name="Produces", orderable=False)
+    office = tables.Column(accessor="office__code", verbose_name="Office", orderable=False)
+    lic = tables.Column(accessor="lic__code", verbose_name="LIC produced", orderable=False)
     order = tables.Column(accessor="order__number", verbose_name="Parent order", orderable=False)
     status = tables.Column(orderable=False)
     estimated_quantity = QtyColumn(verbose_name="Est. qty", orderable=False)

@@ -11,7 +11,7 @@ from django.views.generic import DetailView, TemplateView
 
 from core import roles
 from core.errors import DomainError
-from core.forms import add_domain_error
+from core.forms import add_domain_error, confirmed
 from core.mixins import ViewerRequiredMixin
 from inventory_lots.views import FilteredListView
 
@@ -161,12 +161,22 @@ class ProduceView(OrderActionMixin, TemplateView):
 
 
 class StatusActionView(OrderActionMixin, View):
-    """POST-only buttons (release, close): a refusal is shown as an error message on the page."""
+    """POST-only buttons (release, close): the first post shows what becomes impossible and asks
+    again (``confirm=yes`` posts it); a refusal is shown as an error message on the page."""
 
     action = None
     done = ""
+    confirm_title = ""
+    confirm_text = ""
+    confirm_button = ""
 
     def post(self, request, *args, **kwargs):
+        if not confirmed(request):
+            confirm = {"heading": self.confirm_title.format(number=self.mo.number),
+                       "title": self.confirm_title.format(number=self.mo.number),
+                       "text": self.confirm_text.format(number=self.mo.number), "button": self.confirm_button,
+                       "cancel_url": self.mo.get_absolute_url()}
+            return render(request, "confirm_page.html", {"confirm": confirm, "form": None})
         try:
             type(self).action(production_order=self.mo, actor=request.user)
         except DomainError as error:
@@ -179,11 +189,19 @@ class StatusActionView(OrderActionMixin, View):
 class ReleaseView(StatusActionView):
     action = services.release
     done = "Production order {number} released: its lot is in general inventory."
+    confirm_title = "Release production order {number}?"
+    confirm_text = ("Its lot goes into general inventory: anyone can ship or use it. The release cannot be "
+                    "undone (more can still be produced into the lot).")
+    confirm_button = "Yes, release it"
 
 
 class CloseView(StatusActionView):
     action = services.close
     done = "Production order {number} closed."
+    confirm_title = "Close production order {number}?"
+    confirm_text = ("Afterwards nothing more can be produced on it, no components issued and no job costs "
+                    "posted (only reversals of its job costs). It cannot be reopened.")
+    confirm_button = "Yes, close it"
 
 
 class JobCostDetailView(ViewerRequiredMixin, DetailView):
@@ -215,6 +233,13 @@ class JobCostReverseView(ViewerRequiredMixin, View):
         except JobCostEntry.DoesNotExist as exc:
             raise Http404("No such job cost entry.") from exc
         form = DateForm(request.POST)
+        if form.is_valid() and not confirmed(request):
+            title = f"Reverse job cost entry {entry} on {form.cleaned_data['date']:%Y-%m-%d}?"
+            confirm = {"heading": f"Reverse job cost entry {entry}", "title": title,
+                       "text": ("A reversing entry takes its amount back out of the order's costs. It cannot be "
+                                "undone: the entry cannot be reversed again and the reversal cannot be reversed."),
+                       "button": "Yes, reverse it", "cancel_url": entry.get_absolute_url()}
+            return render(request, "confirm_page.html", {"confirm": confirm, "form": form})
         if form.is_valid():
             try:
                 reversal = services.reverse_job_cost(entry=entry, date=form.cleaned_data["date"], actor=request.user)

@@ -9,7 +9,7 @@ import datetime
 
 from django.http import StreamingHttpResponse
 
-from core.spreadsheet import safe_text
+from core.spreadsheet import money_text, qty_text, safe_text
 
 from . import selectors
 
@@ -31,8 +31,9 @@ def accrued_csv_response() -> StreamingHttpResponse:
             po = line.purchase_order
             yield writer.writerow([
                 po.number, safe_text(po.vendor.code), safe_text(po.office.code), po.date.isoformat(), line.line_no,
-                safe_text(line.lic.code), safe_text(line.lic.description), line.unit_cost, line.quantity_received,
-                line.quantity_purchased, line.accrued_qty, line.accrued_value,
+                safe_text(line.lic.code), safe_text(line.lic.description), qty_text(line.unit_cost),
+                qty_text(line.quantity_received), qty_text(line.quantity_purchased), qty_text(line.accrued_qty),
+                money_text(line.accrued_value),
             ])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

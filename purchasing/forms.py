@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 
-from core.forms import CodeChoiceField, CodeField, date_field, money_field, quantity_field, unit_cost_field
+from core.forms import (
+    CodeChoiceField,
+    CodeField,
+    LineFormSet,
+    date_field,
+    line_formset_factory,
+    money_field,
+    quantity_field,
+    unit_cost_field,
+)
 from inventory_lots.models import LineItemCode, Office
 
 from .models import PurchaseOrderLine, Vendor
@@ -29,11 +36,11 @@ class POLineForm(forms.Form):
         return POLineInput(lic=d["lic"], quantity=d["quantity"], unit_cost=d["unit_cost"])
 
 
-POLineFormSet = forms.formset_factory(POLineForm, extra=4, min_num=1, validate_min=True)
+POLineFormSet = line_formset_factory(POLineForm, extra=4)
 
 
 class ReceiveForm(forms.Form):
-    date = date_field(initial=datetime.date.today)
+    date = date_field()
     allow_over_receipt = forms.BooleanField(required=False, label="Allow receiving more than ordered")
 
 
@@ -76,7 +83,7 @@ class ReceiveLineForm(_POLineRowForm):
 
 class InvoiceForm(forms.Form):
     number = forms.CharField(max_length=40, label="Invoice number")
-    date = date_field(initial=datetime.date.today)
+    date = date_field()
     freight = money_field(required=False, min_value=0, help_text="Spread over the inventoried lines by amount.")
 
 
@@ -99,7 +106,7 @@ class InvoiceLineForm(_POLineRowForm):
 
 def line_formset(form_class, po_lines: list[PurchaseOrderLine], data=None):
     """A formset with one row per given PO line (rows left blank are ignored)."""
-    formset_class = forms.formset_factory(form_class, extra=0)
+    formset_class = forms.formset_factory(form_class, formset=LineFormSet, extra=0)
     by_id = {line.pk: line for line in po_lines}
     return formset_class(
         data, prefix="lines", initial=[{"po_line": line.pk} for line in po_lines],
@@ -108,9 +115,9 @@ def line_formset(form_class, po_lines: list[PurchaseOrderLine], data=None):
 
 
 class CloseForm(forms.Form):
-    date = date_field(initial=datetime.date.today, label="Closing date")
+    date = date_field(label="Closing date")
 
 
 class ReverseForm(forms.Form):
-    date = date_field(initial=datetime.date.today)
+    date = date_field()
     reason = forms.CharField(max_length=200)

@@ -181,8 +181,9 @@ _NO_PO_TEMPLATE = "purchasing/_section_no_po.html"
 
 
 def _no_po_section(key: str, title: str) -> Section:
-    """A purchase lot with no PO (an adjustment lot): the API shows the key as null (API.md)."""
-    return Section(key=key, title=title, template=_NO_PO_TEMPLATE, context={}, api=None)
+    """A purchase lot with no PO (an adjustment lot): the API shows the key as null (API.md), the
+    page omits the section (DOMAIN.md 4)."""
+    return Section(key=key, title=title, template=_NO_PO_TEMPLATE, context={}, api=None, page=False)
 
 
 def ordered_purchased_section(lot: Lot) -> Section | None:

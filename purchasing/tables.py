@@ -12,9 +12,9 @@ from .models import PurchaseOrder, PurchaseOrderLine
 class PurchaseOrderTable(tables.Table):
     number = tables.Column(linkify=True, verbose_name="PO", order_by=("id",))
     date = tables.Column(order_by=("date", "id"))
-    vendor = tables.Column(accessor="vendor__code", orderable=False)
+    vendor = tables.Column(accessor="vendor__code", verbose_name="Vendor", orderable=False)
     vendor_name = tables.Column(accessor="vendor__name", verbose_name="Vendor name", orderable=False)
-    office = tables.Column(accessor="office__code", orderable=False)
+    office = tables.Column(accessor="office__code", verbose_name="Office", orderable=False)
     status = tables.Column(orderable=False)
 
     class Meta:
@@ -29,8 +29,8 @@ class PurchaseOrderTable(tables.Table):
 class AccruedLineTable(tables.Table):
     po = tables.Column(accessor="purchase_order__number", verbose_name="PO", orderable=False,
                        linkify=lambda record: record.purchase_order.get_absolute_url())
-    vendor = tables.Column(accessor="purchase_order__vendor__code", orderable=False)
-    office = tables.Column(accessor="purchase_order__office__code", orderable=False)
+    vendor = tables.Column(accessor="purchase_order__vendor__code", verbose_name="Vendor", orderable=False)
+    office = tables.Column(accessor="purchase_order__office__code", verbose_name="Office", orderable=False)
     line_no = tables.Column(verbose_name="Line", orderable=False)
     lic = tables.Column(accessor="lic__code", verbose_name="LIC", orderable=False)
     unit_cost = UnitCostColumn(verbose_name="PO unit cost", orderable=False)

@@ -13,7 +13,7 @@ from django_tables2 import SingleTableMixin
 
 from core import roles
 from core.errors import DomainError
-from core.forms import add_domain_error
+from core.forms import add_domain_error, confirmed
 from core.mixins import ViewerRequiredMixin
 from inventory_lots.views import FilteredListView
 
@@ -34,6 +34,15 @@ from .models import PurchaseOrder, Receipt, VendorInvoice
 from .tables import AccruedLineTable, PurchaseOrderTable
 
 MSG_LINES_INCOMPLETE = "The lines of the form did not arrive complete: enter them again."
+CONFIRM_CLOSE = (
+    "Closing fixes the unit cost of every lot received on {po} at (amount invoiced + freight) ÷ quantity "
+    "received. Afterwards nothing more can be received or invoiced on it, its receipts can no longer be "
+    "reversed, and it cannot be reopened."
+)
+CONFIRM_REVERSE = (
+    "Reversing brings each lot of {receipt} back to zero and gives the quantity back to {po}. It cannot be "
+    "undone: the reversal cannot itself be reversed, and those lots can never be used again."
+)
 
 
 class POListView(FilteredListView):
@@ -175,6 +184,11 @@ class CloseView(_POActionView):
 
     def post(self, request, *args, **kwargs):
         form = CloseForm(request.POST)
+        if form.is_valid() and not confirmed(request):
+            confirm = {"title": f"Close purchase order {self.po.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
+                       "text": CONFIRM_CLOSE.format(po=self.po.number), "button": "Yes, close it",
+                       "cancel_url": self.po.get_absolute_url()}
+            return self.render_form({"form": form, "lines": selectors.po_lines(self.po), "confirm": confirm})
         if form.is_valid():
             try:
                 services.close_purchase_order(purchase_order=self.po, date=form.cleaned_data["date"],
@@ -217,6 +231,12 @@ class ReverseReceiptView(ViewerRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = ReverseForm(request.POST)
+        if form.is_valid() and not confirmed(request):
+            confirm = {"title": f"Reverse receipt {self.receipt.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
+                       "text": CONFIRM_REVERSE.format(receipt=self.receipt.number,
+                                                      po=self.receipt.purchase_order.number),
+                       "button": "Yes, reverse it", "cancel_url": self.receipt.get_absolute_url()}
+            return render(request, self.template_name, {"receipt": self.receipt, "form": form, "confirm": confirm})
         if form.is_valid():
             try:
                 reversal = services.reverse_receipt(receipt=self.receipt, date=form.cleaned_data["date"],
@@ -227,6 +247,16 @@ class ReverseReceiptView(ViewerRequiredMixin, TemplateView):
                 messages.success(request, f"Receipt {self.receipt.number} reversed by {reversal.number}.")
                 return redirect(reversal)
         return render(request, self.template_name, {"receipt": self.receipt, "form": form}, status=400)
+
+
+class POPrintView(PODetailView):
+    """The purchase order as a document for the vendor (templates/print_base.html, css/print.css)."""
+
+    template_name = "purchasing/po_print.html"
+
+
+class ReceiptPrintView(ReceiptDetailView):
+    template_name = "purchasing/receipt_print.html"
 
 
 class InvoiceDetailView(ViewerRequiredMixin, DetailView):

@@ -79,7 +79,8 @@ def _streamed_valuation(params) -> Iterator[selectors.ValuationRow]:
     """Every row of the valuation, read through a server-side cursor ``CHUNK`` rows at a time."""
     sql, args = selectors.valuation_sql(as_of=params.as_of, scope=params.scope, group_by=params.group_by)
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, args)
+        with selectors.tuned():
+            cursor.execute(sql, args)
         while records := cursor.fetchmany(CHUNK):
             for record in records:
                 yield selectors.valuation_row(record, params.group_by)

@@ -136,10 +136,10 @@ class Quantity(QtyColumn):
 
 
 class RollForwardTable(ReportTable):
-    Meta = ReportMeta
-
     """Per office and LIC, the totals in the footer. The LIC links to the valuation of its lots at
     the period's end."""
+
+    Meta = ReportMeta
 
     office = tables.Column(footer="Total")
     lic = tables.Column(verbose_name="LIC")

@@ -8,11 +8,12 @@ from django.http import HttpResponseBadRequest
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from core import roles
 from core.errors import ValidationFailed
 from core.mixins import ViewerRequiredMixin
+from core.pagination import TABLE_PAGINATION
 from inventory_lots.models import Office
 
 from . import exports, selectors
@@ -70,7 +71,7 @@ class ValuationView(SingleTableMixin, ReportPage):
 
     report = "valuation"
     template_name = "reports/valuation.html"
-    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+    table_pagination = TABLE_PAGINATION  # capped per_page, no COUNT(*) (core/pagination.py)
 
     def get_table_class(self):
         return VALUATION_TABLES[self.params.group_by if self.params else "lot"]

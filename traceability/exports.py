@@ -8,7 +8,7 @@ import csv
 
 from django.http import StreamingHttpResponse
 
-from core.spreadsheet import safe_text
+from core.spreadsheet import qty_text, safe_text
 from inventory_lots.models import Lot
 
 from . import selectors
@@ -30,7 +30,7 @@ def recall_csv_response(lot: Lot) -> StreamingHttpResponse:
         for r in rows:
             yield writer.writerow([
                 safe_text(r.shipment), safe_text(r.order), safe_text(r.customer), safe_text(r.customer_name),
-                r.date.isoformat(), safe_text(r.lic), safe_text(r.lot), str(r.quantity), r.depth,
+                r.date.isoformat(), safe_text(r.lic), safe_text(r.lot), qty_text(r.quantity), r.depth,
             ])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -12,15 +12,16 @@ NAV = [
     ("COGS", "cogs:run_list"),
     ("Reports", "reports:index"),
     ("Lock date", "inventory_lots:lock_date"),
+    ("Master data", "master_data:list", {"kind": "lics"}),
 ]
 
 
 @register.simple_tag
 def nav_links():
     links = []
-    for label, name in NAV:
+    for label, name, *kwargs in NAV:
         try:
-            links.append((label, reverse(name)))
+            links.append((label, reverse(name, kwargs=kwargs[0] if kwargs else None)))
         except NoReverseMatch:
             continue
     return links

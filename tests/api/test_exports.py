@@ -67,7 +67,7 @@ def test_a_token_client_gets_the_contract_csv(lots, api, accountant):
     assert set(by_lot) == {lot.number for lot in lots}
     gadget = by_lot[lots[1].number]
     assert (gadget["Description"], gadget["Qty in"], gadget["Value in"], gadget["Serialized"]) == (
-        "'=Gadget", "1234.5", "1234.50", "no")
+        "'=Gadget", "1234.500000", "1234.50", "no")  # decimals plain with fixed places: quantities 6, money 2
     record = LotExport.objects.get()
     assert (record.user, record.format, record.row_count) == (accountant, "csv", 2)
 

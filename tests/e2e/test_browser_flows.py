@@ -277,7 +277,7 @@ def test_production_lot_page_and_csv_export(page, people, chair, screenshot_dir)
 
     # the lot list's Export CSV button, read back
     page.goto("/lots/")
-    expect(page.locator("#totals")).to_have_text("3 lots · available quantity 10 · value available 250.00")
+    expect(page.locator("#totals")).to_have_text("3 lots · available quantity 10 ea · value available 250.00")
     lot_rows = {row[4]: row for row in table_rows(page, "table")}
     assert lot_rows["CHAIR"] == [lot.number, "Production", "Open", "HQ", "CHAIR", "Chair", "2026-03-01",
                                  chair.order.number, "10", "10", "25.00", "250.00"]
@@ -300,8 +300,9 @@ def test_production_lot_page_and_csv_export(page, people, chair, screenshot_dir)
     assert body["CHAIR"][:3] == [lot.number, "Production", "Open"]
     assert body["CHAIR"][3:] == [
         "HQ", "CHAIR", "Chair", "2026-03-01", chair.number, chair.order.number, "no", "no",
-        "10", "0", "10", "25", "250.00", "0.00", "250.00", "",
+        "10.000000", "0.000000", "10.000000", "25.000000", "250.00", "0.00", "250.00", "",
     ]
     assert body["LEG"][1:3] == ["Purchase", "Closed"]
-    assert body["LEG"][11:] == ["40", "40", "0", "2.5", "100.00", "100.00", "0.00", ""]
-    assert body["SEAT"][11:] == ["10", "10", "0", "7", "70.00", "70.00", "0.00", ""]
+    # decimals plain with fixed places (quantities and unit costs 6, money 2)
+    assert body["LEG"][11:] == ["40.000000", "40.000000", "0.000000", "2.500000", "100.00", "100.00", "0.00", ""]
+    assert body["SEAT"][11:] == ["10.000000", "10.000000", "0.000000", "7.000000", "70.00", "70.00", "0.00", ""]

@@ -81,11 +81,11 @@ def test_chair_example_through_pages(production_client, chair_stock, order):
     for entry in JobCostEntry.objects.all():
         assert f'href="/production/job-costs/{entry.pk}/"' in lot_html
 
-    response = c.post(f"{url}release/")
+    response = c.post(f"{url}release/", {"confirm": "yes"})
     assert response.status_code == 302
     lot_html = c.get(f"/lots/{mo.lot_id}/").content.decode()
     assert "Released into general inventory." in lot_html
-    response = c.post(f"{url}release/")
+    response = c.post(f"{url}release/", {"confirm": "yes"})
     assert response.status_code == 409
     assert f"Production order {mo.number} is already released." in response.content.decode()
 
@@ -96,11 +96,11 @@ def test_job_cost_page_and_reversal_form(client, accountant, chair_mo, chair_lic
     client.force_login(accountant)
     html = client.get(f"/production/job-costs/{entry.pk}/").content.decode()
     assert figure(html, "amount") == "30.00" and "Post reversing entry" in html
-    response = client.post(f"/production/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02"})
+    response = client.post(f"/production/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02", "confirm": "yes"})
     assert response.status_code == 302
     reversal = JobCostEntry.objects.get(reverses=entry)
     assert reversal.amount == D("-30.00")
-    response = client.post(f"/production/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02"})
+    response = client.post(f"/production/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02", "confirm": "yes"})
     assert response.status_code == 400
     assert f"Job cost entry {entry} is already reversed." in response.content.decode()
     assert JobCostEntry.objects.filter(reverses=entry).count() == 1
@@ -116,11 +116,11 @@ def test_bad_input_on_forms_writes_nothing(production_client, chair_mo, chair_st
                                                                "description": "x", "amount": "-5"})
     assert response.status_code == 400
     assert "Amount must be greater than zero." in response.content.decode()
-    response = production_client.post(f"{url}release/")
+    response = production_client.post(f"{url}release/", {"confirm": "yes"})
     assert response.status_code == 409
     assert "has produced nothing yet" in response.content.decode()
     assert not InventoryUsage.objects.filter(kind="production").exists() and not JobCostEntry.objects.exists()
-    production_client.post(f"{url}close/")
+    production_client.post(f"{url}close/", {"confirm": "yes"})
     response = production_client.post(f"{url}produce/", {"date": "2026-03-01", "quantity": "1"})
     assert response.status_code == 400
     assert f"Production order {chair_mo.number} is closed: nothing more can be posted to it." in \

@@ -63,7 +63,7 @@ def test_receive_invoice_close_in_a_browser_session(client, clerk, accountant, v
         < html.index("Current Inventory")
 
     assert client.get(f"/purchasing/po/{po.pk}/close/").status_code == 200
-    response = client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04"})
+    response = client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04", "confirm": "yes"})
     assert response.status_code == 302
     f = figures(client.get(f"/lots/{lot.pk}/"))
     assert (f["received_value"], f["in_value"]) == ("533.85", "533.85")
@@ -73,11 +73,17 @@ def test_receive_invoice_close_in_a_browser_session(client, clerk, accountant, v
     assert b'id="po-status">Closed' in detail.content and figures(detail)["freight_allocated"] == "8.85"
 
 
-def test_adjustment_lot_page_says_no_po(viewer_client, make_lot, office, lic):
+def test_adjustment_lot_page_omits_the_po_sections(viewer_client, make_lot, office, lic):
+    """DOMAIN.md 4: an adjustment lot's page omits Ordered / Purchased, Ordered / Received and
+    Accrued (the API has them as null), and says "Adjusted in", not "Received"."""
     lot = make_lot(office=office, lic=lic, quantity="5", unit_cost="10")
     page = viewer_client.get(f"/lots/{lot.pk}/")
-    assert page.content.decode().count("No purchase order (adjustment lot).") == 3
-    assert "ordered_qty" not in figures(page)
+    html = page.content.decode()
+    for key in ("ordered_purchased", "ordered_received", "accrued"):
+        assert f'id="section-{key}"' not in html
+    assert "No purchase order (adjustment lot)." not in html and "ordered_qty" not in figures(page)
+    assert "<th>Adjusted in</th>" in html and "<th>Received</th>" not in html
+    assert figures(page)["in_qty"] == "5"
 
 
 def test_over_receipt_in_form_shows_error_and_writes_nothing(clerk_client, vendor, office, lic):
@@ -117,7 +123,7 @@ def test_bad_invoice_form_and_refused_close(accountant_client, vendor, office, l
         "number": "I-1", "date": "2026-03-03", **_mgmt(1, 1), "lines-0-po_line": line.pk, "lines-0-quantity": "5"})
     assert response.status_code == 400 and "Enter both the quantity and the amount." in response.content.decode()
     assert not VendorInvoice.objects.exists()
-    response = accountant_client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04"})
+    response = accountant_client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04", "confirm": "yes"})
     assert response.status_code == 400
     assert "has 5 received but only 0 invoiced" in response.content.decode()
     po.refresh_from_db()
@@ -144,8 +150,8 @@ def test_reverse_receipt_page(accountant_client, vendor, office, lic):
     response = accountant_client.post(f"/purchasing/receipts/{receipt.pk}/reverse/", {"date": "2026-03-02",
                                                                                     "reason": ""})
     assert response.status_code == 400 and not Receipt.objects.filter(reverses=receipt).exists()
-    response = accountant_client.post(f"/purchasing/receipts/{receipt.pk}/reverse/", {"date": "2026-03-02",
-                                                                                    "reason": "Duplicate"})
+    response = accountant_client.post(f"/purchasing/receipts/{receipt.pk}/reverse/",
+                                      {"date": "2026-03-02", "reason": "Duplicate", "confirm": "yes"})
     assert response.status_code == 302
     page = accountant_client.get(f"/purchasing/receipts/{receipt.pk}/")
     assert b'id="reversed-by"' in page.content and figures(page)["quantity"] == "5"

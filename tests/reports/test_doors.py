@@ -352,3 +352,27 @@ def test_pages_and_api_run_the_same_queries_whatever_the_ledger(ledger, viewer_c
             adjust_in(office=office, lic=lic, quantity="2", unit_cost="1.25", date=day(1 + n, 4))
     assert len(Lot.objects.all()) > 20
     assert {url: _count(viewer_client, url) for url in PAGES} == small
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_settings_are_put_back(client):
+    """Report statements run without JIT and with more work_mem; in autocommit (a real request)
+    those are session settings, reset when the statement is done, also after a streamed CSV (its
+    server-side cursor is declared WITH HOLD, so its rows exist before the reset)."""
+    from core import roles
+    from tests.factories import user_with_role
+
+    office, lic = OfficeFactory(code="HQ"), LicFactory(code="WIDGET")
+    adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50", date=day(1))
+    client.force_login(user_with_role(roles.ACCOUNTANT))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        before = cursor.fetchone()[0]
+    assert client.get("/reports/valuation/").status_code == 200
+    assert csv_rows(client.get("/reports/valuation.csv?group_by=office")) == [
+        ["Office", "Lots", "Quantity", "Value"], ["HQ", "1", "4", "10.00"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] != "64MB"

@@ -68,12 +68,20 @@ def decimals(lo: str, hi: str, places: int) -> st.SearchStrategy[str]:
     return st.decimals(lo, hi, places=places, allow_nan=False, allow_infinity=False).map(str)
 
 
-SMALL_QTY = decimals("0.001", "5", 3)
-POS_QTY = decimals("0.001", "20", 3)
-COST = decimals("0", "100", 2)
+# huge values each column can store, whose products cannot (issue 17: 999,999,999,999 x 99,999 was
+# accepted and stopped every COGS run, or answered a 500): every door must refuse them with a 400
+HUGE_QTY = st.sampled_from(["999999999999", "99999999999.999999", "999999999999.000001"])
+HUGE_COST = st.sampled_from(["99999", "999999999999.999999", "10000"])
+SMALL_QTY = st.one_of(decimals("0.001", "5", 3), decimals("0.001", "5", 3), HUGE_QTY)
+POS_QTY = st.one_of(decimals("0.001", "20", 3), decimals("0.001", "20", 3), HUGE_QTY)
+COST = st.one_of(decimals("0", "100", 2), decimals("0", "100", 2), HUGE_COST)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30)
 OPTIONAL_TEXT = st.one_of(st.just(""), st.just(""), TEXT)
 BOOL = st.sampled_from(["on", "", "true", "false"])
+
+
+def CONFIRM(world):  # noqa: N802 - irreversible actions post their confirmation step's confirm=yes
+    return st.just("yes")
 
 
 @dataclass
@@ -118,9 +126,10 @@ FORMS = [
          {"number": lambda w: TEXT, "date": lambda w: dates(), "freight": lambda w: COST},
          {"po_line": lambda w: st.just(str(w.po_line.pk)), "quantity": lambda w: POS_QTY,
           "amount": lambda w: COST}, max_lines=2),
-    Form("po_close", roles.ACCOUNTANT, lambda w: f"/purchasing/po/{w.po.pk}/close/", {"date": lambda w: dates()}),
+    Form("po_close", roles.ACCOUNTANT, lambda w: f"/purchasing/po/{w.po.pk}/close/", {"date": lambda w: dates(),
+                                                                                      "confirm": CONFIRM}),
     Form("receipt_reverse", roles.ACCOUNTANT, lambda w: f"/purchasing/receipts/{w.receipt.pk}/reverse/",
-         {"date": lambda w: dates(), "reason": lambda w: TEXT}),
+         {"date": lambda w: dates(), "reason": lambda w: TEXT, "confirm": CONFIRM}),
     Form("order_create", roles.CLERK, lambda w: "/orders/new/",
          {"customer": codes("CUST", "cust"), "office": codes("HQ"), "date": lambda w: dates()}),
     Form("shipment", roles.CLERK, lambda w: f"/orders/{w.order.pk}/ship/",
@@ -147,15 +156,16 @@ FORMS = [
           "amount": lambda w: COST, "capitalized": lambda w: BOOL,
           "vendor": codes("ACME")}),
     Form("job_cost_reverse", roles.PRODUCTION, lambda w: f"/production/job-costs/{w.job_cost.pk}/reverse/",
-         {"date": lambda w: dates()}),
+         {"date": lambda w: dates(), "confirm": CONFIRM}),
     Form("produce", roles.PRODUCTION, lambda w: f"/production/{w.mo.pk}/produce/",
          {"date": lambda w: dates(), "quantity": lambda w: POS_QTY, "serial_numbers": lambda w: OPTIONAL_TEXT,
           "mfr_lot_number": lambda w: OPTIONAL_TEXT}),
-    Form("release", roles.PRODUCTION, lambda w: f"/production/{w.mo.pk}/release/", {"junk": lambda w: TEXT}),
+    Form("release", roles.PRODUCTION, lambda w: f"/production/{w.mo.pk}/release/", {"junk": lambda w: TEXT,
+                                                                                     "confirm": CONFIRM}),
     Form("release_empty", roles.PRODUCTION, lambda w: f"/production/{w.mo_open.pk}/release/",
-         {"junk": lambda w: TEXT}),
+         {"junk": lambda w: TEXT, "confirm": CONFIRM}),
     Form("close_production", roles.PRODUCTION, lambda w: f"/production/{w.mo_open.pk}/close/",
-         {"junk": lambda w: TEXT}),
+         {"junk": lambda w: TEXT, "confirm": CONFIRM}),
     Form("cogs_run", roles.ACCOUNTANT, lambda w: "/cogs/runs/",
          {"office": codes("HQ", ""), "lic": codes("WIDGET", ""), "date": lambda w: dates(),
           "wait": lambda w: BOOL}),
