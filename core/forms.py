@@ -146,6 +146,13 @@ class LineFormSet(forms.BaseFormSet):
         "too_few_forms": MSG_AT_LEAST_ONE_LINE,
     }
 
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and not self.management_form.is_valid():
+            # Django's min-lines check replaces the management error; a tampered form says only this
+            self._non_form_errors = self.error_class([MSG_FORM_INCOMPLETE], error_class="nonform",
+                                                     renderer=self.renderer)
+
 
 def line_formset_factory(form, *, extra: int = 3, min_num: int = 1, **kwargs):
     """A formset of document lines: ``extra`` empty lines shown, more added on the page ("Add

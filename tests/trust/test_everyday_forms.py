@@ -122,10 +122,10 @@ def test_formset_errors_are_sentences(world):
 def test_irreversible_actions_ask_first_and_say_what_becomes_impossible(world):
     acc, prod = client_for(ACC), client_for(PROD)
     cases = [
-        (acc, f"/purchasing/po/{world.po.pk}/close/", {"date": "2026-11-30"}, "cannot be reopened",
-         lambda: PurchaseOrder.objects.get(pk=world.po.pk).status == "closed"),
         (acc, f"/purchasing/receipts/{world.receipt.pk}/reverse/", {"date": "2026-11-30", "reason": "dup"},
          "It cannot be undone", lambda: Receipt.objects.filter(reverses=world.receipt).exists()),
+        (acc, f"/purchasing/po/{world.po.pk}/close/", {"date": "2026-11-30"}, "cannot be reopened",
+         lambda: PurchaseOrder.objects.get(pk=world.po.pk).status == "closed"),
         (prod, f"/production/job-costs/{world.job_cost.pk}/reverse/", {"date": "2026-11-30"},
          "It cannot be undone", lambda: JobCostEntry.objects.filter(reverses=world.job_cost).exists()),
         (prod, f"/production/{world.mo.pk}/release/", {}, "The release cannot be undone",
