@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from core import views as core_views
 from lotledger import views as lotledger_views
+from reports import pages as report_pages
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", report_pages.home_page, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("goto/<int:content_type_id>/<int:object_id>/", core_views.goto, name="goto"),

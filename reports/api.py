@@ -182,3 +182,12 @@ urlpatterns = [
     path("reports/aging.csv", export_view("aging", "csv", AGING_PARAMS), name="report-aging-csv"),
     path("reports/aging.xlsx", export_view("aging", "xlsx", AGING_PARAMS), name="report-aging-xlsx"),
 ]
+
+
+def _journal_urls():
+    from .journal_api import urlpatterns as journal_urls  # it imports this module's helpers
+
+    return journal_urls
+
+
+urlpatterns += _journal_urls()

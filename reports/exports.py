@@ -125,7 +125,45 @@ def aging_sheet(data) -> Sheet:
     return Sheet("Aging", f"aging-{params.as_of.isoformat()}", header, report.rows, _aging_cells)
 
 
-SHEETS = {"valuation": valuation_sheet, "roll_forward": roll_forward_sheet, "aging": aging_sheet}
+JOURNAL_HEADER = ["Date", "Office", "Account", "Account name", "Debit", "Credit", "LIC", "Source type", "Source id",
+                  "Source", "Memo"]
+
+
+def _journal_cells(with_new: bool):
+    def cells(line, as_csv: bool) -> list:
+        figures = [str(line.debit), str(line.credit)] if as_csv else [line.debit, line.credit]
+        out = [line.date.isoformat() if as_csv else line.date, safe_text(line.office), safe_text(line.account),
+               line.account_name, *figures, safe_text(line.lic or ""), line.source_type or "",
+               line.source_id if line.source_id is not None else "", safe_text(line.source_label),
+               safe_text(line.memo)]
+        if with_new:
+            out.append("yes" if line.new else "no")
+        return out
+    return cells
+
+
+def journal_sheet(data) -> Sheet:
+    """The journal of a period, lines or summary (reports.journal), as it stands now."""
+    from . import journal
+
+    params = report_params("journal", data)
+    lines = journal.iter_lines(date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids)
+    if params.detail == "summary":
+        lines = journal.summarize(lines)
+    name = f"journal-{params.date_from.isoformat()}-{params.date_to.isoformat()}"
+    return Sheet("Journal", name, JOURNAL_HEADER, lines, _journal_cells(False))
+
+
+def journal_export_sheet(batch) -> Sheet:
+    """A recorded journal export's lines, ``New`` marking those since the previous export."""
+    from . import journal
+
+    name = f"journal-export-{batch.pk}-{batch.date_from.isoformat()}-{batch.date_to.isoformat()}"
+    return Sheet("Journal", name, [*JOURNAL_HEADER, "New"], journal.export_lines(batch), _journal_cells(True))
+
+
+SHEETS = {"valuation": valuation_sheet, "roll_forward": roll_forward_sheet, "aging": aging_sheet,
+          "journal": journal_sheet}
 
 
 class _Echo:
@@ -133,9 +171,9 @@ class _Echo:
         return value
 
 
-def csv_response(report: str, data) -> StreamingHttpResponse:
+def csv_response(report: str | Sheet, data=None) -> StreamingHttpResponse:
     """The report as UTF-8 CSV with a header row, streamed."""
-    sheet = SHEETS[report](data)
+    sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
     writer = csv.writer(_Echo(), lineterminator="\n")
 
     def lines():
@@ -148,11 +186,11 @@ def csv_response(report: str, data) -> StreamingHttpResponse:
     return response
 
 
-def xlsx_response(report: str, data) -> FileResponse:
+def xlsx_response(report: str | Sheet, data=None) -> FileResponse:
     """The same rows as an .xlsx workbook, written to a temporary file and streamed from it."""
     from openpyxl import Workbook
 
-    sheet = SHEETS[report](data)
+    sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet.name)
     worksheet.append(sheet.header)

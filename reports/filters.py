@@ -154,7 +154,37 @@ def aging_from(data: dict) -> AgingParams:
                        bounds=data.get("buckets") or DEFAULT_BUCKETS)
 
 
+DETAIL_CHOICES = [("lines", "Lines (one per record)"), ("summary", "Summary (date, office, account)")]
+
+
+class JournalFilter(django_filters.FilterSet):
+    date_from = _date_filter("From")
+    date_to = _date_filter("To")
+    office = CodeChoiceFilter(queryset=Office.objects.all(), label="Office", method=_noop)
+    detail = django_filters.ChoiceFilter(choices=DETAIL_CHOICES, method=_noop, empty_label=None, label="Detail")
+
+    class Meta:
+        form = PeriodForm
+
+
+@dataclass(frozen=True)
+class JournalParams:
+    date_from: datetime.date
+    date_to: datetime.date
+    office_ids: list[int] | None
+    detail: str = "lines"
+
+
+def journal_from(data: dict) -> JournalParams:
+    """Defaults as the roll-forward's: up to today, from the first of its month; every office; lines."""
+    period = roll_forward_from(data)
+    office = data.get("office")
+    return JournalParams(date_from=period.date_from, date_to=period.date_to,
+                         office_ids=[office.pk] if office else None, detail=data.get("detail") or "lines")
+
+
 REPORTS = {
+    "journal": (JournalFilter, journal_from),
     "valuation": (ValuationFilter, valuation_from),
     "roll_forward": (RollForwardFilter, roll_forward_from),
     "aging": (AgingFilter, aging_from),

@@ -184,3 +184,24 @@ class AgingTable(ReportTable):
     office = tables.Column(footer="Total")
     lic = tables.Column(verbose_name="LIC")
     description = tables.Column()
+
+
+class JournalTable(tables.Table):
+    """The journal's lines (or summary lines): debit and credit, the record behind each line."""
+
+    date = tables.DateColumn(format="Y-m-d")
+    office = tables.Column()
+    account = tables.Column()
+    account_name = tables.Column(verbose_name="Account name", empty_values=())
+    debit = MoneyColumn()
+    credit = MoneyColumn()
+    lic = tables.Column(verbose_name="LIC", default="")
+    source_label = tables.Column(verbose_name="Source", default="")
+    memo = tables.Column(default="")
+
+    class Meta(ReportMeta):
+        pass
+
+    def __init__(self, *args, summary: bool = False, **kwargs):
+        exclude = ("lic", "source_label", "memo") if summary else ()
+        super().__init__(*args, exclude=exclude, **kwargs)

@@ -3,10 +3,16 @@ exports. Viewers read every report; the exports need the export permission, like
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
@@ -159,4 +165,86 @@ def export_view(report: str, fmt: str):
             return _refused(error)
 
     view.__name__ = f"{report}_{fmt}"
+    return view
+
+
+# --- the journal (DOMAIN.md 10) -------------------------------------------------------------------
+
+
+class JournalPageView(SingleTableMixin, ReportPage):
+    """The journal lines of a period (or one line per date, office and account), totals that show
+    debits = credits, the files, and for accountants a button that records an export."""
+
+    report = "journal"
+    template_name = "reports/journal.html"
+    table_pagination = TABLE_PAGINATION
+
+    def get_table_class(self):
+        from .tables import JournalTable
+
+        return JournalTable
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "summary": bool(self.params and self.params.detail == "summary")}
+
+    def get_table_data(self):
+        from . import journal
+
+        params = self.params
+        if params is None:
+            return []
+        lines = journal.iter_lines(date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids)
+        return list(journal.summarize(lines) if params.detail == "summary" else lines)
+
+    def get_context_data(self, **kwargs):
+        from . import journal
+        from .models import JournalExport
+
+        context = super().get_context_data(**kwargs)
+        params = self.params
+        if params is not None:
+            context["totals"] = journal.journal_totals(date_from=params.date_from, date_to=params.date_to,
+                                                       office_ids=params.office_ids)
+            context["exports"] = list(JournalExport.objects.filter(date_from=params.date_from, date_to=params.date_to)
+                                      .select_related("created_by").order_by("-id")[:5])
+        return context
+
+
+class JournalExportPageView(PermissionRequiredMixin, View):
+    """POST: record an export of the period's journal (the page's form), then go back to the page,
+    which lists the period's exports with their files. The export permission (accountants)."""
+
+    permission_required = roles.EXPORT
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request):
+        from . import journal
+        from .filters import report_params
+
+        try:
+            params = report_params("journal", request.POST)
+            offices = list(Office.objects.filter(pk__in=params.office_ids)) if params.office_ids else []
+            batch = journal.record_journal_export(date_from=params.date_from, date_to=params.date_to,
+                                                  offices=offices, detail=params.detail, actor=request.user)
+        except ValidationFailed as error:
+            messages.error(request, error.message)
+            return redirect(f"{reverse('reports:journal')}?{request.POST.urlencode()}")
+        messages.success(request, f"Journal export {batch} recorded: {batch.line_count} lines "
+                                  f"({batch.new_line_count} new), debits {batch.debit} = credits {batch.credit}.")
+        query = {k: v for k, v in request.POST.items() if k in ("office", "detail")}
+        query.update(date_from=params.date_from.isoformat(), date_to=params.date_to.isoformat())
+        return redirect(f"{reverse('reports:journal')}?{urlencode(query)}")
+
+
+def journal_export_file_view(fmt: str):
+    build = exports.csv_response if fmt == "csv" else exports.xlsx_response
+
+    @permission_required(roles.EXPORT, raise_exception=True)
+    def view(request, pk: int):
+        from .models import JournalExport
+
+        return build(exports.journal_export_sheet(get_object_or_404(JournalExport, pk=pk)))
+
+    view.__name__ = f"journal_export_{fmt}"
     return view

@@ -99,9 +99,9 @@ FORMS = {
     "invoice": lambda b: (reverse("purchasing:po_invoice", args=[b.po_received.pk]), {
         "number": "INV-9", "freight": "1.00",
         **_lines({"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}, initial=1)}),
-    "po_close": lambda b: (reverse("purchasing:po_close", args=[b.po_invoiced.pk]), {}),
+    "po_close": lambda b: (reverse("purchasing:po_close", args=[b.po_invoiced.pk]), {"confirm": "yes"}),
     "receipt_reversal": lambda b: (reverse("purchasing:receipt_reverse", args=[b.late_receipt.pk]),
-                                   {"reason": "wrong"}),
+                                   {"reason": "wrong", "confirm": "yes"}),
     "shipment": lambda b: (reverse("orders:shipment_create", args=[b.order.pk]), {
         **_lines({"lic": "WIDGET", "quantity": "1"})}),
     "return": lambda b: (reverse("orders:return_create", args=[b.order.pk]), {
@@ -113,7 +113,8 @@ FORMS = {
     "job_cost": lambda b: (reverse("production:job_cost_create", args=[b.mo.pk]), {
         "lic": "LABOR", "description": "finishing", "amount": "30.00", "capitalized": "on"}),
     "produce": lambda b: (reverse("production:produce", args=[b.mo.pk]), {"quantity": "2"}),
-    "job_cost_reversal": lambda b: (reverse("production:job_cost_reverse", args=[b.job_cost.pk]), {}),
+    "job_cost_reversal": lambda b: (reverse("production:job_cost_reverse", args=[b.job_cost.pk]),
+                                    {"confirm": "yes"}),
     "unit_cost_correction": lambda b: (reverse("traceability:unit_cost", args=[b.lot.pk]), {
         "unit_cost": "5.25", "reason": "vendor credit"}),
     "cogs_run": lambda b: (reverse("cogs:run_list"), {"wait": "on"}),
@@ -265,7 +266,7 @@ def test_a_receipt_in_the_closed_books_is_not_reversed_at_any_door(books, client
     before = ledger_fingerprint()
     client.force_login(admin_user)
     response = client.post(reverse("purchasing:receipt_reverse", args=[books.receipt.pk]),
-                           {"reason": "wrong", "date": AFTER_LOCK})
+                           {"reason": "wrong", "date": AFTER_LOCK, "confirm": "yes"})
     assert response.status_code == 400 and message in response.content.decode()
     response = _admin_action(client, "purchasing", "receipt", "reverse_selected", books.receipt.pk)
     assert message in response.content.decode()

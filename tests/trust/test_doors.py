@@ -42,6 +42,7 @@ PAGE_DOORS = [
     Door("adjustments/new/", lambda w: "/adjustments/new/", (STOCK,),
          lambda w: {"office": "HQ", "date": D0, "reason": "count", **lines(lic="WIDGET", quantity="1", unit_cost="2")}),
     Door("lock-date/", lambda w: "/lock-date/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
+    Door("reports/close/", lambda w: "/reports/close/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
     Door("purchasing/po/new/", lambda w: "/purchasing/po/new/", (STOCK,),
          lambda w: {"vendor": "ACME", "office": "HQ", "date": D0, **lines(lic="WIDGET", quantity="1", unit_cost="3")}),
     Door("purchasing/po/<int:pk>/receive/", lambda w: f"/purchasing/po/{w.po.pk}/receive/", (STOCK,),
@@ -77,8 +78,14 @@ PAGE_DOORS = [
     Door("production/job-costs/<int:pk>/reverse/", lambda w: f"/production/job-costs/{w.job_cost.pk}/reverse/",
          (PROD, ACC), lambda w: {"date": D0, "confirm": "yes"}),
     Door("cogs/runs/", lambda w: "/cogs/runs/", (ACC,), lambda w: {"date": "2026-03-31", "wait": "on"}),
+    # master data pages: administrators only (the model's add/change permission, no role holds it)
+    Door("master/<slug:kind>/new/", lambda w: "/master/vendors/new/", (), lambda w: {"code": "NEWV", "name": "New"}),
+    Door("master/<slug:kind>/<str:code>/edit/", lambda w: "/master/vendors/ACME/edit/", (),
+         lambda w: {"code": "ACME", "name": "Acme Renamed"}),
     Door("trace/lots/<int:pk>/unit-cost/", lambda w: f"/trace/lots/{w.stock_lot.pk}/unit-cost/", (ACC,),
          lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"}),
+    Door("reports/journal/export/", lambda w: "/reports/journal/export/", (roles.EXPORT,),
+         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"}),
 ]
 # POST pages that write no ledger record: login/logout (auth) and the Django admin (its own tests)
 PAGE_POST_EXEMPT = {"login/", "logout/"}
@@ -135,6 +142,8 @@ API_DOORS = [
     Door("cogs-runs/", lambda w: API + "cogs-runs/", (ACC,), lambda w: {"date": "2026-03-31", "wait": True}, (201,)),
     Door("lots/<int:pk>/unit-cost/", lambda w: f"{API}lots/{w.stock_lot.pk}/unit-cost/", (ACC,),
          lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"}, (200, 201)),
+    Door("journal-exports/", lambda w: API + "journal-exports/", (roles.EXPORT,),
+         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"}, (201,)),
 ]
 
 

@@ -61,6 +61,9 @@ class Command(BaseCommand):
     def handle(self, *args, limit: int = 100, **options):
         start = time.perf_counter()
         violations = ledger_violations(limit=limit) + document_violations(limit=limit)
+        from reports.journal import journal_violations  # the journal's invariants (DOMAIN.md 10, reports/)
+
+        violations += journal_violations(limit=limit)
         seconds = time.perf_counter() - start
         for v in violations:
             self.stdout.write(f"{v['check']}: #{v['id']}: {v['detail']}")

@@ -1,0 +1,219 @@
+"""Closing a period (DOMAIN.md 10, last item): for a date D, the checklist the close page shows
+before an accountant moves the lock date to D.
+
+(a) a COGS run over everything (no office, no LIC) with business date D finished, status done and
+    no exception, no earlier than the latest posting dated <= D was made (the ``created_at`` of the
+    latest lot, receipt, production report, usage, unit cost change or job cost dated <= D), and
+    nothing pending (``PendingCogs`` / ``PendingLotCost`` empty: every posting marks its pair
+    pending in its own transaction, so a posting the run did not see is always caught here);
+(b) usage not yet allocated at D and the open accrued COGS at D (``reports.selectors``): shown for
+    review, it does not hold the close up (the accruals carry its estimated cost into the period);
+(c) ``check_ledger`` clean (``cogs.selectors.ledger_violations``);
+(d) the journal of the period exported: an export (``reports.JournalExport``) of every office
+    whose period covers the day after the lock date .. D, made no earlier than the latest posting
+    dated <= D and the run of (a); "not available yet" while no such model is installed.
+
+Reads only; the lock date moves through ``inventory_lots.services.set_lock_date``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+
+from cogs import selectors as cogs_selectors
+from cogs.models import CogsRun, RunStatus
+from inventory_lots import dates
+from inventory_lots.services import current_lock_date
+
+from . import selectors
+
+VIOLATIONS_SHOWN = 20
+
+OK, TODO, REVIEW, UNAVAILABLE = "ok", "todo", "review", "unavailable"
+STATE_LABELS = {OK: "Done", TODO: "To do", REVIEW: "Review", UNAVAILABLE: "Not available yet"}
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of ``day``'s month."""
+    first_next = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return first_next - datetime.timedelta(days=1)
+
+
+def last_month_end(today: datetime.date) -> datetime.date:
+    """The last day of the month before ``today``'s."""
+    return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+def next_period_end(lock: datetime.date | None, today: datetime.date) -> datetime.date:
+    """The next period to close: the end of the month of the day after the lock date; with no lock
+    date, the last month end before today."""
+    if lock is None:
+        return last_month_end(today)
+    if lock >= datetime.date.max - datetime.timedelta(days=31):
+        return lock
+    return month_end(lock + datetime.timedelta(days=1))
+
+
+LAST_POSTING = """
+SELECT GREATEST(
+    (SELECT max(created_at) FROM inventory_lots_lot WHERE date <= %(d)s),
+    (SELECT max(created_at) FROM purchasing_receipt WHERE date <= %(d)s),
+    (SELECT max(created_at) FROM production_productionreport WHERE date <= %(d)s),
+    (SELECT max(created_at) FROM inventory_lots_inventoryusage WHERE date <= %(d)s),
+    (SELECT max(created_at) FROM inventory_lots_lotcostchange WHERE date <= %(d)s),
+    (SELECT max(created_at) FROM production_jobcostentry WHERE date <= %(d)s))"""
+
+
+def last_posting_at(day: datetime.date) -> datetime.datetime | None:
+    """When the latest posting dated <= ``day`` was made (one query; None when there is none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(LAST_POSTING, {"d": day})
+        return cursor.fetchone()[0]
+
+
+def run_for(day: datetime.date) -> CogsRun | None:
+    """The latest finished run over everything with business date ``day``; else the latest such
+    run in any state (queued, running, failed), so the page can say what it is doing."""
+    runs = CogsRun.objects.filter(date=day, office__isnull=True, lic__isnull=True)
+    return runs.filter(status=RunStatus.DONE).order_by("-finished_at", "-id").first() or runs.order_by("-id").first()
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    title: str
+    state: str
+    text: str
+    url: str
+    link_text: str
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    date: datetime.date
+    lock: datetime.date | None
+    period_start: datetime.date | None  # the day after the lock date (None: from the beginning)
+    run: CogsRun | None
+    last_posting_at: datetime.datetime | None
+    pending: bool
+    unallocated_quantity: Decimal
+    accrued_value: Decimal
+    violations: list[dict]
+    journal_export: object | None
+    journal_available: bool
+    checks: list[Check]
+
+    @property
+    def open_items(self) -> int:
+        return sum(1 for c in self.checks if c.state != OK)
+
+
+def journal_export_model():
+    """The journal export batch model, when the journal export has been built (DOMAIN.md 10)."""
+    try:
+        model = apps.get_model("reports", "JournalExport")
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    return model if {"date_from", "date_to"} <= names else None
+
+
+def journal_exported(model, start: datetime.date | None, day: datetime.date, since: datetime.datetime | None):
+    """The latest export of every office covering the whole period (start .. day) made no earlier
+    than ``since`` (the latest posting dated <= day, or the run's finish when later), or None."""
+    exports = model.objects.filter(date_to__gte=day, offices=[])
+    if start is not None:
+        exports = exports.filter(date_from__lte=start)
+    if since is not None:
+        exports = exports.filter(created_at__gte=since)
+    return exports.order_by("-pk").first()
+
+
+def _journal_url() -> str:
+    for name in ("reports:journal", "reports:index"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/reports/"
+
+
+def _run_check(day, run, last_at, pending) -> Check:
+    url, link = reverse("cogs:run_list"), "COGS runs"
+    if run is None:
+        return Check("cogs_run", "COGS run", TODO, f"No COGS run over everything dated {day:%Y-%m-%d} yet: start "
+                     "one with this business date, so its revaluations and accruals fall in the period.", url, link)
+    if run.status != RunStatus.DONE or run.exceptions_count:
+        return Check("cogs_run", "COGS run", TODO, f"{run.number} dated {day:%Y-%m-%d} is "
+                     f"{run.status_label.lower()}.", run.get_absolute_url(), run.number)
+    if last_at is not None and run.finished_at < last_at:
+        return Check("cogs_run", "COGS run", TODO, f"{run.number} finished {run.finished_at:%Y-%m-%d %H:%M} UTC, "
+                     f"before the latest posting dated on or before {day:%Y-%m-%d} ({last_at:%Y-%m-%d %H:%M} UTC): "
+                     "run again.", url, link)
+    if pending:
+        return Check("cogs_run", "COGS run", TODO, f"{run.number} is done, but postings made since are waiting "
+                     "for COGS: run again.", url, link)
+    return Check("cogs_run", "COGS run", OK, f"{run.number} dated {day:%Y-%m-%d} finished "
+                 f"{run.finished_at:%Y-%m-%d %H:%M} UTC, after every posting dated up to then; nothing pending.",
+                 run.get_absolute_url(), run.number)
+
+
+def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -> Checklist:
+    """The close checklist for ``day`` (a constant number of queries)."""
+    lock = current_lock_date()
+    start = lock + datetime.timedelta(days=1) if lock is not None and lock < datetime.date.max else None
+    run, last_at, pending = run_for(day), last_posting_at(day), cogs_selectors.anything_pending()
+    totals = selectors.valuation_totals(as_of=day)
+    violations = cogs_selectors.ledger_violations(limit=violations_limit)
+    model = journal_export_model()
+    since = max([t for t in (last_at, run.finished_at if run is not None else None) if t is not None], default=None)
+    export = journal_exported(model, start, day, since) if model is not None else None
+
+    unallocated_url = reverse("cogs:unallocated")
+    valuation_url = f"{reverse('reports:valuation')}?as_of={day:%Y-%m-%d}&group_by=office"
+    if totals.unallocated_quantity or totals.accrued_value:
+        usage = Check("unallocated", "Unallocated usage", REVIEW,
+                      f"{totals.unallocated_quantity.normalize():f} units of usage dated up to {day:%Y-%m-%d} "
+                      f"are not allocated to lots; their accrued COGS at that date is {totals.accrued_value:,.2f}.",
+                      unallocated_url, "Unallocated usage")
+    else:
+        usage = Check("unallocated", "Unallocated usage", OK, f"Every usage dated up to {day:%Y-%m-%d} is "
+                      "allocated; no accrued COGS open at that date.", valuation_url, "Valuation")
+    if violations:
+        more = "+" if len(violations) >= violations_limit else ""
+        ledger = Check("check_ledger", "Ledger check", TODO, f"{len(violations)}{more} broken ledger invariants "
+                       "(listed below): the figures do not tie until they are fixed.", "#violations", "The list")
+    else:
+        ledger = Check("check_ledger", "Ledger check", OK, "check_ledger finds nothing: every lot, usage and "
+                       "entry ties.", reverse("reports:index"), "Reports")
+    if model is None:
+        journal = Check("journal", "Journal exported", UNAVAILABLE, "The journal and its exports are not built "
+                        "yet: export the roll-forward of the period instead.",
+                        f"{reverse('reports:roll_forward')}?date_from={(start or day.replace(day=1)):%Y-%m-%d}"
+                        f"&date_to={day:%Y-%m-%d}", "Roll-forward")
+    else:
+        journal = Check("journal", "Journal exported", OK if export else TODO,
+                        f"{export} ({export.line_count} lines) covers the period, made after its latest "
+                        "posting and COGS run." if export else
+                        "No export of the journal of the period, for every office, made after its latest posting "
+                        "and COGS run.", _journal_url(), "Journal")
+    return Checklist(
+        date=day, lock=lock, period_start=start, run=run, last_posting_at=last_at, pending=pending,
+        unallocated_quantity=totals.unallocated_quantity, accrued_value=totals.accrued_value,
+        violations=violations, journal_export=export, journal_available=model is not None,
+        checks=[_run_check(day, run, last_at, pending), usage, ledger, journal],
+    )
+
+
+def default_date() -> datetime.date:
+    return next_period_end(current_lock_date(), dates.today())

@@ -1,0 +1,145 @@
+"""The home page's figures (the books at a glance) and its charts, drawn on the server as SVG
+geometry (no script, no inline style: the strict CSP allows SVG presentation attributes).
+
+Every figure comes from the report selectors' totals or one aggregate, so the page costs the same
+number of queries whatever the ledger holds (tests/reports/test_home.py counts them):
+valuation totals now and at each of the last 12 month ends (the latest is "last month end"), one
+aggregate of COGS per month, the aging totals now, the purchasing accrual total, the last COGS run,
+the lock date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from cogs.models import CogsEntry, CogsRun
+from core.money import ZERO_MONEY
+from inventory_lots import dates
+from inventory_lots.models import UsageKind
+from inventory_lots.services import current_lock_date
+from purchasing.selectors import accrued_lines
+
+from . import selectors
+from .close import last_month_end, next_period_end
+
+MONTHS = 12
+COGS_KINDS = (UsageKind.SHIPMENT, UsageKind.JOB, UsageKind.RETURN)  # the roll-forward's "cogs" column
+
+# chart geometry (SVG user units)
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 480, 200, 10, 30, 8
+
+
+def month_ends(today: datetime.date, count: int = MONTHS) -> list[datetime.date]:
+    """The last ``count`` month ends before ``today``, oldest first."""
+    out, end = [], last_month_end(today)
+    for _ in range(count):
+        out.append(end)
+        end = last_month_end(end)
+    return out[::-1]
+
+
+def cogs_by_month(first: datetime.date, last: datetime.date) -> dict[datetime.date, Decimal]:
+    """{first day of month: Σ COGS entries (allocations, give-backs, revaluations) of shipment, job
+    and customer return usage dated in it}, for the months from ``first`` to ``last`` (one query)."""
+    rows = (CogsEntry.objects.filter(kind__in=(1, 2, 3, 4), date__gte=first, date__lte=last,
+                                     usage__kind__in=COGS_KINDS)
+            .annotate(month=TruncMonth("date")).values("month").annotate(total=Sum("value")).order_by("month"))
+    return {r["month"]: r["total"] for r in rows}
+
+
+def _n(number: float) -> str:
+    """An SVG coordinate as text (never localized by the template)."""
+    return f"{number:.1f}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar; coordinates are text for the SVG attributes."""
+
+    label: str
+    value: Decimal
+    x: str
+    y: str
+    width: str
+    height: str
+    label_x: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Bars (and a polyline through their tops) scaled into a WIDTH x HEIGHT viewBox, the zero line
+    at ``baseline``; negative values go below it."""
+
+    bars: list[Bar]
+    baseline: str
+    points: str
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def label_y(self) -> int:
+        return self.height - 8
+
+
+def chart(pairs: list[tuple[str, Decimal]]) -> Chart:
+    values = [v for _, v in pairs]
+    high, low = max([ZERO_MONEY, *values]), min([ZERO_MONEY, *values])
+    span = (high - low) or Decimal(1)
+    plot = HEIGHT - TOP - BOTTOM
+    baseline = TOP + float(high / span) * plot
+    step = (WIDTH - LEFT) / max(len(pairs), 1)
+    bars, points = [], []
+    for i, (label, value) in enumerate(pairs):
+        size = float(abs(value) / span) * plot
+        x = LEFT + i * step + step * 0.15
+        y = baseline - size if value >= 0 else baseline
+        centre = x + step * 0.35
+        bars.append(Bar(label, value, _n(x), _n(y), _n(step * 0.7), _n(size), _n(centre)))
+        points.append(f"{_n(centre)},{_n(baseline - size if value >= 0 else baseline + size)}")
+    return Chart(bars=bars, baseline=_n(baseline), points=" ".join(points))
+
+
+@dataclass(frozen=True)
+class Books:
+    today: datetime.date
+    now: selectors.ValuationTotals
+    last_month_end: datetime.date
+    at_month_end: selectors.ValuationTotals
+    accrued_inventory: Decimal
+    last_run: CogsRun | None
+    lock: datetime.date | None
+    next_close: datetime.date
+    value_by_month: list[tuple[datetime.date, Decimal]]
+    cogs_by_month: list[tuple[datetime.date, Decimal]]
+    aging: selectors.Aging
+    value_chart: Chart
+    cogs_chart: Chart
+    aging_chart: Chart
+
+
+@transaction.atomic  # one transaction: the report statements' tuning is set once per statement, never reset
+def books(today: datetime.date | None = None) -> Books:
+    """Everything the home page shows (a constant number of queries)."""
+    today = today or dates.today()
+    ends = month_ends(today)
+    at_ends = [(end, selectors.valuation_totals(as_of=end)) for end in ends]
+    values = [(end, t.value) for end, t in at_ends]
+    by_month = cogs_by_month(ends[0].replace(day=1), ends[-1])
+    cogs = [(end, by_month.get(end.replace(day=1), ZERO_MONEY)) for end in ends]
+    aging = selectors.aging(as_of=today)
+    lock = current_lock_date()
+    accrued = accrued_lines().aggregate(total=Coalesce(Sum("accrued_value"), Value(ZERO_MONEY)))["total"]
+    return Books(
+        today=today, now=selectors.valuation_totals(as_of=today), last_month_end=ends[-1],
+        at_month_end=at_ends[-1][1], accrued_inventory=accrued,
+        last_run=CogsRun.objects.select_related("office", "lic").order_by("-id").first(),
+        lock=lock, next_close=next_period_end(lock, today), value_by_month=values, cogs_by_month=cogs, aging=aging,
+        value_chart=chart([(f"{d:%b}", v) for d, v in values]), cogs_chart=chart([(f"{d:%b}", v) for d, v in cogs]),
+        aging_chart=chart(list(zip(aging.labels, aging.totals.values, strict=True))),
+    )
