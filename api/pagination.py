@@ -26,7 +26,7 @@ class IdCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":
             return self.page_size
-        size = int(raw) if raw.isdigit() else 0
+        size = int(raw) if raw.isascii() and raw.isdigit() else 0
         if size < 1:
             raise ValidationFailed("invalid_page_size", MSG_INVALID_PAGE_SIZE.format(max=self.max_page_size),
                                    field=self.page_size_query_param)
@@ -48,7 +48,8 @@ class IdCursorPagination(CursorPagination):
         except NotFound as exc:
             raise self._invalid_cursor() from exc
         # the position is compared with the id column: anything but an integer would reach the query
-        if cursor is not None and cursor.position is not None and not cursor.position.lstrip("-").isdigit():
+        if cursor is not None and cursor.position is not None and not (cursor.position.lstrip("-").isascii()
+                                                                      and cursor.position.lstrip("-").isdigit()):
             raise self._invalid_cursor()
         return cursor
 

@@ -118,7 +118,7 @@ def search_lots(queryset, name, value):
     match = _LOT_NUMBER.match(text.replace(" ", ""))
     if match:
         numbers = [f"{match.group(1).upper()}-{int(match.group(2)):06d}"]
-    elif text.isdigit():
+    elif text.isascii() and text.isdigit():  # "²".isdigit() is true and int("²") fails
         numbers = [f"PL-{int(text):06d}", f"PR-{int(text):06d}"]
     if not lic_ids and not numbers and not documents:
         return queryset.none()

@@ -18,7 +18,7 @@ def search_pos(queryset, name, value):
         return queryset
     condition = Q(number__iexact=text) | Q(vendor__code__iexact=text) | Q(vendor__name__icontains=text)
     digits = text.upper().removeprefix("PO").lstrip("-")
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         condition |= Q(number=f"PO-{int(digits):06d}")
     return queryset.filter(condition)
 

@@ -373,7 +373,7 @@ def test_a_po_close_before_its_receipts_or_invoices_is_refused(unlocked, api, ad
     assert (response.status_code, response.json()["code"], response.json()["field"], response.json()["message"]) == (
         400, "date_before_po_documents", "date", message)
     client.force_login(admin_user)
-    response = client.post(reverse("purchasing:po_close", args=[po.pk]), {"date": "2026-03-01"})
+    response = client.post(reverse("purchasing:po_close", args=[po.pk]), {"date": "2026-03-01", "confirm": "yes"})
     assert response.status_code == 400 and message in response.content.decode()
     assert ledger_fingerprint() == before
     assert api(admin_user).post(f"/api/v1/purchase-orders/{po.pk}/close/", {"date": "2026-03-02"},
