@@ -235,7 +235,6 @@ class AccountsSerializer(serializers.Serializer):
 
 
 class AccountsListSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
     results = AccountsSerializer(many=True)
 
 
@@ -255,7 +254,7 @@ class AccountsView(APIView):
     def get(self, request):
         rows = {r.office_id: r for r in OfficeAccounts.objects.all()}
         results = [_accounts(o, rows.get(o.pk)) for o in Office.objects.order_by("code")]
-        return Response({"next": None, "results": results})
+        return Response({"results": results})
 
     @extend_schema(request=AccountsSerializer, responses={200: AccountsSerializer})
     def put(self, request):

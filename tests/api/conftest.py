@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from cogs.services import run_cogs_now
+from inventory_lots.dates import today
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from orders.services import ReturnLineInput, ShipmentLineInput, create_order, post_return, post_shipment
 from production import services as production
@@ -46,6 +47,8 @@ def grow_ledger(n: int, *, actor=None):
         adjust_in(office=office, lic=LicFactory(), quantity="1", unit_cost="1.00", actor=actor)  # a row per LIC
         order = create_order(customer=customer, office=office, date=DAY, actor=actor)
         adjust_in(office=office, lic=widget, quantity="10", unit_cost="2.00", actor=actor)
+        # dated today: a line in the journal page's default period (this month)
+        adjust_in(office=office, lic=widget, quantity="1", unit_cost="2.00", actor=actor, date=today())
         post_adjustment(office=office, date=DAY, reason="count", actor=actor,
                         lines=[AdjustmentLineInput(lic=widget, quantity=D("-1"))])
         po = create_purchase_order(vendor=vendor, office=office, date=DAY, actor=actor,

@@ -4,7 +4,7 @@ is saved as a PNG at the moment the test has checked its figures.
     .venv/bin/python tests/e2e/screenshots.py [more pytest args]
 
 Uses the same database as the tests (DATABASE_URL, else the embedded PostgreSQL) and Debian's
-chromium. Pages saved: lot_list, purchase_lot, production_lot, po_detail, cogs_run, usage.
+chromium. Pages saved: lot_list, purchase_lot, production_lot, po_detail, cogs_run, usage, home.
 """
 
 from __future__ import annotations

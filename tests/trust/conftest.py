@@ -37,7 +37,7 @@ DAY = datetime.date(2026, 3, 1)
 RUN_DAY = datetime.date(2026, 3, 31)
 
 # Every table a posting can write (the ledger, its documents, COGS, audit history, idempotency).
-LEDGER_APPS = ("inventory_lots", "purchasing", "orders", "production", "cogs", "traceability", "core")
+LEDGER_APPS = ("inventory_lots", "purchasing", "orders", "production", "cogs", "traceability", "core", "reports")
 
 
 def ledger_tables() -> list[str]:
