@@ -156,6 +156,7 @@ class JournalExportRequestSerializer(serializers.Serializer):
 
 class JournalExportSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username")
+    offices = serializers.ListField(child=serializers.CharField(), help_text="Office codes; empty = every office.")
     csv = serializers.SerializerMethodField()
     xlsx = serializers.SerializerMethodField()
 
