@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from core import roles
 
@@ -17,6 +17,3 @@ def goto(request, content_type_id: int, object_id: int):
         raise Http404("That record has no page.") from exc
     return redirect(url)
 
-
-def home(request):
-    return render(request, "home.html")
