@@ -29,6 +29,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.money import MAX_MONEY  # numeric(18, 2): an entry's or a balance's value stays below it
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -45,8 +47,6 @@ SPECIFIC = "specific"
 
 NEW_SEQ_BASE = 1 << 62  # sequence numbers of entries planned now sort after every posted entry id
 
-
-MAX_MONEY = Decimal(10) ** 16  # numeric(18, 2): the largest value an entry or balance can store is below it
 
 
 def money(value: Decimal) -> Decimal:

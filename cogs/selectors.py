@@ -4,6 +4,7 @@ its reason, and the ledger invariant check."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
@@ -54,19 +55,33 @@ def usage_entries(usage: InventoryUsage) -> list[CogsEntry]:
     return list(CogsEntry.objects.filter(usage=usage).select_related("run", "lot").order_by("id"))
 
 
-def usage_allocations(usage: InventoryUsage) -> list[dict]:
-    """Net quantity and value per lot (allocations, give-backs and revaluations; accruals are
-    not allocations). API shape: strings for decimals."""
-    totals: dict[int, list[Decimal]] = {}
+def usages_allocations(usage_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Net quantity and value per lot (allocations, give-backs and revaluations; accruals are not
+    allocations) of many usages in one query: ``{usage id: [{lot, quantity, value}]}``, lots in the
+    order of their first entry, strings for decimals (the API's shape); usages without allocations
+    are left out."""
+    ids = sorted(set(usage_ids))
+    if not ids:
+        return {}
     rows = (
-        CogsEntry.objects.filter(usage=usage, lot__isnull=False).order_by("id").values_list("lot_id", "quantity",
-                                                                                         "value")
+        CogsEntry.objects.filter(usage_id__in=ids, lot__isnull=False)
+        .order_by("usage_id", "id")
+        .values_list("usage_id", "lot_id", "quantity", "value")
     )
-    for lot_id, quantity, value in rows:
-        t = totals.setdefault(lot_id, [ZERO, ZERO])
+    totals: dict[int, dict[int, list[Decimal]]] = {}
+    for usage_id, lot_id, quantity, value in rows:
+        t = totals.setdefault(usage_id, {}).setdefault(lot_id, [ZERO, ZERO])
         t[0] += quantity
         t[1] += value
-    return [{"lot": lot_id, "quantity": str(q), "value": str(v)} for lot_id, (q, v) in totals.items()]
+    return {
+        usage_id: [{"lot": lot_id, "quantity": str(q), "value": str(v)} for lot_id, (q, v) in lots.items()]
+        for usage_id, lots in totals.items()
+    }
+
+
+def usage_allocations(usage: InventoryUsage) -> list[dict]:
+    """One usage's ``usages_allocations``."""
+    return usages_allocations([usage.pk]).get(usage.pk, [])
 
 
 def allocations_with_lots(usage: InventoryUsage) -> list[dict]:

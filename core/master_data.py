@@ -7,9 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from .errors import ValidationFailed
+
+
+def _refusal(exc: ValidationError) -> ValidationFailed:
+    """The model's validation errors as the doors' refusal (400 ``invalid``), naming the first field."""
+    errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+    field, messages = next(iter(errors.items()))
+    return ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
+                            errors=errors)
 
 
 def changed_fields(instance: models.Model, changes: dict) -> list[str]:
@@ -37,10 +45,7 @@ def apply_changes(instance: models.Model, changes: dict, *, editable: Iterable[s
     except ValidationError as exc:
         for name, value in before.items():  # the caller's instance stays what the database holds
             setattr(instance, name, value)
-        errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
-        field, messages = next(iter(errors.items()))
-        raise ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
-                               errors=errors) from exc
+        raise _refusal(exc) from exc
     if actor is not None:
         instance._history_user = actor
     instance.save(update_fields=names)
@@ -51,16 +56,11 @@ def create_record(model: type[models.Model], values: dict, *, actor) -> models.M
     """Create a master-data record (office, LIC, vendor, customer) from the pages: validated as the
     model does (``full_clean``: codes, unique ignoring case, CHECKs), ``actor`` in its audit history.
     Refusals are ValidationFailed naming the field, like ``apply_changes``."""
-    from django.db import transaction
-
     instance = model(**values)
     try:
         instance.full_clean()
     except ValidationError as exc:
-        errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
-        field, messages = next(iter(errors.items()))
-        raise ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
-                               errors=errors) from exc
+        raise _refusal(exc) from exc
     if actor is not None:
         instance._history_user = actor
     with transaction.atomic():

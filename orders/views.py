@@ -64,14 +64,8 @@ class OrderDetailView(ViewerRequiredMixin, DetailView):
         return context
 
 
-class LinesDocumentView(ViewerRequiredMixin, TemplateView):
-    """GET shows the document form with its line formset; POST calls the service."""
-
-    permission_required = roles.POST_STOCK
-    form_class = DocumentForm
-    formset_class = None
-    title = ""
-    service = None
+class OrderFromUrlMixin:
+    """``self.order``: the order of the URL's ``pk`` (404 when there is none)."""
 
     def dispatch(self, request, *args, **kwargs):
         try:
@@ -79,6 +73,16 @@ class LinesDocumentView(ViewerRequiredMixin, TemplateView):
         except Order.DoesNotExist as exc:
             raise Http404("No such order.") from exc
         return super().dispatch(request, *args, **kwargs)
+
+
+class LinesDocumentView(OrderFromUrlMixin, ViewerRequiredMixin, TemplateView):
+    """GET shows the document form with its line formset; POST calls the service."""
+
+    permission_required = roles.POST_STOCK
+    form_class = DocumentForm
+    formset_class = None
+    title = ""
+    service = None
 
     def _render(self, form, formset, status=200, **extra):
         context = {"form": form, "formset": formset, "order": self.order, "title": self.title, **extra}
@@ -207,7 +211,7 @@ class OrderCreateView(ViewerRequiredMixin, TemplateView):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class OrderStatusView(ViewerRequiredMixin, TemplateView):
+class OrderStatusView(OrderFromUrlMixin, ViewerRequiredMixin, TemplateView):
     """GET: the confirmation page (what the change means); POST: the service. A refusal is shown
     on the page with the service's status (409 for a state conflict) and writes nothing."""
 
@@ -217,13 +221,6 @@ class OrderStatusView(ViewerRequiredMixin, TemplateView):
     title = ""
     button = ""
     done = ""
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            self.order = selectors.order_detail(kwargs["pk"])
-        except Order.DoesNotExist as exc:
-            raise Http404("No such order.") from exc
-        return super().dispatch(request, *args, **kwargs)
 
     def _render(self, form, status=200):
         context = {"form": form, "order": self.order, "view": self}
