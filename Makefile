@@ -31,6 +31,7 @@ dev: setup
 test: setup browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests (tests/e2e; Playwright never downloads a browser):
@@ -49,6 +50,7 @@ screenshots: setup browser
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock

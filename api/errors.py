@@ -52,8 +52,10 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-MSG_OUT_OF_RANGE = ("A number is too large to store: quantities and unit costs have at most 12 digits before the "
-                    "decimal point, values at most 16.")
+MSG_OUT_OF_RANGE = (
+    "A number is too large to store: quantities and unit costs have at most 12 digits before the "
+    "decimal point, values at most 16."
+)
 MSG_TEXT_TOO_LONG = "A text is longer than its field can store."
 MSG_UNSTORABLE = "The request holds a value the database cannot store."
 
@@ -82,9 +84,12 @@ def exception_handler(exc, context):
     response = drf_handler(exc, context)
     if response is not None and isinstance(exc, (exceptions.APIException, Http404, PermissionDenied)):
         detail = getattr(exc, "detail", str(exc)) or (
-            "Not found." if isinstance(exc, Http404) else "You do not have permission to perform this action.")
-        code = getattr(exc, "default_code", "error") if isinstance(exc, exceptions.APIException) else (
-            "not_found" if isinstance(exc, Http404) else "permission_denied"
+            "Not found." if isinstance(exc, Http404) else "You do not have permission to perform this action."
+        )
+        code = (
+            getattr(exc, "default_code", "error")
+            if isinstance(exc, exceptions.APIException)
+            else ("not_found" if isinstance(exc, Http404) else "permission_denied")
         )
         response.data = error_body(code, str(detail), None, {})
     return response

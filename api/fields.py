@@ -26,9 +26,7 @@ def QuantityField(**kwargs):  # noqa: N802
 
 
 def UnitCostField(**kwargs):  # noqa: N802
-    return StrictDecimalField(
-        max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs
-    )
+    return StrictDecimalField(max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs)
 
 
 def MoneyField(**kwargs):  # noqa: N802

@@ -28,8 +28,11 @@ class IdCursorPagination(CursorPagination):
             return self.page_size
         size = int(raw) if raw.isascii() and raw.isdigit() else 0
         if size < 1:
-            raise ValidationFailed("invalid_page_size", MSG_INVALID_PAGE_SIZE.format(max=self.max_page_size),
-                                   field=self.page_size_query_param)
+            raise ValidationFailed(
+                "invalid_page_size",
+                MSG_INVALID_PAGE_SIZE.format(max=self.max_page_size),
+                field=self.page_size_query_param,
+            )
         return min(size, self.max_page_size)
 
     def decode_cursor(self, request):
@@ -37,8 +40,11 @@ class IdCursorPagination(CursorPagination):
         if not encoded:
             return None
         try:  # DRF drops what is not base64 and reads what is left, garbage included, as the first page
-            tokens = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"),
-                                    keep_blank_values=True, strict_parsing=True)
+            tokens = parse.parse_qs(
+                b64decode(encoded.encode("ascii"), validate=True).decode("ascii"),
+                keep_blank_values=True,
+                strict_parsing=True,
+            )
         except ValueError as exc:  # binascii.Error and UnicodeError are ValueErrors
             raise self._invalid_cursor() from exc
         if not tokens or set(tokens) - {"o", "r", "p"}:
@@ -48,8 +54,11 @@ class IdCursorPagination(CursorPagination):
         except NotFound as exc:
             raise self._invalid_cursor() from exc
         # the position is compared with the id column: anything but an integer would reach the query
-        if cursor is not None and cursor.position is not None and not (cursor.position.lstrip("-").isascii()
-                                                                      and cursor.position.lstrip("-").isdigit()):
+        if (
+            cursor is not None
+            and cursor.position is not None
+            and not (cursor.position.lstrip("-").isascii() and cursor.position.lstrip("-").isdigit())
+        ):
             raise self._invalid_cursor()
         return cursor
 

@@ -43,7 +43,14 @@ class ApiRootView(APIView):
 
     pagination_class = None
 
-    @extend_schema(responses={200: {"type": "object", "description": "Path below /api/v1/ -> its URL.",
-                                    "additionalProperties": {"type": "string", "format": "uri"}}})
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "description": "Path below /api/v1/ -> its URL.",
+                "additionalProperties": {"type": "string", "format": "uri"},
+            }
+        }
+    )
     def get(self, request, *args, **kwargs):
         return Response(root_links(request))

@@ -28,24 +28,26 @@ API_PREFIX = "/api/v1"
 # The operations a StateConflict (409) can refuse, as (method, path): closed documents,
 # reversals of reversals, releasing twice, the lock date moved backwards ... Keep it in step
 # with the services' ``StateConflict``s (a test checks every entry names a real operation).
-CONFLICTS = frozenset({
-    ("POST", "/job-costs/"),  # the production order is closed
-    ("POST", "/job-costs/{id}/reverse/"),
-    ("PATCH", "/line-item-codes/{code}/"),  # a ledger flag of a LIC in use
-    ("POST", "/lock-date/"),  # moved backwards
-    ("POST", "/orders/{id}/close/"),
-    ("POST", "/orders/{id}/reopen/"),
-    ("POST", "/production-orders/"),  # the parent customer order is closed
-    ("POST", "/production-orders/{id}/close/"),
-    ("POST", "/production-orders/{id}/issue/"),
-    ("POST", "/production-orders/{id}/produce/"),
-    ("POST", "/production-orders/{id}/release/"),
-    ("POST", "/purchase-orders/{id}/close/"),
-    ("POST", "/purchase-orders/{id}/receipts/"),
-    ("POST", "/receipts/{id}/reverse/"),
-    ("POST", "/shipments/"),  # the order is closed
-    ("POST", "/vendor-invoices/"),  # the PO is closed
-})
+CONFLICTS = frozenset(
+    {
+        ("POST", "/job-costs/"),  # the production order is closed
+        ("POST", "/job-costs/{id}/reverse/"),
+        ("PATCH", "/line-item-codes/{code}/"),  # a ledger flag of a LIC in use
+        ("POST", "/lock-date/"),  # moved backwards
+        ("POST", "/orders/{id}/close/"),
+        ("POST", "/orders/{id}/reopen/"),
+        ("POST", "/production-orders/"),  # the parent customer order is closed
+        ("POST", "/production-orders/{id}/close/"),
+        ("POST", "/production-orders/{id}/issue/"),
+        ("POST", "/production-orders/{id}/produce/"),
+        ("POST", "/production-orders/{id}/release/"),
+        ("POST", "/purchase-orders/{id}/close/"),
+        ("POST", "/purchase-orders/{id}/receipts/"),
+        ("POST", "/receipts/{id}/reverse/"),
+        ("POST", "/shipments/"),  # the order is closed
+        ("POST", "/vendor-invoices/"),  # the PO is closed
+    }
+)
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request (`code` says why, `errors` lists every message by field); nothing was written.",
@@ -58,13 +60,16 @@ ERROR_DESCRIPTIONS = {
 }
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Retry-safe posting: a repeat of the same request with the same key replays the first answer.",
 )
 
 
 def _api_path(path: str) -> str:
-    return path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
+    return path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
 
 
 def _idempotent(method: str, path: str) -> bool:

@@ -75,7 +75,8 @@ class LotCogsRowSerializer(serializers.Serializer):
     usage = serializers.IntegerField()
     kind = serializers.ChoiceField(
         choices=["allocation", "give_back", "give_back_lifo", "revaluation", "accrual", "accrual_reversal"],
-        help_text="The entry kind (lowercase snake_case, API.md; pages show it capitalised).")
+        help_text="The entry kind (lowercase snake_case, API.md; pages show it capitalised).",
+    )
     quantity = QuantityField()
     value = MoneyField()
 

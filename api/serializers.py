@@ -41,8 +41,16 @@ class OfficeSerializer(MasterDataSerializer):
 class LineItemCodeSerializer(MasterDataSerializer):
     class Meta:
         model = LineItemCode
-        fields = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit",
-                  "active"]
+        fields = [
+            "code",
+            "description",
+            "inventoried",
+            "serialized",
+            "track_by_mfr_lot",
+            "costing_method",
+            "unit",
+            "active",
+        ]
 
     def validate(self, attrs):
         def value(name):  # a PATCH sends some fields: the others are the record's
@@ -87,8 +95,18 @@ class LotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
         fields = [
-            "id", "number", "type", "status", "office", "lic", "date", "qty_in", "qty_used", "qty_available",
-            "unit_cost", "value_available",
+            "id",
+            "number",
+            "type",
+            "status",
+            "office",
+            "lic",
+            "date",
+            "qty_in",
+            "qty_used",
+            "qty_available",
+            "unit_cost",
+            "value_available",
         ]
 
 
@@ -102,8 +120,16 @@ class LotDetailSerializer(LotSerializer):
 
     class Meta(LotSerializer.Meta):
         fields = LotSerializer.Meta.fields + [
-            "released", "transaction", "parent_order", "serialized", "track_by_mfr_lot", "mfr_lot_number",
-            "serial_numbers", "value_in", "value_used", "sections",
+            "released",
+            "transaction",
+            "parent_order",
+            "serialized",
+            "track_by_mfr_lot",
+            "mfr_lot_number",
+            "serial_numbers",
+            "value_in",
+            "value_used",
+            "sections",
         ]
 
     def get_serial_numbers(self, lot) -> list[str]:
@@ -148,8 +174,20 @@ class UsageSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventoryUsage
         fields = [
-            "id", "lic", "office", "date", "quantity", "kind", "source", "lot", "returns_usage",
-            "allocated_quantity", "unallocated_quantity", "cogs_value", "accrued_value", "no_cost_basis",
+            "id",
+            "lic",
+            "office",
+            "date",
+            "quantity",
+            "kind",
+            "source",
+            "lot",
+            "returns_usage",
+            "allocated_quantity",
+            "unallocated_quantity",
+            "cogs_value",
+            "accrued_value",
+            "no_cost_basis",
             "allocations",
         ]
         list_serializer_class = UsageListSerializer
@@ -198,15 +236,29 @@ class AdjustmentOutSerializer(serializers.ModelSerializer):
 class LockDateSerializer(serializers.Serializer):
     """The lock date ("books closed through", DOMAIN.md 6a) and the row of its history that set it."""
 
-    date = serializers.DateField(help_text=(
-        "Books closed through this date: nothing dated on or before it can be posted. Never later than today "
-        "(400 `lock_date_in_future`). It only moves forward (409 `lock_date_backwards`), except for an "
-        "administrator, who moves it back by sending a `reason` too."))
+    date = serializers.DateField(
+        help_text=(
+            "Books closed through this date: nothing dated on or before it can be posted. Never later than today "
+            "(400 `lock_date_in_future`). It only moves forward (409 `lock_date_backwards`), except for an "
+            "administrator, who moves it back by sending a `reason` too."
+        )
+    )
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=500,
-        help_text=("Why it is set. Required (400 `reason_required`) when an administrator moves the lock date "
-                   "back; kept in the lock date's history. Accountants cannot move it back, reason or not (409)."))
-    previous_date = serializers.DateField(read_only=True, allow_null=True, help_text=(
-        "The lock date this setting replaced (null for the first); later than `date` when it was moved back."))
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text=(
+            "Why it is set. Required (400 `reason_required`) when an administrator moves the lock date "
+            "back; kept in the lock date's history. Accountants cannot move it back, reason or not (409)."
+        ),
+    )
+    previous_date = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The lock date this setting replaced (null for the first); later than `date` when it was moved back."
+        ),
+    )
     set_by = serializers.CharField(source="set_by.username", read_only=True, allow_null=True, default=None)
     set_at = serializers.DateTimeField(source="created_at", read_only=True)

@@ -24,8 +24,13 @@ from purchasing.services import update_vendor
 from . import serializers as s
 
 
-class MasterDataViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class MasterDataViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Master data: anyone with a role reads; administrators (or the record's role) create and
     edit (PATCH, through the owning app's ``update_*`` service, as the admin allows)."""
 
@@ -95,8 +100,7 @@ class CustomerViewSet(MasterDataViewSet):
         return update_customer(customer=record, actor=self.request.user, **changes)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Order.objects.select_related("customer", "office").order_by("id")
     serializer_class = s.OrderSerializer
     write_permission = roles.POST_STOCK
@@ -141,7 +145,10 @@ class AdjustmentListCreateView(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         adjustment = services.post_adjustment(
-            office=data["office"], date=data["date"], reason=data["reason"], actor=request.user,
+            office=data["office"],
+            date=data["date"],
+            reason=data["reason"],
+            actor=request.user,
             lines=[services.AdjustmentLineInput(**line) for line in data["lines"]],
         )
         adjustment = selectors.adjustment_list().get(pk=adjustment.pk)
@@ -179,6 +186,9 @@ class LockDateView(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lock = services.set_lock_date(date=serializer.validated_data["date"], actor=request.user,
-                                      reason=serializer.validated_data.get("reason", ""))
+        lock = services.set_lock_date(
+            date=serializer.validated_data["date"],
+            actor=request.user,
+            reason=serializer.validated_data.get("reason", ""),
+        )
         return Response(s.LockDateSerializer(lock).data, status=status.HTTP_201_CREATED)

@@ -43,8 +43,14 @@ def ensure_db() -> None:
     import psycopg
 
     s = connection.settings_dict
-    with psycopg.connect(host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], password=s["PASSWORD"] or None,
-                         dbname="postgres", autocommit=True) as c:
+    with psycopg.connect(
+        host=s["HOST"],
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as c:
         if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone():
             c.execute(f'CREATE DATABASE "{DB}"')
     call_command("migrate", verbosity=0)
@@ -136,8 +142,14 @@ def vacuum() -> None:
 
     s = connection.settings_dict
     with psycopg.connect(host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=DB, autocommit=True) as c:
-        for table in ("inventory_lots_lot", "inventory_lots_inventoryusage", "inventory_lots_usagecogs",
-                      "inventory_lots_unallocatedusage", "cogs_cogsentry", "inventory_lots_pendingcogs"):
+        for table in (
+            "inventory_lots_lot",
+            "inventory_lots_inventoryusage",
+            "inventory_lots_usagecogs",
+            "inventory_lots_unallocatedusage",
+            "cogs_cogsentry",
+            "inventory_lots_pendingcogs",
+        ):
             c.execute(f"VACUUM ANALYZE {table}")
         # the seed's (or reset's) dirty pages and WAL are flushed now, not during the measured run
         c.execute("CHECKPOINT")
@@ -200,12 +212,16 @@ def full_run(workers: int) -> tuple[float, float, dict, object]:
     return elapsed, max(mb for mb, _ in outs), phases, CogsRun.objects.get(pk=run.pk)
 
 
-LOTS_OUT = ("COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_used, released "
-            "FROM inventory_lots_lot) TO STDOUT")
+LOTS_OUT = (
+    "COPY (SELECT id, lic_id, date, qty_in, qty_used, unit_cost, value_used, released "
+    "FROM inventory_lots_lot) TO STDOUT"
+)
 # the rows the run reads of each unallocated usage: its UsageCogs row (which carries the engine's copy of the usage)
-USAGE_OUT = ("COPY (SELECT usage_id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, "
-             "accrued_value, no_cost_basis, production_order_id FROM inventory_lots_usagecogs "
-             "WHERE quantity <> allocated_quantity) TO STDOUT")
+USAGE_OUT = (
+    "COPY (SELECT usage_id, lic_id, date, quantity, allocated_quantity, lot_id, returns_usage_id, "
+    "accrued_value, no_cost_basis, production_order_id FROM inventory_lots_usagecogs "
+    "WHERE quantity <> allocated_quantity) TO STDOUT"
+)
 
 
 def copy_out(*queries: str) -> float:
@@ -279,10 +295,14 @@ def incremental(args) -> tuple[float, object]:
     from inventory_lots.models import InventoryAdjustment
 
     ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
-    sql("CREATE TEMP TABLE IF NOT EXISTS bl AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
-        "FROM inventory_lots_lineitemcode WHERE code LIKE 'BL-%%' AND code <> 'BL-HEAVY'")
-    sql("CREATE TEMP TABLE IF NOT EXISTS bo AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
-        "FROM inventory_lots_office WHERE code IN ('B1', 'B2', 'B3')")
+    sql(
+        "CREATE TEMP TABLE IF NOT EXISTS bl AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
+        "FROM inventory_lots_lineitemcode WHERE code LIKE 'BL-%%' AND code <> 'BL-HEAVY'"
+    )
+    sql(
+        "CREATE TEMP TABLE IF NOT EXISTS bo AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id "
+        "FROM inventory_lots_office WHERE code IN ('B1', 'B2', 'B3')"
+    )
     sql(NEW_USAGE, {"ct": ct, "lics": args.lics})
     sql("ANALYZE inventory_lots_pendingcogs")
     return timed_inline_run()
@@ -296,8 +316,13 @@ def revalue() -> tuple[float, object]:
 
     lot = Lot.objects.get(number="BLHEAVY")
     assert lot.qty_used == Decimal("10000"), lot.qty_used
-    correct_lot_unit_cost(lot=lot, new_unit_cost=Decimal("12.777777"), reason="late freight",
-                          date=datetime.date.fromisoformat(RUN_DATE), actor=None)
+    correct_lot_unit_cost(
+        lot=lot,
+        new_unit_cost=Decimal("12.777777"),
+        reason="late freight",
+        date=datetime.date.fromisoformat(RUN_DATE),
+        actor=None,
+    )
     return timed_inline_run()
 
 
@@ -310,8 +335,11 @@ def main() -> None:
     ensure_db()
     t = time.perf_counter()
     seed(args)
-    print(f"seeded {args.lots:,} lots, {args.usage:,} usage over {args.lics:,} LICs x 3 offices "
-          f"(+1 heavily used lot) in {time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"seeded {args.lots:,} lots, {args.usage:,} usage over {args.lics:,} LICs x 3 offices "
+        f"(+1 heavily used lot) in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
 
     # The bound: COPY out of the lot and usage rows the first run reads (every usage row is unallocated
     # before it, so this is measured before the run) + COPY in of as many entry rows as it writes.
@@ -337,32 +365,59 @@ def main() -> None:
     reval_s, reval = revalue()
 
     rows = [
-        ("full run, 1 worker", f"{full_1:.2f} s", f"{run_1.entries_posted:,} entries, value {run_1.value_posted}, "
-         f"unallocated {run_1.unallocated_quantity.normalize():f}, peak {peak_1:.0f} MB"),
+        (
+            "full run, 1 worker",
+            f"{full_1:.2f} s",
+            f"{run_1.entries_posted:,} entries, value {run_1.value_posted}, "
+            f"unallocated {run_1.unallocated_quantity.normalize():f}, peak {peak_1:.0f} MB",
+        ),
         ("full run, 2 workers", f"{full_2:.2f} s", f"peak {peak_2:.0f} MB per process"),
-        ("PostgreSQL bound", f"{bound:.2f} s", f"COPY out lots {lots_out:.2f} s + usage read {usage_out:.2f} s, "
-         f"COPY in the entries {entries_in:.2f} s (median of {', '.join(f'{t:.2f}' for t in entries_tries)}, "
-         f"each after a checkpoint; old measure, usage after the run: {bound_old:.2f} s)"),
+        (
+            "PostgreSQL bound",
+            f"{bound:.2f} s",
+            f"COPY out lots {lots_out:.2f} s + usage read {usage_out:.2f} s, "
+            f"COPY in the entries {entries_in:.2f} s (median of {', '.join(f'{t:.2f}' for t in entries_tries)}, "
+            f"each after a checkpoint; old measure, usage after the run: {bound_old:.2f} s)",
+        ),
         ("ratio to bound", f"{full_1 / bound:.2f}x", f"2 workers: {full_2 / bound:.2f}x"),
         ("incremental run", f"{inc_s:.3f} s", f"{inc.pairs_done} pairs, {inc.entries_posted} entries"),
         ("nothing to do", f"{noop_s:.3f} s", f"{noop.entries_posted} entries"),
         ("revaluation run", f"{reval_s:.3f} s", f"{reval.entries_posted} entries, value {reval.value_posted}"),
-        ("1-worker profile", "", ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_1.items(),
-                                                                            key=lambda kv: -kv[1]))),
-        ("2-worker profile", "", "summed over both: " + ", ".join(
-            f"{k} {v:.2f}s" for k, v in sorted(phases_2.items(), key=lambda kv: -kv[1]))),
+        (
+            "1-worker profile",
+            "",
+            ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_1.items(), key=lambda kv: -kv[1])),
+        ),
+        (
+            "2-worker profile",
+            "",
+            "summed over both: "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_2.items(), key=lambda kv: -kv[1])),
+        ),
     ]
     if violations is not None:
         rows.append(("ledger violations", str(violations), "ledger_violations() after the 2-worker run"))
     width = max(len(r[0]) for r in rows)
     for name, fig, note in rows:
         print(f"{name:<{width}}  {fig:>10}  {note}")
-    print(json.dumps({
-        "lots": args.lots, "usage": args.usage, "full_run_s": round(full_1, 3), "full_run_2w_s": round(full_2, 3),
-        "bound_s": round(bound, 3), "bound_old_s": round(bound_old, 3), "ratio_to_bound": round(full_1 / bound, 2),
-        "ratio_to_bound_2w": round(full_2 / bound, 2), "peak_mb": round(max(peak_1, peak_2)),
-        "incremental_s": round(inc_s, 3), "noop_s": round(noop_s, 3), "revalue_s": round(reval_s, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "lots": args.lots,
+                "usage": args.usage,
+                "full_run_s": round(full_1, 3),
+                "full_run_2w_s": round(full_2, 3),
+                "bound_s": round(bound, 3),
+                "bound_old_s": round(bound_old, 3),
+                "ratio_to_bound": round(full_1 / bound, 2),
+                "ratio_to_bound_2w": round(full_2 / bound, 2),
+                "peak_mb": round(max(peak_1, peak_2)),
+                "incremental_s": round(inc_s, 3),
+                "noop_s": round(noop_s, 3),
+                "revalue_s": round(reval_s, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,14 @@ def setup_django(db_name: str) -> None:
     import psycopg
 
     db = settings.DATABASES["default"]
-    params = {"dbname": "postgres", "user": db.get("USER") or "postgres", "host": db.get("HOST") or None,
-              "port": db.get("PORT") or None, "password": db.get("PASSWORD") or None, "autocommit": True}
+    params = {
+        "dbname": "postgres",
+        "user": db.get("USER") or "postgres",
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "password": db.get("PASSWORD") or None,
+        "autocommit": True,
+    }
     with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone():
             conn.execute(f'CREATE DATABASE "{db_name}"')
@@ -67,11 +73,15 @@ def seed_master(lics: int, offices: int = 3) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO inventory_lots_office (code, name) SELECT 'OF' || g, 'Office ' || g "
-            "FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING", [offices])
+            "FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING",
+            [offices],
+        )
         cur.execute(
             "INSERT INTO inventory_lots_lineitemcode (code, description, inventoried, serialized, track_by_mfr_lot,"
             " costing_method, unit, active) SELECT 'BL' || lpad(g::text, 5, '0'), 'Bench item ' || g, true, false,"
-            " false, 'fifo', 'ea', true FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING", [lics])
+            " false, 'fifo', 'ea', true FROM generate_series(1, %s) g ON CONFLICT (code) DO NOTHING",
+            [lics],
+        )
 
 
 def seed_lots(n: int, lics: int, offices: int = 3, chunk: int = 250_000) -> None:
@@ -103,8 +113,15 @@ def seed_lots(n: int, lics: int, offices: int = 3, chunk: int = 250_000) -> None
                 FROM generate_series(%(start)s, %(stop)s) g,
                      LATERAL (SELECT (1 + g %% 97)::numeric AS q, (1 + (g %% 5000) / 100.0)::numeric(18,6) AS c) v
                 """,
-                {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "ct": ct,
-                 "start": start, "stop": stop},
+                {
+                    "offices": office_ids,
+                    "no": len(office_ids),
+                    "lics": lic_ids,
+                    "nl": len(lic_ids),
+                    "ct": ct,
+                    "start": start,
+                    "stop": stop,
+                },
             )
         cur.execute("ANALYZE inventory_lots_lot")
 
@@ -131,8 +148,15 @@ def seed_usage(n: int, chunk: int = 500_000) -> None:
                     'SH-' || lpad(g::text, 8, '0'), '[]'::jsonb
                 FROM generate_series(%(start)s, %(stop)s) g
                 """,
-                {"offices": office_ids, "no": len(office_ids), "lics": lic_ids, "nl": len(lic_ids), "ct": ct,
-                 "start": start, "stop": stop},
+                {
+                    "offices": office_ids,
+                    "no": len(office_ids),
+                    "lics": lic_ids,
+                    "nl": len(lic_ids),
+                    "ct": ct,
+                    "start": start,
+                    "stop": stop,
+                },
             )
         cur.execute("ANALYZE inventory_lots_inventoryusage")
 
@@ -181,7 +205,8 @@ def seed_documents(purchase_orders: int, production_orders: int) -> None:
         cur.execute("TRUNCATE purchasing_purchaseorder, production_productionorder CASCADE")
         cur.execute(
             "INSERT INTO purchasing_vendor (code, name) SELECT 'BV' || g, 'Bench vendor ' || g "
-            "FROM generate_series(1, 200) g ON CONFLICT (code) DO NOTHING")
+            "FROM generate_series(1, 200) g ON CONFLICT (code) DO NOTHING"
+        )
         cur.execute("SELECT array_agg(id ORDER BY id) FROM purchasing_vendor WHERE code LIKE 'BV%%'")
         vendor_ids = cur.fetchone()[0]
         cur.execute(
@@ -193,8 +218,13 @@ def seed_documents(purchase_orders: int, production_orders: int) -> None:
                 (%(offices)s::bigint[])[1 + g %% %(no)s], (%(vendors)s::bigint[])[1 + g %% %(nv)s]
             FROM generate_series(1, %(n)s) g
             """,
-            {"offices": office_ids, "no": len(office_ids), "vendors": vendor_ids, "nv": len(vendor_ids),
-             "n": purchase_orders},
+            {
+                "offices": office_ids,
+                "no": len(office_ids),
+                "vendors": vendor_ids,
+                "nv": len(vendor_ids),
+                "n": purchase_orders,
+            },
         )
         cur.execute(
             """

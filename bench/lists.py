@@ -74,8 +74,10 @@ def main() -> None:
         reset_ledger()
         seed_lots(args.lots, args.lics)
         seed_usage(args.usage)
-    if (count("purchasing_purchaseorder") != args.purchase_orders
-            or count("production_productionorder") != args.production_orders):
+    if (
+        count("purchasing_purchaseorder") != args.purchase_orders
+        or count("production_productionorder") != args.production_orders
+    ):
         seed_documents(args.purchase_orders, args.production_orders)
     seed_s = time.perf_counter() - t0
     client = viewer_client()
@@ -117,9 +119,10 @@ def main() -> None:
 
     export_sql, export_params = exports.export_queryset(selectors.lot_list()).query.sql_with_params()
     start = time.perf_counter()
-    with connection.cursor() as cur, cur.cursor.copy(
-        f"COPY ({export_sql}) TO STDOUT (FORMAT csv)", export_params
-    ) as copy:
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY ({export_sql}) TO STDOUT (FORMAT csv)", export_params) as copy,
+    ):
         copy_rows = sum(bytes(chunk).count(b"\n") for chunk in copy)
     copy_s = time.perf_counter() - start
     client.get("/lots/export.csv?lic=BL00001")  # warm
@@ -142,28 +145,36 @@ def main() -> None:
     api_times = timed(lambda: client.get(f"/api/v1/lots/{first - 1 + next(ids)}/"), args.repeat)
     api_p50, api_p95, _ = summary(api_times)
 
-    print(f"Lists: {args.lots:,} lots, {args.usage:,} usage records, {args.purchase_orders:,} POs, "
-          f"{args.production_orders:,} production orders (seeded in {seed_s:.0f} s); "
-          f"{args.repeat} requests per case, in-process server time")
+    print(
+        f"Lists: {args.lots:,} lots, {args.usage:,} usage records, {args.purchase_orders:,} POs, "
+        f"{args.production_orders:,} production orders (seeded in {seed_s:.0f} s); "
+        f"{args.repeat} requests per case, in-process server time"
+    )
     print(f"{'case':<32}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}")
     for name, p50, p95, worst, queries in rows:
         print(f"{name:<32}{p50:>9.1f}{p95:>9.1f}{worst:>9.1f}{queries:>9}")
     print(f"{'API lot detail':<32}{api_p50:>9.1f}{api_p95:>9.1f}")
-    print(f"CSV export: {export_rows:,} rows, {export_bytes / 1e6:.0f} MB in {export_s:.2f} s = "
-          f"{export_rows / export_s:,.0f} rows/s; peak memory growth {rss.growth_mb:.1f} MB")
+    print(
+        f"CSV export: {export_rows:,} rows, {export_bytes / 1e6:.0f} MB in {export_s:.2f} s = "
+        f"{export_rows / export_s:,.0f} rows/s; peak memory growth {rss.growth_mb:.1f} MB"
+    )
     print(f"COPY (same query) TO STDOUT: {copy_rows:,} rows in {copy_s:.2f} s = {copy_rows / copy_s:,.0f} rows/s")
     lot_rows = [r for r in rows if r[0].startswith("lots:")]
-    print(json.dumps({
-        "lots": args.lots,
-        "usage": args.usage,
-        "list_p95_ms": round(lot_rows[0][2], 1),
-        "worst_filter_p95_ms": round(max(r[2] for r in lot_rows), 1),
-        "queries_per_page": lot_rows[0][4],
-        "export_rows_per_s": round(export_rows / export_s),
-        "copy_rows_per_s": round(copy_rows / copy_s),
-        "export_peak_growth_mb": round(rss.growth_mb, 1),
-        "api_detail_p95_ms": round(api_p95, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "lots": args.lots,
+                "usage": args.usage,
+                "list_p95_ms": round(lot_rows[0][2], 1),
+                "worst_filter_p95_ms": round(max(r[2] for r in lot_rows), 1),
+                "queries_per_page": lot_rows[0][4],
+                "export_rows_per_s": round(export_rows / export_s),
+                "copy_rows_per_s": round(copy_rows / copy_s),
+                "export_peak_growth_mb": round(rss.growth_mb, 1),
+                "api_detail_p95_ms": round(api_p95, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -65,7 +65,9 @@ class Client:
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"http://127.0.0.1:{PORT}/api/v1/{path}", data=data, method=method,
+            f"http://127.0.0.1:{PORT}/api/v1/{path}",
+            data=data,
+            method=method,
             headers={"Authorization": f"Token {self.token}", "Content-Type": "application/json"},
         )
         try:
@@ -89,28 +91,51 @@ def clerk_step(client: Client, rng: random.Random, orders: list[int], shipped: l
     day = f"2026-02-{rng.randint(1, 28):02d}"
     action = rng.random()
     if action < 0.30:  # PO + receipt
-        status, po = client.call("POST", "purchase-orders/", {
-            "vendor": "LV", "office": "LD", "date": "2026-01-15",
-            "lines": [{"lic": lic, "quantity": str(rng.randint(5, 30)), "unit_cost": f"{rng.randint(100, 900) / 100}"}],
-        })
+        status, po = client.call(
+            "POST",
+            "purchase-orders/",
+            {
+                "vendor": "LV",
+                "office": "LD",
+                "date": "2026-01-15",
+                "lines": [
+                    {"lic": lic, "quantity": str(rng.randint(5, 30)), "unit_cost": f"{rng.randint(100, 900) / 100}"}
+                ],
+            },
+        )
         if status == 201:
             line = po["lines"][0]
-            client.call("POST", f"purchase-orders/{po['id']}/receipts/", {
-                "date": day, "lines": [{"po_line": line["id"], "quantity": line["quantity"]}]})
+            client.call(
+                "POST",
+                f"purchase-orders/{po['id']}/receipts/",
+                {"date": day, "lines": [{"po_line": line["id"], "quantity": line["quantity"]}]},
+            )
     elif action < 0.75:  # shipment
-        status, shipment = client.call("POST", "shipments/", {
-            "order": rng.choice(orders), "date": day, "lines": [{"lic": lic, "quantity": str(rng.randint(1, 6))}]})
+        status, shipment = client.call(
+            "POST",
+            "shipments/",
+            {"order": rng.choice(orders), "date": day, "lines": [{"lic": lic, "quantity": str(rng.randint(1, 6))}]},
+        )
         if status == 201:
             shipped.append((shipment["lines"][0]["usage"], lic))
     elif action < 0.90 and shipped:  # a return naming an earlier shipment's usage
         usage, usage_lic = rng.choice(shipped)
-        client.call("POST", "returns/", {
-            "order": rng.choice(orders), "date": day, "lines": [{"lic": usage_lic, "quantity": "1", "usage": usage}]})
+        client.call(
+            "POST",
+            "returns/",
+            {"order": rng.choice(orders), "date": day, "lines": [{"lic": usage_lic, "quantity": "1", "usage": usage}]},
+        )
     else:  # adjustment in
-        client.call("POST", "adjustments/", {
-            "office": "LD", "date": day, "reason": "load",
-            "lines": [{"lic": lic, "quantity": "10", "unit_cost": "5.00"}],
-        })
+        client.call(
+            "POST",
+            "adjustments/",
+            {
+                "office": "LD",
+                "date": day,
+                "reason": "load",
+                "lines": [{"lic": lic, "quantity": "10", "unit_cost": "5.00"}],
+            },
+        )
 
 
 def run_clients(n: int, seconds: float, ctx: dict) -> Counter:
@@ -150,9 +175,20 @@ def main() -> None:
     ctx = seed()
     env = {**os.environ, "LOTLEDGER_DB_NAME": DB, "SECURE_COOKIES": "0", "DJANGO_SETTINGS_MODULE": "lotledger.settings"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "lotledger.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "lotledger.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(200):
@@ -177,8 +213,9 @@ def main() -> None:
     violations = ledger_violations() + document_violations()
     from inventory_lots.models import InventoryUsage, Lot
 
-    print(f"Load: {args.clients} clients for {args.seconds:.0f} s against gunicorn "
-          f"({args.workers} workers) on loopback")
+    print(
+        f"Load: {args.clients} clients for {args.seconds:.0f} s against gunicorn ({args.workers} workers) on loopback"
+    )
     print(f"{'requests':<24}{stats['requests']:>10}")
     print(f"{'requests/s':<24}{stats['requests'] / elapsed:>10.1f}")
     for key in ("2xx", "4xx", "5xx", "cogs_runs"):
@@ -188,11 +225,18 @@ def main() -> None:
     print(f"{'invariant violations':<24}{len(violations):>10}")
     for v in violations[:20]:
         print("  ", v)
-    print(json.dumps({
-        "clients": args.clients, "seconds": args.seconds, "requests": stats["requests"],
-        "requests_per_s": round(stats["requests"] / elapsed, 1), "errors_5xx": stats["errors_5xx"],
-        "violations": len(violations),
-    }))
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "requests": stats["requests"],
+                "requests_per_s": round(stats["requests"] / elapsed, 1),
+                "errors_5xx": stats["errors_5xx"],
+                "violations": len(violations),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

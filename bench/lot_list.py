@@ -52,13 +52,17 @@ def main() -> None:
     for name, p50, p95, worst, queries in rows:
         print(f"{name:<26}{p50:>9.1f}{p95:>9.1f}{worst:>9.1f}{queries:>9}")
     default = rows[0]
-    print(json.dumps({
-        "lots": args.lots,
-        "list_p50_ms": round(default[1], 1),
-        "list_p95_ms": round(default[2], 1),
-        "queries_per_page": default[4],
-        "worst_filter_p95_ms": round(max(r[2] for r in rows), 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "lots": args.lots,
+                "list_p50_ms": round(default[1], 1),
+                "list_p95_ms": round(default[2], 1),
+                "queries_per_page": default[4],
+                "worst_filter_p95_ms": round(max(r[2] for r in rows), 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,10 @@ def main() -> None:
 
     def new_po():
         return services.create_purchase_order(
-            vendor=vendor, office=office, date=day, actor=None,
+            vendor=vendor,
+            office=office,
+            date=day,
+            actor=None,
             lines=[services.POLineInput(lic=lic, quantity=D(10), unit_cost=D("3.25")) for lic in lics],
         )
 
@@ -57,7 +60,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             services.receive_purchase_order(
-                purchase_order=po, date=day, actor=None,
+                purchase_order=po,
+                date=day,
+                actor=None,
                 lines=[services.ReceiptLineInput(po_line=line, quantity=D(10)) for line in po_lines],
             )
             receive_ms.append((time.perf_counter() - start) * 1000)
@@ -65,7 +70,12 @@ def main() -> None:
         invoice_no += 1
         start = time.perf_counter()
         services.post_vendor_invoice(
-            vendor=vendor, purchase_order=po, number=f"B-{invoice_no}", date=day, actor=None, freight=D("99.99"),
+            vendor=vendor,
+            purchase_order=po,
+            number=f"B-{invoice_no}",
+            date=day,
+            actor=None,
+            freight=D("99.99"),
             lines=[services.InvoiceLineInput(po_line=line, quantity=D(10), amount=D("32.50")) for line in po_lines],
         )
         invoice_ms.append((time.perf_counter() - start) * 1000)
@@ -76,7 +86,10 @@ def main() -> None:
     # the purchase lot page's query count: 1 receipt + 1 invoice vs 20 of each on the PO line
     client = viewer_client()
     po = services.create_purchase_order(
-        vendor=vendor, office=office, date=day, actor=None,
+        vendor=vendor,
+        office=office,
+        date=day,
+        actor=None,
         lines=[services.POLineInput(lic=lics[0], quantity=D(1000), unit_cost=D("3.25"))],
     )
     line = po.lines.get()
@@ -84,11 +97,18 @@ def main() -> None:
     def receive_and_invoice():
         nonlocal invoice_no
         invoice_no += 1
-        receipt = services.receive_purchase_order(purchase_order=po, date=day, actor=None,
-                                                  lines=[services.ReceiptLineInput(po_line=line, quantity=D(2))])
-        services.post_vendor_invoice(vendor=vendor, purchase_order=po, number=f"B-{invoice_no}", date=day, actor=None,
-                                     freight=D("1.00"),
-                                     lines=[services.InvoiceLineInput(po_line=line, quantity=D(2), amount=D("6.50"))])
+        receipt = services.receive_purchase_order(
+            purchase_order=po, date=day, actor=None, lines=[services.ReceiptLineInput(po_line=line, quantity=D(2))]
+        )
+        services.post_vendor_invoice(
+            vendor=vendor,
+            purchase_order=po,
+            number=f"B-{invoice_no}",
+            date=day,
+            actor=None,
+            freight=D("1.00"),
+            lines=[services.InvoiceLineInput(po_line=line, quantity=D(2), amount=D("6.50"))],
+        )
         return receipt
 
     lot = receive_and_invoice().lines.get().lot
@@ -126,8 +146,10 @@ def main() -> None:
         "lot_page_ms_20_receipts": round(page_20[2], 1),
     }
     print(f"Receiving a {args.lines}-line PO through purchasing.services ({args.repeat} runs)")
-    print(f"  receive: median {r_med:8.1f} ms  p95 {r_p95:8.1f} ms  max {r_max:8.1f} ms "
-          f"({figures['receive_ms_per_line']} ms/line, {queries[0]} queries)")
+    print(
+        f"  receive: median {r_med:8.1f} ms  p95 {r_p95:8.1f} ms  max {r_max:8.1f} ms "
+        f"({figures['receive_ms_per_line']} ms/line, {queries[0]} queries)"
+    )
     print(f"  invoice with freight over all lines: median {figures['invoice_ms_median']:8.1f} ms")
     print(f"  close (re-cost {args.lines} lots):       median {figures['close_ms_median']:8.1f} ms")
     print("Purchase lot page queries   1 receipt+invoice   20 receipts+invoices")

@@ -28,14 +28,16 @@ def seed_history(lots: int) -> None:
                                         unit_cost)
             SELECT 0, 1, l.lic_id, l.office_id, l.id, l.id, l.date + 10, l.qty_used, l.value_used, l.unit_cost
             FROM inventory_lots_lot l WHERE l.qty_used > 0
-            """)
+            """
+        )
         cur.execute(
             """
             INSERT INTO inventory_lots_lotcostchange (lot_id, date, old_unit_cost, new_unit_cost, cause, reason,
                                                       source_label, created_at)
             SELECT l.id, l.date + 20, l.unit_cost - 0.5, l.unit_cost, 'manual', 'bench', '', now()
             FROM inventory_lots_lot l WHERE l.id % 50 = 0 AND l.unit_cost > 0.5
-            """)
+            """
+        )
         cur.execute("ANALYZE cogs_cogsentry")
         cur.execute("ANALYZE inventory_lots_lotcostchange")
 
@@ -66,15 +68,18 @@ def main() -> None:
         "valuation totals": lambda: selectors.valuation_totals(as_of=as_of),
         "valuation page 1 (lots)": lambda: selectors.valuation_rows(as_of=as_of, limit=51),
         "valuation by LIC (all)": lambda: selectors.valuation_rows(as_of=as_of, group_by="lic"),
-        "valuation office OF2 page": lambda: selectors.valuation_rows(as_of=as_of, scope=Scope(office_id=office.pk),
-                                                                     limit=51),
+        "valuation office OF2 page": lambda: selectors.valuation_rows(
+            as_of=as_of, scope=Scope(office_id=office.pk), limit=51
+        ),
         "valuation OF2 + LIC": lambda: selectors.valuation_rows(
-            as_of=as_of, scope=Scope(office_id=office.pk, lic_id=lic.pk)),
+            as_of=as_of, scope=Scope(office_id=office.pk, lic_id=lic.pk)
+        ),
         "roll-forward, a month": lambda: selectors.roll_forward(date_from=month[0], date_to=month[1]),
         "aging": lambda: selectors.aging(as_of=as_of),
         "valuation page (HTTP)": lambda: client.get(f"/reports/valuation/?as_of={as_of}").content,
-        "valuation CSV (HTTP, all)": lambda: b"".join(client.get(f"/reports/valuation.csv?as_of={as_of}")
-                                                      .streaming_content),
+        "valuation CSV (HTTP, all)": lambda: b"".join(
+            client.get(f"/reports/valuation.csv?as_of={as_of}").streaming_content
+        ),
     }
     rows = []
     for name, fn in cases.items():

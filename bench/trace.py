@@ -43,32 +43,61 @@ def seed(width: int, tag: str) -> int:
     from production.models import ProductionOrder
 
     office, _ = Office.objects.get_or_create(code="BTR", defaults={"name": "Bench trace office"})
-    lics = [LineItemCode.objects.get_or_create(code=f"BTR{level}", defaults={"inventoried": True})[0]
-            for level in range(1, 5)]
+    lics = [
+        LineItemCode.objects.get_or_create(code=f"BTR{level}", defaults={"inventoried": True})[0]
+        for level in range(1, 5)
+    ]
     customer, _ = Customer.objects.get_or_create(code="BTRC", defaults={"name": "Bench customer"})
     order = Order.objects.create(number=f"BSO-{tag}", customer=customer, office=office, date=DAY, status="open")
     run = CogsRun.objects.create(date=DAY, status="done", wait=True)
-    ct_adj, ct_po, ct_sh = (ContentType.objects.get_for_model(m).pk for m in (AdjustmentLine, ProductionOrder,
-                                                                              Shipment))
+    ct_adj, ct_po, ct_sh = (
+        ContentType.objects.get_for_model(m).pk for m in (AdjustmentLine, ProductionOrder, Shipment)
+    )
     root = Lot.objects.create(
-        number=f"BPL-{tag}", type="purchase", office=office, lic=lics[0], date=DAY, transaction_type_id=ct_adj,
-        transaction_id=1, transaction_label="ADJ-bench/1", qty_in=D(width), qty_used=D(width), unit_cost=D("2"),
+        number=f"BPL-{tag}",
+        type="purchase",
+        office=office,
+        lic=lics[0],
+        date=DAY,
+        transaction_type_id=ct_adj,
+        transaction_id=1,
+        transaction_label="ADJ-bench/1",
+        qty_in=D(width),
+        qty_used=D(width),
+        unit_cost=D("2"),
         value_used=D(2 * width),
     )
     parents = [root] * width  # level 1: one lot feeding every level-2 order
     usages_per_level = [D(1), D(2), D(1)]
     for level in range(2, 5):
         orders = ProductionOrder.objects.bulk_create(
-            ProductionOrder(number=f"BMO{level}-{tag}-{i}", date=DAY, estimated_quantity=D(10),
-                            estimated_unit_cost=D(1), status="released", lic=lics[level - 1], office=office,
-                            order=order)
+            ProductionOrder(
+                number=f"BMO{level}-{tag}-{i}",
+                date=DAY,
+                estimated_quantity=D(10),
+                estimated_unit_cost=D(1),
+                status="released",
+                lic=lics[level - 1],
+                office=office,
+                order=order,
+            )
             for i in range(width)
         )
         lots = Lot.objects.bulk_create(
-            Lot(number=f"BP{level}{tag}-{i}", type="production", office=office, lic=lics[level - 1], date=DAY,
-                transaction_type_id=ct_po, transaction_id=mo.pk, transaction_label=mo.number,
-                qty_in=D(10), qty_used={2: D(5), 3: D(4), 4: D(3)}[level], unit_cost=D(1),
-                value_used=D(0))
+            Lot(
+                number=f"BP{level}{tag}-{i}",
+                type="production",
+                office=office,
+                lic=lics[level - 1],
+                date=DAY,
+                transaction_type_id=ct_po,
+                transaction_id=mo.pk,
+                transaction_label=mo.number,
+                qty_in=D(10),
+                qty_used={2: D(5), 3: D(4), 4: D(3)}[level],
+                unit_cost=D(1),
+                value_used=D(0),
+            )
             for i, mo in enumerate(orders)
         )
         for mo, lot in zip(orders, lots, strict=True):
@@ -76,8 +105,16 @@ def seed(width: int, tag: str) -> int:
         ProductionOrder.objects.bulk_update(orders, ["lot"])
         quantity = usages_per_level[level - 2]
         usages = InventoryUsage.objects.bulk_create(
-            InventoryUsage(lic=parent.lic, office=office, date=DAY, quantity=quantity,
-                           kind="production", source_type_id=ct_po, source_id=mo.pk, source_label=mo.number)
+            InventoryUsage(
+                lic=parent.lic,
+                office=office,
+                date=DAY,
+                quantity=quantity,
+                kind="production",
+                source_type_id=ct_po,
+                source_id=mo.pk,
+                source_label=mo.number,
+            )
             for parent, mo in zip(parents, orders, strict=True)
         )
         _entries(CogsEntry, run, office, parents, usages)
@@ -86,16 +123,29 @@ def seed(width: int, tag: str) -> int:
             Shipment(number=f"BSH{level}-{tag}-{i}", date=DAY, order=order) for i in range(width)
         )
         ship_usages = InventoryUsage.objects.bulk_create(
-            InventoryUsage(lic=lot.lic, office=office, date=DAY, quantity=D(3),
-                           kind="shipment", source_type_id=ct_sh, source_id=s.pk, source_label=s.number)
+            InventoryUsage(
+                lic=lot.lic,
+                office=office,
+                date=DAY,
+                quantity=D(3),
+                kind="shipment",
+                source_type_id=ct_sh,
+                source_id=s.pk,
+                source_label=s.number,
+            )
             for lot, s in zip(lots, shipments, strict=True)
         )
         _entries(CogsEntry, run, office, lots, ship_usages)
     from django.db import connection
 
     with connection.cursor() as cur:
-        for table in ("inventory_lots_lot", "inventory_lots_inventoryusage", "cogs_cogsentry",
-                      "production_productionorder", "orders_shipment"):
+        for table in (
+            "inventory_lots_lot",
+            "inventory_lots_inventoryusage",
+            "cogs_cogsentry",
+            "production_productionorder",
+            "orders_shipment",
+        ):
             cur.execute(f"ANALYZE {table}")  # noqa: S608 - our own table names
     return root.pk
 
@@ -104,15 +154,30 @@ def _entries(model, run, office, lots, usages) -> None:
     from inventory_lots.models import UsageCogs
 
     model.objects.bulk_create(
-        model(run=run, kind=1, lic_id=lot.lic_id, office=office, lot=lot, usage=u, date=DAY, quantity=u.quantity,
-              value=u.quantity * lot.unit_cost, unit_cost=lot.unit_cost)
+        model(
+            run=run,
+            kind=1,
+            lic_id=lot.lic_id,
+            office=office,
+            lot=lot,
+            usage=u,
+            date=DAY,
+            quantity=u.quantity,
+            value=u.quantity * lot.unit_cost,
+            unit_cost=lot.unit_cost,
+        )
         for lot, u in zip(lots, usages, strict=True)
     )
     # each usage fully allocated to its lot (its UsageCogs row, created by the insert trigger, says so)
     UsageCogs.objects.bulk_update(
-        [UsageCogs(usage_id=u.pk, quantity=u.quantity, allocated_quantity=u.quantity,
-                   cogs_value=u.quantity * lot.unit_cost) for lot, u in zip(lots, usages, strict=True)],
-        ["allocated_quantity", "cogs_value"], batch_size=2000,
+        [
+            UsageCogs(
+                usage_id=u.pk, quantity=u.quantity, allocated_quantity=u.quantity, cogs_value=u.quantity * lot.unit_cost
+            )
+            for lot, u in zip(lots, usages, strict=True)
+        ],
+        ["allocated_quantity", "cogs_value"],
+        batch_size=2000,
     )
 
 
@@ -140,19 +205,34 @@ def chain_figures(client, width: int, tag: str, repeat: int) -> dict:
     rows = selectors.recall(lot)
     trace = selectors.trace(lot, direction="down")
     # nodes of the chain: the purchase lot, 3 x width production lots and 3 x width shipments
-    figures = {"width": width, "nodes": 1 + 6 * width, "trace_nodes": trace.node_count,
-               "trace_truncated": trace.truncated, "recall_rows": len(rows),
-               "max_depth": max(r.depth for r in rows)}
-    for name, url in (("recall_api", f"/api/v1/lots/{lot_id}/recall/"),
-                      ("recall_page", f"/trace/lots/{lot_id}/recall/"),
-                      ("recall_csv", f"/trace/lots/{lot_id}/recall.csv"),
-                      ("trace_api", f"/api/v1/lots/{lot_id}/trace/?direction=down")):
+    figures = {
+        "width": width,
+        "nodes": 1 + 6 * width,
+        "trace_nodes": trace.node_count,
+        "trace_truncated": trace.truncated,
+        "recall_rows": len(rows),
+        "max_depth": max(r.depth for r in rows),
+    }
+    for name, url in (
+        ("recall_api", f"/api/v1/lots/{lot_id}/recall/"),
+        ("recall_page", f"/trace/lots/{lot_id}/recall/"),
+        ("recall_csv", f"/trace/lots/{lot_id}/recall.csv"),
+        ("trace_api", f"/api/v1/lots/{lot_id}/trace/?direction=down"),
+    ):
         p50, p95, worst, queries = measure(client, url, repeat if name != "trace_api" else max(5, repeat // 3))
-        figures[name] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "max_ms": round(worst, 1),
-                         "queries": queries}
+        figures[name] = {
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "max_ms": round(worst, 1),
+            "queries": queries,
+        }
     p50, p95, worst = summary(timed(lambda: selectors.recall(lot), repeat))
-    figures["recall_selector"] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "max_ms": round(worst, 1),
-                                  "queries": 1}
+    figures["recall_selector"] = {
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(worst, 1),
+        "queries": 1,
+    }
     return figures
 
 
@@ -171,17 +251,29 @@ def main() -> None:
     for figures in (small, big):
         for what in ("recall_api", "recall_page", "recall_csv", "recall_selector", "trace_api"):
             f = figures[what]
-            print(f"{figures['width']:>12} {figures['nodes']:>7} {figures['recall_rows']:>6} {what:<16} "
-                  f"{f['p50_ms']:>8} {f['p95_ms']:>8} {f['max_ms']:>8} {f['queries']:>8}")
+            print(
+                f"{figures['width']:>12} {figures['nodes']:>7} {figures['recall_rows']:>6} {what:<16} "
+                f"{f['p50_ms']:>8} {f['p95_ms']:>8} {f['max_ms']:>8} {f['queries']:>8}"
+            )
     same = all(small[w]["queries"] == big[w]["queries"] for w in ("recall_api", "recall_page", "trace_api"))
-    print(f"query count independent of nodes: {same}; deepest shipment: depth {big['max_depth']}; trace down "
-          f"returned {big['trace_nodes']} nodes (truncated at the cap: {big['trace_truncated']})")
-    print(json.dumps({"recall_p95_ms": big["recall_api"]["p95_ms"], "nodes": big["nodes"],
-                      "queries": big["recall_api"]["queries"], "recall_rows": big["recall_rows"],
-                      "recall_page_p95_ms": big["recall_page"]["p95_ms"],
-                      "trace_down_p95_ms": big["trace_api"]["p95_ms"],
-                      "trace_down_queries": big["trace_api"]["queries"],
-                      "queries_small_chain": small["recall_api"]["queries"]}))
+    print(
+        f"query count independent of nodes: {same}; deepest shipment: depth {big['max_depth']}; trace down "
+        f"returned {big['trace_nodes']} nodes (truncated at the cap: {big['trace_truncated']})"
+    )
+    print(
+        json.dumps(
+            {
+                "recall_p95_ms": big["recall_api"]["p95_ms"],
+                "nodes": big["nodes"],
+                "queries": big["recall_api"]["queries"],
+                "recall_rows": big["recall_rows"],
+                "recall_page_p95_ms": big["recall_page"]["p95_ms"],
+                "trace_down_p95_ms": big["trace_api"]["p95_ms"],
+                "trace_down_queries": big["trace_api"]["queries"],
+                "queries_small_chain": small["recall_api"]["queries"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,20 @@ from .models import CogsEntry, CogsRun
 
 @admin.register(CogsRun)
 class CogsRunAdmin(PostedRecordAdmin):
-    list_display = ("__str__", "date", "office", "lic", "status", "allocated_quantity", "unallocated_quantity",
-                    "value_posted", "entries_posted", "created_by", "started_at", "finished_at")
+    list_display = (
+        "__str__",
+        "date",
+        "office",
+        "lic",
+        "status",
+        "allocated_quantity",
+        "unallocated_quantity",
+        "value_posted",
+        "entries_posted",
+        "created_by",
+        "started_at",
+        "finished_at",
+    )
     list_filter = ("status",)
     list_select_related = ("office", "lic", "created_by")
 

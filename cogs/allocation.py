@@ -48,7 +48,6 @@ SPECIFIC = "specific"
 NEW_SEQ_BASE = 1 << 62  # sequence numbers of entries planned now sort after every posted entry id
 
 
-
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -59,8 +58,10 @@ class ValueTooLarge(Exception):
 
     def __init__(self, usage_id: int, quantity: Decimal, unit_cost: Decimal, value: Decimal):
         self.usage_id = usage_id
-        super().__init__(f"usage {usage_id}: {quantity.normalize():,} × {unit_cost.normalize():,} = {value:,} is too "
-                         f"large to store (at most 9,999,999,999,999,999.99)")
+        super().__init__(
+            f"usage {usage_id}: {quantity.normalize():,} × {unit_cost.normalize():,} = {value:,} is too "
+            f"large to store (at most 9,999,999,999,999,999.99)"
+        )
 
 
 @dataclass(slots=True)
@@ -265,8 +266,15 @@ class _Planner:
         d[0] += quantity
         d[1] += value
 
-    def _delta_usage(self, usage_id: int, quantity: Decimal, value: Decimal, accrued: Decimal = ZERO,
-                     no_cost_basis: bool | None = None, accrual_date: datetime.date | None = None) -> None:
+    def _delta_usage(
+        self,
+        usage_id: int,
+        quantity: Decimal,
+        value: Decimal,
+        accrued: Decimal = ZERO,
+        no_cost_basis: bool | None = None,
+        accrual_date: datetime.date | None = None,
+    ) -> None:
         d = self.plan.usage_deltas.setdefault(usage_id, [ZERO, ZERO, ZERO, None, None])
         d[0] += quantity
         d[1] += value
@@ -440,9 +448,12 @@ class _Planner:
         the lot is used up, its latest allocation takes ``value_in`` minus every other target. Each
         difference is a revaluation entry (quantity 0) dated the run's date. ``holdings``: the
         posted records; ``new``: this plan's own on the lot (usage id -> record)."""
-        merged: dict[int, Holding] = {h.usage_id: Holding(h.usage_id, h.lot_id, h.quantity, h.value,
-                                                           h.last_allocation, h.lifo_quantity, h.last_give_back,
-                                                           h.owner) for h in holdings}
+        merged: dict[int, Holding] = {
+            h.usage_id: Holding(
+                h.usage_id, h.lot_id, h.quantity, h.value, h.last_allocation, h.lifo_quantity, h.last_give_back, h.owner
+            )
+            for h in holdings
+        }
         for usage_id, h in (new or {}).items():
             m = merged.get(usage_id)
             if m is None:
@@ -473,8 +484,9 @@ class _Planner:
             takers = [h for h in merged.values() if h.last_allocation and h.group not in emptied]
             if takers:
                 last = max(takers, key=lambda h: (h.last_allocation, h.usage_id))
-                targets[last.usage_id] = lot.value_in - sum((v for uid, v in targets.items()
-                                                             if uid != last.usage_id), ZERO)
+                targets[last.usage_id] = lot.value_in - sum(
+                    (v for uid, v in targets.items() if uid != last.usage_id), ZERO
+                )
         for uid in sorted(merged):
             diff = targets[uid] - merged[uid].value
             if diff == 0:
@@ -499,8 +511,9 @@ class _Planner:
                     date = u.accrual_date
                 if u.posted_date is not None and date < u.posted_date:
                     date = u.posted_date
-                self.plan.entries.append(PlannedEntry(ACCRUAL_REVERSAL, u.id, None, date,
-                                                      -original[u.id], -u.accrued_value, ZERO))
+                self.plan.entries.append(
+                    PlannedEntry(ACCRUAL_REVERSAL, u.id, None, date, -original[u.id], -u.accrued_value, ZERO)
+                )
                 self._delta_usage(u.id, ZERO, ZERO, -u.accrued_value)
             value = money(now * estimate) if (now != 0 and estimate is not None) else ZERO
             if not -MAX_MONEY < value < MAX_MONEY:
@@ -519,10 +532,16 @@ class _Planner:
 class PairPlanner(_Planner):
     """The steps of ``plan_pair`` one by one (the service plans LIC by LIC and writes as it goes)."""
 
-    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None,
-                 serial_lots=None):
-        super().__init__(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                         first_open=first_open, run_date=run_date, serial_lots=serial_lots)
+    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None, serial_lots=None):
+        super().__init__(
+            method=method,
+            lots=lots,
+            usages=usages,
+            named_holdings=named_holdings,
+            first_open=first_open,
+            run_date=run_date,
+            serial_lots=serial_lots,
+        )
         self.original = {u.id: u.unallocated for u in self.usages}
 
     def loop(self, max_passes: int = 10_000) -> None:
@@ -578,8 +597,15 @@ def plan_pair(
     ``serial_lots`` (a serialized LIC only): usage id -> {lot id: its serials there not yet allocated, or
     for a return not yet given back}; such usage goes to those lots whatever ``method`` says.
     """
-    p = PairPlanner(method=method, lots=lots, usages=usages, named_holdings=named_holdings,
-                    first_open=first_open, run_date=run_date, serial_lots=serial_lots)
+    p = PairPlanner(
+        method=method,
+        lots=lots,
+        usages=usages,
+        named_holdings=named_holdings,
+        first_open=first_open,
+        run_date=run_date,
+        serial_lots=serial_lots,
+    )
     p.loop()
     revalue = dict(revalue or {})
     for lot_id in p.retarget_ids(revalue):

@@ -47,9 +47,14 @@ class CogsRunDetailView(generics.RetrieveAPIView):
 
 
 ENTRY_FILTERS = [
-    OpenApiParameter("kind", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
-                     enum=[k.value for k in EntryKind], description="1 allocation, 2-3 give-back, 4 revaluation, "
-                     "5 accrual, 6 accrual reversal."),
+    OpenApiParameter(
+        "kind",
+        OpenApiTypes.INT,
+        OpenApiParameter.QUERY,
+        required=False,
+        enum=[k.value for k in EntryKind],
+        description="1 allocation, 2-3 give-back, 4 revaluation, 5 accrual, 6 accrual reversal.",
+    ),
     OpenApiParameter("lic", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="LIC code."),
     OpenApiParameter("office", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="Office code."),
     OpenApiParameter("lot", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Lot id."),

@@ -30,17 +30,29 @@ def entries_csv_response(*, run: CogsRun, params: QueryDict) -> StreamingHttpRes
     filterset = EntryFilter(params, queryset=selectors.entry_list().filter(run=run))
     if not filterset.is_valid():
         raise invalid_filter(filterset.errors)
-    rows = filterset.qs.values_list("id", "kind", "date", "lic__code", "office__code", "lot__number", "usage_id",
-                                    "quantity", "value", "unit_cost")
+    rows = filterset.qs.values_list(
+        "id", "kind", "date", "lic__code", "office__code", "lot__number", "usage_id", "quantity", "value", "unit_cost"
+    )
     kinds = dict(selectors.EntryKind.choices)
     writer = csv.writer(_Echo())
 
     def stream():
         yield writer.writerow(HEADER)
         for r in rows.iterator(chunk_size=2000):
-            yield writer.writerow([r[0], kinds[r[1]], r[2].isoformat(), safe_text(r[3]), safe_text(r[4]),
-                                   safe_text(r[5]), f"U-{r[6]:06d}", qty_text(r[7]), money_text(r[8]),
-                                   qty_text(r[9])])
+            yield writer.writerow(
+                [
+                    r[0],
+                    kinds[r[1]],
+                    r[2].isoformat(),
+                    safe_text(r[3]),
+                    safe_text(r[4]),
+                    safe_text(r[5]),
+                    f"U-{r[6]:06d}",
+                    qty_text(r[7]),
+                    money_text(r[8]),
+                    qty_text(r[9]),
+                ]
+            )
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cogs-run-{run.pk}.csv"'

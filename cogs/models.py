@@ -35,10 +35,17 @@ class CogsRun(models.Model):
     """A recorded COGS reconciliation batch: who, when, business date, scope, progress, results."""
 
     date = models.DateField(help_text="The run's business date (revaluations and accruals are dated with it).")
-    office = models.ForeignKey("inventory_lots.Office", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+")
-    lic = models.ForeignKey("inventory_lots.LineItemCode", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+", verbose_name="LIC")
+    office = models.ForeignKey(
+        "inventory_lots.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lic = models.ForeignKey(
+        "inventory_lots.LineItemCode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="LIC",
+    )
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(db_default=models.functions.Now())
@@ -113,7 +120,7 @@ class CogsRun(models.Model):
 
     @property
     def status_label(self) -> str:
-        """"Done with exceptions" when some pair could not be posted (the API keeps ``done``)."""
+        """ "Done with exceptions" when some pair could not be posted (the API keeps ``done``)."""
         if self.status == RunStatus.DONE and self.exceptions_count:
             return "Done with exceptions"
         return self.get_status_display()
@@ -137,17 +144,36 @@ class CogsEntry(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # no single-column run index: cogsentry_run_id (run, id) serves every lookup by run
-    run = models.ForeignKey(CogsRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entries",
-                            db_index=False)
+    run = models.ForeignKey(
+        CogsRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entries", db_index=False
+    )
     kind = models.PositiveSmallIntegerField(choices=EntryKind.choices)
-    lic = models.ForeignKey("inventory_lots.LineItemCode", on_delete=models.DO_NOTHING, db_constraint=False,
-                            related_name="+", verbose_name="LIC")
-    office = models.ForeignKey("inventory_lots.Office", on_delete=models.DO_NOTHING, db_constraint=False,
-                               related_name="+")
-    lot = models.ForeignKey("inventory_lots.Lot", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
-                            blank=True, related_name="cogs_entries", db_index=False)
-    usage = models.ForeignKey("inventory_lots.InventoryUsage", on_delete=models.DO_NOTHING, db_constraint=False,
-                              related_name="cogs_entries", db_index=False)
+    lic = models.ForeignKey(
+        "inventory_lots.LineItemCode",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="LIC",
+    )
+    office = models.ForeignKey(
+        "inventory_lots.Office", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    lot = models.ForeignKey(
+        "inventory_lots.Lot",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="cogs_entries",
+        db_index=False,
+    )
+    usage = models.ForeignKey(
+        "inventory_lots.InventoryUsage",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="cogs_entries",
+        db_index=False,
+    )
     date = models.DateField()
     quantity = QuantityField()
     value = MoneyField()
@@ -231,10 +257,12 @@ class CogsRunException(models.Model):
 
     run = models.ForeignKey(CogsRun, on_delete=models.CASCADE, related_name="exceptions")
     office = models.ForeignKey("inventory_lots.Office", on_delete=models.PROTECT, related_name="+")
-    lic = models.ForeignKey("inventory_lots.LineItemCode", on_delete=models.PROTECT, related_name="+",
-                            verbose_name="LIC")
-    usage = models.ForeignKey("inventory_lots.InventoryUsage", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
+    lic = models.ForeignKey(
+        "inventory_lots.LineItemCode", on_delete=models.PROTECT, related_name="+", verbose_name="LIC"
+    )
+    usage = models.ForeignKey(
+        "inventory_lots.InventoryUsage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     message = models.TextField()
     created_at = models.DateTimeField(db_default=models.functions.Now())
 

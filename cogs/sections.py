@@ -13,8 +13,14 @@ def inventory_cogs_section(lot: Lot) -> Section:
     """Inventory COGS: the lot's entries, run by run (2 queries)."""
     entries = selectors.lot_entries(lot)
     api = [
-        {"run": e.run_id, "date": e.date.isoformat(), "usage": e.usage_id, "kind": EntryKind(e.kind).name.lower(),
-         "quantity": str(e.quantity), "value": str(e.value)}
+        {
+            "run": e.run_id,
+            "date": e.date.isoformat(),
+            "usage": e.usage_id,
+            "kind": EntryKind(e.kind).name.lower(),
+            "quantity": str(e.quantity),
+            "value": str(e.value),
+        }
         for e in entries
     ]
     return Section(

@@ -46,9 +46,7 @@ def entry_list() -> QuerySet[CogsEntry]:
 
 
 def lot_entries(lot: Lot) -> list[CogsEntry]:
-    return list(
-        CogsEntry.objects.filter(lot=lot).select_related("run", "usage").order_by("run_id", "id")
-    )
+    return list(CogsEntry.objects.filter(lot=lot).select_related("run", "usage").order_by("run_id", "id"))
 
 
 def usage_entries(usage: InventoryUsage) -> list[CogsEntry]:
@@ -87,8 +85,10 @@ def usage_allocations(usage: InventoryUsage) -> list[dict]:
 def allocations_with_lots(usage: InventoryUsage) -> list[dict]:
     rows = usage_allocations(usage)
     lots = Lot.objects.in_bulk([r["lot"] for r in rows])
-    return [{**r, "lot_obj": lots.get(r["lot"]), "quantity_d": Decimal(r["quantity"]), "value_d": Decimal(r["value"])}
-            for r in rows]
+    return [
+        {**r, "lot_obj": lots.get(r["lot"]), "quantity_d": Decimal(r["quantity"]), "value_d": Decimal(r["value"])}
+        for r in rows
+    ]
 
 
 def group_by_run(entries: list[CogsEntry]) -> list[dict]:
@@ -157,7 +157,8 @@ def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
         x = failed.get((u.lic_id, u.office_id))
         if x is not None:
             u.reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
-                run=x.run, message=x.message)
+                run=x.run, message=x.message
+            )
         elif u.quantity > 0 and u.serial_numbers:  # issue 17: it goes to its serials' lots only
             u.reason = REASON_SERIAL_UNRELEASED if u.pk in waiting else REASON_NOT_RUN
         else:
@@ -173,7 +174,9 @@ def _serials_in_unreleased_lots(usage_ids: list[int]) -> set[int]:
         cursor.execute(
             "SELECT DISTINCT m.usage_id FROM inventory_lots_serialuse m "
             "JOIN inventory_lots_lotserial s ON s.id = m.serial_id JOIN inventory_lots_lot l ON l.id = s.lot_id "
-            "WHERE m.usage_id = ANY(%s) AND NOT l.released", [usage_ids])
+            "WHERE m.usage_id = ANY(%s) AND NOT l.released",
+            [usage_ids],
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -191,13 +194,17 @@ def _reason(u: InventoryUsage, s: dict) -> str:
         if not u.lot.released:
             return REASON_SPECIFIC_UNRELEASED
         if u.lot.qty_available < u.unallocated_quantity:
-            return REASON_SPECIFIC_SHORT.format(lot=u.lot.number, on_hand=qty_text(u.lot.qty_available),
-                                                short=qty_text(u.unallocated_quantity - u.lot.qty_available))
+            return REASON_SPECIFIC_SHORT.format(
+                lot=u.lot.number,
+                on_hand=qty_text(u.lot.qty_available),
+                short=qty_text(u.unallocated_quantity - u.lot.qty_available),
+            )
         return REASON_NOT_RUN
     if s["released"] > 0:
         if s["released"] < u.unallocated_quantity:  # released stock in the office vs what this usage lacks
-            return REASON_SHORT.format(on_hand=qty_text(s["released"]),
-                                       short=qty_text(u.unallocated_quantity - s["released"]))
+            return REASON_SHORT.format(
+                on_hand=qty_text(s["released"]), short=qty_text(u.unallocated_quantity - s["released"])
+            )
         return REASON_NOT_RUN
     return REASON_UNRELEASED if s["unreleased"] > 0 else REASON_NO_STOCK
 

@@ -47,21 +47,45 @@ class CogsRunSerializer(serializers.ModelSerializer):
     duration_s = serializers.SerializerMethodField()
     exceptions = serializers.SerializerMethodField(
         help_text="Pairs the run could not post (nothing of them was written; the next run retries them). "
-                  "A run with exceptions ends `done`; pages call it \"Done with exceptions\".")
+        'A run with exceptions ends `done`; pages call it "Done with exceptions".'
+    )
 
     class Meta:
         model = CogsRun
         fields = [
-            "id", "number", "date", "office", "lic", "status", "allocated_quantity", "unallocated_quantity",
-            "given_back_quantity", "value_posted", "accrued_value_posted", "entries_posted", "created_by",
-            "created_at", "started_at", "finished_at", "duration_s", "progress", "error", "exceptions_count",
+            "id",
+            "number",
+            "date",
+            "office",
+            "lic",
+            "status",
+            "allocated_quantity",
+            "unallocated_quantity",
+            "given_back_quantity",
+            "value_posted",
+            "accrued_value_posted",
+            "entries_posted",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_s",
+            "progress",
+            "error",
+            "exceptions_count",
             "exceptions",
         ]
 
     @extend_schema_field(CogsRunProgressSerializer)
     def get_progress(self, run) -> dict:
-        return {"percent": run.progress_percent, "round": run.round, "jobs_total": run.jobs_total,
-                "jobs_done": run.jobs_done, "pairs_total": run.pairs_total, "pairs_done": run.pairs_done}
+        return {
+            "percent": run.progress_percent,
+            "round": run.round,
+            "jobs_total": run.jobs_total,
+            "jobs_done": run.jobs_done,
+            "pairs_total": run.pairs_total,
+            "pairs_done": run.pairs_done,
+        }
 
     @extend_schema_field(CogsRunExceptionSerializer(many=True))
     def get_exceptions(self, run) -> list:
@@ -84,5 +108,11 @@ class CogsEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "run", "kind", "date", "lot", "usage", "quantity", "value", "unit_cost"]
 
     def get_kind(self, entry) -> str:
-        return {1: "allocation", 2: "give_back", 3: "give_back_lifo", 4: "revaluation", 5: "accrual",
-                6: "accrual_reversal"}[entry.kind]
+        return {
+            1: "allocation",
+            2: "give_back",
+            3: "give_back_lifo",
+            4: "revaluation",
+            5: "accrual",
+            6: "accrual_reversal",
+        }[entry.kind]

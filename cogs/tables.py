@@ -36,8 +36,19 @@ class RunTable(tables.Table):
     class Meta:
         model = CogsRun
         fields = ()
-        sequence = ("id", "date", "scope", "status", "created_by", "allocated_quantity", "unallocated_quantity",
-                    "value_posted", "accrued_value_posted", "entries_posted", "duration")
+        sequence = (
+            "id",
+            "date",
+            "scope",
+            "status",
+            "created_by",
+            "allocated_quantity",
+            "unallocated_quantity",
+            "value_posted",
+            "accrued_value_posted",
+            "entries_posted",
+            "duration",
+        )
         order_by = ("-id",)
         attrs = {"class": "table table-sm table-hover align-middle"}
 
@@ -45,8 +56,10 @@ class RunTable(tables.Table):
         return str(record)
 
     def render_scope(self, record):
-        parts = [f"office {record.office.code}" if record.office_id else "",
-                 f"LIC {record.lic.code}" if record.lic_id else ""]
+        parts = [
+            f"office {record.office.code}" if record.office_id else "",
+            f"LIC {record.lic.code}" if record.lic_id else "",
+        ]
         return ", ".join(p for p in parts if p) or "everything"
 
     def render_status(self, record):
@@ -82,8 +95,11 @@ class EntryTable(tables.Table):
         return format_html('<a href="{}">{}</a>', record.lot.get_absolute_url(), record.lot.number)
 
     def render_usage(self, record):
-        return format_html('<a href="{}">{}</a>', reverse("inventory_lots:usage_detail", args=[record.usage_id]),
-                           f"U-{record.usage_id:06d}")
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("inventory_lots:usage_detail", args=[record.usage_id]),
+            f"U-{record.usage_id:06d}",
+        )
 
 
 class UnallocatedTable(tables.Table):
@@ -96,9 +112,12 @@ class UnallocatedTable(tables.Table):
     quantity = QtyColumn(orderable=False)
     unallocated_quantity = QtyColumn(verbose_name="Unallocated", orderable=False)
     accrued_value = MoneyColumn(
-        verbose_name="Accrued COGS", orderable=False,
-        attrs={"td": {"class": "text-end font-monospace", "data-figure": lambda record: f"accrued_{record.pk}"},
-               "th": {"class": "text-end"}},
+        verbose_name="Accrued COGS",
+        orderable=False,
+        attrs={
+            "td": {"class": "text-end font-monospace", "data-figure": lambda record: f"accrued_{record.pk}"},
+            "th": {"class": "text-end"},
+        },
     )
     reason = tables.Column(empty_values=(), orderable=False)
     resolve = tables.Column(empty_values=(), orderable=False, verbose_name="")
@@ -106,8 +125,19 @@ class UnallocatedTable(tables.Table):
     class Meta:
         model = InventoryUsage
         fields = ()
-        sequence = ("id", "date", "kind", "office", "lic", "source_label", "quantity", "unallocated_quantity",
-                    "accrued_value", "reason", "resolve")
+        sequence = (
+            "id",
+            "date",
+            "kind",
+            "office",
+            "lic",
+            "source_label",
+            "quantity",
+            "unallocated_quantity",
+            "accrued_value",
+            "reason",
+            "resolve",
+        )
         order_by = ("date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
 
@@ -121,8 +151,10 @@ class UnallocatedTable(tables.Table):
     def render_accrued_value(self, record):
         """The open accrual (DOMAIN.md 6a), or the "No cost basis" flag when no lot gave an estimate."""
         if record.no_cost_basis:
-            return format_html('{} <span class="badge text-bg-warning" data-flag="no_cost_basis">No cost basis</span>',
-                               money(record.accrued_value))
+            return format_html(
+                '{} <span class="badge text-bg-warning" data-flag="no_cost_basis">No cost basis</span>',
+                money(record.accrued_value),
+            )
         return money(record.accrued_value)
 
     def render_reason(self, record):
@@ -134,7 +166,11 @@ class UnallocatedTable(tables.Table):
         url = reverse("inventory_lots:adjustment_create")
         return format_html(
             '<a class="btn btn-sm btn-outline-primary goto" href="{}?lic={}&amp;office={}&amp;quantity={}">'
-            "Adjust in ›</a>", url, record.lic.code, record.office.code, plain(record.unallocated_quantity)
+            "Adjust in ›</a>",
+            url,
+            record.lic.code,
+            record.office.code,
+            plain(record.unallocated_quantity),
         )
 
 

@@ -92,9 +92,11 @@ async def prune_jobs_task(context, timestamp: int) -> None:
     await prune_jobs(context.app)
 
 
-async def prune_jobs(procrastinate_app, *, succeeded_hours: int = KEEP_SUCCEEDED_HOURS,
-                     unsuccessful_hours: int = KEEP_UNSUCCESSFUL_HOURS) -> None:
+async def prune_jobs(
+    procrastinate_app, *, succeeded_hours: int = KEEP_SUCCEEDED_HOURS, unsuccessful_hours: int = KEEP_UNSUCCESSFUL_HOURS
+) -> None:
     manager = procrastinate_app.job_manager
     await manager.delete_old_jobs(nb_hours=succeeded_hours)
-    await manager.delete_old_jobs(nb_hours=unsuccessful_hours, include_failed=True, include_cancelled=True,
-                                  include_aborted=True)
+    await manager.delete_old_jobs(
+        nb_hours=unsuccessful_hours, include_failed=True, include_cancelled=True, include_aborted=True
+    )

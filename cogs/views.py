@@ -134,4 +134,3 @@ class UnallocatedView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, run_exceptions=selectors.open_run_exceptions())
-

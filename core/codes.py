@@ -50,8 +50,10 @@ def by_code(queryset: models.QuerySet, code) -> models.Model | None:
 
 def code_taken_message(model: type[models.Model], taken_by: str) -> str:
     """The refusal of a code that differs only by case (or not at all) from an existing one."""
-    return (f"The {model._meta.verbose_name} “{taken_by}” already has this code: codes are unique "
-            "ignoring upper and lower case.")
+    return (
+        f"The {model._meta.verbose_name} “{taken_by}” already has this code: codes are unique "
+        "ignoring upper and lower case."
+    )
 
 
 def code_in_use(model: type[models.Model], code: str, *, exclude_pk=None) -> models.Model | None:
@@ -71,18 +73,21 @@ def code_constraints(model_name: str, app_label: str, verbose_name: str) -> list
 
     return [
         models.UniqueConstraint(
-            Upper("code"), name=f"{app_label}_{model_name}_code_unique_ci",
+            Upper("code"),
+            name=f"{app_label}_{model_name}_code_unique_ci",
             violation_error_message=f"Another {verbose_name} already has this code: codes are unique ignoring "
-                                    "upper and lower case.",
+            "upper and lower case.",
         ),
         models.CheckConstraint(
-            condition=Q(code__regex=CODE_CHECK_REGEX), name=f"{app_label}_{model_name}_code_chars",
+            condition=Q(code__regex=CODE_CHECK_REGEX),
+            name=f"{app_label}_{model_name}_code_chars",
             violation_error_message=MSG_CODE_CHARS,
         ),
     ]
 
 
 # --- migrations: refuse to add the constraints over data that breaks them ------------------------
+
 
 def check_codes_fit(schema_editor, table: str, label: str) -> None:
     """Called by the migration that adds the constraints, before adding them: existing codes that
@@ -102,10 +107,13 @@ def check_codes_fit(schema_editor, table: str, label: str) -> None:
     if twins:
         problems.append(f"{label} codes that differ only by upper/lower case: " + "; ".join(twins))
     if bad:
-        problems.append(f"{label} codes with characters other than letters, digits, “.”, “_” and “-”: "
-                        + ", ".join(repr(c) for c in bad))
+        problems.append(
+            f"{label} codes with characters other than letters, digits, “.”, “_” and “-”: "
+            + ", ".join(repr(c) for c in bad)
+        )
     if problems:
         raise RuntimeError(
-            "Cannot make codes unique ignoring case yet. " + " | ".join(problems)
+            "Cannot make codes unique ignoring case yet. "
+            + " | ".join(problems)
             + ". Rename these records in the admin (one code per record), then run migrate again."
         )

@@ -83,8 +83,9 @@ class CodeChoiceField(forms.ModelChoiceField):
         value = str(value).strip()
         obj = by_code(self.queryset, value)
         if obj is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                        params={"value": value})
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
         return obj
 
 
@@ -150,15 +151,17 @@ class LineFormSet(forms.BaseFormSet):
         super().full_clean()
         if self.is_bound and not self.management_form.is_valid():
             # Django's min-lines check replaces the management error; a tampered form says only this
-            self._non_form_errors = self.error_class([MSG_FORM_INCOMPLETE], error_class="nonform",
-                                                     renderer=self.renderer)
+            self._non_form_errors = self.error_class(
+                [MSG_FORM_INCOMPLETE], error_class="nonform", renderer=self.renderer
+            )
 
 
 def line_formset_factory(form, *, extra: int = 3, min_num: int = 1, **kwargs):
     """A formset of document lines: ``extra`` empty lines shown, more added on the page ("Add
     line", static/js/forms.js clones ``formset.empty_form``), at least ``min_num`` filled in."""
-    return forms.formset_factory(form, formset=LineFormSet, extra=extra, min_num=min_num,
-                                 validate_min=min_num > 0, **kwargs)
+    return forms.formset_factory(
+        form, formset=LineFormSet, extra=extra, min_num=min_num, validate_min=min_num > 0, **kwargs
+    )
 
 
 CONFIRM_VALUE = "yes"

@@ -115,8 +115,11 @@ class IdempotencyMiddleware:
             messages.error(request, MISMATCH + " Nothing was posted: open the form again.")
             return HttpResponseRedirect(request.path)
         if is_api:
-            response = HttpResponse(bytes(prior.body or b""), status=prior.status_code or 200,
-                                    content_type=prior.content_type or "application/json")
+            response = HttpResponse(
+                bytes(prior.body or b""),
+                status=prior.status_code or 200,
+                content_type=prior.content_type or "application/json",
+            )
             response["Idempotent-Replayed"] = "true"
             return response
         messages.info(request, ALREADY_POSTED)

@@ -16,8 +16,7 @@ def _refusal(exc: ValidationError) -> ValidationFailed:
     """The model's validation errors as the doors' refusal (400 ``invalid``), naming the first field."""
     errors = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
     field, messages = next(iter(errors.items()))
-    return ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field,
-                            errors=errors)
+    return ValidationFailed("invalid", messages[0], field=None if field == "non_field_errors" else field, errors=errors)
 
 
 def changed_fields(instance: models.Model, changes: dict) -> list[str]:

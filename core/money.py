@@ -30,7 +30,8 @@ MAX_MONEY = Decimal(10) ** (MAX_DIGITS - MONEY_PLACES)  # 9,999,999,999,999,999.
 def storable(value: Decimal, places: int) -> bool:
     """Whether ``value`` rounded to ``places`` fits a numeric(18, places) column."""
     return abs(_dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) < Decimal(10) ** (
-        MAX_DIGITS - places)
+        MAX_DIGITS - places
+    )
 
 
 def _dec(value) -> Decimal:

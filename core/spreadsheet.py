@@ -48,8 +48,16 @@ def column_letter(index: int) -> str:
     return get_column_letter(index)
 
 
-def write_sheet(workbook, title: str, header: list[str], rows: Iterable[Iterable], *,
-                money_columns: Iterable[int] = (), max_rows: int | None = None, on_too_many=None) -> int:
+def write_sheet(
+    workbook,
+    title: str,
+    header: list[str],
+    rows: Iterable[Iterable],
+    *,
+    money_columns: Iterable[int] = (),
+    max_rows: int | None = None,
+    on_too_many=None,
+) -> int:
     """Append a sheet to a write-only workbook: frozen header row with an autofilter over the
     written range, text cells as strings (no formula, no apostrophe), money columns (0-based
     indexes) formatted MONEY_FORMAT. Returns the number of data rows. ``on_too_many()`` is called

@@ -16,4 +16,3 @@ def goto(request, content_type_id: int, object_id: int):
     except Exception as exc:  # noqa: BLE001 - unknown type, missing row or no page: 404
         raise Http404("That record has no page.") from exc
     return redirect(url)
-

@@ -27,8 +27,16 @@ class OfficeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(LineItemCode)
 class LineItemCodeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
-    list_display = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit",
-                    "active"]
+    list_display = [
+        "code",
+        "description",
+        "inventoried",
+        "serialized",
+        "track_by_mfr_lot",
+        "costing_method",
+        "unit",
+        "active",
+    ]
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]
     search_fields = ["code", "description"]
     LEDGER_FIELDS = LIC_LEDGER_FIELDS
@@ -80,8 +88,20 @@ class SerialUseAdmin(PostedRecordAdmin):
 
 @admin.register(Lot)
 class LotAdmin(PostedRecordAdmin):
-    list_display = ["number", "type", "status", "office", "lic", "date", "qty_in", "qty_used", "qty_available",
-                    "unit_cost", "value_in", "value_used"]
+    list_display = [
+        "number",
+        "type",
+        "status",
+        "office",
+        "lic",
+        "date",
+        "qty_in",
+        "qty_used",
+        "qty_available",
+        "unit_cost",
+        "value_in",
+        "value_used",
+    ]
     list_filter = ["type", "status", "office", "released"]
     search_fields = ["number", "lic__code", "mfr_lot_number"]
     list_select_related = ["office", "lic"]
@@ -93,8 +113,18 @@ class LotAdmin(PostedRecordAdmin):
 
 @admin.register(InventoryUsage)
 class InventoryUsageAdmin(PostedRecordAdmin):
-    list_display = ["__str__", "date", "kind", "office", "lic", "source_label", "quantity", "allocated_quantity",
-                    "unallocated_quantity", "cogs_value"]
+    list_display = [
+        "__str__",
+        "date",
+        "kind",
+        "office",
+        "lic",
+        "source_label",
+        "quantity",
+        "allocated_quantity",
+        "unallocated_quantity",
+        "cogs_value",
+    ]
     list_filter = ["kind", "office"]
     search_fields = ["lic__code", "source_label"]
     list_select_related = ["office", "lic", "cogs_state"]

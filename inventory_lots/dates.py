@@ -33,10 +33,13 @@ DEFAULT_FUTURE_DAYS = 31
 MSG_DATE_TOO_EARLY = "{date} is too far in the past: choose a date from {start} to {end}."
 MSG_DATE_TOO_LATE = "{date} is too far in the future: choose a date from {start} to {end}."
 
-MSG_LOCK_FUTURE = ("The lock date cannot be later than today ({today}): {date} is in the future, and every "
-                   "posting dated up to it would be refused.")
-MSG_LOCK_BACKWARDS = ("The lock date only moves forward: it is {lock} now. Only an administrator can move it "
-                      "back, with a reason.")
+MSG_LOCK_FUTURE = (
+    "The lock date cannot be later than today ({today}): {date} is in the future, and every "
+    "posting dated up to it would be refused."
+)
+MSG_LOCK_BACKWARDS = (
+    "The lock date only moves forward: it is {lock} now. Only an administrator can move it back, with a reason."
+)
 MSG_LOCK_REASON = "Give the reason for moving the lock date back: it is kept in the history of the lock date."
 MSG_LOCK_REASON_TOO_LONG = "The reason is kept in the history of the lock date: at most {limit} characters."
 LOCK_REASON_MAX_LENGTH = 500  # LockDate.reason
@@ -51,8 +54,9 @@ def date_window(lock: datetime.date | None = None) -> tuple[datetime.date, datet
     postings (their first date is then at least the day after it)."""
     now = today()
     start = now - datetime.timedelta(days=int(getattr(settings, "LOTLEDGER_DATE_WINDOW_PAST_DAYS", DEFAULT_PAST_DAYS)))
-    end = now + datetime.timedelta(days=int(getattr(settings, "LOTLEDGER_DATE_WINDOW_FUTURE_DAYS",
-                                                    DEFAULT_FUTURE_DAYS)))
+    end = now + datetime.timedelta(
+        days=int(getattr(settings, "LOTLEDGER_DATE_WINDOW_FUTURE_DAYS", DEFAULT_FUTURE_DAYS))
+    )
     if lock is not None and start <= lock < datetime.date.max:
         start = lock + datetime.timedelta(days=1)
     return start, end
@@ -64,8 +68,9 @@ def check_date_window(date: datetime.date, field_name: str = "date", *, lock: da
     if start <= date <= end:
         return
     code, text = ("date_too_early", MSG_DATE_TOO_EARLY) if date < start else ("date_too_late", MSG_DATE_TOO_LATE)
-    raise ValidationFailed(code, text.format(date=date.isoformat(), start=start.isoformat(), end=end.isoformat()),
-                           field=field_name)
+    raise ValidationFailed(
+        code, text.format(date=date.isoformat(), start=start.isoformat(), end=end.isoformat()), field=field_name
+    )
 
 
 MSG_BEFORE_REVERSED = "{document} is dated {date}: its reversal cannot be dated before that."
@@ -74,8 +79,11 @@ MSG_BEFORE_REVERSED = "{document} is dated {date}: its reversal cannot be dated 
 def check_reversal_date(date: datetime.date, *, document: str, document_date: datetime.date) -> None:
     """A reversal is never dated before what it reverses (400 ``date_before_reversed``)."""
     if date < document_date:
-        raise ValidationFailed("date_before_reversed", MSG_BEFORE_REVERSED.format(
-            document=document, date=document_date.isoformat()), field="date")
+        raise ValidationFailed(
+            "date_before_reversed",
+            MSG_BEFORE_REVERSED.format(document=document, date=document_date.isoformat()),
+            field="date",
+        )
 
 
 def may_move_lock_date_back(user) -> bool:
@@ -90,12 +98,16 @@ def check_lock_date_change(*, date: datetime.date, lock: datetime.date | None, a
     ``reason_required``). ``set_lock_date`` calls this under the lock date's advisory lock; the page
     calls it before asking for confirmation."""
     if date > today():
-        raise ValidationFailed("lock_date_in_future", MSG_LOCK_FUTURE.format(today=today().isoformat(),
-                                                                             date=date.isoformat()), field="date")
+        raise ValidationFailed(
+            "lock_date_in_future",
+            MSG_LOCK_FUTURE.format(today=today().isoformat(), date=date.isoformat()),
+            field="date",
+        )
     reason = clean_text(reason)
     if len(reason) > LOCK_REASON_MAX_LENGTH:
-        raise ValidationFailed("reason_too_long", MSG_LOCK_REASON_TOO_LONG.format(limit=LOCK_REASON_MAX_LENGTH),
-                               field="reason")
+        raise ValidationFailed(
+            "reason_too_long", MSG_LOCK_REASON_TOO_LONG.format(limit=LOCK_REASON_MAX_LENGTH), field="reason"
+        )
     if lock is not None and date <= lock:
         if date == lock or not may_move_lock_date_back(actor):
             raise StateConflict("lock_date_backwards", MSG_LOCK_BACKWARDS.format(lock=lock.isoformat()), field="date")

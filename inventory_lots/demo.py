@@ -13,9 +13,7 @@ from orders.services import create_order
 from purchasing.models import Vendor
 
 OFFICES = [("HQ", "Headquarters"), ("WEST", "West warehouse"), ("EAST", "East plant")]
-INVENTORIED = [
-    (f"WIDGET-{i:02d}", f"Widget model {i}", "fifo", False, False) for i in range(1, 13)
-] + [
+INVENTORIED = [(f"WIDGET-{i:02d}", f"Widget model {i}", "fifo", False, False) for i in range(1, 13)] + [
     ("GADGET-LIFO", "Gadget (LIFO costed)", "lifo", False, False),
     ("ENGINE-SPEC", "Engine (specific unit)", "specific", False, False),
     ("SCANNER-SN", "Handheld scanner (serialized)", "fifo", True, False),
@@ -35,17 +33,26 @@ def seed_master_data() -> None:
     for code, desc, method, serialized, mfr in INVENTORIED:
         LineItemCode.objects.get_or_create(
             code__iexact=code,
-            defaults={"code": code, "description": desc, "inventoried": True, "costing_method": method,
-                      "serialized": serialized, "track_by_mfr_lot": mfr},
+            defaults={
+                "code": code,
+                "description": desc,
+                "inventoried": True,
+                "costing_method": method,
+                "serialized": serialized,
+                "track_by_mfr_lot": mfr,
+            },
         )
     for code, desc in SERVICES:
-        LineItemCode.objects.get_or_create(code__iexact=code, defaults={"code": code, "description": desc,
-                                                                        "inventoried": False})
+        LineItemCode.objects.get_or_create(
+            code__iexact=code, defaults={"code": code, "description": desc, "inventoried": False}
+        )
     for i in range(1, 6):
-        Vendor.objects.get_or_create(code__iexact=f"V{i:03d}", defaults={"code": f"V{i:03d}",
-                                                                         "name": f"Vendor {i} Supply Co."})
-        Customer.objects.get_or_create(code__iexact=f"C{i:03d}", defaults={"code": f"C{i:03d}",
-                                                                           "name": f"Customer {i} Ltd."})
+        Vendor.objects.get_or_create(
+            code__iexact=f"V{i:03d}", defaults={"code": f"V{i:03d}", "name": f"Vendor {i} Supply Co."}
+        )
+        Customer.objects.get_or_create(
+            code__iexact=f"C{i:03d}", defaults={"code": f"C{i:03d}", "name": f"Customer {i} Ltd."}
+        )
 
 
 def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
@@ -53,8 +60,12 @@ def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
     lics = list(LineItemCode.objects.filter(inventoried=True, serialized=False, track_by_mfr_lot=False))
     customers = list(Customer.objects.all())
     for i in range(10):
-        create_order(customer=customers[i % len(customers)], office=offices[i % len(offices)],
-                     date=today - datetime.timedelta(days=60 - i), actor=actor)
+        create_order(
+            customer=customers[i % len(customers)],
+            office=offices[i % len(offices)],
+            date=today - datetime.timedelta(days=60 - i),
+            actor=actor,
+        )
     serial = 0
     for n in range(60):  # 60 adjustments x 5 lines = 300 lots
         office = offices[n % len(offices)]
@@ -62,8 +73,11 @@ def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
         lines = []
         for _ in range(5):
             lic = rng.choice(lics)
-            lines.append(AdjustmentLineInput(lic=lic, quantity=Decimal(rng.randint(5, 80)),
-                                             unit_cost=Decimal(rng.randint(150, 9000)) / 100))
+            lines.append(
+                AdjustmentLineInput(
+                    lic=lic, quantity=Decimal(rng.randint(5, 80)), unit_cost=Decimal(rng.randint(150, 9000)) / 100
+                )
+            )
         post_adjustment(office=office, date=date, reason="Opening stock count", lines=lines, actor=actor)
     scanner = LineItemCode.objects.get(code="SCANNER-SN")
     resin = LineItemCode.objects.get(code="RESIN-ML")
@@ -71,12 +85,20 @@ def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
         serials = [f"SN-{office.code}-{serial + k:04d}" for k in range(3)]
         serial += 3
         post_adjustment(
-            office=office, date=today - datetime.timedelta(days=30), reason="Opening stock count", actor=actor,
+            office=office,
+            date=today - datetime.timedelta(days=30),
+            reason="Opening stock count",
+            actor=actor,
             lines=[
-                AdjustmentLineInput(lic=scanner, quantity=Decimal(3), unit_cost=Decimal("249.00"),
-                                    serial_numbers=tuple(serials)),
-                AdjustmentLineInput(lic=resin, quantity=Decimal("12.5"), unit_cost=Decimal("18.40"),
-                                    mfr_lot_number=f"MFR-{office.code}-A1"),
+                AdjustmentLineInput(
+                    lic=scanner, quantity=Decimal(3), unit_cost=Decimal("249.00"), serial_numbers=tuple(serials)
+                ),
+                AdjustmentLineInput(
+                    lic=resin,
+                    quantity=Decimal("12.5"),
+                    unit_cost=Decimal("18.40"),
+                    mfr_lot_number=f"MFR-{office.code}-A1",
+                ),
             ],
         )
     # usage: write-offs (negative adjustments) of part of the stock; COGS allocates them later
@@ -87,7 +109,9 @@ def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
         if lic_id not in lic_by_id:
             continue
         post_adjustment(
-            office=office_by_id[office_id], date=today - datetime.timedelta(days=10 - index % 10),
-            reason=rng.choice(["Damaged in storage", "Cycle count shortfall", "Samples"]), actor=actor,
+            office=office_by_id[office_id],
+            date=today - datetime.timedelta(days=10 - index % 10),
+            reason=rng.choice(["Damaged in storage", "Cycle count shortfall", "Samples"]),
+            actor=actor,
             lines=[AdjustmentLineInput(lic=lic_by_id[lic_id], quantity=Decimal(-rng.randint(1, 6)))],
         )

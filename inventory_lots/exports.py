@@ -20,9 +20,25 @@ from .models import Lot, LotExport
 from .services import finish_lot_export
 
 HEADER = [
-    "Lot", "Type", "Status", "Office", "LIC", "Description", "Date", "Transaction", "Parent order",
-    "Serialized", "Track by mfr lot", "Qty in", "Qty used", "Qty available", "Unit cost",
-    "Value in", "Value used", "Value available", "Accrued value",
+    "Lot",
+    "Type",
+    "Status",
+    "Office",
+    "LIC",
+    "Description",
+    "Date",
+    "Transaction",
+    "Parent order",
+    "Serialized",
+    "Track by mfr lot",
+    "Qty in",
+    "Qty used",
+    "Qty available",
+    "Unit cost",
+    "Value in",
+    "Value used",
+    "Value available",
+    "Accrued value",
 ]
 XLSX_MAX_ROWS = 100_000
 MONEY_COLUMNS = (15, 16, 17, 18)  # Value in, Value used, Value available, Accrued value
@@ -48,6 +64,7 @@ def export_queryset(queryset: QuerySet[Lot], accrued_value=None, *, for_csv: boo
     (COPY prints them plain with the column's fixed places: quantities and unit cost 6, money 2).
     ``for_csv``: text cells that a spreadsheet would run as a formula get the ' prefix; a workbook
     (``for_csv=False``) stores them as strings instead (core.spreadsheet.write_sheet)."""
+
     def initcap(field):
         return Func(F(field), function="initcap", output_field=CharField())
 
@@ -56,15 +73,38 @@ def export_queryset(queryset: QuerySet[Lot], accrued_value=None, *, for_csv: boo
     return (
         queryset.order_by("date", "id")
         .annotate(
-            x_type=initcap("type"), x_status=initcap("status"), x_office=text("office__code"),
-            x_lic=text("lic__code"), x_desc=text("lic__description"), x_txn=text("transaction_label"),
-            x_parent=text("parent_order_label"), x_ser=_yes_no("serialized"), x_mfr=_yes_no("track_by_mfr_lot"),
-            x_value_available=F("value_in") - F("value_used"), x_accrued=accrued,
+            x_type=initcap("type"),
+            x_status=initcap("status"),
+            x_office=text("office__code"),
+            x_lic=text("lic__code"),
+            x_desc=text("lic__description"),
+            x_txn=text("transaction_label"),
+            x_parent=text("parent_order_label"),
+            x_ser=_yes_no("serialized"),
+            x_mfr=_yes_no("track_by_mfr_lot"),
+            x_value_available=F("value_in") - F("value_used"),
+            x_accrued=accrued,
         )
         .values_list(
-            "number", "x_type", "x_status", "x_office", "x_lic", "x_desc", "date", "x_txn", "x_parent", "x_ser",
-            "x_mfr", "qty_in", "qty_used", "qty_available", "unit_cost", "value_in", "value_used",
-            "x_value_available", "x_accrued",
+            "number",
+            "x_type",
+            "x_status",
+            "x_office",
+            "x_lic",
+            "x_desc",
+            "date",
+            "x_txn",
+            "x_parent",
+            "x_ser",
+            "x_mfr",
+            "qty_in",
+            "qty_used",
+            "qty_available",
+            "unit_cost",
+            "value_in",
+            "value_used",
+            "x_value_available",
+            "x_accrued",
         )
     )
 
@@ -86,9 +126,13 @@ def stream_csv(rows: QuerySet, record: LotExport):
             sql, params = rows.query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC)
             return
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY ({sql}) TO STDOUT (FORMAT csv)", params  # noqa: S608 - Django-built SQL, bound params
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY ({sql}) TO STDOUT (FORMAT csv)",
+                params,  # noqa: S608 - Django-built SQL, bound params
+            ) as copy,
+        ):
             for chunk in copy:
                 data = bytes(chunk)
                 count += data.count(b"\n")

@@ -138,8 +138,9 @@ class LotFilter(django_filters.FilterSet):
     office = CodeChoiceFilter(queryset=Office.objects.all())
     status = django_filters.ChoiceFilter(choices=LotStatus.choices)
     type = django_filters.ChoiceFilter(choices=LotType.choices)
-    parent_order = django_filters.CharFilter(field_name="parent_order_label", lookup_expr="iexact",
-                                             label="Parent order")
+    parent_order = django_filters.CharFilter(
+        field_name="parent_order_label", lookup_expr="iexact", label="Parent order"
+    )
     date_from, date_to = date_range_filters()
 
     class Meta:

@@ -33,8 +33,11 @@ class AdjustmentLineForm(forms.Form):
         data = self.cleaned_data
         serials = [s for s in data["serial_numbers"].replace(",", "\n").splitlines() if s.strip()]
         return AdjustmentLineInput(
-            lic=data["lic"], quantity=data["quantity"], unit_cost=data["unit_cost"],
-            mfr_lot_number=data["mfr_lot_number"], serial_numbers=tuple(serials),
+            lic=data["lic"],
+            quantity=data["quantity"],
+            unit_cost=data["unit_cost"],
+            mfr_lot_number=data["mfr_lot_number"],
+            serial_numbers=tuple(serials),
         )
 
 
@@ -46,6 +49,10 @@ class LockDateForm(forms.Form):
     (``confirm`` empty); the confirmation posts the same fields with ``confirm=yes``."""
 
     date = ISODateField(label="Books closed through")
-    reason = forms.CharField(max_length=500, required=False, label="Reason",
-                             help_text="Required to move the lock date back (administrators only).")
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Reason",
+        help_text="Required to move the lock date back (administrators only).",
+    )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

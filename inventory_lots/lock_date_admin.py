@@ -20,11 +20,17 @@ from .models import LockDate
 
 
 class MoveLockDateForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Books closed through",
-                           help_text="Never later than today.")
-    reason = forms.CharField(max_length=dates.LOCK_REASON_MAX_LENGTH, required=False,
-                             widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-                             help_text="Required to move the lock date back; kept in its history.")
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Books closed through",
+        help_text="Never later than today.",
+    )
+    reason = forms.CharField(
+        max_length=dates.LOCK_REASON_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Required to move the lock date back; kept in its history.",
+    )
 
 
 @admin.register(LockDate)
@@ -38,8 +44,9 @@ class LockDateAdmin(PostedRecordAdmin):
         return obj.previous_date if obj.moved_back else "—"
 
     def get_urls(self):
-        move_back = path("move-back/", self.admin_site.admin_view(self.move_back_view),
-                         name="inventory_lots_lockdate_move_back")
+        move_back = path(
+            "move-back/", self.admin_site.admin_view(self.move_back_view), name="inventory_lots_lockdate_move_back"
+        )
         return [move_back, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
@@ -52,8 +59,9 @@ class LockDateAdmin(PostedRecordAdmin):
         form = MoveLockDateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                row = services.set_lock_date(date=form.cleaned_data["date"], actor=request.user,
-                                             reason=form.cleaned_data["reason"])
+                row = services.set_lock_date(
+                    date=form.cleaned_data["date"], actor=request.user, reason=form.cleaned_data["reason"]
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -64,8 +72,11 @@ class LockDateAdmin(PostedRecordAdmin):
                 self.message_user(request, text, messages.SUCCESS)
                 return redirect("admin:inventory_lots_lockdate_changelist")
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-            "title": "Move the lock date back", "current": services.current_lock_date(),
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Move the lock date back",
+            "current": services.current_lock_date(),
             "history": selectors.lock_date_history(),
         }
         return TemplateResponse(request, "admin/inventory_lots/lockdate/move_back.html", context)

@@ -229,23 +229,39 @@ class SerialUse(models.Model):
     # no index of its own: the unique (serial, usage) index below leads with it
     serial = models.ForeignKey(LotSerial, on_delete=models.PROTECT, related_name="uses", db_index=False)
     usage = models.ForeignKey("InventoryUsage", on_delete=models.PROTECT, related_name="serial_uses")
-    returned_by = models.ForeignKey("InventoryUsage", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="serials_returned", db_index=False)
+    returned_by = models.ForeignKey(
+        "InventoryUsage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="serials_returned",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["id"]
         verbose_name = "serial movement"
         constraints = [
-            models.UniqueConstraint(fields=["serial"], condition=Q(returned_by__isnull=True),
-                                    name="inventory_lots_serial_out_once",
-                                    violation_error_message="A serial number can be out of stock only once."),
-            models.UniqueConstraint(fields=["serial", "usage"], name="inventory_lots_serial_once_per_usage",
-                                    violation_error_message="A usage names a serial number once."),
-            models.CheckConstraint(condition=~Q(returned_by=F("usage")), name="inventory_lots_serial_back_by_other",
-                                   violation_error_message="A serial comes back by another usage (a return)."),
+            models.UniqueConstraint(
+                fields=["serial"],
+                condition=Q(returned_by__isnull=True),
+                name="inventory_lots_serial_out_once",
+                violation_error_message="A serial number can be out of stock only once.",
+            ),
+            models.UniqueConstraint(
+                fields=["serial", "usage"],
+                name="inventory_lots_serial_once_per_usage",
+                violation_error_message="A usage names a serial number once.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(returned_by=F("usage")),
+                name="inventory_lots_serial_back_by_other",
+                violation_error_message="A serial comes back by another usage (a return).",
+            ),
         ]
-        indexes = [models.Index(fields=["returned_by"], condition=Q(returned_by__isnull=False),
-                                name="serialuse_returned_by")]
+        indexes = [
+            models.Index(fields=["returned_by"], condition=Q(returned_by__isnull=False), name="serialuse_returned_by")
+        ]
 
     def __str__(self) -> str:
         return f"{self.serial_id} on {self.usage_id}"
@@ -280,16 +296,27 @@ class InventoryUsage(TimeStampedModel):
     source_id = models.BigIntegerField()
     source_label = models.CharField(max_length=60)
     lot = models.ForeignKey(
-        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="named_usages", db_index=False,
+        Lot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="named_usages",
+        db_index=False,
         help_text="Specific unit costing: the lot this usage takes from.",
     )
     returns_usage = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns", db_index=False,
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        db_index=False,
         help_text="For a return: the usage it gives back.",
     )
     serial_numbers = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   db_index=False)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
 
     objects = UsageQuerySet.as_manager()
 
@@ -330,8 +357,9 @@ class InventoryUsage(TimeStampedModel):
             models.Index(fields=["kind", "date", "id"], name="usage_kind_date"),
             models.Index(fields=["source_type", "source_id"], name="usage_source"),
             models.Index(fields=["lot"], condition=Q(lot__isnull=False), name="usage_named_lot"),
-            models.Index(fields=["returns_usage"], condition=Q(returns_usage__isnull=False),
-                         name="usage_returns_usage"),
+            models.Index(
+                fields=["returns_usage"], condition=Q(returns_usage__isnull=False), name="usage_returns_usage"
+            ),
             # Unallocated usage is found through UnallocatedUsage (a partial index here would have the
             # generated unallocated_quantity in its predicate and make every COGS update non-HOT).
         ]
@@ -389,16 +417,18 @@ class UsageCogs(models.Model):
     one narrow row per usage, not two; ``quantity`` serves the CHECK below too.
     """
 
-    usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True,
-                                 related_name="cogs_state")
-    lic = models.ForeignKey(LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                            related_name="+")
+    usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True, related_name="cogs_state")
+    lic = models.ForeignKey(
+        LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     date = models.DateField()
     quantity = QuantityField()
-    lot = models.ForeignKey(Lot, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True,
-                            related_name="+")
-    returns_usage = models.ForeignKey(InventoryUsage, on_delete=models.DO_NOTHING, db_constraint=False,
-                                      db_index=False, null=True, related_name="+")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
+    )
+    returns_usage = models.ForeignKey(
+        InventoryUsage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
+    )
     # the usage's source when it is a production order's component usage (kind "production")
     production_order_id = models.BigIntegerField(null=True)
     allocated_quantity = QuantityField(default=Decimal("0"))
@@ -432,12 +462,15 @@ class UnallocatedUsage(models.Model):
     checks it. Read-only for the application.
     """
 
-    usage = models.OneToOneField(InventoryUsage, on_delete=models.CASCADE, primary_key=True,
-                                 related_name="unallocated_mark")
-    lic = models.ForeignKey(LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                            related_name="+")
-    office = models.ForeignKey(Office, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                               related_name="+")
+    usage = models.OneToOneField(
+        InventoryUsage, on_delete=models.CASCADE, primary_key=True, related_name="unallocated_mark"
+    )
+    lic = models.ForeignKey(
+        LineItemCode, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     date = models.DateField()
 
     class Meta:
@@ -559,15 +592,20 @@ class PendingCogs(models.Model):
 
 
 class LockDate(TimeStampedModel):
-    """"Books closed through" (DOMAIN.md 6a). Append-only: the newest row is in force. Each row's
+    """ "Books closed through" (DOMAIN.md 6a). Append-only: the newest row is in force. Each row's
     date is later than the one before (``previous_date``), never after the day it was set, except
     an administrator's correction moving it back, which carries its reason (inventory_lots.dates)."""
 
     date = models.DateField()
     set_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     previous_date = models.DateField(null=True, blank=True, help_text="The lock date this row replaced.")
-    reason = models.CharField(max_length=500, blank=True, default="", db_default="",
-                              help_text="Why it was set; required when it moves the lock date back.")
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why it was set; required when it moves the lock date back.",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -29,8 +29,11 @@ def lot_totals(queryset: QuerySet[Lot], limit: int | None = None) -> dict | None
     measure do not add up (chairs + kilograms): ``qty_available`` is None and ``mixed_units`` True
     when the set has more than one unit; ``unit`` names the one unit otherwise."""
     limit = TOTALS_LIMIT if limit is None else limit
-    inner = queryset.order_by().annotate(t_unit=F("lic__unit")).values("qty_available", "value_in", "value_used",
-                                                                     "t_unit")[: limit + 1]
+    inner = (
+        queryset.order_by()
+        .annotate(t_unit=F("lic__unit"))
+        .values("qty_available", "value_in", "value_used", "t_unit")[: limit + 1]
+    )
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC): .none()
@@ -45,8 +48,13 @@ def lot_totals(queryset: QuerySet[Lot], limit: int | None = None) -> dict | None
     if lots > limit:
         return None
     mixed = units > 1
-    return {"lots": lots, "qty_available": None if mixed else (qty_available or ZERO),
-            "value_available": value_available or ZERO, "unit": unit, "mixed_units": mixed}
+    return {
+        "lots": lots,
+        "qty_available": None if mixed else (qty_available or ZERO),
+        "value_available": value_available or ZERO,
+        "unit": unit,
+        "mixed_units": mixed,
+    }
 
 
 def usage_totals(queryset: QuerySet[InventoryUsage], limit: int | None = None) -> dict | None:
@@ -54,8 +62,11 @@ def usage_totals(queryset: QuerySet[InventoryUsage], limit: int | None = None) -
     like ``lot_totals``: at most limit + 1 rows, never a scan of millions). Money only: the
     quantities of different LICs are in different units."""
     limit = TOTALS_LIMIT if limit is None else limit
-    inner = (queryset.order_by().annotate(t_cogs=F("cogs_state__cogs_value"), t_accrued=F("cogs_state__accrued_value"))
-             .values("t_cogs", "t_accrued")[: limit + 1])
+    inner = (
+        queryset.order_by()
+        .annotate(t_cogs=F("cogs_state__cogs_value"), t_accrued=F("cogs_state__accrued_value"))
+        .values("t_cogs", "t_accrued")[: limit + 1]
+    )
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:
@@ -216,12 +227,19 @@ def released_on_hand(*, lic_ids, office) -> dict[int, Decimal]:
 
     ids = sorted(set(lic_ids))
     out = dict.fromkeys(ids, ZERO)
-    lots = (Lot.objects.open().filter(lic_id__in=ids, office=office, released=True)
-            .values("lic_id").annotate(q=Sum("qty_available")).values_list("lic_id", "q"))
-    waiting = (UnallocatedUsage.objects.filter(lic_id__in=ids, office=office)
-               .values("lic_id").annotate(q=Sum(F("usage__cogs_state__quantity")
-                                                - F("usage__cogs_state__allocated_quantity")))
-               .values_list("lic_id", "q"))
+    lots = (
+        Lot.objects.open()
+        .filter(lic_id__in=ids, office=office, released=True)
+        .values("lic_id")
+        .annotate(q=Sum("qty_available"))
+        .values_list("lic_id", "q")
+    )
+    waiting = (
+        UnallocatedUsage.objects.filter(lic_id__in=ids, office=office)
+        .values("lic_id")
+        .annotate(q=Sum(F("usage__cogs_state__quantity") - F("usage__cogs_state__allocated_quantity")))
+        .values_list("lic_id", "q")
+    )
     for lic_id, quantity in lots:
         out[lic_id] += quantity
     for lic_id, quantity in waiting:

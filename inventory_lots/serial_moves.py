@@ -59,8 +59,8 @@ def refuse_repeats(lines: Iterable[tuple[LineItemCode, Sequence[str]]]) -> None:
             line, numbers = min(repeated.items())
             raise ValidationFailed(
                 "serial_repeated",
-                f"Line {index + 1}: " + MSG_SERIAL_REPEATED.format(lic=lic.code, line=line + 1,
-                                                                    serials=", ".join(numbers)),
+                f"Line {index + 1}: "
+                + MSG_SERIAL_REPEATED.format(lic=lic.code, line=line + 1, serials=", ".join(numbers)),
                 field=f"lines[{index}].serial_numbers",
             )
         for serial in serials:
@@ -74,18 +74,31 @@ def usage_out_with(*, lic: LineItemCode, office: Office, serial_numbers: Sequenc
     serials = clean(serial_numbers) if lic.serialized else []
     if not serials:
         return None
-    usage_ids = sorted(set(SerialUse.objects.filter(
-        serial__lic=lic, serial__lot__office=office, serial__serial_number__in=serials, returned_by__isnull=True,
-    ).values_list("usage_id", flat=True)))
+    usage_ids = sorted(
+        set(
+            SerialUse.objects.filter(
+                serial__lic=lic,
+                serial__lot__office=office,
+                serial__serial_number__in=serials,
+                returned_by__isnull=True,
+            ).values_list("usage_id", flat=True)
+        )
+    )
     if len(usage_ids) > 1:
         names = ", ".join(str(u) for u in InventoryUsage.objects.filter(pk__in=usage_ids).order_by("pk"))
-        raise ValidationFailed("serial_usages_differ", MSG_SERIAL_USAGES_DIFFER.format(lic=lic.code, usages=names),
-                               field="serial_numbers")
+        raise ValidationFailed(
+            "serial_usages_differ", MSG_SERIAL_USAGES_DIFFER.format(lic=lic.code, usages=names), field="serial_numbers"
+        )
     return InventoryUsage.objects.get(pk=usage_ids[0]) if usage_ids else None
 
 
 def check_usage(
-    *, lic: LineItemCode, office: Office, quantity: Decimal, serials: list[str], lot: Lot | None,
+    *,
+    lic: LineItemCode,
+    office: Office,
+    quantity: Decimal,
+    serials: list[str],
+    lot: Lot | None,
     returns_usage: InventoryUsage | None,
 ) -> list[LotSerial]:
     """The serials a usage names (cleaned, counted and known in the office already) against where they
@@ -93,10 +106,15 @@ def check_usage(
     names serials that are out (on the usage it names, when it names one). Returns their rows."""
     if not serials:
         return []
-    rows = {s.serial_number: s for s in LotSerial.objects.filter(lic=lic, lot__office=office,
-                                                                  serial_number__in=serials)}
-    out = {u.serial_id: u for u in SerialUse.objects.filter(
-        serial__in=list(rows.values()), returned_by__isnull=True).select_related("usage")}
+    rows = {
+        s.serial_number: s for s in LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials)
+    }
+    out = {
+        u.serial_id: u
+        for u in SerialUse.objects.filter(serial__in=list(rows.values()), returned_by__isnull=True).select_related(
+            "usage"
+        )
+    }
 
     def where(serial: str) -> str:
         row = rows.get(serial)
@@ -108,24 +126,41 @@ def check_usage(
     if quantity > 0:
         taken = [s for s in serials if s in rows and rows[s].pk in out]
         if taken:
-            raise ValidationFailed("serial_not_in_stock", MSG_SERIAL_NOT_IN_STOCK.format(
-                lic=lic.code, office=office.code, serials=", ".join(where(s) for s in taken)), field="serial_numbers")
+            raise ValidationFailed(
+                "serial_not_in_stock",
+                MSG_SERIAL_NOT_IN_STOCK.format(
+                    lic=lic.code, office=office.code, serials=", ".join(where(s) for s in taken)
+                ),
+                field="serial_numbers",
+            )
         elsewhere = [s for s in serials if lot is not None and s in rows and rows[s].lot_id != lot.pk]
         if elsewhere:
-            raise ValidationFailed("serial_not_in_lot", MSG_SERIAL_NOT_IN_LOT.format(
-                lic=lic.code, lot=lot.number, serials=", ".join(elsewhere)), field="serial_numbers")
+            raise ValidationFailed(
+                "serial_not_in_lot",
+                MSG_SERIAL_NOT_IN_LOT.format(lic=lic.code, lot=lot.number, serials=", ".join(elsewhere)),
+                field="serial_numbers",
+            )
         return [rows[s] for s in serials]
     if returns_usage is None:
         missing = [s for s in serials if s not in rows or rows[s].pk not in out]
         if missing:
-            raise ValidationFailed("serial_not_out", MSG_SERIAL_NOT_OUT.format(
-                lic=lic.code, office=office.code, serials=", ".join(missing)), field="serial_numbers")
+            raise ValidationFailed(
+                "serial_not_out",
+                MSG_SERIAL_NOT_OUT.format(lic=lic.code, office=office.code, serials=", ".join(missing)),
+                field="serial_numbers",
+            )
     else:
-        wrong = [s for s in serials if s not in rows or rows[s].pk not in out
-                 or out[rows[s].pk].usage_id != returns_usage.pk]
+        wrong = [
+            s for s in serials if s not in rows or rows[s].pk not in out or out[rows[s].pk].usage_id != returns_usage.pk
+        ]
         if wrong:
-            raise ValidationFailed("serial_not_on_usage", MSG_SERIAL_NOT_ON_USAGE.format(
-                lic=lic.code, usage=returns_usage, serials=", ".join(where(s) for s in wrong)), field="serial_numbers")
+            raise ValidationFailed(
+                "serial_not_on_usage",
+                MSG_SERIAL_NOT_ON_USAGE.format(
+                    lic=lic.code, usage=returns_usage, serials=", ".join(where(s) for s in wrong)
+                ),
+                field="serial_numbers",
+            )
     return [rows[s] for s in serials]
 
 
@@ -137,4 +172,3 @@ def record(usage: InventoryUsage, rows: list[LotSerial]) -> None:
         SerialUse.objects.bulk_create(SerialUse(serial=row, usage=usage) for row in rows)
     else:
         SerialUse.objects.filter(serial__in=rows, returned_by__isnull=True).update(returned_by=usage)
-

@@ -47,10 +47,14 @@ MSG_ZERO_QTY = "Quantity cannot be zero."
 MSG_QTY_NOT_POSITIVE = "Quantity must be greater than zero."
 MSG_TOO_MANY_PLACES = "Ensure that there are no more than {places} decimal places."
 MSG_NUMBER_TOO_LARGE = "{value} is too large: at most {digits} digits before the decimal point."
-MSG_VALUE_TOO_LARGE = ("{quantity} × {cost} = {value} is too large to store (at most 9,999,999,999,999,999.99): "
-                       "check the quantity and the unit cost.")
-MSG_USAGE_VALUE_TOO_LARGE = ("{quantity} of {lic} at its current unit cost {cost} would be {value}, too large to "
-                             "store (at most 9,999,999,999,999,999.99): check the quantity.")
+MSG_VALUE_TOO_LARGE = (
+    "{quantity} × {cost} = {value} is too large to store (at most 9,999,999,999,999,999.99): "
+    "check the quantity and the unit cost."
+)
+MSG_USAGE_VALUE_TOO_LARGE = (
+    "{quantity} of {lic} at its current unit cost {cost} would be {value}, too large to "
+    "store (at most 9,999,999,999,999,999.99): check the quantity."
+)
 MSG_NEGATIVE_COST = "Unit cost cannot be negative."
 MSG_NO_COST_BASIS = "{lic} has no lots in {office} to take a unit cost from: enter the unit cost."
 MSG_SERIAL_COUNT = "{lic} is serialized: give exactly {count} distinct serial numbers (got {got})."
@@ -112,8 +116,14 @@ def mark_cogs_pending(lic_id: int, office_id: int) -> None:
 
 
 def change_lot_unit_cost_locked(
-    *, lot: Lot, new_unit_cost: Decimal, cause: str, date: datetime.date, actor: User | None,
-    reason: str = "", source_label: str = "",
+    *,
+    lot: Lot,
+    new_unit_cost: Decimal,
+    cause: str,
+    date: datetime.date,
+    actor: User | None,
+    reason: str = "",
+    source_label: str = "",
 ) -> LotCostChange | None:
     """Set a lot's unit cost and record the change (cost history). The caller holds the LIC
     lock. Returns None when the cost does not change. COGS revalues what was already costed."""
@@ -127,8 +137,14 @@ def change_lot_unit_cost_locked(
     check_value_storable(qty_in, new_unit_cost, "unit_cost")
     Lot.objects.filter(pk=lot.pk).update(unit_cost=new_unit_cost)
     change = LotCostChange.objects.create(
-        lot=lot, date=date, old_unit_cost=old, new_unit_cost=new_unit_cost, cause=cause, reason=reason,
-        source_label=source_label, created_by=actor,
+        lot=lot,
+        date=date,
+        old_unit_cost=old,
+        new_unit_cost=new_unit_cost,
+        cause=cause,
+        reason=reason,
+        source_label=source_label,
+        created_by=actor,
     )
     mark_cogs_pending(lot.lic_id, lot.office_id)
     lot.refresh_from_db()
@@ -145,12 +161,17 @@ def correct_lot_unit_cost(
         raise ValidationFailed("reason_required", "Give the reason for the correction.", field="reason")
     check_open_date(date)
     if date < lot.date:  # a cost change before the lot exists would be a value event before its birth
-        raise ValidationFailed("date_before_lot", MSG_COST_BEFORE_LOT.format(lot=lot.number, date=lot.date.isoformat()),
-                               field="date")
+        raise ValidationFailed(
+            "date_before_lot", MSG_COST_BEFORE_LOT.format(lot=lot.number, date=lot.date.isoformat()), field="date"
+        )
     check_places(new_unit_cost, UNIT_COST_PLACES, "unit_cost")
     locks.lic_for_update(lot.lic_id)
     return change_lot_unit_cost_locked(
-        lot=lot, new_unit_cost=new_unit_cost, cause=CostChangeCause.MANUAL, date=date, actor=actor,
+        lot=lot,
+        new_unit_cost=new_unit_cost,
+        cause=CostChangeCause.MANUAL,
+        date=date,
+        actor=actor,
         reason=reason,
     )
 
@@ -161,8 +182,9 @@ def check_places(value: Decimal, places: int, field_name: str) -> Decimal:
     if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValidationFailed("too_many_decimal_places", MSG_TOO_MANY_PLACES.format(places=places), field=field_name)
     if not storable(value, places):
-        raise ValidationFailed("number_too_large", MSG_NUMBER_TOO_LARGE.format(value=value, digits=18 - places),
-                               field=field_name)
+        raise ValidationFailed(
+            "number_too_large", MSG_NUMBER_TOO_LARGE.format(value=value, digits=18 - places), field=field_name
+        )
     return value
 
 
@@ -171,9 +193,13 @@ def check_value_storable(quantity: Decimal, cost: Decimal, field_name: str = "qu
     lot's value in, a receipt's, an accrual's."""
     value = quantity * cost
     if not storable(value, MONEY_PLACES):
-        raise ValidationFailed("value_too_large", MSG_VALUE_TOO_LARGE.format(
-            quantity=quantity.normalize(), cost=cost.normalize(), value=f"{extended(quantity, cost):,}"),
-            field=field_name)
+        raise ValidationFailed(
+            "value_too_large",
+            MSG_VALUE_TOO_LARGE.format(
+                quantity=quantity.normalize(), cost=cost.normalize(), value=f"{extended(quantity, cost):,}"
+            ),
+            field=field_name,
+        )
     return value
 
 
@@ -195,13 +221,17 @@ def _check_serials(lic: LineItemCode, quantity: Decimal, serials: Sequence[str],
     cleaned = [s.strip() for s in serials if s and s.strip()]
     if not lic.serialized:
         if cleaned:  # issue 17: refused, not dropped
-            raise ValidationFailed("serial_not_tracked", serial_moves.MSG_SERIAL_NOT_TRACKED.format(lic=lic.code),
-                                   field=field_name)
+            raise ValidationFailed(
+                "serial_not_tracked", serial_moves.MSG_SERIAL_NOT_TRACKED.format(lic=lic.code), field=field_name
+            )
         return []
     count = abs(quantity)
     if count != count.to_integral_value():
-        raise ValidationFailed("serial_quantity_not_whole", serial_moves.MSG_SERIAL_QTY_NOT_WHOLE.format(
-            lic=lic.code, quantity=serial_moves.quantity_text(count)), field="quantity")
+        raise ValidationFailed(
+            "serial_quantity_not_whole",
+            serial_moves.MSG_SERIAL_QTY_NOT_WHOLE.format(lic=lic.code, quantity=serial_moves.quantity_text(count)),
+            field="quantity",
+        )
     if len(set(cleaned)) != len(cleaned) or len(cleaned) != count:
         raise ValidationFailed(
             "serial_count_mismatch",
@@ -240,8 +270,9 @@ def create_lot(
     if lic.track_by_mfr_lot and not mfr_lot_number:
         raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
     if mfr_lot_number and not lic.track_by_mfr_lot:  # issue 17: refused, not dropped
-        raise ValidationFailed("mfr_lot_not_tracked", serial_moves.MSG_MFR_LOT_NOT_TRACKED.format(lic=lic.code),
-                               field="mfr_lot_number")
+        raise ValidationFailed(
+            "mfr_lot_not_tracked", serial_moves.MSG_MFR_LOT_NOT_TRACKED.format(lic=lic.code), field="mfr_lot_number"
+        )
     if serials:
         taken = list(
             LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("serial_number", flat=True)
@@ -292,8 +323,9 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, date: datetime.date, serial_numbe
                 field="serial_numbers",
             )
     check_value_storable(lot.qty_in + quantity, lot.unit_cost)
-    Lot.objects.filter(pk=lot.pk).update(qty_in=F("qty_in") + quantity,
-                                         movement_date=Greatest(Coalesce("movement_date", "date"), Value(date)))
+    Lot.objects.filter(pk=lot.pk).update(
+        qty_in=F("qty_in") + quantity, movement_date=Greatest(Coalesce("movement_date", "date"), Value(date))
+    )
     mark_cogs_pending(lot.lic_id, lot.office_id)
     LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in serials)
     lot.refresh_from_db()
@@ -322,8 +354,11 @@ def _check_named_lot(
     lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None, serials: list[str]
 ) -> Lot | None:
     if lot is None and serials and quantity > 0:
-        lot_ids = set(LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
-            "lot_id", flat=True))
+        lot_ids = set(
+            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
+                "lot_id", flat=True
+            )
+        )
         if len(lot_ids) == 1 and lic.costing_method == CostingMethod.SPECIFIC:
             lot = Lot.objects.get(pk=lot_ids.pop())
     # serials name their units (COGS allocates them to their lots, several if need be): no lot needed
@@ -393,10 +428,14 @@ def record_usage_locked(
             raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
         _check_returned_usage(lic, office, quantity, returns_usage)
         if date < returns_usage.date:  # goods come back after they left (issue 17)
-            raise ValidationFailed("date_before_usage", MSG_RETURN_BEFORE_USAGE.format(
-                usage=returns_usage, date=returns_usage.date.isoformat()), field="usage")
-    serial_rows = serial_moves.check_usage(lic=lic, office=office, quantity=quantity, serials=serials, lot=lot,
-                                           returns_usage=returns_usage)
+            raise ValidationFailed(
+                "date_before_usage",
+                MSG_RETURN_BEFORE_USAGE.format(usage=returns_usage, date=returns_usage.date.isoformat()),
+                field="usage",
+            )
+    serial_rows = serial_moves.check_usage(
+        lic=lic, office=office, quantity=quantity, serials=serials, lot=lot, returns_usage=returns_usage
+    )
     check_open_date(date)
     _check_usage_value_storable(lic, office, quantity, lot)
     mark_cogs_pending(lic.pk, office.pk)
@@ -425,13 +464,23 @@ def _check_usage_value_storable(lic: LineItemCode, office: Office, quantity: Dec
     if lot is not None:
         cost = lot.unit_cost
     else:
-        cost = (Lot.objects.filter(lic=lic, released=True)
-                .order_by(Case(When(office=office, then=Value(0)), default=Value(1)), "-date", "-id")
-                .values_list("unit_cost", flat=True).first())
+        cost = (
+            Lot.objects.filter(lic=lic, released=True)
+            .order_by(Case(When(office=office, then=Value(0)), default=Value(1)), "-date", "-id")
+            .values_list("unit_cost", flat=True)
+            .first()
+        )
     if cost is not None and not storable(quantity * cost, MONEY_PLACES):
-        raise ValidationFailed("value_too_large", MSG_USAGE_VALUE_TOO_LARGE.format(
-            quantity=abs(quantity).normalize(), lic=lic.code, cost=cost.normalize(),
-            value=f"{extended(abs(quantity), cost):,}"), field="quantity")
+        raise ValidationFailed(
+            "value_too_large",
+            MSG_USAGE_VALUE_TOO_LARGE.format(
+                quantity=abs(quantity).normalize(),
+                lic=lic.code,
+                cost=cost.normalize(),
+                value=f"{extended(abs(quantity), cost):,}",
+            ),
+            field="quantity",
+        )
 
 
 @transaction.atomic

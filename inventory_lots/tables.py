@@ -62,8 +62,18 @@ class LotTable(tables.Table):
         model = Lot
         fields = ()
         sequence = (
-            "number", "type", "status", "office", "lic", "description", "date", "parent_order_label",
-            "qty_in", "qty_available", "unit_cost", "value_available",
+            "number",
+            "type",
+            "status",
+            "office",
+            "lic",
+            "description",
+            "date",
+            "parent_order_label",
+            "qty_in",
+            "qty_available",
+            "unit_cost",
+            "value_available",
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
@@ -125,8 +135,16 @@ class UsageTable(tables.Table):
         model = InventoryUsage
         fields = ()
         sequence = (
-            "id", "date", "kind", "office", "lic", "source_label", "quantity", "allocated_quantity",
-            "unallocated_quantity", "cogs_value",
+            "id",
+            "date",
+            "kind",
+            "office",
+            "lic",
+            "source_label",
+            "quantity",
+            "allocated_quantity",
+            "unallocated_quantity",
+            "cogs_value",
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -145,8 +145,11 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
             lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
             try:
                 adjustment = services.post_adjustment(
-                    office=form.cleaned_data["office"], date=form.cleaned_data["date"],
-                    reason=form.cleaned_data["reason"], lines=lines, actor=request.user,
+                    office=form.cleaned_data["office"],
+                    date=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"],
+                    lines=lines,
+                    actor=request.user,
                 )
             except DomainError as error:
                 add_domain_error(form, error, formset)
@@ -180,17 +183,22 @@ class LockDateView(ViewerRequiredMixin, TemplateView):
             try:
                 if not form.cleaned_data["confirm"]:  # refuse now what the service would refuse, else ask
                     reason = dates.check_lock_date_change(date=date, lock=lock, actor=request.user, reason=reason)
-                    confirm = {"date": date, "reason": reason, "lock": lock,
-                               "moving_back": lock is not None and date < lock,
-                               "reopened_from": date + datetime.timedelta(days=1)}
+                    confirm = {
+                        "date": date,
+                        "reason": reason,
+                        "lock": lock,
+                        "moving_back": lock is not None and date < lock,
+                        "reopened_from": date + datetime.timedelta(days=1),
+                    }
                     return self.render_to_response(self.get_context_data(form=form, confirm=confirm))
                 row = services.set_lock_date(date=date, actor=request.user, reason=reason)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
                 if row.moved_back:
-                    messages.success(request, f"Lock date moved back from {row.previous_date:%Y-%m-%d} to "
-                                              f"{row.date:%Y-%m-%d}.")
+                    messages.success(
+                        request, f"Lock date moved back from {row.previous_date:%Y-%m-%d} to {row.date:%Y-%m-%d}."
+                    )
                 else:
                     messages.success(request, f"Books closed through {row.date:%Y-%m-%d}.")
                 return redirect("inventory_lots:lock_date")

@@ -107,10 +107,16 @@ def client_connections(info) -> dict[str, int]:
 
     from pgserver._commands import POSTGRES_BIN_PATH
 
-    query = ("SELECT coalesce(datname, '-'), count(*) FROM pg_stat_activity "
-             "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1")
-    out = subprocess.run([str(POSTGRES_BIN_PATH / "psql"), "-XAt", "-F", "|", "-c", query, info.get_uri()],
-                         check=True, capture_output=True, text=True).stdout
+    query = (
+        "SELECT coalesce(datname, '-'), count(*) FROM pg_stat_activity "
+        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1"
+    )
+    out = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "psql"), "-XAt", "-F", "|", "-c", query, info.get_uri()],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {name: int(count) for name, count in (line.rsplit("|", 1) for line in out.splitlines() if line)}
 
 
@@ -146,9 +152,11 @@ def stop(force: bool = False, out=print) -> int:
     total = sum(clients.values())
     if total and not force:
         per_database = ", ".join(f"{count} to {name}" for name, count in sorted(clients.items()))
-        out(f"The embedded PostgreSQL ({shown}) is still in use by {total} connection(s) ({per_database}):"
+        out(
+            f"The embedded PostgreSQL ({shown}) is still in use by {total} connection(s) ({per_database}):"
             " the app (`make run`), its COGS worker, tests? Stop them first, or `make stop-db FORCE=1`"
-            " disconnects them and stops it.")
+            " disconnects them and stops it."
+        )
         return 1
     _pg_ctl_stop()
     disconnected = f", disconnecting {total} connection(s)" if total else ""

@@ -58,19 +58,62 @@ class Kind:
 
 
 KINDS = {
-    kind.slug: kind for kind in (
-        Kind("offices", Office, "Offices", "office", ("code", "name"), ("code", "name"),
-             lambda r, actor, ch: lot_services.update_office(office=r, actor=actor, **ch)),
-        Kind("lics", LineItemCode, "Line item codes", "LIC",
-             ("code", "description", "unit", "inventoried", "serialized", "track_by_mfr_lot", "costing_method",
-              "active"),
-             ("code", "description", "unit", "inventoried", "serialized", "track_by_mfr_lot", "costing_method",
-              "active"),
-             lambda r, actor, ch: lot_services.update_line_item_code(lic=r, actor=actor, **ch)),
-        Kind("vendors", Vendor, "Vendors", "vendor", ("code", "name"), ("code", "name"),
-             lambda r, actor, ch: update_vendor(vendor=r, actor=actor, **ch)),
-        Kind("customers", Customer, "Customers", "customer", ("code", "name"), ("code", "name"),
-             lambda r, actor, ch: update_customer(customer=r, actor=actor, **ch)),
+    kind.slug: kind
+    for kind in (
+        Kind(
+            "offices",
+            Office,
+            "Offices",
+            "office",
+            ("code", "name"),
+            ("code", "name"),
+            lambda r, actor, ch: lot_services.update_office(office=r, actor=actor, **ch),
+        ),
+        Kind(
+            "lics",
+            LineItemCode,
+            "Line item codes",
+            "LIC",
+            (
+                "code",
+                "description",
+                "unit",
+                "inventoried",
+                "serialized",
+                "track_by_mfr_lot",
+                "costing_method",
+                "active",
+            ),
+            (
+                "code",
+                "description",
+                "unit",
+                "inventoried",
+                "serialized",
+                "track_by_mfr_lot",
+                "costing_method",
+                "active",
+            ),
+            lambda r, actor, ch: lot_services.update_line_item_code(lic=r, actor=actor, **ch),
+        ),
+        Kind(
+            "vendors",
+            Vendor,
+            "Vendors",
+            "vendor",
+            ("code", "name"),
+            ("code", "name"),
+            lambda r, actor, ch: update_vendor(vendor=r, actor=actor, **ch),
+        ),
+        Kind(
+            "customers",
+            Customer,
+            "Customers",
+            "customer",
+            ("code", "name"),
+            ("code", "name"),
+            lambda r, actor, ch: update_customer(customer=r, actor=actor, **ch),
+        ),
     )
 }
 
@@ -114,8 +157,13 @@ class _KindMixin(ViewerRequiredMixin):
 
     def context(self, **extra) -> dict:
         user = self.request.user
-        return {"kind": self.kind, "kinds": KINDS.values(), "can_add": user.has_perm(self.kind.perm("add")),
-                "can_change": user.has_perm(self.kind.perm("change")), **extra}
+        return {
+            "kind": self.kind,
+            "kinds": KINDS.values(),
+            "can_add": user.has_perm(self.kind.perm("add")),
+            "can_change": user.has_perm(self.kind.perm("change")),
+            **extra,
+        }
 
 
 class MasterListView(_KindMixin, View):
@@ -142,8 +190,9 @@ class MasterCreateView(_KindMixin, View):
         form = record_form(self.kind)(request.POST)
         if form.is_valid():
             try:
-                record = create_record(self.kind.model, {n: form.cleaned_data[n] for n in self.kind.fields},
-                                       actor=request.user)
+                record = create_record(
+                    self.kind.model, {n: form.cleaned_data[n] for n in self.kind.fields}, actor=request.user
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:

@@ -75,13 +75,18 @@ class OrderAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Close selected orders", permissions=["accounting"])
     def close_selected(self, request, queryset):
-        self._run_each(request, queryset, lambda order: services.close_order(order=order, actor=request.user),
-                       "closed.")
+        self._run_each(
+            request, queryset, lambda order: services.close_order(order=order, actor=request.user), "closed."
+        )
 
     @admin.action(description="Reopen selected orders", permissions=["accounting"])
     def reopen_selected(self, request, queryset):
-        self._run_each(request, queryset, lambda order: services.reopen_order(
-            order=order, reason="Reopened in the admin", actor=request.user), "reopened.")
+        self._run_each(
+            request,
+            queryset,
+            lambda order: services.reopen_order(order=order, reason="Reopened in the admin", actor=request.user),
+            "reopened.",
+        )
 
 
 class ShipmentLineInline(ReadOnlyInline):

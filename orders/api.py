@@ -41,7 +41,9 @@ class ReturnLineInSerializer(serializers.Serializer):
         queryset=InventoryUsage.objects.all(), required=False, allow_null=True, default=None
     )
     serial_numbers = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list,
+        child=serializers.CharField(),
+        required=False,
+        default=list,
         help_text="Serialized LICs: the serials that came back (each out on the usage the line returns).",
     )
 
@@ -51,10 +53,13 @@ class ReturnInSerializer(serializers.Serializer):
     date = serializers.DateField()
     lines = ReturnLineInSerializer(many=True, allow_empty=False)
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=services.OVERRIDE_REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=services.OVERRIDE_REASON_MAX_LENGTH,
         help_text="Accountants only (others: 403 `override_not_permitted`): post a return that brings back more "
-                  "than the order shipped of a LIC net of its earlier returns (otherwise 400 "
-                  "`return_exceeds_shipped`); kept on the return when the limit was exceeded.",
+        "than the order shipped of a LIC net of its earlier returns (otherwise 400 "
+        "`return_exceeds_shipped`); kept on the return when the limit was exceeded.",
     )
 
 
@@ -127,7 +132,9 @@ class ShipmentListCreateView(DocumentListCreateView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         posted = services.post_shipment(
-            order=data["order"], date=data["date"], actor=request.user,
+            order=data["order"],
+            date=data["date"],
+            actor=request.user,
             lines=[services.ShipmentLineInput(**line) for line in data["lines"]],
         )  # beyond stock is legal: posted, and said in ``warnings``
         shipment = selectors.shipment_list().get(pk=posted.pk)
@@ -165,7 +172,10 @@ class ReturnListCreateView(DocumentListCreateView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         document = services.post_return(
-            order=data["order"], date=data["date"], actor=request.user, override_reason=data["override_reason"],
+            order=data["order"],
+            date=data["date"],
+            actor=request.user,
+            override_reason=data["override_reason"],
             lines=[services.ReturnLineInput(**line) for line in data["lines"]],
         )
         document = selectors.return_list().get(pk=document.pk)
@@ -184,14 +194,23 @@ class OrderCloseInSerializer(serializers.Serializer):
 
 
 class OrderReopenInSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, default="", allow_blank=True,
-                                   help_text="Why the order is reopened; kept in its history (at most 100 characters).")
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why the order is reopened; kept in its history (at most 100 characters).",
+    )
 
 
 # 409 documented here (api.schema.CONFLICTS, owned elsewhere, would do the same when it lists these)
-STATUS_RESPONSES = {200: OrderSerializer, 409: OpenApiResponse(
-    ErrorSerializer, description="The order's state forbids it (already closed, not closed, a production order not "
-    "closed); nothing was written.")}
+STATUS_RESPONSES = {
+    200: OrderSerializer,
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="The order's state forbids it (already closed, not closed, a production order not "
+        "closed); nothing was written.",
+    ),
+}
 
 
 class OrderStatusView(generics.GenericAPIView):
@@ -221,8 +240,11 @@ class OrderReopenView(OrderStatusView):
 
     @extend_schema(request=OrderReopenInSerializer, responses=STATUS_RESPONSES)
     def post(self, request, pk: int):
-        return self._change(request, pk, lambda order, data: services.reopen_order(
-            order=order, reason=data["reason"], actor=request.user))
+        return self._change(
+            request,
+            pk,
+            lambda order, data: services.reopen_order(order=order, reason=data["reason"], actor=request.user),
+        )
 
 
 urlpatterns = [

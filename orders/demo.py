@@ -20,20 +20,30 @@ def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
         in_stock = [lic for lic in widgets if Lot.objects.open().filter(lic=lic, office=order.office).exists()]
         if not in_stock:
             continue
-        lines = [services.ShipmentLineInput(lic=lic, quantity=Decimal(rng.randint(1, 3)))
-                 for lic in rng.sample(in_stock, k=min(2, len(in_stock)))]
+        lines = [
+            services.ShipmentLineInput(lic=lic, quantity=Decimal(rng.randint(1, 3)))
+            for lic in rng.sample(in_stock, k=min(2, len(in_stock)))
+        ]
         engine_lot = Lot.objects.open().filter(lic__code="ENGINE-SPEC", office=order.office).order_by("id").first()
         if engine_lot is not None and index % 2 == 0:
             lines.append(services.ShipmentLineInput(lic=engine_lot.lic, quantity=Decimal(1), lot=engine_lot))
         # a serial still in stock (issue 17: the first serial of the office was shipped on every order there)
         out = SerialUse.objects.filter(returned_by__isnull=True).values("serial_id")
-        serial = LotSerial.objects.filter(lic__code="SCANNER-SN", lot__office=order.office).exclude(
-            pk__in=out).order_by("serial_number").values_list("serial_number", flat=True)
+        serial = (
+            LotSerial.objects.filter(lic__code="SCANNER-SN", lot__office=order.office)
+            .exclude(pk__in=out)
+            .order_by("serial_number")
+            .values_list("serial_number", flat=True)
+        )
         if index < 3 and serial:
             scanner = LineItemCode.objects.get(code="SCANNER-SN")
             lines.append(services.ShipmentLineInput(lic=scanner, quantity=Decimal(1), serial_numbers=(serial[0],)))
         shipment = services.post_shipment(order=order, date=date, lines=lines, actor=actor)
         if index % 3 == 0:  # the customer sends part of the first line back, naming the shipment usage
             first = shipment.lines.select_related("usage").get(line_no=1)
-            services.post_return(order=order, date=date + datetime.timedelta(days=1), actor=actor, lines=[
-                services.ReturnLineInput(lic=first.lic, quantity=Decimal(1), usage=first.usage)])
+            services.post_return(
+                order=order,
+                date=date + datetime.timedelta(days=1),
+                actor=actor,
+                lines=[services.ReturnLineInput(lic=first.lic, quantity=Decimal(1), usage=first.usage)],
+            )

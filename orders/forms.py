@@ -62,7 +62,9 @@ class ReturnForm(DocumentForm):
     order shipped, saying why; the page offers the field to them alone."""
 
     override_reason = forms.CharField(
-        required=False, max_length=200, label="Override reason",
+        required=False,
+        max_length=200,
+        label="Override reason",
         help_text="Accountants: why this return may bring back more than the order shipped net of its returns.",
     )
 
@@ -76,7 +78,9 @@ class ShipmentLineForm(forms.Form):
     def to_input(self) -> ShipmentLineInput:
         data = self.cleaned_data
         return ShipmentLineInput(
-            lic=data["lic"], quantity=data["quantity"], lot=data["lot"],
+            lic=data["lic"],
+            quantity=data["quantity"],
+            lot=data["lot"],
             serial_numbers=split_serials(data["serial_numbers"]),
         )
 
@@ -85,13 +89,18 @@ class ReturnLineForm(forms.Form):
     lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="LIC")
     quantity = quantity_field(help_text="Positive: the quantity that came back.")
     usage = UsageIdField(required=False, label="Returns usage", help_text="The shipment usage it returns (optional).")
-    serial_numbers = forms.CharField(required=False, label="Serials",
-                                     help_text="Serialized LICs: the serials that came back (comma separated).")
+    serial_numbers = forms.CharField(
+        required=False, label="Serials", help_text="Serialized LICs: the serials that came back (comma separated)."
+    )
 
     def to_input(self) -> ReturnLineInput:
         data = self.cleaned_data
-        return ReturnLineInput(lic=data["lic"], quantity=data["quantity"], usage=data["usage"],
-                               serial_numbers=split_serials(data["serial_numbers"]))
+        return ReturnLineInput(
+            lic=data["lic"],
+            quantity=data["quantity"],
+            usage=data["usage"],
+            serial_numbers=split_serials(data["serial_numbers"]),
+        )
 
 
 ShipmentLineFormSet = line_formset_factory(ShipmentLineForm, extra=3)

@@ -16,8 +16,8 @@ from .models import Order
 
 
 def order_for_update(order_id: int) -> Order:
-    return Order.objects.select_for_update(no_key=True, of=("self",)).select_related("customer", "office").get(
-        pk=order_id
+    return (
+        Order.objects.select_for_update(no_key=True, of=("self",)).select_related("customer", "office").get(pk=order_id)
     )
 
 

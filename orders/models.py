@@ -112,9 +112,11 @@ class CustomerReturn(TimeStampedModel):
     date = models.DateField()
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     override_reason = models.CharField(
-        max_length=200, blank=True, default="",
+        max_length=200,
+        blank=True,
+        default="",
         help_text="Why an accountant let this return exceed what the order shipped net of its earlier returns "
-                  "(empty: within the limit).",
+        "(empty: within the limit).",
     )
 
     class Meta:

@@ -42,15 +42,22 @@ def order_has_documents(order: Order) -> bool:
     """Posted documents hang on the order: a shipment, a customer return or a production order."""
     from production.models import ProductionOrder
 
-    return (Shipment.objects.filter(order=order).exists() or CustomerReturn.objects.filter(order=order).exists()
-            or ProductionOrder.objects.filter(order=order).exists())
+    return (
+        Shipment.objects.filter(order=order).exists()
+        or CustomerReturn.objects.filter(order=order).exists()
+        or ProductionOrder.objects.filter(order=order).exists()
+    )
 
 
 def order_unclosed_production_numbers(order: Order) -> list[str]:
     from production.models import ProductionOrder, ProductionStatus
 
-    return list(ProductionOrder.objects.filter(order=order).exclude(status=ProductionStatus.CLOSED)
-                .order_by("id").values_list("number", flat=True))
+    return list(
+        ProductionOrder.objects.filter(order=order)
+        .exclude(status=ProductionStatus.CLOSED)
+        .order_by("id")
+        .values_list("number", flat=True)
+    )
 
 
 def shipment_detail(shipment_id: int) -> Shipment:
@@ -71,7 +78,8 @@ def return_detail(return_id: int) -> CustomerReturn:
 
 def return_lines(document: CustomerReturn) -> QuerySet[ReturnLine]:
     return document.lines.select_related("lic", "usage", "usage__returns_usage", "usage__cogs_state").order_by(
-        "line_no")
+        "line_no"
+    )
 
 
 def shipment_list() -> QuerySet[Shipment]:
@@ -106,10 +114,18 @@ def order_returnable(order: Order, lic_ids) -> dict[int, dict]:
 
     ids = sorted(set(lic_ids))
     out = {lic_id: {"shipped": ZERO, "returned": ZERO} for lic_id in ids}
-    shipped = (ShipmentLine.objects.filter(shipment__order=order, lic_id__in=ids)
-               .values("lic_id").annotate(q=Sum("quantity")).values_list("lic_id", "q"))
-    returned = (ReturnLine.objects.filter(customer_return__order=order, lic_id__in=ids)
-                .values("lic_id").annotate(q=Sum("quantity")).values_list("lic_id", "q"))
+    shipped = (
+        ShipmentLine.objects.filter(shipment__order=order, lic_id__in=ids)
+        .values("lic_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("lic_id", "q")
+    )
+    returned = (
+        ReturnLine.objects.filter(customer_return__order=order, lic_id__in=ids)
+        .values("lic_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("lic_id", "q")
+    )
     for key, rows in (("shipped", shipped), ("returned", returned)):
         for lic_id, quantity in rows:
             out[lic_id][key] = quantity

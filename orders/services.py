@@ -43,8 +43,9 @@ MSG_OPEN_PRODUCTION = (
 )
 MSG_REASON_REQUIRED = "Give the reason for reopening the order."
 MSG_REASON_TOO_LONG = "The reason is kept in the order's history: at most {limit} characters."
-MSG_FIELDS_LOCKED = "Order {number} has posted documents (shipments, returns or production): its {fields} can no " \
-    "longer change."
+MSG_FIELDS_LOCKED = (
+    "Order {number} has posted documents (shipments, returns or production): its {fields} can no longer change."
+)
 REASON_MAX_LENGTH = 100  # the order history's change reason (simple_history's default column)
 LOCKED_ONCE_POSTED = ("customer", "office", "date")
 MSG_SHORT_OF_STOCK = (
@@ -89,7 +90,11 @@ class ReturnLineInput:
 
 @transaction.atomic
 def post_shipment(
-    *, order: Order, date: datetime.date, lines: Sequence[ShipmentLineInput], actor: User | None,
+    *,
+    order: Order,
+    date: datetime.date,
+    lines: Sequence[ShipmentLineInput],
+    actor: User | None,
     confirm_short: bool = True,
 ) -> Shipment:
     """Ship goods on an order: one shipment usage per line (source = the shipment). Specific-unit
@@ -113,8 +118,15 @@ def post_shipment(
         try:
             quantity = check_quantity(line.quantity, positive=True)
             usage = record_usage_locked(
-                lic=line.lic, office=order.office, date=date, quantity=quantity, kind=UsageKind.SHIPMENT,
-                source=shipment, source_label=shipment.number, actor=actor, lot=line.lot,
+                lic=line.lic,
+                office=order.office,
+                date=date,
+                quantity=quantity,
+                kind=UsageKind.SHIPMENT,
+                source=shipment,
+                source_label=shipment.number,
+                actor=actor,
+                lot=line.lot,
                 serial_numbers=line.serial_numbers,
             )
         except ValidationFailed as exc:
@@ -147,8 +159,12 @@ class ShortOfStock(StateConflict):
     """A shipment beyond stock not confirmed yet (the page asks; nothing was written)."""
 
     def __init__(self, warnings: list[StockWarning]):
-        super().__init__("short_of_stock", warnings[0].message, field=warnings[0].field,
-                         errors={w.field: [w.message] for w in warnings})
+        super().__init__(
+            "short_of_stock",
+            warnings[0].message,
+            field=warnings[0].field,
+            errors={w.field: [w.message] for w in warnings},
+        )
         self.warnings = warnings
 
 
@@ -167,16 +183,32 @@ def stock_warnings(order: Order, rows: Sequence[ShipmentLine], on_hand: dict[int
         available = max(on_hand.get(lic_id, Decimal(0)), Decimal(0))
         short = taken[lic_id] - available
         message = f"Line {index + 1}: " + MSG_SHORT_OF_STOCK.format(
-            lic=codes[lic_id], office=order.office.code, on_hand=_fmt(available), quantity=_fmt(taken[lic_id]),
-            short=_fmt(short))
-        warnings.append(StockWarning(field=f"lines[{index}].quantity", lic=codes[lic_id], on_hand=available,
-                                     quantity=taken[lic_id], short=short, message=message))
+            lic=codes[lic_id],
+            office=order.office.code,
+            on_hand=_fmt(available),
+            quantity=_fmt(taken[lic_id]),
+            short=_fmt(short),
+        )
+        warnings.append(
+            StockWarning(
+                field=f"lines[{index}].quantity",
+                lic=codes[lic_id],
+                on_hand=available,
+                quantity=taken[lic_id],
+                short=short,
+                message=message,
+            )
+        )
     return warnings
 
 
 @transaction.atomic
 def post_return(
-    *, order: Order, date: datetime.date, lines: Sequence[ReturnLineInput], actor: User | None,
+    *,
+    order: Order,
+    date: datetime.date,
+    lines: Sequence[ReturnLineInput],
+    actor: User | None,
     override_reason: str = "",
 ) -> CustomerReturn:
     """Record goods the customer sent back: one negative usage of kind "return" per line,
@@ -207,29 +239,40 @@ def post_return(
         try:
             quantity = check_quantity(line.quantity, positive=True)
             # serials returned without naming their usage name the usage that has them out (issue 17)
-            returned = line.usage or serial_moves.usage_out_with(lic=line.lic, office=order.office,
-                                                                 serial_numbers=line.serial_numbers)
+            returned = line.usage or serial_moves.usage_out_with(
+                lic=line.lic, office=order.office, serial_numbers=line.serial_numbers
+            )
             if returned is not None:
                 returned = InventoryUsage.objects.get(pk=returned.pk)
                 if not (
-                    returned.kind == UsageKind.SHIPMENT and returned.source_type_id == shipment_ct.pk
+                    returned.kind == UsageKind.SHIPMENT
+                    and returned.source_type_id == shipment_ct.pk
                     and Shipment.objects.filter(pk=returned.source_id, order=order).exists()
                 ):
                     raise ValidationFailed(
-                        "return_not_of_order", MSG_RETURN_NOT_OF_ORDER.format(usage=returned, number=order.number),
+                        "return_not_of_order",
+                        MSG_RETURN_NOT_OF_ORDER.format(usage=returned, number=order.number),
                         field="usage",
                     )
             usage = record_usage_locked(
-                lic=line.lic, office=order.office, date=date, quantity=-quantity, kind=UsageKind.RETURN,
-                source=document, source_label=document.number, actor=actor, returns_usage=returned,
+                lic=line.lic,
+                office=order.office,
+                date=date,
+                quantity=-quantity,
+                kind=UsageKind.RETURN,
+                source=document,
+                source_label=document.number,
+                actor=actor,
+                returns_usage=returned,
                 serial_numbers=line.serial_numbers,
             )
             # after the line's own checks (a named usage's limit speaks first); a refusal rolls it back
             overridden |= _check_return_limit(order, line.lic, quantity, limits[line.lic.pk], override_reason)
         except ValidationFailed as exc:
             raise _line_error(exc, index) from exc
-        rows.append(ReturnLine(customer_return=document, line_no=index + 1, lic=line.lic, quantity=quantity,
-                               usage=usage))
+        rows.append(
+            ReturnLine(customer_return=document, line_no=index + 1, lic=line.lic, quantity=quantity, usage=usage)
+        )
     ReturnLine.objects.bulk_create(rows)
     if overridden:  # kept only when it overrode something: an audit finds exactly the overrides
         CustomerReturn.objects.filter(pk=document.pk).update(override_reason=override_reason)
@@ -242,8 +285,11 @@ def check_not_before_order(order: Order, date: datetime.date, document: str) -> 
     ``date_before_order``; issue 17). The caller holds the order row (its date is fixed once a
     document is posted on it: lock_order_for_edit)."""
     if date < order.date:
-        raise ValidationFailed("date_before_order", MSG_BEFORE_ORDER.format(
-            number=order.number, date=order.date.isoformat(), document=document), field="date")
+        raise ValidationFailed(
+            "date_before_order",
+            MSG_BEFORE_ORDER.format(number=order.number, date=order.date.isoformat(), document=document),
+            field="date",
+        )
 
 
 def _fmt(value: Decimal) -> str:
@@ -269,9 +315,18 @@ def _check_return_limit(order: Order, lic: LineItemCode, quantity: Decimal, limi
     shipped, returned = limit["shipped"], limit["returned"]
     left = shipped - returned
     if quantity > left and not override:
-        raise ValidationFailed("return_exceeds_shipped", MSG_RETURN_EXCEEDS_SHIPPED.format(
-            number=order.number, lic=lic.code, left=_fmt(max(left, Decimal(0))), shipped=_fmt(shipped),
-            returned=_fmt(returned), asked=_fmt(quantity)), field="quantity")
+        raise ValidationFailed(
+            "return_exceeds_shipped",
+            MSG_RETURN_EXCEEDS_SHIPPED.format(
+                number=order.number,
+                lic=lic.code,
+                left=_fmt(max(left, Decimal(0))),
+                shipped=_fmt(shipped),
+                returned=_fmt(returned),
+                asked=_fmt(quantity),
+            ),
+            field="quantity",
+        )
     limit["returned"] = returned + quantity
     return quantity > left
 
@@ -309,8 +364,9 @@ def close_order(*, order: Order, actor: User | None) -> Order:
         raise StateConflict("order_already_closed", MSG_ALREADY_CLOSED.format(number=order.number))
     unfinished = selectors.order_unclosed_production_numbers(order)
     if unfinished:
-        raise StateConflict("order_has_open_production",
-                            MSG_OPEN_PRODUCTION.format(number=order.number, numbers=", ".join(unfinished)))
+        raise StateConflict(
+            "order_has_open_production", MSG_OPEN_PRODUCTION.format(number=order.number, numbers=", ".join(unfinished))
+        )
     return _save_status(order, OrderStatus.CLOSED, actor)
 
 
@@ -339,8 +395,9 @@ def lock_order_for_edit(*, order: Order, changed: Sequence[str]) -> Order:
     order = order_locks.order_for_update(order.pk)
     locked = [name for name in LOCKED_ONCE_POSTED if name in changed]
     if locked and selectors.order_has_documents(order):
-        raise StateConflict("order_fields_locked",
-                            MSG_FIELDS_LOCKED.format(number=order.number, fields=", ".join(locked)))
+        raise StateConflict(
+            "order_fields_locked", MSG_FIELDS_LOCKED.format(number=order.number, fields=", ".join(locked))
+        )
     return order
 
 

@@ -102,8 +102,13 @@ class LinesDocumentView(OrderFromUrlMixin, ViewerRequiredMixin, TemplateView):
         if form.is_valid() and formset.is_valid():
             lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
             try:
-                document = type(self).service(order=self.order, date=form.cleaned_data["date"], lines=lines,
-                                              actor=request.user, **self.service_kwargs(form))
+                document = type(self).service(
+                    order=self.order,
+                    date=form.cleaned_data["date"],
+                    lines=lines,
+                    actor=request.user,
+                    **self.service_kwargs(form),
+                )
             except services.ShortOfStock as warning:  # nothing written: the clerk confirms, or changes it
                 return self._render(form, formset, warnings=warning.warnings)
             except NotPermitted as error:

@@ -38,8 +38,17 @@ class ProductionReportInline(ReadOnlyInline):
 
 @admin.register(ProductionOrder)
 class ProductionOrderAdmin(PostedRecordAdmin):
-    list_display = ["number", "date", "office", "lic", "order", "status", "estimated_quantity", "estimated_unit_cost",
-                    "lot"]
+    list_display = [
+        "number",
+        "date",
+        "office",
+        "lic",
+        "order",
+        "status",
+        "estimated_quantity",
+        "estimated_unit_cost",
+        "lot",
+    ]
     list_filter = ["status", "office"]
     search_fields = ["number", "lic__code", "order__number"]
     list_select_related = ["office", "lic", "order", "lot"]
@@ -49,13 +58,19 @@ class ProductionOrderAdmin(PostedRecordAdmin):
 
     @admin.action(description="Release the produced lot", permissions=["post_production"])
     def release_orders(self, request, queryset):
-        _run(self, request, queryset, lambda mo: services.release(production_order=mo, actor=request.user),
-             "{obj} released.")
+        _run(
+            self,
+            request,
+            queryset,
+            lambda mo: services.release(production_order=mo, actor=request.user),
+            "{obj} released.",
+        )
 
     @admin.action(description="Close", permissions=["post_production"])
     def close_orders(self, request, queryset):
-        _run(self, request, queryset, lambda mo: services.close(production_order=mo, actor=request.user),
-             "{obj} closed.")
+        _run(
+            self, request, queryset, lambda mo: services.close(production_order=mo, actor=request.user), "{obj} closed."
+        )
 
     def has_post_production_permission(self, request) -> bool:
         return request.user.has_perm(roles.POST_PRODUCTION)
@@ -63,8 +78,17 @@ class ProductionOrderAdmin(PostedRecordAdmin):
 
 @admin.register(JobCostEntry)
 class JobCostEntryAdmin(PostedRecordAdmin):
-    list_display = ["__str__", "date", "production_order", "lic", "description", "amount", "capitalized", "vendor",
-                    "reverses"]
+    list_display = [
+        "__str__",
+        "date",
+        "production_order",
+        "lic",
+        "description",
+        "amount",
+        "capitalized",
+        "vendor",
+        "reverses",
+    ]
     list_filter = ["capitalized"]
     search_fields = ["description", "production_order__number", "lic__code"]
     list_select_related = ["production_order", "lic", "vendor", "reverses"]
@@ -74,9 +98,13 @@ class JobCostEntryAdmin(PostedRecordAdmin):
     @admin.action(description="Reverse (post a reversing entry dated today)", permissions=["reverse"])
     def reverse_entries(self, request, queryset):
         today = datetime.date.today()
-        _run(self, request, queryset,
-             lambda entry: services.reverse_job_cost(entry=entry, date=today, actor=request.user),
-             "{obj} reversed.")
+        _run(
+            self,
+            request,
+            queryset,
+            lambda entry: services.reverse_job_cost(entry=entry, date=today, actor=request.user),
+            "{obj} reversed.",
+        )
 
     def has_reverse_permission(self, request) -> bool:
         return request.user.has_perm(roles.POST_PRODUCTION) or request.user.has_perm(roles.POST_ACCOUNTING)

@@ -29,8 +29,9 @@ from .models import JobCostEntry, ProductionOrder
 class ProductionOrderSerializer(serializers.ModelSerializer):
     office = CodeRelatedField(queryset=Office.objects.all())
     lic = CodeRelatedField(queryset=LineItemCode.objects.all())
-    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all(), required=False, allow_null=True,
-                                               default=None)
+    order = serializers.PrimaryKeyRelatedField(
+        queryset=Order.objects.all(), required=False, allow_null=True, default=None
+    )
     order_number = serializers.CharField(source="order.number", read_only=True, default=None)
     estimated_quantity = QuantityField()
     estimated_unit_cost = UnitCostField()
@@ -42,8 +43,20 @@ class ProductionOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductionOrder
         fields = [
-            "id", "number", "status", "office", "date", "order", "order_number", "lic", "estimated_quantity",
-            "estimated_unit_cost", "estimated_value", "lot", "lot_number", "released",
+            "id",
+            "number",
+            "status",
+            "office",
+            "date",
+            "order",
+            "order_number",
+            "lic",
+            "estimated_quantity",
+            "estimated_unit_cost",
+            "estimated_value",
+            "lot",
+            "lot_number",
+            "released",
         ]
         read_only_fields = ["id", "number", "status"]
 
@@ -77,7 +90,10 @@ class ComponentLineInSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True, default=None)
     serial_numbers = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     usage = serializers.PrimaryKeyRelatedField(
-        queryset=InventoryUsage.objects.all(), required=False, allow_null=True, default=None,
+        queryset=InventoryUsage.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="For a return (negative quantity): the issue it gives back.",
     )
 
@@ -116,8 +132,19 @@ class JobCostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JobCostEntry
-        fields = ["id", "number", "production_order", "date", "lic", "description", "amount", "capitalized",
-                  "vendor", "reverses", "reversed_by"]
+        fields = [
+            "id",
+            "number",
+            "production_order",
+            "date",
+            "lic",
+            "description",
+            "amount",
+            "capitalized",
+            "vendor",
+            "reverses",
+            "reversed_by",
+        ]
         read_only_fields = ["id", "number"]
 
     def get_reversed_by(self, entry) -> int | None:
@@ -142,6 +169,7 @@ class ProductionOrderListCreateView(generics.ListCreateAPIView):
 
     def get_queryset(self):
         return selectors.production_order_list().order_by("id")
+
     filter_backends = [DjangoFilterBackend]
 
     @extend_schema(responses={201: ProductionOrderDetailSerializer})
@@ -179,8 +207,13 @@ class IssueView(OrderActionView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lines = [
-            services.ComponentLine(lic=line["lic"], quantity=line["quantity"], lot=line["lot"],
-                                   serial_numbers=line["serial_numbers"], returns_usage=line["usage"])
+            services.ComponentLine(
+                lic=line["lic"],
+                quantity=line["quantity"],
+                lot=line["lot"],
+                serial_numbers=line["serial_numbers"],
+                returns_usage=line["usage"],
+            )
             for line in data["lines"]
         ]
         usages = services.issue_components(production_order=mo, date=data["date"], lines=lines, actor=request.user)

@@ -17,41 +17,112 @@ D = Decimal
 
 
 def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
-    lic = {code: LineItemCode.objects.get(code=code)
-           for code in ("LEG", "SEAT", "CHAIR", "LABOR", "OUTSIDE", "OVERHEAD")}
+    lic = {
+        code: LineItemCode.objects.get(code=code) for code in ("LEG", "SEAT", "CHAIR", "LABOR", "OUTSIDE", "OVERHEAD")
+    }
     office = Office.objects.get(code="HQ")
     day = today - datetime.timedelta(days=5)
-    post_adjustment(office=office, date=day, reason="Chair components received", actor=actor, lines=[
-        AdjustmentLineInput(lic=lic["LEG"], quantity=D(60), unit_cost=D("2.50")),
-        AdjustmentLineInput(lic=lic["SEAT"], quantity=D(15), unit_cost=D("7.00")),
-    ])
+    post_adjustment(
+        office=office,
+        date=day,
+        reason="Chair components received",
+        actor=actor,
+        lines=[
+            AdjustmentLineInput(lic=lic["LEG"], quantity=D(60), unit_cost=D("2.50")),
+            AdjustmentLineInput(lic=lic["SEAT"], quantity=D(15), unit_cost=D("7.00")),
+        ],
+    )
     parent = Order.objects.filter(office=office).order_by("id").first()
-    mo = services.create_production_order(office=office, date=day, order=parent, lic=lic["CHAIR"],
-                                           estimated_quantity=D(10), estimated_unit_cost=D("24.00"), actor=actor)
-    services.issue_components(production_order=mo, date=day, actor=actor, lines=[
-        services.ComponentLine(lic=lic["LEG"], quantity=D(40)), services.ComponentLine(lic=lic["SEAT"], quantity=D(10)),
-    ])
-    services.post_job_cost(production_order=mo, date=day, lic=lic["LABOR"], description="Assembly labour",
-                           amount=D("50.00"), capitalized=True, actor=actor)
-    services.post_job_cost(production_order=mo, date=day, lic=lic["OUTSIDE"], description="Finishing",
-                           amount=D("30.00"), capitalized=True, actor=actor)
-    services.post_job_cost(production_order=mo, date=day, lic=lic["OVERHEAD"], description="Shop cleanup",
-                           amount=D("12.00"), capitalized=False, actor=actor)
+    mo = services.create_production_order(
+        office=office,
+        date=day,
+        order=parent,
+        lic=lic["CHAIR"],
+        estimated_quantity=D(10),
+        estimated_unit_cost=D("24.00"),
+        actor=actor,
+    )
+    services.issue_components(
+        production_order=mo,
+        date=day,
+        actor=actor,
+        lines=[
+            services.ComponentLine(lic=lic["LEG"], quantity=D(40)),
+            services.ComponentLine(lic=lic["SEAT"], quantity=D(10)),
+        ],
+    )
+    services.post_job_cost(
+        production_order=mo,
+        date=day,
+        lic=lic["LABOR"],
+        description="Assembly labour",
+        amount=D("50.00"),
+        capitalized=True,
+        actor=actor,
+    )
+    services.post_job_cost(
+        production_order=mo,
+        date=day,
+        lic=lic["OUTSIDE"],
+        description="Finishing",
+        amount=D("30.00"),
+        capitalized=True,
+        actor=actor,
+    )
+    services.post_job_cost(
+        production_order=mo,
+        date=day,
+        lic=lic["OVERHEAD"],
+        description="Shop cleanup",
+        amount=D("12.00"),
+        capitalized=False,
+        actor=actor,
+    )
     services.produce(production_order=mo, date=day, quantity=D(10), actor=actor)
     services.release(production_order=mo, actor=actor)
 
     # a second order, still open: components issued, 2 legs returned, a mistaken entry reversed
     later = day + datetime.timedelta(days=2)
-    mo2 = services.create_production_order(office=office, date=later, lic=lic["CHAIR"], estimated_quantity=D(4),
-                                           estimated_unit_cost=D("25.00"), actor=actor)
-    (legs, _) = services.issue_components(production_order=mo2, date=later, actor=actor, lines=[
-        services.ComponentLine(lic=lic["LEG"], quantity=D(18)), services.ComponentLine(lic=lic["SEAT"], quantity=D(4)),
-    ])
-    services.issue_components(production_order=mo2, date=later, actor=actor, lines=[
-        services.ComponentLine(lic=lic["LEG"], quantity=D(-2), returns_usage=legs)])
-    wrong = services.post_job_cost(production_order=mo2, date=later, lic=lic["LABOR"], description="Labour (typo)",
-                                   amount=D("200.00"), capitalized=True, actor=actor)
+    mo2 = services.create_production_order(
+        office=office,
+        date=later,
+        lic=lic["CHAIR"],
+        estimated_quantity=D(4),
+        estimated_unit_cost=D("25.00"),
+        actor=actor,
+    )
+    (legs, _) = services.issue_components(
+        production_order=mo2,
+        date=later,
+        actor=actor,
+        lines=[
+            services.ComponentLine(lic=lic["LEG"], quantity=D(18)),
+            services.ComponentLine(lic=lic["SEAT"], quantity=D(4)),
+        ],
+    )
+    services.issue_components(
+        production_order=mo2,
+        date=later,
+        actor=actor,
+        lines=[services.ComponentLine(lic=lic["LEG"], quantity=D(-2), returns_usage=legs)],
+    )
+    wrong = services.post_job_cost(
+        production_order=mo2,
+        date=later,
+        lic=lic["LABOR"],
+        description="Labour (typo)",
+        amount=D("200.00"),
+        capitalized=True,
+        actor=actor,
+    )
     services.reverse_job_cost(entry=wrong, date=later, actor=actor)
-    services.post_job_cost(production_order=mo2, date=later, lic=lic["LABOR"], description="Assembly labour",
-                           amount=D("20.00"), capitalized=True, actor=actor)
+    services.post_job_cost(
+        production_order=mo2,
+        date=later,
+        lic=lic["LABOR"],
+        description="Assembly labour",
+        amount=D("20.00"),
+        capitalized=True,
+        actor=actor,
+    )
     services.produce(production_order=mo2, date=later, quantity=D(2), actor=actor)

@@ -63,8 +63,11 @@ class ComponentLineForm(forms.Form):
     def to_input(self) -> ComponentLine:
         data = self.cleaned_data
         return ComponentLine(
-            lic=data["lic"], quantity=data["quantity"], lot=data["lot"],
-            serial_numbers=split_serials(data["serial_numbers"]), returns_usage=data["usage"],
+            lic=data["lic"],
+            quantity=data["quantity"],
+            lot=data["lot"],
+            serial_numbers=split_serials(data["serial_numbers"]),
+            returns_usage=data["usage"],
         )
 
 

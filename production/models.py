@@ -28,7 +28,11 @@ class ProductionOrder(TimeStampedModel):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="production_orders")
     date = models.DateField()
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="production_orders",
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="production_orders",
         help_text="The parent (customer) order, if any.",
     )
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="production_orders")
@@ -36,7 +40,11 @@ class ProductionOrder(TimeStampedModel):
     estimated_unit_cost = UnitCostField()
     status = models.CharField(max_length=8, choices=ProductionStatus.choices, default=ProductionStatus.OPEN)
     lot = models.OneToOneField(
-        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="production_order",
+        Lot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="production_order",
         help_text="The production lot (created by the first produce).",
     )
     released_at = models.DateTimeField(null=True, blank=True)
@@ -96,7 +104,11 @@ class JobCostEntry(TimeStampedModel):
         "purchasing.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="job_costs"
     )
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
         help_text="For a reversing entry: the entry it reverses (each entry is reversed at most once).",
     )
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

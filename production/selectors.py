@@ -39,9 +39,13 @@ def capitalized_job_costs(order_ids: Iterable[int]) -> dict[int, Decimal]:
 
 def component_usages(order: ProductionOrder) -> QuerySet[InventoryUsage]:
     """The order's component usage (issues positive, returns negative), oldest first."""
-    return InventoryUsage.objects.filter(
-        source_type=production_order_content_type(), source_id=order.pk, kind=UsageKind.PRODUCTION
-    ).select_related("cogs_state").order_by("date", "id")
+    return (
+        InventoryUsage.objects.filter(
+            source_type=production_order_content_type(), source_id=order.pk, kind=UsageKind.PRODUCTION
+        )
+        .select_related("cogs_state")
+        .order_by("date", "id")
+    )
 
 
 def component_cogs_values(order_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -118,9 +122,8 @@ def cost_inputs(order: ProductionOrder, lot: Lot | None = None) -> CostInputs:
         produced_qty=qty(lot.qty_in) if lot is not None else ZERO,
         estimated_unit_cost=order.estimated_unit_cost,
         unallocated_components=unallocated,
-        anything_costed=bool(agg["allocated"]) or JobCostEntry.objects.filter(
-            production_order=order, capitalized=True
-        ).exists(),
+        anything_costed=bool(agg["allocated"])
+        or JobCostEntry.objects.filter(production_order=order, capitalized=True).exists(),
     )
 
 

@@ -120,8 +120,11 @@ def _check_not_before_order(order: ProductionOrder, date: datetime.date, what: s
     """Nothing is posted on a production order dated before it (400 ``date_before_production_order``;
     issue 17), as nothing is received on a PO before the PO's date."""
     if date < order.date:
-        raise ValidationFailed("date_before_production_order", MSG_BEFORE_PRODUCTION_ORDER.format(
-            number=order.number, date=order.date.isoformat(), what=what), field="date")
+        raise ValidationFailed(
+            "date_before_production_order",
+            MSG_BEFORE_PRODUCTION_ORDER.format(number=order.number, date=order.date.isoformat(), what=what),
+            field="date",
+        )
 
 
 @transaction.atomic
@@ -354,11 +357,15 @@ def _check_more_of_mfr_lot(lot: Lot, mfr_lot_number: str) -> None:
     if not mfr_lot_number:
         return
     if not lot.lic.track_by_mfr_lot:
-        raise ValidationFailed("mfr_lot_not_tracked", MSG_MFR_LOT_NOT_TRACKED.format(lic=lot.lic.code),
-                               field="mfr_lot_number")
+        raise ValidationFailed(
+            "mfr_lot_not_tracked", MSG_MFR_LOT_NOT_TRACKED.format(lic=lot.lic.code), field="mfr_lot_number"
+        )
     if mfr_lot_number != lot.mfr_lot_number:
-        raise ValidationFailed("mfr_lot_differs", MSG_MFR_LOT_DIFFERS.format(lot=lot.number, mfr=lot.mfr_lot_number),
-                               field="mfr_lot_number")
+        raise ValidationFailed(
+            "mfr_lot_differs",
+            MSG_MFR_LOT_DIFFERS.format(lot=lot.number, mfr=lot.mfr_lot_number),
+            field="mfr_lot_number",
+        )
 
 
 @transaction.atomic

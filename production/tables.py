@@ -24,7 +24,15 @@ class ProductionOrderTable(tables.Table):
         model = ProductionOrder
         fields = ()
         sequence = (
-            "number", "date", "office", "lic", "order", "status", "estimated_quantity", "estimated_unit_cost", "lot",
+            "number",
+            "date",
+            "office",
+            "lic",
+            "order",
+            "status",
+            "estimated_quantity",
+            "estimated_unit_cost",
+            "lot",
         )
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}

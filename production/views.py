@@ -148,8 +148,11 @@ class ProduceView(OrderActionMixin, TemplateView):
         if form.is_valid():
             try:
                 lot = services.produce(
-                    production_order=self.mo, date=form.cleaned_data["date"], quantity=form.cleaned_data["quantity"],
-                    serial_numbers=form.serials(), mfr_lot_number=form.cleaned_data["mfr_lot_number"],
+                    production_order=self.mo,
+                    date=form.cleaned_data["date"],
+                    quantity=form.cleaned_data["quantity"],
+                    serial_numbers=form.serials(),
+                    mfr_lot_number=form.cleaned_data["mfr_lot_number"],
                     actor=request.user,
                 )
             except DomainError as error:
@@ -172,16 +175,20 @@ class StatusActionView(OrderActionMixin, View):
 
     def post(self, request, *args, **kwargs):
         if not confirmed(request):
-            confirm = {"heading": self.confirm_title.format(number=self.mo.number),
-                       "title": self.confirm_title.format(number=self.mo.number),
-                       "text": self.confirm_text.format(number=self.mo.number), "button": self.confirm_button,
-                       "cancel_url": self.mo.get_absolute_url()}
+            confirm = {
+                "heading": self.confirm_title.format(number=self.mo.number),
+                "title": self.confirm_title.format(number=self.mo.number),
+                "text": self.confirm_text.format(number=self.mo.number),
+                "button": self.confirm_button,
+                "cancel_url": self.mo.get_absolute_url(),
+            }
             return render(request, "confirm_page.html", {"confirm": confirm, "form": None})
         try:
             type(self).action(production_order=self.mo, actor=request.user)
         except DomainError as error:
-            return render(request, "production/action_refused.html", {"mo": self.mo, "error": error},
-                          status=error.status)
+            return render(
+                request, "production/action_refused.html", {"mo": self.mo, "error": error}, status=error.status
+            )
         messages.success(request, self.done.format(number=self.mo.number))
         return redirect(self.mo)
 
@@ -190,8 +197,10 @@ class ReleaseView(StatusActionView):
     action = services.release
     done = "Production order {number} released: its lot is in general inventory."
     confirm_title = "Release production order {number}?"
-    confirm_text = ("Its lot goes into general inventory: anyone can ship or use it. The release cannot be "
-                    "undone (more can still be produced into the lot).")
+    confirm_text = (
+        "Its lot goes into general inventory: anyone can ship or use it. The release cannot be "
+        "undone (more can still be produced into the lot)."
+    )
     confirm_button = "Yes, release it"
 
 
@@ -199,8 +208,10 @@ class CloseView(StatusActionView):
     action = services.close
     done = "Production order {number} closed."
     confirm_title = "Close production order {number}?"
-    confirm_text = ("Afterwards nothing more can be produced on it, no components issued and no job costs "
-                    "posted (only reversals of its job costs). It cannot be reopened.")
+    confirm_text = (
+        "Afterwards nothing more can be produced on it, no components issued and no job costs "
+        "posted (only reversals of its job costs). It cannot be reopened."
+    )
     confirm_button = "Yes, close it"
 
 
@@ -235,10 +246,16 @@ class JobCostReverseView(ViewerRequiredMixin, View):
         form = DateForm(request.POST)
         if form.is_valid() and not confirmed(request):
             title = f"Reverse job cost entry {entry} on {form.cleaned_data['date']:%Y-%m-%d}?"
-            confirm = {"heading": f"Reverse job cost entry {entry}", "title": title,
-                       "text": ("A reversing entry takes its amount back out of the order's costs. It cannot be "
-                                "undone: the entry cannot be reversed again and the reversal cannot be reversed."),
-                       "button": "Yes, reverse it", "cancel_url": entry.get_absolute_url()}
+            confirm = {
+                "heading": f"Reverse job cost entry {entry}",
+                "title": title,
+                "text": (
+                    "A reversing entry takes its amount back out of the order's costs. It cannot be "
+                    "undone: the entry cannot be reversed again and the reversal cannot be reversed."
+                ),
+                "button": "Yes, reverse it",
+                "cancel_url": entry.get_absolute_url(),
+            }
             return render(request, "confirm_page.html", {"confirm": confirm, "form": form})
         if form.is_valid():
             try:
@@ -248,6 +265,10 @@ class JobCostReverseView(ViewerRequiredMixin, View):
             else:
                 messages.success(request, f"Job cost entry {entry} reversed by {reversal}.")
                 return redirect(reversal)
-        context = {"entry": entry, "reversal": JobCostEntry.objects.filter(reverses=entry).first(),
-                   "can_reverse": True, "form": form}
+        context = {
+            "entry": entry,
+            "reversal": JobCostEntry.objects.filter(reverses=entry).first(),
+            "can_reverse": True,
+            "form": form,
+        }
         return render(request, "production/job_cost_detail.html", context, status=400)

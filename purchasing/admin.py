@@ -42,8 +42,16 @@ class _AccountingActionMixin:
 
 class POLineInline(ReadOnlyInline):
     model = PurchaseOrderLine
-    fields = ["line_no", "lic", "quantity", "unit_cost", "quantity_received", "quantity_purchased",
-              "amount_invoiced", "freight_allocated"]
+    fields = [
+        "line_no",
+        "lic",
+        "quantity",
+        "unit_cost",
+        "quantity_received",
+        "quantity_purchased",
+        "amount_invoiced",
+        "freight_allocated",
+    ]
 
 
 @admin.register(PurchaseOrder)
@@ -60,9 +68,9 @@ class PurchaseOrderAdmin(_AccountingActionMixin, PostedRecordAdmin):
     @admin.action(description="Close selected purchase orders (today)", permissions=["accounting"])
     def close_selected(self, request, queryset):
         self._run_each(
-            request, queryset,
-            lambda po: services.close_purchase_order(purchase_order=po, date=datetime.date.today(),
-                                                     actor=request.user),
+            request,
+            queryset,
+            lambda po: services.close_purchase_order(purchase_order=po, date=datetime.date.today(), actor=request.user),
             "closed.",
         )
 
@@ -86,9 +94,11 @@ class ReceiptAdmin(_AccountingActionMixin, PostedRecordAdmin):
     @admin.action(description="Reverse selected receipts (today, lots must be unused)", permissions=["accounting"])
     def reverse_selected(self, request, queryset):
         self._run_each(
-            request, queryset.select_related("purchase_order"),
-            lambda receipt: services.reverse_receipt(receipt=receipt, date=datetime.date.today(),
-                                                     reason="Reversed in the admin", actor=request.user),
+            request,
+            queryset.select_related("purchase_order"),
+            lambda receipt: services.reverse_receipt(
+                receipt=receipt, date=datetime.date.today(), reason="Reversed in the admin", actor=request.user
+            ),
             "reversed.",
         )
 

@@ -47,7 +47,10 @@ class PurchaseOrderListCreate(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         data = _valid(s.POInSerializer, request)
         po = services.create_purchase_order(
-            vendor=data["vendor"], office=data["office"], date=data["date"], actor=request.user,
+            vendor=data["vendor"],
+            office=data["office"],
+            date=data["date"],
+            actor=request.user,
             lines=[services.POLineInput(**line) for line in data["lines"]],
         )
         return _po_response(po.pk, status.HTTP_201_CREATED)
@@ -70,16 +73,19 @@ class ReceiptCreate(generics.GenericAPIView):
         po = get_object_or_404(PurchaseOrder.objects.select_related("office", "vendor"), pk=pk)
         data = _valid(s.ReceiptInSerializer, request)
         receipt = services.receive_purchase_order(
-            purchase_order=po, date=data["date"], actor=request.user, allow_over_receipt=data["allow_over_receipt"],
+            purchase_order=po,
+            date=data["date"],
+            actor=request.user,
+            allow_over_receipt=data["allow_over_receipt"],
             lines=[services.ReceiptLineInput(**line) for line in data["lines"]],
         )
         return _receipt_response(receipt.pk, status.HTTP_201_CREATED)
 
 
 def _receipt_response(receipt_id: int, code: int = status.HTTP_200_OK) -> Response:
-    receipt = Receipt.objects.prefetch_related(
-        Prefetch("lines", queryset=ReceiptLine.objects.order_by("line_no"))
-    ).get(pk=receipt_id)
+    receipt = Receipt.objects.prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.order_by("line_no"))).get(
+        pk=receipt_id
+    )
     return Response(s.ReceiptOutSerializer(receipt).data, status=code)
 
 
@@ -98,7 +104,9 @@ class ReceiptReverse(generics.GenericAPIView):
         receipt = get_object_or_404(Receipt.objects.select_related("purchase_order"), pk=pk)
         data = _valid(s.ReverseInSerializer, request)
         reversal = services.reverse_receipt(
-            receipt=receipt, date=data.get("date") or datetime.date.today(), reason=data["reason"],
+            receipt=receipt,
+            date=data.get("date") or datetime.date.today(),
+            reason=data["reason"],
             actor=request.user,
         )
         return _receipt_response(reversal.pk, status.HTTP_201_CREATED)
@@ -136,12 +144,17 @@ class VendorInvoiceListCreate(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         data = _valid(s.InvoiceInSerializer, request)
         invoice = services.post_vendor_invoice(
-            vendor=data["vendor"], purchase_order=data["purchase_order"], number=data["number"], date=data["date"],
-            freight=data["freight"], actor=request.user,
+            vendor=data["vendor"],
+            purchase_order=data["purchase_order"],
+            number=data["number"],
+            date=data["date"],
+            freight=data["freight"],
+            actor=request.user,
             lines=[services.InvoiceLineInput(**line) for line in data["lines"]],
         )
-        return Response(s.InvoiceOutSerializer(_invoice_queryset().get(pk=invoice.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.InvoiceOutSerializer(_invoice_queryset().get(pk=invoice.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class VendorInvoiceDetail(generics.RetrieveAPIView):

@@ -39,8 +39,10 @@ def spread_freight(freight: Decimal, lines: Sequence[FreightLine]) -> dict[int, 
         return None
     for line in carriers:
         shares[line.line_no] = money(freight * line.amount / total)
-    largest = min(carriers, key=lambda line: (-line.amount, line.po_line_no if line.po_line_no is not None
-                                              else line.line_no, line.line_no))
+    largest = min(
+        carriers,
+        key=lambda line: (-line.amount, line.po_line_no if line.po_line_no is not None else line.line_no, line.line_no),
+    )
     shares[largest.line_no] += freight - sum(shares.values(), ZERO)
     return shares
 

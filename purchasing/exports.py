@@ -13,8 +13,20 @@ from core.spreadsheet import money_text, qty_text, safe_text
 
 from . import selectors
 
-HEADER = ["PO", "Vendor", "Office", "PO date", "Line", "LIC", "Description", "PO unit cost", "Received",
-          "Purchased", "Accrued qty", "Accrued value"]
+HEADER = [
+    "PO",
+    "Vendor",
+    "Office",
+    "PO date",
+    "Line",
+    "LIC",
+    "Description",
+    "PO unit cost",
+    "Received",
+    "Purchased",
+    "Accrued qty",
+    "Accrued value",
+]
 
 
 class _Echo:
@@ -29,12 +41,22 @@ def accrued_csv_response() -> StreamingHttpResponse:
         yield writer.writerow(HEADER)
         for line in selectors.accrued_lines().iterator(chunk_size=2000):
             po = line.purchase_order
-            yield writer.writerow([
-                po.number, safe_text(po.vendor.code), safe_text(po.office.code), po.date.isoformat(), line.line_no,
-                safe_text(line.lic.code), safe_text(line.lic.description), qty_text(line.unit_cost),
-                qty_text(line.quantity_received), qty_text(line.quantity_purchased), qty_text(line.accrued_qty),
-                money_text(line.accrued_value),
-            ])
+            yield writer.writerow(
+                [
+                    po.number,
+                    safe_text(po.vendor.code),
+                    safe_text(po.office.code),
+                    po.date.isoformat(),
+                    line.line_no,
+                    safe_text(line.lic.code),
+                    safe_text(line.lic.description),
+                    qty_text(line.unit_cost),
+                    qty_text(line.quantity_received),
+                    qty_text(line.quantity_purchased),
+                    qty_text(line.accrued_qty),
+                    money_text(line.accrued_value),
+                ]
+            )
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="accrued-inventory-{datetime.date.today()}.csv"'

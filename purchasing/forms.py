@@ -77,8 +77,12 @@ class ReceiveLineForm(_POLineRowForm):
 
     def to_input(self) -> ReceiptLineInput:
         d = self.cleaned_data
-        return ReceiptLineInput(po_line=d["po_line"], quantity=d["quantity"], mfr_lot_number=d["mfr_lot_number"],
-                                serial_numbers=_serials(d["serial_numbers"]))
+        return ReceiptLineInput(
+            po_line=d["po_line"],
+            quantity=d["quantity"],
+            mfr_lot_number=d["mfr_lot_number"],
+            serial_numbers=_serials(d["serial_numbers"]),
+        )
 
 
 class InvoiceForm(forms.Form):
@@ -109,7 +113,9 @@ def line_formset(form_class, po_lines: list[PurchaseOrderLine], data=None):
     formset_class = forms.formset_factory(form_class, formset=LineFormSet, extra=0)
     by_id = {line.pk: line for line in po_lines}
     return formset_class(
-        data, prefix="lines", initial=[{"po_line": line.pk} for line in po_lines],
+        data,
+        prefix="lines",
+        initial=[{"po_line": line.pk} for line in po_lines],
         form_kwargs={"po_lines": by_id},
     )
 

@@ -146,9 +146,7 @@ class Receipt(TimeStampedModel):
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="receipts")
     date = models.DateField()
     allow_over_receipt = models.BooleanField(default=False)
-    reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
     reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
@@ -212,8 +210,11 @@ class VendorInvoice(TimeStampedModel):
         ordering = ["-date", "-id"]
         verbose_name = "vendor invoice"
         constraints = [
-            models.UniqueConstraint(fields=["vendor", "number"], name="purchasing_invoice_unique_number_per_vendor",
-                                    violation_error_message="This vendor already has an invoice with that number."),
+            models.UniqueConstraint(
+                fields=["vendor", "number"],
+                name="purchasing_invoice_unique_number_per_vendor",
+                violation_error_message="This vendor already has an invoice with that number.",
+            ),
             models.CheckConstraint(
                 condition=Q(freight__gte=0),
                 name="purchasing_invoice_freight_not_negative",

@@ -78,8 +78,9 @@ def po_invoices(po: PurchaseOrder) -> QuerySet[VendorInvoice]:
 
 
 def receipt_detail(receipt_id: int) -> Receipt:
-    return Receipt.objects.select_related("purchase_order__vendor", "purchase_order__office", "reverses",
-                                          "created_by").get(pk=receipt_id)
+    return Receipt.objects.select_related(
+        "purchase_order__vendor", "purchase_order__office", "reverses", "created_by"
+    ).get(pk=receipt_id)
 
 
 def receipt_reversal(receipt: Receipt) -> Receipt | None:
@@ -104,8 +105,9 @@ def accrued_lines() -> QuerySet[PurchaseOrderLine]:
         .select_related("purchase_order__vendor", "purchase_order__office", "lic")
         .annotate(
             accrued_qty=F("quantity_received") - F("quantity_purchased"),
-            accrued_value=Round((F("quantity_received") - F("quantity_purchased")) * F("unit_cost"), MONEY_PLACES,
-                                output_field=_MONEY),
+            accrued_value=Round(
+                (F("quantity_received") - F("quantity_purchased")) * F("unit_cost"), MONEY_PLACES, output_field=_MONEY
+            ),
         )
         .order_by("purchase_order__vendor__code", "purchase_order__date", "purchase_order_id", "line_no")
     )
@@ -160,9 +162,7 @@ def lot_purchase_context(lot: Lot) -> LotPurchaseContext | None:
             .order_by("id")
             .values_list("id", "qty_in")
         )
-        invoices = list(
-            VendorInvoice.objects.filter(lines__po_line=po_line).distinct().order_by("date", "id")
-        )
+        invoices = list(VendorInvoice.objects.filter(lines__po_line=po_line).distinct().order_by("date", "id"))
         context = LotPurchaseContext(
             receipt_line=receipt_line,
             figures=line_figures(po_line),
@@ -193,13 +193,20 @@ def ordered_purchased_section(lot: Lot) -> Section | None:
     if ctx is None:
         return _no_po_section("ordered_purchased", "Ordered / Purchased")
     f = ctx.figures
-    data = {"ordered_qty": f.ordered_qty, "ordered_value": f.ordered_value, "purchased_qty": f.purchased_qty,
-            "purchased_value": f.purchased_value}
+    data = {
+        "ordered_qty": f.ordered_qty,
+        "ordered_value": f.ordered_value,
+        "purchased_qty": f.purchased_qty,
+        "purchased_value": f.purchased_value,
+    }
     api = {k: _s(v) for k, v in data.items()}
     api["freight_allocated"] = _s(f.freight_allocated)
     return Section(
-        key="ordered_purchased", title="Ordered / Purchased", template="purchasing/_section_ordered_purchased.html",
-        context={"f": f, "ctx": ctx, "po": ctx.receipt_line.po_line.purchase_order}, api=api,
+        key="ordered_purchased",
+        title="Ordered / Purchased",
+        template="purchasing/_section_ordered_purchased.html",
+        context={"f": f, "ctx": ctx, "po": ctx.receipt_line.po_line.purchase_order},
+        api=api,
     )
 
 
@@ -210,11 +217,18 @@ def ordered_received_section(lot: Lot) -> Section | None:
     if ctx is None:
         return _no_po_section("ordered_received", "Ordered / Received")
     f = ctx.figures
-    data = {"ordered_qty": f.ordered_qty, "ordered_value": f.ordered_value, "received_qty": f.received_qty,
-            "received_value": extended(f.received_qty, lot.unit_cost)}
+    data = {
+        "ordered_qty": f.ordered_qty,
+        "ordered_value": f.ordered_value,
+        "received_qty": f.received_qty,
+        "received_value": extended(f.received_qty, lot.unit_cost),
+    }
     return Section(
-        key="ordered_received", title="Ordered / Received", template="purchasing/_section_ordered_received.html",
-        context={"d": data}, api={k: _s(v) for k, v in data.items()},
+        key="ordered_received",
+        title="Ordered / Received",
+        template="purchasing/_section_ordered_received.html",
+        context={"d": data},
+        api={k: _s(v) for k, v in data.items()},
     )
 
 
@@ -225,14 +239,23 @@ def accrued_section(lot: Lot) -> Section | None:
     if ctx is None:
         return _no_po_section("accrued", "Accrued Inventory")
     f = ctx.figures
-    data = {"purchased_qty": f.purchased_qty, "received_qty": f.received_qty, "accrued_qty": f.accrued_qty,
-            "accrued_value": f.accrued_value}
-    lot_data = {"lot_accrued_qty": ctx.lot_accrued_qty,
-                "lot_accrued_value": extended(ctx.lot_accrued_qty, f.line.unit_cost)}
+    data = {
+        "purchased_qty": f.purchased_qty,
+        "received_qty": f.received_qty,
+        "accrued_qty": f.accrued_qty,
+        "accrued_value": f.accrued_value,
+    }
+    lot_data = {
+        "lot_accrued_qty": ctx.lot_accrued_qty,
+        "lot_accrued_value": extended(ctx.lot_accrued_qty, f.line.unit_cost),
+    }
     api = {k: _s(v) for k, v in {**data, **lot_data}.items()}
     return Section(
-        key="accrued", title="Accrued Inventory", template="purchasing/_section_accrued.html",
-        context={"d": data, "lot": lot_data, "unit_cost": f.line.unit_cost}, api=api,
+        key="accrued",
+        title="Accrued Inventory",
+        template="purchasing/_section_accrued.html",
+        context={"d": data, "lot": lot_data, "unit_cost": f.line.unit_cost},
+        api=api,
     )
 
 

@@ -37,8 +37,18 @@ class POLineOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PurchaseOrderLine
-        fields = ["id", "line_no", "lic", "quantity", "unit_cost", "quantity_received", "quantity_purchased",
-                  "amount_invoiced", "freight_allocated", "accrued_quantity"]
+        fields = [
+            "id",
+            "line_no",
+            "lic",
+            "quantity",
+            "unit_cost",
+            "quantity_received",
+            "quantity_purchased",
+            "amount_invoiced",
+            "freight_allocated",
+            "accrued_quantity",
+        ]
 
 
 class POOutSerializer(serializers.ModelSerializer):

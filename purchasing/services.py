@@ -71,8 +71,9 @@ MSG_OVER_RECEIPT = (
     "asked {asked}. Tick “allow receiving more than ordered” to accept it."
 )
 MSG_BEFORE_PO = "The date cannot be before the purchase order's date ({date})."
-MSG_CLOSE_BEFORE_DOCUMENTS = ("Purchase order {po} has a receipt or vendor invoice dated {date}: it cannot be closed "
-                              "before that.")
+MSG_CLOSE_BEFORE_DOCUMENTS = (
+    "Purchase order {po} has a receipt or vendor invoice dated {date}: it cannot be closed before that."
+)
 MSG_VENDOR_MISMATCH = "Purchase order {po} is from vendor {po_vendor}, not {vendor}."
 MSG_INVOICE_NUMBER_REQUIRED = "Enter the vendor's invoice number."
 MSG_INVOICE_NUMBER_TAKEN = "Vendor {vendor} already has an invoice numbered {number}."
@@ -150,13 +151,22 @@ def _check_close_not_before_documents(po: PurchaseOrder, date: datetime.date) ->
     """The close dates its lots' cost change (po_closed): before a receipt or invoice of the PO it
     would change a lot's cost before the lot exists, or before the cost it sets was known (issue 17).
     Read under the PO line locks, which receipts and invoices take too."""
-    latest = max(filter(None, (
-        Receipt.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
-        VendorInvoice.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
-    )), default=None)
+    latest = max(
+        filter(
+            None,
+            (
+                Receipt.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
+                VendorInvoice.objects.filter(purchase_order=po).aggregate(d=Max("date"))["d"],
+            ),
+        ),
+        default=None,
+    )
     if latest is not None and date < latest:
-        raise ValidationFailed("date_before_po_documents", MSG_CLOSE_BEFORE_DOCUMENTS.format(
-            po=po.number, date=latest.isoformat()), field="date")
+        raise ValidationFailed(
+            "date_before_po_documents",
+            MSG_CLOSE_BEFORE_DOCUMENTS.format(po=po.number, date=latest.isoformat()),
+            field="date",
+        )
 
 
 def _check_lines_on_po(po: PurchaseOrder, po_lines: Sequence[PurchaseOrderLine]) -> None:
@@ -231,8 +241,11 @@ def receive_purchase_order(
         raise StateConflict("po_closed", MSG_PO_CLOSED.format(po=purchase_order.number), field=None)
     quantities = _check_receipt_lines(lines, locked, allow_over_receipt)
     receipt = Receipt.objects.create(
-        number=numbering.next_number("RCV"), purchase_order=purchase_order, date=date,
-        allow_over_receipt=allow_over_receipt, created_by=actor,
+        number=numbering.next_number("RCV"),
+        purchase_order=purchase_order,
+        date=date,
+        allow_over_receipt=allow_over_receipt,
+        created_by=actor,
     )
     ids = _reserve_ids("purchasing_receiptline", len(lines))
     receipt_lines = []
@@ -253,9 +266,8 @@ def _add_received(totals: dict[int, Decimal], locked: dict[int, PurchaseOrderLin
     """One UPDATE for every PO line received (F() under the line locks; the CHECK is the backstop)."""
     over = [pk for pk, total in totals.items() if locked[pk].quantity_received + total > locked[pk].quantity]
     PurchaseOrderLine.objects.filter(pk__in=list(totals)).update(
-        quantity_received=F("quantity_received") + Case(
-            *[When(pk=pk, then=Value(total)) for pk, total in totals.items()], output_field=_QTY_FIELD
-        ),
+        quantity_received=F("quantity_received")
+        + Case(*[When(pk=pk, then=Value(total)) for pk, total in totals.items()], output_field=_QTY_FIELD),
         over_receipt_allowed=Case(When(pk__in=over, then=Value(True)), default=F("over_receipt_allowed")),
     )
 
@@ -281,8 +293,11 @@ def _check_receipt_lines(
                 raise ValidationFailed(
                     "over_receipt",
                     MSG_OVER_RECEIPT.format(
-                        open=_fmt(po_line.quantity_open), lic=po_line.lic.code, line_no=po_line.line_no,
-                        ordered=_fmt(po_line.quantity), received=_fmt(po_line.quantity_received),
+                        open=_fmt(po_line.quantity_open),
+                        lic=po_line.lic.code,
+                        line_no=po_line.line_no,
+                        ordered=_fmt(po_line.quantity),
+                        received=_fmt(po_line.quantity_received),
                         asked=_fmt(asked[po_line.pk]),
                     ),
                     field="quantity",
@@ -297,8 +312,12 @@ def _receive_line(
     receipt: Receipt, line_no: int, pk: int, po_line: PurchaseOrderLine, line: ReceiptLineInput, quantity: Decimal
 ) -> ReceiptLine:
     receipt_line = ReceiptLine(
-        pk=pk, receipt=receipt, line_no=line_no, po_line=po_line,
-        quantity=quantity, mfr_lot_number=(line.mfr_lot_number or "").strip() if po_line.lic.track_by_mfr_lot else "",
+        pk=pk,
+        receipt=receipt,
+        line_no=line_no,
+        po_line=po_line,
+        quantity=quantity,
+        mfr_lot_number=(line.mfr_lot_number or "").strip() if po_line.lic.track_by_mfr_lot else "",
         serial_numbers=[s.strip() for s in line.serial_numbers if s and s.strip()] if po_line.lic.serialized else [],
     )
     # The lot's transaction is the receipt line and the line points at the lot: id reserved above.
@@ -332,8 +351,10 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
     # what those books show (DOMAIN.md 6a: nothing posted on or before the lock date is edited)
     lock = current_lock_date()  # stable from here to commit: check_open_date holds the lock date's lock
     if lock is not None and receipt.date <= lock:
-        raise StateConflict("receipt_locked", MSG_REVERSE_LOCKED.format(
-            receipt=receipt.number, date=receipt.date.isoformat(), lock=lock.isoformat()))
+        raise StateConflict(
+            "receipt_locked",
+            MSG_REVERSE_LOCKED.format(receipt=receipt.number, date=receipt.date.isoformat(), lock=lock.isoformat()),
+        )
     po = receipt.purchase_order
     _check_not_before_po(po, date)
     check_reversal_date(date, document=f"Receipt {receipt.number}", document_date=receipt.date)
@@ -352,12 +373,22 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
         if lot.qty_used != 0 or lot.pk in named:
             raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, receipt=receipt.number))
     reversal = Receipt.objects.create(
-        number=numbering.next_number("RCV"), purchase_order=po, date=date, reverses=receipt,
-        reason=reason, created_by=actor,
+        number=numbering.next_number("RCV"),
+        purchase_order=po,
+        date=date,
+        reverses=receipt,
+        reason=reason,
+        created_by=actor,
     )
     ReceiptLine.objects.bulk_create(
-        ReceiptLine(receipt=reversal, line_no=line.line_no, po_line_id=line.po_line_id, quantity=-line.quantity,
-                    lot_id=line.lot_id, serial_numbers=line.serial_numbers)
+        ReceiptLine(
+            receipt=reversal,
+            line_no=line.line_no,
+            po_line_id=line.po_line_id,
+            quantity=-line.quantity,
+            lot_id=line.lot_id,
+            serial_numbers=line.serial_numbers,
+        )
         for line in lines
     )
     for line in lines:
@@ -427,17 +458,25 @@ def post_vendor_invoice(
     locked = locks.po_lines_for_update(line.po_line.pk for line in lines)
     if _locked_po_status(purchase_order) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_PO_CLOSED.format(po=purchase_order.number))
-    shares = spread_freight(freight, [
-        FreightLine(line_no=n, amount=amount, inventoried=locked[line.po_line.pk].lic.inventoried,
-                    po_line_no=locked[line.po_line.pk].line_no)
-        for n, (line, (_, amount)) in enumerate(zip(lines, cleaned, strict=True), start=1)
-    ])
+    shares = spread_freight(
+        freight,
+        [
+            FreightLine(
+                line_no=n,
+                amount=amount,
+                inventoried=locked[line.po_line.pk].lic.inventoried,
+                po_line_no=locked[line.po_line.pk].line_no,
+            )
+            for n, (line, (_, amount)) in enumerate(zip(lines, cleaned, strict=True), start=1)
+        ],
+    )
     if shares is None:
         raise ValidationFailed("freight_without_lines", MSG_FREIGHT_NOWHERE, field="freight")
     invoice = _create_invoice(vendor, purchase_order, number, date, money(freight), actor)
     invoice_lines = [
-        VendorInvoiceLine(invoice=invoice, line_no=n, po_line=line.po_line, quantity=quantity, amount=amount,
-                          freight_share=shares[n])
+        VendorInvoiceLine(
+            invoice=invoice, line_no=n, po_line=line.po_line, quantity=quantity, amount=amount, freight_share=shares[n]
+        )
         for n, (line, (quantity, amount)) in enumerate(zip(lines, cleaned, strict=True), start=1)
     ]
     VendorInvoiceLine.objects.bulk_create(invoice_lines)
@@ -489,20 +528,30 @@ def close_purchase_order(*, purchase_order: PurchaseOrder, date: datetime.date, 
         if line.quantity_received <= 0:
             continue
         if line.quantity_received > line.quantity_purchased:
-            raise StateConflict("po_not_fully_invoiced", MSG_NOT_INVOICED.format(
-                line_no=line.line_no, lic=line.lic.code, received=_fmt(line.quantity_received),
-                purchased=_fmt(line.quantity_purchased),
-            ))
+            raise StateConflict(
+                "po_not_fully_invoiced",
+                MSG_NOT_INVOICED.format(
+                    line_no=line.line_no,
+                    lic=line.lic.code,
+                    received=_fmt(line.quantity_received),
+                    purchased=_fmt(line.quantity_purchased),
+                ),
+            )
         new_costs[line.pk] = closing_unit_cost(
-            amount_invoiced=line.amount_invoiced, freight_allocated=line.freight_allocated,
+            amount_invoiced=line.amount_invoiced,
+            freight_allocated=line.freight_allocated,
             quantity_received=line.quantity_received,
         )
     for po_line_id, lot_id in sorted(receipt_lots, key=lambda x: x[1]):
         lot = lots[lot_id]
         if po_line_id in new_costs and lot.qty_in > 0:
             change_lot_unit_cost_locked(
-                lot=lot, new_unit_cost=new_costs[po_line_id], cause=CostChangeCause.PO_CLOSED, date=date,
-                actor=actor, source_label=po.number,
+                lot=lot,
+                new_unit_cost=new_costs[po_line_id],
+                cause=CostChangeCause.PO_CLOSED,
+                date=date,
+                actor=actor,
+                source_label=po.number,
             )
     PurchaseOrder.objects.filter(pk=po.pk).update(status=POStatus.CLOSED, closed_on=date, closed_by=actor)
     po.refresh_from_db()

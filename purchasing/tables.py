@@ -27,8 +27,12 @@ class PurchaseOrderTable(tables.Table):
 
 
 class AccruedLineTable(tables.Table):
-    po = tables.Column(accessor="purchase_order__number", verbose_name="PO", orderable=False,
-                       linkify=lambda record: record.purchase_order.get_absolute_url())
+    po = tables.Column(
+        accessor="purchase_order__number",
+        verbose_name="PO",
+        orderable=False,
+        linkify=lambda record: record.purchase_order.get_absolute_url(),
+    )
     vendor = tables.Column(accessor="purchase_order__vendor__code", verbose_name="Vendor", orderable=False)
     office = tables.Column(accessor="purchase_order__office__code", verbose_name="Office", orderable=False)
     line_no = tables.Column(verbose_name="Line", orderable=False)
@@ -37,12 +41,25 @@ class AccruedLineTable(tables.Table):
     quantity_received = QtyColumn(verbose_name="Received", orderable=False)
     quantity_purchased = QtyColumn(verbose_name="Purchased", orderable=False)
     accrued_qty = QtyColumn(verbose_name="Accrued qty", orderable=False)
-    accrued_value = MoneyColumn(verbose_name="Accrued value", orderable=False,
-                                attrs={"td": {"class": "text-end font-monospace", "data-figure": "accrued_value"}})
+    accrued_value = MoneyColumn(
+        verbose_name="Accrued value",
+        orderable=False,
+        attrs={"td": {"class": "text-end font-monospace", "data-figure": "accrued_value"}},
+    )
 
     class Meta:
         model = PurchaseOrderLine
         fields = ()
-        sequence = ("po", "vendor", "office", "line_no", "lic", "unit_cost", "quantity_received",
-                    "quantity_purchased", "accrued_qty", "accrued_value")
+        sequence = (
+            "po",
+            "vendor",
+            "office",
+            "line_no",
+            "lic",
+            "unit_cost",
+            "quantity_received",
+            "quantity_purchased",
+            "accrued_qty",
+            "accrued_value",
+        )
         attrs = {"class": "table table-sm table-hover align-middle", "id": "accrued-table"}

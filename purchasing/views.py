@@ -86,8 +86,10 @@ class POCreateView(ViewerRequiredMixin, TemplateView):
         if form.is_valid() and formset.is_valid():
             try:
                 po = services.create_purchase_order(
-                    vendor=form.cleaned_data["vendor"], office=form.cleaned_data["office"],
-                    date=form.cleaned_data["date"], actor=request.user,
+                    vendor=form.cleaned_data["vendor"],
+                    office=form.cleaned_data["office"],
+                    date=form.cleaned_data["date"],
+                    actor=request.user,
                     lines=[f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data],
                 )
             except DomainError as error:
@@ -125,8 +127,9 @@ class ReceiveView(_POActionView):
 
     def get(self, request, *args, **kwargs):
         po_lines = self.po_lines(inventoried_only=True)
-        return self.render_form({"form": ReceiveForm(), "formset": line_formset(ReceiveLineForm, po_lines),
-                                 "po_lines": po_lines})
+        return self.render_form(
+            {"form": ReceiveForm(), "formset": line_formset(ReceiveLineForm, po_lines), "po_lines": po_lines}
+        )
 
     def post(self, request, *args, **kwargs):
         po_lines = self.po_lines(inventoried_only=True)
@@ -135,7 +138,9 @@ class ReceiveView(_POActionView):
         if form.is_valid() and formset.is_valid():
             try:
                 receipt = services.receive_purchase_order(
-                    purchase_order=self.po, date=form.cleaned_data["date"], actor=request.user,
+                    purchase_order=self.po,
+                    date=form.cleaned_data["date"],
+                    actor=request.user,
                     allow_over_receipt=form.cleaned_data["allow_over_receipt"],
                     lines=[f.to_input() for f in formset.forms if f.has_changed()],
                 )
@@ -153,8 +158,9 @@ class InvoiceCreateView(_POActionView):
 
     def get(self, request, *args, **kwargs):
         po_lines = self.po_lines()
-        return self.render_form({"form": InvoiceForm(), "formset": line_formset(InvoiceLineForm, po_lines),
-                                 "po_lines": po_lines})
+        return self.render_form(
+            {"form": InvoiceForm(), "formset": line_formset(InvoiceLineForm, po_lines), "po_lines": po_lines}
+        )
 
     def post(self, request, *args, **kwargs):
         po_lines = self.po_lines()
@@ -163,8 +169,12 @@ class InvoiceCreateView(_POActionView):
         if form.is_valid() and formset.is_valid():
             try:
                 invoice = services.post_vendor_invoice(
-                    vendor=self.po.vendor, purchase_order=self.po, number=form.cleaned_data["number"],
-                    date=form.cleaned_data["date"], freight=form.cleaned_data["freight"], actor=request.user,
+                    vendor=self.po.vendor,
+                    purchase_order=self.po,
+                    number=form.cleaned_data["number"],
+                    date=form.cleaned_data["date"],
+                    freight=form.cleaned_data["freight"],
+                    actor=request.user,
                     lines=[f.to_input() for f in formset.forms if f.has_changed()],
                 )
             except DomainError as error:
@@ -185,14 +195,18 @@ class CloseView(_POActionView):
     def post(self, request, *args, **kwargs):
         form = CloseForm(request.POST)
         if form.is_valid() and not confirmed(request):
-            confirm = {"title": f"Close purchase order {self.po.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
-                       "text": CONFIRM_CLOSE.format(po=self.po.number), "button": "Yes, close it",
-                       "cancel_url": self.po.get_absolute_url()}
+            confirm = {
+                "title": f"Close purchase order {self.po.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
+                "text": CONFIRM_CLOSE.format(po=self.po.number),
+                "button": "Yes, close it",
+                "cancel_url": self.po.get_absolute_url(),
+            }
             return self.render_form({"form": form, "lines": selectors.po_lines(self.po), "confirm": confirm})
         if form.is_valid():
             try:
-                services.close_purchase_order(purchase_order=self.po, date=form.cleaned_data["date"],
-                                              actor=request.user)
+                services.close_purchase_order(
+                    purchase_order=self.po, date=form.cleaned_data["date"], actor=request.user
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -232,15 +246,21 @@ class ReverseReceiptView(ViewerRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = ReverseForm(request.POST)
         if form.is_valid() and not confirmed(request):
-            confirm = {"title": f"Reverse receipt {self.receipt.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
-                       "text": CONFIRM_REVERSE.format(receipt=self.receipt.number,
-                                                      po=self.receipt.purchase_order.number),
-                       "button": "Yes, reverse it", "cancel_url": self.receipt.get_absolute_url()}
+            confirm = {
+                "title": f"Reverse receipt {self.receipt.number} on {form.cleaned_data['date']:%Y-%m-%d}?",
+                "text": CONFIRM_REVERSE.format(receipt=self.receipt.number, po=self.receipt.purchase_order.number),
+                "button": "Yes, reverse it",
+                "cancel_url": self.receipt.get_absolute_url(),
+            }
             return render(request, self.template_name, {"receipt": self.receipt, "form": form, "confirm": confirm})
         if form.is_valid():
             try:
-                reversal = services.reverse_receipt(receipt=self.receipt, date=form.cleaned_data["date"],
-                                                    reason=form.cleaned_data["reason"], actor=request.user)
+                reversal = services.reverse_receipt(
+                    receipt=self.receipt,
+                    date=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:

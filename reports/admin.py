@@ -8,8 +8,18 @@ class OfficeAccountsAdmin(admin.ModelAdmin):
     """The journal's accounts per office (DOMAIN.md 10): administrators edit them; an office with
     no row uses the defaults (1300 Inventory, ...)."""
 
-    list_display = ("office", "inventory", "work_in_process", "in_transit", "received_not_invoiced", "accrued_cogs",
-                    "opening_equity", "cogs", "adjustments", "capitalized_clearing")
+    list_display = (
+        "office",
+        "inventory",
+        "work_in_process",
+        "in_transit",
+        "received_not_invoiced",
+        "accrued_cogs",
+        "opening_equity",
+        "cogs",
+        "adjustments",
+        "capitalized_clearing",
+    )
     list_select_related = ("office",)
 
     def has_delete_permission(self, request, obj=None):
@@ -20,8 +30,18 @@ class OfficeAccountsAdmin(admin.ModelAdmin):
 class JournalExportAdmin(admin.ModelAdmin):
     """Recorded journal exports: a record of what was exported, never edited."""
 
-    list_display = ("__str__", "created_at", "created_by", "date_from", "date_to", "detail", "line_count",
-                    "new_line_count", "debit", "credit")
+    list_display = (
+        "__str__",
+        "created_at",
+        "created_by",
+        "date_from",
+        "date_to",
+        "detail",
+        "line_count",
+        "new_line_count",
+        "debit",
+        "credit",
+    )
     list_select_related = ("created_by",)
 
     def has_add_permission(self, request):

@@ -32,19 +32,27 @@ def _param(name: str, type_=OpenApiTypes.STR, description: str = "", **kwargs) -
 
 SCOPE = [_param("office", description="Office code."), _param("lic", description="LIC code.")]
 VALUATION_PARAMS = [
-    _param("as_of", OpenApiTypes.DATE, "The date (YYYY-MM-DD); default today."), *SCOPE,
+    _param("as_of", OpenApiTypes.DATE, "The date (YYYY-MM-DD); default today."),
+    *SCOPE,
     _param("type", description="Lot type.", enum=LotType.values),
-    _param("group_by", description="Rows per lot (default), per office and LIC, or per office.",
-           enum=[value for value, _ in GROUP_CHOICES]),
+    _param(
+        "group_by",
+        description="Rows per lot (default), per office and LIC, or per office.",
+        enum=[value for value, _ in GROUP_CHOICES],
+    ),
 ]
-PAGING = [_param("cursor", description="The `next` link's cursor."),
-          _param("page_size", OpenApiTypes.INT, "Rows per page, 1 to 500 (default 50).")]
+PAGING = [
+    _param("cursor", description="The `next` link's cursor."),
+    _param("page_size", OpenApiTypes.INT, "Rows per page, 1 to 500 (default 50)."),
+]
 ROLL_FORWARD_PARAMS = [
     _param("date_from", OpenApiTypes.DATE, "First day of the period; default the first of date_to's month."),
-    _param("date_to", OpenApiTypes.DATE, "Last day of the period; default today."), *SCOPE,
+    _param("date_to", OpenApiTypes.DATE, "Last day of the period; default today."),
+    *SCOPE,
 ]
 AGING_PARAMS = [
-    _param("as_of", OpenApiTypes.DATE, "The date (YYYY-MM-DD); default today."), *SCOPE,
+    _param("as_of", OpenApiTypes.DATE, "The date (YYYY-MM-DD); default today."),
+    *SCOPE,
     _param("buckets", description="Upper bounds of the age buckets in days, increasing (default 30,60,90,180)."),
 ]
 
@@ -81,8 +89,14 @@ def decode_cursor(text: str, group_by: str) -> tuple:
 
 
 def _row(row: selectors.ValuationRow, group_by: str) -> dict:
-    out = {"office": row.office, "lic": row.lic, "description": row.description, "lots": row.lots,
-           "quantity": row.quantity, "value": row.value}
+    out = {
+        "office": row.office,
+        "lic": row.lic,
+        "description": row.description,
+        "lots": row.lots,
+        "quantity": row.quantity,
+        "value": row.value,
+    }
     if group_by == "lot":
         out.update(lot=row.lot_id, number=row.lot_number, type=row.type, date=row.date, unit_cost=row.unit_cost)
     return out
@@ -101,8 +115,9 @@ class ValuationView(APIView):
         size = IdCursorPagination().get_page_size(request)
         cursor = request.query_params.get("cursor")
         after = decode_cursor(cursor, params.group_by) if cursor else None
-        rows = selectors.valuation_rows(as_of=params.as_of, scope=params.scope, group_by=params.group_by,
-                                        after=after, limit=size + 1)
+        rows = selectors.valuation_rows(
+            as_of=params.as_of, scope=params.scope, group_by=params.group_by, after=after, limit=size + 1
+        )
         next_url = None
         if len(rows) > size:
             rows = rows[:size]
@@ -110,8 +125,13 @@ class ValuationView(APIView):
             query["cursor"] = encode_cursor(rows[-1].key)
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         totals = selectors.valuation_totals(as_of=params.as_of, scope=params.scope)
-        body = {"as_of": params.as_of, "group_by": params.group_by, "totals": totals, "next": next_url,
-                "results": [_row(r, params.group_by) for r in rows]}
+        body = {
+            "as_of": params.as_of,
+            "group_by": params.group_by,
+            "totals": totals,
+            "next": next_url,
+            "results": [_row(r, params.group_by) for r in rows],
+        }
         return Response(ValuationSerializer(body).data)
 
 
@@ -126,10 +146,14 @@ class RollForwardView(APIView):
     def get(self, request):
         params = report_params("roll_forward", request.query_params)
         report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
-        body = {"date_from": report.date_from, "date_to": report.date_to,
-                "results": [{"office": r.office, "lic": r.lic, "description": r.description, **r.figures()}
-                            for r in report.rows],
-                "totals": report.totals.figures()}
+        body = {
+            "date_from": report.date_from,
+            "date_to": report.date_to,
+            "results": [
+                {"office": r.office, "lic": r.lic, "description": r.description, **r.figures()} for r in report.rows
+            ],
+            "totals": report.totals.figures(),
+        }
         return Response(RollForwardSerializer(body).data)
 
 
@@ -147,10 +171,14 @@ class AgingView(APIView):
         def figures(row):
             return {"quantities": row.quantities, "values": row.values, "quantity": row.quantity, "value": row.value}
 
-        body = {"as_of": report.as_of, "buckets": report.labels,
-                "results": [{"office": r.office, "lic": r.lic, "description": r.description, **figures(r)}
-                            for r in report.rows],
-                "totals": figures(report.totals)}
+        body = {
+            "as_of": report.as_of,
+            "buckets": report.labels,
+            "results": [
+                {"office": r.office, "lic": r.lic, "description": r.description, **figures(r)} for r in report.rows
+            ],
+            "totals": figures(report.totals),
+        }
         return Response(AgingSerializer(body).data)
 
 
@@ -160,8 +188,9 @@ def export_view(report: str, fmt: str, parameters: list):
     title = report.replace("_", "-")
 
     class ReportExportView(ExportView):
-        @file_schema(media, f"The {title} report, {'UTF-8 CSV' if fmt == 'csv' else 'a workbook'} with a header "
-                            "row.", parameters)
+        @file_schema(
+            media, f"The {title} report, {'UTF-8 CSV' if fmt == 'csv' else 'a workbook'} with a header row.", parameters
+        )
         def get(self, request):
             return build(report, request.query_params)
 
@@ -174,10 +203,16 @@ urlpatterns = [
     path("reports/valuation.csv", export_view("valuation", "csv", VALUATION_PARAMS), name="report-valuation-csv"),
     path("reports/valuation.xlsx", export_view("valuation", "xlsx", VALUATION_PARAMS), name="report-valuation-xlsx"),
     path("reports/roll-forward/", RollForwardView.as_view(), name="report-roll-forward"),
-    path("reports/roll-forward.csv", export_view("roll_forward", "csv", ROLL_FORWARD_PARAMS),
-         name="report-roll-forward-csv"),
-    path("reports/roll-forward.xlsx", export_view("roll_forward", "xlsx", ROLL_FORWARD_PARAMS),
-         name="report-roll-forward-xlsx"),
+    path(
+        "reports/roll-forward.csv",
+        export_view("roll_forward", "csv", ROLL_FORWARD_PARAMS),
+        name="report-roll-forward-csv",
+    ),
+    path(
+        "reports/roll-forward.xlsx",
+        export_view("roll_forward", "xlsx", ROLL_FORWARD_PARAMS),
+        name="report-roll-forward-xlsx",
+    ),
     path("reports/aging/", AgingView.as_view(), name="report-aging"),
     path("reports/aging.csv", export_view("aging", "csv", AGING_PARAMS), name="report-aging-csv"),
     path("reports/aging.xlsx", export_view("aging", "xlsx", AGING_PARAMS), name="report-aging-xlsx"),

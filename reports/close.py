@@ -151,21 +151,53 @@ def _journal_url() -> str:
 def _run_check(day, run, last_at, pending) -> Check:
     url, link = reverse("cogs:run_list"), "COGS runs"
     if run is None:
-        return Check("cogs_run", "COGS run", TODO, f"No COGS run over everything dated {day:%Y-%m-%d} yet: start "
-                     "one with this business date, so its revaluations and accruals fall in the period.", url, link)
+        return Check(
+            "cogs_run",
+            "COGS run",
+            TODO,
+            f"No COGS run over everything dated {day:%Y-%m-%d} yet: start "
+            "one with this business date, so its revaluations and accruals fall in the period.",
+            url,
+            link,
+        )
     if run.status != RunStatus.DONE or run.exceptions_count:
-        return Check("cogs_run", "COGS run", TODO, f"{run.number} dated {day:%Y-%m-%d} is "
-                     f"{run.status_label.lower()}.", run.get_absolute_url(), run.number)
+        return Check(
+            "cogs_run",
+            "COGS run",
+            TODO,
+            f"{run.number} dated {day:%Y-%m-%d} is {run.status_label.lower()}.",
+            run.get_absolute_url(),
+            run.number,
+        )
     if last_at is not None and run.finished_at < last_at:
-        return Check("cogs_run", "COGS run", TODO, f"{run.number} finished {run.finished_at:%Y-%m-%d %H:%M} UTC, "
-                     f"before the latest posting dated on or before {day:%Y-%m-%d} ({last_at:%Y-%m-%d %H:%M} UTC): "
-                     "run again.", url, link)
+        return Check(
+            "cogs_run",
+            "COGS run",
+            TODO,
+            f"{run.number} finished {run.finished_at:%Y-%m-%d %H:%M} UTC, "
+            f"before the latest posting dated on or before {day:%Y-%m-%d} ({last_at:%Y-%m-%d %H:%M} UTC): "
+            "run again.",
+            url,
+            link,
+        )
     if pending:
-        return Check("cogs_run", "COGS run", TODO, f"{run.number} is done, but postings made since are waiting "
-                     "for COGS: run again.", url, link)
-    return Check("cogs_run", "COGS run", OK, f"{run.number} dated {day:%Y-%m-%d} finished "
-                 f"{run.finished_at:%Y-%m-%d %H:%M} UTC, after every posting dated up to then; nothing pending.",
-                 run.get_absolute_url(), run.number)
+        return Check(
+            "cogs_run",
+            "COGS run",
+            TODO,
+            f"{run.number} is done, but postings made since are waiting for COGS: run again.",
+            url,
+            link,
+        )
+    return Check(
+        "cogs_run",
+        "COGS run",
+        OK,
+        f"{run.number} dated {day:%Y-%m-%d} finished "
+        f"{run.finished_at:%Y-%m-%d %H:%M} UTC, after every posting dated up to then; nothing pending.",
+        run.get_absolute_url(),
+        run.number,
+    )
 
 
 def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -> Checklist:
@@ -182,35 +214,78 @@ def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -
     unallocated_url = reverse("cogs:unallocated")
     valuation_url = f"{reverse('reports:valuation')}?as_of={day:%Y-%m-%d}&group_by=office"
     if totals.unallocated_quantity or totals.accrued_value:
-        usage = Check("unallocated", "Unallocated usage", REVIEW,
-                      f"{totals.unallocated_quantity.normalize():f} units of usage dated up to {day:%Y-%m-%d} "
-                      f"are not allocated to lots; their accrued COGS at that date is {totals.accrued_value:,.2f}.",
-                      unallocated_url, "Unallocated usage")
+        usage = Check(
+            "unallocated",
+            "Unallocated usage",
+            REVIEW,
+            f"{totals.unallocated_quantity.normalize():f} units of usage dated up to {day:%Y-%m-%d} "
+            f"are not allocated to lots; their accrued COGS at that date is {totals.accrued_value:,.2f}.",
+            unallocated_url,
+            "Unallocated usage",
+        )
     else:
-        usage = Check("unallocated", "Unallocated usage", OK, f"Every usage dated up to {day:%Y-%m-%d} is "
-                      "allocated; no accrued COGS open at that date.", valuation_url, "Valuation")
+        usage = Check(
+            "unallocated",
+            "Unallocated usage",
+            OK,
+            f"Every usage dated up to {day:%Y-%m-%d} is allocated; no accrued COGS open at that date.",
+            valuation_url,
+            "Valuation",
+        )
     if violations:
         more = "+" if len(violations) >= violations_limit else ""
-        ledger = Check("check_ledger", "Ledger check", TODO, f"{len(violations)}{more} broken ledger invariants "
-                       "(listed below): the figures do not tie until they are fixed.", "#violations", "The list")
+        ledger = Check(
+            "check_ledger",
+            "Ledger check",
+            TODO,
+            f"{len(violations)}{more} broken ledger invariants "
+            "(listed below): the figures do not tie until they are fixed.",
+            "#violations",
+            "The list",
+        )
     else:
-        ledger = Check("check_ledger", "Ledger check", OK, "check_ledger finds nothing: every lot, usage and "
-                       "entry ties.", reverse("reports:index"), "Reports")
+        ledger = Check(
+            "check_ledger",
+            "Ledger check",
+            OK,
+            "check_ledger finds nothing: every lot, usage and entry ties.",
+            reverse("reports:index"),
+            "Reports",
+        )
     if model is None:
-        journal = Check("journal", "Journal exported", UNAVAILABLE, "The journal and its exports are not built "
-                        "yet: export the roll-forward of the period instead.",
-                        f"{reverse('reports:roll_forward')}?date_from={(start or day.replace(day=1)):%Y-%m-%d}"
-                        f"&date_to={day:%Y-%m-%d}", "Roll-forward")
+        journal = Check(
+            "journal",
+            "Journal exported",
+            UNAVAILABLE,
+            "The journal and its exports are not built yet: export the roll-forward of the period instead.",
+            f"{reverse('reports:roll_forward')}?date_from={(start or day.replace(day=1)):%Y-%m-%d}"
+            f"&date_to={day:%Y-%m-%d}",
+            "Roll-forward",
+        )
     else:
-        journal = Check("journal", "Journal exported", OK if export else TODO,
-                        f"{export} ({export.line_count} lines) covers the period, made after its latest "
-                        "posting and COGS run." if export else
-                        "No export of the journal of the period, for every office, made after its latest posting "
-                        "and COGS run.", _journal_url(), "Journal")
+        journal = Check(
+            "journal",
+            "Journal exported",
+            OK if export else TODO,
+            f"{export} ({export.line_count} lines) covers the period, made after its latest posting and COGS run."
+            if export
+            else "No export of the journal of the period, for every office, made after its latest posting "
+            "and COGS run.",
+            _journal_url(),
+            "Journal",
+        )
     return Checklist(
-        date=day, lock=lock, period_start=start, run=run, last_posting_at=last_at, pending=pending,
-        unallocated_quantity=totals.unallocated_quantity, accrued_value=totals.accrued_value,
-        violations=violations, journal_export=export, journal_available=model is not None,
+        date=day,
+        lock=lock,
+        period_start=start,
+        run=run,
+        last_posting_at=last_at,
+        pending=pending,
+        unallocated_quantity=totals.unallocated_quantity,
+        accrued_value=totals.accrued_value,
+        violations=violations,
+        journal_export=export,
+        journal_available=model is not None,
         checks=[_run_check(day, run, last_at, pending), usage, ledger, journal],
     )
 

@@ -70,8 +70,18 @@ def _valuation_cells(group_by: str):
         if group_by == "lic":
             return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), row.lots, quantity, value]
         cost = plain(row.unit_cost) if as_csv else row.unit_cost
-        return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), safe_text(row.lot_number),
-                row.type.capitalize(), row.date.isoformat() if as_csv else row.date, cost, quantity, value]
+        return [
+            safe_text(row.office),
+            safe_text(row.lic),
+            safe_text(row.description),
+            safe_text(row.lot_number),
+            row.type.capitalize(),
+            row.date.isoformat() if as_csv else row.date,
+            cost,
+            quantity,
+            value,
+        ]
+
     return cells
 
 
@@ -88,25 +98,50 @@ def _streamed_valuation(params) -> Iterator[selectors.ValuationRow]:
 
 def valuation_sheet(data) -> Sheet:
     params = report_params("valuation", data)
-    return Sheet("Valuation", f"valuation-{params.as_of.isoformat()}", _valuation_header(params.group_by),
-                 _streamed_valuation(params), _valuation_cells(params.group_by))
+    return Sheet(
+        "Valuation",
+        f"valuation-{params.as_of.isoformat()}",
+        _valuation_header(params.group_by),
+        _streamed_valuation(params),
+        _valuation_cells(params.group_by),
+    )
 
 
-ROLL_FORWARD_HEADER = ["Office", "LIC", "Description", "Opening value", "Lots in", "Cost changes", "COGS",
-                       "Production", "Transfers out", "Adjustments out", "Closing value"]
+ROLL_FORWARD_HEADER = [
+    "Office",
+    "LIC",
+    "Description",
+    "Opening value",
+    "Lots in",
+    "Cost changes",
+    "COGS",
+    "Production",
+    "Transfers out",
+    "Adjustments out",
+    "Closing value",
+]
 
 
 def _roll_forward_cells(row: selectors.RollForwardRow, as_csv: bool) -> list:
     figures = [money(v) for v in row.figures().values()]
-    return [safe_text(row.office), safe_text(row.lic), safe_text(row.description),
-            *([str(v) for v in figures] if as_csv else figures)]
+    return [
+        safe_text(row.office),
+        safe_text(row.lic),
+        safe_text(row.description),
+        *([str(v) for v in figures] if as_csv else figures),
+    ]
 
 
 def roll_forward_sheet(data) -> Sheet:
     params = report_params("roll_forward", data)
     report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
-    return Sheet("Roll-forward", f"roll-forward-{params.date_from.isoformat()}-{params.date_to.isoformat()}",
-                 ROLL_FORWARD_HEADER, report.rows, _roll_forward_cells)
+    return Sheet(
+        "Roll-forward",
+        f"roll-forward-{params.date_from.isoformat()}-{params.date_to.isoformat()}",
+        ROLL_FORWARD_HEADER,
+        report.rows,
+        _roll_forward_cells,
+    )
 
 
 def _aging_cells(row: selectors.AgingRow, as_csv: bool) -> list:
@@ -125,20 +160,40 @@ def aging_sheet(data) -> Sheet:
     return Sheet("Aging", f"aging-{params.as_of.isoformat()}", header, report.rows, _aging_cells)
 
 
-JOURNAL_HEADER = ["Date", "Office", "Account", "Account name", "Debit", "Credit", "LIC", "Source type", "Source id",
-                  "Source", "Memo"]
+JOURNAL_HEADER = [
+    "Date",
+    "Office",
+    "Account",
+    "Account name",
+    "Debit",
+    "Credit",
+    "LIC",
+    "Source type",
+    "Source id",
+    "Source",
+    "Memo",
+]
 
 
 def _journal_cells(with_new: bool):
     def cells(line, as_csv: bool) -> list:
         figures = [str(line.debit), str(line.credit)] if as_csv else [line.debit, line.credit]
-        out = [line.date.isoformat() if as_csv else line.date, safe_text(line.office), safe_text(line.account),
-               line.account_name, *figures, safe_text(line.lic or ""), line.source_type or "",
-               line.source_id if line.source_id is not None else "", safe_text(line.source_label),
-               safe_text(line.memo)]
+        out = [
+            line.date.isoformat() if as_csv else line.date,
+            safe_text(line.office),
+            safe_text(line.account),
+            line.account_name,
+            *figures,
+            safe_text(line.lic or ""),
+            line.source_type or "",
+            line.source_id if line.source_id is not None else "",
+            safe_text(line.source_label),
+            safe_text(line.memo),
+        ]
         if with_new:
             out.append("yes" if line.new else "no")
         return out
+
     return cells
 
 
@@ -162,8 +217,12 @@ def journal_export_sheet(batch) -> Sheet:
     return Sheet("Journal", name, [*JOURNAL_HEADER, "New"], journal.export_lines(batch), _journal_cells(True))
 
 
-SHEETS = {"valuation": valuation_sheet, "roll_forward": roll_forward_sheet, "aging": aging_sheet,
-          "journal": journal_sheet}
+SHEETS = {
+    "valuation": valuation_sheet,
+    "roll_forward": roll_forward_sheet,
+    "aging": aging_sheet,
+    "journal": journal_sheet,
+}
 
 
 class _Echo:

@@ -23,8 +23,10 @@ from .selectors import DEFAULT_BUCKETS, Scope
 
 MSG_DATE = "Enter a date as YYYY-MM-DD."
 MSG_PERIOD = "The period ends ({end}) before it starts ({start})."
-MSG_BUCKETS = ("Give the age buckets' upper bounds in days: whole numbers from 0 to {max}, increasing, "
-               "separated by commas (e.g. 30,60,90,180).")
+MSG_BUCKETS = (
+    "Give the age buckets' upper bounds in days: whole numbers from 0 to {max}, increasing, "
+    "separated by commas (e.g. 30,60,90,180)."
+)
 MSG_TOO_MANY_BUCKETS = "At most {max} bucket bounds."
 MAX_BUCKET_DAYS = 36500  # a hundred years
 MAX_BUCKETS = 12
@@ -37,7 +39,10 @@ def _noop(queryset, name, value):
 
 def _date_filter(label: str) -> django_filters.DateFilter:
     return django_filters.DateFilter(
-        method=_noop, label=label, input_formats=["%Y-%m-%d"], error_messages={"invalid": MSG_DATE},
+        method=_noop,
+        label=label,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": MSG_DATE},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -102,14 +107,14 @@ class RollForwardFilter(django_filters.FilterSet):
 class AgingFilter(django_filters.FilterSet):
     as_of = _date_filter("As of")
     office, lic = _scope_filters()
-    buckets = BucketsFilter(method=_noop, label="Buckets (days)",
-                            widget=forms.TextInput(attrs={"placeholder": "30,60,90,180"}))
+    buckets = BucketsFilter(
+        method=_noop, label="Buckets (days)", widget=forms.TextInput(attrs={"placeholder": "30,60,90,180"})
+    )
 
 
 def _scope(data: dict) -> Scope:
     office, lic = data.get("office"), data.get("lic")
-    return Scope(office_id=office.pk if office else None, lic_id=lic.pk if lic else None,
-                 type=data.get("type") or None)
+    return Scope(office_id=office.pk if office else None, lic_id=lic.pk if lic else None, type=data.get("type") or None)
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,9 @@ class AgingParams:
 
 def valuation_from(data: dict) -> ValuationParams:
     """Defaults: today, every lot (``group_by`` lot)."""
-    return ValuationParams(as_of=data.get("as_of") or today(), scope=_scope(data),
-                           group_by=data.get("group_by") or "lot")
+    return ValuationParams(
+        as_of=data.get("as_of") or today(), scope=_scope(data), group_by=data.get("group_by") or "lot"
+    )
 
 
 def roll_forward_from(data: dict) -> RollForwardParams:
@@ -150,8 +156,9 @@ def roll_forward_from(data: dict) -> RollForwardParams:
 
 
 def aging_from(data: dict) -> AgingParams:
-    return AgingParams(as_of=data.get("as_of") or today(), scope=_scope(data),
-                       bounds=data.get("buckets") or DEFAULT_BUCKETS)
+    return AgingParams(
+        as_of=data.get("as_of") or today(), scope=_scope(data), bounds=data.get("buckets") or DEFAULT_BUCKETS
+    )
 
 
 DETAIL_CHOICES = [("lines", "Lines (one per record)"), ("summary", "Summary (date, office, account)")]
@@ -179,8 +186,12 @@ def journal_from(data: dict) -> JournalParams:
     """Defaults as the roll-forward's: up to today, from the first of its month; every office; lines."""
     period = roll_forward_from(data)
     office = data.get("office")
-    return JournalParams(date_from=period.date_from, date_to=period.date_to,
-                         office_ids=[office.pk] if office else None, detail=data.get("detail") or "lines")
+    return JournalParams(
+        date_from=period.date_from,
+        date_to=period.date_to,
+        office_ids=[office.pk] if office else None,
+        detail=data.get("detail") or "lines",
+    )
 
 
 REPORTS = {

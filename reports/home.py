@@ -47,9 +47,13 @@ def month_ends(today: datetime.date, count: int = MONTHS) -> list[datetime.date]
 def cogs_by_month(first: datetime.date, last: datetime.date) -> dict[datetime.date, Decimal]:
     """{first day of month: Σ COGS entries (allocations, give-backs, revaluations) of shipment, job
     and customer return usage dated in it}, for the months from ``first`` to ``last`` (one query)."""
-    rows = (CogsEntry.objects.filter(kind__in=(1, 2, 3, 4), date__gte=first, date__lte=last,
-                                     usage__kind__in=COGS_KINDS)
-            .annotate(month=TruncMonth("date")).values("month").annotate(total=Sum("value")).order_by("month"))
+    rows = (
+        CogsEntry.objects.filter(kind__in=(1, 2, 3, 4), date__gte=first, date__lte=last, usage__kind__in=COGS_KINDS)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(total=Sum("value"))
+        .order_by("month")
+    )
     return {r["month"]: r["total"] for r in rows}
 
 
@@ -136,10 +140,18 @@ def books(today: datetime.date | None = None) -> Books:
     lock = current_lock_date()
     accrued = accrued_lines().aggregate(total=Coalesce(Sum("accrued_value"), Value(ZERO_MONEY)))["total"]
     return Books(
-        today=today, now=selectors.valuation_totals(as_of=today), last_month_end=ends[-1],
-        at_month_end=at_ends[-1][1], accrued_inventory=accrued,
+        today=today,
+        now=selectors.valuation_totals(as_of=today),
+        last_month_end=ends[-1],
+        at_month_end=at_ends[-1][1],
+        accrued_inventory=accrued,
         last_run=CogsRun.objects.select_related("office", "lic").order_by("-id").first(),
-        lock=lock, next_close=next_period_end(lock, today), value_by_month=values, cogs_by_month=cogs, aging=aging,
-        value_chart=chart([(f"{d:%b}", v) for d, v in values]), cogs_chart=chart([(f"{d:%b}", v) for d, v in cogs]),
+        lock=lock,
+        next_close=next_period_end(lock, today),
+        value_by_month=values,
+        cogs_by_month=cogs,
+        aging=aging,
+        value_chart=chart([(f"{d:%b}", v) for d, v in values]),
+        cogs_chart=chart([(f"{d:%b}", v) for d, v in cogs]),
         aging_chart=chart(list(zip(aging.labels, aging.totals.values, strict=True))),
     )

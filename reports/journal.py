@@ -37,9 +37,12 @@ MSG_NOTHING = "No journal lines are dated from {start} to {end} in these offices
 # the sources of the lines, and the ledger tables whose highest id an export records (its watermark)
 MARKS = ("lot", "receipt_line", "production_report", "cost_change", "cogs_entry", "job_cost")
 MARK_TABLES = {
-    "lot": "inventory_lots_lot", "receipt_line": "purchasing_receiptline",
-    "production_report": "production_productionreport", "cost_change": "inventory_lots_lotcostchange",
-    "cogs_entry": "cogs_cogsentry", "job_cost": "production_jobcostentry",
+    "lot": "inventory_lots_lot",
+    "receipt_line": "purchasing_receiptline",
+    "production_report": "production_productionreport",
+    "cost_change": "inventory_lots_lotcostchange",
+    "cogs_entry": "cogs_cogsentry",
+    "job_cost": "production_jobcostentry",
 }
 
 _ORIGIN = """CASE WHEN l.type = 'production' THEN 'work_in_process'
@@ -48,8 +51,11 @@ _ORIGIN = """CASE WHEN l.type = 'production' THEN 'work_in_process'
                   ELSE 'adjustments' END"""
 _USAGE_DEBIT = """CASE u.kind WHEN 'production' THEN 'work_in_process' WHEN 'adjustment' THEN 'adjustments'
                               WHEN 'transfer' THEN 'in_transit' ELSE 'cogs' END"""
-_ACCOUNT = "CASE {role} " + " ".join(
-    f"WHEN '{role}' THEN COALESCE(a.{role}, '{default}')" for role, (default, _) in ACCOUNT_ROLES.items()) + " END"
+_ACCOUNT = (
+    "CASE {role} "
+    + " ".join(f"WHEN '{role}' THEN COALESCE(a.{role}, '{default}')" for role, (default, _) in ACCOUNT_ROLES.items())
+    + " END"
+)
 
 JOURNAL = """
 step AS (
@@ -164,8 +170,13 @@ class JournalTotals:
     credit: Decimal
 
 
-def journal_sql(*, date_from: datetime.date, date_to: datetime.date, office_ids: Iterable[int] | None = None,
-                body: str = LINES_SELECT) -> tuple[str, dict]:
+def journal_sql(
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    office_ids: Iterable[int] | None = None,
+    body: str = LINES_SELECT,
+) -> tuple[str, dict]:
     """The journal lines dated ``date_from``..``date_to`` (of the offices given, else all)."""
     params: dict = {"start": date_from, "end": date_to}
     lot_where = job_where = entry_where = ""
@@ -173,22 +184,51 @@ def journal_sql(*, date_from: datetime.date, date_to: datetime.date, office_ids:
         params["offices"] = list(office_ids)
         lot_where, job_where = " AND l.office_id = ANY(%(offices)s)", " AND po.office_id = ANY(%(offices)s)"
         entry_where = " AND e.office_id = ANY(%(offices)s)"
-    ctes = [selectors.MOVED.format(scope_columns=selectors.SCOPE_COLUMNS, lot_where=lot_where), selectors.TIMELINE,
-            JOURNAL.format(origin=_ORIGIN, usage_debit=_USAGE_DEBIT, job_where=job_where, entry_where=entry_where)]
+    ctes = [
+        selectors.MOVED.format(scope_columns=selectors.SCOPE_COLUMNS, lot_where=lot_where),
+        selectors.TIMELINE,
+        JOURNAL.format(origin=_ORIGIN, usage_debit=_USAGE_DEBIT, job_where=job_where, entry_where=entry_where),
+    ]
     return selectors.statement(ctes, body.format(account=_ACCOUNT.format(role="l.role"))), params
 
 
 def _line(record: tuple) -> JournalLine:
-    (date, office, account, role, debit, credit, lic, source_type, source_id, source_label, memo, kind, side,
-     *marks) = record
-    return JournalLine(date=date, office=office, account=account, role=role, debit=debit, credit=credit, lic=lic,
-                       source_type=source_type, source_id=source_id, source_label=source_label, memo=memo,
-                       key=(date.isoformat(), office, kind, source_id, side),
-                       marks={name: m for name, m in zip(MARKS, marks, strict=True) if m is not None})
+    (
+        date,
+        office,
+        account,
+        role,
+        debit,
+        credit,
+        lic,
+        source_type,
+        source_id,
+        source_label,
+        memo,
+        kind,
+        side,
+        *marks,
+    ) = record
+    return JournalLine(
+        date=date,
+        office=office,
+        account=account,
+        role=role,
+        debit=debit,
+        credit=credit,
+        lic=lic,
+        source_type=source_type,
+        source_id=source_id,
+        source_label=source_label,
+        memo=memo,
+        key=(date.isoformat(), office, kind, source_id, side),
+        marks={name: m for name, m in zip(MARKS, marks, strict=True) if m is not None},
+    )
 
 
-def iter_lines(*, date_from: datetime.date, date_to: datetime.date,
-               office_ids: Iterable[int] | None = None) -> Iterator[JournalLine]:
+def iter_lines(
+    *, date_from: datetime.date, date_to: datetime.date, office_ids: Iterable[int] | None = None
+) -> Iterator[JournalLine]:
     """Every line of the period in journal order (date, office, record, debit side first), read
     through a server-side cursor ``CHUNK`` rows at a time."""
     sql, params = journal_sql(date_from=date_from, date_to=date_to, office_ids=office_ids)
@@ -203,8 +243,9 @@ def journal_lines(**kwargs) -> list[JournalLine]:
     return list(iter_lines(**kwargs))
 
 
-def journal_totals(*, date_from: datetime.date, date_to: datetime.date,
-                   office_ids: Iterable[int] | None = None) -> JournalTotals:
+def journal_totals(
+    *, date_from: datetime.date, date_to: datetime.date, office_ids: Iterable[int] | None = None
+) -> JournalTotals:
     sql, params = journal_sql(date_from=date_from, date_to=date_to, office_ids=office_ids, body=TOTALS_SELECT)
     count, debit, credit = selectors._fetch(sql, params)[0]
     return JournalTotals(line_count=count, debit=debit, credit=credit)
@@ -228,12 +269,20 @@ def summarize(lines: Iterable[JournalLine]) -> Iterator[JournalLine]:
         k = (line.account, line.new)
         if k in group:
             s = group[k]
-            group[k] = replace(s, debit=s.debit + line.debit, credit=s.credit + line.credit,
-                               role=min(s.role, line.role))
+            group[k] = replace(
+                s, debit=s.debit + line.debit, credit=s.credit + line.credit, role=min(s.role, line.role)
+            )
         else:
-            group[k] = JournalLine(date=line.date, office=line.office, account=line.account, role=line.role,
-                                   debit=line.debit, credit=line.credit, new=line.new,
-                                   key=(line.date.isoformat(), line.office, line.account, line.new))
+            group[k] = JournalLine(
+                date=line.date,
+                office=line.office,
+                account=line.account,
+                role=line.role,
+                debit=line.debit,
+                credit=line.credit,
+                new=line.new,
+                key=(line.date.isoformat(), line.office, line.account, line.new),
+            )
     yield from flush()
 
 
@@ -255,8 +304,12 @@ def set_office_accounts(*, office, accounts: dict[str, str], actor) -> OfficeAcc
             raise ValidationFailed("invalid", f"{role}: Unknown account role.", field=role)
         number = (number or "").strip()
         if not number:
-            raise ValidationFailed("invalid", f"{role}: Every account needs a number.", field=role,
-                                   errors={role: ["Every account needs a number."]})
+            raise ValidationFailed(
+                "invalid",
+                f"{role}: Every account needs a number.",
+                field=role,
+                errors={role: ["Every account needs a number."]},
+            )
         setattr(row, role, number)
     row.full_clean()
     row.save()
@@ -268,8 +321,10 @@ def set_office_accounts(*, office, accounts: dict[str, str], actor) -> OfficeAcc
 
 def ledger_watermark() -> dict[str, int]:
     """The highest id of each source table now."""
-    sql = " UNION ALL ".join(f"SELECT '{name}', COALESCE(max(id), 0) FROM {table}"  # noqa: S608 - constants
-                             for name, table in MARK_TABLES.items())
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', COALESCE(max(id), 0) FROM {table}"  # noqa: S608 - constants
+        for name, table in MARK_TABLES.items()
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {name: int(value) for name, value in cursor.fetchall()}
@@ -293,26 +348,38 @@ def export_lines(batch: JournalExport) -> Iterator[JournalLine]:
     when the export is."""
     from inventory_lots.models import Office
 
-    office_ids = (list(Office.objects.filter(code__in=batch.offices).values_list("pk", flat=True))
-                  if batch.offices else None)
+    office_ids = (
+        list(Office.objects.filter(code__in=batch.offices).values_list("pk", flat=True)) if batch.offices else None
+    )
     previous = batch.previous.watermark if batch.previous_id else None
-    lines = (replace(line, new=is_new(line, previous))
-             for line in iter_lines(date_from=batch.date_from, date_to=batch.date_to, office_ids=office_ids)
-             if within(line, batch.watermark))
+    lines = (
+        replace(line, new=is_new(line, previous))
+        for line in iter_lines(date_from=batch.date_from, date_to=batch.date_to, office_ids=office_ids)
+        if within(line, batch.watermark)
+    )
     return summarize(lines) if batch.detail == "summary" else lines
 
 
 @transaction.atomic
-def record_journal_export(*, date_from: datetime.date, date_to: datetime.date, offices: list, detail: str,
-                          actor) -> JournalExport:
+def record_journal_export(
+    *, date_from: datetime.date, date_to: datetime.date, offices: list, detail: str, actor
+) -> JournalExport:
     """Record an export of the journal of a period (offices: Office rows, empty = all): its
     watermark, line count and totals. Refused (``nothing_to_export``) when the period has no lines."""
     codes = sorted(o.code for o in offices)
-    previous = (JournalExport.objects.filter(date_from=date_from, date_to=date_to, offices=codes)
-                .order_by("-id").first())
-    batch = JournalExport(created_by=actor, date_from=date_from, date_to=date_to, offices=codes, detail=detail,
-                          line_count=0, debit=ZERO_MONEY, credit=ZERO_MONEY, previous=previous,
-                          watermark=ledger_watermark())
+    previous = JournalExport.objects.filter(date_from=date_from, date_to=date_to, offices=codes).order_by("-id").first()
+    batch = JournalExport(
+        created_by=actor,
+        date_from=date_from,
+        date_to=date_to,
+        offices=codes,
+        detail=detail,
+        line_count=0,
+        debit=ZERO_MONEY,
+        credit=ZERO_MONEY,
+        previous=previous,
+        watermark=ledger_watermark(),
+    )
     count = new = 0
     debit = credit = ZERO_MONEY
     for line in export_lines(batch):
@@ -361,11 +428,18 @@ def journal_violations(limit: int = 100) -> list[dict]:
     out: list[dict] = []
     sql, params = journal_sql(date_from=FIRST_DAY, date_to=LAST_DAY, body=UNBALANCED)
     for office, date, debit, credit in selectors._fetch(sql, params)[:limit]:
-        out.append({"check": "journal_balanced", "id": office,
-                    "detail": f"{date.isoformat()}: debits {debit} <> credits {credit}"})
+        out.append(
+            {
+                "check": "journal_balanced",
+                "id": office,
+                "detail": f"{date.isoformat()}: debits {debit} <> credits {credit}",
+            }
+        )
     sql, params = journal_sql(date_from=FIRST_DAY, date_to=LAST_DAY, body=MONTH_BALANCES)
-    moves = {(office_id, month_end): (inv or ZERO_MONEY, acc or ZERO_MONEY)
-             for office_id, month_end, inv, acc in selectors._fetch(sql, params)}
+    moves = {
+        (office_id, month_end): (inv or ZERO_MONEY, acc or ZERO_MONEY)
+        for office_id, month_end, inv, acc in selectors._fetch(sql, params)
+    }
     codes = dict(Office.objects.values_list("pk", "code"))
     office_ids = sorted({office_id for office_id, _ in moves})
     running = dict.fromkeys(office_ids, (ZERO_MONEY, ZERO_MONEY))
@@ -382,11 +456,21 @@ def journal_violations(limit: int = 100) -> list[dict]:
             book, want = running[office_id][0], valued.get(code, ZERO_MONEY)
             if book != want and found["journal_inventory_valuation"] < limit:
                 found["journal_inventory_valuation"] += 1
-                out.append({"check": "journal_inventory_valuation", "id": code,
-                            "detail": f"{month_end.isoformat()}: Inventory balance {book} <> valuation {want}"})
+                out.append(
+                    {
+                        "check": "journal_inventory_valuation",
+                        "id": code,
+                        "detail": f"{month_end.isoformat()}: Inventory balance {book} <> valuation {want}",
+                    }
+                )
             book, want = running[office_id][1], accrued.get(office_id) or ZERO_MONEY
             if book != want and found["journal_accrued_cogs"] < limit:
                 found["journal_accrued_cogs"] += 1
-                out.append({"check": "journal_accrued_cogs", "id": code,
-                            "detail": f"{month_end.isoformat()}: Accrued COGS balance {book} <> open accruals {want}"})
+                out.append(
+                    {
+                        "check": "journal_accrued_cogs",
+                        "id": code,
+                        "detail": f"{month_end.isoformat()}: Accrued COGS balance {book} <> open accruals {want}",
+                    }
+                )
     return out

@@ -34,11 +34,16 @@ JOURNAL_PARAMS = [
     _param("date_from", OpenApiTypes.DATE, "First day; default the first of date_to's month."),
     _param("date_to", OpenApiTypes.DATE, "Last day; default today."),
     _param("office", description="Office code."),
-    _param("detail", description="One line per record (default) or per date, office and account.",
-           enum=[v for v, _ in DETAIL_CHOICES]),
+    _param(
+        "detail",
+        description="One line per record (default) or per date, office and account.",
+        enum=[v for v, _ in DETAIL_CHOICES],
+    ),
 ]
-PAGING = [_param("cursor", description="The `next` link's cursor."),
-          _param("page_size", OpenApiTypes.INT, "Lines per page, 1 to 500 (default 50).")]
+PAGING = [
+    _param("cursor", description="The `next` link's cursor."),
+    _param("page_size", OpenApiTypes.INT, "Lines per page, 1 to 500 (default 50)."),
+]
 
 
 class SourceSerializer(serializers.Serializer):
@@ -75,8 +80,15 @@ class JournalSerializer(serializers.Serializer):
 
 
 def _line(line: journal.JournalLine, detail: str) -> dict:
-    out = {"date": line.date, "office": line.office, "account": line.account, "account_name": line.account_name,
-           "debit": line.debit, "credit": line.credit, "memo": line.memo}
+    out = {
+        "date": line.date,
+        "office": line.office,
+        "account": line.account,
+        "account_name": line.account_name,
+        "debit": line.debit,
+        "credit": line.credit,
+        "memo": line.memo,
+    }
     if detail == "lines":
         out.update(lic=line.lic, source=line.source)
     return out
@@ -122,11 +134,17 @@ class JournalView(APIView):
             query = request.query_params.copy()
             query["cursor"] = base64.urlsafe_b64encode(json.dumps(list(page[-1].key)).encode()).decode()
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        totals = journal.journal_totals(date_from=params.date_from, date_to=params.date_to,
-                                        office_ids=params.office_ids)
-        body = {"date_from": params.date_from, "date_to": params.date_to, "detail": params.detail,
-                "totals": {"debit": totals.debit, "credit": totals.credit, "lines": totals.line_count},
-                "next": next_url, "results": [_line(x, params.detail) for x in page]}
+        totals = journal.journal_totals(
+            date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids
+        )
+        body = {
+            "date_from": params.date_from,
+            "date_to": params.date_to,
+            "detail": params.detail,
+            "totals": {"debit": totals.debit, "credit": totals.credit, "lines": totals.line_count},
+            "next": next_url,
+            "results": [_line(x, params.detail) for x in page],
+        }
         return Response(JournalSerializer(body).data)
 
 
@@ -136,8 +154,9 @@ class JournalView(APIView):
 class JournalExportRequestSerializer(serializers.Serializer):
     date_from = serializers.DateField(input_formats=["%Y-%m-%d"], error_messages={"invalid": MSG_DATE})
     date_to = serializers.DateField(input_formats=["%Y-%m-%d"], error_messages={"invalid": MSG_DATE})
-    offices = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                    help_text="Office codes; none = every office.")
+    offices = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text="Office codes; none = every office."
+    )
     detail = serializers.ChoiceField(choices=[v for v, _ in DETAIL_CHOICES], required=False, default="lines")
 
     def validate_offices(self, codes):
@@ -162,8 +181,21 @@ class JournalExportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JournalExport
-        fields = ["id", "created_at", "created_by", "date_from", "date_to", "offices", "detail", "line_count",
-                  "new_line_count", "debit", "credit", "csv", "xlsx"]
+        fields = [
+            "id",
+            "created_at",
+            "created_by",
+            "date_from",
+            "date_to",
+            "offices",
+            "detail",
+            "line_count",
+            "new_line_count",
+            "debit",
+            "credit",
+            "csv",
+            "xlsx",
+        ]
 
     def _url(self, obj, fmt) -> str:
         url = reverse(f"api:journal-export-{fmt}", args=[obj.pk])
@@ -192,8 +224,9 @@ class JournalExportsView(APIView):
         if not data.is_valid():
             raise invalid_filter(data.errors)
         batch = journal.record_journal_export(actor=request.user, **data.validated_data)
-        return Response(JournalExportSerializer(batch, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            JournalExportSerializer(batch, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class JournalExportDetailView(APIView):
@@ -240,8 +273,10 @@ class AccountsListSerializer(serializers.Serializer):
 
 
 def _accounts(office, row) -> dict:
-    return {"office": office.code,
-            **{role: (getattr(row, role) if row else default) for role, (default, _) in ACCOUNT_ROLES.items()}}
+    return {
+        "office": office.code,
+        **{role: (getattr(row, role) if row else default) for role, (default, _) in ACCOUNT_ROLES.items()},
+    }
 
 
 class AccountsView(APIView):

@@ -49,9 +49,15 @@ class OfficeAccounts(models.Model):
         verbose_name_plural = "office accounts"
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(inventory="") & ~models.Q(work_in_process="") & ~models.Q(in_transit="")
-                & ~models.Q(received_not_invoiced="") & ~models.Q(accrued_cogs="") & ~models.Q(opening_equity="")
-                & ~models.Q(cogs="") & ~models.Q(adjustments="") & ~models.Q(capitalized_clearing=""),
+                condition=~models.Q(inventory="")
+                & ~models.Q(work_in_process="")
+                & ~models.Q(in_transit="")
+                & ~models.Q(received_not_invoiced="")
+                & ~models.Q(accrued_cogs="")
+                & ~models.Q(opening_equity="")
+                & ~models.Q(cogs="")
+                & ~models.Q(adjustments="")
+                & ~models.Q(capitalized_clearing=""),
                 name="reports_officeaccounts_not_blank",
                 violation_error_message="Every account needs a number.",
             ),
@@ -77,19 +83,29 @@ class JournalExport(models.Model):
     debit = MoneyField()
     credit = MoneyField()
     new_line_count = models.PositiveBigIntegerField(default=0)
-    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                 help_text="The last export of the same period and offices before this one.")
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The last export of the same period and offices before this one.",
+    )
     watermark = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")),
-                                   name="reports_journalexport_period",
-                                   violation_error_message="The period ends before it starts."),
-            models.CheckConstraint(condition=models.Q(detail__in=["lines", "summary"]),
-                                   name="reports_journalexport_detail",
-                                   violation_error_message="Detail is lines or summary."),
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")),
+                name="reports_journalexport_period",
+                violation_error_message="The period ends before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(detail__in=["lines", "summary"]),
+                name="reports_journalexport_detail",
+                violation_error_message="Detail is lines or summary.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -185,16 +185,29 @@ SCOPE_COLUMNS = """l.id, l.office_id, l.lic_id, l.date, l.qty_in,
            COALESCE((SELECT c.old_unit_cost FROM inventory_lots_lotcostchange c
                      WHERE c.lot_id = l.id ORDER BY c.id LIMIT 1), l.unit_cost) AS first_cost"""
 
-MASTER = ("JOIN inventory_lots_office o ON o.id = h.office_id "
-          "JOIN inventory_lots_lineitemcode c ON c.id = h.lic_id")
+MASTER = "JOIN inventory_lots_office o ON o.id = h.office_id JOIN inventory_lots_lineitemcode c ON c.id = h.lic_id"
 
 
-def lot_at(scope: Scope, params: dict, *, date_param: str = "end", day_before: bool = False, lot: str = "lot_at",
-           used: str = "used_at") -> str:
+def lot_at(
+    scope: Scope,
+    params: dict,
+    *,
+    date_param: str = "end",
+    day_before: bool = False,
+    lot: str = "lot_at",
+    used: str = "used_at",
+) -> str:
     """The LOT_AT CTEs for the lots of ``scope`` at the date ``params[date_param]`` (or the day before)."""
     upto, after = ("<", ">=") if day_before else ("<=", ">")
-    return LOT_AT.format(lot=lot, used=used, d=date_param, upto=upto, after=after,
-                         lot_where=scope.lot_where(params), entry_where=scope.pair_where("e", params))
+    return LOT_AT.format(
+        lot=lot,
+        used=used,
+        d=date_param,
+        upto=upto,
+        after=after,
+        lot_where=scope.lot_where(params),
+        entry_where=scope.pair_where("e", params),
+    )
 
 
 def statement(ctes: list[str], body: str) -> str:
@@ -259,14 +272,31 @@ class ValuationTotals:
 
 # group_by -> (the inner SELECT list and GROUP BY, the report order = the keyset of its pages)
 _GROUPINGS = {
-    "lot": ("o.code, c.code, c.description, h.quantity, h.value, 1, h.lot_id, h.number, h.type, h.date, h.unit_cost",
-            "", ("office", "lic", "date", "lot_id")),
-    "lic": ("o.code, c.code, c.description, sum(h.quantity), sum(h.value), count(*)",
-            " GROUP BY o.code, c.code, c.description", ("office", "lic")),
+    "lot": (
+        "o.code, c.code, c.description, h.quantity, h.value, 1, h.lot_id, h.number, h.type, h.date, h.unit_cost",
+        "",
+        ("office", "lic", "date", "lot_id"),
+    ),
+    "lic": (
+        "o.code, c.code, c.description, sum(h.quantity), sum(h.value), count(*)",
+        " GROUP BY o.code, c.code, c.description",
+        ("office", "lic"),
+    ),
     "office": ("o.code, NULL, '', sum(h.quantity), sum(h.value), count(*)", " GROUP BY o.code", ("office",)),
 }
-_COLUMNS = ("office", "lic", "description", "quantity", "value", "lots", "lot_id", "lot_number", "type", "date",
-            "unit_cost")
+_COLUMNS = (
+    "office",
+    "lic",
+    "description",
+    "quantity",
+    "value",
+    "lots",
+    "lot_id",
+    "lot_number",
+    "type",
+    "date",
+    "unit_cost",
+)
 
 
 # The lots with something on hand, computed in full before they are sorted: a page's LIMIT would
@@ -275,15 +305,24 @@ _COLUMNS = ("office", "lic", "description", "quantity", "value", "lots", "lot_id
 VALUED = "valued AS MATERIALIZED (SELECT * FROM on_hand WHERE quantity <> 0 OR value <> 0)"
 
 
-def valuation_sql(*, as_of: datetime.date, scope: Scope, group_by: str = "lot", after: tuple | None = None,
-                  limit: int | None = None, offset: int = 0) -> tuple[str, dict]:
+def valuation_sql(
+    *,
+    as_of: datetime.date,
+    scope: Scope,
+    group_by: str = "lot",
+    after: tuple | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[str, dict]:
     """The valuation's rows in report order (office code, LIC code, lot date, lot id), after the
     keyset position ``after`` (a row's ``key``) or from ``offset``."""
     select, group, order = _GROUPINGS[group_by]
     width = select.count(",") + 1
     params: dict = {"end": as_of}
-    body = (f"SELECT * FROM (SELECT {select} FROM valued h {MASTER}{group}) "  # noqa: S608 - fixed SQL text
-            f"r({', '.join(_COLUMNS[:width])})")
+    body = (
+        f"SELECT * FROM (SELECT {select} FROM valued h {MASTER}{group}) "  # noqa: S608 - fixed SQL text
+        f"r({', '.join(_COLUMNS[:width])})"
+    )
     sql = statement([lot_at(scope, params), ON_HAND, VALUED], body)
     if after is not None:
         params.update({f"k{i}": value for i, value in enumerate(after)})
@@ -301,17 +340,33 @@ def valuation_sql(*, as_of: datetime.date, scope: Scope, group_by: str = "lot", 
 def valuation_row(record: tuple, group_by: str) -> ValuationRow:
     values = dict(zip(_COLUMNS, record, strict=False))
     key = tuple(values[name] for name in _GROUPINGS[group_by][2])
-    return ValuationRow(office=values["office"], lic=values["lic"], description=values["description"] or "",
-                        quantity=values["quantity"], value=values["value"], lots=values["lots"],
-                        lot_id=values.get("lot_id"), lot_number=values.get("lot_number"), type=values.get("type"),
-                        date=values.get("date"), unit_cost=values.get("unit_cost"), key=key)
+    return ValuationRow(
+        office=values["office"],
+        lic=values["lic"],
+        description=values["description"] or "",
+        quantity=values["quantity"],
+        value=values["value"],
+        lots=values["lots"],
+        lot_id=values.get("lot_id"),
+        lot_number=values.get("lot_number"),
+        type=values.get("type"),
+        date=values.get("date"),
+        unit_cost=values.get("unit_cost"),
+        key=key,
+    )
 
 
-def valuation_rows(*, as_of: datetime.date, scope: Scope = Scope(), group_by: str = "lot",  # noqa: B008
-                   after: tuple | None = None, limit: int | None = None, offset: int = 0) -> list[ValuationRow]:
+def valuation_rows(
+    *,
+    as_of: datetime.date,
+    scope: Scope = Scope(),
+    group_by: str = "lot",  # noqa: B008
+    after: tuple | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ValuationRow]:
     """One query: every lot (or LIC, or office) with on-hand quantity or value <> 0 at ``as_of``."""
-    sql, params = valuation_sql(as_of=as_of, scope=scope, group_by=group_by, after=after, limit=limit,
-                                offset=offset)
+    sql, params = valuation_sql(as_of=as_of, scope=scope, group_by=group_by, after=after, limit=limit, offset=offset)
     return [valuation_row(r, group_by) for r in _fetch(sql, params)]
 
 
@@ -324,8 +379,9 @@ def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> Valuati
     body = TOTALS.format(usage_where=scope.pair_where("u", params), entry_where=scope.pair_where("e", params))
     sql = statement([lot_at(scope, params), ON_HAND], body)
     lots, quantity, value, unallocated, accrued = _fetch(sql, params)[0]
-    return ValuationTotals(lots=lots, quantity=quantity, value=value, unallocated_quantity=unallocated,
-                           accrued_value=accrued)
+    return ValuationTotals(
+        lots=lots, quantity=quantity, value=value, unallocated_quantity=unallocated, accrued_value=accrued
+    )
 
 
 TOTALS = """
@@ -370,8 +426,13 @@ def lots_at_by_events(*, as_of: datetime.date, scope: Scope = Scope()) -> dict[i
     """The same as ``lots_at``, read the long way (TIMELINE: every lot's dated records alone): the
     definition the fast way is tested against. Not for pages: it sorts every event of every lot."""
     params: dict = {"end": as_of}
-    scope_cte = ("scope AS MATERIALIZED (SELECT " + SCOPE_COLUMNS  # noqa: S608 - fixed SQL text
-                 + " FROM inventory_lots_lot l WHERE l.date <= %(end)s" + scope.lot_where(params) + ")")
+    scope_cte = (
+        "scope AS MATERIALIZED (SELECT "
+        + SCOPE_COLUMNS  # noqa: S608 - fixed SQL text
+        + " FROM inventory_lots_lot l WHERE l.date <= %(end)s"
+        + scope.lot_where(params)
+        + ")"
+    )
     body = """
         SELECT i.lot_id, i.qty_in, round(i.qty_in * i.unit_cost, 2), COALESCE(u.qty_used, 0),
                COALESCE(u.value_used, 0), i.unit_cost
@@ -484,8 +545,7 @@ WHERE opening_value <> 0 OR lots_in <> 0 OR cost_changes <> 0 OR cogs <> 0 OR pr
 ORDER BY office, lic"""
 
 
-def roll_forward(*, date_from: datetime.date, date_to: datetime.date,
-                 scope: Scope = Scope()) -> RollForward:  # noqa: B008
+def roll_forward(*, date_from: datetime.date, date_to: datetime.date, scope: Scope = Scope()) -> RollForward:  # noqa: B008
     """One query: per office and LIC, the value at the day before ``date_from``, plus the lot value
     events of the period (births, production reported, reversals: ``lots_in``; unit cost changes:
     ``cost_changes``), minus its COGS entries by their usage's kind (give-backs and revaluations in
@@ -496,13 +556,17 @@ def roll_forward(*, date_from: datetime.date, date_to: datetime.date,
     changed in between comes from the TIMELINE of the lots that moved in the period only."""
     params: dict = {"start": date_from, "end": date_to}
     scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id)
-    ctes = [lot_at(scope, params, date_param="start", day_before=True, lot="opening_lot", used="opening_used"),
-            lot_at(scope, params, lot="closing_lot", used="closing_used"),
-            MOVED.format(scope_columns=SCOPE_COLUMNS, lot_where=scope.lot_where(params)), TIMELINE,
-            ROLL_FORWARD.format(entry_where=scope.pair_where("e", params))]
+    ctes = [
+        lot_at(scope, params, date_param="start", day_before=True, lot="opening_lot", used="opening_used"),
+        lot_at(scope, params, lot="closing_lot", used="closing_used"),
+        MOVED.format(scope_columns=SCOPE_COLUMNS, lot_where=scope.lot_where(params)),
+        TIMELINE,
+        ROLL_FORWARD.format(entry_where=scope.pair_where("e", params)),
+    ]
     rows = [RollForwardRow(*r) for r in _fetch(statement(ctes, ROLL_FORWARD_SELECT), params)]
-    totals = RollForwardRow(None, None, "", *(
-        sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS))
+    totals = RollForwardRow(
+        None, None, "", *(sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS)
+    )
     return RollForward(date_from=date_from, date_to=date_to, rows=rows, totals=totals)
 
 
@@ -557,8 +621,12 @@ class Aging:
     totals: AgingRow
 
 
-def aging(*, as_of: datetime.date, scope: Scope = Scope(),  # noqa: B008
-          bounds: tuple[int, ...] = DEFAULT_BUCKETS) -> Aging:
+def aging(
+    *,
+    as_of: datetime.date,
+    scope: Scope = Scope(),  # noqa: B008
+    bounds: tuple[int, ...] = DEFAULT_BUCKETS,
+) -> Aging:
     """One query: lots with on-hand quantity at ``as_of`` by age (``as_of`` - lot date, in days) in
     buckets (upper bounds ``bounds``, inclusive; the last bucket is everything older), quantity and
     value, per office and LIC."""
@@ -571,6 +639,11 @@ def aging(*, as_of: datetime.date, scope: Scope = Scope(),  # noqa: B008
             rows.append(AgingRow(office, lic, description or "", [ZERO] * width, [ZERO_MONEY] * width))
         rows[-1].quantities[bucket] = quantity
         rows[-1].values[bucket] = value
-    totals = AgingRow(None, None, "", [sum((r.quantities[i] for r in rows), ZERO) for i in range(width)],
-                      [sum((r.values[i] for r in rows), ZERO_MONEY) for i in range(width)])
+    totals = AgingRow(
+        None,
+        None,
+        "",
+        [sum((r.quantities[i] for r in rows), ZERO) for i in range(width)],
+        [sum((r.values[i] for r in rows), ZERO_MONEY) for i in range(width)],
+    )
     return Aging(as_of=as_of, bounds=tuple(bounds), labels=bucket_labels(tuple(bounds)), rows=rows, totals=totals)

@@ -37,8 +37,13 @@ class ValuationRowSerializer(serializers.Serializer):
     number = serializers.CharField(required=False, help_text="group_by=lot: the lot number.")
     type = serializers.ChoiceField(choices=LotType.values, required=False)
     date = serializers.DateField(required=False, help_text="group_by=lot: the lot's date.")
-    unit_cost = serializers.DecimalField(max_digits=None, decimal_places=UNIT_COST_PLACES, coerce_to_string=True,
-                                         required=False, help_text="group_by=lot: the lot's unit cost at as_of.")
+    unit_cost = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=UNIT_COST_PLACES,
+        coerce_to_string=True,
+        required=False,
+        help_text="group_by=lot: the lot's unit cost at as_of.",
+    )
 
 
 class ValuationSerializer(serializers.Serializer):

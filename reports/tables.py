@@ -98,8 +98,9 @@ class ValuationLicTable(ReportTable):
     value = MoneyColumn(verbose_name="Value")
 
     def render_office(self, record):
-        return format_html('<a href="{}">{}</a>', drill_url(self.params, group_by="lic", office=record.office),
-                           record.office)
+        return format_html(
+            '<a href="{}">{}</a>', drill_url(self.params, group_by="lic", office=record.office), record.office
+        )
 
     def render_lic(self, record):
         url = drill_url(self.params, group_by="lot", office=record.office, lic=record.lic)
@@ -158,21 +159,30 @@ class RollForwardTable(ReportTable):
         super().__init__(*args, **kwargs)
 
     def render_lic(self, record):
-        url = drill_url(QueryDict(), as_of=self.date_to.isoformat(), office=record.office, lic=record.lic,
-                        group_by="lot")
+        url = drill_url(
+            QueryDict(), as_of=self.date_to.isoformat(), office=record.office, lic=record.lic, group_by="lot"
+        )
         return format_html('<a href="{}" data-drill="lic">{}</a>', url, record.lic)
 
 
 def aging_table(report: selectors.Aging, params: QueryDict) -> ReportTable:
     """A quantity and a value column per bucket, then the row's totals; the report's totals in the
     footer."""
-    rows = [{"office": r.office, "lic": r.lic, "description": r.description,
-             **{f"q{i}": q for i, q in enumerate([*r.quantities, r.quantity])},
-             **{f"v{i}": v for i, v in enumerate([*r.values, r.value])}} for r in report.rows]
+    rows = [
+        {
+            "office": r.office,
+            "lic": r.lic,
+            "description": r.description,
+            **{f"q{i}": q for i, q in enumerate([*r.quantities, r.quantity])},
+            **{f"v{i}": v for i, v in enumerate([*r.values, r.value])},
+        }
+        for r in report.rows
+    ]
     totals = report.totals
     columns = []
-    for i, (label, quantity, value) in enumerate(zip([*report.labels, "total"], [*totals.quantities, totals.quantity],
-                                                     [*totals.values, totals.value])):
+    for i, (label, quantity, value) in enumerate(
+        zip([*report.labels, "total"], [*totals.quantities, totals.quantity], [*totals.values, totals.value])
+    ):
         columns.append((f"q{i}", Quantity(verbose_name=f"Qty {label}", footer=qty(quantity))))
         columns.append((f"v{i}", Figure(verbose_name=f"Value {label}", footer=money(value))))
     return AgingTable(rows, params=params, extra_columns=columns)

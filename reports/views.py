@@ -88,8 +88,10 @@ class ValuationView(SingleTableMixin, ReportPage):
             return []
 
         def fetch(offset, limit):
-            return selectors.valuation_rows(as_of=params.as_of, scope=params.scope, group_by=params.group_by,
-                                            offset=offset, limit=limit)
+            return selectors.valuation_rows(
+                as_of=params.as_of, scope=params.scope, group_by=params.group_by, offset=offset, limit=limit
+            )
+
         return ValuationData(fetch)
 
     def get_table_kwargs(self):
@@ -120,8 +122,7 @@ class RollForwardView(ReportPage):
         params = self.params
         if params is not None:
             report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
-            table = RollForwardTable(report.rows, totals=report.totals, date_to=params.date_to,
-                                     params=self.request.GET)
+            table = RollForwardTable(report.rows, totals=report.totals, date_to=params.date_to, params=self.request.GET)
             RequestConfig(self.request, paginate=False).configure(table)
             context.update(report=report, table=table)
         return context
@@ -203,10 +204,14 @@ class JournalPageView(SingleTableMixin, ReportPage):
         context = super().get_context_data(**kwargs)
         params = self.params
         if params is not None:
-            context["totals"] = journal.journal_totals(date_from=params.date_from, date_to=params.date_to,
-                                                       office_ids=params.office_ids)
-            context["exports"] = list(JournalExport.objects.filter(date_from=params.date_from, date_to=params.date_to)
-                                      .select_related("created_by").order_by("-id")[:5])
+            context["totals"] = journal.journal_totals(
+                date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids
+            )
+            context["exports"] = list(
+                JournalExport.objects.filter(date_from=params.date_from, date_to=params.date_to)
+                .select_related("created_by")
+                .order_by("-id")[:5]
+            )
         return context
 
 
@@ -225,13 +230,21 @@ class JournalExportPageView(PermissionRequiredMixin, View):
         try:
             params = report_params("journal", request.POST)
             offices = list(Office.objects.filter(pk__in=params.office_ids)) if params.office_ids else []
-            batch = journal.record_journal_export(date_from=params.date_from, date_to=params.date_to,
-                                                  offices=offices, detail=params.detail, actor=request.user)
+            batch = journal.record_journal_export(
+                date_from=params.date_from,
+                date_to=params.date_to,
+                offices=offices,
+                detail=params.detail,
+                actor=request.user,
+            )
         except ValidationFailed as error:
             messages.error(request, error.message)
             return redirect(f"{reverse('reports:journal')}?{request.POST.urlencode()}")
-        messages.success(request, f"Journal export {batch} recorded: {batch.line_count} lines "
-                                  f"({batch.new_line_count} new), debits {batch.debit} = credits {batch.credit}.")
+        messages.success(
+            request,
+            f"Journal export {batch} recorded: {batch.line_count} lines "
+            f"({batch.new_line_count} new), debits {batch.debit} = credits {batch.credit}.",
+        )
         query = {k: v for k, v in request.POST.items() if k in ("office", "detail")}
         query.update(date_from=params.date_from.isoformat(), date_to=params.date_to.isoformat())
         return redirect(f"{reverse('reports:journal')}?{urlencode(query)}")

@@ -70,11 +70,16 @@ def port_problem(bind: str) -> str | None:
         why = f"no permission to listen on port {port} (below 1024 needs root)"
     else:
         why = error.strerror or str(error)
-    free = next((p for p in range(port + 1, port + 50) if _bind_error(host, p) is None), None) \
-        if error.errno == errno.EADDRINUSE else None
+    free = (
+        next((p for p in range(port + 1, port + 50) if _bind_error(host, p) is None), None)
+        if error.errno == errno.EADDRINUSE
+        else None
+    )
     example = f"{shown.rsplit(':', 1)[0]}:{free}" if free else "127.0.0.1:8001"
-    return (f"Lotledger cannot serve on http://{shown}/: {why}.\n"
-            f"Choose another address with BIND, e.g.: BIND={example} make run")
+    return (
+        f"Lotledger cannot serve on http://{shown}/: {why}.\n"
+        f"Choose another address with BIND, e.g.: BIND={example} make run"
+    )
 
 
 def where_data_lives(env: dict[str, str]) -> str:
@@ -95,14 +100,16 @@ def banner(bind: str, password: str, env: dict[str, str], dev: bool) -> str:
     except ValueError:  # unix:/path
         url = bind
     server = "runserver (DEBUG on)" if dev else "gunicorn"
-    return "\n".join([
-        f"Lotledger on {url}  ({server} and a COGS worker; Ctrl-C stops them)",
-        f"  users     {DEMO_USERS[0]} (administrator, Django admin at /admin/); "
-        f"{', '.join(DEMO_USERS[1:])} (one per role)",
-        f"  password  {password}  (every demo user; kept in .data/demo_password)",
-        f"  data      {where_data_lives(env)}",
-        "  log       one line per request, then warnings and errors only (LOG_LEVEL=INFO for more)",
-    ])
+    return "\n".join(
+        [
+            f"Lotledger on {url}  ({server} and a COGS worker; Ctrl-C stops them)",
+            f"  users     {DEMO_USERS[0]} (administrator, Django admin at /admin/); "
+            f"{', '.join(DEMO_USERS[1:])} (one per role)",
+            f"  password  {password}  (every demo user; kept in .data/demo_password)",
+            f"  data      {where_data_lives(env)}",
+            "  log       one line per request, then warnings and errors only (LOG_LEVEL=INFO for more)",
+        ]
+    )
 
 
 def _wait_until_listening(bind: str, proc: subprocess.Popen, timeout: float = 60) -> bool:
@@ -168,9 +175,18 @@ def main() -> int:
     if dev:
         cmd = [PY, "manage.py", "runserver", bind]
     else:
-        cmd = [str(Path(PY).parent / "gunicorn"), "lotledger.wsgi", "--bind", bind,
-               "--workers", env.get("WEB_CONCURRENCY", "3"), "--access-logfile", "-",
-               "--log-level", env.get("GUNICORN_LOG_LEVEL", "warning")]
+        cmd = [
+            str(Path(PY).parent / "gunicorn"),
+            "lotledger.wsgi",
+            "--bind",
+            bind,
+            "--workers",
+            env.get("WEB_CONCURRENCY", "3"),
+            "--access-logfile",
+            "-",
+            "--log-level",
+            env.get("GUNICORN_LOG_LEVEL", "warning"),
+        ]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env)]
     # one COGS worker beside the web server (queued and scheduled runs execute there)
     worker = [PY, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--concurrency", "1"]

@@ -113,7 +113,10 @@ def api():
 def adjust_in(*, office, lic, quantity, unit_cost, date=DAY, actor=None, **extra):
     """A purchase-type lot made through the adjustment service (returns the lot)."""
     adjustment = post_adjustment(
-        office=office, date=date, reason="test stock", actor=actor,
+        office=office,
+        date=date,
+        reason="test stock",
+        actor=actor,
         lines=[AdjustmentLineInput(lic=lic, quantity=D(quantity), unit_cost=D(unit_cost), **extra)],
     )
     return adjustment.lines.get().lot

@@ -139,8 +139,7 @@ class LotTraceView(APIView):
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         lot = _lot(pk)
-        result = selectors.trace(lot, direction=query.validated_data["direction"],
-                                 depth=query.validated_data["depth"])
+        result = selectors.trace(lot, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
         return Response(selectors.trace_api(result))
 
 
@@ -175,23 +174,38 @@ class LotUnitCostView(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         lot = _lot(pk)
-        change = correct_lot_unit_cost(lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"], date=d["date"],
-                                       actor=request.user)
+        change = correct_lot_unit_cost(
+            lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"], date=d["date"], actor=request.user
+        )
         body = {"lot": lot.pk, "unit_cost": str(lot.unit_cost), "change": None}
         if change is None:
             return Response(body, status=status.HTTP_200_OK)
         body["change"] = {
-            "id": change.pk, "date": change.date.isoformat(), "old_unit_cost": str(change.old_unit_cost),
-            "new_unit_cost": str(change.new_unit_cost), "cause": change.cause, "reason": change.reason,
+            "id": change.pk,
+            "date": change.date.isoformat(),
+            "old_unit_cost": str(change.old_unit_cost),
+            "new_unit_cost": str(change.new_unit_cost),
+            "cause": change.cause,
+            "reason": change.reason,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class SerialQuerySerializer(serializers.Serializer):
-    serial_number = serializers.CharField(max_length=80, required=False, allow_blank=True, default="",
-                                          help_text="Where is this serial number (exact): one row per LIC that has it.")
-    lic = CodeRelatedField(queryset=LineItemCode.objects.all(), required=False, allow_null=True, default=None,
-                           help_text="Only this LIC's serials (serials are unique per LIC).")
+    serial_number = serializers.CharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where is this serial number (exact): one row per LIC that has it.",
+    )
+    lic = CodeRelatedField(
+        queryset=LineItemCode.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only this LIC's serials (serials are unique per LIC).",
+    )
 
 
 class SerialStateSerializer(serializers.Serializer):  # the schema of traceability.serials.SerialState.api()

@@ -28,10 +28,19 @@ def recall_csv_response(lot: Lot) -> StreamingHttpResponse:
     def lines():
         yield writer.writerow(HEADER)
         for r in rows:
-            yield writer.writerow([
-                safe_text(r.shipment), safe_text(r.order), safe_text(r.customer), safe_text(r.customer_name),
-                r.date.isoformat(), safe_text(r.lic), safe_text(r.lot), qty_text(r.quantity), r.depth,
-            ])
+            yield writer.writerow(
+                [
+                    safe_text(r.shipment),
+                    safe_text(r.order),
+                    safe_text(r.customer),
+                    safe_text(r.customer_name),
+                    r.date.isoformat(),
+                    safe_text(r.lic),
+                    safe_text(r.lot),
+                    qty_text(r.quantity),
+                    r.depth,
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'

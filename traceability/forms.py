@@ -15,8 +15,9 @@ class UnitCostCorrectionForm(forms.Form):
 
 
 class TraceForm(forms.Form):
-    direction = forms.ChoiceField(choices=[("down", "Down (where it went)"), ("up", "Up (where it came from)")],
-                                  required=False)
+    direction = forms.ChoiceField(
+        choices=[("down", "Down (where it went)"), ("up", "Up (where it came from)")], required=False
+    )
     depth = forms.IntegerField(min_value=1, max_value=20, required=False)
 
 

@@ -17,13 +17,20 @@ def cost_history_section(lot: Lot) -> Section:
         key="cost_history",
         title="Cost History",
         template="traceability/_section_cost_history.html",
-        context={"rows": rows, "unattributed": unattributed,
-                 "form": UnitCostCorrectionForm(initial={"unit_cost": lot.unit_cost})},
+        context={
+            "rows": rows,
+            "unattributed": unattributed,
+            "form": UnitCostCorrectionForm(initial={"unit_cost": lot.unit_cost}),
+        },
         api=selectors.cost_history_api(rows),
     )
 
 
 def trace_section(lot: Lot) -> Section:
     """Links to the trace (down and up) and the recall report (no query)."""
-    return Section(key="", title="Trace", template="traceability/_section_trace.html",
-                   context={"production": lot.type == "production"})
+    return Section(
+        key="",
+        title="Trace",
+        template="traceability/_section_trace.html",
+        context={"production": lot.type == "production"},
+    )

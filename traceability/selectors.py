@@ -54,14 +54,10 @@ def cost_history(lot: Lot) -> tuple[list[CostHistoryRow], Decimal]:
     caused; returns (rows, unattributed value). Attribution: a revaluation entry belongs to the
     latest change of the lot (by created_at, then id) created before its run finished (a run
     still going: any change so far). Two queries."""
-    changes = list(
-        LotCostChange.objects.filter(lot=lot).select_related("created_by").order_by("created_at", "id")
-    )
+    changes = list(LotCostChange.objects.filter(lot=lot).select_related("created_by").order_by("created_at", "id"))
     rows = [CostHistoryRow(change=c) for c in changes]
     unattributed = ZERO
-    entries = CogsEntry.objects.filter(lot=lot, kind=EntryKind.REVALUATION).values_list(
-        "value", "run__finished_at"
-    )
+    entries = CogsEntry.objects.filter(lot=lot, kind=EntryKind.REVALUATION).values_list("value", "run__finished_at")
     for value, finished_at in entries:
         target = None
         for row in rows:
@@ -180,8 +176,16 @@ def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH) -> TraceResul
     lots = {
         row["id"]: row
         for row in Lot.objects.filter(pk__in=lot_ids).values(
-            "id", "number", "type", "lic_id", "lic__code", "date", "qty_in", "unit_cost",
-            "parent_order_type_id", "parent_order_id",
+            "id",
+            "number",
+            "type",
+            "lic_id",
+            "lic__code",
+            "date",
+            "qty_in",
+            "unit_cost",
+            "parent_order_type_id",
+            "parent_order_id",
         )
     }
     purchase_orders = _purchase_orders(lots.values()) if direction == "up" else {}
@@ -204,8 +208,12 @@ def _purchase_orders(lot_rows) -> dict[int, dict]:
     po_ct = _ct(PurchaseOrder)
     ids = {r["parent_order_id"] for r in lot_rows if r["type"] == "purchase" and r["parent_order_type_id"] == po_ct}
     return {
-        po.pk: {"id": po.pk, "number": po.number, "url": po.get_absolute_url(),
-                "vendor": {"code": po.vendor.code, "name": po.vendor.name}}
+        po.pk: {
+            "id": po.pk,
+            "number": po.number,
+            "url": po.get_absolute_url(),
+            "vendor": {"code": po.vendor.code, "name": po.vendor.name},
+        }
         for po in PurchaseOrder.objects.filter(pk__in=ids).select_related("vendor")
     }
 
@@ -214,8 +222,13 @@ def _shipments(edges: dict[int, list[Edge]]) -> dict[int, dict]:
     sh_ct = _ct(Shipment)
     ids = {e.via_id for es in edges.values() for e in es if e.via_type == sh_ct}
     return {
-        s.pk: {"order": s.order.number, "order_id": s.order_id, "customer": s.order.customer.code,
-               "customer_name": s.order.customer.name, "date": s.date.isoformat()}
+        s.pk: {
+            "order": s.order.number,
+            "order_id": s.order_id,
+            "customer": s.order.customer.code,
+            "customer_name": s.order.customer.name,
+            "date": s.date.isoformat(),
+        }
         for s in Shipment.objects.filter(pk__in=ids).select_related("order__customer")
     }
 
@@ -350,10 +363,18 @@ class RecallRow:
 
     def api(self) -> dict:
         return {
-            "shipment": self.shipment_id, "shipment_number": self.shipment, "order": self.order_id,
-            "order_number": self.order, "customer": self.customer, "customer_name": self.customer_name,
-            "date": self.date.isoformat(), "lic": self.lic, "lot": self.lot_id, "lot_number": self.lot,
-            "quantity": str(self.quantity), "depth": self.depth,
+            "shipment": self.shipment_id,
+            "shipment_number": self.shipment,
+            "order": self.order_id,
+            "order_number": self.order,
+            "customer": self.customer,
+            "customer_name": self.customer_name,
+            "date": self.date.isoformat(),
+            "lic": self.lic,
+            "lot": self.lot_id,
+            "lot_number": self.lot,
+            "quantity": str(self.quantity),
+            "depth": self.depth,
         }
 
 

@@ -31,8 +31,11 @@ def _ref(usage) -> dict | None:
     """``{type, id, label}`` of a usage's source document (the API's GenericRef)."""
     if usage is None:
         return None
-    return {"type": ContentType.objects.get_for_id(usage.source_type_id).model, "id": usage.source_id,
-            "label": usage.source_label}
+    return {
+        "type": ContentType.objects.get_for_id(usage.source_type_id).model,
+        "id": usage.source_id,
+        "label": usage.source_label,
+    }
 
 
 @dataclass
@@ -78,10 +81,17 @@ class SerialState:
 
     def api(self) -> dict:
         return {
-            "serial_number": self.serial_number, "lic": self.lic, "lot": self.lot_id, "lot_number": self.lot_number,
-            "office": self.office, "status": self.status, "usage": self.usage.pk if self.usage else None,
-            "document": self.document, "order": self.order.number if self.order else None,
-            "customer": self.customer, "returned_by": _ref(self.returned_by),
+            "serial_number": self.serial_number,
+            "lic": self.lic,
+            "lot": self.lot_id,
+            "lot_number": self.lot_number,
+            "office": self.office,
+            "status": self.status,
+            "usage": self.usage.pk if self.usage else None,
+            "document": self.document,
+            "order": self.order.number if self.order else None,
+            "customer": self.customer,
+            "returned_by": _ref(self.returned_by),
         }
 
 
@@ -90,16 +100,25 @@ def states(serials: list[LotSerial]) -> list[SerialState]:
     latest = {
         m.serial_id: m
         for m in SerialUse.objects.filter(serial_id__in=[s.pk for s in serials])
-        .order_by("serial_id", "-id").distinct("serial_id").select_related("usage", "returned_by")
+        .order_by("serial_id", "-id")
+        .distinct("serial_id")
+        .select_related("usage", "returned_by")
     }
     shipment_ct = ContentType.objects.get_for_model(Shipment).pk
-    shipped = {m.usage.source_id for m in latest.values()
-               if m.returned_by_id is None and m.usage.source_type_id == shipment_ct}
+    shipped = {
+        m.usage.source_id for m in latest.values() if m.returned_by_id is None and m.usage.source_type_id == shipment_ct
+    }
     shipments = Shipment.objects.filter(pk__in=shipped).select_related("order__customer").in_bulk() if shipped else {}
     out = []
     for s in serials:
-        state = SerialState(serial_number=s.serial_number, lic=s.lic.code, lot_id=s.lot_id, lot_number=s.lot.number,
-                            office=s.lot.office.code, status=IN_STOCK)
+        state = SerialState(
+            serial_number=s.serial_number,
+            lic=s.lic.code,
+            lot_id=s.lot_id,
+            lot_number=s.lot.number,
+            office=s.lot.office.code,
+            status=IN_STOCK,
+        )
         move = latest.get(s.pk)
         if move is not None and move.returned_by_id is None:
             state.usage = move.usage
@@ -139,5 +158,9 @@ def serials_section(lot: Lot) -> Section | None:
     and answers "where" at ``/api/v1/serials/``)."""
     if not lot.serialized:
         return None
-    return Section(key="", title="Serial Numbers", template="traceability/_section_serials.html",
-                   context={"states": lot_serial_states(lot)})
+    return Section(
+        key="",
+        title="Serial Numbers",
+        template="traceability/_section_serials.html",
+        context={"states": lot_serial_states(lot)},
+    )

@@ -50,8 +50,9 @@ class TraceView(ViewerRequiredMixin, LotMixin, TemplateView):
         direction = data.get("direction") or "down"
         depth = data.get("depth") or selectors.DEFAULT_DEPTH
         result = selectors.trace(lot, direction=direction, depth=depth)
-        context.update(lot=lot, form=form, result=result, rows=selectors.flatten(result.nodes),
-                       direction=direction, depth=depth)
+        context.update(
+            lot=lot, form=form, result=result, rows=selectors.flatten(result.nodes), direction=direction, depth=depth
+        )
         return context
 
 
@@ -71,8 +72,12 @@ class RecallView(ViewerRequiredMixin, LotMixin, TemplateView):
         order_url = _url_maker("orders:order_detail")
         lot_url = _url_maker("inventory_lots:lot_detail")
         rows = [
-            {"r": r, "shipment_url": shipment_url(r.shipment_id), "order_url": order_url(r.order_id),
-             "lot_url": lot_url(r.lot_id)}
+            {
+                "r": r,
+                "shipment_url": shipment_url(r.shipment_id),
+                "order_url": order_url(r.order_id),
+                "lot_url": lot_url(r.lot_id),
+            }
             for r in selectors.recall(lot)
         ]
         context.update(lot=lot, rows=rows)
@@ -108,8 +113,9 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                change = correct_lot_unit_cost(lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"],
-                                               date=d["date"], actor=request.user)
+                change = correct_lot_unit_cost(
+                    lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"], date=d["date"], actor=request.user
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:

@@ -14,7 +14,15 @@ from .runs import (
 )
 
 __all__ = [
-    "MAX_ROUNDS", "ChunkResult", "ChunkSpec", "execute_run", "fail_run", "plan_round", "process_chunk",
-    "run_chunk", "run_cogs_now", "start_cogs_run", "unfinished_jobs",
+    "MAX_ROUNDS",
+    "ChunkResult",
+    "ChunkSpec",
+    "execute_run",
+    "fail_run",
+    "plan_round",
+    "process_chunk",
+    "run_chunk",
+    "run_cogs_now",
+    "start_cogs_run",
+    "unfinished_jobs",
 ]
-

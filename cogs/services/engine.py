@@ -49,6 +49,7 @@ def _phase(name: str):
     finally:
         PHASES[name] += time.perf_counter() - start
 
+
 LOTS_SQL = """
 SELECT l.id, l.lic_id, l.date, l.qty_in, l.qty_used, l.unit_cost, l.value_used, l.released,
        GREATEST(l.date, l.movement_date),
@@ -156,12 +157,18 @@ BALANCES_SQL = f"WITH lot_balances AS ({UPDATE_LOTS_SQL})\n{UPDATE_USAGE_SQL}"
 
 def _array(values) -> str:
     """A PostgreSQL array literal of ints, Decimals, dates or booleans/None (no quoting needed)."""
-    return "{" + ",".join(["NULL" if v is None else ("t" if v else "f") if v is True or v is False else str(v)
-                           for v in values]) + "}"
+    return (
+        "{"
+        + ",".join(
+            ["NULL" if v is None else ("t" if v else "f") if v is True or v is False else str(v) for v in values]
+        )
+        + "}"
+    )
 
 
 def _num_array(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
+
 
 COPY_SQL = (
     "COPY cogs_cogsentry (run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value, unit_cost) "
@@ -193,6 +200,7 @@ def _quick_gil_handoff():
             _switch_users -= 1
             if _switch_users == 0:
                 sys.setswitchinterval(_switch_before)
+
 
 FETCH_ROWS = 256
 
@@ -348,8 +356,9 @@ def _load(lots, usage):
             state.revalue_ids.append(lot_id)
     prod_orders: dict[int, int] = {}  # component usage id -> its production order id
     for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id, accrued_on in _rows(usage):
-        pairs[lic_id].usages.append(PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb,
-                                              accrued_on))
+        pairs[lic_id].usages.append(
+            PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb, accrued_on)
+        )
         if order_id is not None:
             prod_orders[uid] = order_id
     lots.close()
@@ -412,11 +421,13 @@ def _entries_text(run_id: int, office_id: int, rows: list[tuple[int, PlannedEntr
     for _, e in rows:
         if e.date not in dates:
             dates[e.date] = e.date.isoformat()
-    return "".join([
-        f"{prefix}{e.kind}\t{lic_id}\t{office_id}\t{null if e.lot_id is None else e.lot_id}\t{e.usage_id}\t"
-        f"{dates[e.date]}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
-        for lic_id, e in rows
-    ])
+    return "".join(
+        [
+            f"{prefix}{e.kind}\t{lic_id}\t{office_id}\t{null if e.lot_id is None else e.lot_id}\t{e.usage_id}\t"
+            f"{dates[e.date]}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
+            for lic_id, e in rows
+        ]
+    )
 
 
 def _lot_params(lot_deltas: dict) -> list | None:
@@ -424,8 +435,12 @@ def _lot_params(lot_deltas: dict) -> list | None:
         return None
     ids = sorted(lot_deltas)
     rows = [lot_deltas[i] for i in ids]
-    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
-            _array([r[2] for r in rows])]
+    return [
+        _num_array(ids),
+        _num_array([r[0] for r in rows]),
+        _num_array([r[1] for r in rows]),
+        _array([r[2] for r in rows]),
+    ]
 
 
 def _usage_params(usage_deltas: dict) -> list | None:
@@ -437,10 +452,14 @@ def _usage_params(usage_deltas: dict) -> list | None:
     basis = [r[3] for r in rows]
     accrued_on = [r[4] for r in rows]
     # most groups accrue nothing: the accrual arrays then go empty (unnest pads them with NULLs)
-    return [_num_array(ids), _num_array([r[0] for r in rows]), _num_array([r[1] for r in rows]),
-            _num_array(accrued) if any(accrued) else "{}",
-            _array(basis) if any(n is not None for n in basis) else "{}",
-            _array(accrued_on) if any(d is not None for d in accrued_on) else "{}"]
+    return [
+        _num_array(ids),
+        _num_array([r[0] for r in rows]),
+        _num_array([r[1] for r in rows]),
+        _num_array(accrued) if any(accrued) else "{}",
+        _array(basis) if any(n is not None for n in basis) else "{}",
+        _array(accrued_on) if any(d is not None for d in accrued_on) else "{}",
+    ]
 
 
 @contextlib.contextmanager
@@ -451,15 +470,19 @@ def _by_primary_key(cursor):
     per cent of the table, so the probe is always the right plan. ``work_mem`` keeps the usage
     trigger's transition table (every updated row) in memory: at the 4 MB default a job's
     33,500 rows spill to a temporary file and the trigger takes 187 ms instead of 113 ms."""
-    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), "
-                   "current_setting('work_mem')")
+    cursor.execute(
+        "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), current_setting('work_mem')"
+    )
     before = cursor.fetchone()
     cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL work_mem = '64MB'")
     yield
     # back to what they were for the rest of the job's transaction (no try/finally: a failed
     # statement aborts the transaction, whose rollback undoes SET LOCAL, and its error must surface)
-    cursor.execute("SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true), "
-                   "set_config('work_mem', %s, true)", before)
+    cursor.execute(
+        "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true), "
+        "set_config('work_mem', %s, true)",
+        before,
+    )
 
 
 # --- the database thread: runs in the job's transaction on the job's connection, one operation at a
@@ -475,8 +498,11 @@ def _read_more(cursor, office_id: int, named_ids, revalue_ids, missing, prod_ord
     """The reads that depend on a group's rows: holdings of the usage returns name and of the lots
     to revalue, estimates from other offices (rarely anything to read in a full run)."""
     with _phase("db_read"):
-        return (_load_named(cursor, named_ids), _load_revalue(cursor, revalue_ids, prod_orders, production_ct),
-                _other_office_estimates(cursor, office_id, missing))
+        return (
+            _load_named(cursor, named_ids),
+            _load_revalue(cursor, revalue_ids, prod_orders, production_ct),
+            _other_office_estimates(cursor, office_id, missing),
+        )
 
 
 def _load_serial_lots(cursor, usage_ids: list[int], partial: list[int]) -> dict[int, dict[int, Decimal]]:
@@ -499,8 +525,9 @@ def _read_serial_lots(db, cursor, pairs, lics) -> dict[int, dict[int, Decimal]]:
     usages = [u for lic_id, state in pairs.items() if lics[lic_id].serialized for u in state.usages]
     if not usages:
         return {}
-    return db.submit(_load_serial_lots, cursor, sorted(u.id for u in usages),
-                     sorted(u.id for u in usages if u.allocated != 0)).result()
+    return db.submit(
+        _load_serial_lots, cursor, sorted(u.id for u in usages), sorted(u.id for u in usages if u.allocated != 0)
+    ).result()
 
 
 def _write_group(cursor, entries_text: str, lot_params, usage_params) -> None:
@@ -520,8 +547,9 @@ def _read_more_now(db, cursor, office_id: int, pairs, prod_orders, production_ct
     estimates, missing = _local_estimates(pairs)
     named, revalue, others = {}, {}, {}
     if named_ids or revalue_ids or missing:
-        named, revalue, others = db.submit(_read_more, cursor, office_id, named_ids, revalue_ids, missing,
-                                           prod_orders, production_ct).result()
+        named, revalue, others = db.submit(
+            _read_more, cursor, office_id, named_ids, revalue_ids, missing, prod_orders, production_ct
+        ).result()
     estimates.update(others)
     return named, revalue, estimates
 
@@ -533,7 +561,7 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
     the production orders whose component COGS moved."""
     production_ct = _production_ct_id()
     first_open = first_open_day()
-    groups = [pending[i:i + GROUP_LICS] for i in range(0, len(pending), GROUP_LICS)]
+    groups = [pending[i : i + GROUP_LICS] for i in range(0, len(pending), GROUP_LICS)]
     orders: set[int] = set()
     job_db = connections[DEFAULT_DB_ALIAS]  # this thread's wrapper (``connection`` resolves per thread)
     wrappers = list(job_db.execute_wrappers)
@@ -577,11 +605,17 @@ def _plan_and_write(*, run_id, office_id, pending, lics, date, result) -> set[in
                         lot_deltas.update(plan.lot_deltas)
                         usage_deltas.update(plan.usage_deltas)
                         if prod_orders:
-                            orders.update(prod_orders[uid] for uid, d in plan.usage_deltas.items()
-                                          if d[1] != 0 and uid in prod_orders)
+                            orders.update(
+                                prod_orders[uid]
+                                for uid, d in plan.usage_deltas.items()
+                                if d[1] != 0 and uid in prod_orders
+                            )
                 with _phase("write_build"):
-                    args = (_entries_text(run_id, office_id, rows), _lot_params(lot_deltas),
-                            _usage_params(usage_deltas))
+                    args = (
+                        _entries_text(run_id, office_id, rows),
+                        _lot_params(lot_deltas),
+                        _usage_params(usage_deltas),
+                    )
                 if writes and writes[-1].done():
                     writes[-1].result()  # a write failed: stop planning now
                 writes.append(db.submit(_write_group, raw, *args))
@@ -631,8 +665,9 @@ def process_chunk(*, run_id: int, office_id: int, lic_ids: list[int], date: date
         with _phase("read"):
             _recompute_production_lots(cursor, office_id, pending, date, actor)
         with _by_primary_key(cursor):
-            orders = _plan_and_write(run_id=run_id, office_id=office_id, pending=pending, lics=lics, date=date,
-                                     result=result)
+            orders = _plan_and_write(
+                run_id=run_id, office_id=office_id, pending=pending, lics=lics, date=date, result=result
+            )
         with _phase("write_other"):
             result.production_orders.update(orders)
             _mark_production(cursor, result.production_orders)
@@ -660,8 +695,11 @@ def _plan(pairs, pending, lics, named, date, first_open, result, serial_lots=Non
         with _phase("plan"):
             named_ids = {x.returns_usage_id for x in state.usages if x.returns_usage_id}
             planner = PairPlanner(
-                method=lics[lic_id].costing_method, lots=state.lots, usages=state.usages,
-                named_holdings=[h for u in named_ids for h in named.get(u, [])], first_open=first_open,
+                method=lics[lic_id].costing_method,
+                lots=state.lots,
+                usages=state.usages,
+                named_holdings=[h for u in named_ids for h in named.get(u, [])],
+                first_open=first_open,
                 run_date=date,
                 # a serialized LIC's usage goes to its serials' lots (issue 17)
                 serial_lots=(serial_lots or {}) if lics[lic_id].serialized else None,

@@ -57,8 +57,7 @@ class ChunkSpec:
     lic_ids: tuple[int, ...]
 
     def as_kwargs(self) -> dict:
-        return {"run_id": self.run_id, "round": self.round, "office_id": self.office_id,
-                "lic_ids": list(self.lic_ids)}
+        return {"run_id": self.run_id, "round": self.round, "office_id": self.office_id, "lic_ids": list(self.lic_ids)}
 
 
 @transaction.atomic
@@ -85,8 +84,12 @@ def start_cogs_run(
 
 
 def run_cogs_now(
-    *, actor: User | None, date: datetime.date | None = None, office: Office | None = None,
-    lic: LineItemCode | None = None, progress: Callable[[CogsRun], None] | None = None,
+    *,
+    actor: User | None,
+    date: datetime.date | None = None,
+    office: Office | None = None,
+    lic: LineItemCode | None = None,
+    progress: Callable[[CogsRun], None] | None = None,
 ) -> CogsRun:
     """Start a run and execute it in this process (API ``wait: true``, the command)."""
     run = start_cogs_run(actor=actor, date=date, office=office, lic=lic, wait=True)
@@ -159,13 +162,21 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[ChunkSpec
     specs = []
     for office_id, lics in sorted(by_office.items()):
         lics, size = sorted(lics), chunk_size(len(lics), inline=run.wait)
-        specs.extend(ChunkSpec(run.pk, run.round, office_id, tuple(lics[i:i + size]))
-                     for i in range(0, len(lics), size))
-    CogsRunJob.objects.bulk_create([
-        CogsRunJob(run=run, round=run.round, office_id=spec.office_id, first_lic_id=spec.lic_ids[0],
-                   lic_ids=list(spec.lic_ids))
-        for spec in specs
-    ])
+        specs.extend(
+            ChunkSpec(run.pk, run.round, office_id, tuple(lics[i : i + size])) for i in range(0, len(lics), size)
+        )
+    CogsRunJob.objects.bulk_create(
+        [
+            CogsRunJob(
+                run=run,
+                round=run.round,
+                office_id=spec.office_id,
+                first_lic_id=spec.lic_ids[0],
+                lic_ids=list(spec.lic_ids),
+            )
+            for spec in specs
+        ]
+    )
     run.jobs_total, run.jobs_done = len(specs), 0
     run.pairs_total += sum(len(v) for v in by_office.values())
     if run.status == RunStatus.QUEUED:
@@ -197,8 +208,13 @@ def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = N
         except ISOLATED_ERRORS:
             # one pair's data cannot be written: run the job again pair by pair, each in a savepoint,
             # so the rest posts and the failing pairs are recorded (and stay pending for the next run)
-            log.warning("COGS job %s round %s office %s: a pair failed, retrying pair by pair", spec.run_id,
-                        spec.round, spec.office_id, exc_info=True)
+            log.warning(
+                "COGS job %s round %s office %s: a pair failed, retrying pair by pair",
+                spec.run_id,
+                spec.round,
+                spec.office_id,
+                exc_info=True,
+            )
             last = _run_job(spec, run, on_last, pair_by_pair=True)
     except Exception as exc:
         fail_run(run_id=spec.run_id, error=f"{type(exc).__name__}: {exc}")
@@ -261,8 +277,13 @@ def _claim(spec: ChunkSpec) -> int | None:
             )
             row = cursor.fetchone()
     if row is None:
-        log.warning("COGS job %s round %s office %s from LIC %s done already (or in no committed plan): skipped",
-                    spec.run_id, spec.round, spec.office_id, spec.lic_ids[0])
+        log.warning(
+            "COGS job %s round %s office %s from LIC %s done already (or in no committed plan): skipped",
+            spec.run_id,
+            spec.round,
+            spec.office_id,
+            spec.lic_ids[0],
+        )
         return None
     return row[0]
 
@@ -272,35 +293,53 @@ def unfinished_jobs(*, run_id: int, round: int) -> list[ChunkSpec]:  # noqa: A00
     whose worker died between planning the round and queueing its jobs)."""
     if not CogsRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, round=round).exists():
         return []
-    jobs = CogsRunJob.objects.filter(run_id=run_id, round=round, done_at__isnull=True).order_by("office_id",
-                                                                                                 "first_lic_id")
+    jobs = CogsRunJob.objects.filter(run_id=run_id, round=round, done_at__isnull=True).order_by(
+        "office_id", "first_lic_id"
+    )
     return [ChunkSpec(run_id, round, job.office_id, tuple(job.lic_ids)) for job in jobs]
 
 
 def _round_complete(spec: ChunkSpec) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT status = 'running' AND round = %s AND jobs_done >= jobs_total FROM cogs_cogsrun "
-                       "WHERE id = %s", [spec.round, spec.run_id])
+        cursor.execute(
+            "SELECT status = 'running' AND round = %s AND jobs_done >= jobs_total FROM cogs_cogsrun WHERE id = %s",
+            [spec.round, spec.run_id],
+        )
         row = cursor.fetchone()
     return bool(row and row[0])
 
 
 def _record(spec: ChunkSpec, job_id: int, result: ChunkResult) -> bool:
     if result.exceptions:
-        CogsRunException.objects.bulk_create([
-            CogsRunException(run_id=spec.run_id, office_id=spec.office_id, lic_id=lic_id, usage_id=usage_id,
-                             message=message[:4000])
-            for lic_id, usage_id, message in result.exceptions
-        ])
+        CogsRunException.objects.bulk_create(
+            [
+                CogsRunException(
+                    run_id=spec.run_id,
+                    office_id=spec.office_id,
+                    lic_id=lic_id,
+                    usage_id=usage_id,
+                    message=message[:4000],
+                )
+                for lic_id, usage_id, message in result.exceptions
+            ]
+        )
         CogsRun.objects.filter(pk=spec.run_id).update(exceptions_count=F("exceptions_count") + len(result.exceptions))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s", [result.entries, job_id])
-        cursor.execute(RECORD_SQL, {
-            "pairs": len(spec.lic_ids), "alloc": result.allocated_quantity, "back": result.given_back_quantity,
-            "value": result.value_posted, "accrued": result.accrued_value_posted,
-            "reversed": result.accrual_reversals_posted, "entries": result.entries,
-            "run": spec.run_id, "round": spec.round,
-        })
+        cursor.execute(
+            RECORD_SQL,
+            {
+                "pairs": len(spec.lic_ids),
+                "alloc": result.allocated_quantity,
+                "back": result.given_back_quantity,
+                "value": result.value_posted,
+                "accrued": result.accrued_value_posted,
+                "reversed": result.accrual_reversals_posted,
+                "entries": result.entries,
+                "run": spec.run_id,
+                "round": spec.round,
+            },
+        )
         row = cursor.fetchone()
     return bool(row and row[0])
 
@@ -334,4 +373,3 @@ def fail_run(*, run_id: int, error: str) -> None:
     CogsRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
         status=RunStatus.FAILED, error=error[:4000], finished_at=Now()
     )
-

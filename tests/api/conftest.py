@@ -49,30 +49,74 @@ def grow_ledger(n: int, *, actor=None):
         adjust_in(office=office, lic=widget, quantity="10", unit_cost="2.00", actor=actor)
         # dated today: a line in the journal page's default period (this month)
         adjust_in(office=office, lic=widget, quantity="1", unit_cost="2.00", actor=actor, date=today())
-        post_adjustment(office=office, date=DAY, reason="count", actor=actor,
-                        lines=[AdjustmentLineInput(lic=widget, quantity=D("-1"))])
-        po = create_purchase_order(vendor=vendor, office=office, date=DAY, actor=actor,
-                                   lines=[POLineInput(lic=widget, quantity=D("5"), unit_cost=D("3.00"))])
+        post_adjustment(
+            office=office,
+            date=DAY,
+            reason="count",
+            actor=actor,
+            lines=[AdjustmentLineInput(lic=widget, quantity=D("-1"))],
+        )
+        po = create_purchase_order(
+            vendor=vendor,
+            office=office,
+            date=DAY,
+            actor=actor,
+            lines=[POLineInput(lic=widget, quantity=D("5"), unit_cost=D("3.00"))],
+        )
         po_line = po.lines.get()
-        receive_purchase_order(purchase_order=po, date=DAY, actor=actor,
-                               lines=[ReceiptLineInput(po_line=po_line, quantity=D("5"))])
-        post_vendor_invoice(vendor=vendor, purchase_order=po, number=f"INV-{po.number}", date=DAY, actor=actor,
-                            freight=D("0"),
-                            lines=[InvoiceLineInput(po_line=po_line, quantity=D("2"), amount=D("6.00"))])
+        receive_purchase_order(
+            purchase_order=po, date=DAY, actor=actor, lines=[ReceiptLineInput(po_line=po_line, quantity=D("5"))]
+        )
+        post_vendor_invoice(
+            vendor=vendor,
+            purchase_order=po,
+            number=f"INV-{po.number}",
+            date=DAY,
+            actor=actor,
+            freight=D("0"),
+            lines=[InvoiceLineInput(po_line=po_line, quantity=D("2"), amount=D("6.00"))],
+        )
         kept, shipped = f"{order.number}-A", f"{order.number}-B"  # serial numbers: one stays, one ships
-        adjust_in(office=office, lic=scanner, quantity="2", unit_cost="5.00", actor=actor,
-                  serial_numbers=(kept, shipped))
-        shipment = post_shipment(order=order, date=DAY, actor=actor, lines=[
-            ShipmentLineInput(lic=widget, quantity=D("2")), ShipmentLineInput(lic=nostock, quantity=D("1")),
-            ShipmentLineInput(lic=scanner, quantity=D("1"), serial_numbers=(shipped,))])
-        post_return(order=order, date=DAY, actor=actor, lines=[
-            ReturnLineInput(lic=widget, quantity=D("1"), usage=shipment.lines.get(line_no=1).usage)])
-        mo = production.create_production_order(office=office, date=DAY, order=order, lic=product,
-                                                estimated_quantity=D("2"), estimated_unit_cost=D("9.00"), actor=actor)
-        production.issue_components(production_order=mo, date=DAY, actor=actor,
-                                    lines=[production.ComponentLine(lic=widget, quantity=D("1"))])
-        production.post_job_cost(production_order=mo, date=DAY, lic=labour, description="Assembly",
-                                 amount=D("5.00"), capitalized=True, actor=actor)
+        adjust_in(
+            office=office, lic=scanner, quantity="2", unit_cost="5.00", actor=actor, serial_numbers=(kept, shipped)
+        )
+        shipment = post_shipment(
+            order=order,
+            date=DAY,
+            actor=actor,
+            lines=[
+                ShipmentLineInput(lic=widget, quantity=D("2")),
+                ShipmentLineInput(lic=nostock, quantity=D("1")),
+                ShipmentLineInput(lic=scanner, quantity=D("1"), serial_numbers=(shipped,)),
+            ],
+        )
+        post_return(
+            order=order,
+            date=DAY,
+            actor=actor,
+            lines=[ReturnLineInput(lic=widget, quantity=D("1"), usage=shipment.lines.get(line_no=1).usage)],
+        )
+        mo = production.create_production_order(
+            office=office,
+            date=DAY,
+            order=order,
+            lic=product,
+            estimated_quantity=D("2"),
+            estimated_unit_cost=D("9.00"),
+            actor=actor,
+        )
+        production.issue_components(
+            production_order=mo, date=DAY, actor=actor, lines=[production.ComponentLine(lic=widget, quantity=D("1"))]
+        )
+        production.post_job_cost(
+            production_order=mo,
+            date=DAY,
+            lic=labour,
+            description="Assembly",
+            amount=D("5.00"),
+            capitalized=True,
+            actor=actor,
+        )
         production.produce(production_order=mo, date=DAY, quantity=D("1"), actor=actor)
     runs = [run_cogs_now(actor=actor, date=RUN_DAY) for _ in range(n)]
     assert all(run.status == "done" for run in runs), [run.error for run in runs]

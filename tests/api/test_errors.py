@@ -10,8 +10,19 @@ from tests.conftest import DAY, D, adjust_in
 
 from .test_query_counts import api_lists
 
-LISTS = ["offices/", "line-item-codes/", "lots/", "usages/", "orders/", "purchase-orders/", "production-orders/",
-         "cogs-runs/", "shipments/", "returns/", "adjustments/"]
+LISTS = [
+    "offices/",
+    "line-item-codes/",
+    "lots/",
+    "usages/",
+    "orders/",
+    "purchase-orders/",
+    "production-orders/",
+    "cogs-runs/",
+    "shipments/",
+    "returns/",
+    "adjustments/",
+]
 
 
 def assert_error(response, code: str, field: str | None):
@@ -93,8 +104,9 @@ def test_a_bad_filter_value_on_other_lists_is_a_400_too(api, viewer):
     assert_error(client.get("/api/v1/production-orders/?office=NOSUCH"), "invalid", "office")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/lots/?q=%C2%B2", "/api/v1/purchase-orders/?q=PO-%C2%B2",
-                                  "/api/v1/lots/?page_size=%C2%B2"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/lots/?q=%C2%B2", "/api/v1/purchase-orders/?q=PO-%C2%B2", "/api/v1/lots/?page_size=%C2%B2"]
+)
 def test_unicode_digits_that_int_cannot_read_are_not_a_500(api, viewer, path):
-    """"²".isdigit() is true and int("²") raises: a search or page size of it is a result or a 400."""
+    """ "²".isdigit() is true and int("²") raises: a search or page size of it is a result or a 400."""
     assert api(viewer).get(path).status_code in (200, 400)

@@ -20,9 +20,25 @@ from .conftest import grow_ledger
 
 API = "/api/v1/"
 CONTRACT_HEADER = [  # API.md, in this order
-    "Lot", "Type", "Status", "Office", "LIC", "Description", "Date", "Transaction", "Parent order", "Serialized",
-    "Track by mfr lot", "Qty in", "Qty used", "Qty available", "Unit cost", "Value in", "Value used",
-    "Value available", "Accrued value",
+    "Lot",
+    "Type",
+    "Status",
+    "Office",
+    "LIC",
+    "Description",
+    "Date",
+    "Transaction",
+    "Parent order",
+    "Serialized",
+    "Track by mfr lot",
+    "Qty in",
+    "Qty used",
+    "Qty available",
+    "Unit cost",
+    "Value in",
+    "Value used",
+    "Value available",
+    "Accrued value",
 ]
 
 
@@ -44,8 +60,10 @@ def assert_refused(response, status: int, code: str):
 @pytest.fixture
 def lots(office, lic):
     gadget = LicFactory(code="GADGET", description="=Gadget")  # a formula-looking text cell
-    return [adjust_in(office=office, lic=lic, quantity="10", unit_cost="2.50"),
-            adjust_in(office=office, lic=gadget, quantity="1234.5", unit_cost="1.00")]
+    return [
+        adjust_in(office=office, lic=lic, quantity="10", unit_cost="2.50"),
+        adjust_in(office=office, lic=gadget, quantity="1234.5", unit_cost="1.00"),
+    ]
 
 
 # --- the lot list export ------------------------------------------------------------------------
@@ -67,7 +85,11 @@ def test_a_token_client_gets_the_contract_csv(lots, api, accountant):
     assert set(by_lot) == {lot.number for lot in lots}
     gadget = by_lot[lots[1].number]
     assert (gadget["Description"], gadget["Qty in"], gadget["Value in"], gadget["Serialized"]) == (
-        "'=Gadget", "1234.500000", "1234.50", "no")  # decimals plain with fixed places: quantities 6, money 2
+        "'=Gadget",
+        "1234.500000",
+        "1234.50",
+        "no",
+    )  # decimals plain with fixed places: quantities 6, money 2
     record = LotExport.objects.get()
     assert (record.user, record.format, record.row_count) == (accountant, "csv", 2)
 
@@ -105,8 +127,9 @@ def test_roles_without_the_export_permission_get_403(role_user, lots, api, reque
     assert not LotExport.objects.exists()
 
 
-@pytest.mark.parametrize("query,field", [("?status=maybe", "status"), ("?lic=NOSUCH", "lic"),
-                                         ("?date_from=someday", "date_from")])
+@pytest.mark.parametrize(
+    "query,field", [("?status=maybe", "status"), ("?lic=NOSUCH", "lic"), ("?date_from=someday", "date_from")]
+)
 def test_a_bad_filter_is_a_400_json_error(query, field, lots, api, accountant):
     response = api(accountant).get(API + "lots/export.csv" + query, HTTP_ACCEPT="text/csv")
     assert_refused(response, 400, "invalid")
@@ -189,9 +212,11 @@ def test_every_page_export_has_an_api_door():
 
     routes = [route for route, _ in _walk(get_resolver().url_patterns)]
     pages = {r for r in routes if not r.startswith(("api/", "admin/")) and r.endswith((".csv", ".xlsx"))}
-    named = {"cogs/runs/<int:pk>/entries.csv": "api/v1/cogs-runs/<int:pk>/entries.csv",
-             "purchasing/accrued.csv": "api/v1/accrued-inventory.csv",
-             "trace/lots/<int:pk>/recall.csv": "api/v1/lots/<int:pk>/recall.csv"}  # else the same path
+    named = {
+        "cogs/runs/<int:pk>/entries.csv": "api/v1/cogs-runs/<int:pk>/entries.csv",
+        "purchasing/accrued.csv": "api/v1/accrued-inventory.csv",
+        "trace/lots/<int:pk>/recall.csv": "api/v1/lots/<int:pk>/recall.csv",
+    }  # else the same path
     twins = {page: named.get(page, "api/v1/" + page) for page in pages}
     assert {"lots/export.csv", "lots/export.xlsx", *named} <= pages
     missing = {page: twin for page, twin in twins.items() if twin not in routes}

@@ -38,8 +38,10 @@ def generated(django_db_setup, django_db_blocker, live_server, tmp_path_factory)
         user = User.objects.create_user("schema-reader", password="pw-Secret-123")  # noqa: S106
         token = Token.objects.create(user=user)
         try:
-            request = urllib.request.Request(f"{live_server.url}/api/schema/?format=json",  # noqa: S310
-                                             headers={"Authorization": f"Token {token.key}"})
+            request = urllib.request.Request(
+                f"{live_server.url}/api/schema/?format=json",  # noqa: S310
+                headers={"Authorization": f"Token {token.key}"},
+            )
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
                 schema = json.load(answer)
         finally:
@@ -49,9 +51,23 @@ def generated(django_db_setup, django_db_blocker, live_server, tmp_path_factory)
     (root / "config.yaml").write_text(CONFIG)
     env = {**os.environ, "HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "ALL_PROXY": DEAD_PROXY}
     done = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(root / "schema.json"), "--meta", "none",
-         "--config", str(root / "config.yaml"), "--output-path", str(root / PACKAGE)],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(root / "schema.json"),
+            "--meta",
+            "none",
+            "--config",
+            str(root / "config.yaml"),
+            "--output-path",
+            str(root / PACKAGE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Warning" not in done.stdout + done.stderr, done.stdout + done.stderr
@@ -120,49 +136,80 @@ def test_generated_client_drives_a_whole_flow(generated, live_server):
     admin = User.objects.create_superuser("root", "root@example.com", "pw-Secret-123")
     token = Token.objects.create(user=admin)
     day = datetime.date(2026, 3, 1)
-    with AuthenticatedClient(base_url=live_server.url, token=token.key, prefix="Token",
-                             raise_on_unexpected_status=True) as api:
+    with AuthenticatedClient(
+        base_url=live_server.url, token=token.key, prefix="Token", raise_on_unexpected_status=True
+    ) as api:
         v1_offices_create.sync(client=api, body=OfficeRequest(code="HQ", name="Headquarters"))
-        v1_line_item_codes_create.sync(client=api, body=LineItemCodeRequest(code="WIDGET", description="Widget",
-                                                                            inventoried=True))
+        v1_line_item_codes_create.sync(
+            client=api, body=LineItemCodeRequest(code="WIDGET", description="Widget", inventoried=True)
+        )
         v1_vendors_create.sync(client=api, body=VendorRequest(code="ACME", name="Acme Supply"))
         v1_customers_create.sync(client=api, body=CustomerRequest(code="CUST", name="A Customer"))
 
-        po = v1_purchase_orders_create.sync(client=api, body=POInRequest(
-            vendor="ACME", office="HQ", date=day,
-            lines=[POLineInRequest(lic="WIDGET", quantity="10", unit_cost="2.50")]))
+        po = v1_purchase_orders_create.sync(
+            client=api,
+            body=POInRequest(
+                vendor="ACME",
+                office="HQ",
+                date=day,
+                lines=[POLineInRequest(lic="WIDGET", quantity="10", unit_cost="2.50")],
+            ),
+        )
         assert isinstance(po, POOut) and po.status == OpenClosedStatusEnum.OPEN
         assert (po.lines[0].quantity, po.lines[0].unit_cost) == ("10.000000", "2.500000")
-        receipt = v1_purchase_orders_receipts_create.sync(id=po.id, client=api, body=ReceiptInRequest(
-            date=day, lines=[ReceiptLineInRequest(po_line=po.lines[0].id, quantity="10")]))
+        receipt = v1_purchase_orders_receipts_create.sync(
+            id=po.id,
+            client=api,
+            body=ReceiptInRequest(date=day, lines=[ReceiptLineInRequest(po_line=po.lines[0].id, quantity="10")]),
+        )
         lot_id = receipt.lines[0].lot
         order = v1_orders_create.sync(client=api, body=OrderRequest(customer="CUST", office="HQ", date=day))
-        shipment = v1_shipments_create.sync(client=api, body=ShipmentInRequest(
-            order=order.id, date=datetime.date(2026, 3, 2), lines=[ShipmentLineInRequest(lic="WIDGET", quantity="4")]))
+        shipment = v1_shipments_create.sync(
+            client=api,
+            body=ShipmentInRequest(
+                order=order.id,
+                date=datetime.date(2026, 3, 2),
+                lines=[ShipmentLineInRequest(lic="WIDGET", quantity="4")],
+            ),
+        )
         assert shipment.lines[0].quantity == "4.000000"
 
-        started = v1_cogs_runs_create.sync_detailed(client=api, body=CogsRunInRequest(
-            date=datetime.date(2026, 3, 31), wait=True))
+        started = v1_cogs_runs_create.sync_detailed(
+            client=api, body=CogsRunInRequest(date=datetime.date(2026, 3, 31), wait=True)
+        )
         assert started.status_code == 201 and isinstance(started.parsed, CogsRun)
         run = v1_cogs_runs_retrieve.sync(id=started.parsed.id, client=api)
         assert run.status == RunStatusEnum.DONE and run.progress.percent == 100
         assert (run.allocated_quantity, run.unallocated_quantity, run.given_back_quantity) == (
-            "4.000000", "0.000000", "0.000000")
+            "4.000000",
+            "0.000000",
+            "0.000000",
+        )
         assert (run.value_posted, run.accrued_value_posted, run.entries_posted) == ("10.00", "0.00", 1)
 
         lot = v1_lots_retrieve.sync(id=lot_id, client=api)
         current = lot.sections.current
         assert (current.used_qty, current.used_value, current.available_qty, current.available_value) == (
-            "4.000000", "10.00", "6.000000", "15.00")
+            "4.000000",
+            "10.00",
+            "6.000000",
+            "15.00",
+        )
         assert [(row.quantity, row.value) for row in lot.sections.cogs] == [("4.000000", "10.00")]
         trace = v1_lots_trace_retrieve.sync(id=lot_id, client=api)
         leaf = trace.nodes[0]
         assert (leaf.lot, leaf.via.type_, leaf.via.id, leaf.quantity, leaf.children) == (
-            None, "shipment", shipment.id, "4.000000", [])
+            None,
+            "shipment",
+            shipment.id,
+            "4.000000",
+            [],
+        )
 
         # error answers: the typed Error body, for 400, 404 and 409
-        refused = v1_purchase_orders_create.sync(client=api, body=POInRequest(
-            vendor="ACME", office="HQ", date=day, lines=[]))
+        refused = v1_purchase_orders_create.sync(
+            client=api, body=POInRequest(vendor="ACME", office="HQ", date=day, lines=[])
+        )
         assert isinstance(refused, Error) and (refused.code, refused.field) == ("invalid", "lines")
         assert refused.errors["lines"] == ["This list may not be empty."]
         missing = v1_lots_retrieve.sync(id=999_999, client=api)

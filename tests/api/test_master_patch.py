@@ -26,14 +26,18 @@ def patch(client, path, body):
     return client.patch(API + path, body, format="json")
 
 
-@pytest.mark.parametrize("path,model,code,body,field", [
-    ("offices/HQ/", Office, "HQ", {"name": "Head office"}, "name"),
-    ("vendors/ACME/", Vendor, "ACME", {"name": "Acme Supply Ltd"}, "name"),
-    ("customers/CUST/", Customer, "CUST", {"name": "The Customer"}, "name"),
-    ("line-item-codes/WIDGET/", LineItemCode, "WIDGET", {"description": "Widget, blue"}, "description"),
-])
+@pytest.mark.parametrize(
+    "path,model,code,body,field",
+    [
+        ("offices/HQ/", Office, "HQ", {"name": "Head office"}, "name"),
+        ("vendors/ACME/", Vendor, "ACME", {"name": "Acme Supply Ltd"}, "name"),
+        ("customers/CUST/", Customer, "CUST", {"name": "The Customer"}, "name"),
+        ("line-item-codes/WIDGET/", LineItemCode, "WIDGET", {"description": "Widget, blue"}, "description"),
+    ],
+)
 def test_an_administrator_patches_master_data_and_history_records_it(
-        path, model, code, body, field, api, administrator, office, vendor, customer, lic):
+    path, model, code, body, field, api, administrator, office, vendor, customer, lic
+):
     response = patch(api(administrator), path, body)
     assert response.status_code == 200, response.content[:500]
     assert response.json()[field] == body[field] and response.json()["code"] == code
@@ -62,17 +66,26 @@ def test_a_superuser_patches_too(api, admin_user, office):
 
 def test_an_unused_lic_may_change_everything(api, administrator, db):
     LineItemCode.objects.create(code="NEW", description="New", inventoried=False)
-    response = patch(api(administrator), "line-item-codes/NEW/", {
-        "code": "NEW2", "inventoried": True, "serialized": True, "costing_method": "specific", "unit": "kg"})
+    response = patch(
+        api(administrator),
+        "line-item-codes/NEW/",
+        {"code": "NEW2", "inventoried": True, "serialized": True, "costing_method": "specific", "unit": "kg"},
+    )
     assert response.status_code == 200, response.content
     lic = LineItemCode.objects.get(code="NEW2")
     assert (lic.inventoried, lic.serialized, lic.costing_method, lic.unit) == (True, True, "specific", "kg")
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"code": "WIDGET2"}, "code"), ({"inventoried": False}, "inventoried"), ({"serialized": True}, "serialized"),
-    ({"track_by_mfr_lot": True}, "track_by_mfr_lot"), ({"costing_method": "lifo"}, "costing_method"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"code": "WIDGET2"}, "code"),
+        ({"inventoried": False}, "inventoried"),
+        ({"serialized": True}, "serialized"),
+        ({"track_by_mfr_lot": True}, "track_by_mfr_lot"),
+        ({"costing_method": "lifo"}, "costing_method"),
+    ],
+)
 def test_a_lic_with_lots_keeps_its_code_and_ledger_flags(body, field, api, administrator, office, lic):
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00")
     response = patch(api(administrator), "line-item-codes/WIDGET/", {**body, "description": "changed"})
@@ -81,7 +94,12 @@ def test_a_lic_with_lots_keeps_its_code_and_ledger_flags(body, field, api, admin
     assert "lots or usage" in response.json()["message"]
     fresh = LineItemCode.objects.get(pk=lic.pk)
     assert (fresh.code, fresh.inventoried, fresh.serialized, fresh.costing_method, fresh.description) == (
-        "WIDGET", True, False, "fifo", "Widget")
+        "WIDGET",
+        True,
+        False,
+        "fifo",
+        "Widget",
+    )
     assert fresh.history.count() == 1
 
 
@@ -97,9 +115,18 @@ def test_a_lic_with_usage_only_is_frozen_too(api, administrator, office, order):
 
 def test_a_used_lic_still_changes_description_unit_and_active(api, administrator, office, lic):
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00")
-    response = patch(api(administrator), "line-item-codes/WIDGET/", {
-        "description": "Widget, blue", "unit": "box", "active": False,
-        "code": "WIDGET", "costing_method": "fifo", "inventoried": True})  # unchanged ledger fields are fine
+    response = patch(
+        api(administrator),
+        "line-item-codes/WIDGET/",
+        {
+            "description": "Widget, blue",
+            "unit": "box",
+            "active": False,
+            "code": "WIDGET",
+            "costing_method": "fifo",
+            "inventoried": True,
+        },
+    )  # unchanged ledger fields are fine
     assert response.status_code == 200, response.content
     assert response.json()["active"] is False
     fresh = LineItemCode.objects.get(pk=lic.pk)

@@ -58,9 +58,17 @@ def api_get_routes() -> dict[str, type]:
     found = {}
     for route, pattern in _walk(get_resolver().url_patterns):
         cls = _view_class(pattern)
-        if (route.startswith("api/v1/") and route != "api/v1/" and "<" not in route and "(?P" not in route
-                and not route.endswith((".csv", ".xlsx")) and cls is not None and hasattr(cls, "get")
-                and getattr(pattern.callback, "actions", None) is None and not issubclass(cls, ListModelMixin)):
+        if (
+            route.startswith("api/v1/")
+            and route != "api/v1/"
+            and "<" not in route
+            and "(?P" not in route
+            and not route.endswith((".csv", ".xlsx"))
+            and cls is not None
+            and hasattr(cls, "get")
+            and getattr(pattern.callback, "actions", None) is None
+            and not issubclass(cls, ListModelMixin)
+        ):
             found[route] = cls
     return found
 
@@ -68,10 +76,14 @@ def api_get_routes() -> dict[str, type]:
 def page_lists() -> dict[str, type]:
     """route -> view class of every HTML page that renders a django-tables2 list (not the exports
     built on a list page's view)."""
-    return {route: _view_class(p) for route, p in _walk(get_resolver().url_patterns)
-            if not route.startswith(("api/", "admin/")) and not route.endswith((".csv", ".xlsx"))
-            and _view_class(p) is not None
-            and issubclass(_view_class(p), SingleTableMixin)}
+    return {
+        route: _view_class(p)
+        for route, p in _walk(get_resolver().url_patterns)
+        if not route.startswith(("api/", "admin/"))
+        and not route.endswith((".csv", ".xlsx"))
+        and _view_class(p) is not None
+        and issubclass(_view_class(p), SingleTableMixin)
+    }
 
 
 def _url(route: str, run) -> str:
@@ -138,10 +150,26 @@ def _check(client, lists, run_small, grow_more, *, api: bool, size_param: str, r
 
 
 def test_the_lists_are_found():
-    assert {"api/v1/usages/", "api/v1/lots/", "api/v1/purchase-orders/", "api/v1/shipments/", "api/v1/returns/",
-            "api/v1/adjustments/", "api/v1/cogs-runs/<int:pk>/entries/"} <= set(api_lists())
-    assert {"lots/", "usage/", "purchasing/", "purchasing/accrued/", "orders/", "production/", "cogs/runs/",
-            "cogs/runs/<int:pk>/", "cogs/unallocated/"} <= set(page_lists())
+    assert {
+        "api/v1/usages/",
+        "api/v1/lots/",
+        "api/v1/purchase-orders/",
+        "api/v1/shipments/",
+        "api/v1/returns/",
+        "api/v1/adjustments/",
+        "api/v1/cogs-runs/<int:pk>/entries/",
+    } <= set(api_lists())
+    assert {
+        "lots/",
+        "usage/",
+        "purchasing/",
+        "purchasing/accrued/",
+        "orders/",
+        "production/",
+        "cogs/runs/",
+        "cogs/runs/<int:pk>/",
+        "cogs/unallocated/",
+    } <= set(page_lists())
 
 
 def _answered_lists(client) -> dict[str, type]:
@@ -160,13 +188,27 @@ def test_every_api_list_runs_the_same_queries_whatever_its_rows(grow, api, viewe
     client = api(viewer)
     run = grow(SMALL)
     lists = {**api_lists(), **_answered_lists(client)}
-    offenders = _check(client, lists, run, lambda: grow(MORE), api=True, size_param="page_size",
-                       rows=lambda response, body: _api_rows(response))
+    offenders = _check(
+        client,
+        lists,
+        run,
+        lambda: grow(MORE),
+        api=True,
+        size_param="page_size",
+        rows=lambda response, body: _api_rows(response),
+    )
     assert offenders == []
 
 
 def test_every_list_page_runs_the_same_queries_whatever_its_rows(grow, viewer_client):
     run = grow(SMALL)
-    offenders = _check(viewer_client, page_lists(), run, lambda: grow(MORE), api=False, size_param="per_page",
-                       rows=lambda response, body: _page_rows(body))
+    offenders = _check(
+        viewer_client,
+        page_lists(),
+        run,
+        lambda: grow(MORE),
+        api=False,
+        size_param="per_page",
+        rows=lambda response, body: _page_rows(body),
+    )
     assert offenders == []

@@ -21,14 +21,28 @@ def _created(client, path, body):
 def posted(api, clerk, office, lic, order):
     """An adjustment (in and out), a shipment and a return of it, posted through the API."""
     client = api(clerk)
-    adjustment = _created(client, "adjustments/", {
-        "office": "HQ", "date": "2026-03-02", "reason": "count",
-        "lines": [{"lic": "WIDGET", "quantity": "10", "unit_cost": "2.50"}, {"lic": "WIDGET", "quantity": "-1"}]})
-    shipment = _created(client, "shipments/", {"order": order.pk, "date": "2026-03-03",
-                                               "lines": [{"lic": "WIDGET", "quantity": "3"}]})
-    customer_return = _created(client, "returns/", {
-        "order": order.pk, "date": "2026-03-04",
-        "lines": [{"lic": "WIDGET", "quantity": "1", "usage": shipment["lines"][0]["usage"]}]})
+    adjustment = _created(
+        client,
+        "adjustments/",
+        {
+            "office": "HQ",
+            "date": "2026-03-02",
+            "reason": "count",
+            "lines": [{"lic": "WIDGET", "quantity": "10", "unit_cost": "2.50"}, {"lic": "WIDGET", "quantity": "-1"}],
+        },
+    )
+    shipment = _created(
+        client, "shipments/", {"order": order.pk, "date": "2026-03-03", "lines": [{"lic": "WIDGET", "quantity": "3"}]}
+    )
+    customer_return = _created(
+        client,
+        "returns/",
+        {
+            "order": order.pk,
+            "date": "2026-03-04",
+            "lines": [{"lic": "WIDGET", "quantity": "1", "usage": shipment["lines"][0]["usage"]}],
+        },
+    )
     return {"adjustments": adjustment, "shipments": shipment, "returns": customer_return}
 
 
@@ -49,7 +63,11 @@ def test_read_shapes_carry_the_document_header(posted, order):
     shipment, customer_return, adjustment = posted["shipments"], posted["returns"], posted["adjustments"]
     assert shipment["number"] == Shipment.objects.get().number
     assert (shipment["order"], shipment["order_number"], shipment["office"], shipment["date"]) == (
-        order.pk, order.number, "HQ", "2026-03-03")
+        order.pk,
+        order.number,
+        "HQ",
+        "2026-03-03",
+    )
     assert [set(line) for line in shipment["lines"]] == [{"id", "line_no", "lic", "quantity", "usage"}]
     assert shipment["lines"][0]["quantity"] == "3.000000"
     assert customer_return["number"] == CustomerReturn.objects.get().number
@@ -64,12 +82,21 @@ def test_read_shapes_carry_the_document_header(posted, order):
 @pytest.mark.parametrize("path", ["adjustments", "shipments", "returns"])
 def test_lists_are_cursor_paginated_newest_first(path, posted, api, clerk, viewer, order):
     client = api(clerk)
-    second = {"adjustments": lambda: _created(client, "adjustments/", {
-        "office": "HQ", "date": "2026-03-05", "reason": "found", "lines": [{"lic": "WIDGET", "quantity": "1"}]}),
-        "shipments": lambda: _created(client, "shipments/", {"order": order.pk, "date": "2026-03-05",
-                                                             "lines": [{"lic": "WIDGET", "quantity": "1"}]}),
-        "returns": lambda: _created(client, "returns/", {"order": order.pk, "date": "2026-03-05",
-                                                         "lines": [{"lic": "WIDGET", "quantity": "1"}]})}[path]()
+    second = {
+        "adjustments": lambda: _created(
+            client,
+            "adjustments/",
+            {"office": "HQ", "date": "2026-03-05", "reason": "found", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        ),
+        "shipments": lambda: _created(
+            client,
+            "shipments/",
+            {"order": order.pk, "date": "2026-03-05", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        ),
+        "returns": lambda: _created(
+            client, "returns/", {"order": order.pk, "date": "2026-03-05", "lines": [{"lic": "WIDGET", "quantity": "1"}]}
+        ),
+    }[path]()
     reader = api(viewer)
     first = reader.get(f"{API}{path}/?page_size=1").json()
     assert [d["id"] for d in first["results"]] == [second["id"]] and "cursor=" in first["next"]

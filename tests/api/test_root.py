@@ -31,9 +31,22 @@ def test_the_root_lists_every_collection(api, viewer):
     expected = collection_routes()
     assert expected - urls == set(), "endpoints missing from the API root"
     assert urls <= expected, urls - expected
-    for name in ("purchase-orders", "vendor-invoices", "production-orders", "cogs-runs", "shipments", "returns",
-                 "adjustments", "lock-date", "accrued-inventory", "job-costs", "offices", "lots", "usages",
-                 "lots/export.csv"):
+    for name in (
+        "purchase-orders",
+        "vendor-invoices",
+        "production-orders",
+        "cogs-runs",
+        "shipments",
+        "returns",
+        "adjustments",
+        "lock-date",
+        "accrued-inventory",
+        "job-costs",
+        "offices",
+        "lots",
+        "usages",
+        "lots/export.csv",
+    ):
         assert listed[name] == f"http://testserver/api/v1/{name}{'' if '.' in name else '/'}", name
 
 

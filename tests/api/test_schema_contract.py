@@ -43,8 +43,9 @@ def test_form_and_multipart_bodies_are_refused_with_415_and_write_nothing(api, a
     if encoding == "multipart":
         response = client.post("/api/v1/offices/", body, format="multipart")
     else:
-        response = client.generic("POST", "/api/v1/offices/", urlencode(body),
-                                  content_type="application/x-www-form-urlencoded")
+        response = client.generic(
+            "POST", "/api/v1/offices/", urlencode(body), content_type="application/x-www-form-urlencoded"
+        )
     assert response.status_code == 415
     answer = response.json()
     assert (answer["code"], answer["field"], answer["errors"]) == ("unsupported_media_type", None, {})
@@ -89,17 +90,20 @@ def test_every_operation_documents_its_error_answers(schema):
     assert missing == []
 
 
-@pytest.mark.parametrize(("method", "path", "conflict"), [
-    ("POST", "/api/v1/purchase-orders/{id}/receipts/", True),  # receiving on a closed PO
-    ("POST", "/api/v1/purchase-orders/{id}/close/", True),
-    ("POST", "/api/v1/receipts/{id}/reverse/", True),
-    ("POST", "/api/v1/production-orders/{id}/release/", True),  # releasing twice
-    ("POST", "/api/v1/lock-date/", True),  # moving it backwards
-    ("POST", "/api/v1/shipments/", True),  # the order is closed
-    ("POST", "/api/v1/offices/", False),
-    ("POST", "/api/v1/purchase-orders/", False),
-    ("GET", "/api/v1/lots/{id}/", False),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "conflict"),
+    [
+        ("POST", "/api/v1/purchase-orders/{id}/receipts/", True),  # receiving on a closed PO
+        ("POST", "/api/v1/purchase-orders/{id}/close/", True),
+        ("POST", "/api/v1/receipts/{id}/reverse/", True),
+        ("POST", "/api/v1/production-orders/{id}/release/", True),  # releasing twice
+        ("POST", "/api/v1/lock-date/", True),  # moving it backwards
+        ("POST", "/api/v1/shipments/", True),  # the order is closed
+        ("POST", "/api/v1/offices/", False),
+        ("POST", "/api/v1/purchase-orders/", False),
+        ("GET", "/api/v1/lots/{id}/", False),
+    ],
+)
 def test_409_is_documented_where_a_state_conflict_can_answer(schema, method, path, conflict):
     assert ("409" in schema["paths"][path][method.lower()]["responses"]) is conflict
 
@@ -118,15 +122,20 @@ def test_the_error_component_is_the_api_error_body(schema):
     assert error["properties"]["errors"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
 
 
-def test_real_error_answers_are_documented_and_match_the_error_body(schema, api, client, admin_user, viewer,
-                                                                    accountant, office, lic, vendor):
+def test_real_error_answers_are_documented_and_match_the_error_body(
+    schema, api, client, admin_user, viewer, accountant, office, lic, vendor
+):
     from inventory_lots.services import set_lock_date
     from tests.conftest import DAY
 
     set_lock_date(date=DAY, actor=None)
     admin, key = api(admin_user), {"HTTP_IDEMPOTENCY_KEY": "k-1"}
-    po = {"vendor": "ACME", "office": "HQ", "date": "2026-03-05",
-          "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "1.00"}]}
+    po = {
+        "vendor": "ACME",
+        "office": "HQ",
+        "date": "2026-03-05",
+        "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "1.00"}],
+    }
     assert admin.post("/api/v1/purchase-orders/", po, **key).status_code == 201
     answers = {
         ("GET", "/api/v1/lots/", "401"): client.get("/api/v1/lots/"),
@@ -134,10 +143,12 @@ def test_real_error_answers_are_documented_and_match_the_error_body(schema, api,
         ("GET", "/api/v1/lots/{id}/", "404"): admin.get("/api/v1/lots/999999/"),
         ("POST", "/api/v1/purchase-orders/", "400"): admin.post("/api/v1/purchase-orders/", {**po, "lines": []}),
         ("POST", "/api/v1/lock-date/", "409"): api(accountant).post("/api/v1/lock-date/", {"date": "2026-01-01"}),
-        ("POST", "/api/v1/offices/", "415"): admin.post("/api/v1/offices/", {"code": "X", "name": "X"},
-                                                        format="multipart"),
-        ("POST", "/api/v1/purchase-orders/", "422"): admin.post("/api/v1/purchase-orders/",
-                                                                {**po, "date": "2026-03-06"}, **key),
+        ("POST", "/api/v1/offices/", "415"): admin.post(
+            "/api/v1/offices/", {"code": "X", "name": "X"}, format="multipart"
+        ),
+        ("POST", "/api/v1/purchase-orders/", "422"): admin.post(
+            "/api/v1/purchase-orders/", {**po, "date": "2026-03-06"}, **key
+        ),
     }
     for (method, path, code), response in answers.items():
         assert str(response.status_code) == code, (path, response.content)
@@ -149,8 +160,11 @@ def test_real_error_answers_are_documented_and_match_the_error_body(schema, api,
 
 
 def _lines_operations(schema):
-    return [(m, p) for m, p, op in operations(schema)
-            if "requestBody" in op and "lines" in _request_component(schema, op).get("properties", {})]
+    return [
+        (m, p)
+        for m, p, op in operations(schema)
+        if "requestBody" in op and "lines" in _request_component(schema, op).get("properties", {})
+    ]
 
 
 def test_lines_in_request_bodies_have_min_items_1(schema):
@@ -169,11 +183,27 @@ def test_empty_lines_get_the_api_400_and_write_nothing(schema, api, admin_user, 
     from tests.traceability.conftest import D, buy
 
     po, _ = buy(vendor=vendor, office=office, lic=lic, quantity="2", unit_cost="1.00")
-    mo = create_production_order(office=office, date=po.date, lic=lic, estimated_quantity=D("1"),
-                                 estimated_unit_cost=D("1.00"), order=None, actor=None)
+    mo = create_production_order(
+        office=office,
+        date=po.date,
+        lic=lic,
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("1.00"),
+        order=None,
+        actor=None,
+    )
     ids = {"purchase-orders": po.pk, "production-orders": mo.pk}
-    models = [PurchaseOrder, Receipt, VendorInvoice, Shipment, CustomerReturn, InventoryAdjustment, InventoryUsage,
-              Lot, ProductionOrder]
+    models = [
+        PurchaseOrder,
+        Receipt,
+        VendorInvoice,
+        Shipment,
+        CustomerReturn,
+        InventoryAdjustment,
+        InventoryUsage,
+        Lot,
+        ProductionOrder,
+    ]
     before = [m.objects.count() for m in models]
     client = api(admin_user)
     seen = []

@@ -65,16 +65,33 @@ def test_lot_sections_match_the_schema_for_every_lot_type(chain, api, viewer, sc
     client = api(viewer)
     bodies = {lot: client.get(f"/api/v1/lots/{lot.pk}/").json() for lot in (chain.component, chain.product, no_po)}
     assert set(bodies[chain.component]["sections"]) == {
-        "ordered_purchased", "ordered_received", "accrued", "current", "cogs", "cost_history"}
+        "ordered_purchased",
+        "ordered_received",
+        "accrued",
+        "current",
+        "cogs",
+        "cost_history",
+    }
     assert set(bodies[chain.product]["sections"]) == {
-        "estimated_produced", "current", "costs_inventoried", "costs_capitalized", "cogs", "cost_history"}
+        "estimated_produced",
+        "current",
+        "costs_inventoried",
+        "costs_capitalized",
+        "cogs",
+        "cost_history",
+    }
     assert bodies[no_po]["sections"]["ordered_purchased"] is None
     for lot, body in bodies.items():
         assert problems(schema, "LotDetail", body) == [], lot.number
 
 
-def test_usages_runs_receipts_and_unit_cost_changes_match_the_schema(chain, api, viewer, accountant,  # noqa: F811
-                                                                     schema):
+def test_usages_runs_receipts_and_unit_cost_changes_match_the_schema(
+    chain,
+    api,
+    viewer,
+    accountant,  # noqa: F811
+    schema,
+):
     client = api(viewer)
     usages = client.get("/api/v1/usages/").json()
     assert {u["source"]["type"] for u in usages["results"]} == {"shipment", "productionorder"}

@@ -35,8 +35,7 @@ def test_no_operation_answers_500(admin_user, office, lic, vendor, customer):
 
     for operation in operations:
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def run(case):
             kwargs = case.as_transport_kwargs(base_url="http://testserver")
@@ -45,8 +44,10 @@ def test_no_operation_answers_500(admin_user, office, lic, vendor, customer):
             # each example in a savepoint, so a refused request cannot leave half-written rows
             with transaction.atomic():
                 response = client.generic(
-                    case.method, path + _query(kwargs.get("params")),
-                    json.dumps(body) if body is not None else "", content_type="application/json",
+                    case.method,
+                    path + _query(kwargs.get("params")),
+                    json.dumps(body) if body is not None else "",
+                    content_type="application/json",
                 )
                 transaction.set_rollback(True)
             if response.status_code >= 500:

@@ -47,33 +47,63 @@ def figures(response) -> dict[str, str]:
 
 
 def ship(*, order, lic, quantity, date) -> Shipment:
-    return order_services.post_shipment(order=order, date=date, actor=None,
-                                        lines=[ShipmentLineInput(lic=lic, quantity=D(quantity))])
+    return order_services.post_shipment(
+        order=order, date=date, actor=None, lines=[ShipmentLineInput(lic=lic, quantity=D(quantity))]
+    )
 
 
 def give_back(*, order, lic, quantity, date, usage=None, override_reason="") -> CustomerReturn:
-    return order_services.post_return(order=order, date=date, actor=None, override_reason=override_reason,
-                                      lines=[ReturnLineInput(lic=lic, quantity=D(quantity), usage=usage)])
+    return order_services.post_return(
+        order=order,
+        date=date,
+        actor=None,
+        override_reason=override_reason,
+        lines=[ReturnLineInput(lic=lic, quantity=D(quantity), usage=usage)],
+    )
 
 
 def buy(*, vendor, office, lic, quantity, unit_cost, date) -> tuple[PurchaseOrder, Receipt]:
     po = purchasing_services.create_purchase_order(
-        vendor=vendor, office=office, date=date, actor=None,
-        lines=[POLineInput(lic=lic, quantity=D(quantity), unit_cost=D(unit_cost))])
+        vendor=vendor,
+        office=office,
+        date=date,
+        actor=None,
+        lines=[POLineInput(lic=lic, quantity=D(quantity), unit_cost=D(unit_cost))],
+    )
     receipt = purchasing_services.receive_purchase_order(
-        purchase_order=po, date=date, actor=None,
-        lines=[ReceiptLineInput(po_line=po.lines.get(), quantity=D(quantity))])
+        purchase_order=po, date=date, actor=None, lines=[ReceiptLineInput(po_line=po.lines.get(), quantity=D(quantity))]
+    )
     return po, receipt
 
 
 def invoice(*, po, number, date, amount, quantity, freight="0"):
     return purchasing_services.post_vendor_invoice(
-        vendor=po.vendor, purchase_order=po, number=number, date=date, freight=D(freight), actor=None,
-        lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(quantity), amount=D(amount))])
+        vendor=po.vendor,
+        purchase_order=po,
+        number=number,
+        date=date,
+        freight=D(freight),
+        actor=None,
+        lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(quantity), amount=D(amount))],
+    )
 
 
-LEDGER_MODELS = (Lot, InventoryUsage, InventoryAdjustment, Receipt, VendorInvoice, Shipment, CustomerReturn,
-                 ProductionOrder, ProductionReport, JobCostEntry, LotCostChange, CogsRun, CogsEntry, LockDate)
+LEDGER_MODELS = (
+    Lot,
+    InventoryUsage,
+    InventoryAdjustment,
+    Receipt,
+    VendorInvoice,
+    Shipment,
+    CustomerReturn,
+    ProductionOrder,
+    ProductionReport,
+    JobCostEntry,
+    LotCostChange,
+    CogsRun,
+    CogsEntry,
+    LockDate,
+)
 
 
 def ledger_fingerprint() -> tuple:

@@ -63,8 +63,12 @@ def too_late(date: str, start: datetime.date | None = None) -> str:
 
 def out_of_window() -> list[tuple[str, str]]:
     """(date, code) just outside the window and far outside it."""
-    return [("0001-01-01", "date_too_early"), ((today() - DAYS(days=1827)).isoformat(), "date_too_early"),
-            ((today() + DAYS(days=32)).isoformat(), "date_too_late"), ("9999-12-31", "date_too_late")]
+    return [
+        ("0001-01-01", "date_too_early"),
+        ((today() - DAYS(days=1827)).isoformat(), "date_too_early"),
+        ((today() + DAYS(days=32)).isoformat(), "date_too_late"),
+        ("9999-12-31", "date_too_late"),
+    ]
 
 
 def message(date: str, code: str, start: datetime.date | None = None) -> str:
@@ -84,14 +88,18 @@ def _lines(*rows):
 
 FORMS = {
     **lock_doors.FORMS,
-    "po_create": lambda b: (reverse("purchasing:po_create"), {
-        "vendor": "ACME", "office": "HQ", **_lines({"lic": "WIDGET", "quantity": "1", "unit_cost": "2.00"})}),
+    "po_create": lambda b: (
+        reverse("purchasing:po_create"),
+        {"vendor": "ACME", "office": "HQ", **_lines({"lic": "WIDGET", "quantity": "1", "unit_cost": "2.00"})},
+    ),
     "order_create": lambda b: (reverse("orders:order_create"), {"customer": "CUST", "office": "HQ"}),
 }
 API_DOORS = {
     **lock_doors.API_DOORS,
-    "po_create": lambda b: ("/api/v1/purchase-orders/", {
-        "vendor": "ACME", "office": "HQ", "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "2.00"}]}),
+    "po_create": lambda b: (
+        "/api/v1/purchase-orders/",
+        {"vendor": "ACME", "office": "HQ", "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "2.00"}]},
+    ),
     "order_create": lambda b: ("/api/v1/orders/", {"customer": "CUST", "office": "HQ"}),
 }
 NOT_POSTINGS = {"po_create", "order_create"}  # commitments: the lock date does not apply to them
@@ -115,8 +123,10 @@ def test_the_window_is_configurable(db):
     ledger.check_date_window(today())
     with pytest.raises(ValidationFailed) as info:
         ledger.check_date_window(today() + DAYS(days=1))
-    assert info.value.message == (f"{(today() + DAYS(days=1)).isoformat()} is too far in the future: choose a date "
-                                  f"from {(today() - DAYS(days=10)).isoformat()} to {today().isoformat()}.")
+    assert info.value.message == (
+        f"{(today() + DAYS(days=1)).isoformat()} is too far in the future: choose a date "
+        f"from {(today() - DAYS(days=10)).isoformat()} to {today().isoformat()}."
+    )
     with pytest.raises(ValidationFailed) as info:
         ledger.check_date_window(today() - DAYS(days=11), field_name="lines[0].date")
     assert (info.value.code, info.value.field) == ("date_too_early", "lines[0].date")
@@ -172,8 +182,12 @@ def test_every_endpoint_refuses_a_date_outside_the_window(door, unlocked, api, a
     for date, code in out_of_window():
         response = client.post(url, {**body, "date": date}, format="json")
         assert response.status_code == 400, (door, date, response.status_code, response.content[:300])
-        assert response.json() == {"code": code, "field": "date", "message": message(date, code),
-                                   "errors": {"date": [message(date, code)]}}, door
+        assert response.json() == {
+            "code": code,
+            "field": "date",
+            "message": message(date, code),
+            "errors": {"date": [message(date, code)]},
+        }, door
         assert ledger_fingerprint() == before, door
         assert (PurchaseOrder.objects.count(), Order.objects.count()) == counts
     response = client.post(url, {**body, "date": (today() + DAYS(days=31)).isoformat()}, format="json")
@@ -222,8 +236,12 @@ def test_property_no_endpoint_posts_a_date_outside_the_window(unlocked, api, adm
     doors = {name: door(unlocked) for name, door in API_DOORS.items()}
     before = ledger_fingerprint()
 
-    @settings(max_examples=60, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(door=st.sampled_from(sorted(doors)), date=DATES_OUTSIDE)
     def check(door, date):
         url, body = doors[door]
@@ -250,11 +268,16 @@ def test_a_shipment_before_its_orders_date_is_refused_at_every_door(unlocked, cl
     with pytest.raises(ValidationFailed) as info:
         ship(order=order, lic=lic, quantity="1", date=datetime.date(2026, 2, 28))
     assert (info.value.code, info.value.field, info.value.message) == ("date_before_order", "date", msg)
-    response = api(admin_user).post("/api/v1/shipments/", {"order": order.pk, "date": "2026-02-28",
-                                                           "lines": [{"lic": "WIDGET", "quantity": "1"}]},
-                                    format="json")
+    response = api(admin_user).post(
+        "/api/v1/shipments/",
+        {"order": order.pk, "date": "2026-02-28", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        format="json",
+    )
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
-        400, "date_before_order", msg)
+        400,
+        "date_before_order",
+        msg,
+    )
     client.force_login(admin_user)
     url, data = lock_doors.FORMS["shipment"](unlocked)
     response = client.post(url, {**data, "date": "2026-02-28"})
@@ -270,59 +293,97 @@ def test_a_return_before_the_usage_it_returns_is_refused_at_every_door(unlocked,
     with pytest.raises(ValidationFailed) as info:
         give_back(order=unlocked.order, lic=lic, quantity="1", date=day(3), usage=usage)
     assert (info.value.code, info.value.field, info.value.message) == ("date_before_usage", "lines[0].usage", msg)
-    response = api(admin_user).post("/api/v1/returns/", {
-        "order": unlocked.order.pk, "date": "2026-03-03", "lines": [{"lic": "WIDGET", "quantity": "1",
-                                                                      "usage": usage.pk}]}, format="json")
+    response = api(admin_user).post(
+        "/api/v1/returns/",
+        {
+            "order": unlocked.order.pk,
+            "date": "2026-03-03",
+            "lines": [{"lic": "WIDGET", "quantity": "1", "usage": usage.pk}],
+        },
+        format="json",
+    )
     assert (response.status_code, response.json()["code"], response.json()["field"]) == (
-        400, "date_before_usage", "lines[0].usage")
+        400,
+        "date_before_usage",
+        "lines[0].usage",
+    )
     client.force_login(admin_user)
     url, data = lock_doors.FORMS["return"](unlocked)
     response = client.post(url, {**data, "date": "2026-03-03"})
     assert response.status_code == 400
-    assert f"Usage {usage} is dated 2026-03-04: a return of it cannot be dated before that." in \
-        response.content.decode()
+    assert (
+        f"Usage {usage} is dated 2026-03-04: a return of it cannot be dated before that." in response.content.decode()
+    )
     assert ledger_fingerprint() == before
     give_back(order=unlocked.order, lic=lic, quantity="1", date=day(4), usage=usage)  # the same day: fine
 
 
 def test_a_return_before_its_orders_date_is_refused(unlocked, api, admin_user):
-    response = api(admin_user).post("/api/v1/returns/", {
-        "order": unlocked.order.pk, "date": "2026-02-28", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
-        format="json")
+    response = api(admin_user).post(
+        "/api/v1/returns/",
+        {"order": unlocked.order.pk, "date": "2026-02-28", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        format="json",
+    )
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
-        400, "date_before_order", SHIP_BEFORE_ORDER.format(number=unlocked.order.number, what="return"))
+        400,
+        "date_before_order",
+        SHIP_BEFORE_ORDER.format(number=unlocked.order.number, what="return"),
+    )
 
 
 def test_a_production_order_before_its_parent_orders_date_is_refused(unlocked, api, admin_user):
-    body = {"office": "HQ", "lic": "STOOL", "estimated_quantity": "1", "estimated_unit_cost": "9.00",
-            "order": unlocked.order.pk}
+    body = {
+        "office": "HQ",
+        "lic": "STOOL",
+        "estimated_quantity": "1",
+        "estimated_unit_cost": "9.00",
+        "order": unlocked.order.pk,
+    }
     response = api(admin_user).post("/api/v1/production-orders/", {**body, "date": "2026-02-28"}, format="json")
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
-        400, "date_before_order",
-        SHIP_BEFORE_ORDER.format(number=unlocked.order.number, what="production order"))
-    assert api(admin_user).post("/api/v1/production-orders/", {**body, "date": "2026-03-01"},
-                                format="json").status_code == 201
+        400,
+        "date_before_order",
+        SHIP_BEFORE_ORDER.format(number=unlocked.order.number, what="production order"),
+    )
+    assert (
+        api(admin_user).post("/api/v1/production-orders/", {**body, "date": "2026-03-01"}, format="json").status_code
+        == 201
+    )
 
 
 def test_production_postings_before_the_production_orders_date_are_refused(unlocked, api, admin_user):
     mo = production_services.create_production_order(
-        office=unlocked.mo.office, date=day(10), lic=unlocked.mo.lic, order=None, estimated_quantity=D("2"),
-        estimated_unit_cost=D("9.00"), actor=None)
+        office=unlocked.mo.office,
+        date=day(10),
+        lic=unlocked.mo.lic,
+        order=None,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("9.00"),
+        actor=None,
+    )
     client = api(admin_user)
     before = ledger_fingerprint()
     cases = {
-        f"/api/v1/production-orders/{mo.pk}/issue/": ({"lines": [{"lic": "WIDGET", "quantity": "1"}]},
-                                                      "components cannot be issued to it"),
+        f"/api/v1/production-orders/{mo.pk}/issue/": (
+            {"lines": [{"lic": "WIDGET", "quantity": "1"}]},
+            "components cannot be issued to it",
+        ),
         f"/api/v1/production-orders/{mo.pk}/produce/": ({"quantity": "1"}, "nothing can be produced on it"),
-        "/api/v1/job-costs/": ({"production_order": mo.pk, "lic": "LABOR", "description": "paint",
-                                "amount": "5.00", "capitalized": True}, "no job cost can be charged to it"),
+        "/api/v1/job-costs/": (
+            {"production_order": mo.pk, "lic": "LABOR", "description": "paint", "amount": "5.00", "capitalized": True},
+            "no job cost can be charged to it",
+        ),
     }
     for url, (body, what) in cases.items():
         response = client.post(url, {**body, "date": "2026-03-09"}, format="json")
         assert (response.status_code, response.json()["code"], response.json()["field"]) == (
-            400, "date_before_production_order", "date"), url
+            400,
+            "date_before_production_order",
+            "date",
+        ), url
         assert response.json()["message"] == (
-            f"Production order {mo.number} is dated 2026-03-10: {what} before that."), url
+            f"Production order {mo.number} is dated 2026-03-10: {what} before that."
+        ), url
     assert ledger_fingerprint() == before
     for url, (body, _) in cases.items():
         assert client.post(url, {**body, "date": "2026-03-10"}, format="json").status_code == 201, url
@@ -330,65 +391,100 @@ def test_production_postings_before_the_production_orders_date_are_refused(unloc
 
 def test_a_component_return_before_the_issue_it_names_is_refused(unlocked, lic):
     mo = unlocked.mo
-    issued, = production_services.issue_components(production_order=mo, date=day(5), actor=None,
-                                                   lines=[ComponentLine(lic=lic, quantity=D("2"))])
+    (issued,) = production_services.issue_components(
+        production_order=mo, date=day(5), actor=None, lines=[ComponentLine(lic=lic, quantity=D("2"))]
+    )
     with pytest.raises(ValidationFailed) as info:
-        production_services.issue_components(production_order=mo, date=day(4), actor=None, lines=[
-            ComponentLine(lic=lic, quantity=D("-1"), returns_usage=issued)])
+        production_services.issue_components(
+            production_order=mo,
+            date=day(4),
+            actor=None,
+            lines=[ComponentLine(lic=lic, quantity=D("-1"), returns_usage=issued)],
+        )
     assert (info.value.code, info.value.field) == ("date_before_usage", "lines[0].usage")
-    production_services.issue_components(production_order=mo, date=day(5), actor=None, lines=[
-        ComponentLine(lic=lic, quantity=D("-1"), returns_usage=issued)])
+    production_services.issue_components(
+        production_order=mo,
+        date=day(5),
+        actor=None,
+        lines=[ComponentLine(lic=lic, quantity=D("-1"), returns_usage=issued)],
+    )
 
 
 def test_a_reversal_before_the_document_it_reverses_is_refused(unlocked, api, admin_user):
     receipt = purchasing_services.receive_purchase_order(
-        purchase_order=unlocked.po_open, date=day(10), actor=None,
-        lines=[ReceiptLineInput(po_line=unlocked.po_open.lines.get(), quantity=D("1"))])
+        purchase_order=unlocked.po_open,
+        date=day(10),
+        actor=None,
+        lines=[ReceiptLineInput(po_line=unlocked.po_open.lines.get(), quantity=D("1"))],
+    )
     client = api(admin_user)
     before = ledger_fingerprint()
-    response = client.post(f"/api/v1/receipts/{receipt.pk}/reverse/", {"date": "2026-03-09", "reason": "wrong"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/receipts/{receipt.pk}/reverse/", {"date": "2026-03-09", "reason": "wrong"}, format="json"
+    )
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
-        400, "date_before_reversed",
-        f"Receipt {receipt.number} is dated 2026-03-10: its reversal cannot be dated before that.")
+        400,
+        "date_before_reversed",
+        f"Receipt {receipt.number} is dated 2026-03-10: its reversal cannot be dated before that.",
+    )
     entry = unlocked.job_cost  # 2 March, on a production order of 1 March
     response = client.post(f"/api/v1/job-costs/{entry.pk}/reverse/", {"date": "2026-03-01"}, format="json")
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
-        400, "date_before_reversed",
-        f"Job cost {entry} is dated 2026-03-02: its reversal cannot be dated before that.")
+        400,
+        "date_before_reversed",
+        f"Job cost {entry} is dated 2026-03-02: its reversal cannot be dated before that.",
+    )
     assert ledger_fingerprint() == before
-    assert client.post(f"/api/v1/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02"},
-                       format="json").status_code == 201
+    assert (
+        client.post(f"/api/v1/job-costs/{entry.pk}/reverse/", {"date": "2026-03-02"}, format="json").status_code == 201
+    )
 
 
 def test_a_po_close_before_its_receipts_or_invoices_is_refused(unlocked, api, admin_user, client):
     """Sibling: the close dates the lots' cost change (cause po_closed); dated before a receipt it
     would change a lot's cost before the lot exists (valuation and roll-forward at that date)."""
     po = unlocked.po_invoiced  # PO, receipt 1 March, invoice 2 March
-    message = f"Purchase order {po.number} has a receipt or vendor invoice dated 2026-03-02: it cannot be closed " \
-              "before that."
+    message = (
+        f"Purchase order {po.number} has a receipt or vendor invoice dated 2026-03-02: it cannot be closed before that."
+    )
     before = ledger_fingerprint()
-    response = api(admin_user).post(f"/api/v1/purchase-orders/{po.pk}/close/", {"date": "2026-03-01"},
-                                    format="json")
+    response = api(admin_user).post(f"/api/v1/purchase-orders/{po.pk}/close/", {"date": "2026-03-01"}, format="json")
     assert (response.status_code, response.json()["code"], response.json()["field"], response.json()["message"]) == (
-        400, "date_before_po_documents", "date", message)
+        400,
+        "date_before_po_documents",
+        "date",
+        message,
+    )
     client.force_login(admin_user)
     response = client.post(reverse("purchasing:po_close", args=[po.pk]), {"date": "2026-03-01", "confirm": "yes"})
     assert response.status_code == 400 and message in response.content.decode()
     assert ledger_fingerprint() == before
-    assert api(admin_user).post(f"/api/v1/purchase-orders/{po.pk}/close/", {"date": "2026-03-02"},
-                                format="json").status_code == 200
+    assert (
+        api(admin_user)
+        .post(f"/api/v1/purchase-orders/{po.pk}/close/", {"date": "2026-03-02"}, format="json")
+        .status_code
+        == 200
+    )
 
 
 def test_a_unit_cost_correction_before_the_lot_is_refused(unlocked, office, lic, api, admin_user):
     """Sibling: a cost change dated before the lot's date would be a value event before its birth."""
     lot = adjust_in(office=office, lic=lic, quantity="2", unit_cost="5.00", date=day(10))
     before = ledger_fingerprint()
-    response = api(admin_user).post(f"/api/v1/lots/{lot.pk}/unit-cost/", {
-        "unit_cost": "5.25", "reason": "vendor credit", "date": "2026-03-09"}, format="json")
+    response = api(admin_user).post(
+        f"/api/v1/lots/{lot.pk}/unit-cost/",
+        {"unit_cost": "5.25", "reason": "vendor credit", "date": "2026-03-09"},
+        format="json",
+    )
     assert (response.status_code, response.json()["code"], response.json()["field"], response.json()["message"]) == (
-        400, "date_before_lot", "date",
-        f"Lot {lot.number} is dated 2026-03-10: its unit cost cannot be corrected before that.")
+        400,
+        "date_before_lot",
+        "date",
+        f"Lot {lot.number} is dated 2026-03-10: its unit cost cannot be corrected before that.",
+    )
     assert ledger_fingerprint() == before
-    assert api(admin_user).post(f"/api/v1/lots/{lot.pk}/unit-cost/", {
-        "unit_cost": "5.25", "reason": "vendor credit", "date": "2026-03-10"}, format="json").status_code in (200, 201)
+    assert api(admin_user).post(
+        f"/api/v1/lots/{lot.pk}/unit-cost/",
+        {"unit_cost": "5.25", "reason": "vendor credit", "date": "2026-03-10"},
+        format="json",
+    ).status_code in (200, 201)

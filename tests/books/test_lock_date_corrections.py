@@ -33,12 +33,15 @@ def today() -> datetime.date:
 
 
 def future_message(date: datetime.date) -> str:
-    return (f"The lock date cannot be later than today ({today().isoformat()}): {date.isoformat()} is in the "
-            "future, and every posting dated up to it would be refused.")
+    return (
+        f"The lock date cannot be later than today ({today().isoformat()}): {date.isoformat()} is in the "
+        "future, and every posting dated up to it would be refused."
+    )
 
 
-BACKWARDS = ("The lock date only moves forward: it is 2026-03-31 now. Only an administrator can move it back, "
-             "with a reason.")
+BACKWARDS = (
+    "The lock date only moves forward: it is 2026-03-31 now. Only an administrator can move it back, with a reason."
+)
 NO_REASON = "Give the reason for moving the lock date back: it is kept in the history of the lock date."
 
 
@@ -62,8 +65,12 @@ def rows() -> list[tuple]:
 
 
 def adjustment_body(date: str) -> dict:
-    return {"office": "HQ", "date": date, "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}]}
+    return {
+        "office": "HQ",
+        "date": date,
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}],
+    }
 
 
 # --- a future date is refused ---------------------------------------------------------------------
@@ -74,7 +81,10 @@ def test_the_service_refuses_a_lock_date_after_today(accountant):
         with pytest.raises(ValidationFailed) as info:
             set_lock_date(date=date, actor=accountant)
         assert (info.value.code, info.value.field, info.value.message) == (
-            "lock_date_in_future", "date", future_message(date))
+            "lock_date_in_future",
+            "date",
+            future_message(date),
+        )
     assert not LockDate.objects.exists()
     set_lock_date(date=today(), actor=accountant)  # today itself may be closed
     assert current_lock_date() == today()
@@ -91,8 +101,12 @@ def test_the_page_refuses_a_future_lock_date(accountant_client):
 def test_the_api_refuses_a_future_lock_date(api, accountant):
     response = api(accountant).post("/api/v1/lock-date/", {"date": TYPO.isoformat()}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"code": "lock_date_in_future", "field": "date", "message": future_message(TYPO),
-                               "errors": {"date": [future_message(TYPO)]}}
+    assert response.json() == {
+        "code": "lock_date_in_future",
+        "field": "date",
+        "message": future_message(TYPO),
+        "errors": {"date": [future_message(TYPO)]},
+    }
     assert not LockDate.objects.exists()
 
 
@@ -113,9 +127,11 @@ def test_the_page_asks_for_confirmation_and_says_what_becomes_impossible(account
     page = response.content.decode()
     assert 'id="confirm-lock-date"' in page
     assert "Close the books through 2026-03-31?" in page
-    assert ("Nothing dated on or before 2026-03-31 can be posted afterwards: receipts, vendor invoices, "
-            "adjustments, shipments, returns, production, component issues, job costs, unit cost corrections, "
-            "COGS runs and their entries.") in page
+    assert (
+        "Nothing dated on or before 2026-03-31 can be posted afterwards: receipts, vendor invoices, "
+        "adjustments, shipments, returns, production, component issues, job costs, unit cost corrections, "
+        "COGS runs and their entries."
+    ) in page
     assert "Only an administrator can move it back, with a reason." in page
     assert 'name="confirm" value="yes"' in page and 'name="date" value="2026-03-31"' in page
     assert not LockDate.objects.exists()  # nothing until confirmed
@@ -139,8 +155,7 @@ def test_the_confirmation_of_a_move_back_names_both_dates(client, administrator)
 # --- an accountant cannot move it back --------------------------------------------------------------
 
 
-def test_an_accountant_cannot_move_it_back_at_any_door(accountant, accountant_client, api, client,
-                                                        staff_accountant):
+def test_an_accountant_cannot_move_it_back_at_any_door(accountant, accountant_client, api, client, staff_accountant):
     set_lock_date(date=LOCK, actor=accountant)
     for data in ({"date": "2026-03-15", "reason": REASON}, {"date": "2026-03-15", "reason": REASON, "confirm": "yes"}):
         response = accountant_client.post("/lock-date/", data)
@@ -179,7 +194,11 @@ def test_an_administrator_moves_it_back_through_the_api_with_a_reason(api, admin
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["date"], body["set_by"], body["reason"], body["previous_date"]) == (
-        "2026-03-15", "administrator", REASON, "2026-03-31")
+        "2026-03-15",
+        "administrator",
+        REASON,
+        "2026-03-31",
+    )
     current = api(viewer).get("/api/v1/lock-date/").json()
     assert (current["date"], current["reason"], current["previous_date"]) == ("2026-03-15", REASON, "2026-03-31")
     assert rows()[-1] == (EARLIER, LOCK, REASON, "administrator")
@@ -222,15 +241,21 @@ def test_moving_back_without_a_reason_is_refused_at_every_door(client, api, admi
     set_lock_date(date=LOCK, actor=None)
     client.force_login(administrator)
     for reason in ("", "   "):
-        for data in ({"date": "2026-03-15", "reason": reason}, {"date": "2026-03-15", "reason": reason,
-                                                                 "confirm": "yes"}):
+        for data in (
+            {"date": "2026-03-15", "reason": reason},
+            {"date": "2026-03-15", "reason": reason, "confirm": "yes"},
+        ):
             response = client.post("/lock-date/", data)
             assert response.status_code == 400 and NO_REASON in response.content.decode()
-        response = api(administrator).post("/api/v1/lock-date/", {"date": "2026-03-15", "reason": reason},
-                                           format="json")
+        response = api(administrator).post(
+            "/api/v1/lock-date/", {"date": "2026-03-15", "reason": reason}, format="json"
+        )
         assert response.status_code == 400
         assert (response.json()["code"], response.json()["field"], response.json()["message"]) == (
-            "reason_required", "reason", NO_REASON)
+            "reason_required",
+            "reason",
+            NO_REASON,
+        )
         response = client.post(ADMIN_FORM, {"date": "2026-03-15", "reason": reason})
         assert response.status_code == 200 and NO_REASON in response.content.decode()
     response = api(administrator).post("/api/v1/lock-date/", {"date": "2026-03-15"}, format="json")
@@ -262,14 +287,16 @@ def test_posting_works_again_after_the_lock_date_is_moved_back(api, administrato
     assert InventoryAdjustment.objects.count() == 1
 
 
-def test_a_future_lock_date_already_in_the_books_is_undone_by_an_administrator(api, administrator, clerk, office,
-                                                                                lic):
+def test_a_future_lock_date_already_in_the_books_is_undone_by_an_administrator(api, administrator, clerk, office, lic):
     """The issue's case: a lock date of 2062-11-30 set before this rule (no SQL needed any more)."""
     LockDate.objects.create(date=TYPO)
-    assert api(clerk).post("/api/v1/adjustments/", adjustment_body("2026-03-20"), format="json").json()[
-        "code"] == "date_locked"
-    response = api(administrator).post("/api/v1/lock-date/", {"date": "2026-02-28", "reason": "typo: 2062"},
-                                       format="json")
+    assert (
+        api(clerk).post("/api/v1/adjustments/", adjustment_body("2026-03-20"), format="json").json()["code"]
+        == "date_locked"
+    )
+    response = api(administrator).post(
+        "/api/v1/lock-date/", {"date": "2026-02-28", "reason": "typo: 2062"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert rows()[-1] == (datetime.date(2026, 2, 28), TYPO, "typo: 2062", "administrator")
     assert api(clerk).post("/api/v1/adjustments/", adjustment_body("2026-03-20"), format="json").status_code == 201

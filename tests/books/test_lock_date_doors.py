@@ -58,32 +58,68 @@ class Books:
 def books(db, office, lic, service_lic, vendor, order) -> Books:
     stool = LicFactory(code="STOOL", description="Stool")
     po_open = purchasing_services.create_purchase_order(
-        vendor=vendor, office=office, date=day(1), actor=None,
-        lines=[POLineInput(lic=lic, quantity=D("5"), unit_cost=D("5.00"))])
+        vendor=vendor,
+        office=office,
+        date=day(1),
+        actor=None,
+        lines=[POLineInput(lic=lic, quantity=D("5"), unit_cost=D("5.00"))],
+    )
     po_received, receipt = buy(vendor=vendor, office=office, lic=lic, quantity="10", unit_cost="5.00", date=day(1))
     po_invoiced, _ = buy(vendor=vendor, office=office, lic=lic, quantity="10", unit_cost="5.00", date=day(1))
     _, late_receipt = buy(vendor=vendor, office=office, lic=lic, quantity="4", unit_cost="5.00", date=day(16))
     invoice(po=po_invoiced, number="INV-1", date=day(2), amount="50.00", quantity="10")
     shipped = ship(order=order, lic=lic, quantity="2", date=day(4)).lines.get().usage
     mo = production_services.create_production_order(
-        office=office, date=day(1), lic=stool, order=order, estimated_quantity=D("2"),
-        estimated_unit_cost=D("9.00"), actor=None)
-    job_cost = production_services.post_job_cost(production_order=mo, date=day(2), lic=service_lic,
-                                                 description="labour", amount=D("10.00"), capitalized=True,
-                                                 actor=None)
+        office=office,
+        date=day(1),
+        lic=stool,
+        order=order,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("9.00"),
+        actor=None,
+    )
+    job_cost = production_services.post_job_cost(
+        production_order=mo,
+        date=day(2),
+        lic=service_lic,
+        description="labour",
+        amount=D("10.00"),
+        capitalized=True,
+        actor=None,
+    )
     made = production_services.create_production_order(
-        office=office, date=day(1), lic=stool, order=order, estimated_quantity=D("1"),
-        estimated_unit_cost=D("9.00"), actor=None)
+        office=office,
+        date=day(1),
+        lic=stool,
+        order=order,
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("9.00"),
+        actor=None,
+    )
     production_services.produce(production_order=made, date=day(3), quantity=D("1"), actor=None)
     set_lock_date(date=LOCK, actor=None)
-    return Books(po_open=po_open, po_received=po_received, receipt=receipt, late_receipt=late_receipt,
-                 po_invoiced=po_invoiced,
-                 lot=receipt.lines.get().lot, shipped=shipped, mo=mo, made=made, job_cost=job_cost, order=order)
+    return Books(
+        po_open=po_open,
+        po_received=po_received,
+        receipt=receipt,
+        late_receipt=late_receipt,
+        po_invoiced=po_invoiced,
+        lot=receipt.lines.get().lot,
+        shipped=shipped,
+        mo=mo,
+        made=made,
+        job_cost=job_cost,
+        order=order,
+    )
 
 
 def _lines(*rows, initial=0):
-    data = {"lines-TOTAL_FORMS": str(len(rows)), "lines-INITIAL_FORMS": str(initial), "lines-MIN_NUM_FORMS": "0",
-            "lines-MAX_NUM_FORMS": "1000"}
+    data = {
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": str(initial),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         data.update({f"lines-{i}-{k}": v for k, v in row.items()})
     return data
@@ -92,31 +128,53 @@ def _lines(*rows, initial=0):
 # --- forms ---------------------------------------------------------------------------------------
 
 FORMS = {
-    "adjustment": lambda b: (reverse("inventory_lots:adjustment_create"), {
-        "office": "HQ", "reason": "count", **_lines({"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"})}),
-    "receive": lambda b: (reverse("purchasing:po_receive", args=[b.po_open.pk]), {
-        **_lines({"po_line": b.po_open.lines.get().pk, "quantity": "5"}, initial=1)}),
-    "invoice": lambda b: (reverse("purchasing:po_invoice", args=[b.po_received.pk]), {
-        "number": "INV-9", "freight": "1.00",
-        **_lines({"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}, initial=1)}),
+    "adjustment": lambda b: (
+        reverse("inventory_lots:adjustment_create"),
+        {"office": "HQ", "reason": "count", **_lines({"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"})},
+    ),
+    "receive": lambda b: (
+        reverse("purchasing:po_receive", args=[b.po_open.pk]),
+        {**_lines({"po_line": b.po_open.lines.get().pk, "quantity": "5"}, initial=1)},
+    ),
+    "invoice": lambda b: (
+        reverse("purchasing:po_invoice", args=[b.po_received.pk]),
+        {
+            "number": "INV-9",
+            "freight": "1.00",
+            **_lines({"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}, initial=1),
+        },
+    ),
     "po_close": lambda b: (reverse("purchasing:po_close", args=[b.po_invoiced.pk]), {"confirm": "yes"}),
-    "receipt_reversal": lambda b: (reverse("purchasing:receipt_reverse", args=[b.late_receipt.pk]),
-                                   {"reason": "wrong", "confirm": "yes"}),
-    "shipment": lambda b: (reverse("orders:shipment_create", args=[b.order.pk]), {
-        **_lines({"lic": "WIDGET", "quantity": "1"})}),
-    "return": lambda b: (reverse("orders:return_create", args=[b.order.pk]), {
-        **_lines({"lic": "WIDGET", "quantity": "1", "usage": str(b.shipped.pk)})}),
-    "production_order": lambda b: (reverse("production:production_order_create"), {
-        "office": "HQ", "lic": "STOOL", "estimated_quantity": "1", "estimated_unit_cost": "9.00"}),
-    "production_issue": lambda b: (reverse("production:issue_components", args=[b.mo.pk]), {
-        **_lines({"lic": "WIDGET", "quantity": "4"})}),
-    "job_cost": lambda b: (reverse("production:job_cost_create", args=[b.mo.pk]), {
-        "lic": "LABOR", "description": "finishing", "amount": "30.00", "capitalized": "on"}),
+    "receipt_reversal": lambda b: (
+        reverse("purchasing:receipt_reverse", args=[b.late_receipt.pk]),
+        {"reason": "wrong", "confirm": "yes"},
+    ),
+    "shipment": lambda b: (
+        reverse("orders:shipment_create", args=[b.order.pk]),
+        {**_lines({"lic": "WIDGET", "quantity": "1"})},
+    ),
+    "return": lambda b: (
+        reverse("orders:return_create", args=[b.order.pk]),
+        {**_lines({"lic": "WIDGET", "quantity": "1", "usage": str(b.shipped.pk)})},
+    ),
+    "production_order": lambda b: (
+        reverse("production:production_order_create"),
+        {"office": "HQ", "lic": "STOOL", "estimated_quantity": "1", "estimated_unit_cost": "9.00"},
+    ),
+    "production_issue": lambda b: (
+        reverse("production:issue_components", args=[b.mo.pk]),
+        {**_lines({"lic": "WIDGET", "quantity": "4"})},
+    ),
+    "job_cost": lambda b: (
+        reverse("production:job_cost_create", args=[b.mo.pk]),
+        {"lic": "LABOR", "description": "finishing", "amount": "30.00", "capitalized": "on"},
+    ),
     "produce": lambda b: (reverse("production:produce", args=[b.mo.pk]), {"quantity": "2"}),
-    "job_cost_reversal": lambda b: (reverse("production:job_cost_reverse", args=[b.job_cost.pk]),
-                                    {"confirm": "yes"}),
-    "unit_cost_correction": lambda b: (reverse("traceability:unit_cost", args=[b.lot.pk]), {
-        "unit_cost": "5.25", "reason": "vendor credit"}),
+    "job_cost_reversal": lambda b: (reverse("production:job_cost_reverse", args=[b.job_cost.pk]), {"confirm": "yes"}),
+    "unit_cost_correction": lambda b: (
+        reverse("traceability:unit_cost", args=[b.lot.pk]),
+        {"unit_cost": "5.25", "reason": "vendor credit"},
+    ),
     "cogs_run": lambda b: (reverse("cogs:run_list"), {"wait": "on"}),
 }
 
@@ -191,30 +249,55 @@ def test_release_and_close_post_no_dated_record_so_the_lock_date_does_not_stop_t
 # --- API -----------------------------------------------------------------------------------------
 
 API_DOORS = {
-    "adjustment": lambda b: ("/api/v1/adjustments/", {
-        "office": "HQ", "reason": "count", "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}]}),
-    "receive": lambda b: (f"/api/v1/purchase-orders/{b.po_open.pk}/receipts/", {
-        "lines": [{"po_line": b.po_open.lines.get().pk, "quantity": "5"}]}),
+    "adjustment": lambda b: (
+        "/api/v1/adjustments/",
+        {"office": "HQ", "reason": "count", "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}]},
+    ),
+    "receive": lambda b: (
+        f"/api/v1/purchase-orders/{b.po_open.pk}/receipts/",
+        {"lines": [{"po_line": b.po_open.lines.get().pk, "quantity": "5"}]},
+    ),
     "receipt_reversal": lambda b: (f"/api/v1/receipts/{b.late_receipt.pk}/reverse/", {"reason": "wrong"}),
-    "invoice": lambda b: ("/api/v1/vendor-invoices/", {
-        "vendor": "ACME", "purchase_order": b.po_received.pk, "number": "INV-9", "freight": "1.00",
-        "lines": [{"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}]}),
+    "invoice": lambda b: (
+        "/api/v1/vendor-invoices/",
+        {
+            "vendor": "ACME",
+            "purchase_order": b.po_received.pk,
+            "number": "INV-9",
+            "freight": "1.00",
+            "lines": [{"po_line": b.po_received.lines.get().pk, "quantity": "10", "amount": "50.00"}],
+        },
+    ),
     "po_close": lambda b: (f"/api/v1/purchase-orders/{b.po_invoiced.pk}/close/", {}),
-    "shipment": lambda b: ("/api/v1/shipments/", {
-        "order": b.order.pk, "lines": [{"lic": "WIDGET", "quantity": "1"}]}),
-    "return": lambda b: ("/api/v1/returns/", {
-        "order": b.order.pk, "lines": [{"lic": "WIDGET", "quantity": "1", "usage": b.shipped.pk}]}),
-    "production_order": lambda b: ("/api/v1/production-orders/", {
-        "office": "HQ", "lic": "STOOL", "estimated_quantity": "1", "estimated_unit_cost": "9.00"}),
-    "production_issue": lambda b: (f"/api/v1/production-orders/{b.mo.pk}/issue/", {
-        "lines": [{"lic": "WIDGET", "quantity": "4"}]}),
-    "job_cost": lambda b: ("/api/v1/job-costs/", {
-        "production_order": b.mo.pk, "lic": "LABOR", "description": "finishing", "amount": "30.00",
-        "capitalized": True}),
+    "shipment": lambda b: ("/api/v1/shipments/", {"order": b.order.pk, "lines": [{"lic": "WIDGET", "quantity": "1"}]}),
+    "return": lambda b: (
+        "/api/v1/returns/",
+        {"order": b.order.pk, "lines": [{"lic": "WIDGET", "quantity": "1", "usage": b.shipped.pk}]},
+    ),
+    "production_order": lambda b: (
+        "/api/v1/production-orders/",
+        {"office": "HQ", "lic": "STOOL", "estimated_quantity": "1", "estimated_unit_cost": "9.00"},
+    ),
+    "production_issue": lambda b: (
+        f"/api/v1/production-orders/{b.mo.pk}/issue/",
+        {"lines": [{"lic": "WIDGET", "quantity": "4"}]},
+    ),
+    "job_cost": lambda b: (
+        "/api/v1/job-costs/",
+        {
+            "production_order": b.mo.pk,
+            "lic": "LABOR",
+            "description": "finishing",
+            "amount": "30.00",
+            "capitalized": True,
+        },
+    ),
     "job_cost_reversal": lambda b: (f"/api/v1/job-costs/{b.job_cost.pk}/reverse/", {}),
     "produce": lambda b: (f"/api/v1/production-orders/{b.mo.pk}/produce/", {"quantity": "2"}),
-    "unit_cost_correction": lambda b: (f"/api/v1/lots/{b.lot.pk}/unit-cost/", {
-        "unit_cost": "5.25", "reason": "vendor credit"}),
+    "unit_cost_correction": lambda b: (
+        f"/api/v1/lots/{b.lot.pk}/unit-cost/",
+        {"unit_cost": "5.25", "reason": "vendor credit"},
+    ),
     "cogs_run": lambda b: ("/api/v1/cogs-runs/", {"wait": True}),
 }
 
@@ -250,28 +333,36 @@ def test_endpoints_whose_date_defaults_to_today_are_refused_when_today_is_locked
 def test_release_and_close_endpoints_take_no_date(books, api, admin_user):
     set_lock_date(date=datetime.date.today(), actor=None)
     client = api(admin_user)
-    assert client.post(f"/api/v1/production-orders/{books.made.pk}/release/", {}, format="json").json()[
-        "status"] == "released"
-    assert client.post(f"/api/v1/production-orders/{books.made.pk}/close/", {}, format="json").json()[
-        "status"] == "closed"
+    assert (
+        client.post(f"/api/v1/production-orders/{books.made.pk}/release/", {}, format="json").json()["status"]
+        == "released"
+    )
+    assert (
+        client.post(f"/api/v1/production-orders/{books.made.pk}/close/", {}, format="json").json()["status"] == "closed"
+    )
 
 
 def test_a_receipt_in_the_closed_books_is_not_reversed_at_any_door(books, client, api, admin_user):
     """Decision: reversing brings the receipt's lots' quantity in to 0, which would change what the
     closed books show; a receipt dated on or before the lock date is refused at every door (even
     with the reversal dated after the lock date), with the way out in the message."""
-    message = (f"Receipt {books.receipt.number} is dated 2026-03-01, on or before the lock date 2026-03-15: its lots "
-               "are in closed books and cannot be reversed. Post a negative inventory adjustment in an open period "
-               "instead.")
+    message = (
+        f"Receipt {books.receipt.number} is dated 2026-03-01, on or before the lock date 2026-03-15: its lots "
+        "are in closed books and cannot be reversed. Post a negative inventory adjustment in an open period "
+        "instead."
+    )
     before = ledger_fingerprint()
     client.force_login(admin_user)
-    response = client.post(reverse("purchasing:receipt_reverse", args=[books.receipt.pk]),
-                           {"reason": "wrong", "date": AFTER_LOCK, "confirm": "yes"})
+    response = client.post(
+        reverse("purchasing:receipt_reverse", args=[books.receipt.pk]),
+        {"reason": "wrong", "date": AFTER_LOCK, "confirm": "yes"},
+    )
     assert response.status_code == 400 and message in response.content.decode()
     response = _admin_action(client, "purchasing", "receipt", "reverse_selected", books.receipt.pk)
     assert message in response.content.decode()
-    response = api(admin_user).post(f"/api/v1/receipts/{books.receipt.pk}/reverse/",
-                                    {"reason": "wrong", "date": AFTER_LOCK}, format="json")
+    response = api(admin_user).post(
+        f"/api/v1/receipts/{books.receipt.pk}/reverse/", {"reason": "wrong", "date": AFTER_LOCK}, format="json"
+    )
     assert response.status_code == 409 and response.json()["code"] == "receipt_locked"
     assert response.json()["message"] == message
     assert ledger_fingerprint() == before

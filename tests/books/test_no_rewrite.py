@@ -69,14 +69,31 @@ def _april_through_services(m, office, api, accountant, clerk):
 
 def _april_through_the_api(m, office, api, accountant, clerk):
     client = api(accountant)
-    r = client.post("/api/v1/vendor-invoices/", {
-        "vendor": "ACME", "purchase_order": m["po"].pk, "number": "INV-APR", "date": "2026-04-02", "freight": "8.85",
-        "lines": [{"po_line": m["po"].lines.get().pk, "quantity": "15", "amount": "525.00"}]}, format="json")
+    r = client.post(
+        "/api/v1/vendor-invoices/",
+        {
+            "vendor": "ACME",
+            "purchase_order": m["po"].pk,
+            "number": "INV-APR",
+            "date": "2026-04-02",
+            "freight": "8.85",
+            "lines": [{"po_line": m["po"].lines.get().pk, "quantity": "15", "amount": "525.00"}],
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     r = client.post(f"/api/v1/purchase-orders/{m['po'].pk}/close/", {"date": "2026-04-03"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "closed", r.json()
-    r = api(clerk).post("/api/v1/adjustments/", {"office": "HQ", "date": "2026-04-02", "reason": "found", "lines": [
-        {"lic": "BOLT", "quantity": "1", "unit_cost": "3.20"}]}, format="json")
+    r = api(clerk).post(
+        "/api/v1/adjustments/",
+        {
+            "office": "HQ",
+            "date": "2026-04-02",
+            "reason": "found",
+            "lines": [{"lic": "BOLT", "quantity": "1", "unit_cost": "3.20"}],
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     r = client.post("/api/v1/cogs-runs/", {"date": "2026-04-05", "wait": True}, format="json")
     assert r.status_code == 201, r.json()
@@ -86,8 +103,7 @@ def _april_through_the_api(m, office, api, accountant, clerk):
 
 
 @pytest.mark.parametrize("door", [_april_through_services, _april_through_the_api], ids=["services", "api"])
-def test_late_freight_posts_new_april_entries_and_rewrites_nothing(door, march, office, api, accountant, clerk,
-                                                                    viewer):
+def test_late_freight_posts_new_april_entries_and_rewrites_nothing(door, march, office, api, accountant, clerk, viewer):
     before = closed_period()
     assert before["entries"] and before["cost_changes"]  # there is a closed period to protect
     # a late invoice dated in the closed period is refused
@@ -100,22 +116,29 @@ def test_late_freight_posts_new_april_entries_and_rewrites_nothing(door, march, 
     assert not CogsEntry.objects.filter(run=run, date__lte=LOCK).exists()
     lot, shipped, bolts = fresh(march["lot"]), fresh(march["shipped"]), fresh(march["bolts"])
     assert lot.unit_cost == D("35.590000")
-    revaluations = list(CogsEntry.objects.filter(run=run, kind=EntryKind.REVALUATION).values_list(
-        "lot_id", "usage_id", "date", "quantity", "value"))
+    revaluations = list(
+        CogsEntry.objects.filter(run=run, kind=EntryKind.REVALUATION).values_list(
+            "lot_id", "usage_id", "date", "quantity", "value"
+        )
+    )
     assert revaluations == [(lot.pk, shipped.pk, april(5), D("0"), D("8.85"))]
     assert shipped.cogs_value == D("533.85") and lot.value_used == lot.value_in == D("533.85")
     # the March accrual of the bolts: the late allocation is dated when its lot exists (2 April, after
     # the first open day), the accrual's reversal with it (DOMAIN.md 6a)
-    bolt_entries = list(CogsEntry.objects.filter(run=run, usage=bolts).order_by("id").values_list(
-        "kind", "date", "quantity", "value"))
-    assert bolt_entries == [(EntryKind.ALLOCATION, april(2), D("1"), D("3.20")),
-                            (EntryKind.ACCRUAL_REVERSAL, april(2), D("-1"), D("-3.00"))]
+    bolt_entries = list(
+        CogsEntry.objects.filter(run=run, usage=bolts).order_by("id").values_list("kind", "date", "quantity", "value")
+    )
+    assert bolt_entries == [
+        (EntryKind.ALLOCATION, april(2), D("1"), D("3.20")),
+        (EntryKind.ACCRUAL_REVERSAL, april(2), D("-1"), D("-3.00")),
+    ]
     assert (bolts.cogs_value, bolts.accrued_value) == (D("6.20"), D("0.00"))
     assert (run.value_posted, run.accrued_value_posted) == (D("12.05"), D("-3.00"))
     # cost history: the PO close is dated in April and carries the +8.85 it caused
     history = api(viewer).get(f"/api/v1/lots/{lot.pk}/").json()["sections"]["cost_history"]
-    assert [(h["date"], h["cause"], h["old_unit_cost"], h["new_unit_cost"], h["adjustments_value"])
-            for h in history] == [("2026-04-03", "po_closed", "35.000000", "35.590000", "8.85")]
+    assert [
+        (h["date"], h["cause"], h["old_unit_cost"], h["new_unit_cost"], h["adjustments_value"]) for h in history
+    ] == [("2026-04-03", "po_closed", "35.000000", "35.590000", "8.85")]
     assert ledger_violations() == []
     again = run_cogs(april(6))
     assert again.entries_posted == 0 and closed_period() == before

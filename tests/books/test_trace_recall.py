@@ -38,10 +38,17 @@ class Build:
 
 def _make(*, office, lic, order, component, quantity, produced, date):
     mo = production_services.create_production_order(
-        office=office, date=date, lic=lic, order=order, estimated_quantity=D(produced),
-        estimated_unit_cost=D("1.00"), actor=None)
-    production_services.issue_components(production_order=mo, date=date, actor=None,
-                                         lines=[ComponentLine(lic=component, quantity=D(quantity))])
+        office=office,
+        date=date,
+        lic=lic,
+        order=order,
+        estimated_quantity=D(produced),
+        estimated_unit_cost=D("1.00"),
+        actor=None,
+    )
+    production_services.issue_components(
+        production_order=mo, date=date, actor=None, lines=[ComponentLine(lic=component, quantity=D(quantity))]
+    )
     lot = production_services.produce(production_order=mo, date=date, quantity=D(produced), actor=None)
     production_services.release(production_order=mo, actor=None)
     return mo, lot
@@ -53,21 +60,32 @@ def build(db, office, vendor, order) -> Build:
 
     leg, frame, chair = LicFactory(code="LEG"), LicFactory(code="FRAME"), LicFactory(code="CHAIR")
     po, receipt = buy(vendor=vendor, office=office, lic=leg, quantity="10", unit_cost="5.00", date=day(1))
-    frame_mo, frames = _make(office=office, lic=frame, order=order, component=leg, quantity="4", produced="2",
-                             date=day(2))
-    chair_mo, chairs = _make(office=office, lic=chair, order=order, component=frame, quantity="1", produced="1",
-                             date=day(3))
+    frame_mo, frames = _make(
+        office=office, lic=frame, order=order, component=leg, quantity="4", produced="2", date=day(2)
+    )
+    chair_mo, chairs = _make(
+        office=office, lic=chair, order=order, component=frame, quantity="1", produced="1", date=day(3)
+    )
     leg_shipment = ship(order=order, lic=leg, quantity="3", date=day(4))
     frame_shipment = ship(order=order, lic=frame, quantity="1", date=day(5))
     # a code may start with "-" (a spreadsheet formula's first character): the CSV still escapes it;
     # "=" is no longer a code character (issue 17)
-    tricky = CustomerFactory(code="-EVIL", name="=HYPERLINK(\"x\")")
-    chair_shipment = ship(order=create_order(customer=tricky, office=office, date=day(1)), lic=chair, quantity="1",
-                          date=day(6))
+    tricky = CustomerFactory(code="-EVIL", name='=HYPERLINK("x")')
+    chair_shipment = ship(
+        order=create_order(customer=tricky, office=office, date=day(1)), lic=chair, quantity="1", date=day(6)
+    )
     run_cogs()
-    return Build(po=po, legs=fresh(receipt.lines.get().lot), frame_mo=frame_mo, frames=fresh(frames),
-                 chair_mo=chair_mo, chairs=fresh(chairs), leg_shipment=leg_shipment, frame_shipment=frame_shipment,
-                 chair_shipment=chair_shipment)
+    return Build(
+        po=po,
+        legs=fresh(receipt.lines.get().lot),
+        frame_mo=frame_mo,
+        frames=fresh(frames),
+        chair_mo=chair_mo,
+        chairs=fresh(chairs),
+        leg_shipment=leg_shipment,
+        frame_shipment=frame_shipment,
+        chair_shipment=chair_shipment,
+    )
 
 
 def test_the_build_is_costed_through_every_level(build):
@@ -83,7 +101,9 @@ def test_recall_three_levels_through_the_service(build):
         (build.chair_shipment.pk, "CHAIR", build.chairs.pk, D("1"), 3),
     ]
     assert [(r.shipment_id, r.depth) for r in selectors.recall(build.frames)] == [
-        (build.frame_shipment.pk, 1), (build.chair_shipment.pk, 2)]
+        (build.frame_shipment.pk, 1),
+        (build.chair_shipment.pk, 2),
+    ]
 
 
 def test_trace_down_and_up_three_levels_through_the_api(build, api, viewer):
@@ -126,8 +146,7 @@ def test_trace_page_go_to_links_lead_to_the_documents(build, client, viewer):
     for i, quantity in enumerate(["4", "1", "1", "1", "3"], start=1):
         assert f'data-figure="trace_{i}_quantity">{quantity}<' in html
     # every Go-To link of the rows resolves to the right document
-    for document in (build.frame_mo, build.chair_mo, build.chair_shipment, build.frame_shipment,
-                     build.leg_shipment):
+    for document in (build.frame_mo, build.chair_mo, build.chair_shipment, build.frame_shipment, build.leg_shipment):
         link = _goto_href(html, document.number)
         target = client.get(link, follow=True)
         assert target.status_code == 200 and document.number in target.content.decode(), document
@@ -170,6 +189,6 @@ def test_recall_page_links_and_csv(build, client, viewer, accountant):
         "Shipment,Order,Customer,Customer name,Date,LIC,Lot,Quantity,Depth",
         f"{build.leg_shipment.number},{order},CUST,A Customer,2026-03-04,LEG,{build.legs.number},3.000000,1",
         f"{build.frame_shipment.number},{order},CUST,A Customer,2026-03-05,FRAME,{build.frames.number},1.000000,2",
-        f"{build.chair_shipment.number},{other},'-EVIL,\"'=HYPERLINK(\"\"x\"\")\",2026-03-06,CHAIR,"
+        f'{build.chair_shipment.number},{other},\'-EVIL,"\'=HYPERLINK(""x"")",2026-03-06,CHAIR,'
         f"{build.chairs.number},1.000000,3",
     ]

@@ -23,14 +23,32 @@ def day(n: int) -> datetime.date:
 
 
 def ship(*, lic, office, quantity, source, date=DAY, lot=None, kind="shipment") -> InventoryUsage:
-    return record_usage(lic=lic, office=office, date=date, quantity=D(quantity), kind=kind, source=source,
-                        source_label=str(source), actor=None, lot=lot)
+    return record_usage(
+        lic=lic,
+        office=office,
+        date=date,
+        quantity=D(quantity),
+        kind=kind,
+        source=source,
+        source_label=str(source),
+        actor=None,
+        lot=lot,
+    )
 
 
 def give_back(*, lic, office, quantity, source, date=DAY, returns=None) -> InventoryUsage:
     """A return of ``quantity`` units (positive number; the usage is negative)."""
-    return record_usage(lic=lic, office=office, date=date, quantity=-D(quantity), kind="return", source=source,
-                        source_label=str(source), actor=None, returns_usage=returns)
+    return record_usage(
+        lic=lic,
+        office=office,
+        date=date,
+        quantity=-D(quantity),
+        kind="return",
+        source=source,
+        source_label=str(source),
+        actor=None,
+        returns_usage=returns,
+    )
 
 
 def run(**kwargs):

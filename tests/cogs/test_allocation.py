@@ -39,8 +39,10 @@ def values(plan, kind=ALLOCATION):
 
 
 def test_fifo_and_lifo():
-    for method, expected in (("fifo", [(9, 1, D(5), D("50.00")), (9, 2, D(2), D("24.00"))]),
-                             ("lifo", [(9, 2, D(5), D("60.00")), (9, 1, D(2), D("20.00"))])):
+    for method, expected in (
+        ("fifo", [(9, 1, D(5), D("50.00")), (9, 2, D(2), D("24.00"))]),
+        ("lifo", [(9, 2, D(5), D("60.00")), (9, 1, D(2), D("20.00"))]),
+    ):
         lots = [lot(1, "5", "10.00", day(1)), lot(2, "5", "12.00", day(2))]
         plan = plan_pair(method=method, lots=lots, usages=[PlanUsage(9, day(3), D(7))])
         assert values(plan) == expected
@@ -60,8 +62,10 @@ def test_unreleased_lots_are_skipped():
 
 
 def test_give_back_lifo_across_lots_never_beyond_qty_used():
-    lots = [lot(1, "5", "10.00", day(1), used="5", value_used="50.00"),
-            lot(2, "5", "12.00", day(2), used="2", value_used="24.00")]
+    lots = [
+        lot(1, "5", "10.00", day(1), used="5", value_used="50.00"),
+        lot(2, "5", "12.00", day(2), used="2", value_used="24.00"),
+    ]
     ret = PlanUsage(10, day(4), D(-3))
     plan = plan_pair(method="fifo", lots=lots, usages=[ret])
     assert values(plan, GIVE_BACK_LIFO) == [(10, 2, D(-2), D("-24.00")), (10, 1, D(-1), D("-10.00"))]
@@ -69,8 +73,10 @@ def test_give_back_lifo_across_lots_never_beyond_qty_used():
 
 
 def test_named_return_goes_to_latest_allocation_first():
-    lots = [lot(1, "5", "10.00", day(1), used="5", value_used="50.00"),
-            lot(2, "5", "12.00", day(2), used="2", value_used="24.00")]
+    lots = [
+        lot(1, "5", "10.00", day(1), used="5", value_used="50.00"),
+        lot(2, "5", "12.00", day(2), used="2", value_used="24.00"),
+    ]
     ret = PlanUsage(10, day(4), D(-4), returns_usage_id=9)
     held = [Holding(9, 1, D(5), last_allocation=100), Holding(9, 2, D(2), last_allocation=101)]
     plan = plan_pair(method="fifo", lots=lots, usages=[ret], named_holdings=held)
@@ -89,7 +95,11 @@ def test_give_back_loop_example():
     plan = plan_pair(method="fifo", lots=lots, usages=[ship, ret])
     assert plan.passes == 4
     assert [(e.kind, e.quantity) for e in plan.entries] == [
-        (ALLOCATION, D(30)), (GIVE_BACK, D(-30)), (ALLOCATION, D(20)), (GIVE_BACK, D(-20))]
+        (ALLOCATION, D(30)),
+        (GIVE_BACK, D(-30)),
+        (ALLOCATION, D(20)),
+        (GIVE_BACK, D(-20)),
+    ]
     assert (ship.allocated, ret.allocated, lots[0].qty_used) == (D(50), D(-50), D(0))
     assert plan.usage_deltas[1][1] == D("200.00") and plan.usage_deltas[2][1] == D("-200.00")
 
@@ -103,21 +113,22 @@ def test_rounding_remainder_rule():
 
 def test_late_cost_change_revaluation_quantity_zero():
     lots = [lot(1, "15", "35.59", used="15", value_used="525.00")]
-    plan = plan_pair(method="fifo", lots=lots, usages=[], revalue={1: [Holding(7, 1, D(15), D("525.00"), 5)]},
-                     run_date=day(31))
+    plan = plan_pair(
+        method="fifo", lots=lots, usages=[], revalue={1: [Holding(7, 1, D(15), D("525.00"), 5)]}, run_date=day(31)
+    )
     assert [(e.kind, e.quantity, e.value, e.date) for e in plan.entries] == [(REVALUATION, D(0), D("8.85"), day(31))]
 
 
 def test_allocation_dated_first_open_day_when_usage_is_in_closed_period():
-    plan = plan_pair(method="fifo", lots=[lot(1, "5", "1.00")], usages=[PlanUsage(1, day(2), D(1))],
-                     first_open=day(11))
+    plan = plan_pair(method="fifo", lots=[lot(1, "5", "1.00")], usages=[PlanUsage(1, day(2), D(1))], first_open=day(11))
     assert plan.entries[0].date == day(11)
 
 
 def test_accrual_estimate_and_no_cost_basis():
     usage = PlanUsage(1, day(2), D(5))
-    plan = plan_pair(method="fifo", lots=[lot(1, "3", "10.00")], usages=[usage], accrue=True,
-                     estimate=D("10.00"), run_date=day(31))
+    plan = plan_pair(
+        method="fifo", lots=[lot(1, "3", "10.00")], usages=[usage], accrue=True, estimate=D("10.00"), run_date=day(31)
+    )
     assert values(plan, ACCRUAL) == [(1, None, D(2), D("20.00"))]
     orphan = PlanUsage(2, day(2), D(5))
     plan = plan_pair(method="fifo", lots=[], usages=[orphan], accrue=True, estimate=None)
@@ -128,8 +139,11 @@ def test_accrual_estimate_and_no_cost_basis():
 
 six_places = st.integers(1, 20_000_000).map(lambda n: str(D(n) / D(1_000_000)))  # 0.000001 .. 20.000000
 event = st.one_of(
-    st.tuples(st.just("lot"), st.integers(1, 20), st.one_of(st.sampled_from(["1.00", "2.50", "3.333333", "0.07",
-                                                                             "10"]), six_places)),
+    st.tuples(
+        st.just("lot"),
+        st.integers(1, 20),
+        st.one_of(st.sampled_from(["1.00", "2.50", "3.333333", "0.07", "10"]), six_places),
+    ),
     st.tuples(st.just("use"), st.integers(1, 25), st.just(0)),
     # a return: how many units, and which earlier outflow it names (0: none), so a usage is often
     # returned in several pieces
@@ -153,8 +167,11 @@ class Ledger:
         for _, e in self.entries:
             if e.lot_id is None:
                 continue
-            owner = e.usage_id if e.kind == ALLOCATION else (self.returns_of.get(e.usage_id)
-                                                             if e.kind == GIVE_BACK else None)
+            owner = (
+                e.usage_id
+                if e.kind == ALLOCATION
+                else (self.returns_of.get(e.usage_id) if e.kind == GIVE_BACK else None)
+            )
             if owner in named_ids:
                 out[(owner, e.lot_id)] = out.get((owner, e.lot_id), D(0)) + e.quantity
         return [Holding(owner, lot_id, q) for (owner, lot_id), q in out.items()]
@@ -165,8 +182,10 @@ class Ledger:
         for seq, e in self.entries:
             if e.lot_id is None:
                 continue
-            h = by.setdefault((e.lot_id, e.usage_id), Holding(e.usage_id, e.lot_id, D(0), D(0), 0, D(0), 0,
-                                                              self.returns_of.get(e.usage_id)))
+            h = by.setdefault(
+                (e.lot_id, e.usage_id),
+                Holding(e.usage_id, e.lot_id, D(0), D(0), 0, D(0), 0, self.returns_of.get(e.usage_id)),
+            )
             h.quantity += e.quantity
             h.value += e.value
             if e.kind == ALLOCATION:
@@ -204,8 +223,16 @@ def test_random_streams_tie(events, method, runs_every):
         if n % runs_every == 0 or n == len(events):
             pending = [u for u in usages if u.unallocated != 0]
             named_ids = {u.returns_usage_id for u in pending if u.returns_usage_id}
-            plan = plan_pair(method=method, lots=lots, usages=pending, named_holdings=ledger.named_holdings(named_ids),
-                             posted=ledger.records(), run_date=day(28), accrue=True, estimate=D("1.000001"))
+            plan = plan_pair(
+                method=method,
+                lots=lots,
+                usages=pending,
+                named_holdings=ledger.named_holdings(named_ids),
+                posted=ledger.records(),
+                run_date=day(28),
+                accrue=True,
+                estimate=D("1.000001"),
+            )
             ledger.post(plan)
     entries = [e for _, e in ledger.entries]
     for lt in lots:
@@ -230,11 +257,15 @@ def test_random_streams_tie(events, method, runs_every):
     for lot_id, records in ledger.records().items():
         for owner in {h.usage_id for h in records if h.owner is None}:
             members = [h for h in records if h.group == owner]
-            if len(members) > 1 and sum((h.named_quantity for h in members), D(0)) == 0 and not any(
-                    h.lifo_quantity for h in members):
+            if (
+                len(members) > 1
+                and sum((h.named_quantity for h in members), D(0)) == 0
+                and not any(h.lifo_quantity for h in members)
+            ):
                 assert sum((h.value for h in members), D(0)) == D("0.00"), (lot_id, owner, members)
     # nothing allocatable is left behind: with stock left, no outflow stays unallocated
     if any(lt.available > 0 for lt in lots):
         assert all(u.unallocated <= 0 for u in usages)
     assert money(sum((lt.value_used for lt in lots), D(0))) == sum(
-        (e.value for e in entries if e.kind not in (ACCRUAL, ACCRUAL_REVERSAL)), D(0))
+        (e.value for e in entries if e.kind not in (ACCRUAL, ACCRUAL_REVERSAL)), D(0)
+    )

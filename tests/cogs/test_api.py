@@ -20,8 +20,9 @@ def post_run(client, **body):
 
 
 def adjust(client, office, lines, date="2026-03-01"):
-    r = client.post("/api/v1/adjustments/", {"office": office.code, "date": date, "reason": "r", "lines": lines},
-                    format="json")
+    r = client.post(
+        "/api/v1/adjustments/", {"office": office.code, "date": date, "reason": "r", "lines": lines}, format="json"
+    )
     assert r.status_code == 201, r.json()
     return r.json()["lines"]
 
@@ -46,12 +47,17 @@ def test_wait_run_answers_201_with_the_finished_run(acc, admin_api, office, lic)
     assert body["status"] == "done"
     assert (body["allocated_quantity"], body["value_posted"], body["entries_posted"]) == ("7.000000", "74.00", 2)
     assert (body["unallocated_quantity"], body["given_back_quantity"], body["accrued_value_posted"]) == (
-        "0.000000", "0.000000", "0.00")
+        "0.000000",
+        "0.000000",
+        "0.00",
+    )
     assert body["started_at"] and body["finished_at"] and body["date"] == "2026-03-31"
     u = admin_api.get(f"/api/v1/usages/{usage}/").json()
     assert u["cogs_value"] == "74.00"
-    assert sorted((a["quantity"], a["value"]) for a in u["allocations"]) == [("2.000000", "24.00"),
-                                                                           ("5.000000", "50.00")]
+    assert sorted((a["quantity"], a["value"]) for a in u["allocations"]) == [
+        ("2.000000", "24.00"),
+        ("5.000000", "50.00"),
+    ]
     again = acc.get(f"{RUNS}{body['id']}/").json()
     assert again["id"] == body["id"] and again["progress"]["percent"] == 100
 
@@ -76,12 +82,14 @@ def test_lot_sections_cogs_and_late_cost_change_through_api(acc, admin_api, offi
     lot = acc.get(f"/api/v1/lots/{lot_id}/").json()
     assert lot["value_used"] == "525.00"
     assert [(e["run"], e["quantity"], e["value"]) for e in lot["sections"]["cogs"]] == [
-        (first["id"], "15.000000", "525.00")]
+        (first["id"], "15.000000", "525.00")
+    ]
     from inventory_lots.models import Lot
     from inventory_lots.services import correct_lot_unit_cost
 
-    correct_lot_unit_cost(lot=Lot.objects.get(pk=lot_id), new_unit_cost=D("35.59"), reason="freight",
-                          date=day(20), actor=None)
+    correct_lot_unit_cost(
+        lot=Lot.objects.get(pk=lot_id), new_unit_cost=D("35.59"), reason="freight", date=day(20), actor=None
+    )
     second = post_run(acc).json()
     assert second["value_posted"] == "8.85"
     lot = acc.get(f"/api/v1/lots/{lot_id}/").json()
@@ -93,13 +101,18 @@ def test_lot_sections_cogs_and_late_cost_change_through_api(acc, admin_api, offi
 
 def test_give_back_loop_through_api(acc, admin_api, office, lic, order):
     adjust(admin_api, office, [{"lic": lic.code, "quantity": "30", "unit_cost": "4.00"}])
-    ship = admin_api.post("/api/v1/shipments/", {"order": order.id, "date": "2026-03-02",
-                                                 "lines": [{"lic": lic.code, "quantity": "50"}]}, format="json")
+    ship = admin_api.post(
+        "/api/v1/shipments/",
+        {"order": order.id, "date": "2026-03-02", "lines": [{"lic": lic.code, "quantity": "50"}]},
+        format="json",
+    )
     assert ship.status_code == 201, ship.content
     shipped = ship.json()["lines"][0]["usage"]
-    ret = admin_api.post("/api/v1/returns/", {"order": order.id, "date": "2026-03-03",
-                                              "lines": [{"lic": lic.code, "quantity": "50", "usage": shipped}]},
-                         format="json")
+    ret = admin_api.post(
+        "/api/v1/returns/",
+        {"order": order.id, "date": "2026-03-03", "lines": [{"lic": lic.code, "quantity": "50", "usage": shipped}]},
+        format="json",
+    )
     returned = ret.json()["lines"][0]["usage"]
     body = post_run(acc).json()
     assert body["given_back_quantity"] == "50.000000" and body["value_posted"] == "0.00"
@@ -109,8 +122,10 @@ def test_give_back_loop_through_api(acc, admin_api, office, lic, order):
 
 def test_rounding_through_api(acc, admin_api, office, lic):
     adjust(admin_api, office, [{"lic": lic.code, "quantity": "3", "unit_cost": "3.333333"}])
-    usages = [adjust(admin_api, office, [{"lic": lic.code, "quantity": "-1"}], date="2026-03-02")[0]["usage"]
-              for _ in range(3)]
+    usages = [
+        adjust(admin_api, office, [{"lic": lic.code, "quantity": "-1"}], date="2026-03-02")[0]["usage"]
+        for _ in range(3)
+    ]
     post_run(acc)
     values = [admin_api.get(f"/api/v1/usages/{u}/").json()["cogs_value"] for u in usages]
     assert values == ["3.33", "3.33", "3.34"]

@@ -56,8 +56,9 @@ def test_two_runs_and_clerks_never_allocate_a_unit_twice():
     services.run_cogs_now(actor=None, date=RUN_DAY)
     assert ledger_violations() == []
     stock = Lot.objects.filter(lic=lic).aggregate(i=Sum("qty_in"), u=Sum("qty_used"))
-    net_usage = InventoryUsage.objects.filter(lic=lic).aggregate(q=Sum("quantity"),
-                                                                 a=Sum("cogs_state__allocated_quantity"))
+    net_usage = InventoryUsage.objects.filter(lic=lic).aggregate(
+        q=Sum("quantity"), a=Sum("cogs_state__allocated_quantity")
+    )
     assert stock["i"] == D("41") and net_usage["q"] == D("36")  # 20 + 24 shipped, 8 returned
     assert stock["u"] == net_usage["a"] == D("36")
     again = services.run_cogs_now(actor=None, date=RUN_DAY)
@@ -99,6 +100,7 @@ def test_two_workers_share_one_run(settings):
                     return
                 services.run_chunk(spec=spec, on_last=next_round)
                 done_by[name] += 1
+
         return work
 
     results = run_concurrently(worker("a"), worker("b"))
@@ -119,12 +121,12 @@ def test_worker_processes_run_a_queued_run(settings):
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     process_chunk.batch_defer(*[s.as_kwargs() for s in services.plan_round(run_id=run.pk)])
     connection.close()
-    env = {**os.environ, "DATABASE_URL": subprocess_database_url(),
-           "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url(), "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
     root = Path(__file__).resolve().parents[2]
     cmd = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--one-shot"]
-    procs = [subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)
+    ]
     for p in procs:
         p.wait(timeout=120)
     run.refresh_from_db()
@@ -134,8 +136,7 @@ def test_worker_processes_run_a_queued_run(settings):
 
 def _one_shot_worker() -> subprocess.CompletedProcess:
     connection.close()
-    env = {**os.environ, "DATABASE_URL": subprocess_database_url(),
-           "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url(), "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
     root = Path(__file__).resolve().parents[2]
     cmd = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "cogs", "--one-shot"]
     return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -163,10 +164,13 @@ def _retry_stalled() -> int:
 def _held_by_a_dead_worker(job_id: int) -> None:
     """Job ``job_id`` is "doing" on a worker whose last heartbeat was 5 minutes ago."""
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '5 minutes') "
-                       "RETURNING id")
-        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
-                       [cursor.fetchone()[0], job_id])
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '5 minutes') RETURNING id"
+        )
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+            [cursor.fetchone()[0], job_id],
+        )
 
 
 @pytest.mark.parametrize("committed", [False, True], ids=["died mid-job", "died after its commit"])

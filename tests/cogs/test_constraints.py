@@ -39,9 +39,18 @@ def the_run(ctx):
 
 def new_entry(ctx, **fields):
     e = ctx["entry"]
-    values = {"run_id": e.run_id, "kind": e.kind, "lic_id": e.lic_id, "office_id": e.office_id, "lot_id": e.lot_id,
-              "usage_id": e.usage_id, "date": e.date, "quantity": e.quantity, "value": e.value,
-              "unit_cost": e.unit_cost}
+    values = {
+        "run_id": e.run_id,
+        "kind": e.kind,
+        "lic_id": e.lic_id,
+        "office_id": e.office_id,
+        "lot_id": e.lot_id,
+        "usage_id": e.usage_id,
+        "date": e.date,
+        "quantity": e.quantity,
+        "value": e.value,
+        "unit_cost": e.unit_cost,
+    }
     return CogsEntry.objects.create(**{**values, **fields})
 
 
@@ -58,39 +67,65 @@ CASES = [
     ("cogs_cogsentry_kind_valid", "new entry of an unknown kind", lambda c: new_entry(c, kind=99)),
     ("cogs_cogsentry_lot_side", "allocation without a lot", lambda c: entry(c).update(lot=None)),
     ("cogs_cogsentry_lot_side", "accrual with a lot", lambda c: entry(c).update(kind=EntryKind.ACCRUAL)),
-    ("cogs_cogsentry_lot_side", "accrual reversal with a lot",
-     lambda c: new_entry(c, kind=EntryKind.ACCRUAL_REVERSAL, quantity=D("-4"), value=D("-8.00"))),
-    ("cogs_cogsentry_lot_side", "give-back without a lot",
-     lambda c: new_entry(c, kind=EntryKind.GIVE_BACK_LIFO, lot_id=None, quantity=D("-1"))),
-    ("cogs_cogsentry_revaluation_quantity_zero", "revaluation with a quantity",
-     lambda c: entry(c).update(kind=EntryKind.REVALUATION)),
+    (
+        "cogs_cogsentry_lot_side",
+        "accrual reversal with a lot",
+        lambda c: new_entry(c, kind=EntryKind.ACCRUAL_REVERSAL, quantity=D("-4"), value=D("-8.00")),
+    ),
+    (
+        "cogs_cogsentry_lot_side",
+        "give-back without a lot",
+        lambda c: new_entry(c, kind=EntryKind.GIVE_BACK_LIFO, lot_id=None, quantity=D("-1")),
+    ),
+    (
+        "cogs_cogsentry_revaluation_quantity_zero",
+        "revaluation with a quantity",
+        lambda c: entry(c).update(kind=EntryKind.REVALUATION),
+    ),
     ("cogs_cogsentry_allocation_positive", "allocation of zero", lambda c: entry(c).update(quantity=D("0"))),
     ("cogs_cogsentry_allocation_positive", "negative allocation", lambda c: new_entry(c, quantity=D("-1"))),
-    ("cogs_cogsentry_give_back_negative", "positive give-back",
-     lambda c: entry(c).update(kind=EntryKind.GIVE_BACK)),
-    ("cogs_cogsentry_give_back_negative", "LIFO give-back of zero",
-     lambda c: new_entry(c, kind=EntryKind.GIVE_BACK_LIFO, quantity=D("0"), value=D("0.00"))),
+    ("cogs_cogsentry_give_back_negative", "positive give-back", lambda c: entry(c).update(kind=EntryKind.GIVE_BACK)),
+    (
+        "cogs_cogsentry_give_back_negative",
+        "LIFO give-back of zero",
+        lambda c: new_entry(c, kind=EntryKind.GIVE_BACK_LIFO, quantity=D("0"), value=D("0.00")),
+    ),
     # runs
     ("cogs_cogsrun_status_valid", "unknown status", lambda c: the_run(c).update(status="paused")),
-    ("cogs_cogsrun_status_valid", "new run with an unknown status",
-     lambda c: CogsRun.objects.create(date=day(31), status="")),
-    ("cogs_cogsrun_jobs_done_within_total", "more jobs done than planned",
-     lambda c: the_run(c).update(jobs_total=1, jobs_done=2)),
+    (
+        "cogs_cogsrun_status_valid",
+        "new run with an unknown status",
+        lambda c: CogsRun.objects.create(date=day(31), status=""),
+    ),
+    (
+        "cogs_cogsrun_jobs_done_within_total",
+        "more jobs done than planned",
+        lambda c: the_run(c).update(jobs_total=1, jobs_done=2),
+    ),
     ("cogs_cogsrun_jobs_done_check", "negative jobs done", lambda c: the_run(c).update(jobs_done=-1)),
     ("cogs_cogsrun_jobs_total_check", "negative jobs total", jobs_total_negative),
     ("cogs_cogsrun_pairs_done_check", "negative pairs done", lambda c: the_run(c).update(pairs_done=-1)),
     ("cogs_cogsrun_pairs_total_check", "negative pairs total", lambda c: the_run(c).update(pairs_total=-1)),
     ("cogs_cogsrun_round_check", "negative round", lambda c: the_run(c).update(round=-1)),
-    ("cogs_cogsrun_exceptions_count_check", "negative exceptions count",
-     lambda c: the_run(c).update(exceptions_count=-1)),
+    (
+        "cogs_cogsrun_exceptions_count_check",
+        "negative exceptions count",
+        lambda c: the_run(c).update(exceptions_count=-1),
+    ),
     # run jobs
-    ("cogs_cogsrunjob_round_check", "job of a negative round",
-     lambda c: CogsRunJob.objects.filter(run=c["run"]).update(round=-1)),
+    (
+        "cogs_cogsrunjob_round_check",
+        "job of a negative round",
+        lambda c: CogsRunJob.objects.filter(run=c["run"]).update(round=-1),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("constraint", "write"), [(name, write) for name, _, write in CASES],
-                         ids=[f"{name}-{what}" for name, what, _ in CASES])
+@pytest.mark.parametrize(
+    ("constraint", "write"),
+    [(name, write) for name, _, write in CASES],
+    ids=[f"{name}-{what}" for name, what, _ in CASES],
+)
 def test_postgresql_refuses_the_write(ledger, constraint, write):
     before = list(CogsEntry.objects.values_list("id", "kind", "quantity", "lot_id"))
     assert_violates(constraint, lambda: write(ledger))

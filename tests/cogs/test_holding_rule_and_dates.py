@@ -64,25 +64,39 @@ def test_rounding_lot_return_naming_usage_3_through_the_api(api, clerk, accounta
     def cogs_run():
         return post("/api/v1/cogs-runs/", {"date": "2026-03-31", "wait": True}, accountant)
 
-    lot = post("/api/v1/adjustments/", {"office": "HQ", "date": "2026-03-01", "reason": "opening",
-                                        "lines": [{"lic": "WIDGET", "quantity": "3", "unit_cost": "3.333333"}]})
+    lot = post(
+        "/api/v1/adjustments/",
+        {
+            "office": "HQ",
+            "date": "2026-03-01",
+            "reason": "opening",
+            "lines": [{"lic": "WIDGET", "quantity": "3", "unit_cost": "3.333333"}],
+        },
+    )
     lot_id = lot["lines"][0]["lot"]
-    usage_ids = [post("/api/v1/shipments/", {"order": order.pk, "date": "2026-03-02",
-                                             "lines": [{"lic": "WIDGET", "quantity": "1"}]})["lines"][0]["usage"]
-                 for _ in range(3)]
+    usage_ids = [
+        post(
+            "/api/v1/shipments/",
+            {"order": order.pk, "date": "2026-03-02", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        )["lines"][0]["usage"]
+        for _ in range(3)
+    ]
     cogs_run()
     third = f"/api/v1/usages/{usage_ids[2]}/"
     assert api(viewer).get(third).json()["cogs_value"] == "3.34"
-    returned = post("/api/v1/returns/", {"order": order.pk, "date": "2026-03-03",
-                                         "lines": [{"lic": "WIDGET", "quantity": "1", "usage": usage_ids[2]}]})
+    returned = post(
+        "/api/v1/returns/",
+        {"order": order.pk, "date": "2026-03-03", "lines": [{"lic": "WIDGET", "quantity": "1", "usage": usage_ids[2]}]},
+    )
     cogs_run()
     back = api(viewer).get(f"/api/v1/usages/{returned['lines'][0]['usage']}/").json()
     assert (back["cogs_value"], back["allocated_quantity"]) == ("-3.33", "-1.000000")
     assert api(viewer).get(third).json()["cogs_value"] == "3.33"
     body = api(viewer).get(f"/api/v1/lots/{lot_id}/").json()
     assert (body["qty_available"], body["value_available"]) == ("1.000000", "3.34")
-    fourth = post("/api/v1/shipments/", {"order": order.pk, "date": "2026-03-04",
-                                         "lines": [{"lic": "WIDGET", "quantity": "1"}]})["lines"][0]["usage"]
+    fourth = post(
+        "/api/v1/shipments/", {"order": order.pk, "date": "2026-03-04", "lines": [{"lic": "WIDGET", "quantity": "1"}]}
+    )["lines"][0]["usage"]
     cogs_run()
     assert api(viewer).get(f"/api/v1/usages/{fourth}/").json()["cogs_value"] == "3.34"
     assert ledger_violations() == []
@@ -110,8 +124,9 @@ def test_returns_in_one_run_net_to_zero_too(office, lic, order):
     lot = adjust_in(office=office, lic=lic, quantity="7", unit_cost="1.428571", date=day(1))  # 10.00 in all
     usage = ship(lic=lic, office=office, quantity="7", source=order, date=day(2))
     run()
-    pieces = [give_back(lic=lic, office=office, quantity=q, source=order, date=day(3), returns=usage)
-              for q in ("2", "2", "3")]
+    pieces = [
+        give_back(lic=lic, office=office, quantity=q, source=order, date=day(3), returns=usage) for q in ("2", "2", "3")
+    ]
     run()
     assert fresh(usage).cogs_value + sum((fresh(p).cogs_value for p in pieces), D("0")) == D("0.00")
     assert fresh(lot).value_used == D("0.00")
@@ -127,14 +142,17 @@ def test_a_shipment_dated_before_its_lot_is_allocated_when_the_lot_exists(office
     lot = adjust_in(office=office, lic=lic, quantity="5", unit_cost="4.00", date=datetime.date(2026, 12, 20))
     run(date=datetime.date(2026, 12, 21))
     assert list(CogsEntry.objects.filter(usage=usage, kind=EntryKind.ALLOCATION).values_list("date", "value")) == [
-        (datetime.date(2026, 12, 20), D("8.00"))]
+        (datetime.date(2026, 12, 20), D("8.00"))
+    ]
     assert fresh(lot).movement_date == datetime.date(2026, 12, 20)
     # a return dated before that give-back is given back no earlier than the lot's last entry
     returned = give_back(lic=lic, office=office, quantity="1", source=order, date=datetime.date(2026, 12, 5))
     run(date=datetime.date(2026, 12, 21))
-    assert list(CogsEntry.objects.filter(usage=returned).exclude(kind__in=(EntryKind.ACCRUAL,
-                                                                           EntryKind.ACCRUAL_REVERSAL))
-                .values_list("date", flat=True)) == [datetime.date(2026, 12, 20)]
+    assert list(
+        CogsEntry.objects.filter(usage=returned)
+        .exclude(kind__in=(EntryKind.ACCRUAL, EntryKind.ACCRUAL_REVERSAL))
+        .values_list("date", flat=True)
+    ) == [datetime.date(2026, 12, 20)]
     assert ledger_violations() == []
 
 
@@ -143,15 +161,23 @@ def test_more_production_reported_later_moves_the_lot_date_forward(office, lic, 
     from tests.factories import LicFactory
 
     chair = LicFactory(code="CHAIR")
-    po = create_production_order(office=office, date=day(1), order=order, lic=chair, estimated_quantity=D("10"),
-                                 estimated_unit_cost=D("5.00"), actor=None)
+    po = create_production_order(
+        office=office,
+        date=day(1),
+        order=order,
+        lic=chair,
+        estimated_quantity=D("10"),
+        estimated_unit_cost=D("5.00"),
+        actor=None,
+    )
     produce(production_order=po, date=day(2), quantity=D("1"), actor=None)
     produce(production_order=po, date=day(20), quantity=D("1"), actor=None)
     release(production_order=po, actor=None)
     usage = ship(lic=chair, office=office, quantity="2", source=order, date=day(5))
     run()
     assert set(CogsEntry.objects.filter(usage=usage, kind=EntryKind.ALLOCATION).values_list("date", flat=True)) == {
-        day(20)}
+        day(20)
+    }
 
 
 # --- the two checks that guard it fire ---------------------------------------------------------------

@@ -36,8 +36,16 @@ def _history():
     back = give_back(lic=returned, office=hq, quantity="1", source=lot_b, date=day(3), returns=sale)
     adjust_in(office=branch, lic=short, quantity="1", unit_cost="7.50", date=day(1))
     waiting = ship(lic=short, office=hq, quantity="2", source=lot_b, date=day(4))
-    return {"first": first, "second": second, "shipped": shipped, "lot_b": lot_b, "sale": sale, "back": back,
-            "waiting": waiting, "lics": (fifo, returned, short)}
+    return {
+        "first": first,
+        "second": second,
+        "shipped": shipped,
+        "lot_b": lot_b,
+        "sale": sale,
+        "back": back,
+        "waiting": waiting,
+        "lics": (fifo, returned, short),
+    }
 
 
 def _assert_books(h) -> None:

@@ -37,8 +37,10 @@ def _job(status: str, hours_ago: int) -> int:
     job_id = run_round.defer(run_id=0, after_round=0)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE procrastinate_jobs SET status = %s WHERE id = %s", [status, job_id])
-        cursor.execute("UPDATE procrastinate_events SET at = now() - make_interval(hours => %s) WHERE job_id = %s",
-                       [hours_ago, job_id])
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - make_interval(hours => %s) WHERE job_id = %s",
+            [hours_ago, job_id],
+        )
     return job_id
 
 
@@ -55,8 +57,10 @@ def test_finished_jobs_past_their_keeping_time_are_deleted_with_their_events():
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM procrastinate_jobs WHERE id = ANY(%s)", [list(jobs.values())])
         left = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT count(*) FROM procrastinate_events WHERE job_id = ANY(%s) AND NOT job_id = ANY(%s)",
-                       [list(jobs.values()), list(left)])
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_events WHERE job_id = ANY(%s) AND NOT job_id = ANY(%s)",
+            [list(jobs.values()), list(left)],
+        )
         orphan_events = cursor.fetchone()[0]
     kept = sorted(name for name, job_id in jobs.items() if job_id in left)
     assert kept == ["failed 4 days ago", "queued 40 days ago", "succeeded 2 days ago"]

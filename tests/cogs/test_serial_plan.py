@@ -33,8 +33,9 @@ def test_the_serials_lots_not_the_method_decide():
     for method in ("fifo", "lifo", "specific"):
         old, new = lot(1, "2", "10.00", day(1)), lot(2, "2", "20.00", day(2))
         usages = [PlanUsage(10, day(3), D(1)), PlanUsage(11, day(3), D(2))]
-        plan = plan_pair(method=method, lots=[old, new], usages=usages,
-                         serial_lots={10: {2: D(1)}, 11: {1: D(1), 2: D(1)}})
+        plan = plan_pair(
+            method=method, lots=[old, new], usages=usages, serial_lots={10: {2: D(1)}, 11: {1: D(1), 2: D(1)}}
+        )
         assert moved(plan) == [(10, 2, D(1), D("20.00")), (11, 1, D(1), D("10.00")), (11, 2, D(1), D("20.00"))]
 
 
@@ -66,7 +67,9 @@ def test_a_return_of_serials_waits_while_its_usage_is_not_allocated():
     made.released = True
     plan = plan_pair(method="fifo", lots=[made], usages=[usage, back], serial_lots={10: {2: D(1)}, 11: {2: D(1)}})
     assert moved(plan, (ALLOCATION, GIVE_BACK, GIVE_BACK_LIFO)) == [
-        (10, 2, D(1), D("7.00")), (11, 2, D(-1), D("-7.00"))]
+        (10, 2, D(1), D("7.00")),
+        (11, 2, D(-1), D("-7.00")),
+    ]
     assert made.qty_used == 0
 
 
@@ -101,13 +104,15 @@ def serial_lots(book: SerialBook, ledger: Ledger, pending: list[PlanUsage]) -> d
     for _, e in ledger.entries:
         if e.lot_id is not None and e.kind in (ALLOCATION, GIVE_BACK, GIVE_BACK_LIFO):
             moved_[(e.usage_id, e.lot_id)] = moved_.get((e.usage_id, e.lot_id), D(0)) + abs(e.quantity)
-    return {u.id: {lot_id: n - moved_.get((u.id, lot_id), D(0)) for lot_id, n in book.counts(u.id).items()}
-            for u in pending}
+    return {
+        u.id: {lot_id: n - moved_.get((u.id, lot_id), D(0)) for lot_id, n in book.counts(u.id).items()} for u in pending
+    }
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(serial_event, min_size=1, max_size=30), st.sampled_from(["fifo", "lifo", "specific"]),
-       st.integers(1, 4))
+@given(
+    st.lists(serial_event, min_size=1, max_size=30), st.sampled_from(["fifo", "lifo", "specific"]), st.integers(1, 4)
+)
 def test_random_serial_streams_follow_the_serials(events, method, runs_every):
     lots: list[PlanLot] = []
     usages: list[PlanUsage] = []
@@ -116,9 +121,17 @@ def test_random_serial_streams_follow_the_serials(events, method, runs_every):
     def run():
         pending = [u for u in usages if u.unallocated != 0]
         named_ids = {u.returns_usage_id for u in pending if u.returns_usage_id}
-        ledger.post(plan_pair(method=method, lots=lots, usages=pending, named_holdings=ledger.named_holdings(named_ids),
-                              posted=ledger.records(), run_date=day(28),
-                              serial_lots=serial_lots(book, ledger, pending)))
+        ledger.post(
+            plan_pair(
+                method=method,
+                lots=lots,
+                usages=pending,
+                named_holdings=ledger.named_holdings(named_ids),
+                posted=ledger.records(),
+                run_date=day(28),
+                serial_lots=serial_lots(book, ledger, pending),
+            )
+        )
 
     for n, (what, count, pick) in enumerate(events, start=1):
         if what == "lot":

@@ -27,14 +27,22 @@ pytestmark = pytest.mark.django_db
 
 
 def ship(order, lic, *serials, date=None):
-    shipment = orders.post_shipment(order=order, date=date or day(5), actor=None, lines=[
-        orders.ShipmentLineInput(lic=lic, quantity=D(len(serials)), serial_numbers=serials)])
+    shipment = orders.post_shipment(
+        order=order,
+        date=date or day(5),
+        actor=None,
+        lines=[orders.ShipmentLineInput(lic=lic, quantity=D(len(serials)), serial_numbers=serials)],
+    )
     return shipment.lines.get().usage
 
 
 def give_back(order, lic, *serials, usage=None):
-    document = orders.post_return(order=order, date=day(6), actor=None, lines=[
-        orders.ReturnLineInput(lic=lic, quantity=D(len(serials)), usage=usage, serial_numbers=serials)])
+    document = orders.post_return(
+        order=order,
+        date=day(6),
+        actor=None,
+        lines=[orders.ReturnLineInput(lic=lic, quantity=D(len(serials)), usage=usage, serial_numbers=serials)],
+    )
     return document.lines.get().usage
 
 
@@ -42,7 +50,8 @@ def allocations(usage) -> dict[int, tuple[Decimal, Decimal]]:
     """lot id -> (net quantity, value) of the usage's allocations and give-backs."""
     out: dict[int, list[Decimal]] = {}
     for lot_id, quantity, value in CogsEntry.objects.filter(usage=usage, lot__isnull=False).values_list(
-            "lot_id", "quantity", "value"):
+        "lot_id", "quantity", "value"
+    ):
         t = out.setdefault(lot_id, [D("0"), D("0")])
         t[0] += quantity
         t[1] += value
@@ -119,10 +128,18 @@ def robot(office, order):
     """ROBOT: a released purchase lot P (P1) on day 1 and an unreleased production lot R (R1, R2) on day 2."""
     lic = LicFactory(code="ROBOT", serialized=True)
     purchase = adjust_in(office=office, lic=lic, quantity="1", unit_cost="100.00", date=day(1), serial_numbers=("P1",))
-    mo = production.create_production_order(office=office, date=day(2), order=order, lic=lic,
-                                            estimated_quantity=D("2"), estimated_unit_cost=D("70.00"), actor=None)
-    made = production.produce(production_order=mo, date=day(2), quantity=D("2"), serial_numbers=("R1", "R2"),
-                              actor=None)
+    mo = production.create_production_order(
+        office=office,
+        date=day(2),
+        order=order,
+        lic=lic,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("70.00"),
+        actor=None,
+    )
+    made = production.produce(
+        production_order=mo, date=day(2), quantity=D("2"), serial_numbers=("R1", "R2"), actor=None
+    )
     return lic, purchase, made, mo
 
 
@@ -155,8 +172,13 @@ def test_a_return_of_a_serial_waits_until_its_usage_is_allocated(order, robot):
 def test_plain_lics_keep_their_costing_method(office, order, lic):
     old = adjust_in(office=office, lic=lic, quantity="2", unit_cost="1.00", date=day(1))
     adjust_in(office=office, lic=lic, quantity="2", unit_cost="2.00", date=day(2))
-    usage = orders.post_shipment(order=order, date=day(5), actor=None, lines=[
-        orders.ShipmentLineInput(lic=lic, quantity=D("1"))]).lines.get().usage
+    usage = (
+        orders.post_shipment(
+            order=order, date=day(5), actor=None, lines=[orders.ShipmentLineInput(lic=lic, quantity=D("1"))]
+        )
+        .lines.get()
+        .usage
+    )
     run()
     assert allocations(usage) == {old.pk: (D("1"), D("1.00"))}
 
@@ -174,11 +196,17 @@ def books(office, order):
     """Lot A (S1, S2, S5, S6) at $10.00, lot B (S3, S4) at $20.00: S1 shipped on usage one, S2 on usage
     two (both lot A), S3 on usage three (lot B); one run."""
     scan = LicFactory(code="SCAN", serialized=True)
-    a = adjust_in(office=office, lic=scan, quantity="4", unit_cost="10.00", date=day(1),
-                  serial_numbers=("S1", "S2", "S5", "S6"))
+    a = adjust_in(
+        office=office, lic=scan, quantity="4", unit_cost="10.00", date=day(1), serial_numbers=("S1", "S2", "S5", "S6")
+    )
     b = adjust_in(office=office, lic=scan, quantity="2", unit_cost="20.00", date=day(2), serial_numbers=("S3", "S4"))
-    books = {"a": a, "b": b, "one": ship(order, scan, "S1"), "two": ship(order, scan, "S2"),
-             "three": ship(order, scan, "S3")}
+    books = {
+        "a": a,
+        "b": b,
+        "one": ship(order, scan, "S1"),
+        "two": ship(order, scan, "S2"),
+        "three": ship(order, scan, "S3"),
+    }
     run()
     assert all_violations() == []
     return books
@@ -196,7 +224,9 @@ def test_serial_out_twice_names_the_serial(books):
     violations = all_violations()
     assert "S1" in assert_names("serial_out_twice", serial("S1"), violations)["detail"]
     assert {v for v in found(violations) if v[0].startswith("serial")} == {
-        ("serial_out_twice", serial("S1")), ("serial_usage", books["two"].pk)}
+        ("serial_out_twice", serial("S1")),
+        ("serial_usage", books["two"].pk),
+    }
 
 
 def test_serial_usage_names_a_usage_whose_movements_differ_from_its_serials(books):
@@ -221,10 +251,14 @@ def test_serial_lots_names_a_usage_allocated_to_a_lot_without_its_serials(books,
     a, b, three = books["a"], books["b"], books["three"]
     entry = CogsEntry.objects.get(usage=three, kind=EntryKind.ALLOCATION)
     sql("UPDATE cogs_cogsentry SET lot_id = %s WHERE id = %s", [a.pk, entry.pk])
-    sql("UPDATE inventory_lots_lot SET qty_used = qty_used + 1, value_used = value_used + %s WHERE id = %s",
-        [entry.value, a.pk])
-    sql("UPDATE inventory_lots_lot SET qty_used = qty_used - 1, value_used = value_used - %s WHERE id = %s",
-        [entry.value, b.pk])
+    sql(
+        "UPDATE inventory_lots_lot SET qty_used = qty_used + 1, value_used = value_used + %s WHERE id = %s",
+        [entry.value, a.pk],
+    )
+    sql(
+        "UPDATE inventory_lots_lot SET qty_used = qty_used - 1, value_used = value_used - %s WHERE id = %s",
+        [entry.value, b.pk],
+    )
     violations = all_violations()
     detail = assert_names("serial_lots", three.pk, violations)["detail"]
     assert a.number in detail

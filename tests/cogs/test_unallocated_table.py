@@ -43,7 +43,8 @@ def test_any_update_statement_keeps_the_table_in_step(office, lic, stock, order)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE inventory_lots_usagecogs SET allocated_quantity = CASE WHEN usage_id = %s THEN 1 ELSE 2 END "
-            "WHERE usage_id = ANY(%s)", [ids[2], ids[:3]]
+            "WHERE usage_id = ANY(%s)",
+            [ids[2], ids[:3]],
         )
     assert set(marks()) == {ids[2], ids[3]}
     # giving allocation back (e.g. a correction) lists the usage again; a date change follows too
@@ -63,10 +64,15 @@ def test_ledger_violations_report_a_table_out_of_step(office, lic, stock, order)
     assert set(marks()) == {b.pk}
     UnallocatedUsage.objects.create(usage=a, lic=lic, office=office, date=a.date)  # written behind the triggers
     UnallocatedUsage.objects.filter(usage_id=b.pk).delete()
-    found = {(v["check"], v["id"], v["detail"].split(": ")[1]) for v in ledger_violations()
-             if v["check"] == "unallocated_table"}
-    assert found == {("unallocated_table", a.pk, "listed usage is fully allocated or missing"),
-                     ("unallocated_table", b.pk, "unallocated usage not listed")}
+    found = {
+        (v["check"], v["id"], v["detail"].split(": ")[1])
+        for v in ledger_violations()
+        if v["check"] == "unallocated_table"
+    }
+    assert found == {
+        ("unallocated_table", a.pk, "listed usage is fully allocated or missing"),
+        ("unallocated_table", b.pk, "unallocated usage not listed"),
+    }
 
 
 def test_cogs_balance_updates_touch_no_indexed_column(db):
@@ -79,8 +85,10 @@ def test_cogs_balance_updates_touch_no_indexed_column(db):
         cogs_indexes = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'inventory_lots_inventoryusage'")
         usage_indexes = dict(cursor.fetchall())
-        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN "
-                       "('inventory_lots_usagecogs', 'inventory_lots_inventoryusage', 'inventory_lots_lot')")
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('inventory_lots_usagecogs', 'inventory_lots_inventoryusage', 'inventory_lots_lot')"
+        )
         options = dict(cursor.fetchall())
     assert cogs_indexes == ["inventory_lots_usagecogs_pkey"]
     assert options["inventory_lots_usagecogs"] == ["fillfactor=50"]
@@ -113,8 +121,9 @@ def test_the_cogs_row_copies_the_usage_and_ledger_violations_catch_a_stale_copy(
     the usage row, and checked by ledger_violations."""
     stock(office=office, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
     a = ship(lic=lic, office=office, quantity="3", source=order, date=day(2))
-    copy = UsageCogs.objects.values_list("lic_id", "date", "quantity", "lot_id", "returns_usage_id",
-                                         "production_order_id")
+    copy = UsageCogs.objects.values_list(
+        "lic_id", "date", "quantity", "lot_id", "returns_usage_id", "production_order_id"
+    )
     assert copy.get(usage=a) == (lic.pk, day(2), D("3"), None, None, None)
     InventoryUsage.objects.filter(pk=a.pk).update(date=day(4), quantity=D("2"))  # a raw data fix
     assert copy.get(usage=a) == (lic.pk, day(4), D("2"), None, None, None)

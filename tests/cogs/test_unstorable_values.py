@@ -35,8 +35,12 @@ def test_service_refuses_a_lot_whose_value_cannot_be_stored(office, lic):
 
 
 def test_api_refuses_it_in_json_and_writes_nothing(api, clerk, office, lic):
-    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": HUGE, "unit_cost": "99999"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": HUGE, "unit_cost": "99999"}],
+    }
     response = api(clerk).post("/api/v1/adjustments/", body, format="json")
     assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "value_too_large" and response.json()["field"] == "lines[0].quantity"
@@ -45,27 +49,44 @@ def test_api_refuses_it_in_json_and_writes_nothing(api, clerk, office, lic):
 
 def test_api_refuses_a_usage_whose_accrual_cannot_be_stored(api, clerk, office, lic, order):
     adjust_in(office=office, lic=lic, quantity="99999999999", unit_cost="99999", date=day(1))  # fits: 9.9e15
-    response = api(clerk).post("/api/v1/shipments/", {"order": order.pk, "date": "2026-03-02",
-                                                       "lines": [{"lic": "WIDGET", "quantity": HUGE}]}, format="json")
+    response = api(clerk).post(
+        "/api/v1/shipments/",
+        {"order": order.pk, "date": "2026-03-02", "lines": [{"lic": "WIDGET", "quantity": HUGE}]},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "value_too_large" and "WIDGET" in response.json()["message"]
     assert not InventoryUsage.objects.exists()
 
 
 def test_api_refuses_a_po_line_that_could_never_be_received(api, clerk, vendor, office, lic):
-    body = {"vendor": "ACME", "office": "HQ", "date": "2026-03-01",
-            "lines": [{"lic": "WIDGET", "quantity": HUGE, "unit_cost": "99999"}]}
+    body = {
+        "vendor": "ACME",
+        "office": "HQ",
+        "date": "2026-03-01",
+        "lines": [{"lic": "WIDGET", "quantity": HUGE, "unit_cost": "99999"}],
+    }
     response = api(clerk).post("/api/v1/purchase-orders/", body, format="json")
     assert response.status_code == 400 and response.json()["code"] == "value_too_large"
     assert response.json()["field"] == "lines[0].quantity"
 
 
 def test_page_form_shows_the_error(clerk_client, office, lic):
-    response = clerk_client.post("/adjustments/new/", {
-        "office": "HQ", "date": "2026-03-01", "reason": "count",
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-lic": "WIDGET", "lines-0-quantity": HUGE, "lines-0-unit_cost": "99999",
-    })
+    response = clerk_client.post(
+        "/adjustments/new/",
+        {
+            "office": "HQ",
+            "date": "2026-03-01",
+            "reason": "count",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000",
+            "lines-0-lic": "WIDGET",
+            "lines-0-quantity": HUGE,
+            "lines-0-unit_cost": "99999",
+        },
+    )
     assert response.status_code in (200, 400)
     assert "too large to store" in response.content.decode()
     assert not Lot.objects.exists()

@@ -88,13 +88,16 @@ def test_the_migration_check_lists_case_twins_and_bad_characters():
         check_codes_fit(editor, "codes_probe", "Office")  # clean data: no error
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("Head\u202eoffice", "Headoffice"),
-    ("\u2066abc\u2069", "abc"),
-    ("a\u200eb\u200fc\u061c", "abc"),
-    ("\u202a\u202b\u202c\u202d\u2067\u2068 x ", "x"),
-    ("Zürich – 東京 ✓", "Zürich – 東京 ✓"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Head\u202eoffice", "Headoffice"),
+        ("\u2066abc\u2069", "abc"),
+        ("a\u200eb\u200fc\u061c", "abc"),
+        ("\u202a\u202b\u202c\u202d\u2067\u2068 x ", "x"),
+        ("Zürich – 東京 ✓", "Zürich – 東京 ✓"),
+        (None, ""),
+    ],
+)
 def test_clean_text_drops_bidirectional_controls(raw, clean):
     assert clean_text(raw) == clean

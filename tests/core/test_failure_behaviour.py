@@ -39,8 +39,12 @@ def test_api_gets_a_500_and_nothing_is_written(clerk, office, lic, api):
     client = api(clerk)
     client.raise_request_exception = False
     failure = DropConnectionAt("inventory_lots_lot")
-    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}],
+    }
     with connection.execute_wrapper(failure):
         response = client.post("/api/v1/adjustments/", body, format="json")
     assert failure.fired and response.status_code == 500

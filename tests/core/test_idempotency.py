@@ -12,9 +12,17 @@ from inventory_lots.models import InventoryAdjustment, Lot
 
 def adjustment_form(key, quantity="5", **extra):
     data = {
-        "office": "HQ", "date": "2026-03-01", "reason": "count", "idempotency_key": key,
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1", "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-lic": "WIDGET", "lines-0-quantity": quantity, "lines-0-unit_cost": "2.00",
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "idempotency_key": key,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-lic": "WIDGET",
+        "lines-0-quantity": quantity,
+        "lines-0-unit_cost": "2.00",
     }
     data.update(extra)
     return data
@@ -46,8 +54,12 @@ def test_refused_form_can_be_corrected_and_sent_with_the_same_key(clerk_client, 
 
 
 def test_api_retry_with_the_same_key_replays_the_first_answer(api, clerk, office, lic):
-    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}],
+    }
     client = api(clerk)
     first = client.post("/api/v1/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="abc")
     again = client.post("/api/v1/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="abc")
@@ -61,8 +73,12 @@ def test_api_retry_with_the_same_key_replays_the_first_answer(api, clerk, office
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_post_once(api, clerk, office, lic):
-    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}],
+    }
     statuses = []
 
     def post():
@@ -82,8 +98,12 @@ def test_concurrent_duplicates_post_once(api, clerk, office, lic):
 
 
 def test_reusing_a_key_for_a_different_request_is_refused(api, clerk, office, lic):
-    body = {"office": "HQ", "date": "2026-03-01", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-01",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "2.00"}],
+    }
     client = api(clerk)
     assert client.post("/api/v1/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
     body["lines"][0]["quantity"] = "6"

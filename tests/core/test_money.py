@@ -33,11 +33,16 @@ def test_money_rounding_matches_postgresql(value):
 
 def test_qty_and_unit_cost_keep_six_places_half_up():
     assert (str(qty("2.0000005")), str(unit_cost("3.3333335")), str(unit_cost(D(10) / D(3)))) == (
-        "2.000001", "3.333334", "3.333333")
+        "2.000001",
+        "3.333334",
+        "3.333333",
+    )
 
 
-@pytest.mark.parametrize(("quantity", "cost", "value"), [("3", "3.333333", "10.00"), ("1", "0.005", "0.01"),
-                                                         ("2", "1.0025", "2.01"), ("-3", "1.005", "-3.02")])
+@pytest.mark.parametrize(
+    ("quantity", "cost", "value"),
+    [("3", "3.333333", "10.00"), ("1", "0.005", "0.01"), ("2", "1.0025", "2.01"), ("-3", "1.005", "-3.02")],
+)
 def test_extended_is_quantity_times_cost_rounded_to_cents(quantity, cost, value):
     assert str(extended(D(quantity), D(cost))) == value
 
@@ -59,11 +64,18 @@ def test_strings_and_ints_are_accepted():
 
 @pytest.mark.parametrize(
     ("filter_", "value", "shown"),
-    [(money_filter, D("1234.5"), "1,234.50"), (money_filter, D("-1234.5"), "-1,234.50"), (money_filter, None, "—"),
-     (qty_filter, D("10.000000"), "10"), (qty_filter, D("2.500000"), "2.5"), (qty_filter, D("1234.5"), "1,234.5"),
-     (qty_filter, D("0.000000"), "0"), (ucost_filter, D("35.590000"), "35.59"), (ucost_filter, D("3.333333"),
-                                                                                  "3.333333"),
-     (ucost_filter, D("4"), "4.00")],
+    [
+        (money_filter, D("1234.5"), "1,234.50"),
+        (money_filter, D("-1234.5"), "-1,234.50"),
+        (money_filter, None, "—"),
+        (qty_filter, D("10.000000"), "10"),
+        (qty_filter, D("2.500000"), "2.5"),
+        (qty_filter, D("1234.5"), "1,234.5"),
+        (qty_filter, D("0.000000"), "0"),
+        (ucost_filter, D("35.590000"), "35.59"),
+        (ucost_filter, D("3.333333"), "3.333333"),
+        (ucost_filter, D("4"), "4.00"),
+    ],
 )
 def test_display_filters(filter_, value, shown):
     assert filter_(value) == shown

@@ -27,8 +27,17 @@ def test_unknown_prefix_is_refused():
 def test_errors_carry_code_message_field_and_status():
     error = ValidationFailed("zero_quantity", "Quantity cannot be zero.", field="quantity")
     assert (error.code, error.message, error.field, error.errors, error.status, str(error)) == (
-        "zero_quantity", "Quantity cannot be zero.", "quantity", {"quantity": ["Quantity cannot be zero."]}, 400,
-        "Quantity cannot be zero.")
+        "zero_quantity",
+        "Quantity cannot be zero.",
+        "quantity",
+        {"quantity": ["Quantity cannot be zero."]},
+        400,
+        "Quantity cannot be zero.",
+    )
     conflict = StateConflict("closed", "The PO is closed.")
     assert (conflict.status, conflict.field, conflict.errors, isinstance(conflict, DomainError)) == (
-        409, None, {}, True)
+        409,
+        None,
+        {},
+        True,
+    )

@@ -26,6 +26,7 @@ _spec.loader.exec_module(serve)
 
 # --- the port, checked first ---
 
+
 @pytest.fixture
 def taken_port():
     with socket.socket() as sock:
@@ -35,17 +36,28 @@ def taken_port():
 
 
 def test_serve_refuses_a_taken_port_before_touching_the_database(taken_port):
-    env = {**os.environ, "BIND": f"127.0.0.1:{taken_port}",
-           # a database that cannot be reached: the check must come before any migrate/seed
-           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    env = {
+        **os.environ,
+        "BIND": f"127.0.0.1:{taken_port}",
+        # a database that cannot be reached: the check must come before any migrate/seed
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
     started = time.monotonic()
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "serve.py")], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "serve.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert time.monotonic() - started < 10
     assert result.returncode == 2
     assert result.stdout == ""  # no "Preparing the database", no banner
-    assert f"Lotledger cannot serve on http://127.0.0.1:{taken_port}/: port {taken_port} is already in use" \
+    assert (
+        f"Lotledger cannot serve on http://127.0.0.1:{taken_port}/: port {taken_port} is already in use"
         in result.stderr
+    )
     assert "Choose another address with BIND, e.g.: BIND=127.0.0.1:" in result.stderr
     assert result.stderr.count("\n") == 2  # two lines, no traceback
 
@@ -83,6 +95,7 @@ def test_the_banner_lists_the_users_seed_demo_makes():
 
 # --- logging: one line per refused request, no library chatter ---
 
+
 @pytest.fixture
 def console():
     """What the configured console handler writes (settings.LOGGING, as every process has it)."""
@@ -104,8 +117,9 @@ def test_a_server_error_keeps_its_traceback(console):
     try:
         raise ValueError("boom")
     except ValueError:
-        logging.getLogger("django.request").error("Internal Server Error: /x/", exc_info=True,
-                                                  extra={"status_code": 500})
+        logging.getLogger("django.request").error(
+            "Internal Server Error: /x/", exc_info=True, extra={"status_code": 500}
+        )
     assert "Traceback (most recent call last)" in console.getvalue()
     assert "ValueError: boom" in console.getvalue()
 
@@ -118,6 +132,7 @@ def test_library_chatter_is_below_the_log_level(console):
 
 
 # --- make stop-db ---
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):

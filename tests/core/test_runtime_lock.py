@@ -21,11 +21,14 @@ def test_the_runtime_lock_is_fresh_and_holds_no_dev_tools():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "requirements-runtime.lock").read_text() == module.render(), (
-        "stale: run .venv/bin/python scripts/runtime_lock.py")
+        "stale: run .venv/bin/python scripts/runtime_lock.py"
+    )
     runtime, full = _pins(ROOT / "requirements-runtime.lock"), _pins(ROOT / "requirements.lock")
     assert runtime.items() <= full.items()  # the same pins
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    dev = {canonicalize_name(spec.split(">")[0].split("[")[0].split("=")[0]) for spec in
-           project["optional-dependencies"]["dev"]}
+    dev = {
+        canonicalize_name(spec.split(">")[0].split("[")[0].split("=")[0])
+        for spec in project["optional-dependencies"]["dev"]
+    }
     assert not dev & runtime.keys()
     assert {"django", "gunicorn", "whitenoise", "procrastinate", "psycopg", "psycopg-binary"} <= runtime.keys()

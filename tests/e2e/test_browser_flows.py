@@ -51,10 +51,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
 DAY = datetime.date(2026, 3, 1)
 RELEASED = "Released into general inventory."
-PURCHASE_SECTIONS = ["section-general", "section-ordered_purchased", "section-ordered_received", "section-accrued",
-                     "section-current", "section-cogs"]
-PRODUCTION_SECTIONS = ["section-general", "section-estimated_produced", "section-current", "section-costs_inventoried",
-                       "section-costs_capitalized", "section-cogs"]
+PURCHASE_SECTIONS = [
+    "section-general",
+    "section-ordered_purchased",
+    "section-ordered_received",
+    "section-accrued",
+    "section-current",
+    "section-cogs",
+]
+PRODUCTION_SECTIONS = [
+    "section-general",
+    "section-estimated_produced",
+    "section-current",
+    "section-costs_inventoried",
+    "section-costs_capitalized",
+    "section-cogs",
+]
 
 
 def check_sections(page, expected: list[str], cost_history: dict[str, str]) -> None:
@@ -62,7 +74,7 @@ def check_sections(page, expected: list[str], cost_history: dict[str, str]) -> N
     installed) Cost History with exactly ``cost_history``'s figures and Trace (links only)."""
     ids, titles = section_ids(page), section_titles(page)
     assert ids[: len(expected)] == expected, ids
-    assert titles[len(expected):] in ([], ["Cost History", "Trace"]), titles
+    assert titles[len(expected) :] in ([], ["Cost History", "Trace"]), titles
     if "Cost History" in titles:
         assert ids[len(expected)] == "section-cost_history", ids
         assert figures(page, "#section-cost_history") == cost_history
@@ -128,8 +140,14 @@ def test_receive_ship_cogs_and_purchase_lot_page(page, people, hq, customer_orde
 
     page.goto(po_path)
     assert figures(page, "#po-lines #line-1") == {
-        "ordered_qty": "100", "ordered_value": "2,999.00", "received_qty": "10", "purchased_qty": "0",
-        "purchased_value": "0.00", "freight_allocated": "0.00", "accrued_qty": "10", "accrued_value": "299.90",
+        "ordered_qty": "100",
+        "ordered_value": "2,999.00",
+        "received_qty": "10",
+        "purchased_qty": "0",
+        "purchased_value": "0.00",
+        "freight_allocated": "0.00",
+        "accrued_qty": "10",
+        "accrued_value": "299.90",
     }
     lot_link = page.locator("#receipts a[href^='/lots/']")
     expect(lot_link).to_have_count(1)
@@ -150,8 +168,12 @@ def test_receive_ship_cogs_and_purchase_lot_page(page, people, hq, customer_orde
     log_in(page, people["accountant"])
     run_path = run_cogs_from_page(page, "2026-03-31")
     assert figures(page, "#run-progress") == {
-        "allocated_quantity": "4", "given_back_quantity": "0", "unallocated_quantity": "0",
-        "value_posted": "119.96", "accrued_value_posted": "0.00", "entries_posted": "1",
+        "allocated_quantity": "4",
+        "given_back_quantity": "0",
+        "unallocated_quantity": "0",
+        "value_posted": "119.96",
+        "accrued_value_posted": "0.00",
+        "entries_posted": "1",
     }
     shot(page, screenshot_dir, "cogs_run")
     run_pk = int(re.search(r"/cogs/runs/(\d+)/", run_path).group(1))
@@ -163,19 +185,33 @@ def test_receive_ship_cogs_and_purchase_lot_page(page, people, hq, customer_orde
     check_sections(page, PURCHASE_SECTIONS, cost_history={})
     assert figures(page, "#section-general") == {}
     assert figures(page, "#section-ordered_purchased") == {
-        "ordered_qty": "100", "ordered_value": "2,999.00", "purchased_qty": "0", "purchased_value": "0.00",
+        "ordered_qty": "100",
+        "ordered_value": "2,999.00",
+        "purchased_qty": "0",
+        "purchased_value": "0.00",
         "freight_allocated": "0.00",
     }
     assert figures(page, "#section-ordered_received") == {
-        "or_ordered_qty": "100", "or_ordered_value": "2,999.00", "received_qty": "10", "received_value": "299.90",
+        "or_ordered_qty": "100",
+        "or_ordered_value": "2,999.00",
+        "received_qty": "10",
+        "received_value": "299.90",
     }
     assert figures(page, "#section-accrued") == {
-        "ac_purchased_qty": "0", "ac_received_qty": "10", "accrued_qty": "10", "accrued_value": "299.90",
-        "lot_accrued_qty": "10", "lot_accrued_value": "299.90",
+        "ac_purchased_qty": "0",
+        "ac_received_qty": "10",
+        "accrued_qty": "10",
+        "accrued_value": "299.90",
+        "lot_accrued_qty": "10",
+        "lot_accrued_value": "299.90",
     }
     current = {
-        "in_qty": "10", "in_value": "299.90", "used_qty": "4", "used_value": "119.96",
-        "available_qty": "6", "available_value": "179.94",
+        "in_qty": "10",
+        "in_value": "299.90",
+        "used_qty": "4",
+        "used_value": "119.96",
+        "available_qty": "6",
+        "available_value": "179.94",
     }
     assert figures(page, "#section-current") == current
     assert figures(page, "#section-cogs") == {f"run_{run_pk}_quantity": "4", f"run_{run_pk}_value": "119.96"}
@@ -195,8 +231,12 @@ def test_receive_ship_cogs_and_purchase_lot_page(page, people, hq, customer_orde
     usage_figures = figures(page, "main")
     lot_pk = lot_path.strip("/").split("/")[-1]
     assert {k: v for k, v in usage_figures.items() if k != "accrued_value"} == {
-        "quantity": "4", "allocated": "4", "unallocated": "0", "cogs_value": "119.96",
-        f"alloc_{lot_pk}_quantity": "4", f"alloc_{lot_pk}_value": "119.96",
+        "quantity": "4",
+        "allocated": "4",
+        "unallocated": "0",
+        "cogs_value": "119.96",
+        f"alloc_{lot_pk}_quantity": "4",
+        f"alloc_{lot_pk}_value": "119.96",
     }
     assert usage_figures.get("accrued_value", "0.00") == "0.00"
     shot(page, screenshot_dir, "usage")
@@ -220,17 +260,41 @@ def chair(hq, customer_order, people):
     adjust_in(office=hq, lic=lics["SEAT"], quantity="10", unit_cost="7.00")
     actor = people["production"]
     mo = production.create_production_order(
-        office=hq, date=DAY, order=customer_order, lic=lics["CHAIR"], estimated_quantity=D("10"),
-        estimated_unit_cost=D("24.00"), actor=actor,
+        office=hq,
+        date=DAY,
+        order=customer_order,
+        lic=lics["CHAIR"],
+        estimated_quantity=D("10"),
+        estimated_unit_cost=D("24.00"),
+        actor=actor,
     )
-    production.issue_components(production_order=mo, date=DAY, actor=actor, lines=[
-        production.ComponentLine(lic=lics["LEG"], quantity=D("40")),
-        production.ComponentLine(lic=lics["SEAT"], quantity=D("10")),
-    ])
-    production.post_job_cost(production_order=mo, date=DAY, lic=lics["LABOR"], description="Assembly labour",
-                             amount=D("50.00"), capitalized=True, actor=actor)
-    production.post_job_cost(production_order=mo, date=DAY, lic=lics["FINISHING"], description="Finishing",
-                             amount=D("30.00"), capitalized=True, actor=actor)
+    production.issue_components(
+        production_order=mo,
+        date=DAY,
+        actor=actor,
+        lines=[
+            production.ComponentLine(lic=lics["LEG"], quantity=D("40")),
+            production.ComponentLine(lic=lics["SEAT"], quantity=D("10")),
+        ],
+    )
+    production.post_job_cost(
+        production_order=mo,
+        date=DAY,
+        lic=lics["LABOR"],
+        description="Assembly labour",
+        amount=D("50.00"),
+        capitalized=True,
+        actor=actor,
+    )
+    production.post_job_cost(
+        production_order=mo,
+        date=DAY,
+        lic=lics["FINISHING"],
+        description="Finishing",
+        amount=D("30.00"),
+        capitalized=True,
+        actor=actor,
+    )
     production.produce(production_order=mo, date=DAY, quantity=D("10"), actor=actor)
     mo.refresh_from_db()
     return mo
@@ -240,36 +304,57 @@ def test_production_lot_page_and_csv_export(page, people, chair, screenshot_dir)
     log_in(page, people["accountant"])
     run_cogs_from_page(page, "2026-03-31")
     assert figures(page, "#run-progress") == {
-        "allocated_quantity": "50", "given_back_quantity": "0", "unallocated_quantity": "0",
-        "value_posted": "170.00", "accrued_value_posted": "0.00", "entries_posted": "2",
+        "allocated_quantity": "50",
+        "given_back_quantity": "0",
+        "unallocated_quantity": "0",
+        "value_posted": "170.00",
+        "accrued_value_posted": "0.00",
+        "entries_posted": "2",
     }
     production.release(production_order=chair, actor=people["production"])
     lot = Lot.objects.get(pk=chair.lot_id)
 
     page.goto(f"/lots/{lot.pk}/")
     expect(page.locator("h1")).to_have_text(f"Lot {lot.number}")
-    check_sections(page, PRODUCTION_SECTIONS, cost_history={
-        "cost_change_1_cause": "Production recompute", "cost_change_1_old": "8.00", "cost_change_1_new": "25.00",
-        "cost_change_1_adjustments": "0.00",
-    })
+    check_sections(
+        page,
+        PRODUCTION_SECTIONS,
+        cost_history={
+            "cost_change_1_cause": "Production recompute",
+            "cost_change_1_old": "8.00",
+            "cost_change_1_new": "25.00",
+            "cost_change_1_adjustments": "0.00",
+        },
+    )
     expect(page.locator("#released-message")).to_have_text(RELEASED)
     assert figures(page, "#section-estimated_produced") == {
-        "estimated_qty": "10", "estimated_value": "240.00", "produced_qty": "10", "produced_value": "250.00",
-        "components_value": "170.00", "capitalized_value": "80.00", "formula_qty": "10",
+        "estimated_qty": "10",
+        "estimated_value": "240.00",
+        "produced_qty": "10",
+        "produced_value": "250.00",
+        "components_value": "170.00",
+        "capitalized_value": "80.00",
+        "formula_qty": "10",
         "formula_unit_cost": "25.00",
     }
     expect(page.locator("#cost-provisional")).to_have_count(0)
     assert figures(page, "#section-current") == {
-        "in_qty": "10", "in_value": "250.00", "used_qty": "0", "used_value": "0.00",
-        "available_qty": "10", "available_value": "250.00",
+        "in_qty": "10",
+        "in_value": "250.00",
+        "used_qty": "0",
+        "used_value": "0.00",
+        "available_qty": "10",
+        "available_value": "250.00",
     }
     assert figures(page, "#section-costs_inventoried") == {"costs_inventoried_total": "170.00"}
     assert [row[2:5] for row in table_rows(page, "#section-costs_inventoried")] == [
-        ["LEG", "40", "100.00"], ["SEAT", "10", "70.00"],
+        ["LEG", "40", "100.00"],
+        ["SEAT", "10", "70.00"],
     ]
     assert figures(page, "#section-costs_capitalized") == {"costs_capitalized_total": "80.00"}
     assert [row[2:5] for row in table_rows(page, "#section-costs_capitalized")] == [
-        ["LABOR", "Assembly labour", "50.00"], ["FINISHING", "Finishing", "30.00"],
+        ["LABOR", "Assembly labour", "50.00"],
+        ["FINISHING", "Finishing", "30.00"],
     ]
     assert figures(page, "#section-cogs") == {}
     expect(page.locator("#section-cogs")).to_contain_text("No COGS posted on this lot yet.")
@@ -279,8 +364,20 @@ def test_production_lot_page_and_csv_export(page, people, chair, screenshot_dir)
     page.goto("/lots/")
     expect(page.locator("#totals")).to_have_text("3 lots · available quantity 10 ea · value available 250.00")
     lot_rows = {row[4]: row for row in table_rows(page, "table")}
-    assert lot_rows["CHAIR"] == [lot.number, "Production", "Open", "HQ", "CHAIR", "Chair", "2026-03-01",
-                                 chair.order.number, "10", "10", "25.00", "250.00"]
+    assert lot_rows["CHAIR"] == [
+        lot.number,
+        "Production",
+        "Open",
+        "HQ",
+        "CHAIR",
+        "Chair",
+        "2026-03-01",
+        chair.order.number,
+        "10",
+        "10",
+        "25.00",
+        "250.00",
+    ]
     assert lot_rows["LEG"][1:3] + lot_rows["LEG"][8:] == ["Purchase", "Closed", "40", "0", "2.50", "0.00"]
     assert lot_rows["SEAT"][1:3] + lot_rows["SEAT"][8:] == ["Purchase", "Closed", "10", "0", "7.00", "0.00"]
     shot(page, screenshot_dir, "lot_list")
@@ -291,16 +388,46 @@ def test_production_lot_page_and_csv_export(page, people, chair, screenshot_dir)
     with open(download.path(), encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(io.StringIO(handle.read())))
     assert rows[0] == [
-        "Lot", "Type", "Status", "Office", "LIC", "Description", "Date", "Transaction", "Parent order",
-        "Serialized", "Track by mfr lot", "Qty in", "Qty used", "Qty available", "Unit cost", "Value in",
-        "Value used", "Value available", "Accrued value",
+        "Lot",
+        "Type",
+        "Status",
+        "Office",
+        "LIC",
+        "Description",
+        "Date",
+        "Transaction",
+        "Parent order",
+        "Serialized",
+        "Track by mfr lot",
+        "Qty in",
+        "Qty used",
+        "Qty available",
+        "Unit cost",
+        "Value in",
+        "Value used",
+        "Value available",
+        "Accrued value",
     ]
     body = {row[4]: row for row in rows[1:]}
     assert len(rows) == 4 and sorted(body) == ["CHAIR", "LEG", "SEAT"]
     assert body["CHAIR"][:3] == [lot.number, "Production", "Open"]
     assert body["CHAIR"][3:] == [
-        "HQ", "CHAIR", "Chair", "2026-03-01", chair.number, chair.order.number, "no", "no",
-        "10.000000", "0.000000", "10.000000", "25.000000", "250.00", "0.00", "250.00", "",
+        "HQ",
+        "CHAIR",
+        "Chair",
+        "2026-03-01",
+        chair.number,
+        chair.order.number,
+        "no",
+        "no",
+        "10.000000",
+        "0.000000",
+        "10.000000",
+        "25.000000",
+        "250.00",
+        "0.00",
+        "250.00",
+        "",
     ]
     assert body["LEG"][1:3] == ["Purchase", "Closed"]
     # decimals plain with fixed places (quantities and unit costs 6, money 2)

@@ -70,7 +70,8 @@ def test_six_line_po_with_add_line_pickers_today_and_a_confirmed_close(page):
     expect(page.locator("#id_date")).to_have_value(datetime.date.today().isoformat())
     submit(page, "Close purchase order")
     expect(page.locator("#confirm-title")).to_have_text(
-        f"Close purchase order {po_number} on {datetime.date.today().isoformat()}?")
+        f"Close purchase order {po_number} on {datetime.date.today().isoformat()}?"
+    )
     expect(page.locator("#confirm-text")).to_contain_text("it cannot be reopened")
     page.goto(po_path)
     expect(page.locator("#po-status")).to_have_text("Open")

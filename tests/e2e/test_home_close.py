@@ -45,11 +45,19 @@ def books(monkeypatch):
     widget, gadget = LicFactory(code="WIDGET", description="Widget"), LicFactory(code="GADGET", description="Gadget")
     order = create_order(customer=CustomerFactory(code="CUST", name="A Customer"), office=hq, date=day(1, 10))
     adjust_in(office=hq, lic=widget, quantity="10", unit_cost="2.00", date=day(1, 10))
-    po = purchasing.create_purchase_order(vendor=VendorFactory(code="ACME"), office=hq, date=day(2, 5), actor=None,
-                                          lines=[purchasing.POLineInput(lic=gadget, quantity=Decimal(5),
-                                                                        unit_cost=Decimal("4.00"))])
-    purchasing.receive_purchase_order(purchase_order=po, date=day(2, 5), actor=None,
-                                      lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=Decimal(5))])
+    po = purchasing.create_purchase_order(
+        vendor=VendorFactory(code="ACME"),
+        office=hq,
+        date=day(2, 5),
+        actor=None,
+        lines=[purchasing.POLineInput(lic=gadget, quantity=Decimal(5), unit_cost=Decimal("4.00"))],
+    )
+    purchasing.receive_purchase_order(
+        purchase_order=po,
+        date=day(2, 5),
+        actor=None,
+        lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=Decimal(5))],
+    )
     ship(lic=widget, office=hq, quantity="4", source=order, date=day(3, 3))
     run_cogs_now(actor=None, date=day(3, 31))
     ship(lic=widget, office=hq, quantity="8", source=order, date=day(4, 2))
@@ -63,12 +71,34 @@ def test_home_page_shows_the_books_and_charts(page, books, screenshot_dir):
     log_in(page, user_with_role(roles.VIEWER, "viewer"))
     page.goto("/")
     shown = figures(page, "#books")
-    assert {k: shown[k] for k in ("value_now", "value_month_end", "open_lots", "unallocated_quantity",
-                                  "accrued_cogs", "accrued_inventory", "lock_date", "next_close")} == {
-        "value_now": "20.00", "value_month_end": "20.00", "open_lots": "1", "unallocated_quantity": "2",
-        "accrued_cogs": "4.00", "accrued_inventory": "20.00", "lock_date": "2026-03-31", "next_close": "2026-04-30"}
-    assert table_rows(page, "#table-value")[-4:] == [["2026-01-31", "20.00"], ["2026-02-28", "40.00"],
-                                                     ["2026-03-31", "32.00"], ["2026-04-30", "20.00"]]
+    assert {
+        k: shown[k]
+        for k in (
+            "value_now",
+            "value_month_end",
+            "open_lots",
+            "unallocated_quantity",
+            "accrued_cogs",
+            "accrued_inventory",
+            "lock_date",
+            "next_close",
+        )
+    } == {
+        "value_now": "20.00",
+        "value_month_end": "20.00",
+        "open_lots": "1",
+        "unallocated_quantity": "2",
+        "accrued_cogs": "4.00",
+        "accrued_inventory": "20.00",
+        "lock_date": "2026-03-31",
+        "next_close": "2026-04-30",
+    }
+    assert table_rows(page, "#table-value")[-4:] == [
+        ["2026-01-31", "20.00"],
+        ["2026-02-28", "40.00"],
+        ["2026-03-31", "32.00"],
+        ["2026-04-30", "20.00"],
+    ]
     assert table_rows(page, "#table-cogs")[-2:] == [["2026-03", "8.00"], ["2026-04", "12.00"]]
     # the charts are drawn: 12 bars each (5 for the aging buckets), the tallest the full plot height
     expect(page.locator("#chart-value-svg rect")).to_have_count(12)
@@ -87,8 +117,11 @@ def test_close_page_checklist_and_lock_date_move(page, books):
     page.locator("#card-lock").get_by_role("link", name="2026-04-30").click()
     states = page.locator("#close-checklist [data-state]").evaluate_all("els => els.map(e => e.dataset.state)")
     assert states == ["ok", "review", "ok", "todo"]  # run, unallocated usage, check_ledger, journal
-    assert figures(page, "#close-figures") == {"unallocated_quantity": "2", "accrued_value": "4.00",
-                                               "run_status": "Done"}
+    assert figures(page, "#close-figures") == {
+        "unallocated_quantity": "2",
+        "accrued_value": "4.00",
+        "run_status": "Done",
+    }
     submit(page, "Close the books through 2026-04-30…")
     expect(page.locator("#confirm-open-items")).to_have_text("2 items of the checklist are not done.")
     submit(page, "Yes, close the books through 2026-04-30")

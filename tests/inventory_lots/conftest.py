@@ -34,8 +34,15 @@ def ledger_counts() -> dict[str, int]:
 def usage_row(*, lic, office, quantity, kind="shipment", **extra) -> InventoryUsage:
     """A usage row written straight to the table (constraint tests only: it skips the service)."""
     return InventoryUsage.objects.create(
-        lic=lic, office=office, date=DAY, quantity=D(quantity), kind=kind,
-        source_type=ContentType.objects.get_for_model(office), source_id=office.pk, source_label="raw", **extra,
+        lic=lic,
+        office=office,
+        date=DAY,
+        quantity=D(quantity),
+        kind=kind,
+        source_type=ContentType.objects.get_for_model(office),
+        source_id=office.pk,
+        source_label="raw",
+        **extra,
     )
 
 
@@ -48,9 +55,13 @@ def figure(content: bytes, name: str) -> str:
 
 def adjustment_post_data(*lines: dict, office="HQ", date="2026-03-02", reason="count") -> dict:
     data = {
-        "office": office, "date": date, "reason": reason,
-        "lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "1", "lines-MAX_NUM_FORMS": "1000",
+        "office": office,
+        "date": date,
+        "reason": reason,
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
     }
     for index, line in enumerate(lines):
         for key in ("lic", "quantity", "unit_cost", "mfr_lot_number", "serial_numbers"):
@@ -83,8 +94,16 @@ def production_lot(db, office, lic, order):
     def make(*, released=True, quantity="4", cost="25.00"):
         with transaction.atomic():
             return create_lot(
-                type="production", office=office, lic=lic, date=DAY, quantity=D(quantity), unit_cost_value=D(cost),
-                transaction_obj=order, transaction_label=order.number, parent_order=order, released=released,
+                type="production",
+                office=office,
+                lic=lic,
+                date=DAY,
+                quantity=D(quantity),
+                unit_cost_value=D(cost),
+                transaction_obj=order,
+                transaction_label=order.number,
+                parent_order=order,
+                released=released,
             )
 
     return make

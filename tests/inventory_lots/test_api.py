@@ -41,14 +41,29 @@ def test_admin_creates_and_lists_offices(api, admin_user):
 def test_line_item_code_defaults_on_create(api, admin_user):
     response = api(admin_user).post("/api/v1/line-item-codes/", {"code": "BOLT"}, format="json")
     assert response.status_code == 201
-    assert response.json() == {"code": "BOLT", "description": "", "inventoried": False, "serialized": False,
-                               "track_by_mfr_lot": False, "costing_method": "fifo", "unit": "ea", "active": True}
+    assert response.json() == {
+        "code": "BOLT",
+        "description": "",
+        "inventoried": False,
+        "serialized": False,
+        "track_by_mfr_lot": False,
+        "costing_method": "fifo",
+        "unit": "ea",
+        "active": True,
+    }
     assert LineItemCode.objects.get(code="BOLT").costing_method == "fifo"
 
 
 def test_line_item_code_with_all_fields(api, admin_user):
-    body = {"code": "SCAN", "description": "Scanner", "inventoried": True, "serialized": True,
-            "track_by_mfr_lot": True, "costing_method": "specific", "unit": "box"}
+    body = {
+        "code": "SCAN",
+        "description": "Scanner",
+        "inventoried": True,
+        "serialized": True,
+        "track_by_mfr_lot": True,
+        "costing_method": "specific",
+        "unit": "box",
+    }
     response = api(admin_user).post("/api/v1/line-item-codes/", body, format="json")
     assert (response.status_code, response.json()) == (201, {**body, "active": True})
 
@@ -83,8 +98,9 @@ def test_master_data_creation_is_for_administrators(api, clerk, viewer):
 
 
 def test_clerk_creates_an_order_with_number_and_status(api, clerk, customer, office):
-    response = api(clerk).post("/api/v1/orders/", {"customer": "CUST", "office": "HQ", "date": "2026-03-05"},
-                               format="json")
+    response = api(clerk).post(
+        "/api/v1/orders/", {"customer": "CUST", "office": "HQ", "date": "2026-03-05"}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     order = Order.objects.get(pk=body["id"])
@@ -94,8 +110,9 @@ def test_clerk_creates_an_order_with_number_and_status(api, clerk, customer, off
 
 
 def test_order_with_unknown_customer_is_refused(api, clerk, office):
-    response = api(clerk).post("/api/v1/orders/", {"customer": "NOBODY", "office": "HQ", "date": "2026-03-05"},
-                               format="json")
+    response = api(clerk).post(
+        "/api/v1/orders/", {"customer": "NOBODY", "office": "HQ", "date": "2026-03-05"}, format="json"
+    )
     assert (response.status_code, response.json()["field"]) == (400, "customer")
     assert Order.objects.count() == 0
 
@@ -117,12 +134,37 @@ def test_lot_summary_fields_and_decimals_are_strings(api, viewer, lots):
     b = lots["b"]
     item = next(i for i in api(viewer).get("/api/v1/lots/").json()["results"] if i["id"] == b.pk)
     assert item == {
-        "id": b.pk, "number": b.number, "type": "purchase", "status": "open", "office": "WEST", "lic": "WIDGET",
-        "date": "2026-03-03", "qty_in": "3.000000", "qty_used": "0.000000", "qty_available": "3.000000",
-        "unit_cost": "2.125000", "value_available": "6.38",
-    } | {k: v for k, v in item.items() if k not in {
-        "id", "number", "type", "status", "office", "lic", "date", "qty_in", "qty_used", "qty_available",
-        "unit_cost", "value_available"}}
+        "id": b.pk,
+        "number": b.number,
+        "type": "purchase",
+        "status": "open",
+        "office": "WEST",
+        "lic": "WIDGET",
+        "date": "2026-03-03",
+        "qty_in": "3.000000",
+        "qty_used": "0.000000",
+        "qty_available": "3.000000",
+        "unit_cost": "2.125000",
+        "value_available": "6.38",
+    } | {
+        k: v
+        for k, v in item.items()
+        if k
+        not in {
+            "id",
+            "number",
+            "type",
+            "status",
+            "office",
+            "lic",
+            "date",
+            "qty_in",
+            "qty_used",
+            "qty_available",
+            "unit_cost",
+            "value_available",
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -157,8 +199,13 @@ def test_lot_list_with_unknown_lic_is_400(api, viewer, lots):
 
 
 def test_lot_list_cursor_pagination(api, viewer, office, lic):
-    post_adjustment(office=office, date=DAY, reason="r", actor=None,
-                    lines=[AdjustmentLineInput(lic=lic, quantity=D(n + 1), unit_cost=D("1")) for n in range(5)])
+    post_adjustment(
+        office=office,
+        date=DAY,
+        reason="r",
+        actor=None,
+        lines=[AdjustmentLineInput(lic=lic, quantity=D(n + 1), unit_cost=D("1")) for n in range(5)],
+    )
     client = api(viewer)
     first = client.get("/api/v1/lots/?page_size=2").json()
     assert set(first) == {"next", "results"} and len(first["results"]) == 2 and "cursor=" in first["next"]
@@ -187,11 +234,19 @@ def test_adjustment_lot_detail_fields(api, viewer, office, lic):
     assert body["transaction"] == {"type": "adjustmentline", "id": line.pk, "label": f"{adjustment.number}/1"}
     assert body["parent_order"] is None
     assert (body["serialized"], body["track_by_mfr_lot"], body["mfr_lot_number"], body["serial_numbers"]) == (
-        False, False, "", [])
+        False,
+        False,
+        "",
+        [],
+    )
     assert (body["value_in"], body["value_used"], body["value_available"]) == ("10.00", "2.50", "7.50")
     assert body["sections"]["current"] == {
-        "in_qty": "4.000000", "in_value": "10.00", "used_qty": "1.000000", "used_value": "2.50",
-        "available_qty": "3.000000", "available_value": "7.50",
+        "in_qty": "4.000000",
+        "in_value": "10.00",
+        "used_qty": "1.000000",
+        "used_value": "2.50",
+        "available_qty": "3.000000",
+        "available_value": "7.50",
     }
     for absent in ("ordered_purchased", "ordered_received", "accrued"):
         assert body["sections"].get(absent) is None
@@ -223,8 +278,17 @@ def usages(office, west, lic):
     adjust_in(office=office, lic=lic, quantity="10", unit_cost="1")
 
     def out(office_, lic_, quantity):
-        return post_adjustment(office=office_, date=DAY, reason="r", actor=None,
-                               lines=[AdjustmentLineInput(lic=lic_, quantity=D(quantity))]).lines.get().usage
+        return (
+            post_adjustment(
+                office=office_,
+                date=DAY,
+                reason="r",
+                actor=None,
+                lines=[AdjustmentLineInput(lic=lic_, quantity=D(quantity))],
+            )
+            .lines.get()
+            .usage
+        )
 
     u1, u2, u3 = out(office, lic, "-2"), out(west, lic, "-1.5"), out(office, gadget, "-1")
     UsageCogs.objects.filter(usage=u1).update(allocated_quantity=D("2"))  # as a COGS run would
@@ -233,9 +297,15 @@ def usages(office, west, lic):
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("", {"u1", "u2", "u3"}), ("lic=WIDGET", {"u1", "u2"}), ("office=WEST", {"u2"}), ("kind=adjustment",
-     {"u1", "u2", "u3"}), ("kind=shipment", set()), ("unallocated=true", {"u2", "u3"}),
-     ("lic=WIDGET&office=HQ", {"u1"})],
+    [
+        ("", {"u1", "u2", "u3"}),
+        ("lic=WIDGET", {"u1", "u2"}),
+        ("office=WEST", {"u2"}),
+        ("kind=adjustment", {"u1", "u2", "u3"}),
+        ("kind=shipment", set()),
+        ("unallocated=true", {"u2", "u3"}),
+        ("lic=WIDGET&office=HQ", {"u1"}),
+    ],
 )
 def test_usage_list_filters(api, viewer, usages, query, expected):
     assert set(ids(api(viewer).get(f"/api/v1/usages/?{query}"))) == {usages[k].pk for k in expected}
@@ -245,12 +315,35 @@ def test_usage_detail_shape(api, viewer, usages):
     u2 = usages["u2"]
     body = api(viewer).get(f"/api/v1/usages/{u2.pk}/").json()
     adjustment = InventoryAdjustment.objects.get(pk=u2.source_id)
-    assert {k: body[k] for k in ("id", "lic", "office", "date", "quantity", "kind", "allocated_quantity",
-                                 "unallocated_quantity", "cogs_value", "allocations", "accrued_value",
-                                 "no_cost_basis")} == {
-        "id": u2.pk, "lic": "WIDGET", "office": "WEST", "date": "2026-03-01", "quantity": "1.500000",
-        "kind": "adjustment", "allocated_quantity": "0.000000", "unallocated_quantity": "1.500000",
-        "cogs_value": "0.00", "allocations": [], "accrued_value": "0.00", "no_cost_basis": False,
+    assert {
+        k: body[k]
+        for k in (
+            "id",
+            "lic",
+            "office",
+            "date",
+            "quantity",
+            "kind",
+            "allocated_quantity",
+            "unallocated_quantity",
+            "cogs_value",
+            "allocations",
+            "accrued_value",
+            "no_cost_basis",
+        )
+    } == {
+        "id": u2.pk,
+        "lic": "WIDGET",
+        "office": "WEST",
+        "date": "2026-03-01",
+        "quantity": "1.500000",
+        "kind": "adjustment",
+        "allocated_quantity": "0.000000",
+        "unallocated_quantity": "1.500000",
+        "cogs_value": "0.00",
+        "allocations": [],
+        "accrued_value": "0.00",
+        "no_cost_basis": False,
     }
     assert body["source"] == {"type": "inventoryadjustment", "id": adjustment.pk, "label": adjustment.number}
 
@@ -260,11 +353,20 @@ def test_usage_detail_shape(api, viewer, usages):
 
 def test_post_adjustment_returns_lines_with_lot_or_usage(api, clerk, office, lic):
     adjust_in(office=office, lic=lic, quantity="10", unit_cost="4")
-    response = api(clerk).post("/api/v1/adjustments/", {
-        "office": "HQ", "date": "2026-03-02", "reason": "count",
-        "lines": [{"lic": "WIDGET", "quantity": "2.5", "unit_cost": "1.10"}, {"lic": "WIDGET", "quantity": -3},
-                  {"lic": "WIDGET", "quantity": "1"}],
-    }, format="json")
+    response = api(clerk).post(
+        "/api/v1/adjustments/",
+        {
+            "office": "HQ",
+            "date": "2026-03-02",
+            "reason": "count",
+            "lines": [
+                {"lic": "WIDGET", "quantity": "2.5", "unit_cost": "1.10"},
+                {"lic": "WIDGET", "quantity": -3},
+                {"lic": "WIDGET", "quantity": "1"},
+            ],
+        },
+        format="json",
+    )
     assert response.status_code == 201
     body = response.json()
     adjustment = InventoryAdjustment.objects.get(pk=body["id"])
@@ -280,11 +382,19 @@ def test_post_adjustment_returns_lines_with_lot_or_usage(api, clerk, office, lic
 
 
 def test_post_adjustment_with_serials_and_mfr_lot(api, clerk, office, serial_lic, mfr_lic):
-    response = api(clerk).post("/api/v1/adjustments/", {
-        "office": "HQ", "date": "2026-03-02", "reason": "count",
-        "lines": [{"lic": "SCAN", "quantity": "2", "unit_cost": "5", "serial_numbers": ["S1", "S2"]},
-                  {"lic": "RESIN", "quantity": "1", "unit_cost": "5", "mfr_lot_number": "ML-9"}],
-    }, format="json")
+    response = api(clerk).post(
+        "/api/v1/adjustments/",
+        {
+            "office": "HQ",
+            "date": "2026-03-02",
+            "reason": "count",
+            "lines": [
+                {"lic": "SCAN", "quantity": "2", "unit_cost": "5", "serial_numbers": ["S1", "S2"]},
+                {"lic": "RESIN", "quantity": "1", "unit_cost": "5", "mfr_lot_number": "ML-9"},
+            ],
+        },
+        format="json",
+    )
     assert response.status_code == 201
     scan_lot, resin_lot = (Lot.objects.get(pk=ln["lot"]) for ln in response.json()["lines"])
     assert sorted(scan_lot.serials.values_list("serial_number", flat=True)) == ["S1", "S2"]

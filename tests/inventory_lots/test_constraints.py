@@ -102,8 +102,16 @@ def test_raw_create_of_lot_with_negative_qty_in_is_refused(office, lic):
 
     def write():
         Lot.objects.create(
-            number="PL-999999", type="purchase", office=office, lic=lic, date=DAY, transaction_type=ct,
-            transaction_id=office.pk, transaction_label="raw", qty_in=D("-5"), unit_cost=D("1"),
+            number="PL-999999",
+            type="purchase",
+            office=office,
+            lic=lic,
+            date=DAY,
+            transaction_type=ct,
+            transaction_id=office.pk,
+            transaction_label="raw",
+            qty_in=D("-5"),
+            unit_cost=D("1"),
         )
 
     violates("inventory_lots_lot_qty_in_not_negative", write)
@@ -152,9 +160,11 @@ def test_value_in_is_qty_times_unit_cost_rounded_half_up_to_cents(office, lic, q
 
 
 def test_usage_quantity_zero_is_refused_by_the_database(office, lic):
-    violates("inventory_lots_usage_quantity_not_zero", lambda: usage_row(lic=lic, office=office, quantity="0",
-                                                                         kind="job"),
-             "inventory_lots_usage_allocated_within_quantity")
+    violates(
+        "inventory_lots_usage_quantity_not_zero",
+        lambda: usage_row(lic=lic, office=office, quantity="0", kind="job"),
+        "inventory_lots_usage_allocated_within_quantity",
+    )
     row = InventoryUsage(lic=lic, office=office, date=DAY, quantity=D("0"), kind="job", source_id=1)
     assert "Usage quantity cannot be zero." in constraint_message(row)
     assert InventoryUsage.objects.count() == 0
@@ -165,46 +175,58 @@ def test_usage_unknown_kind_is_refused_by_the_database(office, lic):
 
 
 def test_return_with_positive_quantity_is_refused_by_the_database(office, lic):
-    violates("inventory_lots_usage_return_negative", lambda: usage_row(lic=lic, office=office, quantity="2",
-                                                                       kind="return"))
+    violates(
+        "inventory_lots_usage_return_negative", lambda: usage_row(lic=lic, office=office, quantity="2", kind="return")
+    )
 
 
 @pytest.mark.parametrize("kind", ["shipment", "adjustment"])
 def test_negative_shipment_or_adjustment_usage_is_refused_by_the_database(office, lic, kind):
-    violates("inventory_lots_usage_outflow_positive", lambda: usage_row(lic=lic, office=office, quantity="-2",
-                                                                        kind=kind))
+    violates(
+        "inventory_lots_usage_outflow_positive", lambda: usage_row(lic=lic, office=office, quantity="-2", kind=kind)
+    )
 
 
 def test_usage_allocated_beyond_quantity_is_refused_by_the_database(office, lic):
     usage = usage_row(lic=lic, office=office, quantity="5")
-    violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("5.000001")))
+    violates(
+        "inventory_lots_usage_allocated_within_quantity",
+        lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("5.000001")),
+    )
     UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("5"))
     assert type(usage).objects.get(pk=usage.pk).unallocated_quantity == D("0")
 
 
 def test_positive_usage_with_negative_allocation_is_refused_by_the_database(office, lic):
     usage = usage_row(lic=lic, office=office, quantity="5")
-    violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("-1")))
+    violates(
+        "inventory_lots_usage_allocated_within_quantity",
+        lambda: UsageCogs.objects.filter(usage=usage).update(allocated_quantity=D("-1")),
+    )
     assert type(usage).objects.get(pk=usage.pk).allocated_quantity == D("0")
 
 
 def test_return_with_positive_allocation_or_beyond_its_quantity_is_refused_by_the_database(office, lic):
     ret = usage_row(lic=lic, office=office, quantity="-3", kind="return")
     model = type(ret)
-    violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("1")))
-    violates("inventory_lots_usage_allocated_within_quantity",
-             lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("-4")))
+    violates(
+        "inventory_lots_usage_allocated_within_quantity",
+        lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("1")),
+    )
+    violates(
+        "inventory_lots_usage_allocated_within_quantity",
+        lambda: UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("-4")),
+    )
     UsageCogs.objects.filter(usage=ret).update(allocated_quantity=D("-2"))
     assert model.objects.get(pk=ret.pk).unallocated_quantity == D("-1")
 
 
 def test_positive_usage_naming_a_returned_usage_is_refused_by_the_database(office, lic):
     shipped = usage_row(lic=lic, office=office, quantity="5")
-    violates("inventory_lots_usage_only_returns_name_usage",
-             lambda: usage_row(lic=lic, office=office, quantity="1", kind="job", returns_usage=shipped))
+    violates(
+        "inventory_lots_usage_only_returns_name_usage",
+        lambda: usage_row(lic=lic, office=office, quantity="1", kind="job", returns_usage=shipped),
+    )
     ret = usage_row(lic=lic, office=office, quantity="-1", kind="return", returns_usage=shipped)
     assert ret.returns_usage_id == shipped.pk
 
@@ -220,9 +242,11 @@ def adjustment_with_lot(office, lic):
 
 def test_adjustment_line_quantity_zero_is_refused_by_the_database(adjustment_with_lot, lic):
     adjustment, _ = adjustment_with_lot
-    violates("inventory_lots_adjline_quantity_not_zero",
-             lambda: AdjustmentLine.objects.create(adjustment=adjustment, line_no=9, lic=lic, quantity=D("0")),
-             "inventory_lots_adjline_lot_or_usage")
+    violates(
+        "inventory_lots_adjline_quantity_not_zero",
+        lambda: AdjustmentLine.objects.create(adjustment=adjustment, line_no=9, lic=lic, quantity=D("0")),
+        "inventory_lots_adjline_lot_or_usage",
+    )
     line = AdjustmentLine(adjustment=adjustment, line_no=9, lic=lic, quantity=D("0"))
     assert "Adjustment quantity cannot be zero." in constraint_message(line)
     assert adjustment.lines.count() == 1
@@ -230,16 +254,21 @@ def test_adjustment_line_quantity_zero_is_refused_by_the_database(adjustment_wit
 
 def test_positive_adjustment_line_without_lot_is_refused_by_the_database(adjustment_with_lot, lic):
     adjustment, _ = adjustment_with_lot
-    violates("inventory_lots_adjline_lot_or_usage",
-             lambda: AdjustmentLine.objects.create(adjustment=adjustment, line_no=9, lic=lic, quantity=D("2"),
-                                                   unit_cost=D("1")))
+    violates(
+        "inventory_lots_adjline_lot_or_usage",
+        lambda: AdjustmentLine.objects.create(
+            adjustment=adjustment, line_no=9, lic=lic, quantity=D("2"), unit_cost=D("1")
+        ),
+    )
     assert adjustment.lines.count() == 1
 
 
 def test_negative_adjustment_line_without_usage_is_refused_by_the_database(adjustment_with_lot, lic):
     adjustment, _ = adjustment_with_lot
-    violates("inventory_lots_adjline_lot_or_usage",
-             lambda: AdjustmentLine.objects.create(adjustment=adjustment, line_no=9, lic=lic, quantity=D("-2")))
+    violates(
+        "inventory_lots_adjline_lot_or_usage",
+        lambda: AdjustmentLine.objects.create(adjustment=adjustment, line_no=9, lic=lic, quantity=D("-2")),
+    )
     assert adjustment.lines.count() == 1
 
 
@@ -247,8 +276,10 @@ def test_positive_adjustment_line_with_negative_unit_cost_is_refused_by_the_data
     # NB: a NULL unit cost passes this CHECK (NULL >= 0 is unknown); only the service prevents it.
     _, lot = adjustment_with_lot
     line = AdjustmentLine.objects.get(lot=lot)
-    violates("inventory_lots_adjline_lot_or_usage",
-             lambda: AdjustmentLine.objects.filter(pk=line.pk).update(unit_cost=D("-1")))
+    violates(
+        "inventory_lots_adjline_lot_or_usage",
+        lambda: AdjustmentLine.objects.filter(pk=line.pk).update(unit_cost=D("-1")),
+    )
     assert AdjustmentLine.objects.get(pk=line.pk).unit_cost == D("1")
 
 
@@ -256,8 +287,10 @@ def test_adjustment_line_numbers_are_unique_per_adjustment(adjustment_with_lot):
     adjustment, lot = adjustment_with_lot
     other = adjust_in(office=lot.office, lic=lot.lic, quantity="1", unit_cost="1")
     other_line = AdjustmentLine.objects.get(lot=other)
-    violates("inventory_lots_adjline_unique_no",
-             lambda: AdjustmentLine.objects.filter(pk=other_line.pk).update(adjustment=adjustment, line_no=1))
+    violates(
+        "inventory_lots_adjline_unique_no",
+        lambda: AdjustmentLine.objects.filter(pk=other_line.pk).update(adjustment=adjustment, line_no=1),
+    )
     assert adjustment.lines.count() == 1
 
 
@@ -266,21 +299,27 @@ def test_adjustment_line_numbers_are_unique_per_adjustment(adjustment_with_lot):
 
 @pytest.mark.parametrize("flag", ["serialized", "track_by_mfr_lot"])
 def test_lic_flags_need_inventoried_in_the_database(flag):
-    violates("inventory_lots_lic_flags_need_inventoried",
-             lambda: LineItemCode.objects.create(code="BAD", inventoried=False, **{flag: True}))
+    violates(
+        "inventory_lots_lic_flags_need_inventoried",
+        lambda: LineItemCode.objects.create(code="BAD", inventoried=False, **{flag: True}),
+    )
     assert not LineItemCode.objects.filter(code="BAD").exists()
 
 
 def test_lic_unknown_costing_method_is_refused_by_the_database(lic):
-    violates("inventory_lots_lic_costing_method_valid",
-             lambda: LineItemCode.objects.filter(pk=lic.pk).update(costing_method="avg"))
+    violates(
+        "inventory_lots_lic_costing_method_valid",
+        lambda: LineItemCode.objects.filter(pk=lic.pk).update(costing_method="avg"),
+    )
     assert LineItemCode.objects.get(pk=lic.pk).costing_method == "fifo"
 
 
 def test_serial_number_is_unique_per_lic_in_the_database(office, serial_lic, lic):
     lot = adjust_in(office=office, lic=serial_lic, quantity="1", unit_cost="5", serial_numbers=("SN-1",))
-    violates("inventory_lots_serial_unique_per_lic",
-             lambda: LotSerial.objects.create(lot=lot, lic=serial_lic, serial_number="SN-1"))
+    violates(
+        "inventory_lots_serial_unique_per_lic",
+        lambda: LotSerial.objects.create(lot=lot, lic=serial_lic, serial_number="SN-1"),
+    )
     LotSerial.objects.create(lot=lot, lic=lic, serial_number="SN-1")  # another LIC may reuse it
     assert LotSerial.objects.filter(serial_number="SN-1").count() == 2
 
@@ -289,17 +328,23 @@ def test_serial_number_is_unique_per_lic_in_the_database(office, serial_lic, lic
 
 
 def test_cost_change_with_unknown_cause_is_refused_by_the_database(lot):
-    violates("inventory_lots_costchange_cause_valid",
-             lambda: LotCostChange.objects.create(lot=lot, date=DAY, old_unit_cost=D("1"), new_unit_cost=D("2"),
-                                                  cause="whim"))
+    violates(
+        "inventory_lots_costchange_cause_valid",
+        lambda: LotCostChange.objects.create(
+            lot=lot, date=DAY, old_unit_cost=D("1"), new_unit_cost=D("2"), cause="whim"
+        ),
+    )
     assert LotCostChange.objects.count() == 0
 
 
 @pytest.mark.parametrize(("old", "new"), [("2.5", "2.5"), ("2.5", "-1")])
 def test_cost_change_must_be_a_change_to_a_non_negative_cost(lot, old, new):
-    violates("inventory_lots_costchange_is_change",
-             lambda: LotCostChange.objects.create(lot=lot, date=DAY, old_unit_cost=D(old), new_unit_cost=D(new),
-                                                  cause="manual"))
+    violates(
+        "inventory_lots_costchange_is_change",
+        lambda: LotCostChange.objects.create(
+            lot=lot, date=DAY, old_unit_cost=D(old), new_unit_cost=D(new), cause="manual"
+        ),
+    )
     assert LotCostChange.objects.count() == 0
 
 

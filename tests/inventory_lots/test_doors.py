@@ -19,17 +19,32 @@ GOOD = {"lic": "WIDGET", "quantity": "2", "unit_cost": "1.50"}
 
 # (line input, field of the line, message)
 BAD_LINES = [
-    pytest.param({**GOOD, "unit_cost": "-1"}, "unit_cost", "Ensure this value is greater than or equal to 0.",
-                 id="negative-unit-cost"),
+    pytest.param(
+        {**GOOD, "unit_cost": "-1"},
+        "unit_cost",
+        "Ensure this value is greater than or equal to 0.",
+        id="negative-unit-cost",
+    ),
     pytest.param({**GOOD, "quantity": "0"}, "quantity", "Line 1: Quantity cannot be zero.", id="zero-quantity"),
     pytest.param({**GOOD, "lic": "NOPE"}, "lic", "Unknown LIC “NOPE”.", id="unknown-lic"),
-    pytest.param({**GOOD, "lic": "LABOR"}, "lic",
-                 "Line 1: LABOR is not an inventoried line item code: it has no lots or usage.",
-                 id="non-inventoried-lic"),
-    pytest.param({**GOOD, "quantity": "1.0000001"}, "quantity", "Ensure that there are no more than 6 decimal places.",
-                 id="seven-places-quantity"),
-    pytest.param({**GOOD, "unit_cost": "1.0000001"}, "unit_cost",
-                 "Ensure that there are no more than 6 decimal places.", id="seven-places-unit-cost"),
+    pytest.param(
+        {**GOOD, "lic": "LABOR"},
+        "lic",
+        "Line 1: LABOR is not an inventoried line item code: it has no lots or usage.",
+        id="non-inventoried-lic",
+    ),
+    pytest.param(
+        {**GOOD, "quantity": "1.0000001"},
+        "quantity",
+        "Ensure that there are no more than 6 decimal places.",
+        id="seven-places-quantity",
+    ),
+    pytest.param(
+        {**GOOD, "unit_cost": "1.0000001"},
+        "unit_cost",
+        "Ensure that there are no more than 6 decimal places.",
+        id="seven-places-unit-cost",
+    ),
 ]
 
 
@@ -58,7 +73,9 @@ def test_adjustment_form_error_lands_on_the_failing_line(clerk_client, master):
     assert response.status_code == 400
     forms = response.context["formset"].forms
     assert (forms[0].errors, forms[1].errors["lic"]) == (
-        {}, ["Line 2: LABOR is not an inventoried line item code: it has no lots or usage."])
+        {},
+        ["Line 2: LABOR is not an inventoried line item code: it has no lots or usage."],
+    )
     assert ledger_counts() == before
 
 
@@ -84,13 +101,18 @@ def test_adjustment_form_refuses_a_locked_date_naming_it(clerk_client, master):
     response = clerk_client.post("/adjustments/new/", adjustment_post_data(GOOD, date="2026-03-01"))
     assert response.status_code == 400
     assert response.context["form"].errors["date"] == [
-        "The books are closed through 2026-03-01: choose a date after it."]
+        "The books are closed through 2026-03-01: choose a date after it."
+    ]
     assert Lot.objects.count() == 0
 
 
 def test_adjustment_form_posts_good_input(clerk_client, master):
-    response = clerk_client.post("/adjustments/new/", adjustment_post_data(
-        GOOD, {"lic": "widget", "quantity": "-1"}, {"lic": "WIDGET", "quantity": "1", "unit_cost": ""}))
+    response = clerk_client.post(
+        "/adjustments/new/",
+        adjustment_post_data(
+            GOOD, {"lic": "widget", "quantity": "-1"}, {"lic": "WIDGET", "quantity": "1", "unit_cost": ""}
+        ),
+    )
     adjustment = InventoryAdjustment.objects.get()
     assert response.status_code == 302
     lots = Lot.objects.order_by("id")
@@ -115,27 +137,59 @@ def api_body(*lines, **header):
 @pytest.mark.parametrize(
     ("bad", "code", "field", "message"),
     [
-        ({**GOOD, "unit_cost": "-1"}, "invalid", "lines[0].unit_cost",
-         "Ensure this value is greater than or equal to 0."),
+        (
+            {**GOOD, "unit_cost": "-1"},
+            "invalid",
+            "lines[0].unit_cost",
+            "Ensure this value is greater than or equal to 0.",
+        ),
         ({**GOOD, "quantity": "0"}, "zero_quantity", "lines[0].quantity", "Line 1: Quantity cannot be zero."),
         ({**GOOD, "lic": "NOPE"}, "invalid", "lines[0].lic", "Unknown code “NOPE”."),
-        ({**GOOD, "lic": "LABOR"}, "lic_not_inventoried", "lines[0].lic",
-         "Line 1: LABOR is not an inventoried line item code: it has no lots or usage."),
-        ({**GOOD, "quantity": "1.0000001"}, "invalid", "lines[0].quantity",
-         "Ensure that there are no more than 6 decimal places."),
-        ({**GOOD, "unit_cost": "1.0000001"}, "invalid", "lines[0].unit_cost",
-         "Ensure that there are no more than 6 decimal places."),
-        ({**GOOD, "quantity": 2.5}, "invalid", "lines[0].quantity",
-         'Send decimals as strings (e.g. "12.50"), not as JSON floats.'),
-        ({**GOOD, "unit_cost": 0.1}, "invalid", "lines[0].unit_cost",
-         'Send decimals as strings (e.g. "12.50"), not as JSON floats.'),
+        (
+            {**GOOD, "lic": "LABOR"},
+            "lic_not_inventoried",
+            "lines[0].lic",
+            "Line 1: LABOR is not an inventoried line item code: it has no lots or usage.",
+        ),
+        (
+            {**GOOD, "quantity": "1.0000001"},
+            "invalid",
+            "lines[0].quantity",
+            "Ensure that there are no more than 6 decimal places.",
+        ),
+        (
+            {**GOOD, "unit_cost": "1.0000001"},
+            "invalid",
+            "lines[0].unit_cost",
+            "Ensure that there are no more than 6 decimal places.",
+        ),
+        (
+            {**GOOD, "quantity": 2.5},
+            "invalid",
+            "lines[0].quantity",
+            'Send decimals as strings (e.g. "12.50"), not as JSON floats.',
+        ),
+        (
+            {**GOOD, "unit_cost": 0.1},
+            "invalid",
+            "lines[0].unit_cost",
+            'Send decimals as strings (e.g. "12.50"), not as JSON floats.',
+        ),
         ({**GOOD, "quantity": 2}, None, None, None),  # a JSON integer quantity is fine
     ],
-    ids=["negative-unit-cost", "zero-quantity", "unknown-lic", "non-inventoried", "seven-places-qty",
-         "seven-places-cost", "float-quantity", "float-unit-cost", "integer-quantity"],
+    ids=[
+        "negative-unit-cost",
+        "zero-quantity",
+        "unknown-lic",
+        "non-inventoried",
+        "seven-places-qty",
+        "seven-places-cost",
+        "float-quantity",
+        "float-unit-cost",
+        "integer-quantity",
+    ],
 )
-def test_api_adjustment_bad_line_gets_the_error_body_and_writes_nothing(api, clerk, master, bad, code, field,
-                                                                         message):
+def test_api_adjustment_bad_line_gets_the_error_body_and_writes_nothing(api, clerk, master, bad, code, field, message):
     before = ledger_counts()
     response = api(clerk).post("/api/v1/adjustments/", api_body(bad), format="json")
     if code is None:
@@ -160,10 +214,12 @@ def test_api_error_on_a_later_line_names_that_line(api, clerk, master):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"date": "2026-03-02", "reason": "r", "lines": [GOOD]}, "office"),
-     (api_body(GOOD, office="MARS"), "office"),
-     (api_body(GOOD, date="03/02/2026"), "date"),
-     (api_body(), "lines")],
+    [
+        ({"date": "2026-03-02", "reason": "r", "lines": [GOOD]}, "office"),
+        (api_body(GOOD, office="MARS"), "office"),
+        (api_body(GOOD, date="03/02/2026"), "date"),
+        (api_body(), "lines"),
+    ],
     ids=["no-office", "unknown-office", "bad-date", "no-lines"],
 )
 def test_api_adjustment_bad_header_gets_the_error_body(api, clerk, master, body, field):
@@ -207,8 +263,9 @@ def posted(office, lic):
     from tests.conftest import DAY
 
     lot = adjust_in(office=office, lic=lic, quantity="5", unit_cost="2")
-    adjustment = post_adjustment(office=office, date=DAY, reason="loss", actor=None,
-                                 lines=[AdjustmentLineInput(lic=lic, quantity=D("-1"))])
+    adjustment = post_adjustment(
+        office=office, date=DAY, reason="loss", actor=None, lines=[AdjustmentLineInput(lic=lic, quantity=D("-1"))]
+    )
     return {"lot": lot, "inventoryusage": adjustment.lines.get().usage, "inventoryadjustment": adjustment}
 
 
@@ -227,8 +284,9 @@ def test_admin_cannot_add_change_or_delete_posted_records(admin_client, posted, 
 
 
 def test_admin_bulk_delete_action_is_not_offered_for_lots(admin_client, posted):
-    response = admin_client.post("/admin/inventory_lots/lot/", {"action": "delete_selected",
-                                                                 "_selected_action": [posted["lot"].pk]})
+    response = admin_client.post(
+        "/admin/inventory_lots/lot/", {"action": "delete_selected", "_selected_action": [posted["lot"].pk]}
+    )
     assert Lot.objects.filter(pk=posted["lot"].pk).exists()
     assert response.status_code in (200, 302)
 
@@ -242,27 +300,45 @@ def test_admin_lists_of_posted_records_search_and_filter(admin_client, posted):
 
 
 def test_admin_edits_office_master_data(admin_client, office):
-    response = admin_client.post(f"/admin/inventory_lots/office/{office.pk}/change/",
-                                 {"code": "HQ", "name": "Head office"})
+    response = admin_client.post(
+        f"/admin/inventory_lots/office/{office.pk}/change/", {"code": "HQ", "name": "Head office"}
+    )
     assert response.status_code == 302
     assert Office.objects.get(pk=office.pk).name == "Head office"
 
 
 def test_admin_edits_lic_master_data(admin_client, lic):
-    response = admin_client.post(f"/admin/inventory_lots/lineitemcode/{lic.pk}/change/", {
-        "code": "WIDGET", "description": "Blue widget", "inventoried": "on", "costing_method": "lifo", "unit": "box",
-        "active": "on",
-    })
+    response = admin_client.post(
+        f"/admin/inventory_lots/lineitemcode/{lic.pk}/change/",
+        {
+            "code": "WIDGET",
+            "description": "Blue widget",
+            "inventoried": "on",
+            "costing_method": "lifo",
+            "unit": "box",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     assert LineItemCode.objects.filter(pk=lic.pk).values_list("description", "costing_method", "unit").get() == (
-        "Blue widget", "lifo", "box")
+        "Blue widget",
+        "lifo",
+        "box",
+    )
 
 
 def test_admin_refuses_lic_flags_without_inventoried(admin_client, service_lic):
-    response = admin_client.post(f"/admin/inventory_lots/lineitemcode/{service_lic.pk}/change/", {
-        "code": "LABOR", "description": "Labour", "serialized": "on", "costing_method": "fifo", "unit": "ea",
-        "active": "on",
-    })
+    response = admin_client.post(
+        f"/admin/inventory_lots/lineitemcode/{service_lic.pk}/change/",
+        {
+            "code": "LABOR",
+            "description": "Labour",
+            "serialized": "on",
+            "costing_method": "fifo",
+            "unit": "ea",
+            "active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "Only inventoried LICs can be serialized or tracked by mfr lot." in response.content.decode()
     assert LineItemCode.objects.get(pk=service_lic.pk).serialized is False

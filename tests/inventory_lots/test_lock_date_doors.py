@@ -41,16 +41,27 @@ def test_lock_date_api(api, accountant, viewer):
 
 def test_posting_on_or_before_the_lock_date_is_refused_naming_it(api, accountant, clerk, clerk_client, office, lic):
     api(accountant).post("/api/v1/lock-date/", {"date": "2026-03-31"}, format="json")
-    body = {"office": "HQ", "date": "2026-03-31", "reason": "count", "lines": [{"lic": "WIDGET", "quantity": "5",
-                                                                                "unit_cost": "1.00"}]}
+    body = {
+        "office": "HQ",
+        "date": "2026-03-31",
+        "reason": "count",
+        "lines": [{"lic": "WIDGET", "quantity": "5", "unit_cost": "1.00"}],
+    }
     response = api(clerk).post("/api/v1/adjustments/", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "date_locked"
     assert "2026-03-31" in response.json()["message"]
     form = {
-        "office": "HQ", "date": "2026-03-15", "reason": "count",
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1", "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-lic": "WIDGET", "lines-0-quantity": "5", "lines-0-unit_cost": "1.00",
+        "office": "HQ",
+        "date": "2026-03-15",
+        "reason": "count",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-lic": "WIDGET",
+        "lines-0-quantity": "5",
+        "lines-0-unit_cost": "1.00",
     }
     page = clerk_client.post("/adjustments/new/", form)
     assert page.status_code == 400

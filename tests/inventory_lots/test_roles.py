@@ -17,30 +17,39 @@ from .conftest import adjustment_post_data
 
 pytestmark = pytest.mark.django_db
 
-API_BODY = {"office": "HQ", "date": "2026-03-02", "reason": "count",
-            "lines": [{"lic": "WIDGET", "quantity": "2", "unit_cost": "1.50"}]}
+API_BODY = {
+    "office": "HQ",
+    "date": "2026-03-02",
+    "reason": "count",
+    "lines": [{"lic": "WIDGET", "quantity": "2", "unit_cost": "1.50"}],
+}
 FORM_BODY = adjustment_post_data({"lic": "WIDGET", "quantity": "2", "unit_cost": "1.50"})
 
 
 @pytest.fixture
 def ledger(office, lic):
     lot = adjust_in(office=office, lic=lic, quantity="5", unit_cost="2")
-    adjustment = post_adjustment(office=office, date=DAY, reason="loss", actor=None,
-                                 lines=[AdjustmentLineInput(lic=lic, quantity=Decimal("-1"))])
+    adjustment = post_adjustment(
+        office=office, date=DAY, reason="loss", actor=None, lines=[AdjustmentLineInput(lic=lic, quantity=Decimal("-1"))]
+    )
     return {"lot": lot, "usage": adjustment.lines.get().usage, "adjustment": adjustment}
 
 
 def read_urls(ledger) -> list[str]:
     return [
-        "/lots/", f"/lots/{ledger['lot'].pk}/", "/usage/", f"/usage/{ledger['usage'].pk}/",
+        "/lots/",
+        f"/lots/{ledger['lot'].pk}/",
+        "/usage/",
+        f"/usage/{ledger['usage'].pk}/",
         f"/adjustments/{ledger['adjustment'].pk}/",
     ]
 
 
 def perms_of(group_name: str) -> set[str]:
     group = Group.objects.get(name=group_name)
-    return {f"{app}.{codename}" for app, codename in
-            group.permissions.values_list("content_type__app_label", "codename")}
+    return {
+        f"{app}.{codename}" for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
 
 
 # --- groups -----------------------------------------------------------------------------------
@@ -71,8 +80,14 @@ def test_viewer_reads_every_ledger_page(viewer_client, ledger):
 
 def test_viewer_reads_the_api(api, viewer, ledger):
     client = api(viewer)
-    for url in ("/api/v1/lots/", f"/api/v1/lots/{ledger['lot'].pk}/", "/api/v1/usages/",
-                f"/api/v1/usages/{ledger['usage'].pk}/", "/api/v1/offices/", "/api/v1/line-item-codes/"):
+    for url in (
+        "/api/v1/lots/",
+        f"/api/v1/lots/{ledger['lot'].pk}/",
+        "/api/v1/usages/",
+        f"/api/v1/usages/{ledger['usage'].pk}/",
+        "/api/v1/offices/",
+        "/api/v1/line-item-codes/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

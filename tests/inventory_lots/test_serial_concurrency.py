@@ -27,12 +27,21 @@ def test_one_serial_shipped_and_written_off_at_once_leaves_once():
     order = orders.create_order(customer=CustomerFactory(code="C"), office=office, date=DAY)
 
     def ship(serial):
-        return lambda: orders.post_shipment(order=order, date=DAY, actor=None, lines=[
-            orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=(serial,))])
+        return lambda: orders.post_shipment(
+            order=order,
+            date=DAY,
+            actor=None,
+            lines=[orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=(serial,))],
+        )
 
     def write_off(serial):
-        return lambda: post_adjustment(office=office, date=DAY, reason="loss", actor=None, lines=[
-            AdjustmentLineInput(lic=scan, quantity=D("-1"), serial_numbers=(serial,))])
+        return lambda: post_adjustment(
+            office=office,
+            date=DAY,
+            reason="loss",
+            actor=None,
+            lines=[AdjustmentLineInput(lic=scan, quantity=D("-1"), serial_numbers=(serial,))],
+        )
 
     for serial in ("S1", "S2", "S3"):
         results = run_concurrently(ship(serial), ship(serial), write_off(serial))

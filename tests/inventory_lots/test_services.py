@@ -29,8 +29,9 @@ def adjust(office, *lines, actor=None, date=DAY, reason="count"):
 
 
 def line(lic, quantity, unit_cost=None, **extra):
-    return AdjustmentLineInput(lic=lic, quantity=D(quantity), unit_cost=None if unit_cost is None else D(unit_cost),
-                               **extra)
+    return AdjustmentLineInput(
+        lic=lic, quantity=D(quantity), unit_cost=None if unit_cost is None else D(unit_cost), **extra
+    )
 
 
 def refused(call, code: str, message: str | None = None, field: str | None = None, error=ValidationFailed):
@@ -48,8 +49,17 @@ def refused(call, code: str, message: str | None = None, field: str | None = Non
 
 
 def use(lic, office, quantity, *, kind="shipment", source, **extra):
-    return record_usage(lic=lic, office=office, date=DAY, quantity=D(quantity), kind=kind, source=source,
-                        source_label=str(source), actor=None, **extra)
+    return record_usage(
+        lic=lic,
+        office=office,
+        date=DAY,
+        quantity=D(quantity),
+        kind=kind,
+        source=source,
+        source_label=str(source),
+        actor=None,
+        **extra,
+    )
 
 
 # --- positive and negative adjustment lines ---------------------------------------------------
@@ -68,8 +78,7 @@ def test_positive_line_creates_purchase_lot_pointing_at_its_adjustment_line(offi
     assert (lot.parent_order_type, lot.parent_order_id, lot.parent_order_label) == (None, None, "")
     assert (lot.qty_in, lot.qty_used, lot.unit_cost, lot.value_in) == (D("12"), D("0"), D("4.25"), D("51.00"))
     assert (lot.date, lot.office, lot.lic) == (DAY, office, lic)
-    assert (adj_line.line_no, adj_line.quantity, adj_line.unit_cost, adj_line.usage_id) == (1, D("12"), D("4.25"),
-                                                                                            None)
+    assert (adj_line.line_no, adj_line.quantity, adj_line.unit_cost, adj_line.usage_id) == (1, D("12"), D("4.25"), None)
     assert adjustment.created_by == clerk
 
 
@@ -106,9 +115,16 @@ def test_negative_line_writes_positive_adjustment_usage(office, lic, clerk):
     adj_line = adjustment.lines.get()
     usage = InventoryUsage.objects.get(pk=adj_line.usage_id)
     assert (usage.kind, usage.quantity, usage.allocated_quantity, usage.unallocated_quantity) == (
-        "adjustment", D("4"), D("0"), D("4"))
+        "adjustment",
+        D("4"),
+        D("0"),
+        D("4"),
+    )
     assert (usage.source_type, usage.source_id, usage.source_label) == (
-        ContentType.objects.get_for_model(adjustment), adjustment.pk, adjustment.number)
+        ContentType.objects.get_for_model(adjustment),
+        adjustment.pk,
+        adjustment.number,
+    )
     assert (adj_line.quantity, adj_line.lot_id, adj_line.unit_cost) == (D("-4"), None, None)
     assert (usage.lic, usage.office, usage.date, usage.created_by) == (lic, office, DAY, clerk)
     assert Lot.objects.count() == 1  # no lot for a negative line
@@ -175,9 +191,12 @@ def test_default_unit_cost_without_open_lots_is_the_most_recent_lot_by_date_then
 
 
 def test_positive_line_without_unit_cost_or_lots_is_refused_clearly(office, lic):
-    refused(lambda: adjust(office, line(lic, "5")), "unit_cost_required",
-            "Line 1: WIDGET has no lots in HQ to take a unit cost from: enter the unit cost.",
-            "lines[0].unit_cost")
+    refused(
+        lambda: adjust(office, line(lic, "5")),
+        "unit_cost_required",
+        "Line 1: WIDGET has no lots in HQ to take a unit cost from: enter the unit cost.",
+        "lines[0].unit_cost",
+    )
     assert services.default_unit_cost(lic=lic, office=office) is None
 
 
@@ -195,15 +214,22 @@ def test_negative_line_needs_no_unit_cost_basis(office, lic):
 )
 def test_serialized_lic_needs_exactly_quantity_distinct_serials(office, serial_lic, quantity, serials, got):
     count = D(quantity).normalize()
-    refused(lambda: adjust(office, line(serial_lic, quantity, "1", serial_numbers=serials)), "serial_count_mismatch",
-            f"Line 1: SCAN is serialized: give exactly {count} distinct serial numbers (got {got}).",
-            "lines[0].serial_numbers")
+    refused(
+        lambda: adjust(office, line(serial_lic, quantity, "1", serial_numbers=serials)),
+        "serial_count_mismatch",
+        f"Line 1: SCAN is serialized: give exactly {count} distinct serial numbers (got {got}).",
+        "lines[0].serial_numbers",
+    )
 
 
 def test_serial_already_used_for_the_lic_is_refused(office, west, serial_lic):
     adjust_in(office=office, lic=serial_lic, quantity="2", unit_cost="1", serial_numbers=("S1", "S2"))
-    refused(lambda: adjust(west, line(serial_lic, "2", "1", serial_numbers=("S2", "S3"))), "serial_taken",
-            "Line 1: Serial number(s) already used for SCAN: S2.", "lines[0].serial_numbers")
+    refused(
+        lambda: adjust(west, line(serial_lic, "2", "1", serial_numbers=("S2", "S3"))),
+        "serial_taken",
+        "Line 1: Serial number(s) already used for SCAN: S2.",
+        "lines[0].serial_numbers",
+    )
     assert LotSerial.objects.filter(lic=serial_lic).count() == 2
 
 
@@ -217,39 +243,53 @@ def test_same_serial_is_allowed_on_another_lic(office, serial_lic):
 def test_usage_naming_unknown_serials_is_refused(office, west, serial_lic):
     adjust_in(office=office, lic=serial_lic, quantity="2", unit_cost="1", serial_numbers=("S1", "S2"))
     adjust_in(office=west, lic=serial_lic, quantity="1", unit_cost="1", serial_numbers=("W1",))
-    refused(lambda: adjust(office, line(serial_lic, "-2", serial_numbers=("S1", "W1"))), "serial_unknown",
-            "Line 1: Unknown serial number(s) for SCAN in HQ: W1.", "lines[0].serial_numbers")
+    refused(
+        lambda: adjust(office, line(serial_lic, "-2", serial_numbers=("S1", "W1"))),
+        "serial_unknown",
+        "Line 1: Unknown serial number(s) for SCAN in HQ: W1.",
+        "lines[0].serial_numbers",
+    )
     usage = adjust(office, line(serial_lic, "-2", serial_numbers=("S2", "S1"))).lines.get().usage
     assert usage.serial_numbers == ["S2", "S1"]
 
 
 def test_mfr_lot_number_is_required_for_a_tracked_lic(office, mfr_lic):
-    refused(lambda: adjust(office, line(mfr_lic, "4", "1", mfr_lot_number="   ")), "mfr_lot_required",
-            "Line 1: RESIN is tracked by manufacturer lot: enter the manufacturer lot number.",
-            "lines[0].mfr_lot_number")
+    refused(
+        lambda: adjust(office, line(mfr_lic, "4", "1", mfr_lot_number="   ")),
+        "mfr_lot_required",
+        "Line 1: RESIN is tracked by manufacturer lot: enter the manufacturer lot number.",
+        "lines[0].mfr_lot_number",
+    )
 
 
 # --- specific unit usage ----------------------------------------------------------------------
 
 
 def test_specific_unit_usage_must_name_a_lot(office, specific_lic, order):
-    refused(lambda: use(specific_lic, office, "1", source=order), "lot_required",
-            "ENGINE uses specific unit costing: name the lot the usage takes from.", "lot")
+    refused(
+        lambda: use(specific_lic, office, "1", source=order),
+        "lot_required",
+        "ENGINE uses specific unit costing: name the lot the usage takes from.",
+        "lot",
+    )
 
 
 def test_specific_unit_usage_naming_its_lot_is_recorded(office, specific_lic, order):
     lot = adjust_in(office=office, lic=specific_lic, quantity="2", unit_cost="900")
     usage = use(specific_lic, office, "1", source=order, lot=lot)
-    assert (usage.lot_id, usage.quantity, usage.kind, usage.source_label) == (lot.pk, D("1"), "shipment",
-                                                                              order.number)
+    assert (usage.lot_id, usage.quantity, usage.kind, usage.source_label) == (lot.pk, D("1"), "shipment", order.number)
 
 
 def test_specific_unit_usage_naming_a_lot_of_another_lic_or_office_is_refused(office, west, specific_lic, lic, order):
     other_lic_lot = adjust_in(office=office, lic=lic, quantity="2", unit_cost="1")
     other_office_lot = adjust_in(office=west, lic=specific_lic, quantity="2", unit_cost="1")
     for lot in (other_lic_lot, other_office_lot):
-        refused(lambda lot=lot: use(specific_lic, office, "1", source=order, lot=lot), "lot_mismatch",
-                f"Lot {lot.number} is not a lot of ENGINE in HQ.", "lot")
+        refused(
+            lambda lot=lot: use(specific_lic, office, "1", source=order, lot=lot),
+            "lot_mismatch",
+            f"Lot {lot.number} is not a lot of ENGINE in HQ.",
+            "lot",
+        )
 
 
 def test_specific_unit_usage_by_serials_finds_their_lot(office, order):
@@ -270,16 +310,28 @@ def shipped(office, lic, order):
 
 def test_return_naming_its_usage_is_recorded_negative(shipped, office, lic, order):
     ret = use(lic, office, "-3", kind="return", source=order, returns_usage=shipped)
-    assert (ret.quantity, ret.kind, ret.returns_usage_id, ret.unallocated_quantity) == (D("-3"), "return", shipped.pk,
-                                                                                        D("-3"))
+    assert (ret.quantity, ret.kind, ret.returns_usage_id, ret.unallocated_quantity) == (
+        D("-3"),
+        "return",
+        shipped.pk,
+        D("-3"),
+    )
 
 
 def test_return_may_not_exceed_usage_net_of_earlier_returns(shipped, office, lic, order):
-    refused(lambda: use(lic, office, "-6", kind="return", source=order, returns_usage=shipped), "return_exceeds_usage",
-            f"Usage {shipped} has only 5 left to return (asked 6).", "quantity")
+    refused(
+        lambda: use(lic, office, "-6", kind="return", source=order, returns_usage=shipped),
+        "return_exceeds_usage",
+        f"Usage {shipped} has only 5 left to return (asked 6).",
+        "quantity",
+    )
     use(lic, office, "-3", kind="return", source=order, returns_usage=shipped)
-    refused(lambda: use(lic, office, "-3", kind="return", source=order, returns_usage=shipped), "return_exceeds_usage",
-            f"Usage {shipped} has only 2 left to return (asked 3).", "quantity")
+    refused(
+        lambda: use(lic, office, "-3", kind="return", source=order, returns_usage=shipped),
+        "return_exceeds_usage",
+        f"Usage {shipped} has only 2 left to return (asked 3).",
+        "quantity",
+    )
     last = use(lic, office, "-2", kind="return", source=order, returns_usage=shipped)
     assert sum(u.quantity for u in shipped.returns.all()) == D("-5") and last.quantity == D("-2")
 
@@ -287,27 +339,43 @@ def test_return_may_not_exceed_usage_net_of_earlier_returns(shipped, office, lic
 def test_return_of_usage_of_another_lic_or_office_is_refused(shipped, west, order):
     other_lic = LicFactory(code="OTHER")
     for lic_, office_ in ((other_lic, shipped.office), (shipped.lic, west)):
-        refused(lambda lic_=lic_, office_=office_: use(lic_, office_, "-1", kind="return", source=order,
-                                                       returns_usage=shipped),
-                "return_mismatch", f"The returned usage {shipped} is not usage of {lic_.code} in {office_.code}.",
-                "usage")
+        refused(
+            lambda lic_=lic_, office_=office_: use(
+                lic_, office_, "-1", kind="return", source=order, returns_usage=shipped
+            ),
+            "return_mismatch",
+            f"The returned usage {shipped} is not usage of {lic_.code} in {office_.code}.",
+            "usage",
+        )
 
 
 def test_return_of_a_return_is_refused(shipped, office, lic, order):
     ret = use(lic, office, "-1", kind="return", source=order, returns_usage=shipped)
-    refused(lambda: use(lic, office, "-1", kind="return", source=order, returns_usage=ret), "return_of_return",
-            f"Usage {ret} is itself a return and cannot be returned.", "usage")
+    refused(
+        lambda: use(lic, office, "-1", kind="return", source=order, returns_usage=ret),
+        "return_of_return",
+        f"Usage {ret} is itself a return and cannot be returned.",
+        "usage",
+    )
 
 
 def test_return_with_positive_quantity_is_refused(shipped, office, lic, order):
-    refused(lambda: use(lic, office, "1", kind="return", source=order), "wrong_sign",
-            "A return must have a negative quantity.", "quantity")
+    refused(
+        lambda: use(lic, office, "1", kind="return", source=order),
+        "wrong_sign",
+        "A return must have a negative quantity.",
+        "quantity",
+    )
     refused(lambda: use(lic, office, "1", kind="job", source=order, returns_usage=shipped), "wrong_sign")
 
 
 def test_shipment_with_negative_quantity_is_refused(office, lic, order):
-    refused(lambda: use(lic, office, "-1", source=order), "wrong_sign",
-            "A shipment must have a positive quantity.", "quantity")
+    refused(
+        lambda: use(lic, office, "-1", source=order),
+        "wrong_sign",
+        "A shipment must have a positive quantity.",
+        "quantity",
+    )
 
 
 # --- bad input is refused and writes nothing ---------------------------------------------------
@@ -315,28 +383,45 @@ def test_shipment_with_negative_quantity_is_refused(office, lic, order):
 
 def test_non_inventoried_lic_is_refused_everywhere(office, service_lic, order):
     message = "LABOR is not an inventoried line item code: it has no lots or usage."
-    refused(lambda: adjust(office, line(service_lic, "1", "1")), "lic_not_inventoried", f"Line 1: {message}",
-            "lines[0].lic")
+    refused(
+        lambda: adjust(office, line(service_lic, "1", "1")), "lic_not_inventoried", f"Line 1: {message}", "lines[0].lic"
+    )
     refused(lambda: adjust(office, line(service_lic, "-1")), "lic_not_inventoried", f"Line 1: {message}")
     refused(lambda: use(service_lic, office, "1", kind="job", source=order), "lic_not_inventoried", message, "lic")
 
 
 def test_zero_quantity_is_refused(office, lic, order):
-    refused(lambda: adjust(office, line(lic, "0", "1")), "zero_quantity", "Line 1: Quantity cannot be zero.",
-            "lines[0].quantity")
+    refused(
+        lambda: adjust(office, line(lic, "0", "1")),
+        "zero_quantity",
+        "Line 1: Quantity cannot be zero.",
+        "lines[0].quantity",
+    )
     refused(lambda: use(lic, office, "0", kind="job", source=order), "zero_quantity", "Quantity cannot be zero.")
 
 
 def test_too_many_decimal_places_are_refused_not_rounded(office, lic):
-    refused(lambda: adjust(office, line(lic, "1.0000001", "1")), "too_many_decimal_places",
-            "Line 1: Ensure that there are no more than 6 decimal places.", "lines[0].quantity")
-    refused(lambda: adjust(office, line(lic, "1", "2.0000005")), "too_many_decimal_places",
-            "Line 1: Ensure that there are no more than 6 decimal places.", "lines[0].unit_cost")
+    refused(
+        lambda: adjust(office, line(lic, "1.0000001", "1")),
+        "too_many_decimal_places",
+        "Line 1: Ensure that there are no more than 6 decimal places.",
+        "lines[0].quantity",
+    )
+    refused(
+        lambda: adjust(office, line(lic, "1", "2.0000005")),
+        "too_many_decimal_places",
+        "Line 1: Ensure that there are no more than 6 decimal places.",
+        "lines[0].unit_cost",
+    )
 
 
 def test_negative_unit_cost_is_refused(office, lic):
-    refused(lambda: adjust(office, line(lic, "1", "-0.01")), "negative_unit_cost",
-            "Line 1: Unit cost cannot be negative.", "lines[0].unit_cost")
+    refused(
+        lambda: adjust(office, line(lic, "1", "-0.01")),
+        "negative_unit_cost",
+        "Line 1: Unit cost cannot be negative.",
+        "lines[0].unit_cost",
+    )
 
 
 def test_adjustment_without_lines_or_reason_is_refused(office, lic):
@@ -345,8 +430,11 @@ def test_adjustment_without_lines_or_reason_is_refused(office, lic):
 
 
 def test_a_bad_later_line_rolls_back_the_earlier_lines(office, lic, service_lic):
-    error = refused(lambda: adjust(office, line(lic, "5", "1"), line(lic, "-1"), line(service_lic, "1", "1")),
-                    "lic_not_inventoried", field="lines[2].lic")
+    error = refused(
+        lambda: adjust(office, line(lic, "5", "1"), line(lic, "-1"), line(service_lic, "1", "1")),
+        "lic_not_inventoried",
+        field="lines[2].lic",
+    )
     assert error.message.startswith("Line 3: ")
     assert PendingCogs.objects.filter(lic=lic).count() == 0
 
@@ -379,9 +467,14 @@ def test_lock_date_only_moves_forward(accountant):
     first = services.set_lock_date(date=DAY, actor=accountant)
     assert (services.current_lock_date(), first.set_by) == (DAY, accountant)
     for day in (DAY, DAY - datetime.timedelta(days=1)):
-        refused(lambda day=day: services.set_lock_date(date=day, actor=accountant), "lock_date_backwards",
-                "The lock date only moves forward: it is 2026-03-01 now. Only an administrator can move it back, "
-                "with a reason.", "date", error=StateConflict)
+        refused(
+            lambda day=day: services.set_lock_date(date=day, actor=accountant),
+            "lock_date_backwards",
+            "The lock date only moves forward: it is 2026-03-01 now. Only an administrator can move it back, "
+            "with a reason.",
+            "date",
+            error=StateConflict,
+        )
     services.set_lock_date(date=NEXT_DAY, actor=accountant)
     assert services.current_lock_date() == NEXT_DAY
 
@@ -398,9 +491,21 @@ def test_posting_on_or_before_the_lock_date_is_refused_naming_it(office, lic, or
     message = "The books are closed through 2026-03-01: choose a date after it."
     for day in (DAY, DAY - datetime.timedelta(days=3)):
         refused(lambda day=day: adjust(office, line(lic, "1", "1"), date=day), "date_locked", message, "date")
-        refused(lambda day=day: record_usage(lic=lic, office=office, date=day, quantity=D("1"), kind="job",
-                                             source=order, source_label="x", actor=None),
-                "date_locked", message, "date")
+        refused(
+            lambda day=day: record_usage(
+                lic=lic,
+                office=office,
+                date=day,
+                quantity=D("1"),
+                kind="job",
+                source=order,
+                source_label="x",
+                actor=None,
+            ),
+            "date_locked",
+            message,
+            "date",
+        )
     lot = adjust(office, line(lic, "1", "1"), date=NEXT_DAY).lines.get().lot
     assert lot.date == NEXT_DAY
 
@@ -411,12 +516,19 @@ def test_posting_on_or_before_the_lock_date_is_refused_naming_it(office, lic, or
 def test_correct_lot_unit_cost_records_the_change_and_marks_cogs_pending(office, lic, accountant):
     lot = adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50")
     PendingCogs.objects.all().delete()
-    change = services.correct_lot_unit_cost(lot=lot, new_unit_cost=D("2.75"), reason=" invoice typo ",
-                                            date=NEXT_DAY, actor=accountant)
+    change = services.correct_lot_unit_cost(
+        lot=lot, new_unit_cost=D("2.75"), reason=" invoice typo ", date=NEXT_DAY, actor=accountant
+    )
     stored = LotCostChange.objects.get()
     assert stored.pk == change.pk
-    assert (stored.old_unit_cost, stored.new_unit_cost, stored.cause, stored.reason, stored.date,
-            stored.created_by) == (D("2.5"), D("2.75"), "manual", "invoice typo", NEXT_DAY, accountant)
+    assert (
+        stored.old_unit_cost,
+        stored.new_unit_cost,
+        stored.cause,
+        stored.reason,
+        stored.date,
+        stored.created_by,
+    ) == (D("2.5"), D("2.75"), "manual", "invoice typo", NEXT_DAY, accountant)
     reloaded = Lot.objects.get(pk=lot.pk)
     assert (reloaded.unit_cost, reloaded.value_in) == (D("2.75"), D("11.00"))
     assert (lot.unit_cost, lot.value_in) == (D("2.75"), D("11.00"))
@@ -425,20 +537,26 @@ def test_correct_lot_unit_cost_records_the_change_and_marks_cogs_pending(office,
 
 def test_correcting_to_the_same_unit_cost_records_nothing(office, lic):
     lot = adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50")
-    assert services.correct_lot_unit_cost(lot=lot, new_unit_cost=D("2.500000"), reason="x", date=DAY,
-                                          actor=None) is None
+    assert (
+        services.correct_lot_unit_cost(lot=lot, new_unit_cost=D("2.500000"), reason="x", date=DAY, actor=None) is None
+    )
     assert LotCostChange.objects.count() == 0
 
 
 def test_unit_cost_correction_refusals_write_nothing(office, lic):
     lot = adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50")
     fix = services.correct_lot_unit_cost
-    refused(lambda: fix(lot=lot, new_unit_cost=D("3"), reason=" ", date=DAY, actor=None), "reason_required",
-            field="reason")
-    refused(lambda: fix(lot=lot, new_unit_cost=D("-3"), reason="r", date=DAY, actor=None), "negative_unit_cost",
-            "Unit cost cannot be negative.")
-    refused(lambda: fix(lot=lot, new_unit_cost=D("3.0000001"), reason="r", date=DAY, actor=None),
-            "too_many_decimal_places")
+    refused(
+        lambda: fix(lot=lot, new_unit_cost=D("3"), reason=" ", date=DAY, actor=None), "reason_required", field="reason"
+    )
+    refused(
+        lambda: fix(lot=lot, new_unit_cost=D("-3"), reason="r", date=DAY, actor=None),
+        "negative_unit_cost",
+        "Unit cost cannot be negative.",
+    )
+    refused(
+        lambda: fix(lot=lot, new_unit_cost=D("3.0000001"), reason="r", date=DAY, actor=None), "too_many_decimal_places"
+    )
     services.set_lock_date(date=DAY, actor=None)
     refused(lambda: fix(lot=lot, new_unit_cost=D("3"), reason="r", date=DAY, actor=None), "date_locked")
     assert Lot.objects.get(pk=lot.pk).unit_cost == D("2.5")

@@ -24,8 +24,10 @@ from .conftest import figure
 
 D = Decimal
 pytestmark = pytest.mark.django_db
-HEADER_LINE = ("Lot,Type,Status,Office,LIC,Description,Date,Transaction,Parent order,Serialized,Track by mfr lot,"
-               "Qty in,Qty used,Qty available,Unit cost,Value in,Value used,Value available,Accrued value")
+HEADER_LINE = (
+    "Lot,Type,Status,Office,LIC,Description,Date,Transaction,Parent order,Serialized,Track by mfr lot,"
+    "Qty in,Qty used,Qty available,Unit cost,Value in,Value used,Value available,Accrued value"
+)
 
 
 def listed(response) -> list[str]:
@@ -143,8 +145,13 @@ def test_a_search_matching_nothing_lists_nothing(viewer_client, lots, sort):
     """No LIC and no lot number match: an empty list with zero totals (it was a 500)."""
     response = viewer_client.get(f"/lots/?q=no-such-thing{sort}")
     assert response.status_code == 200 and listed(response) == []
-    assert response.context["totals"] == {"lots": 0, "qty_available": D("0"), "value_available": D("0"),
-                                          "unit": None, "mixed_units": False}
+    assert response.context["totals"] == {
+        "lots": 0,
+        "qty_available": D("0"),
+        "value_available": D("0"),
+        "unit": None,
+        "mixed_units": False,
+    }
 
 
 def test_lot_list_shows_totals_of_the_filtered_lots(viewer_client, lots):
@@ -173,8 +180,9 @@ def test_lot_list_query_count_does_not_grow_with_lots(viewer_client, office, lic
     for n in range(3):
         adjust_in(office=office, lic=LicFactory(code=f"FEW-{n}"), quantity="1", unit_cost="1")
     few = _list_queries(viewer_client)
-    lines = [AdjustmentLineInput(lic=LicFactory(code=f"MANY-{n}"), quantity=D(n + 1), unit_cost=D("1.25"))
-             for n in range(57)]
+    lines = [
+        AdjustmentLineInput(lic=LicFactory(code=f"MANY-{n}"), quantity=D(n + 1), unit_cost=D("1.25")) for n in range(57)
+    ]
     post_adjustment(office=office, date=DAY, reason="count", lines=lines, actor=None)
     many = _list_queries(viewer_client)
     assert few == many
@@ -187,11 +195,17 @@ def test_usage_list_query_count_does_not_grow_with_usage(viewer_client, office, 
             viewer_client.get("/usage/")
         return len(ctx.captured_queries)
 
-    post_adjustment(office=office, date=DAY, reason="r", actor=None,
-                    lines=[AdjustmentLineInput(lic=lic, quantity=D("-1"))])
+    post_adjustment(
+        office=office, date=DAY, reason="r", actor=None, lines=[AdjustmentLineInput(lic=lic, quantity=D("-1"))]
+    )
     few = queries()
-    post_adjustment(office=office, date=DAY, reason="r", actor=None,
-                    lines=[AdjustmentLineInput(lic=LicFactory(code=f"U{n}"), quantity=D("-1")) for n in range(30)])
+    post_adjustment(
+        office=office,
+        date=DAY,
+        reason="r",
+        actor=None,
+        lines=[AdjustmentLineInput(lic=LicFactory(code=f"U{n}"), quantity=D("-1")) for n in range(30)],
+    )
     assert queries() == few
 
 
@@ -215,10 +229,18 @@ def test_lot_detail_shows_current_inventory_figures(viewer_client, office, lic):
     lot = adjust_in(office=office, lic=lic, quantity="1234.5", unit_cost="2")
     type(lot).objects.filter(pk=lot.pk).update(qty_used=D("1000"), value_used=D("2000.00"))
     content = viewer_client.get(f"/lots/{lot.pk}/").content
-    figures = {name: figure(content, name) for name in
-               ("in_qty", "in_value", "used_qty", "used_value", "available_qty", "available_value")}
-    assert figures == {"in_qty": "1,234.5", "in_value": "2,469.00", "used_qty": "1,000", "used_value": "2,000.00",
-                       "available_qty": "234.5", "available_value": "469.00"}
+    figures = {
+        name: figure(content, name)
+        for name in ("in_qty", "in_value", "used_qty", "used_value", "available_qty", "available_value")
+    }
+    assert figures == {
+        "in_qty": "1,234.5",
+        "in_value": "2,469.00",
+        "used_qty": "1,000",
+        "used_value": "2,000.00",
+        "available_qty": "234.5",
+        "available_value": "469.00",
+    }
     assert b"Current Inventory" in content and b'id="lot-status">Open<' in content
 
 
@@ -271,8 +293,13 @@ def test_go_to_an_unknown_target_is_404(viewer_client, office):
 @pytest.fixture
 def write_off(office, lic):
     adjust_in(office=office, lic=lic, quantity="10", unit_cost="3")
-    return post_adjustment(office=office, date=day(1), reason="Damaged", actor=None,
-                           lines=[AdjustmentLineInput(lic=lic, quantity=D("-2.5"))])
+    return post_adjustment(
+        office=office,
+        date=day(1),
+        reason="Damaged",
+        actor=None,
+        lines=[AdjustmentLineInput(lic=lic, quantity=D("-2.5"))],
+    )
 
 
 def test_usage_list_shows_and_filters_usage(viewer_client, write_off, west):
@@ -291,8 +318,12 @@ def test_usage_list_shows_and_filters_usage(viewer_client, write_off, west):
 def test_usage_detail_shows_figures_and_go_to_its_source(viewer_client, write_off):
     usage = write_off.lines.get().usage
     content = viewer_client.get(f"/usage/{usage.pk}/").content
-    assert (figure(content, "quantity"), figure(content, "allocated"), figure(content, "unallocated"),
-            figure(content, "cogs_value")) == ("2.5", "0", "2.5", "0.00")
+    assert (
+        figure(content, "quantity"),
+        figure(content, "allocated"),
+        figure(content, "unallocated"),
+        figure(content, "cogs_value"),
+    ) == ("2.5", "0", "2.5", "0.00")
     goto = f"/goto/{usage.source_type_id}/{usage.source_id}/"
     assert goto.encode() in content and b"Adjustment" in content
     assert viewer_client.get(goto)["Location"] == f"/adjustments/{write_off.pk}/"
@@ -300,10 +331,16 @@ def test_usage_detail_shows_figures_and_go_to_its_source(viewer_client, write_of
 
 
 def test_adjustment_detail_lists_its_lines_with_links(viewer_client, office, lic, write_off):
-    adjustment = post_adjustment(office=office, date=day(2), reason="Found stock", actor=None, lines=[
-        AdjustmentLineInput(lic=lic, quantity=D("4"), unit_cost=D("2.5")),
-        AdjustmentLineInput(lic=lic, quantity=D("-1")),
-    ])
+    adjustment = post_adjustment(
+        office=office,
+        date=day(2),
+        reason="Found stock",
+        actor=None,
+        lines=[
+            AdjustmentLineInput(lic=lic, quantity=D("4"), unit_cost=D("2.5")),
+            AdjustmentLineInput(lic=lic, quantity=D("-1")),
+        ],
+    )
     lot_line, usage_line = adjustment.lines.select_related("lot", "usage")
     text = viewer_client.get(f"/adjustments/{adjustment.pk}/").content.decode()
     assert adjustment.number in text and "Found stock" in text and "2026-03-03" in text
@@ -336,7 +373,12 @@ def test_csv_export_rows_are_plain_decimals_and_yes_no(accountant_client, office
     by_lot = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     row = by_lot[big.number]
     assert (row["Type"], row["Status"], row["Office"], row["LIC"], row["Date"]) == (
-        "Purchase", "Open", "HQ", "WIDGET", "2026-03-01")
+        "Purchase",
+        "Open",
+        "HQ",
+        "WIDGET",
+        "2026-03-01",
+    )
     assert (row["Serialized"], row["Track by mfr lot"]) == ("no", "no")
     assert row["Qty in"] == "1234.500000" and row["Unit cost"] == "1.000000"  # fixed places, plain
     assert (row["Value in"], row["Value used"], row["Value available"]) == ("1234.50", "0.00", "1234.50")
@@ -347,13 +389,13 @@ def test_csv_export_rows_are_plain_decimals_and_yes_no(accountant_client, office
 
 
 def test_csv_export_protects_against_formula_injection(accountant_client, office):
-    lic = LicFactory(code="EVIL", description="=HYPERLINK(\"http://x\")")
+    lic = LicFactory(code="EVIL", description='=HYPERLINK("http://x")')
     plus = LicFactory(code="PLUS", description="+1+1")
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="1")
     adjust_in(office=office, lic=plus, quantity="1", unit_cost="1")
     _, rows = export(accountant_client)
     descriptions = {row[4]: row[5] for row in rows[1:]}
-    assert descriptions == {"EVIL": "'=HYPERLINK(\"http://x\")", "PLUS": "'+1+1"}
+    assert descriptions == {"EVIL": '\'=HYPERLINK("http://x")', "PLUS": "'+1+1"}
 
 
 def test_csv_export_applies_the_list_filters(accountant_client, lots):

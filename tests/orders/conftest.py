@@ -16,6 +16,7 @@ def stock(db, office, lic):
     return {
         "WIDGET": adjust_in(office=office, lic=lic, quantity="10", unit_cost="4.00"),
         "ENGINE": adjust_in(office=office, lic=engine, quantity="2", unit_cost="100.00"),
-        "SCANNER": adjust_in(office=office, lic=scanner, quantity="3", unit_cost="50.00",
-                             serial_numbers=("S1", "S2", "S3")),
+        "SCANNER": adjust_in(
+            office=office, lic=scanner, quantity="3", unit_cost="50.00", serial_numbers=("S1", "S2", "S3")
+        ),
     }

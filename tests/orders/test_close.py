@@ -27,14 +27,24 @@ pytestmark = pytest.mark.django_db
 
 
 def ship(order, stock, quantity="1", actor=None):
-    return services.post_shipment(order=order, date=DAY, actor=actor, lines=[
-        services.ShipmentLineInput(lic=stock["WIDGET"].lic, quantity=D(quantity))])
+    return services.post_shipment(
+        order=order,
+        date=DAY,
+        actor=actor,
+        lines=[services.ShipmentLineInput(lic=stock["WIDGET"].lic, quantity=D(quantity))],
+    )
 
 
 def open_production(order, actor=None):
     return production.create_production_order(
-        office=order.office, date=DAY, order=order, lic=LicFactory(code="CHAIR"), estimated_quantity=D("2"),
-        estimated_unit_cost=D("10.00"), actor=actor)
+        office=order.office,
+        date=DAY,
+        order=order,
+        lic=LicFactory(code="CHAIR"),
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("10.00"),
+        actor=actor,
+    )
 
 
 def status(order) -> str:
@@ -42,8 +52,11 @@ def status(order) -> str:
 
 
 def history(order) -> list[tuple]:
-    return list(Order.history.filter(id=order.pk).order_by("history_id")
-                .values_list("status", "history_user__username", "history_change_reason"))
+    return list(
+        Order.history.filter(id=order.pk)
+        .order_by("history_id")
+        .values_list("status", "history_user__username", "history_change_reason")
+    )
 
 
 # --- the services --------------------------------------------------------------------------------
@@ -58,17 +71,27 @@ def test_closing_stops_shipping_and_production_but_not_returns(order, stock, cle
 
     with pytest.raises(StateConflict) as exc:
         ship(order, stock, actor=clerk)
-    assert (exc.value.code, exc.value.message) == ("order_closed", f"Order {order.number} is closed: nothing more "
-                                                   "can be shipped on it.")
+    assert (exc.value.code, exc.value.message) == (
+        "order_closed",
+        f"Order {order.number} is closed: nothing more can be shipped on it.",
+    )
     with pytest.raises(StateConflict) as exc:
         open_production(order)
-    assert (exc.value.code, exc.value.message) == ("order_closed", f"Order {order.number} is closed: no production "
-                                                   "order can be opened for it.")
+    assert (exc.value.code, exc.value.message) == (
+        "order_closed",
+        f"Order {order.number} is closed: no production order can be opened for it.",
+    )
     assert Shipment.objects.count() == 1 and not ProductionOrder.objects.exists()
     assert InventoryUsage.objects.count() == usage_before
 
-    services.post_return(order=order, date=DAY, actor=clerk, lines=[  # goods come back after an order is done
-        services.ReturnLineInput(lic=stock["WIDGET"].lic, quantity=D("1"), usage=shipped)])
+    services.post_return(
+        order=order,
+        date=DAY,
+        actor=clerk,
+        lines=[  # goods come back after an order is done
+            services.ReturnLineInput(lic=stock["WIDGET"].lic, quantity=D("1"), usage=shipped)
+        ],
+    )
     assert InventoryUsage.objects.count() == usage_before + 1
 
 
@@ -90,8 +113,10 @@ def test_an_unfinished_production_order_keeps_the_order_open(order, production_u
     with pytest.raises(StateConflict) as exc:
         services.close_order(order=order, actor=accountant)
     assert exc.value.code == "order_has_open_production"
-    assert exc.value.message == (f"Order {order.number} has production orders that are not closed ({mo.number}): "
-                                 "close them before closing the order.")
+    assert exc.value.message == (
+        f"Order {order.number} has production orders that are not closed ({mo.number}): "
+        "close them before closing the order."
+    )
     assert status(order) == "open" and history(order) == before
     production.close(production_order=mo, actor=production_user)
     assert services.close_order(order=order, actor=accountant).status == "closed"
@@ -100,8 +125,10 @@ def test_an_unfinished_production_order_keeps_the_order_open(order, production_u
 def test_reopening_needs_a_closed_order_and_a_reason(order, stock, accountant, clerk):
     with pytest.raises(StateConflict) as exc:
         services.reopen_order(order=order, reason="typo", actor=accountant)
-    assert (exc.value.code, exc.value.message) == ("order_not_closed",
-                                                   f"Order {order.number} is open: there is nothing to reopen.")
+    assert (exc.value.code, exc.value.message) == (
+        "order_not_closed",
+        f"Order {order.number} is open: there is nothing to reopen.",
+    )
     services.close_order(order=order, actor=accountant)
     before = history(order)
     for reason, code in (("", "reason_required"), ("   ", "reason_required"), ("x" * 101, "reason_too_long")):
@@ -124,8 +151,10 @@ def test_customer_office_and_date_are_frozen_once_documents_are_posted(order, st
         with pytest.raises(StateConflict) as exc:
             services.lock_order_for_edit(order=order, changed=changed)
         assert exc.value.code == "order_fields_locked"
-        assert exc.value.message == (f"Order {order.number} has posted documents (shipments, returns or "
-                                     f"production): its {', '.join(changed)} can no longer change.")
+        assert exc.value.message == (
+            f"Order {order.number} has posted documents (shipments, returns or "
+            f"production): its {', '.join(changed)} can no longer change."
+        )
 
 
 @pytest.mark.parametrize("document", ["production"])
@@ -147,8 +176,10 @@ def test_an_accountant_closes_and_reopens_from_the_order_page(client, accountant
     assert status(order) == "open"  # the confirmation page changes nothing
     response = client.post(f"/orders/{order.pk}/close/", follow=True)
     assert response.redirect_chain == [(f"/orders/{order.pk}/", 302)]
-    assert f"Order {order.number} closed." in [str(m) for m in get_messages(response.wsgi_request)] or \
-        f"Order {order.number} closed." in response.content.decode()
+    assert (
+        f"Order {order.number} closed." in [str(m) for m in get_messages(response.wsgi_request)]
+        or f"Order {order.number} closed." in response.content.decode()
+    )
     assert status(order) == "closed" and 'id="reopen-link"' in response.content.decode()
 
     response = client.post(f"/orders/{order.pk}/reopen/", {"reason": ""})
@@ -195,12 +226,22 @@ def test_close_and_reopen_through_the_api(api, accountant, order):
     client = api(accountant)
     response = client.post(f"/api/v1/orders/{order.pk}/close/", {}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json() == {"id": order.pk, "number": order.number, "customer": "CUST", "office": "HQ",
-                               "date": "2026-03-01", "status": "closed"}
+    assert response.json() == {
+        "id": order.pk,
+        "number": order.number,
+        "customer": "CUST",
+        "office": "HQ",
+        "date": "2026-03-01",
+        "status": "closed",
+    }
     response = client.post(f"/api/v1/orders/{order.pk}/close/", {}, format="json")
     assert response.status_code == 409
-    assert response.json() == {"code": "order_already_closed", "message": f"Order {order.number} is already closed.",
-                               "field": None, "errors": {}}
+    assert response.json() == {
+        "code": "order_already_closed",
+        "message": f"Order {order.number} is already closed.",
+        "field": None,
+        "errors": {},
+    }
 
     response = client.post(f"/api/v1/orders/{order.pk}/reopen/", {}, format="json")
     assert response.status_code == 400
@@ -216,12 +257,24 @@ def test_close_and_reopen_through_the_api(api, accountant, order):
 def test_shipping_or_opening_production_on_a_closed_order_answers_409(api, clerk, production_user, order, stock):
     services.close_order(order=order, actor=None)
     LicFactory(code="CHAIR")
-    response = api(clerk).post("/api/v1/shipments/", {"order": order.pk, "date": "2026-03-01", "lines": [
-        {"lic": "WIDGET", "quantity": "1"}]}, format="json")
+    response = api(clerk).post(
+        "/api/v1/shipments/",
+        {"order": order.pk, "date": "2026-03-01", "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        format="json",
+    )
     assert response.status_code == 409 and response.json()["code"] == "order_closed"
-    response = api(production_user).post("/api/v1/production-orders/", {
-        "office": "HQ", "date": "2026-03-01", "order": order.pk, "lic": "CHAIR", "estimated_quantity": "1",
-        "estimated_unit_cost": "1.00"}, format="json")
+    response = api(production_user).post(
+        "/api/v1/production-orders/",
+        {
+            "office": "HQ",
+            "date": "2026-03-01",
+            "order": order.pk,
+            "lic": "CHAIR",
+            "estimated_quantity": "1",
+            "estimated_unit_cost": "1.00",
+        },
+        format="json",
+    )
     assert response.status_code == 409
     assert response.json()["message"] == f"Order {order.number} is closed: no production order can be opened for it."
     assert not Shipment.objects.exists() and not ProductionOrder.objects.exists()
@@ -249,16 +302,18 @@ def test_admin_actions_close_and_reopen_through_the_services(client, admin_user,
     other = services.create_order(customer=customer, office=office, date=DAY)
     mo = open_production(other)  # this one cannot be closed
     client.force_login(admin_user)
-    response = client.post("/admin/orders/order/", {"action": "close_selected",
-                                                    "_selected_action": [order.pk, other.pk]}, follow=True)
+    response = client.post(
+        "/admin/orders/order/", {"action": "close_selected", "_selected_action": [order.pk, other.pk]}, follow=True
+    )
     assert response.status_code == 200
     texts = [str(m) for m in get_messages(response.wsgi_request)] or [response.content.decode()]
     page = " ".join(texts) + response.content.decode()
     assert f"{order.number}: closed." in page and f"production orders that are not closed ({mo.number})" in page
     assert (status(order), status(other)) == ("closed", "open") and len(history(other)) == 1
 
-    response = client.post("/admin/orders/order/", {"action": "reopen_selected",
-                                                    "_selected_action": [order.pk, other.pk]}, follow=True)
+    response = client.post(
+        "/admin/orders/order/", {"action": "reopen_selected", "_selected_action": [order.pk, other.pk]}, follow=True
+    )
     assert response.status_code == 200 and "is open: there is nothing to reopen." in response.content.decode()
     assert status(order) == "open"
     assert history(order)[-1] == ("open", admin_user.username, "Reopened in the admin")
@@ -272,8 +327,9 @@ def test_admin_actions_need_the_accounting_permission(client, order):
     staff.save()
     from django.contrib.auth.models import Permission
 
-    staff.user_permissions.add(Permission.objects.get(codename="view_order"),
-                               Permission.objects.get(codename="change_order"))
+    staff.user_permissions.add(
+        Permission.objects.get(codename="view_order"), Permission.objects.get(codename="change_order")
+    )
     client.force_login(staff)
     response = client.get("/admin/orders/order/")
     assert response.status_code == 200 and "close_selected" not in response.content.decode()
@@ -282,13 +338,15 @@ def test_admin_actions_need_the_accounting_permission(client, order):
 
 
 def test_admin_status_is_read_only_and_posted_orders_freeze_customer_office_date(
-        client, admin_user, order, customer, office, stock):
+    client, admin_user, order, customer, office, stock
+):
     branch = OfficeFactory(code="BR")
     client.force_login(admin_user)
     url = f"/admin/orders/order/{order.pk}/change/"
     # nothing posted: customer, office and date may be corrected; the status never here
-    response = client.post(url, {"customer": customer.pk, "office": branch.pk, "date": "2026-03-02",
-                                 "status": "closed"})
+    response = client.post(
+        url, {"customer": customer.pk, "office": branch.pk, "date": "2026-03-02", "status": "closed"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     order.refresh_from_db()
     assert (order.office_id, str(order.date), order.status) == (branch.pk, "2026-03-02", "open")
@@ -297,8 +355,9 @@ def test_admin_status_is_read_only_and_posted_orders_freeze_customer_office_date
     ship(order, stock)
     page = client.get(url).content.decode()
     assert 'name="office"' not in page and 'name="customer"' not in page and 'name="date"' not in page
-    response = client.post(url, {"customer": customer.pk, "office": branch.pk, "date": "2026-01-01",
-                                 "status": "closed"})
+    response = client.post(
+        url, {"customer": customer.pk, "office": branch.pk, "date": "2026-01-01", "status": "closed"}
+    )
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.office_id, order.date, order.status) == (office.pk, DAY, "open")
@@ -310,8 +369,10 @@ def test_admin_form_refuses_a_change_when_a_document_was_posted_since_the_page_w
     ship(order, stock)  # posted between showing the form (all fields editable) and saving it
     with transaction.atomic():
         assert not form.is_valid()
-    assert form.non_field_errors() == [f"Order {order.number} has posted documents (shipments, returns or "
-                                       "production): its office can no longer change."]
+    assert form.non_field_errors() == [
+        f"Order {order.number} has posted documents (shipments, returns or "
+        "production): its office can no longer change."
+    ]
     assert Order.objects.get(pk=order.pk).office_id == office.pk
 
 
@@ -320,22 +381,26 @@ def test_admin_form_refuses_a_change_when_a_document_was_posted_since_the_page_w
 
 def _hold_after(action, done: threading.Event, release: threading.Event):
     """Run ``action`` in a transaction, signal, and commit only when released."""
+
     def run():
         with transaction.atomic():
             result = action()
             done.set()
             release.wait(10)
         return result
+
     return run
 
 
 def _then(done: threading.Event, release: threading.Event, action):
     """Wait for the other transaction's change, release its commit a moment later, and act meanwhile:
     without the order-row lock this would read the order before the other's commit."""
+
     def run():
         done.wait(10)
         threading.Timer(0.5, release.set).start()
         return action()
+
     return run
 
 

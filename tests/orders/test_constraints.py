@@ -22,11 +22,16 @@ DOCUMENT_MODELS = [Order, Shipment, ShipmentLine, CustomerReturn, ReturnLine]
 def documents(order, clerk, stock):
     """A shipment of 3 widgets and a return of 1 naming it, through the services."""
     widget = stock["WIDGET"].lic
-    shipment = services.post_shipment(order=order, date=DAY, actor=clerk,
-                                      lines=[services.ShipmentLineInput(lic=widget, quantity=D("3"))])
+    shipment = services.post_shipment(
+        order=order, date=DAY, actor=clerk, lines=[services.ShipmentLineInput(lic=widget, quantity=D("3"))]
+    )
     shipped = shipment.lines.get()
-    returned = services.post_return(order=order, date=DAY, actor=clerk, lines=[
-        services.ReturnLineInput(lic=widget, quantity=D("1"), usage=shipped.usage)]).lines.get()
+    returned = services.post_return(
+        order=order,
+        date=DAY,
+        actor=clerk,
+        lines=[services.ReturnLineInput(lic=widget, quantity=D("1"), usage=shipped.usage)],
+    ).lines.get()
     return {"order": order, "shipment_line": shipped, "return_line": returned}
 
 
@@ -39,24 +44,40 @@ def return_line(ctx):
 
 
 CASES = [
-    ("orders_order_status_valid", "unknown status",
-     lambda c: Order.objects.filter(pk=c["order"].pk).update(status="void")),
-    ("orders_order_status_valid", "new order with a blank status",
-     lambda c: Order.objects.create(number="SO-X", customer=c["order"].customer, office=c["order"].office, date=DAY,
-                                    status="")),
+    (
+        "orders_order_status_valid",
+        "unknown status",
+        lambda c: Order.objects.filter(pk=c["order"].pk).update(status="void"),
+    ),
+    (
+        "orders_order_status_valid",
+        "new order with a blank status",
+        lambda c: Order.objects.create(
+            number="SO-X", customer=c["order"].customer, office=c["order"].office, date=DAY, status=""
+        ),
+    ),
     ("orders_shipmentline_quantity_positive", "shipping zero", lambda c: shipment_line(c).update(quantity=D("0"))),
-    ("orders_shipmentline_quantity_positive", "shipping a negative quantity",
-     lambda c: shipment_line(c).update(quantity=D("-1"))),
+    (
+        "orders_shipmentline_quantity_positive",
+        "shipping a negative quantity",
+        lambda c: shipment_line(c).update(quantity=D("-1")),
+    ),
     ("orders_shipmentline_line_no_check", "negative line number", lambda c: shipment_line(c).update(line_no=-1)),
     ("orders_returnline_quantity_positive", "returning zero", lambda c: return_line(c).update(quantity=D("0"))),
-    ("orders_returnline_quantity_positive", "return line with the usage's negative sign",
-     lambda c: return_line(c).update(quantity=D("-1"))),
+    (
+        "orders_returnline_quantity_positive",
+        "return line with the usage's negative sign",
+        lambda c: return_line(c).update(quantity=D("-1")),
+    ),
     ("orders_returnline_line_no_check", "negative line number", lambda c: return_line(c).update(line_no=-1)),
 ]
 
 
-@pytest.mark.parametrize(("constraint", "write"), [(name, write) for name, _, write in CASES],
-                         ids=[f"{name}-{what}" for name, what, _ in CASES])
+@pytest.mark.parametrize(
+    ("constraint", "write"),
+    [(name, write) for name, _, write in CASES],
+    ids=[f"{name}-{what}" for name, what, _ in CASES],
+)
 def test_postgresql_refuses_the_write(documents, constraint, write):
     assert_violates(constraint, lambda: write(documents))
     assert Order.objects.get(pk=documents["order"].pk).status == "open"

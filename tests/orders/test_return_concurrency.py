@@ -25,12 +25,14 @@ def test_two_returns_at_once_never_exceed_what_was_shipped():
     lic = LicFactory(code="W")
     adjust_in(office=office, lic=lic, quantity="20", unit_cost="1.00")
     order = services.create_order(customer=CustomerFactory(code="C"), office=office, date=DAY)
-    services.post_shipment(order=order, date=DAY, actor=None,
-                           lines=[services.ShipmentLineInput(lic=lic, quantity=D("10"))])
+    services.post_shipment(
+        order=order, date=DAY, actor=None, lines=[services.ShipmentLineInput(lic=lic, quantity=D("10"))]
+    )
 
     def give_back():
-        return services.post_return(order=order, date=DAY, actor=None,
-                                    lines=[services.ReturnLineInput(lic=lic, quantity=D("6"))])
+        return services.post_return(
+            order=order, date=DAY, actor=None, lines=[services.ReturnLineInput(lic=lic, quantity=D("6"))]
+        )
 
     for _ in range(3):  # a few rounds: the race, if there were one, shows
         results = run_concurrently(give_back, give_back, give_back)

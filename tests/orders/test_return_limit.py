@@ -23,8 +23,9 @@ RUN_DAY = DAY.replace(day=31)
 
 
 def ship(order, actor, lic, quantity):
-    return services.post_shipment(order=order, date=DAY, actor=actor,
-                                  lines=[services.ShipmentLineInput(lic=lic, quantity=D(quantity))])
+    return services.post_shipment(
+        order=order, date=DAY, actor=actor, lines=[services.ShipmentLineInput(lic=lic, quantity=D(quantity))]
+    )
 
 
 def give_back(order, actor, *lines, override_reason=""):
@@ -34,18 +35,24 @@ def give_back(order, actor, *lines, override_reason=""):
 
 def refusal(order, lic, *, left, shipped, returned, asked, line=1):
     return f"Line {line}: " + services.MSG_RETURN_EXCEEDS_SHIPPED.format(
-        number=order.number, lic=lic.code, left=left, shipped=shipped, returned=returned, asked=asked)
+        number=order.number, lic=lic.code, left=left, shipped=shipped, returned=returned, asked=asked
+    )
 
 
 def lines_data(rows):
-    data = {"lines-TOTAL_FORMS": str(len(rows)), "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1",
-            "lines-MAX_NUM_FORMS": "1000"}
+    data = {
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         data.update({f"lines-{i}-{k}": v for k, v in row.items()})
     return data
 
 
 # --- the service ----------------------------------------------------------------------------------
+
 
 def test_a_return_of_goods_never_shipped_is_refused_and_writes_nothing(order, clerk, stock):
     widget = stock["WIDGET"].lic
@@ -80,8 +87,12 @@ def test_the_limit_is_what_the_order_shipped_net_of_its_earlier_returns(order, c
 def test_lines_of_one_return_count_together_and_per_lic(order, clerk, stock):
     widget, engine = stock["WIDGET"].lic, stock["ENGINE"].lic
     ship(order, clerk, widget, "4")
-    services.post_shipment(order=order, date=DAY, actor=clerk, lines=[
-        services.ShipmentLineInput(lic=engine, quantity=D("1"), lot=stock["ENGINE"])])
+    services.post_shipment(
+        order=order,
+        date=DAY,
+        actor=clerk,
+        lines=[services.ShipmentLineInput(lic=engine, quantity=D("1"), lot=stock["ENGINE"])],
+    )
     with pytest.raises(ValidationFailed) as exc:
         give_back(order, clerk, (widget, "3", None), (engine, "1", None), (widget, "2", None))
     assert exc.value.field == "lines[2].quantity"
@@ -93,8 +104,9 @@ def test_lines_of_one_return_count_together_and_per_lic(order, clerk, stock):
 
 def test_an_accountant_overrides_with_a_reason_recorded_on_the_return(order, accountant, stock):
     widget = stock["WIDGET"].lic
-    document = give_back(order, accountant, (widget, "100", None),
-                         override_reason="  Shipped on paper order 4411 \u202ebefore go-live ")
+    document = give_back(
+        order, accountant, (widget, "100", None), override_reason="  Shipped on paper order 4411 \u202ebefore go-live "
+    )
     assert document.override_reason == "Shipped on paper order 4411 before go-live"
     assert document.lines.get().usage.quantity == D("-100")
     # the consequence the override accepts: the run accrues the return at the estimate (10 @ 4.00 here)
@@ -115,8 +127,7 @@ def test_only_the_accounting_permission_may_override(order, clerk, stock):
     for quantity in ("100", "1"):  # over the limit or not: a clerk may not use an override at all
         with pytest.raises(DomainError) as exc:
             give_back(order, clerk, (widget, quantity, None), override_reason="trust me")
-        assert (exc.value.code, exc.value.status, exc.value.field) == ("override_not_permitted", 403,
-                                                                       "override_reason")
+        assert (exc.value.code, exc.value.status, exc.value.field) == ("override_not_permitted", 403, "override_reason")
     assert not CustomerReturn.objects.exists()
     give_back(order, clerk, (widget, "1", None), override_reason=" \u202e ")  # blank after cleaning: none
 
@@ -131,9 +142,11 @@ def test_an_override_never_lifts_the_limit_of_the_usage_a_return_names(order, ac
 
 # --- the page ---------------------------------------------------------------------------------------
 
+
 def test_page_refuses_a_return_over_the_limit_on_its_line(clerk_client, order, stock):
-    response = clerk_client.post(f"/orders/{order.pk}/return/", {"date": "2026-03-02", **lines_data([
-        {"lic": "WIDGET", "quantity": "100"}])})
+    response = clerk_client.post(
+        f"/orders/{order.pk}/return/", {"date": "2026-03-02", **lines_data([{"lic": "WIDGET", "quantity": "100"}])}
+    )
     assert response.status_code == 400
     message = refusal(order, stock["WIDGET"].lic, left="0", shipped="0", returned="0", asked="100")
     assert response.context["formset"].forms[0].errors["quantity"] == [message]
@@ -145,8 +158,14 @@ def test_page_lets_an_accountant_override_with_a_reason(client, accountant, orde
     client.force_login(accountant)
     url = f"/orders/{order.pk}/return/"
     assert "Override reason" in client.get(url).content.decode()
-    response = client.post(url, {"date": "2026-03-02", "override_reason": "Paper shipment before go-live",
-                                 **lines_data([{"lic": "WIDGET", "quantity": "100"}])})
+    response = client.post(
+        url,
+        {
+            "date": "2026-03-02",
+            "override_reason": "Paper shipment before go-live",
+            **lines_data([{"lic": "WIDGET", "quantity": "100"}]),
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     document = CustomerReturn.objects.get()
     assert document.override_reason == "Paper shipment before go-live"
@@ -154,17 +173,23 @@ def test_page_lets_an_accountant_override_with_a_reason(client, accountant, orde
 
 
 def test_page_refuses_a_clerks_override_with_403(clerk_client, order, stock):
-    response = clerk_client.post(f"/orders/{order.pk}/return/", {"date": "2026-03-02", "override_reason": "x",
-                                                                  **lines_data([{"lic": "WIDGET", "quantity": "100"}])})
+    response = clerk_client.post(
+        f"/orders/{order.pk}/return/",
+        {"date": "2026-03-02", "override_reason": "x", **lines_data([{"lic": "WIDGET", "quantity": "100"}])},
+    )
     assert response.status_code == 403
     assert not CustomerReturn.objects.exists()
 
 
 # --- the API ----------------------------------------------------------------------------------------
 
+
 def test_api_refuses_a_return_over_the_limit(api, clerk, order, stock):
-    response = api(clerk).post("/api/v1/returns/", {"order": order.pk, "date": "2026-03-02", "lines": [
-        {"lic": "WIDGET", "quantity": "100"}]}, format="json")
+    response = api(clerk).post(
+        "/api/v1/returns/",
+        {"order": order.pk, "date": "2026-03-02", "lines": [{"lic": "WIDGET", "quantity": "100"}]},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     body = response.json()
     assert (body["code"], body["field"]) == ("return_exceeds_shipped", "lines[0].quantity")
@@ -173,8 +198,12 @@ def test_api_refuses_a_return_over_the_limit(api, clerk, order, stock):
 
 
 def test_api_override_by_an_accountant_and_403_for_others(api, accountant, clerk, viewer, order, stock):
-    body = {"order": order.pk, "date": "2026-03-02", "override_reason": "Paper shipment",
-            "lines": [{"lic": "WIDGET", "quantity": "100"}]}
+    body = {
+        "order": order.pk,
+        "date": "2026-03-02",
+        "override_reason": "Paper shipment",
+        "lines": [{"lic": "WIDGET", "quantity": "100"}],
+    }
     for user in (clerk, viewer):
         response = api(user).post("/api/v1/returns/", body, format="json")
         assert response.status_code == 403, response.content
@@ -189,6 +218,7 @@ def test_api_override_by_an_accountant_and_403_for_others(api, accountant, clerk
 
 
 # --- the admin: no door -----------------------------------------------------------------------------
+
 
 def test_admin_has_no_door_to_post_or_change_a_return(client, admin_user, order, accountant, stock):
     client.force_login(admin_user)

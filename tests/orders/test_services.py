@@ -22,10 +22,13 @@ def ship(order, clerk, *lines):
 
 def test_shipment_writes_usage_per_line(order, clerk, stock):
     lics = {k: v.lic for k, v in stock.items()}
-    shipment = ship(order, clerk,
-                    services.ShipmentLineInput(lic=lics["WIDGET"], quantity=D("7")),
-                    services.ShipmentLineInput(lic=lics["ENGINE"], quantity=D("1"), lot=stock["ENGINE"]),
-                    services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("2"), serial_numbers=("S1", "S3")))
+    shipment = ship(
+        order,
+        clerk,
+        services.ShipmentLineInput(lic=lics["WIDGET"], quantity=D("7")),
+        services.ShipmentLineInput(lic=lics["ENGINE"], quantity=D("1"), lot=stock["ENGINE"]),
+        services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("2"), serial_numbers=("S1", "S3")),
+    )
     assert shipment.number.startswith("SH-")
     lines = list(shipment.lines.select_related("usage"))
     assert [(ln.line_no, ln.quantity, ln.usage.kind, ln.usage.quantity, ln.usage.source_label) for ln in lines] == [
@@ -43,21 +46,27 @@ def test_return_writes_negative_usage_and_checks_limit(order, clerk, stock):
     widget = stock["WIDGET"].lic
     shipment = ship(order, clerk, services.ShipmentLineInput(lic=widget, quantity=D("7")))
     shipped = shipment.lines.get().usage
-    document = services.post_return(order=order, date=DAY, actor=clerk,
-                                    lines=[services.ReturnLineInput(lic=widget, quantity=D("2"), usage=shipped)])
+    document = services.post_return(
+        order=order, date=DAY, actor=clerk, lines=[services.ReturnLineInput(lic=widget, quantity=D("2"), usage=shipped)]
+    )
     assert document.number.startswith("RT-")
     usage = document.lines.get().usage
     assert (usage.kind, usage.quantity, usage.returns_usage_id) == ("return", D("-2"), shipped.pk)
     before = InventoryUsage.objects.count()
     with pytest.raises(ValidationFailed) as exc:
-        services.post_return(order=order, date=DAY, actor=clerk,
-                             lines=[services.ReturnLineInput(lic=widget, quantity=D("6"), usage=shipped)])
+        services.post_return(
+            order=order,
+            date=DAY,
+            actor=clerk,
+            lines=[services.ReturnLineInput(lic=widget, quantity=D("6"), usage=shipped)],
+        )
     assert exc.value.code == "return_exceeds_usage"
     assert exc.value.message == f"Line 1: Usage {shipped} has only 5 left to return (asked 6)."
     assert InventoryUsage.objects.count() == before and CustomerReturn.objects.count() == 1
     # without naming a usage: allowed (COGS gives it back LIFO)
-    free = services.post_return(order=order, date=DAY, actor=clerk,
-                                lines=[services.ReturnLineInput(lic=widget, quantity=D("1"))])
+    free = services.post_return(
+        order=order, date=DAY, actor=clerk, lines=[services.ReturnLineInput(lic=widget, quantity=D("1"))]
+    )
     assert free.lines.get().usage.returns_usage_id is None
 
 
@@ -66,8 +75,12 @@ def test_return_must_name_a_shipment_of_the_order(order, clerk, stock, customer,
     other = services.create_order(customer=customer, office=office, date=DAY)
     shipped = ship(other, clerk, services.ShipmentLineInput(lic=widget, quantity=D("3"))).lines.get().usage
     with pytest.raises(ValidationFailed) as exc:
-        services.post_return(order=order, date=DAY, actor=clerk,
-                             lines=[services.ReturnLineInput(lic=widget, quantity=D("1"), usage=shipped)])
+        services.post_return(
+            order=order,
+            date=DAY,
+            actor=clerk,
+            lines=[services.ReturnLineInput(lic=widget, quantity=D("1"), usage=shipped)],
+        )
     assert exc.value.code == "return_not_of_order" and exc.value.field == "lines[0].usage"
     assert not CustomerReturn.objects.exists()
 
@@ -78,10 +91,11 @@ def test_shipment_bad_input_writes_nothing(order, clerk, stock, service_lic):
         (services.ShipmentLineInput(lic=service_lic, quantity=D("1")), "lic_not_inventoried"),
         (services.ShipmentLineInput(lic=lics["WIDGET"], quantity=D("-1")), "quantity_not_positive"),
         (services.ShipmentLineInput(lic=lics["ENGINE"], quantity=D("1")), "lot_required"),
-        (services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("2"), serial_numbers=("S1",)),
-         "serial_count_mismatch"),
-        (services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("1"), serial_numbers=("NOPE",)),
-         "serial_unknown"),
+        (
+            services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("2"), serial_numbers=("S1",)),
+            "serial_count_mismatch",
+        ),
+        (services.ShipmentLineInput(lic=lics["SCANNER"], quantity=D("1"), serial_numbers=("NOPE",)), "serial_unknown"),
     ]
     for line, code in cases:
         with pytest.raises(ValidationFailed) as exc:

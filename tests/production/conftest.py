@@ -45,8 +45,13 @@ def chair_stock(chair_lics, office):
 @pytest.fixture
 def chair_mo(chair_lics, chair_stock, office, order, production_user):
     return services.create_production_order(
-        office=office, date=DAY, order=order, lic=chair_lics["CHAIR"], estimated_quantity=D("10"),
-        estimated_unit_cost=D("24.00"), actor=production_user,
+        office=office,
+        date=DAY,
+        order=order,
+        lic=chair_lics["CHAIR"],
+        estimated_quantity=D("10"),
+        estimated_unit_cost=D("24.00"),
+        actor=production_user,
     )
 
 
@@ -70,12 +75,30 @@ def run_chair_example(mo, chair_lics, actor):
     """DOMAIN.md 5 through the services: issue 40 legs and 10 seats, labour $50.00 and finishing
     $30.00 capitalized, produce 10."""
     services.issue_components(
-        production_order=mo, date=DAY, actor=actor,
-        lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("40")),
-               services.ComponentLine(lic=chair_lics["SEAT"], quantity=D("10"))],
+        production_order=mo,
+        date=DAY,
+        actor=actor,
+        lines=[
+            services.ComponentLine(lic=chair_lics["LEG"], quantity=D("40")),
+            services.ComponentLine(lic=chair_lics["SEAT"], quantity=D("10")),
+        ],
     )
-    services.post_job_cost(production_order=mo, date=DAY, lic=chair_lics["LABOR"], description="Assembly labour",
-                           amount=D("50.00"), capitalized=True, actor=actor)
-    services.post_job_cost(production_order=mo, date=DAY, lic=chair_lics["FINISHING"], description="Finishing",
-                           amount=D("30.00"), capitalized=True, actor=actor)
+    services.post_job_cost(
+        production_order=mo,
+        date=DAY,
+        lic=chair_lics["LABOR"],
+        description="Assembly labour",
+        amount=D("50.00"),
+        capitalized=True,
+        actor=actor,
+    )
+    services.post_job_cost(
+        production_order=mo,
+        date=DAY,
+        lic=chair_lics["FINISHING"],
+        description="Finishing",
+        amount=D("30.00"),
+        capitalized=True,
+        actor=actor,
+    )
     return services.produce(production_order=mo, date=DAY, quantity=D("10"), actor=actor)

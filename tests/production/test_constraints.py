@@ -17,17 +17,36 @@ pytestmark = pytest.mark.django_db
 
 
 def test_job_cost_amount_sign(chair_mo, chair_lics, production_user):
-    entry = services.post_job_cost(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="x",
-                                   amount=D("5.00"), capitalized=True, actor=production_user)
+    entry = services.post_job_cost(
+        production_order=chair_mo,
+        date=DAY,
+        lic=chair_lics["LABOR"],
+        description="x",
+        amount=D("5.00"),
+        capitalized=True,
+        actor=production_user,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         JobCostEntry.objects.filter(pk=entry.pk).update(amount=D("-5.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
-        JobCostEntry.objects.create(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="r",
-                                    amount=D("5.00"), reverses=entry)
+        JobCostEntry.objects.create(
+            production_order=chair_mo,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            description="r",
+            amount=D("5.00"),
+            reverses=entry,
+        )
     services.reverse_job_cost(entry=entry, date=DAY, actor=production_user)
     with pytest.raises(IntegrityError), transaction.atomic():  # reversed at most once (one-to-one)
-        JobCostEntry.objects.create(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="r",
-                                    amount=D("-5.00"), reverses=entry)
+        JobCostEntry.objects.create(
+            production_order=chair_mo,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            description="r",
+            amount=D("-5.00"),
+            reverses=entry,
+        )
 
 
 def test_production_order_checks(chair_mo):

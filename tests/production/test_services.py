@@ -50,12 +50,24 @@ def test_component_usage_records(chair_mo, chair_lics, production_user):
 
 
 def test_capitalized_job_costs_selector(chair_mo, chair_lics, production_user, office):
-    other = services.create_production_order(office=office, date=DAY, lic=chair_lics["CHAIR"],
-                                             estimated_quantity=D("1"), estimated_unit_cost=D("0"),
-                                             actor=production_user)
+    other = services.create_production_order(
+        office=office,
+        date=DAY,
+        lic=chair_lics["CHAIR"],
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("0"),
+        actor=production_user,
+    )
     run_chair_example(chair_mo, chair_lics, production_user)
-    services.post_job_cost(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="overhead",
-                           amount=D("12.34"), capitalized=False, actor=production_user)
+    services.post_job_cost(
+        production_order=chair_mo,
+        date=DAY,
+        lic=chair_lics["LABOR"],
+        description="overhead",
+        amount=D("12.34"),
+        capitalized=False,
+        actor=production_user,
+    )
     labour = JobCostEntry.objects.get(description="Assembly labour")
     services.reverse_job_cost(entry=labour, date=DAY, actor=production_user)
     assert selectors.capitalized_job_costs([chair_mo.pk, other.pk]) == {chair_mo.pk: D("30.00"), other.pk: D("0.00")}
@@ -66,7 +78,9 @@ def test_component_return_changes_cost_inputs(chair_mo, chair_lics, production_u
     lot = run_chair_example(chair_mo, chair_lics, production_user)
     leg_issue = selectors.component_usages(chair_mo).get(lic=chair_lics["LEG"])
     (ret,) = services.issue_components(
-        production_order=chair_mo, date=DAY, actor=production_user,
+        production_order=chair_mo,
+        date=DAY,
+        actor=production_user,
         lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("-4"), returns_usage=leg_issue)],
     )
     assert (ret.quantity, ret.kind, ret.returns_usage_id) == (D("-4"), "production", leg_issue.pk)
@@ -83,7 +97,9 @@ def test_return_more_than_issued_is_refused(chair_mo, chair_lics, production_use
     before = InventoryUsage.objects.count()
     with pytest.raises(ValidationFailed) as exc:
         services.issue_components(
-            production_order=chair_mo, date=DAY, actor=production_user,
+            production_order=chair_mo,
+            date=DAY,
+            actor=production_user,
             lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("-41"), returns_usage=leg_issue)],
         )
     assert exc.value.code == "return_exceeds_usage"
@@ -111,8 +127,15 @@ def test_reversed_job_cost_changes_cost_inputs(chair_mo, chair_lics, production_
 def test_expensed_job_cost_is_not_in_lot(chair_mo, chair_lics, production_user):
     lot = run_chair_example(chair_mo, chair_lics, production_user)
     cost_components_test_only(chair_mo)
-    services.post_job_cost(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="Cleanup",
-                           amount=D("99.00"), capitalized=False, actor=production_user)
+    services.post_job_cost(
+        production_order=chair_mo,
+        date=DAY,
+        lic=chair_lics["LABOR"],
+        description="Cleanup",
+        amount=D("99.00"),
+        capitalized=False,
+        actor=production_user,
+    )
     lot.refresh_from_db()
     assert lot.unit_cost == D("25.000000")
 
@@ -181,10 +204,21 @@ def test_producing_on_closed_order_is_refused_and_writes_nothing(chair_mo, chair
     services.close(production_order=chair_mo, actor=production_user)
     for call in (
         lambda: services.produce(production_order=chair_mo, date=DAY, quantity=D("1"), actor=production_user),
-        lambda: services.issue_components(production_order=chair_mo, date=DAY, actor=production_user,
-                                          lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("1"))]),
-        lambda: services.post_job_cost(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"],
-                                       description="x", amount=D("1"), capitalized=True, actor=production_user),
+        lambda: services.issue_components(
+            production_order=chair_mo,
+            date=DAY,
+            actor=production_user,
+            lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("1"))],
+        ),
+        lambda: services.post_job_cost(
+            production_order=chair_mo,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            description="x",
+            amount=D("1"),
+            capitalized=True,
+            actor=production_user,
+        ),
     ):
         with pytest.raises(StateConflict) as exc:
             call()
@@ -198,9 +232,13 @@ def test_producing_on_closed_order_is_refused_and_writes_nothing(chair_mo, chair
 def test_issuing_non_inventoried_lic_is_refused(chair_mo, chair_lics, production_user):
     with pytest.raises(ValidationFailed) as exc:
         services.issue_components(
-            production_order=chair_mo, date=DAY, actor=production_user,
-            lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("4")),
-                   services.ComponentLine(lic=chair_lics["LABOR"], quantity=D("1"))],
+            production_order=chair_mo,
+            date=DAY,
+            actor=production_user,
+            lines=[
+                services.ComponentLine(lic=chair_lics["LEG"], quantity=D("4")),
+                services.ComponentLine(lic=chair_lics["LABOR"], quantity=D("1")),
+            ],
         )
     assert exc.value.code == "lic_not_inventoried"
     assert exc.value.field == "lines[1].lic"
@@ -212,15 +250,22 @@ def test_job_cost_bad_input(chair_mo, chair_lics, production_user):
     cases = [
         ({"lic": chair_lics["LABOR"], "amount": D("-5.00")}, "amount_not_positive", services.MSG_AMOUNT_NOT_POSITIVE),
         ({"lic": chair_lics["LABOR"], "amount": D("0")}, "amount_not_positive", services.MSG_AMOUNT_NOT_POSITIVE),
-        ({"lic": chair_lics["LEG"], "amount": D("5.00")}, "lic_inventoried",
-         services.MSG_JOB_LIC_INVENTORIED.format(lic="LEG")),
-        ({"lic": chair_lics["LABOR"], "amount": D("5.001")}, "too_many_decimal_places",
-         "Ensure that there are no more than 2 decimal places."),
+        (
+            {"lic": chair_lics["LEG"], "amount": D("5.00")},
+            "lic_inventoried",
+            services.MSG_JOB_LIC_INVENTORIED.format(lic="LEG"),
+        ),
+        (
+            {"lic": chair_lics["LABOR"], "amount": D("5.001")},
+            "too_many_decimal_places",
+            "Ensure that there are no more than 2 decimal places.",
+        ),
     ]
     for kwargs, code, message in cases:
         with pytest.raises(ValidationFailed) as exc:
-            services.post_job_cost(production_order=chair_mo, date=DAY, description="x", capitalized=True,
-                                   actor=production_user, **kwargs)
+            services.post_job_cost(
+                production_order=chair_mo, date=DAY, description="x", capitalized=True, actor=production_user, **kwargs
+            )
         assert (exc.value.code, exc.value.message) == (code, message)
     assert not JobCostEntry.objects.exists()
 
@@ -229,16 +274,23 @@ def test_serial_count_mismatch_on_produce(office, production_user, db):
     from tests.factories import LicFactory
 
     bike = LicFactory(code="BIKE", serialized=True)
-    mo = services.create_production_order(office=office, date=DAY, lic=bike, estimated_quantity=D("2"),
-                                          estimated_unit_cost=D("100"), actor=production_user)
+    mo = services.create_production_order(
+        office=office,
+        date=DAY,
+        lic=bike,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("100"),
+        actor=production_user,
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.produce(production_order=mo, date=DAY, quantity=D("2"), serial_numbers=["B1"], actor=production_user)
     assert exc.value.code == "serial_count_mismatch"
     assert exc.value.message == "BIKE is serialized: give exactly 2 distinct serial numbers (got 1)."
     mo.refresh_from_db()
     assert mo.lot_id is None and not ProductionReport.objects.exists()
-    lot = services.produce(production_order=mo, date=DAY, quantity=D("2"), serial_numbers=["B1", "B2"],
-                           actor=production_user)
+    lot = services.produce(
+        production_order=mo, date=DAY, quantity=D("2"), serial_numbers=["B1", "B2"], actor=production_user
+    )
     assert sorted(lot.serials.values_list("serial_number", flat=True)) == ["B1", "B2"]
 
 
@@ -246,36 +298,58 @@ def test_mfr_lot_required_on_first_produce(office, production_user, db):
     from tests.factories import LicFactory
 
     resin = LicFactory(code="RESIN", track_by_mfr_lot=True)
-    mo = services.create_production_order(office=office, date=DAY, lic=resin, estimated_quantity=D("2"),
-                                          estimated_unit_cost=D("1"), actor=production_user)
+    mo = services.create_production_order(
+        office=office, date=DAY, lic=resin, estimated_quantity=D("2"), estimated_unit_cost=D("1"), actor=production_user
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.produce(production_order=mo, date=DAY, quantity=D("2"), actor=production_user)
     assert exc.value.code == "mfr_lot_required"
-    lot = services.produce(production_order=mo, date=DAY, quantity=D("2"), mfr_lot_number="M-7",
-                           actor=production_user)
+    lot = services.produce(production_order=mo, date=DAY, quantity=D("2"), mfr_lot_number="M-7", actor=production_user)
     assert lot.mfr_lot_number == "M-7"
 
 
 def test_create_production_order_bad_input(office, chair_lics, production_user):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_production_order(office=office, date=DAY, lic=chair_lics["LABOR"], estimated_quantity=D("1"),
-                                         estimated_unit_cost=D("1"), actor=production_user)
+        services.create_production_order(
+            office=office,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            estimated_quantity=D("1"),
+            estimated_unit_cost=D("1"),
+            actor=production_user,
+        )
     assert exc.value.code == "lic_not_inventoried"
     with pytest.raises(ValidationFailed) as exc:
-        services.create_production_order(office=office, date=DAY, lic=chair_lics["CHAIR"],
-                                         estimated_quantity=D("0"), estimated_unit_cost=D("1"), actor=production_user)
+        services.create_production_order(
+            office=office,
+            date=DAY,
+            lic=chair_lics["CHAIR"],
+            estimated_quantity=D("0"),
+            estimated_unit_cost=D("1"),
+            actor=production_user,
+        )
     assert exc.value.message == services.MSG_EST_QTY
     with pytest.raises(ValidationFailed) as exc:
-        services.create_production_order(office=office, date=DAY, lic=chair_lics["CHAIR"],
-                                         estimated_quantity=D("1"), estimated_unit_cost=D("-1"), actor=production_user)
+        services.create_production_order(
+            office=office,
+            date=DAY,
+            lic=chair_lics["CHAIR"],
+            estimated_quantity=D("1"),
+            estimated_unit_cost=D("-1"),
+            actor=production_user,
+        )
     assert exc.value.message == services.MSG_EST_COST
     assert not ProductionOrder.objects.exists()
 
 
 def test_component_cannot_be_the_product(chair_mo, chair_lics, production_user):
     with pytest.raises(ValidationFailed) as exc:
-        services.issue_components(production_order=chair_mo, date=DAY, actor=production_user,
-                                  lines=[services.ComponentLine(lic=chair_lics["CHAIR"], quantity=D("1"))])
+        services.issue_components(
+            production_order=chair_mo,
+            date=DAY,
+            actor=production_user,
+            lines=[services.ComponentLine(lic=chair_lics["CHAIR"], quantity=D("1"))],
+        )
     assert exc.value.code == "component_is_product"
 
 
@@ -287,5 +361,12 @@ def test_lock_date_refuses_production_postings(chair_mo, chair_lics, production_
         services.produce(production_order=chair_mo, date=DAY, quantity=D("1"), actor=production_user)
     assert exc.value.code == "date_locked"
     with pytest.raises(ValidationFailed):
-        services.post_job_cost(production_order=chair_mo, date=DAY, lic=chair_lics["LABOR"], description="x",
-                               amount=D("1"), capitalized=True, actor=production_user)
+        services.post_job_cost(
+            production_order=chair_mo,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            description="x",
+            amount=D("1"),
+            capitalized=True,
+            actor=production_user,
+        )

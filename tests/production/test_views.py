@@ -34,8 +34,12 @@ def figure(html: str, name: str) -> str:
 
 
 def _lines(prefix, rows):
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "1", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "1",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
     return data
@@ -43,18 +47,34 @@ def _lines(prefix, rows):
 
 def test_chair_example_through_pages(production_client, chair_stock, order):
     c = production_client
-    response = c.post("/production/new/", {"office": "HQ", "date": "2026-03-01", "order": order.number,
-                                           "lic": "CHAIR", "estimated_quantity": "10", "estimated_unit_cost": "24"})
+    response = c.post(
+        "/production/new/",
+        {
+            "office": "HQ",
+            "date": "2026-03-01",
+            "order": order.number,
+            "lic": "CHAIR",
+            "estimated_quantity": "10",
+            "estimated_unit_cost": "24",
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     mo = ProductionOrder.objects.get()
     url = f"/production/{mo.pk}/"
     assert response["Location"] == url
-    response = c.post(f"{url}issue/", {"date": "2026-03-01", **_lines("lines", [
-        {"lic": "LEG", "quantity": "40"}, {"lic": "SEAT", "quantity": "10"}])})
+    response = c.post(
+        f"{url}issue/",
+        {
+            "date": "2026-03-01",
+            **_lines("lines", [{"lic": "LEG", "quantity": "40"}, {"lic": "SEAT", "quantity": "10"}]),
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     for lic, amount in (("LABOR", "50.00"), ("FINISHING", "30.00")):
-        response = c.post(f"{url}job-costs/new/", {"date": "2026-03-01", "lic": lic, "description": lic,
-                                                   "amount": amount, "capitalized": "on"})
+        response = c.post(
+            f"{url}job-costs/new/",
+            {"date": "2026-03-01", "lic": lic, "description": lic, "amount": amount, "capitalized": "on"},
+        )
         assert response.status_code == 302, response.content.decode()
     response = c.post(f"{url}produce/", {"date": "2026-03-01", "quantity": "10"})
     assert response.status_code == 302, response.content.decode()
@@ -70,8 +90,13 @@ def test_chair_example_through_pages(production_client, chair_stock, order):
     lot_html = c.get(f"/lots/{mo.lot_id}/").content.decode()
     titles = re.findall(r'<div class="card-header">([^<]*)</div>', lot_html)
     # Inventory COGS (90) and later sections belong to other apps and may follow
-    assert titles[:5] == ["General Info", "Estimated / Produced", "Current Inventory",
-                          "Production Costs (Inventoried)", "Production Costs (Non-Inventoried; Capitalized Expenses)"]
+    assert titles[:5] == [
+        "General Info",
+        "Estimated / Produced",
+        "Current Inventory",
+        "Production Costs (Inventoried)",
+        "Production Costs (Non-Inventoried; Capitalized Expenses)",
+    ]
     assert figure(lot_html, "estimated_value") == "240.00"
     assert figure(lot_html, "produced_value") == "250.00"
     assert figure(lot_html, "costs_inventoried_total") == "170.00"
@@ -108,12 +133,15 @@ def test_job_cost_page_and_reversal_form(client, accountant, chair_mo, chair_lic
 
 def test_bad_input_on_forms_writes_nothing(production_client, chair_mo, chair_stock):
     url = f"/production/{chair_mo.pk}/"
-    response = production_client.post(f"{url}issue/", {"date": "2026-03-01", **_lines("lines", [
-        {"lic": "LEG", "quantity": "4"}, {"lic": "LABOR", "quantity": "1"}])})
+    response = production_client.post(
+        f"{url}issue/",
+        {"date": "2026-03-01", **_lines("lines", [{"lic": "LEG", "quantity": "4"}, {"lic": "LABOR", "quantity": "1"}])},
+    )
     assert response.status_code == 400
     assert "Line 2: LABOR is not an inventoried line item code: it has no lots or usage." in response.content.decode()
-    response = production_client.post(f"{url}job-costs/new/", {"date": "2026-03-01", "lic": "LABOR",
-                                                               "description": "x", "amount": "-5"})
+    response = production_client.post(
+        f"{url}job-costs/new/", {"date": "2026-03-01", "lic": "LABOR", "description": "x", "amount": "-5"}
+    )
     assert response.status_code == 400
     assert "Amount must be greater than zero." in response.content.decode()
     response = production_client.post(f"{url}release/", {"confirm": "yes"})
@@ -123,8 +151,9 @@ def test_bad_input_on_forms_writes_nothing(production_client, chair_mo, chair_st
     production_client.post(f"{url}close/", {"confirm": "yes"})
     response = production_client.post(f"{url}produce/", {"date": "2026-03-01", "quantity": "1"})
     assert response.status_code == 400
-    assert f"Production order {chair_mo.number} is closed: nothing more can be posted to it." in \
-        response.content.decode()
+    assert (
+        f"Production order {chair_mo.number} is closed: nothing more can be posted to it." in response.content.decode()
+    )
     assert not Lot.objects.filter(type="production").exists()
 
 
@@ -132,10 +161,12 @@ def test_serial_mismatch_on_produce_form(production_client, office, production_u
     from tests.factories import LicFactory
 
     bike = LicFactory(code="BIKE", serialized=True)
-    mo = services.create_production_order(office=office, date=DAY, lic=bike, estimated_quantity=D("2"),
-                                          estimated_unit_cost=D("1"), actor=production_user)
-    response = production_client.post(f"/production/{mo.pk}/produce/", {"date": "2026-03-01", "quantity": "2",
-                                                                       "serial_numbers": "S1"})
+    mo = services.create_production_order(
+        office=office, date=DAY, lic=bike, estimated_quantity=D("2"), estimated_unit_cost=D("1"), actor=production_user
+    )
+    response = production_client.post(
+        f"/production/{mo.pk}/produce/", {"date": "2026-03-01", "quantity": "2", "serial_numbers": "S1"}
+    )
     assert response.status_code == 400
     assert "BIKE is serialized: give exactly 2 distinct serial numbers (got 1)." in response.content.decode()
     assert not Lot.objects.exists()
@@ -144,17 +175,30 @@ def test_serial_mismatch_on_produce_form(production_client, office, production_u
 def test_viewer_cannot_post(viewer_client, chair_mo):
     assert viewer_client.get(f"/production/{chair_mo.pk}/").status_code == 200
     assert viewer_client.get("/production/").status_code == 200
-    assert viewer_client.post(f"/production/{chair_mo.pk}/produce/", {"date": "2026-03-01",
-                                                                      "quantity": "1"}).status_code == 403
+    assert (
+        viewer_client.post(f"/production/{chair_mo.pk}/produce/", {"date": "2026-03-01", "quantity": "1"}).status_code
+        == 403
+    )
     assert viewer_client.post(f"/production/{chair_mo.pk}/release/").status_code == 403
 
 
 def _add_rows(mo, chair_lics, actor, n):
     for i in range(n):
-        services.issue_components(production_order=mo, date=DAY, actor=actor,
-                                  lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("1"))])
-        services.post_job_cost(production_order=mo, date=DAY, lic=chair_lics["LABOR"], description=f"w{i}",
-                               amount=D("1.00"), capitalized=True, actor=actor)
+        services.issue_components(
+            production_order=mo,
+            date=DAY,
+            actor=actor,
+            lines=[services.ComponentLine(lic=chair_lics["LEG"], quantity=D("1"))],
+        )
+        services.post_job_cost(
+            production_order=mo,
+            date=DAY,
+            lic=chair_lics["LABOR"],
+            description=f"w{i}",
+            amount=D("1.00"),
+            capitalized=True,
+            actor=actor,
+        )
 
 
 def _count(client, url):
@@ -163,8 +207,7 @@ def _count(client, url):
     return len(ctx.captured_queries)
 
 
-def test_lot_and_order_pages_query_count_is_constant(viewer_client, viewer, api, chair_mo, chair_lics,
-                                                     production_user):
+def test_lot_and_order_pages_query_count_is_constant(viewer_client, viewer, api, chair_mo, chair_lics, production_user):
     lot = run_chair_example(chair_mo, chair_lics, production_user)
     pages = [f"/lots/{lot.pk}/", f"/production/{chair_mo.pk}/"]
     small = [_count(viewer_client, u) for u in pages]
@@ -179,17 +222,29 @@ def test_purchase_lot_has_no_production_sections(viewer_client, chair_stock):
     assert "Estimated / Produced" not in html and "Production Costs" not in html
 
 
-def test_order_page_query_count_is_constant(viewer_client, order, clerk, chair_stock, chair_mo, chair_lics,
-                                            production_user):
+def test_order_page_query_count_is_constant(
+    viewer_client, order, clerk, chair_stock, chair_mo, chair_lics, production_user
+):
     from orders import services as order_services
 
     def ship(n):
         for _ in range(n):
-            document = order_services.post_shipment(order=order, date=DAY, actor=clerk, lines=[
-                order_services.ShipmentLineInput(lic=chair_lics["LEG"], quantity=D("1"))])
-            order_services.post_return(order=order, date=DAY, actor=clerk, lines=[
-                order_services.ReturnLineInput(lic=chair_lics["LEG"], quantity=D("1"),
-                                               usage=document.lines.get().usage)])
+            document = order_services.post_shipment(
+                order=order,
+                date=DAY,
+                actor=clerk,
+                lines=[order_services.ShipmentLineInput(lic=chair_lics["LEG"], quantity=D("1"))],
+            )
+            order_services.post_return(
+                order=order,
+                date=DAY,
+                actor=clerk,
+                lines=[
+                    order_services.ReturnLineInput(
+                        lic=chair_lics["LEG"], quantity=D("1"), usage=document.lines.get().usage
+                    )
+                ],
+            )
 
     ship(1)
     run_chair_example(chair_mo, chair_lics, production_user)

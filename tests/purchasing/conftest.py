@@ -25,7 +25,10 @@ DAY = datetime.date(2026, 3, 1)
 def make_po(*, vendor, office, lines, date=DAY, actor=None):
     """``lines``: [(lic, quantity, unit_cost)] with strings for the decimals."""
     return create_purchase_order(
-        vendor=vendor, office=office, date=date, actor=actor,
+        vendor=vendor,
+        office=office,
+        date=date,
+        actor=actor,
         lines=[POLineInput(lic=lic, quantity=D(q), unit_cost=D(c)) for lic, q, c in lines],
     )
 
@@ -35,7 +38,8 @@ def receive(po, *quantities, date=DAY, actor=None, allow=False, **extra):
     po_lines = list(po.lines.order_by("line_no"))
     inputs = [
         ReceiptLineInput(po_line=line, quantity=D(q), **extra)
-        for line, q in zip(po_lines, quantities) if q not in (None, "0")
+        for line, q in zip(po_lines, quantities)
+        if q not in (None, "0")
     ]
     return receive_purchase_order(purchase_order=po, date=date, lines=inputs, actor=actor, allow_over_receipt=allow)
 
@@ -45,10 +49,13 @@ def invoice(po, number, *lines, freight="0", date=DAY, actor=None):
     po_lines = list(po.lines.order_by("line_no"))
     inputs = [
         InvoiceLineInput(po_line=line, quantity=D(q), amount=D(a))
-        for line, item in zip(po_lines, lines) if item is not None for q, a in [item]
+        for line, item in zip(po_lines, lines)
+        if item is not None
+        for q, a in [item]
     ]
-    return post_vendor_invoice(vendor=po.vendor, purchase_order=po, number=number, date=date, lines=inputs,
-                               freight=D(freight), actor=actor)
+    return post_vendor_invoice(
+        vendor=po.vendor, purchase_order=po, number=number, date=date, lines=inputs, freight=D(freight), actor=actor
+    )
 
 
 def close(po, date=DAY, actor=None):

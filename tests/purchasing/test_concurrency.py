@@ -25,8 +25,9 @@ def test_parallel_receipts_never_exceed_ordered():
     line = po.lines.get()
 
     def receive_six():
-        return receive_purchase_order(purchase_order=po, date=DAY, actor=None,
-                                      lines=[ReceiptLineInput(po_line=line, quantity=D("6"))])
+        return receive_purchase_order(
+            purchase_order=po, date=DAY, actor=None, lines=[ReceiptLineInput(po_line=line, quantity=D("6"))]
+        )
 
     for round_no in range(3):  # three rounds of racing clerks
         results = run_concurrently(receive_six, receive_six, receive_six)
@@ -42,24 +43,43 @@ def test_parallel_receipts_never_exceed_ordered():
 @pytest.mark.django_db(transaction=True)
 def test_parallel_receive_and_invoice_on_two_lines_do_not_deadlock():
     a, b = LicFactory(code="PAR-A"), LicFactory(code="PAR-B")
-    po = make_po(vendor=VendorFactory(code="PV2"), office=OfficeFactory(code="PO2"),
-                 lines=[(a, "100", "1.00"), (b, "100", "1.00")])
+    po = make_po(
+        vendor=VendorFactory(code="PV2"),
+        office=OfficeFactory(code="PO2"),
+        lines=[(a, "100", "1.00"), (b, "100", "1.00")],
+    )
     la, lb = po.lines.order_by("line_no")
 
     def receive_both_reversed():
-        return receive_purchase_order(purchase_order=po, date=DAY, actor=None, lines=[
-            ReceiptLineInput(po_line=lb, quantity=D("1")), ReceiptLineInput(po_line=la, quantity=D("1"))])
+        return receive_purchase_order(
+            purchase_order=po,
+            date=DAY,
+            actor=None,
+            lines=[ReceiptLineInput(po_line=lb, quantity=D("1")), ReceiptLineInput(po_line=la, quantity=D("1"))],
+        )
 
     def receive_both():
-        return receive_purchase_order(purchase_order=po, date=DAY, actor=None, lines=[
-            ReceiptLineInput(po_line=la, quantity=D("1")), ReceiptLineInput(po_line=lb, quantity=D("1"))])
+        return receive_purchase_order(
+            purchase_order=po,
+            date=DAY,
+            actor=None,
+            lines=[ReceiptLineInput(po_line=la, quantity=D("1")), ReceiptLineInput(po_line=lb, quantity=D("1"))],
+        )
 
     counter = iter(range(1000))
 
     def invoice_both():
-        return post_vendor_invoice(vendor=po.vendor, purchase_order=po, number=f"C-{next(counter)}", date=DAY,
-                                   actor=None, lines=[InvoiceLineInput(po_line=lb, quantity=D("1"), amount=D("1")),
-                                                      InvoiceLineInput(po_line=la, quantity=D("1"), amount=D("1"))])
+        return post_vendor_invoice(
+            vendor=po.vendor,
+            purchase_order=po,
+            number=f"C-{next(counter)}",
+            date=DAY,
+            actor=None,
+            lines=[
+                InvoiceLineInput(po_line=lb, quantity=D("1"), amount=D("1")),
+                InvoiceLineInput(po_line=la, quantity=D("1"), amount=D("1")),
+            ],
+        )
 
     for _ in range(5):
         results = run_concurrently(receive_both_reversed, receive_both, invoice_both, invoice_both)

@@ -17,14 +17,17 @@ def po(vendor, office, lic):
     return make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
 
 
-@pytest.mark.parametrize("changes", [
-    {"quantity": D("0")},
-    {"unit_cost": D("-1")},
-    {"quantity_received": D("6")},
-    {"quantity_received": D("-1")},
-    {"amount_invoiced": D("-0.01")},
-    {"freight_allocated": D("-0.01")},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"quantity": D("0")},
+        {"unit_cost": D("-1")},
+        {"quantity_received": D("6")},
+        {"quantity_received": D("-1")},
+        {"amount_invoiced": D("-0.01")},
+        {"freight_allocated": D("-0.01")},
+    ],
+)
 def test_po_line_checks(po, changes):
     with pytest.raises(IntegrityError), transaction.atomic():
         PurchaseOrderLine.objects.filter(purchase_order=po).update(**changes)
@@ -71,5 +74,8 @@ def test_saved_values_equal_reloaded(po):
     inv = invoice(po, "Q-1", ("1.5", "1.50"), freight="0.10")
     reloaded = PurchaseOrderLine.objects.get(pk=line.pk)
     assert (reloaded.quantity_received, reloaded.amount_invoiced, reloaded.freight_allocated) == (
-        D("1.5"), D("1.50"), D("0.10"))
+        D("1.5"),
+        D("1.50"),
+        D("0.10"),
+    )
     assert inv.lines.get().freight_share == VendorInvoiceLine.objects.get(invoice=inv).freight_share == D("0.10")

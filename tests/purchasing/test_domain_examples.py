@@ -23,7 +23,11 @@ def test_freight_close_makes_35_00_into_35_59(vendor, office, lic, accountant):
     assert lot.value_in == D("533.85")
     change = LotCostChange.objects.get(lot=lot)
     assert (change.old_unit_cost, change.new_unit_cost, change.cause, change.source_label) == (
-        D("35.000000"), D("35.590000"), "po_closed", po.number)
+        D("35.000000"),
+        D("35.590000"),
+        "po_closed",
+        po.number,
+    )
     po.refresh_from_db()
     assert po.status == "closed"
 
@@ -33,8 +37,12 @@ def test_gadgets_accrued_80_then_0(vendor, office, gadget):
     lot = receive(po, "10").lines.get().lot
     section = accrued_section(lot)
     assert section.api == {
-        "purchased_qty": "0.000000", "received_qty": "10.000000", "accrued_qty": "10.000000",
-        "accrued_value": "80.00", "lot_accrued_qty": "10.000000", "lot_accrued_value": "80.00",
+        "purchased_qty": "0.000000",
+        "received_qty": "10.000000",
+        "accrued_qty": "10.000000",
+        "accrued_value": "80.00",
+        "lot_accrued_qty": "10.000000",
+        "lot_accrued_value": "80.00",
     }
     invoice(po, "G-1", ("10", "80.00"))
     lot = Lot.objects.get(pk=lot.pk)
@@ -43,7 +51,11 @@ def test_gadgets_accrued_80_then_0(vendor, office, gadget):
     assert section.api["purchased_qty"] == "10.000000"
     op = ordered_purchased_section(lot).api
     assert (op["ordered_qty"], op["ordered_value"], op["purchased_qty"], op["purchased_value"]) == (
-        "100.000000", "800.00", "10.000000", "80.00")
+        "100.000000",
+        "800.00",
+        "10.000000",
+        "80.00",
+    )
 
 
 def test_textbooks_10_at_29_99(vendor, office, textbook):
@@ -52,5 +64,9 @@ def test_textbooks_10_at_29_99(vendor, office, textbook):
     assert lot.value_in == D("299.90") and lot.qty_in == D("10")
     assert accrued_section(lot).api["accrued_value"] == "299.90"
     received = ordered_received_section(lot).api
-    assert received == {"ordered_qty": "100.000000", "ordered_value": "2999.00", "received_qty": "10.000000",
-                        "received_value": "299.90"}
+    assert received == {
+        "ordered_qty": "100.000000",
+        "ordered_value": "2999.00",
+        "received_qty": "10.000000",
+        "received_value": "299.90",
+    }

@@ -23,7 +23,9 @@ def test_po_number_and_lines(vendor, office, lic, service_lic):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "3", "1.50"), (service_lic, "1", "20")])
     assert po.number.startswith("PO-") and po.status == "open"
     assert [(line.line_no, line.lic.code, line.quantity, line.unit_cost) for line in po.lines.all()] == [
-        (1, "WIDGET", D("3"), D("1.5")), (2, "LABOR", D("1"), D("20"))]
+        (1, "WIDGET", D("3"), D("1.5")),
+        (2, "LABOR", D("1"), D("20")),
+    ]
     other = make_po(vendor=vendor, office=office, lines=[(lic, "1", "1")])
     assert other.number != po.number
 
@@ -73,10 +75,15 @@ def test_two_receipt_lines_on_one_po_line_are_summed(vendor, office, lic):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     line = po.lines.get()
     with pytest.raises(ValidationFailed) as exc:
-        services.receive_purchase_order(purchase_order=po, date=DAY, actor=None, lines=[
-            services.ReceiptLineInput(po_line=line, quantity=D("3")),
-            services.ReceiptLineInput(po_line=line, quantity=D("3")),
-        ])
+        services.receive_purchase_order(
+            purchase_order=po,
+            date=DAY,
+            actor=None,
+            lines=[
+                services.ReceiptLineInput(po_line=line, quantity=D("3")),
+                services.ReceiptLineInput(po_line=line, quantity=D("3")),
+            ],
+        )
     assert exc.value.field == "lines[1].quantity"
     assert not Lot.objects.exists()
 
@@ -101,8 +108,12 @@ def test_line_of_another_po_is_refused(vendor, office, lic):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     other = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     with pytest.raises(ValidationFailed) as exc:
-        services.receive_purchase_order(purchase_order=po, date=DAY, actor=None, lines=[
-            services.ReceiptLineInput(po_line=other.lines.get(), quantity=D("1"))])
+        services.receive_purchase_order(
+            purchase_order=po,
+            date=DAY,
+            actor=None,
+            lines=[services.ReceiptLineInput(po_line=other.lines.get(), quantity=D("1"))],
+        )
     assert exc.value.code == "po_line_mismatch"
 
 
@@ -174,9 +185,14 @@ def test_invoice_refusals(vendor, office, lic):
     assert exc.value.message == "Vendor ACME already has an invoice numbered N-1."
     other_vendor = VendorFactory(code="OTHER")
     with pytest.raises(ValidationFailed) as exc:
-        services.post_vendor_invoice(vendor=other_vendor, purchase_order=po, number="N-2", date=DAY, actor=None,
-                                     lines=[services.InvoiceLineInput(po_line=po.lines.get(), quantity=D("1"),
-                                                                      amount=D("1"))])
+        services.post_vendor_invoice(
+            vendor=other_vendor,
+            purchase_order=po,
+            number="N-2",
+            date=DAY,
+            actor=None,
+            lines=[services.InvoiceLineInput(po_line=po.lines.get(), quantity=D("1"), amount=D("1"))],
+        )
     assert exc.value.code == "vendor_mismatch"
     po2 = make_po(vendor=other_vendor, office=office, lines=[(lic, "5", "1.00")])
     invoice(po2, "N-1", ("5", "5.00"))  # same number, another vendor: fine
@@ -206,8 +222,9 @@ def test_close_refused_while_received_not_invoiced(vendor, office, lic):
     invoice(po, "P-1", ("4", "4.00"))
     with pytest.raises(StateConflict) as exc:
         close(po)
-    assert exc.value.message == ("Line 1 (WIDGET) has 10 received but only 4 invoiced: enter the vendor invoice "
-                                 "before closing the PO.")
+    assert exc.value.message == (
+        "Line 1 (WIDGET) has 10 received but only 4 invoiced: enter the vendor invoice before closing the PO."
+    )
     po.refresh_from_db()
     assert po.status == "open" and not LotCostChange.objects.exists()
 
@@ -242,10 +259,13 @@ def test_accrued_report_lines_and_vendor_totals(vendor, office, gadget, textbook
     receive(po2, "1")
     lines = accrued_lines()
     assert [(line.lic.code, line.accrued_qty, line.accrued_value) for line in lines] == [
-        ("TEXTBOOK", D("10"), D("299.90")), ("GADGET", D("1"), D("0.33"))]
+        ("TEXTBOOK", D("10"), D("299.90")),
+        ("GADGET", D("1"), D("0.33")),
+    ]
     assert accrued_by_vendor(lines) == [
         {"vendor": "ACME", "name": "Acme Supply", "total": D("299.90")},
-        {"vendor": "BETA", "name": other.name, "total": D("0.33")}]
+        {"vendor": "BETA", "name": other.name, "total": D("0.33")},
+    ]
 
 
 def test_reverse_receipt_brings_lots_to_zero(vendor, office, scanner, accountant):
@@ -272,12 +292,23 @@ def test_reverse_refused_once_a_lot_is_used(vendor, office, lic, accountant):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     receipt = receive(po, "5")
     lot = receipt.lines.get().lot
-    record_usage(lic=lic, office=office, date=DAY, quantity=D("1"), kind="adjustment", source=receipt,
-                 source_label="test", actor=None, lot=lot)
+    record_usage(
+        lic=lic,
+        office=office,
+        date=DAY,
+        quantity=D("1"),
+        kind="adjustment",
+        source=receipt,
+        source_label="test",
+        actor=None,
+        lot=lot,
+    )
     with pytest.raises(StateConflict) as exc:
         services.reverse_receipt(receipt=receipt, date=DAY, reason="x", actor=accountant)
-    assert exc.value.message == (f"Lot {lot.number} of receipt {receipt.number} has been used: a receipt can be "
-                                 "reversed only while its lots are unused.")
+    assert exc.value.message == (
+        f"Lot {lot.number} of receipt {receipt.number} has been used: a receipt can be "
+        "reversed only while its lots are unused."
+    )
     assert not Receipt.objects.filter(reverses=receipt).exists()
     assert InventoryUsage.objects.count() == 1
     lot.refresh_from_db()
@@ -306,7 +337,8 @@ def test_reverse_refused_for_a_receipt_in_closed_books(vendor, office, lic, acco
     assert exc.value.code == "receipt_locked"
     assert exc.value.message == (
         f"Receipt {receipt.number} is dated 2026-03-01, on or before the lock date 2026-03-01: its lots are in "
-        "closed books and cannot be reversed. Post a negative inventory adjustment in an open period instead.")
+        "closed books and cannot be reversed. Post a negative inventory adjustment in an open period instead."
+    )
     lot = receipt.lines.get().lot
     lot.refresh_from_db()
     assert lot.qty_in == D("5") and not Receipt.objects.filter(reverses=receipt).exists()
@@ -317,6 +349,7 @@ def test_reverse_allowed_for_a_receipt_after_the_lock_date(vendor, office, lic, 
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "2.00")])
     receipt = receive(po, "5", date=DAY + datetime.timedelta(days=1))
     set_lock_date(date=DAY, actor=accountant)
-    reversal = services.reverse_receipt(receipt=receipt, date=DAY + datetime.timedelta(days=2), reason="x",
-                                        actor=accountant)
+    reversal = services.reverse_receipt(
+        receipt=receipt, date=DAY + datetime.timedelta(days=2), reason="x", actor=accountant
+    )
     assert reversal.lines.get().quantity == D("-5")

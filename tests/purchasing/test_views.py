@@ -17,39 +17,66 @@ def figures(response) -> dict[str, str]:
 
 
 def _mgmt(total, initial=0):
-    return {"lines-TOTAL_FORMS": str(total), "lines-INITIAL_FORMS": str(initial), "lines-MIN_NUM_FORMS": "0",
-            "lines-MAX_NUM_FORMS": "1000"}
+    return {
+        "lines-TOTAL_FORMS": str(total),
+        "lines-INITIAL_FORMS": str(initial),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
 
 
 def test_receive_invoice_close_in_a_browser_session(client, clerk, accountant, vendor, office, lic):
     client.force_login(clerk)
     assert client.get("/purchasing/po/new/").status_code == 200
-    response = client.post("/purchasing/po/new/", {
-        "vendor": "ACME", "office": "HQ", "date": "2026-03-01", **_mgmt(2),
-        "lines-0-lic": "WIDGET", "lines-0-quantity": "15", "lines-0-unit_cost": "35.00",
-    })
+    response = client.post(
+        "/purchasing/po/new/",
+        {
+            "vendor": "ACME",
+            "office": "HQ",
+            "date": "2026-03-01",
+            **_mgmt(2),
+            "lines-0-lic": "WIDGET",
+            "lines-0-quantity": "15",
+            "lines-0-unit_cost": "35.00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     po = PurchaseOrder.objects.get()
     assert response.url == f"/purchasing/po/{po.pk}/"
     line = po.lines.get()
     page = client.get(f"/purchasing/po/{po.pk}/receive/")
     assert page.status_code == 200 and b"Post receipt" in page.content
-    response = client.post(f"/purchasing/po/{po.pk}/receive/", {
-        "date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": line.pk, "lines-0-quantity": "15"})
+    response = client.post(
+        f"/purchasing/po/{po.pk}/receive/",
+        {"date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": line.pk, "lines-0-quantity": "15"},
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     receipt = Receipt.objects.get()
     assert response.url == f"/purchasing/receipts/{receipt.pk}/"
     lot = receipt.lines.get().lot
     f = figures(client.get(f"/lots/{lot.pk}/"))
     assert (f["ordered_qty"], f["ordered_value"], f["received_qty"], f["received_value"]) == (
-        "15", "525.00", "15", "525.00")
+        "15",
+        "525.00",
+        "15",
+        "525.00",
+    )
     assert (f["accrued_qty"], f["accrued_value"], f["purchased_value"]) == ("15", "525.00", "0.00")
 
     client.force_login(accountant)
     assert client.get(f"/purchasing/po/{po.pk}/invoice/").status_code == 200
-    response = client.post(f"/purchasing/po/{po.pk}/invoice/", {
-        "number": "INV-1", "date": "2026-03-03", "freight": "8.85", **_mgmt(1, 1),
-        "lines-0-po_line": line.pk, "lines-0-quantity": "15", "lines-0-amount": "525.00"})
+    response = client.post(
+        f"/purchasing/po/{po.pk}/invoice/",
+        {
+            "number": "INV-1",
+            "date": "2026-03-03",
+            "freight": "8.85",
+            **_mgmt(1, 1),
+            "lines-0-po_line": line.pk,
+            "lines-0-quantity": "15",
+            "lines-0-amount": "525.00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     inv = VendorInvoice.objects.get()
     assert figures(client.get(response.url))["freight_share-1"] == "8.85"
@@ -59,8 +86,12 @@ def test_receive_invoice_close_in_a_browser_session(client, clerk, accountant, v
     assert (f["accrued_qty"], f["accrued_value"]) == ("0", "0.00")
     html = page.content.decode()
     assert po.get_absolute_url() in html and receipt.get_absolute_url() in html and inv.get_absolute_url() in html
-    assert html.index("Ordered / Purchased") < html.index("Ordered / Received") < html.index("Accrued Inventory") \
+    assert (
+        html.index("Ordered / Purchased")
+        < html.index("Ordered / Received")
+        < html.index("Accrued Inventory")
         < html.index("Current Inventory")
+    )
 
     assert client.get(f"/purchasing/po/{po.pk}/close/").status_code == 200
     response = client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04", "confirm": "yes"})
@@ -88,24 +119,44 @@ def test_adjustment_lot_page_omits_the_po_sections(viewer_client, make_lot, offi
 
 def test_over_receipt_in_form_shows_error_and_writes_nothing(clerk_client, vendor, office, lic):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
-    response = clerk_client.post(f"/purchasing/po/{po.pk}/receive/", {
-        "date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk, "lines-0-quantity": "6"})
+    response = clerk_client.post(
+        f"/purchasing/po/{po.pk}/receive/",
+        {"date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk, "lines-0-quantity": "6"},
+    )
     assert response.status_code == 400
     assert "Only 5 of WIDGET is still open on PO line 1" in response.content.decode()
     assert not Receipt.objects.exists() and not Lot.objects.exists()
-    response = clerk_client.post(f"/purchasing/po/{po.pk}/receive/", {
-        "date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk, "lines-0-quantity": "abc"})
+    response = clerk_client.post(
+        f"/purchasing/po/{po.pk}/receive/",
+        {"date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk, "lines-0-quantity": "abc"},
+    )
     assert response.status_code == 400 and not Receipt.objects.exists()
-    response = clerk_client.post(f"/purchasing/po/{po.pk}/receive/", {
-        "date": "2026-03-02", "allow_over_receipt": "on", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk,
-        "lines-0-quantity": "6"})
+    response = clerk_client.post(
+        f"/purchasing/po/{po.pk}/receive/",
+        {
+            "date": "2026-03-02",
+            "allow_over_receipt": "on",
+            **_mgmt(1, 1),
+            "lines-0-po_line": po.lines.get().pk,
+            "lines-0-quantity": "6",
+        },
+    )
     assert response.status_code == 302 and po.lines.get().quantity_received == D("6")
 
 
 def test_bad_po_form_writes_nothing(clerk_client, vendor, office):
-    response = clerk_client.post("/purchasing/po/new/", {
-        "vendor": "NOPE", "office": "HQ", "date": "2026-03-01", **_mgmt(1),
-        "lines-0-lic": "WIDGET?", "lines-0-quantity": "1", "lines-0-unit_cost": "1"})
+    response = clerk_client.post(
+        "/purchasing/po/new/",
+        {
+            "vendor": "NOPE",
+            "office": "HQ",
+            "date": "2026-03-01",
+            **_mgmt(1),
+            "lines-0-lic": "WIDGET?",
+            "lines-0-quantity": "1",
+            "lines-0-unit_cost": "1",
+        },
+    )
     assert response.status_code == 400
     assert "Unknown vendor “NOPE”." in response.content.decode()
     assert not PurchaseOrder.objects.exists()
@@ -115,12 +166,23 @@ def test_bad_invoice_form_and_refused_close(accountant_client, vendor, office, l
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     receive(po, "5")
     line = po.lines.get()
-    response = accountant_client.post(f"/purchasing/po/{po.pk}/invoice/", {
-        "number": "I-1", "date": "2026-03-03", "freight": "", **_mgmt(1, 1),
-        "lines-0-po_line": line.pk, "lines-0-quantity": "5", "lines-0-amount": "-5.00"})
+    response = accountant_client.post(
+        f"/purchasing/po/{po.pk}/invoice/",
+        {
+            "number": "I-1",
+            "date": "2026-03-03",
+            "freight": "",
+            **_mgmt(1, 1),
+            "lines-0-po_line": line.pk,
+            "lines-0-quantity": "5",
+            "lines-0-amount": "-5.00",
+        },
+    )
     assert response.status_code == 400 and "Amount cannot be negative." in response.content.decode()
-    response = accountant_client.post(f"/purchasing/po/{po.pk}/invoice/", {
-        "number": "I-1", "date": "2026-03-03", **_mgmt(1, 1), "lines-0-po_line": line.pk, "lines-0-quantity": "5"})
+    response = accountant_client.post(
+        f"/purchasing/po/{po.pk}/invoice/",
+        {"number": "I-1", "date": "2026-03-03", **_mgmt(1, 1), "lines-0-po_line": line.pk, "lines-0-quantity": "5"},
+    )
     assert response.status_code == 400 and "Enter both the quantity and the amount." in response.content.decode()
     assert not VendorInvoice.objects.exists()
     response = accountant_client.post(f"/purchasing/po/{po.pk}/close/", {"date": "2026-03-04", "confirm": "yes"})
@@ -135,8 +197,13 @@ def test_roles_on_pages(viewer_client, clerk, client, vendor, office, lic):
     urls = ["/purchasing/", f"/purchasing/po/{po.pk}/", "/purchasing/accrued/", "/purchasing/?status=open&vendor=ACME"]
     for url in urls:
         assert viewer_client.get(url).status_code == 200, url
-    for url in ["/purchasing/po/new/", f"/purchasing/po/{po.pk}/receive/", f"/purchasing/po/{po.pk}/invoice/",
-                f"/purchasing/po/{po.pk}/close/", "/purchasing/accrued.csv"]:
+    for url in [
+        "/purchasing/po/new/",
+        f"/purchasing/po/{po.pk}/receive/",
+        f"/purchasing/po/{po.pk}/invoice/",
+        f"/purchasing/po/{po.pk}/close/",
+        "/purchasing/accrued.csv",
+    ]:
         assert viewer_client.get(url).status_code == 403, url
     client.force_login(clerk)
     assert client.get(f"/purchasing/po/{po.pk}/invoice/").status_code == 403
@@ -147,11 +214,13 @@ def test_reverse_receipt_page(accountant_client, vendor, office, lic):
     po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
     receipt = receive(po, "5")
     assert b'id="reverse"' in accountant_client.get(f"/purchasing/receipts/{receipt.pk}/").content
-    response = accountant_client.post(f"/purchasing/receipts/{receipt.pk}/reverse/", {"date": "2026-03-02",
-                                                                                    "reason": ""})
+    response = accountant_client.post(
+        f"/purchasing/receipts/{receipt.pk}/reverse/", {"date": "2026-03-02", "reason": ""}
+    )
     assert response.status_code == 400 and not Receipt.objects.filter(reverses=receipt).exists()
-    response = accountant_client.post(f"/purchasing/receipts/{receipt.pk}/reverse/",
-                                      {"date": "2026-03-02", "reason": "Duplicate", "confirm": "yes"})
+    response = accountant_client.post(
+        f"/purchasing/receipts/{receipt.pk}/reverse/", {"date": "2026-03-02", "reason": "Duplicate", "confirm": "yes"}
+    )
     assert response.status_code == 302
     page = accountant_client.get(f"/purchasing/receipts/{receipt.pk}/")
     assert b'id="reversed-by"' in page.content and figures(page)["quantity"] == "5"

@@ -96,32 +96,70 @@ def build_ledger(*, april: bool = True) -> Ledger:
     order = create_order(customer=customer, office=hq, date=day(1))
     ledger = Ledger(hq, branch, widget, gadget, gizmo)
     ledger.lots.append(adjust_in(office=hq, lic=widget, quantity="10", unit_cost="2.00", date=day(1)))
-    po = purchasing.create_purchase_order(vendor=vendor, office=hq, date=day(2), actor=None,
-                                          lines=[purchasing.POLineInput(lic=gadget, quantity=D(8),
-                                                                        unit_cost=D("5.00"))])
-    purchasing.receive_purchase_order(purchase_order=po, date=day(2), actor=None,
-                                      lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(8))])
+    po = purchasing.create_purchase_order(
+        vendor=vendor,
+        office=hq,
+        date=day(2),
+        actor=None,
+        lines=[purchasing.POLineInput(lic=gadget, quantity=D(8), unit_cost=D("5.00"))],
+    )
+    purchasing.receive_purchase_order(
+        purchase_order=po,
+        date=day(2),
+        actor=None,
+        lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(8))],
+    )
     ledger.lots.append(adjust_in(office=branch, lic=widget, quantity="4", unit_cost="2.50", date=day(3)))
-    shipment = post_shipment(order=order, date=day(5), actor=None, lines=[
-        ShipmentLineInput(lic=widget, quantity=D(6)), ShipmentLineInput(lic=gadget, quantity=D(3))])
+    shipment = post_shipment(
+        order=order,
+        date=day(5),
+        actor=None,
+        lines=[ShipmentLineInput(lic=widget, quantity=D(6)), ShipmentLineInput(lic=gadget, quantity=D(3))],
+    )
     run(day(6))
-    post_return(order=order, date=day(8), actor=None,
-                lines=[ReturnLineInput(lic=widget, quantity=D(2), usage=shipment.lines.get(line_no=1).usage)])
-    post_adjustment(office=branch, date=day(8), reason="broken", actor=None,
-                    lines=[AdjustmentLineInput(lic=widget, quantity=D(-1))])
-    purchasing.post_vendor_invoice(vendor=vendor, purchase_order=po, number="INV-1", date=day(10), actor=None,
-                                   freight=D("1.00"), lines=[purchasing.InvoiceLineInput(
-                                       po_line=po.lines.get(), quantity=D(8), amount=D("44.00"))])
+    post_return(
+        order=order,
+        date=day(8),
+        actor=None,
+        lines=[ReturnLineInput(lic=widget, quantity=D(2), usage=shipment.lines.get(line_no=1).usage)],
+    )
+    post_adjustment(
+        office=branch, date=day(8), reason="broken", actor=None, lines=[AdjustmentLineInput(lic=widget, quantity=D(-1))]
+    )
+    purchasing.post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-1",
+        date=day(10),
+        actor=None,
+        freight=D("1.00"),
+        lines=[purchasing.InvoiceLineInput(po_line=po.lines.get(), quantity=D(8), amount=D("44.00"))],
+    )
     purchasing.close_purchase_order(purchase_order=po, date=day(12), actor=None)  # 5.00 -> 5.625
     run(day(15))
     if not april:
         return ledger
-    mo = production.create_production_order(office=hq, date=day(2, 4), order=order, lic=gizmo,
-                                            estimated_quantity=D(1), estimated_unit_cost=D("9.00"), actor=None)
-    production.issue_components(production_order=mo, date=day(2, 4), actor=None,
-                                lines=[production.ComponentLine(lic=widget, quantity=D(2))])
-    production.post_job_cost(production_order=mo, date=day(2, 4), lic=labour, description="assembly",
-                             amount=D("3.00"), capitalized=True, actor=None)
+    mo = production.create_production_order(
+        office=hq,
+        date=day(2, 4),
+        order=order,
+        lic=gizmo,
+        estimated_quantity=D(1),
+        estimated_unit_cost=D("9.00"),
+        actor=None,
+    )
+    production.issue_components(
+        production_order=mo, date=day(2, 4), actor=None, lines=[production.ComponentLine(lic=widget, quantity=D(2))]
+    )
+    production.post_job_cost(
+        production_order=mo,
+        date=day(2, 4),
+        lic=labour,
+        description="assembly",
+        amount=D("3.00"),
+        capitalized=True,
+        actor=None,
+    )
     production.produce(production_order=mo, date=day(3, 4), quantity=D(1), actor=None)
     production.release(production_order=mo, actor=None)
     post_shipment(order=order, date=day(4, 4), actor=None, lines=[ShipmentLineInput(lic=widget, quantity=D(20))])

@@ -76,10 +76,16 @@ def test_give_back_across_lots(office, lic, order):
 
 
 def _purchase(vendor, office, lic, *, ordered, received, unit_cost, date):
-    po = purchasing.create_purchase_order(vendor=vendor, office=office, date=date, actor=None,
-                                          lines=[POLineInput(lic=lic, quantity=D(ordered), unit_cost=D(unit_cost))])
-    receipt = purchasing.receive_purchase_order(purchase_order=po, date=date, actor=None,
-                                                lines=[ReceiptLineInput(po_line=po.lines.get(), quantity=D(received))])
+    po = purchasing.create_purchase_order(
+        vendor=vendor,
+        office=office,
+        date=date,
+        actor=None,
+        lines=[POLineInput(lic=lic, quantity=D(ordered), unit_cost=D(unit_cost))],
+    )
+    receipt = purchasing.receive_purchase_order(
+        purchase_order=po, date=date, actor=None, lines=[ReceiptLineInput(po_line=po.lines.get(), quantity=D(received))]
+    )
     return po, receipt
 
 
@@ -87,14 +93,17 @@ def test_receive_ship_return(office, vendor, order):
     books = LicFactory(code="TEXTBOOK", description="Textbook")
     _, receipt = _purchase(vendor, office, books, ordered="100", received="10", unit_cost="29.99", date=day(1))
     lot = receipt.lines.get().lot
-    shipment = post_shipment(order=order, date=day(2), actor=None,
-                             lines=[ShipmentLineInput(lic=books, quantity=D(10))])
+    shipment = post_shipment(order=order, date=day(2), actor=None, lines=[ShipmentLineInput(lic=books, quantity=D(10))])
     assert totals(day(2)) == (D(10), D("299.90"), D(10), D(0))  # shipped, not allocated yet
     run(day(2))  # 10 x $29.99 = $299.90, dated 2 Mar: the lot is closed
     assert totals(day(1)) == (D(10), D("299.90"), D(0), D(0))
     assert totals(day(2)) == ZERO
-    post_return(order=order, date=day(3), actor=None,
-                lines=[ReturnLineInput(lic=books, quantity=D(2), usage=shipment.lines.get().usage)])
+    post_return(
+        order=order,
+        date=day(3),
+        actor=None,
+        lines=[ReturnLineInput(lic=books, quantity=D(2), usage=shipment.lines.get().usage)],
+    )
     run(day(3))  # 2 given back to the lot: -$59.98, dated 3 Mar
     assert totals(day(2)) == ZERO
     assert totals(day(3)) == (D(2), D("59.98"), D(0), D(0))
@@ -136,23 +145,34 @@ def test_rounding_remainder_at_each_date(office, lic, order):
         ship(lic=lic, office=office, quantity="1", source=order, date=day(n))
     run(day(4))  # $3.33 (2 Mar), $3.33 (3 Mar), $3.34 (4 Mar: the remainder)
     assert [on_hand(lot, day(n)) for n in (1, 2, 3, 4)] == [
-        (D(3), D("10.00")), (D(2), D("6.67")), (D(1), D("3.34")), (D(0), D("0.00"))]
+        (D(3), D("10.00")),
+        (D(2), D("6.67")),
+        (D(1), D("3.34")),
+        (D(0), D("0.00")),
+    ]
     assert rolled(day(1), day(31)) == figures(lots_in="10.00", cogs="10.00")
 
 
 def test_late_freight_is_a_dated_cost_change_then_a_dated_revaluation(office, vendor, lic, order):
     po, receipt = _purchase(vendor, office, lic, ordered="15", received="15", unit_cost="35.00", date=day(1))
     lot = receipt.lines.get().lot
-    purchasing.post_vendor_invoice(vendor=vendor, purchase_order=po, number="INV-1", date=day(2), actor=None,
-                                   freight=D("8.85"),
-                                   lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(15), amount=D("525.00"))])
+    purchasing.post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-1",
+        date=day(2),
+        actor=None,
+        freight=D("8.85"),
+        lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(15), amount=D("525.00"))],
+    )
     ship(lic=lic, office=office, quantity="15", source=order, date=day(3))
     run(day(3))  # $525.00 dated 3 Mar
     purchasing.close_purchase_order(purchase_order=po, date=day(10), actor=None)  # $533.85 / 15 = $35.59
     # the cost change is in the lot from 10 March: $8.85 not yet revalued is value still in the lot
     assert totals(day(10)) == (D(0), D("8.85"), D(0), D(0))
     assert [(r.lot_id, r.quantity, r.value) for r in selectors.valuation_rows(as_of=day(10))] == [
-        (lot.pk, D(0), D("8.85"))]
+        (lot.pk, D(0), D("8.85"))
+    ]
     run(day(12))  # the revaluation +$8.85, dated 12 March
     assert totals(day(1)) == (D(15), D("525.00"), D(0), D(0))
     assert totals(day(9)) == ZERO
@@ -160,8 +180,9 @@ def test_late_freight_is_a_dated_cost_change_then_a_dated_revaluation(office, ve
     assert totals(day(11)) == (D(0), D("8.85"), D(0), D(0))
     assert totals(day(12)) == ZERO
     assert rolled(day(1), day(31)) == figures(lots_in="525.00", cost_changes="8.85", cogs="533.85")
-    assert rolled(day(1), day(10)) == figures(lots_in="525.00", cost_changes="8.85", cogs="525.00",
-                                              closing_value="8.85")
+    assert rolled(day(1), day(10)) == figures(
+        lots_in="525.00", cost_changes="8.85", cogs="525.00", closing_value="8.85"
+    )
     assert rolled(day(11), day(31)) == figures(opening_value="8.85", cogs="8.85")
 
 
@@ -171,13 +192,31 @@ def test_production_chair_example(office, order):
     labour, finishing = ServiceLicFactory(code="LABOR"), ServiceLicFactory(code="FINISHING")
     adjust_in(office=office, lic=leg, quantity="60", unit_cost="2.50", date=day(1))  # $150.00
     adjust_in(office=office, lic=seat, quantity="15", unit_cost="7.00", date=day(1))  # $105.00
-    mo = production.create_production_order(office=office, date=day(2), order=order, lic=chair,
-                                            estimated_quantity=D(10), estimated_unit_cost=D("24.00"), actor=None)
-    production.issue_components(production_order=mo, date=day(2), actor=None, lines=[
-        production.ComponentLine(lic=leg, quantity=D(40)), production.ComponentLine(lic=seat, quantity=D(10))])
+    mo = production.create_production_order(
+        office=office,
+        date=day(2),
+        order=order,
+        lic=chair,
+        estimated_quantity=D(10),
+        estimated_unit_cost=D("24.00"),
+        actor=None,
+    )
+    production.issue_components(
+        production_order=mo,
+        date=day(2),
+        actor=None,
+        lines=[production.ComponentLine(lic=leg, quantity=D(40)), production.ComponentLine(lic=seat, quantity=D(10))],
+    )
     for lic, amount in ((labour, "50.00"), (finishing, "30.00")):
-        production.post_job_cost(production_order=mo, date=day(2), lic=lic, description="work", amount=D(amount),
-                                 capitalized=True, actor=None)
+        production.post_job_cost(
+            production_order=mo,
+            date=day(2),
+            lic=lic,
+            description="work",
+            amount=D(amount),
+            capitalized=True,
+            actor=None,
+        )
     # produced before the components are costed: provisional ($0.00 + $80.00) / 10 = $8.00
     chairs = production.produce(production_order=mo, date=day(3), quantity=D(10), actor=None)
     production.release(production_order=mo, actor=None)
@@ -199,8 +238,9 @@ def test_production_chair_example(office, order):
         "LEG": figures(lots_in="150.00", production="100.00", closing_value="50.00"),
         "SEAT": figures(lots_in="105.00", production="70.00", closing_value="35.00"),
     }
-    assert rolled(day(1), day(31)) == figures(lots_in="335.00", cost_changes="170.00", cogs="100.00",
-                                              production="170.00", closing_value="235.00")
+    assert rolled(day(1), day(31)) == figures(
+        lots_in="335.00", cost_changes="170.00", cogs="100.00", production="170.00", closing_value="235.00"
+    )
     assert rolled(day(4), day(5)) == figures(opening_value="165.00", cost_changes="170.00", closing_value="335.00")
 
 
@@ -209,8 +249,14 @@ def test_manual_correction_dated_before_an_earlier_recorded_change_keeps_today(o
     correction dated before the PO close but recorded after it is the cost from its date on."""
     po, receipt = _purchase(vendor, office, lic, ordered="10", received="10", unit_cost="4.00", date=day(1))
     lot = receipt.lines.get().lot
-    purchasing.post_vendor_invoice(vendor=vendor, purchase_order=po, number="INV-2", date=day(2), actor=None,
-                                   lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(10), amount=D("45.00"))])
+    purchasing.post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-2",
+        date=day(2),
+        actor=None,
+        lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(10), amount=D("45.00"))],
+    )
     purchasing.close_purchase_order(purchase_order=po, date=day(10), actor=None)  # 4.00 -> 4.50 on 10 Mar
     correct_lot_unit_cost(lot=lot, new_unit_cost=D("4.20"), reason="count", date=day(6), actor=None)  # -> 4.20
     assert [on_hand(lot, day(n))[1] for n in (5, 6, 10)] == [D("40.00"), D("42.00"), D("42.00")]

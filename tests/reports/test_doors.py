@@ -54,8 +54,13 @@ def test_valuation_page_figures_and_drill_down_to_the_lot_page(ledger, viewer_cl
     html = page.content.decode()
     assert page.status_code == 200
     # 31 March (conftest.build_ledger): HQ WIDGET 6 @ 2.00, GADGET 5 (45.00 - 16.88); BR WIDGET 3 @ 2.50
-    assert figures(html) == {"lots": "3", "quantity": "14", "value": "47.62", "unallocated_quantity": "0",
-                             "accrued_value": "0.00"}
+    assert figures(html) == {
+        "lots": "3",
+        "quantity": "14",
+        "value": "47.62",
+        "unallocated_quantity": "0",
+        "accrued_value": "0.00",
+    }
     assert 'method="get"' in html and 'value="2026-03-31"' in html  # a bookmarkable GET form
     offices = re.findall(r'href="([^"]+)" data-drill="office">(\w+)<', html)
     assert [name for _, name in offices] == ["BR", "HQ"]
@@ -76,8 +81,16 @@ def test_roll_forward_and_aging_pages(ledger, viewer_client):
     html = page.content.decode()
     assert page.status_code == 200
     row = re.search(r"<td >BR</td>.*?</tr>", html, re.S).group(0)
-    assert re.findall(r'text-end">([-\d.,]+)</td>', row) == ["0.00", "10.00", "0.00", "0.00", "0.00", "0.00", "2.50",
-                                                              "7.50"]
+    assert re.findall(r'text-end">([-\d.,]+)</td>', row) == [
+        "0.00",
+        "10.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "2.50",
+        "7.50",
+    ]
     assert re.search(r"<tfoot.*?</tfoot>", html, re.S).group(0).count("47.62") == 1  # the closing total
     assert viewer_client.get("/reports/aging/?as_of=2026-03-31&buckets=10,20").status_code == 200
     aging = viewer_client.get("/reports/aging/?as_of=2026-03-31&buckets=10,20").content.decode()
@@ -94,24 +107,44 @@ BAD_INPUT = [
     ("valuation", "office=NOPE", "office", "Unknown code “NOPE”."),
     ("valuation", "lic=NOPE", "lic", "Unknown code “NOPE”."),
     ("valuation", "group_by=day", "group_by", "Select a valid choice. day is not one of the available choices."),
-    ("roll-forward", "date_from=2026-03-05&date_to=2026-03-01", "date_to",
-     "The period ends (2026-03-01) before it starts (2026-03-05)."),
+    (
+        "roll-forward",
+        "date_from=2026-03-05&date_to=2026-03-01",
+        "date_to",
+        "The period ends (2026-03-01) before it starts (2026-03-05).",
+    ),
     ("roll-forward", "date_from=2026-03-32", "date_from", "Enter a date as YYYY-MM-DD."),
-    ("roll-forward", "date_from=2099-01-01", "date_to", f"The period ends ({today().isoformat()}) before it "
-                                                        "starts (2099-01-01)."),
-    ("aging", "buckets=30,20", "buckets", "Give the age buckets' upper bounds in days: whole numbers from 0 to "
-                                          "36500, increasing, separated by commas (e.g. 30,60,90,180)."),
-    ("aging", "buckets=-1", "buckets", "Give the age buckets' upper bounds in days: whole numbers from 0 to "
-                                       "36500, increasing, separated by commas (e.g. 30,60,90,180)."),
+    (
+        "roll-forward",
+        "date_from=2099-01-01",
+        "date_to",
+        f"The period ends ({today().isoformat()}) before it starts (2099-01-01).",
+    ),
+    (
+        "aging",
+        "buckets=30,20",
+        "buckets",
+        "Give the age buckets' upper bounds in days: whole numbers from 0 to "
+        "36500, increasing, separated by commas (e.g. 30,60,90,180).",
+    ),
+    (
+        "aging",
+        "buckets=-1",
+        "buckets",
+        "Give the age buckets' upper bounds in days: whole numbers from 0 to "
+        "36500, increasing, separated by commas (e.g. 30,60,90,180).",
+    ),
     ("aging", "buckets=" + ",".join(str(n) for n in range(1, 14)), "buckets", "At most 12 bucket bounds."),
     ("aging", "office=NOPE", "office", "Unknown code “NOPE”."),
 ]
 
 
-@pytest.mark.parametrize(("report", "query", "field", "message"), BAD_INPUT,
-                         ids=[f"{r}-{q}" for r, q, _, _ in BAD_INPUT])
-def test_bad_input_is_refused_with_the_same_words_at_every_door(ledger, report, query, field, message, client,
-                                                                 accountant, api):
+@pytest.mark.parametrize(
+    ("report", "query", "field", "message"), BAD_INPUT, ids=[f"{r}-{q}" for r, q, _, _ in BAD_INPUT]
+)
+def test_bad_input_is_refused_with_the_same_words_at_every_door(
+    ledger, report, query, field, message, client, accountant, api
+):
     client.force_login(accountant)
     page = client.get(f"/reports/{report}/?{query}")
     assert page.status_code == 400 and message in page.content.decode().replace("&#x27;", "'")
@@ -121,7 +154,11 @@ def test_bad_input_is_refused_with_the_same_words_at_every_door(ledger, report, 
         assert (export.status_code, export.content.decode()) == (400, f"Invalid parameters: {field}: {message}")
         answer = api(accountant).get(f"{API}{report}.{fmt}?{query}")
         assert answer.status_code == 400 and answer.json() == {
-            "code": "invalid", "message": f"{field}: {message}", "field": field, "errors": {field: [message]}}
+            "code": "invalid",
+            "message": f"{field}: {message}",
+            "field": field,
+            "errors": {field: [message]},
+        }
     answer = api(accountant).get(f"{API}{report}/?{query}")
     assert answer.status_code == 400 and answer.json()["field"] == field
     assert answer.json()["errors"] == {field: [message]}
@@ -132,15 +169,18 @@ def test_bad_input_is_refused_with_the_same_words_at_every_door(ledger, report, 
 
 def test_valuation_csv_by_lot_lic_and_office(ledger, accountant_client):
     rows = csv_rows(accountant_client.get(f"/reports/valuation.csv?{MARCH}&group_by=lic"))
-    assert rows == [["Office", "LIC", "Description", "Lots", "Quantity", "Value"],
-                    ["BR", "WIDGET", "Widget", "1", "3", "7.50"],
-                    ["HQ", "GADGET", "'=Gadget", "1", "5", "28.12"],  # the formula guard
-                    ["HQ", "WIDGET", "Widget", "1", "6", "12.00"]]
+    assert rows == [
+        ["Office", "LIC", "Description", "Lots", "Quantity", "Value"],
+        ["BR", "WIDGET", "Widget", "1", "3", "7.50"],
+        ["HQ", "GADGET", "'=Gadget", "1", "5", "28.12"],  # the formula guard
+        ["HQ", "WIDGET", "Widget", "1", "6", "12.00"],
+    ]
     lots = csv_rows(accountant_client.get(f"/reports/valuation.csv?{MARCH}&office=HQ"))
     assert lots[0] == ["Office", "LIC", "Description", "Lot", "Type", "Date", "Unit cost", "Quantity", "Value"]
-    assert [r[1:3] + r[4:] for r in lots[1:]] == [["GADGET", "'=Gadget", "Purchase", "2026-03-02", "5.625", "5",
-                                                   "28.12"],
-                                                  ["WIDGET", "Widget", "Purchase", "2026-03-01", "2", "6", "12.00"]]
+    assert [r[1:3] + r[4:] for r in lots[1:]] == [
+        ["GADGET", "'=Gadget", "Purchase", "2026-03-02", "5.625", "5", "28.12"],
+        ["WIDGET", "Widget", "Purchase", "2026-03-01", "2", "6", "12.00"],
+    ]
     offices = csv_rows(accountant_client.get(f"/reports/valuation.csv?{MARCH}&group_by=office"))
     assert offices == [["Office", "Lots", "Quantity", "Value"], ["BR", "1", "3", "7.50"], ["HQ", "2", "11", "40.12"]]
     response = accountant_client.get(f"/reports/valuation.csv?{MARCH}")
@@ -150,15 +190,39 @@ def test_valuation_csv_by_lot_lic_and_office(ledger, accountant_client):
 
 def test_roll_forward_and_aging_csv(ledger, accountant_client):
     rows = csv_rows(accountant_client.get("/reports/roll-forward.csv?date_from=2026-03-01&date_to=2026-03-31"))
-    assert rows[0] == ["Office", "LIC", "Description", "Opening value", "Lots in", "Cost changes", "COGS",
-                       "Production", "Transfers out", "Adjustments out", "Closing value"]
+    assert rows[0] == [
+        "Office",
+        "LIC",
+        "Description",
+        "Opening value",
+        "Lots in",
+        "Cost changes",
+        "COGS",
+        "Production",
+        "Transfers out",
+        "Adjustments out",
+        "Closing value",
+    ]
     assert rows[1:] == [
         ["BR", "WIDGET", "Widget", "0.00", "10.00", "0.00", "0.00", "0.00", "0.00", "2.50", "7.50"],
         ["HQ", "GADGET", "'=Gadget", "0.00", "40.00", "5.00", "16.88", "0.00", "0.00", "0.00", "28.12"],
-        ["HQ", "WIDGET", "Widget", "0.00", "20.00", "0.00", "8.00", "0.00", "0.00", "0.00", "12.00"]]
+        ["HQ", "WIDGET", "Widget", "0.00", "20.00", "0.00", "8.00", "0.00", "0.00", "0.00", "12.00"],
+    ]
     aging = csv_rows(accountant_client.get(f"/reports/aging.csv?{MARCH}&office=BR&buckets=30"))
-    assert aging == [["Office", "LIC", "Description", "Qty 0-30", "Value 0-30", "Qty over 30", "Value over 30",
-                      "Qty total", "Value total"], ["BR", "WIDGET", "Widget", "3", "7.50", "0", "0.00", "3", "7.50"]]
+    assert aging == [
+        [
+            "Office",
+            "LIC",
+            "Description",
+            "Qty 0-30",
+            "Value 0-30",
+            "Qty over 30",
+            "Value over 30",
+            "Qty total",
+            "Value total",
+        ],
+        ["BR", "WIDGET", "Widget", "3", "7.50", "0", "0.00", "3", "7.50"],
+    ]
 
 
 @pytest.mark.parametrize("report", ["valuation", "roll-forward", "aging"])
@@ -168,7 +232,8 @@ def test_xlsx_has_the_csv_rows_with_numbers_as_numbers(ledger, accountant_client
     query = "date_from=2026-03-01&date_to=2026-03-31" if report == "roll-forward" else MARCH
     response = accountant_client.get(f"/reports/{report}.xlsx?{query}")
     assert response.status_code == 200 and response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     sheet = load_workbook(io.BytesIO(body(response))).active
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     from_csv = csv_rows(accountant_client.get(f"/reports/{report}.csv?{query}"))
@@ -184,8 +249,9 @@ def test_xlsx_has_the_csv_rows_with_numbers_as_numbers(ledger, accountant_client
     assert any(isinstance(c, (int, float)) for c in cells[1])
 
 
-def test_exports_need_the_export_permission_and_the_api_serves_the_same_bytes(ledger, viewer_client, client,
-                                                                               accountant, viewer, api):
+def test_exports_need_the_export_permission_and_the_api_serves_the_same_bytes(
+    ledger, viewer_client, client, accountant, viewer, api
+):
     for report in ("valuation", "roll-forward", "aging"):
         for fmt in ("csv", "xlsx"):
             assert viewer_client.get(f"/reports/{report}.{fmt}").status_code == 403
@@ -194,8 +260,9 @@ def test_exports_need_the_export_permission_and_the_api_serves_the_same_bytes(le
             assert APIClient().get(f"{API}{report}.{fmt}").status_code == 401  # no credentials
         client.force_login(accountant)
         query = f"?{MARCH}&group_by=lic" if report == "valuation" else "?date_from=2026-03-01&date_to=2026-03-31"
-        assert body(client.get(f"/reports/{report}.csv{query}")) == body(api(accountant).get(
-            f"{API}{report}.csv{query}"))
+        assert body(client.get(f"/reports/{report}.csv{query}")) == body(
+            api(accountant).get(f"{API}{report}.csv{query}")
+        )
         client.force_login(viewer)
     # viewers read every report, page and API
     for report in ("valuation", "roll-forward", "aging"):
@@ -211,22 +278,31 @@ def test_api_valuation_keys_totals_and_cursor_pages(ledger, api, viewer):
     first = client.get(f"{API}valuation/?{MARCH}&page_size=2").json()
     assert set(first) == {"as_of", "group_by", "totals", "next", "results"}
     assert first["as_of"] == "2026-03-31" and first["group_by"] == "lot"
-    assert first["totals"] == {"lots": 3, "quantity": "14.000000", "value": "47.62",
-                               "unallocated_quantity": "0.000000", "accrued_value": "0.00"}
+    assert first["totals"] == {
+        "lots": 3,
+        "quantity": "14.000000",
+        "value": "47.62",
+        "unallocated_quantity": "0.000000",
+        "accrued_value": "0.00",
+    }
     assert {"office", "lic", "lot", "quantity", "value"} <= set(first["results"][0])
     rows, page = list(first["results"]), first
     while page["next"]:
         page = client.get(page["next"]).json()
         rows += page["results"]
     assert [(r["office"], r["lic"], r["quantity"], r["value"]) for r in rows] == [
-        ("BR", "WIDGET", "3.000000", "7.50"), ("HQ", "GADGET", "5.000000", "28.12"),
-        ("HQ", "WIDGET", "6.000000", "12.00")]
+        ("BR", "WIDGET", "3.000000", "7.50"),
+        ("HQ", "GADGET", "5.000000", "28.12"),
+        ("HQ", "WIDGET", "6.000000", "12.00"),
+    ]
     by_lic = client.get(f"{API}valuation/?{MARCH}&group_by=lic&office=hq").json()  # codes ignore case
     assert [set(r) for r in by_lic["results"]] == [{"office", "lic", "description", "lots", "quantity", "value"}] * 2
     assert by_lic["totals"]["value"] == "40.12"
     by_office = client.get(f"{API}valuation/?{MARCH}&group_by=office").json()
-    assert [(r["office"], r["lic"], r["value"]) for r in by_office["results"]] == [("BR", None, "7.50"),
-                                                                                  ("HQ", None, "40.12")]
+    assert [(r["office"], r["lic"], r["value"]) for r in by_office["results"]] == [
+        ("BR", None, "7.50"),
+        ("HQ", None, "40.12"),
+    ]
     schema = api_schema()
     for answer in (first, by_lic, by_office):
         assert problems(schema, "Valuation", answer) == []
@@ -236,26 +312,46 @@ def test_api_valuation_today_is_the_lot_api_figures(ledger, api, viewer):
     client = api(viewer)
     lots = client.get("/api/v1/lots/?page_size=500").json()["results"]
     valued = client.get(f"{API}valuation/?page_size=500").json()
-    expected = {lot["id"]: (lot["qty_available"], lot["value_available"]) for lot in lots
-                if D(lot["qty_available"]) or D(lot["value_available"])}
+    expected = {
+        lot["id"]: (lot["qty_available"], lot["value_available"])
+        for lot in lots
+        if D(lot["qty_available"]) or D(lot["value_available"])
+    }
     assert {r["lot"]: (r["quantity"], r["value"]) for r in valued["results"]} == expected
     assert D(valued["totals"]["value"]) == sum(D(lot["value_available"]) for lot in lots)
     for lot in lots:  # and the lot page's own "current" section
         current = client.get(f"/api/v1/lots/{lot['id']}/").json()["sections"]["current"]
         assert (D(current["available_qty"]), D(current["available_value"])) == (
-            D(lot["qty_available"]), D(lot["value_available"]))
+            D(lot["qty_available"]),
+            D(lot["value_available"]),
+        )
 
 
 def test_api_roll_forward_and_aging_keys(ledger, api, viewer):
     client = api(viewer)
     rolled = client.get(f"{API}roll-forward/?date_from=2026-03-01&date_to=2026-03-31&office=HQ").json()
     assert set(rolled) == {"date_from", "date_to", "results", "totals"}
-    keys = {"opening_value", "lots_in", "cost_changes", "cogs", "production", "transfers_out", "adjustments_out",
-            "closing_value"}
+    keys = {
+        "opening_value",
+        "lots_in",
+        "cost_changes",
+        "cogs",
+        "production",
+        "transfers_out",
+        "adjustments_out",
+        "closing_value",
+    }
     assert set(rolled["totals"]) == keys and all(keys | {"office", "lic"} <= set(r) for r in rolled["results"])
-    assert rolled["totals"] == {"opening_value": "0.00", "lots_in": "60.00", "cost_changes": "5.00", "cogs": "24.88",
-                                "production": "0.00", "transfers_out": "0.00", "adjustments_out": "0.00",
-                                "closing_value": "40.12"}
+    assert rolled["totals"] == {
+        "opening_value": "0.00",
+        "lots_in": "60.00",
+        "cost_changes": "5.00",
+        "cogs": "24.88",
+        "production": "0.00",
+        "transfers_out": "0.00",
+        "adjustments_out": "0.00",
+        "closing_value": "40.12",
+    }
     aged = client.get(f"{API}aging/?{MARCH}&buckets=2,28").json()
     assert set(aged) == {"as_of", "buckets", "results", "totals"} and aged["buckets"] == ["0-2", "3-28", "over 28"]
     assert {"office", "lic", "quantities", "values"} <= set(aged["results"][0])
@@ -266,12 +362,15 @@ def test_api_roll_forward_and_aging_keys(ledger, api, viewer):
     assert problems(schema, "RollForward", rolled) == [] and problems(schema, "Aging", aged) == []
 
 
-@pytest.mark.parametrize(("query", "code", "field"), [
-    ("cursor=not-ours", "invalid_cursor", "cursor"),
-    ("cursor=WyJIUSJd", "invalid_cursor", "cursor"),  # ["HQ"]: a position of another grouping
-    ("page_size=0", "invalid_page_size", "page_size"),
-    ("page_size=x", "invalid_page_size", "page_size"),
-])
+@pytest.mark.parametrize(
+    ("query", "code", "field"),
+    [
+        ("cursor=not-ours", "invalid_cursor", "cursor"),
+        ("cursor=WyJIUSJd", "invalid_cursor", "cursor"),  # ["HQ"]: a position of another grouping
+        ("page_size=0", "invalid_page_size", "page_size"),
+        ("page_size=x", "invalid_page_size", "page_size"),
+    ],
+)
 def test_api_paging_errors(ledger, api, viewer, query, code, field):
     answer = api(viewer).get(f"{API}valuation/?{query}")
     assert answer.status_code == 400 and (answer.json()["code"], answer.json()["field"]) == (code, field)
@@ -279,11 +378,18 @@ def test_api_paging_errors(ledger, api, viewer, query, code, field):
 
 def test_api_extreme_dates_do_not_fail(ledger, api, viewer):
     client = api(viewer)
-    for query in ("valuation/?as_of=0001-01-01", "valuation/?as_of=9999-12-31", "aging/?as_of=0001-01-01",
-                  "aging/?as_of=9999-12-31&buckets=36500", "roll-forward/?date_from=0001-01-01&date_to=9999-12-31"):
+    for query in (
+        "valuation/?as_of=0001-01-01",
+        "valuation/?as_of=9999-12-31",
+        "aging/?as_of=0001-01-01",
+        "aging/?as_of=9999-12-31&buckets=36500",
+        "roll-forward/?date_from=0001-01-01&date_to=9999-12-31",
+    ):
         assert client.get(f"{API}{query}").status_code == 200, query
-    assert client.get(f"{API}roll-forward/?date_from=0001-01-01&date_to=9999-12-31").json()["totals"][
-        "closing_value"] == "84.62"
+    assert (
+        client.get(f"{API}roll-forward/?date_from=0001-01-01&date_to=9999-12-31").json()["totals"]["closing_value"]
+        == "84.62"
+    )
 
 
 # --- the command -------------------------------------------------------------------------------------
@@ -298,8 +404,17 @@ def test_command_prints_the_valuation_and_writes_the_csv(ledger, tmp_path, accou
     assert re.search(r"^Total\s+3\s+14\s+47\.62$", text, re.M)
     assert "Usage not yet allocated: 0; open accrued COGS: 0.00" in text
     target = tmp_path / "valuation.csv"
-    call_command("valuation", "--as-of", "2026-03-31", "--office", "HQ", "--csv", str(target), stdout=io.StringIO(),
-                 stderr=io.StringIO())
+    call_command(
+        "valuation",
+        "--as-of",
+        "2026-03-31",
+        "--office",
+        "HQ",
+        "--csv",
+        str(target),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     page = accountant_client.get(f"/reports/valuation.csv?{MARCH}&office=HQ")
     assert target.read_bytes() == body(page)
     out = io.StringIO()
@@ -307,13 +422,16 @@ def test_command_prints_the_valuation_and_writes_the_csv(ledger, tmp_path, accou
     assert "Usage not yet allocated: 16; open accrued COGS: 32.00" in out.getvalue()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--as-of", "2026-02-30"], "--as-of: Enter a date as YYYY-MM-DD."),
-    (["--as-of", "31/03/2026"], "--as-of: Enter a date as YYYY-MM-DD."),
-    (["--office", "NOPE"], "--office: Unknown code “NOPE”."),
-    (["--lic", "NOPE"], "--lic: Unknown code “NOPE”."),
-    (["--group-by", "day"], "--group-by: Select a valid choice. day is not one of the available choices."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2026-02-30"], "--as-of: Enter a date as YYYY-MM-DD."),
+        (["--as-of", "31/03/2026"], "--as-of: Enter a date as YYYY-MM-DD."),
+        (["--office", "NOPE"], "--office: Unknown code “NOPE”."),
+        (["--lic", "NOPE"], "--lic: Unknown code “NOPE”."),
+        (["--group-by", "day"], "--group-by: Select a valid choice. day is not one of the available choices."),
+    ],
+)
 def test_command_refuses_bad_input(ledger, args, message):
     with pytest.raises(CommandError) as refused:
         call_command("valuation", *args, stdout=io.StringIO())
@@ -327,11 +445,16 @@ def test_command_refuses_a_file_it_cannot_write(ledger, tmp_path):
 
 # --- query counts ------------------------------------------------------------------------------------
 
-PAGES = ["/reports/valuation/?as_of=2026-04-30", "/reports/valuation/?as_of=2026-04-30&group_by=lic",
-         "/reports/valuation/?as_of=2026-04-30&group_by=office&office=HQ&lic=WIDGET",
-         "/reports/roll-forward/?date_from=2026-03-01&date_to=2026-04-30", "/reports/aging/?as_of=2026-04-30",
-         f"{API}valuation/?as_of=2026-04-30&page_size=2", f"{API}roll-forward/?date_from=2026-03-01",
-         f"{API}aging/?as_of=2026-04-30"]
+PAGES = [
+    "/reports/valuation/?as_of=2026-04-30",
+    "/reports/valuation/?as_of=2026-04-30&group_by=lic",
+    "/reports/valuation/?as_of=2026-04-30&group_by=office&office=HQ&lic=WIDGET",
+    "/reports/roll-forward/?date_from=2026-03-01&date_to=2026-04-30",
+    "/reports/aging/?as_of=2026-04-30",
+    f"{API}valuation/?as_of=2026-04-30&page_size=2",
+    f"{API}roll-forward/?date_from=2026-03-01",
+    f"{API}aging/?as_of=2026-04-30",
+]
 
 
 def _count(client, url) -> int:
@@ -370,7 +493,9 @@ def test_outside_a_transaction_the_settings_are_put_back(client):
         before = cursor.fetchone()[0]
     assert client.get("/reports/valuation/").status_code == 200
     assert csv_rows(client.get("/reports/valuation.csv?group_by=office")) == [
-        ["Office", "Lots", "Quantity", "Value"], ["HQ", "1", "4", "10.00"]]
+        ["Office", "Lots", "Quantity", "Value"],
+        ["HQ", "1", "4", "10.00"],
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == before

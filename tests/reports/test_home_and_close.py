@@ -68,11 +68,19 @@ def books(db):
     widget, gadget = LicFactory(code="WIDGET"), LicFactory(code="GADGET")
     order = create_order(customer=CustomerFactory(code="CUST"), office=hq, date=day(1, 10))
     adjust_in(office=hq, lic=widget, quantity="10", unit_cost="2.00", date=day(1, 10))
-    po = purchasing.create_purchase_order(vendor=VendorFactory(code="ACME"), office=hq, date=day(2, 5), actor=None,
-                                          lines=[purchasing.POLineInput(lic=gadget, quantity=D(5),
-                                                                        unit_cost=D("4.00"))])
-    purchasing.receive_purchase_order(purchase_order=po, date=day(2, 5), actor=None,
-                                      lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(5))])
+    po = purchasing.create_purchase_order(
+        vendor=VendorFactory(code="ACME"),
+        office=hq,
+        date=day(2, 5),
+        actor=None,
+        lines=[purchasing.POLineInput(lic=gadget, quantity=D(5), unit_cost=D("4.00"))],
+    )
+    purchasing.receive_purchase_order(
+        purchase_order=po,
+        date=day(2, 5),
+        actor=None,
+        lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(5))],
+    )
     ship(lic=widget, office=hq, quantity="4", source=order, date=day(3, 3))
     run(day(3, 31))
     ship(lic=widget, office=hq, quantity="8", source=order, date=day(4, 2))
@@ -89,19 +97,47 @@ def test_home_cards_and_charts_show_the_books(books, viewer_client):
     html = page.content.decode()
     assert page.status_code == 200
     assert figures(html) == {
-        "value_now": "20.00", "value_month_end": "20.00", "open_lots": "1", "quantity_now": "5",
-        "unallocated_quantity": "2", "accrued_cogs": "4.00", "accrued_inventory": "20.00",
-        "last_run": books["run"].number, "last_run_status": "Done", "last_run_value": "12.00",
-        "last_run_accrued": "4.00", "lock_date": "2026-03-31", "next_close": "2026-04-30",
+        "value_now": "20.00",
+        "value_month_end": "20.00",
+        "open_lots": "1",
+        "quantity_now": "5",
+        "unallocated_quantity": "2",
+        "accrued_cogs": "4.00",
+        "accrued_inventory": "20.00",
+        "last_run": books["run"].number,
+        "last_run_status": "Done",
+        "last_run_value": "12.00",
+        "last_run_accrued": "4.00",
+        "lock_date": "2026-03-31",
+        "next_close": "2026-04-30",
     }
-    months = ["2025-05-31", "2025-06-30", "2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31", "2025-11-30",
-              "2025-12-31", "2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]
-    assert table(html, "table-value") == [[m, v] for m, v in zip(
-        months, ["0.00"] * 8 + ["20.00", "40.00", "32.00", "20.00"], strict=True)]
-    assert table(html, "table-cogs") == [[m[:7], v] for m, v in zip(
-        months, ["0.00"] * 10 + ["8.00", "12.00"], strict=True)]
-    assert table(html, "table-aging") == [["0-30", "0.00"], ["31-60", "0.00"], ["61-90", "0.00"],
-                                          ["91-180", "20.00"], ["over 180", "0.00"]]
+    months = [
+        "2025-05-31",
+        "2025-06-30",
+        "2025-07-31",
+        "2025-08-31",
+        "2025-09-30",
+        "2025-10-31",
+        "2025-11-30",
+        "2025-12-31",
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+    ]
+    assert table(html, "table-value") == [
+        [m, v] for m, v in zip(months, ["0.00"] * 8 + ["20.00", "40.00", "32.00", "20.00"], strict=True)
+    ]
+    assert table(html, "table-cogs") == [
+        [m[:7], v] for m, v in zip(months, ["0.00"] * 10 + ["8.00", "12.00"], strict=True)
+    ]
+    assert table(html, "table-aging") == [
+        ["0-30", "0.00"],
+        ["31-60", "0.00"],
+        ["61-90", "0.00"],
+        ["91-180", "20.00"],
+        ["over 180", "0.00"],
+    ]
     # the charts: one bar per figure, heights proportional (the largest is the full plot height)
     svg = html.split('id="chart-value-svg"', 1)[1].split("</svg>", 1)[0]
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
@@ -163,8 +199,13 @@ def test_close_page_checklist_for_the_next_period(books, viewer_client):
     html = page.content.decode()
     assert page.status_code == 200
     assert states(html) == {"cogs_run": "ok", "unallocated": "review", "check_ledger": "ok", "journal": "todo"}
-    assert figures(html) == {"lock": "2026-03-31", "period": "2026-04-01 to 2026-04-30", "unallocated_quantity": "2",
-                             "accrued_value": "4.00", "run_status": "Done"}
+    assert figures(html) == {
+        "lock": "2026-03-31",
+        "period": "2026-04-01 to 2026-04-30",
+        "unallocated_quantity": "2",
+        "accrued_value": "4.00",
+        "run_status": "Done",
+    }
     assert books["run"].get_absolute_url() in html and "/cogs/unallocated/" in html
     assert 'id="read-only"' in html and 'id="lock-form"' not in html  # viewers read it only
 
@@ -206,12 +247,15 @@ def test_accountant_moves_the_lock_date_with_confirmation(books, accountant_clie
     assert "Books closed through 2026-04-30." in accountant_client.get(done["Location"]).content.decode()
 
 
-@pytest.mark.parametrize(("date", "message"), [
-    ("2026-05-11", "The lock date cannot be later than today (2026-05-10): 2026-05-11 is in the future"),
-    ("2026-03-15", "The lock date only moves forward: it is 2026-03-31 now."),
-    ("2026-03-31", "The lock date only moves forward: it is 2026-03-31 now."),
-    ("2026-02-30", "Enter a valid date."),
-])
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        ("2026-05-11", "The lock date cannot be later than today (2026-05-10): 2026-05-11 is in the future"),
+        ("2026-03-15", "The lock date only moves forward: it is 2026-03-31 now."),
+        ("2026-03-31", "The lock date only moves forward: it is 2026-03-31 now."),
+        ("2026-02-30", "Enter a valid date."),
+    ],
+)
 @pytest.mark.parametrize("confirm", ["", "yes"])
 def test_the_lock_date_move_refuses_bad_dates(books, accountant_client, date, message, confirm):
     page = accountant_client.post("/reports/close/", {"date": date, "confirm": confirm})

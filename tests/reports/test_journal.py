@@ -59,8 +59,12 @@ def test_receive_ship_return(office, vendor, order):
     _purchase(vendor, office, books, ordered="100", received="10", unit_cost="29.99", date=day(1))
     shipment = post_shipment(order=order, date=day(2), actor=None, lines=[ShipmentLineInput(lic=books, quantity=D(10))])
     run(day(2))
-    post_return(order=order, date=day(3), actor=None,
-                lines=[ReturnLineInput(lic=books, quantity=D(2), usage=shipment.lines.get().usage)])
+    post_return(
+        order=order,
+        date=day(3),
+        actor=None,
+        lines=[ReturnLineInput(lic=books, quantity=D(2), usage=shipment.lines.get().usage)],
+    )
     run(day(3))
     assert lines() == [
         *pair(day(1), INV, RNI, "299.90", "lot"),  # received: Inventory / Received not invoiced
@@ -79,20 +83,41 @@ def test_chair_production(office, order):
     labour, finishing = ServiceLicFactory(code="LABOR"), ServiceLicFactory(code="FINISHING")
     adjust_in(office=office, lic=leg, quantity="60", unit_cost="2.50", date=day(1))
     adjust_in(office=office, lic=seat, quantity="15", unit_cost="7.00", date=day(1))
-    mo = production.create_production_order(office=office, date=day(2), order=order, lic=chair,
-                                            estimated_quantity=D(10), estimated_unit_cost=D("24.00"), actor=None)
-    production.issue_components(production_order=mo, date=day(2), actor=None, lines=[
-        production.ComponentLine(lic=leg, quantity=D(40)), production.ComponentLine(lic=seat, quantity=D(10))])
+    mo = production.create_production_order(
+        office=office,
+        date=day(2),
+        order=order,
+        lic=chair,
+        estimated_quantity=D(10),
+        estimated_unit_cost=D("24.00"),
+        actor=None,
+    )
+    production.issue_components(
+        production_order=mo,
+        date=day(2),
+        actor=None,
+        lines=[production.ComponentLine(lic=leg, quantity=D(40)), production.ComponentLine(lic=seat, quantity=D(10))],
+    )
     for lic, amount in ((labour, "50.00"), (finishing, "30.00")):
-        production.post_job_cost(production_order=mo, date=day(2), lic=lic, description="work", amount=D(amount),
-                                 capitalized=True, actor=None)
+        production.post_job_cost(
+            production_order=mo,
+            date=day(2),
+            lic=lic,
+            description="work",
+            amount=D(amount),
+            capitalized=True,
+            actor=None,
+        )
     production.produce(production_order=mo, date=day(3), quantity=D(10), actor=None)  # provisional $8.00
     production.release(production_order=mo, actor=None)
     run(day(5))  # components $100.00 + $70.00 dated 2 Mar; the chair recomputed to $25.00 on 5 Mar
     assert lines() == [
-        *pair(day(1), INV, ADJ, "150.00", "lot"), *pair(day(1), INV, ADJ, "105.00", "lot"),
-        *pair(day(2), WIP, CLEAR, "50.00", "job_cost"), *pair(day(2), WIP, CLEAR, "30.00", "job_cost"),
-        *pair(day(2), WIP, INV, "100.00", "cogs_entry"), *pair(day(2), WIP, INV, "70.00", "cogs_entry"),
+        *pair(day(1), INV, ADJ, "150.00", "lot"),
+        *pair(day(1), INV, ADJ, "105.00", "lot"),
+        *pair(day(2), WIP, CLEAR, "50.00", "job_cost"),
+        *pair(day(2), WIP, CLEAR, "30.00", "job_cost"),
+        *pair(day(2), WIP, INV, "100.00", "cogs_entry"),
+        *pair(day(2), WIP, INV, "70.00", "cogs_entry"),
         *pair(day(3), INV, WIP, "80.00", "lot"),  # produced at the provisional $8.00
         *pair(day(5), INV, WIP, "170.00", "lot_cost_change"),  # recomputed: $250.00 in all
     ]
@@ -105,9 +130,15 @@ def test_chair_production(office, order):
 
 def test_late_freight_po_close(office, vendor, lic, order):
     po, _ = _purchase(vendor, office, lic, ordered="15", received="15", unit_cost="35.00", date=day(1))
-    purchasing.post_vendor_invoice(vendor=vendor, purchase_order=po, number="INV-1", date=day(2), actor=None,
-                                   freight=D("8.85"),
-                                   lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(15), amount=D("525.00"))])
+    purchasing.post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-1",
+        date=day(2),
+        actor=None,
+        freight=D("8.85"),
+        lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D(15), amount=D("525.00"))],
+    )
     ship(lic=lic, office=office, quantity="15", source=order, date=day(3))
     run(day(3))
     purchasing.close_purchase_order(purchase_order=po, date=day(10), actor=None)  # $35.59
@@ -150,9 +181,14 @@ def test_accounts_per_office_and_summary(office, lic, order):
     adjust_in(office=office, lic=lic, quantity="3", unit_cost="10.00", date=day(1))
     adjust_in(office=other, lic=lic, quantity="2", unit_cost="4.00", date=day(1))
     adjust_in(office=other, lic=lic, quantity="1", unit_cost="4.00", date=day(1))
-    assert lines(office_ids=[other.pk]) == [*pair(day(1), "1301-BR", "5101-BR", "8.00", "lot"),
-                                            *pair(day(1), "1301-BR", "5101-BR", "4.00", "lot")]
+    assert lines(office_ids=[other.pk]) == [
+        *pair(day(1), "1301-BR", "5101-BR", "8.00", "lot"),
+        *pair(day(1), "1301-BR", "5101-BR", "4.00", "lot"),
+    ]
     summary = list(journal.summarize(journal.iter_lines(date_from=day(1), date_to=day(1))))
     assert [(x.office, x.account, x.debit, x.credit) for x in summary] == [
-        ("BR", "1301-BR", D("12.00"), D("0.00")), ("BR", "5101-BR", D("0.00"), D("12.00")),
-        (office.code, INV, D("30.00"), D("0.00")), (office.code, ADJ, D("0.00"), D("30.00"))]
+        ("BR", "1301-BR", D("12.00"), D("0.00")),
+        ("BR", "5101-BR", D("0.00"), D("12.00")),
+        (office.code, INV, D("30.00"), D("0.00")),
+        (office.code, ADJ, D("0.00"), D("30.00")),
+    ]

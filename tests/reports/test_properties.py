@@ -31,13 +31,18 @@ from .conftest import D, assert_ties, day, run, totals
 
 pytestmark = pytest.mark.django_db
 ONE_DAY = datetime.timedelta(days=1)
-SETTINGS = settings(max_examples=int(os.environ.get("REPORTS_FUZZ_EXAMPLES", "20")), deadline=None,
-                    derandomize=not os.environ.get("REPORTS_FUZZ_RANDOM"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("REPORTS_FUZZ_EXAMPLES", "20")),
+    deadline=None,
+    derandomize=not os.environ.get("REPORTS_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 DAYS = st.integers(min_value=1, max_value=28)
-COSTS = st.one_of(st.integers(min_value=1, max_value=5000).map(lambda c: D(c) / 100),
-                  st.integers(min_value=1, max_value=9_999_999).map(lambda c: D(c) / 1_000_000))
+COSTS = st.one_of(
+    st.integers(min_value=1, max_value=5000).map(lambda c: D(c) / 100),
+    st.integers(min_value=1, max_value=9_999_999).map(lambda c: D(c) / 1_000_000),
+)
 OPERATION = st.one_of(
     st.tuples(st.just("in"), st.integers(0, 1), st.integers(1, 9), COSTS, DAYS),
     st.tuples(st.just("ship"), st.integers(0, 1), st.integers(1, 12), DAYS),
@@ -60,12 +65,23 @@ def _post(op, lics, office, order, shipped: list) -> None:
         usage = shipped[pick % len(shipped)]
         left = usage.quantity + sum(r.quantity for r in InventoryUsage.objects.filter(returns_usage=usage))
         if left > 0:
-            give_back(lic=usage.lic, office=office, quantity=str(min(D(quantity), left)), source=order,
-                      date=min(usage.date + datetime.timedelta(days=later), day(28)), returns=usage)
+            give_back(
+                lic=usage.lic,
+                office=office,
+                quantity=str(min(D(quantity), left)),
+                source=order,
+                date=min(usage.date + datetime.timedelta(days=later), day(28)),
+                returns=usage,
+            )
     elif kind == "out":
         _, i, quantity, n = op
-        post_adjustment(office=office, date=day(n), reason="loss", actor=None,
-                        lines=[AdjustmentLineInput(lic=lics[i], quantity=-D(quantity))])
+        post_adjustment(
+            office=office,
+            date=day(n),
+            reason="loss",
+            actor=None,
+            lines=[AdjustmentLineInput(lic=lics[i], quantity=-D(quantity))],
+        )
     elif kind == "run":
         run(day(op[1]))
 
@@ -76,9 +92,15 @@ def _check(periods) -> None:
     for lot in Lot.objects.all():
         state = states[lot.pk]
         assert (state.qty_in, state.value_in, state.qty_used, state.value_used) == (
-            lot.qty_in, lot.value_in, lot.qty_used, lot.value_used), lot.number
-    assert totals(now)[:2] == (sum((lot.qty_available for lot in Lot.objects.all()), D(0)),
-                               sum((lot.value_available for lot in Lot.objects.all()), D(0)))
+            lot.qty_in,
+            lot.value_in,
+            lot.qty_used,
+            lot.value_used,
+        ), lot.number
+    assert totals(now)[:2] == (
+        sum((lot.qty_available for lot in Lot.objects.all()), D(0)),
+        sum((lot.value_available for lot in Lot.objects.all()), D(0)),
+    )
     for n in range(1, 29):
         states = selectors.lots_at(as_of=day(n))
         assert states == selectors.lots_at_by_events(as_of=day(n)), n  # the fast way is the definition
@@ -103,8 +125,10 @@ def test_random_streams_value_today_as_the_lots_and_roll_forward_ties(office, or
     lics = [LicFactory(code="FIFO"), LicFactory(code="LIFO", costing_method="lifo")]
 
     @SETTINGS
-    @given(operations=st.lists(OPERATION, min_size=1, max_size=14),
-           periods=st.lists(st.tuples(DAYS, DAYS), min_size=1, max_size=3))
+    @given(
+        operations=st.lists(OPERATION, min_size=1, max_size=14),
+        periods=st.lists(st.tuples(DAYS, DAYS), min_size=1, max_size=3),
+    )
     def check(operations, periods):
         with transaction.atomic():
             shipped: list = []

@@ -20,8 +20,21 @@ from .conftest import D, assert_ties, build_ledger, day, run, totals
 
 pytestmark = pytest.mark.django_db
 ONE_DAY = datetime.timedelta(days=1)
-DATES = [day(28, 2), day(1), day(2), day(5), day(6), day(8), day(12), day(15), day(31), day(3, 4), day(4, 4),
-         day(10, 4), day(30, 4)]
+DATES = [
+    day(28, 2),
+    day(1),
+    day(2),
+    day(5),
+    day(6),
+    day(8),
+    day(12),
+    day(15),
+    day(31),
+    day(3, 4),
+    day(4, 4),
+    day(10, 4),
+    day(30, 4),
+]
 
 
 @pytest.fixture
@@ -40,22 +53,34 @@ def test_valuation_today_is_the_lot_pages_figures(ledger):
     for pk, lot in lots.items():
         state = states[pk]
         assert (state.qty_in, state.value_in, state.qty_used, state.value_used) == (
-            lot.qty_in, lot.value_in, lot.qty_used, lot.value_used), lot.number
+            lot.qty_in,
+            lot.value_in,
+            lot.qty_used,
+            lot.value_used,
+        ), lot.number
         assert (state.quantity, state.value) == (lot.qty_available, lot.value_available)
     rows = selectors.valuation_rows(as_of=today())
     assert {r.lot_id: (r.quantity, r.value) for r in rows} == {
-        pk: (lot.qty_available, lot.value_available) for pk, lot in lots.items()
-        if lot.qty_available or lot.value_available}
+        pk: (lot.qty_available, lot.value_available)
+        for pk, lot in lots.items()
+        if lot.qty_available or lot.value_available
+    }
     t = selectors.valuation_totals(as_of=today())
-    assert (t.lots, t.quantity, t.value) == (len(rows), sum(lot.qty_available for lot in lots.values()),
-                                            sum(lot.value_available for lot in lots.values()))
+    assert (t.lots, t.quantity, t.value) == (
+        len(rows),
+        sum(lot.qty_available for lot in lots.values()),
+        sum(lot.value_available for lot in lots.values()),
+    )
     # by hand (conftest.build_ledger): HQ WIDGET lot of 30 @ 3.00 less the 16 the April shipment took = 42.00
     # (the March lot is used up); BR WIDGET 4 @ 2.50 less 1 written off = 7.50; GADGET 8 @ 5.625 = 45.00 less
     # 3 shipped (15.00 + a 1.88 revaluation) = 28.12; GIZMO 1 @ (4.00 components + 3.00 labour) = 7.00
     assert (t.quantity, t.value) == (D(23), D("84.62"))
     assert by_pair(selectors.valuation_rows(as_of=today(), group_by="lic")) == {
-        ("BR", "WIDGET"): (D(3), D("7.50")), ("HQ", "GADGET"): (D(5), D("28.12")),
-        ("HQ", "GIZMO"): (D(1), D("7.00")), ("HQ", "WIDGET"): (D(14), D("42.00"))}
+        ("BR", "WIDGET"): (D(3), D("7.50")),
+        ("HQ", "GADGET"): (D(5), D("28.12")),
+        ("HQ", "GIZMO"): (D(1), D("7.00")),
+        ("HQ", "WIDGET"): (D(14), D("42.00")),
+    }
 
 
 def test_roll_forward_ties_and_chains_over_several_periods(ledger):
@@ -104,10 +129,12 @@ def test_groupings_sum_up_at_every_date(ledger):
                 bucket[key][0] += r.quantity
                 bucket[key][1] += r.value
                 bucket[key][2] += 1
-        assert {(r.office, r.lic): [r.quantity, r.value, r.lots]
-                for r in selectors.valuation_rows(as_of=d, group_by="lic")} == dict(pairs)
-        assert {r.office: [r.quantity, r.value, r.lots]
-                for r in selectors.valuation_rows(as_of=d, group_by="office")} == dict(offices)
+        assert {
+            (r.office, r.lic): [r.quantity, r.value, r.lots] for r in selectors.valuation_rows(as_of=d, group_by="lic")
+        } == dict(pairs)
+        assert {
+            r.office: [r.quantity, r.value, r.lots] for r in selectors.valuation_rows(as_of=d, group_by="office")
+        } == dict(offices)
         t = selectors.valuation_totals(as_of=d)
         assert (t.quantity, t.value, t.lots) == (sum(r.quantity for r in lots), sum(r.value for r in lots), len(lots))
 
@@ -155,8 +182,12 @@ def test_filters_office_lic_and_type(ledger):
     assert selectors.valuation_rows(as_of=day(31), scope=Scope(type="production")) == []
     report = selectors.roll_forward(date_from=day(1), date_to=day(31), scope=br)
     assert [(r.office, r.lic) for r in report.rows] == [("BR", "WIDGET")]
-    assert report.totals.figures() == {**dict.fromkeys(selectors.ROLL_FORWARD_COLUMNS, D(0)),
-                                       "lots_in": D("10.00"), "adjustments_out": D("2.50"), "closing_value": D("7.50")}
+    assert report.totals.figures() == {
+        **dict.fromkeys(selectors.ROLL_FORWARD_COLUMNS, D(0)),
+        "lots_in": D("10.00"),
+        "adjustments_out": D("2.50"),
+        "closing_value": D("7.50"),
+    }
 
 
 def test_unallocated_and_accrued_at_a_date(ledger):
@@ -197,15 +228,29 @@ def test_aging_buckets_and_bounds(office, lic, order):
 def test_a_cost_change_not_yet_revalued_is_valued_but_not_aged(office, vendor, lic, order):
     from purchasing import services as purchasing
 
-    po = purchasing.create_purchase_order(vendor=vendor, office=office, date=day(1), actor=None,
-                                          lines=[purchasing.POLineInput(lic=lic, quantity=D(2), unit_cost=D("1.00"))])
-    purchasing.receive_purchase_order(purchase_order=po, date=day(1), actor=None,
-                                      lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(2))])
+    po = purchasing.create_purchase_order(
+        vendor=vendor,
+        office=office,
+        date=day(1),
+        actor=None,
+        lines=[purchasing.POLineInput(lic=lic, quantity=D(2), unit_cost=D("1.00"))],
+    )
+    purchasing.receive_purchase_order(
+        purchase_order=po,
+        date=day(1),
+        actor=None,
+        lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=D(2))],
+    )
     ship(lic=lic, office=office, quantity="2", source=order, date=day(2))
     run(day(2))
-    purchasing.post_vendor_invoice(vendor=vendor, purchase_order=po, number="I-9", date=day(3), actor=None,
-                                   lines=[purchasing.InvoiceLineInput(po_line=po.lines.get(), quantity=D(2),
-                                                                      amount=D("2.50"))])
+    purchasing.post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="I-9",
+        date=day(3),
+        actor=None,
+        lines=[purchasing.InvoiceLineInput(po_line=po.lines.get(), quantity=D(2), amount=D("2.50"))],
+    )
     purchasing.close_purchase_order(purchase_order=po, date=day(4), actor=None)  # 1.00 -> 1.25
     assert totals(day(4))[:2] == (D(0), D("0.50"))
     assert selectors.aging(as_of=day(4)).rows == []

@@ -42,7 +42,10 @@ def buy(*, vendor, office, lic, quantity, unit_cost, date=None) -> tuple[Purchas
     """A PO for ``quantity`` @ ``unit_cost``, received in full: (po, the purchase lot)."""
     date = date or day(1)
     po = purchasing_services.create_purchase_order(
-        vendor=vendor, office=office, date=date, actor=None,
+        vendor=vendor,
+        office=office,
+        date=date,
+        actor=None,
         lines=[POLineInput(lic=lic, quantity=D(quantity), unit_cost=D(unit_cost))],
     )
     line = po.lines.get()
@@ -80,15 +83,27 @@ def chain(db, office, vendor, order) -> Chain:
     stools = LicFactory(code="STOOL", description="Stool")
     po, component = buy(vendor=vendor, office=office, lic=legs, quantity="10", unit_cost="5.00")
     mo = production_services.create_production_order(
-        office=office, date=day(2), lic=stools, estimated_quantity=D("2"), estimated_unit_cost=D("9.00"),
-        order=order, actor=None,
+        office=office,
+        date=day(2),
+        lic=stools,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("9.00"),
+        order=order,
+        actor=None,
     )
-    production_services.issue_components(production_order=mo, date=day(2), actor=None,
-                                         lines=[ComponentLine(lic=legs, quantity=D("4"))])
+    production_services.issue_components(
+        production_order=mo, date=day(2), actor=None, lines=[ComponentLine(lic=legs, quantity=D("4"))]
+    )
     product = production_services.produce(production_order=mo, date=day(3), quantity=D("2"), actor=None)
     production_services.release(production_order=mo, actor=None)
     direct = ship(order=order, lic=legs, quantity="3", date=day(4))
     stool_shipment = ship(order=order, lic=stools, quantity="1", date=day(5))
     run_cogs()
-    return Chain(po=po, component=fresh(component), mo=fresh(mo), product=fresh(product), direct_shipment=direct,
-                 product_shipment=stool_shipment)
+    return Chain(
+        po=po,
+        component=fresh(component),
+        mo=fresh(mo),
+        product=fresh(product),
+        direct_shipment=direct,
+        product_shipment=stool_shipment,
+    )

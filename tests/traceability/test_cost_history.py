@@ -22,7 +22,12 @@ def _late_freight(vendor, office, order):
     first = run_cogs(day(10))
     assert first.value_posted == D("525.00")
     purchasing_services.post_vendor_invoice(
-        vendor=vendor, purchase_order=po, number="INV-1", date=day(11), freight=D("8.85"), actor=None,
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-1",
+        date=day(11),
+        freight=D("8.85"),
+        actor=None,
         lines=[InvoiceLineInput(po_line=po.lines.get(), quantity=D("15"), amount=D("525.00"))],
     )
     purchasing_services.close_purchase_order(purchase_order=po, date=day(12), actor=None)
@@ -38,8 +43,15 @@ def test_po_close_with_freight_shows_cause_and_adjustments(db, vendor, office, o
     ]
     run = run_cogs(day(13))
     assert run.value_posted == D("8.85")
-    expected = [{"date": "2026-03-12", "old_unit_cost": "35.000000", "new_unit_cost": "35.590000",
-                 "cause": "po_closed", "adjustments_value": "8.85"}]
+    expected = [
+        {
+            "date": "2026-03-12",
+            "old_unit_cost": "35.000000",
+            "new_unit_cost": "35.590000",
+            "cause": "po_closed",
+            "adjustments_value": "8.85",
+        }
+    ]
     rows, unattributed = selectors.cost_history(lot)
     assert [{k: v for k, v in row.items() if k in expected[0]} for row in selectors.cost_history_api(rows)] == expected
     assert unattributed == D("0.00")
@@ -70,15 +82,15 @@ def test_each_change_gets_its_own_adjustments(db, vendor, office, order):
     run_cogs(day(12))
     rows, _ = selectors.cost_history(lot)
     assert [(r.change.cause, r.change.reason, r.adjustments_value) for r in rows] == [
-        ("manual", "price fix", D("5.00")), ("manual", "rebate", D("-1.00")),
+        ("manual", "price fix", D("5.00")),
+        ("manual", "rebate", D("-1.00")),
     ]
 
 
 def test_production_recompute_during_a_run_gets_its_revaluation(chain):
     """A component's cost change flows into the stool lot inside the next run: the stool lot's
     recompute (made by that run) carries the revaluation of the stool already shipped."""
-    correct_lot_unit_cost(lot=chain.component, new_unit_cost=D("6.00"), reason="price fix", date=day(20),
-                          actor=None)
+    correct_lot_unit_cost(lot=chain.component, new_unit_cost=D("6.00"), reason="price fix", date=day(20), actor=None)
     run_cogs(day(31))
     rows, _ = selectors.cost_history(fresh(chain.component))
     assert [(r.change.cause, r.adjustments_value) for r in rows] == [("manual", D("7.00"))]

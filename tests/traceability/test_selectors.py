@@ -35,7 +35,12 @@ def test_trace_up_reaches_purchase_lot_po_and_vendor(chain):
     result = selectors.trace(chain.product, direction="up")
     [node] = result.nodes
     assert (node["lot"], node["lic"], node["quantity"], node["via"]["type"], node["via"]["id"]) == (
-        chain.component.pk, "LEG", "4.000000", "productionorder", chain.mo.pk)
+        chain.component.pk,
+        "LEG",
+        "4.000000",
+        "productionorder",
+        chain.mo.pk,
+    )
     assert node["purchase_order"]["number"] == chain.po.number
     assert node["vendor"] == {"code": "ACME", "name": "Acme Supply"}
     assert node["children"] == []
@@ -56,7 +61,8 @@ def test_recall_and_trace_are_net_of_returns_naming_the_shipment(chain, order):
     run_cogs()
     rows = selectors.recall(chain.component)
     assert [(r.shipment_id, r.quantity) for r in rows] == [
-        (chain.direct_shipment.pk, Decimal("1.000000")), (chain.product_shipment.pk, Decimal("1.000000")),
+        (chain.direct_shipment.pk, Decimal("1.000000")),
+        (chain.product_shipment.pk, Decimal("1.000000")),
     ]
     nodes = selectors.trace(chain.component, direction="down").nodes
     assert [n["quantity"] for n in nodes] == ["4.000000", "1.000000"]
@@ -72,10 +78,17 @@ def _more_production(chain, order, office, n: int) -> None:
     legs, stools = chain.component.lic, chain.product.lic
     for _ in range(n):
         mo = production_services.create_production_order(
-            office=office, date=day(6), lic=stools, estimated_quantity=D("1"), estimated_unit_cost=D("5.00"),
-            order=order, actor=None)
-        production_services.issue_components(production_order=mo, date=day(6), actor=None,
-                                             lines=[ComponentLine(lic=legs, quantity=D("1"))])
+            office=office,
+            date=day(6),
+            lic=stools,
+            estimated_quantity=D("1"),
+            estimated_unit_cost=D("5.00"),
+            order=order,
+            actor=None,
+        )
+        production_services.issue_components(
+            production_order=mo, date=day(6), actor=None, lines=[ComponentLine(lic=legs, quantity=D("1"))]
+        )
         production_services.produce(production_order=mo, date=day(6), quantity=D("1"), actor=None)
         production_services.release(production_order=mo, actor=None)
     ship(order=order, lic=stools, quantity=str(n), date=day(7))
@@ -124,14 +137,18 @@ def test_cycles_are_not_expanded_again(chain):
             " source_type_id, source_id, source_label, serial_numbers)"
             " SELECT lic_id, office_id, date, 1, 'production', %s, %s, %s, '[]'"
             " FROM inventory_lots_inventoryusage WHERE id = %s RETURNING id",
-            [chain.product.transaction_type_id, chain.mo.pk, chain.mo.number, usage.pk])
+            [chain.product.transaction_type_id, chain.mo.pk, chain.mo.number, usage.pk],
+        )
         new_usage = cursor.fetchone()[0]
-        cursor.execute("UPDATE inventory_lots_usagecogs SET allocated_quantity = 1, cogs_value = 10 "
-                       "WHERE usage_id = %s", [new_usage])
+        cursor.execute(
+            "UPDATE inventory_lots_usagecogs SET allocated_quantity = 1, cogs_value = 10 WHERE usage_id = %s",
+            [new_usage],
+        )
         cursor.execute(
             "INSERT INTO cogs_cogsentry (run_id, kind, lic_id, office_id, lot_id, usage_id, date, quantity, value,"
             " unit_cost) VALUES (%s, 1, %s, %s, %s, %s, %s, 1, 10, 10)",
-            [entry.run_id, entry.lic_id, entry.office_id, chain.product.pk, new_usage, entry.date])
+            [entry.run_id, entry.lic_id, entry.office_id, chain.product.pk, new_usage, entry.date],
+        )
     result = selectors.trace(chain.component, direction="down")
     product_node = result.nodes[0]
     cycle = [n for n in product_node["children"] if n["lot"] == chain.product.pk]

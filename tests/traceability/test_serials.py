@@ -31,21 +31,59 @@ def scanners(office, order, customer):
     """SCAN lot (S1..S5): S1 shipped, S2 consumed by a production order, S3 shipped and returned,
     S4 written off, S5 never moved."""
     scan = LicFactory(code="SCAN", serialized=True)
-    lot = adjust_in(office=office, lic=scan, quantity="5", unit_cost="10.00", date=day(1),
-                    serial_numbers=("S1", "S2", "S3", "S4", "S5"))
-    shipment = orders.post_shipment(order=order, date=day(2), actor=None, lines=[
-        orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S1",)),
-        orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S3",))])
-    customer_return = orders.post_return(order=order, date=day(3), actor=None, lines=[
-        orders.ReturnLineInput(lic=scan, quantity=D("1"), serial_numbers=("S3",))])
-    mo = production.create_production_order(office=office, date=day(2), order=order, lic=LicFactory(code="KIT"),
-                                            estimated_quantity=D("1"), estimated_unit_cost=D("1"), actor=None)
-    production.issue_components(production_order=mo, date=day(2), actor=None, lines=[
-        production.ComponentLine(lic=scan, quantity=D("1"), serial_numbers=("S2",))])
-    adjustment = post_adjustment(office=office, date=day(3), reason="broken", actor=None, lines=[
-        AdjustmentLineInput(lic=scan, quantity=D("-1"), serial_numbers=("S4",))])
-    return {"lic": scan, "lot": lot, "shipment": shipment, "return": customer_return, "mo": mo,
-            "adjustment": adjustment}
+    lot = adjust_in(
+        office=office,
+        lic=scan,
+        quantity="5",
+        unit_cost="10.00",
+        date=day(1),
+        serial_numbers=("S1", "S2", "S3", "S4", "S5"),
+    )
+    shipment = orders.post_shipment(
+        order=order,
+        date=day(2),
+        actor=None,
+        lines=[
+            orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S1",)),
+            orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S3",)),
+        ],
+    )
+    customer_return = orders.post_return(
+        order=order,
+        date=day(3),
+        actor=None,
+        lines=[orders.ReturnLineInput(lic=scan, quantity=D("1"), serial_numbers=("S3",))],
+    )
+    mo = production.create_production_order(
+        office=office,
+        date=day(2),
+        order=order,
+        lic=LicFactory(code="KIT"),
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("1"),
+        actor=None,
+    )
+    production.issue_components(
+        production_order=mo,
+        date=day(2),
+        actor=None,
+        lines=[production.ComponentLine(lic=scan, quantity=D("1"), serial_numbers=("S2",))],
+    )
+    adjustment = post_adjustment(
+        office=office,
+        date=day(3),
+        reason="broken",
+        actor=None,
+        lines=[AdjustmentLineInput(lic=scan, quantity=D("-1"), serial_numbers=("S4",))],
+    )
+    return {
+        "lic": scan,
+        "lot": lot,
+        "shipment": shipment,
+        "return": customer_return,
+        "mo": mo,
+        "adjustment": adjustment,
+    }
 
 
 def goto(model, pk) -> str:
@@ -71,10 +109,15 @@ def test_the_serial_section_reads_a_constant_number_of_queries(scanners, office,
     lot = scanners["lot"]
     with CaptureQueriesContext(connection) as small:
         serials.lot_serial_states(lot)
-    more = adjust_in(office=office, lic=scanners["lic"], quantity="3", unit_cost="1", date=day(4),
-                     serial_numbers=("T1", "T2", "T3"))
-    orders.post_shipment(order=order, date=day(5), actor=None, lines=[
-        orders.ShipmentLineInput(lic=scanners["lic"], quantity=D("3"), serial_numbers=("T1", "T2", "T3"))])
+    more = adjust_in(
+        office=office, lic=scanners["lic"], quantity="3", unit_cost="1", date=day(4), serial_numbers=("T1", "T2", "T3")
+    )
+    orders.post_shipment(
+        order=order,
+        date=day(5),
+        actor=None,
+        lines=[orders.ShipmentLineInput(lic=scanners["lic"], quantity=D("3"), serial_numbers=("T1", "T2", "T3"))],
+    )
     with CaptureQueriesContext(connection) as large:
         states = serials.lot_serial_states(more)
     assert len(large) == len(small) <= 4
@@ -102,15 +145,25 @@ def test_the_serial_api_answers_where_a_serial_is(api, viewer, scanners, order, 
     (row,) = response.json()["results"]
     shipment = scanners["shipment"]
     assert row == {
-        "serial_number": "S1", "lic": "SCAN", "lot": scanners["lot"].pk, "lot_number": scanners["lot"].number,
-        "office": "HQ", "status": "shipped", "usage": shipment.lines.get(line_no=1).usage_id,
+        "serial_number": "S1",
+        "lic": "SCAN",
+        "lot": scanners["lot"].pk,
+        "lot_number": scanners["lot"].number,
+        "office": "HQ",
+        "status": "shipped",
+        "usage": shipment.lines.get(line_no=1).usage_id,
         "document": {"type": "shipment", "id": shipment.pk, "label": shipment.number},
-        "order": order.number, "customer": customer.code, "returned_by": None,
+        "order": order.number,
+        "customer": customer.code,
+        "returned_by": None,
     }
     (row,) = api(viewer).get("/api/v1/serials/", {"serial_number": "S3", "lic": "SCAN"}).json()["results"]
     assert (row["status"], row["usage"], row["document"]) == ("in_stock", None, None)
-    assert row["returned_by"] == {"type": "customerreturn", "id": scanners["return"].pk,
-                                  "label": scanners["return"].number}
+    assert row["returned_by"] == {
+        "type": "customerreturn",
+        "id": scanners["return"].pk,
+        "label": scanners["return"].number,
+    }
     (row,) = api(viewer).get("/api/v1/serials/", {"serial_number": "S2"}).json()["results"]
     assert (row["status"], row["document"]["label"], row["customer"]) == ("consumed", scanners["mo"].number, None)
     (row,) = api(viewer).get("/api/v1/serials/", {"serial_number": "S4"}).json()["results"]

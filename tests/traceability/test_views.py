@@ -86,18 +86,25 @@ def test_accountant_corrects_unit_cost_from_the_lot_page(chain, client, accounta
     assert lot.unit_cost == D("5.250000")
     change = LotCostChange.objects.get(lot=lot)
     assert (change.cause, change.reason, change.date, change.created_by) == (
-        "manual", "vendor credit", day(20), accountant)
+        "manual",
+        "vendor credit",
+        day(20),
+        accountant,
+    )
     page = _page(client, reverse("inventory_lots:lot_detail", args=[lot.pk]))
     assert 'data-figure="cost_change_1_cause">Manual correction' in page
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"reason": "  "}, "Give the reason for the correction."),
-    ({"unit_cost": "-1.00"}, "Ensure this value is greater than or equal to 0."),
-    ({"unit_cost": "5.1234567"}, "Ensure that there are no more than 6 decimal places."),
-    ({"date": "2026-03-15"}, "The books are closed through 2026-03-15: choose a date after it."),
-    ({"date": "2026-03-10"}, "The books are closed through 2026-03-15: choose a date after it."),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "  "}, "Give the reason for the correction."),
+        ({"unit_cost": "-1.00"}, "Ensure this value is greater than or equal to 0."),
+        ({"unit_cost": "5.1234567"}, "Ensure that there are no more than 6 decimal places."),
+        ({"date": "2026-03-15"}, "The books are closed through 2026-03-15: choose a date after it."),
+        ({"date": "2026-03-10"}, "The books are closed through 2026-03-15: choose a date after it."),
+    ],
+)
 def test_correction_form_refusals_write_nothing(chain, client, accountant, data, message):
     set_lock_date(date=day(15), actor=None)
     client.force_login(accountant)

@@ -117,39 +117,98 @@ def world(db, admin_user) -> World:
     customer = CustomerFactory(code="CUST", name="A Customer")
     order = create_order(customer=customer, office=office, date=DAY)
     stock_lot = adjust_in(office=office, lic=lic, quantity="100", unit_cost="2.00")
-    po = create_purchase_order(vendor=vendor, office=office, date=DAY, actor=admin_user,
-                               lines=[POLineInput(lic=lic, quantity=D("20"), unit_cost=D("3.00"))])
+    po = create_purchase_order(
+        vendor=vendor,
+        office=office,
+        date=DAY,
+        actor=admin_user,
+        lines=[POLineInput(lic=lic, quantity=D("20"), unit_cost=D("3.00"))],
+    )
     po_line = po.lines.get()
-    receipt = receive_purchase_order(purchase_order=po, date=DAY, actor=admin_user,
-                                     lines=[ReceiptLineInput(po_line=po_line, quantity=D("5"))])
-    invoice = post_vendor_invoice(vendor=vendor, purchase_order=po, number="INV-1", date=DAY, actor=admin_user,
-                                  lines=[InvoiceLineInput(po_line=po_line, quantity=D("5"), amount=D("15.00"))])
-    shipment = post_shipment(order=order, date=DAY, actor=admin_user,
-                             lines=[ShipmentLineInput(lic=lic, quantity=D("2"))])
+    receipt = receive_purchase_order(
+        purchase_order=po, date=DAY, actor=admin_user, lines=[ReceiptLineInput(po_line=po_line, quantity=D("5"))]
+    )
+    invoice = post_vendor_invoice(
+        vendor=vendor,
+        purchase_order=po,
+        number="INV-1",
+        date=DAY,
+        actor=admin_user,
+        lines=[InvoiceLineInput(po_line=po_line, quantity=D("5"), amount=D("15.00"))],
+    )
+    shipment = post_shipment(
+        order=order, date=DAY, actor=admin_user, lines=[ShipmentLineInput(lic=lic, quantity=D("2"))]
+    )
     ship_usage = shipment.lines.get().usage
-    customer_return = post_return(order=order, date=DAY, actor=admin_user,
-                                  lines=[ReturnLineInput(lic=lic, quantity=D("1"), usage=ship_usage)])
-    mo = production.create_production_order(office=office, date=DAY, order=order, lic=product,
-                                            estimated_quantity=D("2"), estimated_unit_cost=D("9.00"),
-                                            actor=admin_user)
-    production.issue_components(production_order=mo, date=DAY, actor=admin_user,
-                                lines=[production.ComponentLine(lic=lic, quantity=D("4"))])
-    job_cost = production.post_job_cost(production_order=mo, date=DAY, lic=service_lic, description="Assembly",
-                                        amount=D("10.00"), capitalized=True, actor=admin_user)
+    customer_return = post_return(
+        order=order, date=DAY, actor=admin_user, lines=[ReturnLineInput(lic=lic, quantity=D("1"), usage=ship_usage)]
+    )
+    mo = production.create_production_order(
+        office=office,
+        date=DAY,
+        order=order,
+        lic=product,
+        estimated_quantity=D("2"),
+        estimated_unit_cost=D("9.00"),
+        actor=admin_user,
+    )
+    production.issue_components(
+        production_order=mo, date=DAY, actor=admin_user, lines=[production.ComponentLine(lic=lic, quantity=D("4"))]
+    )
+    job_cost = production.post_job_cost(
+        production_order=mo,
+        date=DAY,
+        lic=service_lic,
+        description="Assembly",
+        amount=D("10.00"),
+        capitalized=True,
+        actor=admin_user,
+    )
     mo_lot = production.produce(production_order=mo, date=DAY, quantity=D("2"), actor=admin_user)
-    mo_open = production.create_production_order(office=office, date=DAY, order=None, lic=product,
-                                                 estimated_quantity=D("1"), estimated_unit_cost=D("1.00"),
-                                                 actor=admin_user)
+    mo_open = production.create_production_order(
+        office=office,
+        date=DAY,
+        order=None,
+        lic=product,
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("1.00"),
+        actor=admin_user,
+    )
     run = cogs_services.run_cogs_now(actor=admin_user, date=RUN_DAY)
     assert run.status == "done", run.error
     mo.refresh_from_db()
     closable_order = create_order(customer=customer, office=office, date=DAY)
     closed_order = close_order(order=create_order(customer=customer, office=office, date=DAY), actor=admin_user)
-    return World(office, lic, product, service_lic, vendor, customer, order, stock_lot, po, po_line, receipt,
-                 invoice, shipment, ship_usage, customer_return, mo, mo_lot, mo_open, job_cost, run,
-                 closable_order, closed_order)
+    return World(
+        office,
+        lic,
+        product,
+        service_lic,
+        vendor,
+        customer,
+        order,
+        stock_lot,
+        po,
+        po_line,
+        receipt,
+        invoice,
+        shipment,
+        ship_usage,
+        customer_return,
+        mo,
+        mo_lot,
+        mo_open,
+        job_cost,
+        run,
+        closable_order,
+        closed_order,
+    )
 
 
 def management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }

@@ -34,12 +34,15 @@ def administrator(db):
     return user_with_role(roles.ADMINISTRATOR)
 
 
-@pytest.mark.parametrize(("path", "model", "body", "field"), [
-    ("offices/", Office, {"code": "BR"}, "name"),
-    ("line-item-codes/", LineItemCode, {"code": "NEW"}, "description"),
-    ("vendors/", Vendor, {"code": "V2"}, "name"),
-    ("customers/", Customer, {"code": "C2"}, "name"),
-])
+@pytest.mark.parametrize(
+    ("path", "model", "body", "field"),
+    [
+        ("offices/", Office, {"code": "BR"}, "name"),
+        ("line-item-codes/", LineItemCode, {"code": "NEW"}, "description"),
+        ("vendors/", Vendor, {"code": "V2"}, "name"),
+        ("customers/", Customer, {"code": "C2"}, "name"),
+    ],
+)
 def test_api_master_data_text_is_stored_without_bidi_controls(path, model, body, field, api, administrator):
     response = api(administrator).post(API + path, {**body, field: SPOOF}, format="json")
     assert response.status_code == 201, response.content
@@ -63,11 +66,26 @@ def test_admin_master_data_text_is_stored_without_bidi_controls(client, admin_us
 
 
 def test_adjustment_reason_from_page_and_api(clerk_client, clerk, api, office, lic):
-    data = {"office": "HQ", "date": D0, "reason": SPOOF, **management("lines", 1),
-            "lines-0-lic": "WIDGET", "lines-0-quantity": "2", "lines-0-unit_cost": "1.50"}
+    data = {
+        "office": "HQ",
+        "date": D0,
+        "reason": SPOOF,
+        **management("lines", 1),
+        "lines-0-lic": "WIDGET",
+        "lines-0-quantity": "2",
+        "lines-0-unit_cost": "1.50",
+    }
     assert clerk_client.post("/adjustments/new/", data).status_code == 302
-    response = api(clerk).post(API + "adjustments/", {"office": "HQ", "date": D0, "reason": SPOOF, "lines": [
-        {"lic": "WIDGET", "quantity": "1", "unit_cost": "1.00"}]}, format="json")
+    response = api(clerk).post(
+        API + "adjustments/",
+        {
+            "office": "HQ",
+            "date": D0,
+            "reason": SPOOF,
+            "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "1.00"}],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert_clean(response.json()["reason"])
     for adjustment in InventoryAdjustment.objects.all():
@@ -75,8 +93,15 @@ def test_adjustment_reason_from_page_and_api(clerk_client, clerk, api, office, l
 
 
 def test_a_reason_of_bidi_controls_only_is_no_reason(clerk_client, office, lic):
-    data = {"office": "HQ", "date": D0, "reason": "\u202e\u202c", **management("lines", 1),
-            "lines-0-lic": "WIDGET", "lines-0-quantity": "2", "lines-0-unit_cost": "1.50"}
+    data = {
+        "office": "HQ",
+        "date": D0,
+        "reason": "\u202e\u202c",
+        **management("lines", 1),
+        "lines-0-lic": "WIDGET",
+        "lines-0-quantity": "2",
+        "lines-0-unit_cost": "1.50",
+    }
     response = clerk_client.post("/adjustments/new/", data)
     assert response.status_code == 400
     assert not InventoryAdjustment.objects.exists()
@@ -84,8 +109,9 @@ def test_a_reason_of_bidi_controls_only_is_no_reason(clerk_client, office, lic):
 
 def test_unit_cost_correction_reason_through_the_api(api, accountant, office, lic):
     lot = adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00")
-    response = api(accountant).post(f"{API}lots/{lot.pk}/unit-cost/",
-                                    {"unit_cost": "2.50", "date": D0, "reason": SPOOF}, format="json")
+    response = api(accountant).post(
+        f"{API}lots/{lot.pk}/unit-cost/", {"unit_cost": "2.50", "date": D0, "reason": SPOOF}, format="json"
+    )
     assert response.status_code in (200, 201), response.content
     assert_clean(LotCostChange.objects.get().reason)
 
@@ -94,12 +120,27 @@ def test_job_cost_description_through_the_api(api, production_user, office, serv
     from production import services as production
 
     lic = LineItemCode.objects.create(code="GIZMO", inventoried=True)
-    mo = production.create_production_order(office=office, date=datetime.date(2026, 3, 1), order=None,
-                                            lic=lic, estimated_quantity=Decimal("1"),
-                                            estimated_unit_cost=Decimal("1.00"), actor=None)
-    response = api(production_user).post(API + "job-costs/", {
-        "production_order": mo.pk, "date": D0, "lic": "LABOR", "description": SPOOF, "amount": "5.00",
-        "capitalized": True}, format="json")
+    mo = production.create_production_order(
+        office=office,
+        date=datetime.date(2026, 3, 1),
+        order=None,
+        lic=lic,
+        estimated_quantity=Decimal("1"),
+        estimated_unit_cost=Decimal("1.00"),
+        actor=None,
+    )
+    response = api(production_user).post(
+        API + "job-costs/",
+        {
+            "production_order": mo.pk,
+            "date": D0,
+            "lic": "LABOR",
+            "description": SPOOF,
+            "amount": "5.00",
+            "capitalized": True,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert_clean(response.json()["description"])
 
@@ -108,9 +149,18 @@ def test_receipt_reversal_reason_through_the_service(vendor, office, lic, accoun
     from purchasing import services as purchasing
 
     day = datetime.date(2026, 3, 1)
-    po = purchasing.create_purchase_order(vendor=vendor, office=office, date=day, actor=None, lines=[
-        purchasing.POLineInput(lic=lic, quantity=Decimal("2"), unit_cost=Decimal("3.00"))])
-    receipt = purchasing.receive_purchase_order(purchase_order=po, date=day, actor=None, lines=[
-        purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=Decimal("2"))])
+    po = purchasing.create_purchase_order(
+        vendor=vendor,
+        office=office,
+        date=day,
+        actor=None,
+        lines=[purchasing.POLineInput(lic=lic, quantity=Decimal("2"), unit_cost=Decimal("3.00"))],
+    )
+    receipt = purchasing.receive_purchase_order(
+        purchase_order=po,
+        date=day,
+        actor=None,
+        lines=[purchasing.ReceiptLineInput(po_line=po.lines.get(), quantity=Decimal("2"))],
+    )
     reversal = purchasing.reverse_receipt(receipt=receipt, date=day, reason=SPOOF, actor=accountant)
     assert_clean(reversal.reason)

@@ -39,53 +39,138 @@ def lines(total: int = 1, **line) -> dict:
 
 
 PAGE_DOORS = [
-    Door("adjustments/new/", lambda w: "/adjustments/new/", (STOCK,),
-         lambda w: {"office": "HQ", "date": D0, "reason": "count", **lines(lic="WIDGET", quantity="1", unit_cost="2")}),
+    Door(
+        "adjustments/new/",
+        lambda w: "/adjustments/new/",
+        (STOCK,),
+        lambda w: {"office": "HQ", "date": D0, "reason": "count", **lines(lic="WIDGET", quantity="1", unit_cost="2")},
+    ),
     Door("lock-date/", lambda w: "/lock-date/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
     Door("reports/close/", lambda w: "/reports/close/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
-    Door("purchasing/po/new/", lambda w: "/purchasing/po/new/", (STOCK,),
-         lambda w: {"vendor": "ACME", "office": "HQ", "date": D0, **lines(lic="WIDGET", quantity="1", unit_cost="3")}),
-    Door("purchasing/po/<int:pk>/receive/", lambda w: f"/purchasing/po/{w.po.pk}/receive/", (STOCK,),
-         lambda w: {"date": D0, **lines(po_line=str(w.po_line.pk), quantity="1")}),
-    Door("purchasing/po/<int:pk>/invoice/", lambda w: f"/purchasing/po/{w.po.pk}/invoice/", (ACC,),
-         lambda w: {"number": "INV-2", "date": D0, "freight": "0",
-                    **lines(po_line=str(w.po_line.pk), quantity="1", amount="3.00")}),
-    Door("purchasing/po/<int:pk>/close/", lambda w: f"/purchasing/po/{w.po.pk}/close/", (ACC,),
-         lambda w: {"date": D0, "confirm": "yes"}),
-    Door("purchasing/receipts/<int:pk>/reverse/", lambda w: f"/purchasing/receipts/{w.receipt.pk}/reverse/", (ACC,),
-         lambda w: {"date": D0, "reason": "wrong count", "confirm": "yes"}),
+    Door(
+        "purchasing/po/new/",
+        lambda w: "/purchasing/po/new/",
+        (STOCK,),
+        lambda w: {"vendor": "ACME", "office": "HQ", "date": D0, **lines(lic="WIDGET", quantity="1", unit_cost="3")},
+    ),
+    Door(
+        "purchasing/po/<int:pk>/receive/",
+        lambda w: f"/purchasing/po/{w.po.pk}/receive/",
+        (STOCK,),
+        lambda w: {"date": D0, **lines(po_line=str(w.po_line.pk), quantity="1")},
+    ),
+    Door(
+        "purchasing/po/<int:pk>/invoice/",
+        lambda w: f"/purchasing/po/{w.po.pk}/invoice/",
+        (ACC,),
+        lambda w: {
+            "number": "INV-2",
+            "date": D0,
+            "freight": "0",
+            **lines(po_line=str(w.po_line.pk), quantity="1", amount="3.00"),
+        },
+    ),
+    Door(
+        "purchasing/po/<int:pk>/close/",
+        lambda w: f"/purchasing/po/{w.po.pk}/close/",
+        (ACC,),
+        lambda w: {"date": D0, "confirm": "yes"},
+    ),
+    Door(
+        "purchasing/receipts/<int:pk>/reverse/",
+        lambda w: f"/purchasing/receipts/{w.receipt.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong count", "confirm": "yes"},
+    ),
     Door("orders/new/", lambda w: "/orders/new/", (STOCK,), lambda w: {"customer": "CUST", "office": "HQ", "date": D0}),
-    Door("orders/<int:pk>/ship/", lambda w: f"/orders/{w.order.pk}/ship/", (STOCK,),
-         lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
-    Door("orders/<int:pk>/return/", lambda w: f"/orders/{w.order.pk}/return/", (STOCK, ACC),
-         lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
+    Door(
+        "orders/<int:pk>/ship/",
+        lambda w: f"/orders/{w.order.pk}/ship/",
+        (STOCK,),
+        lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")},
+    ),
+    Door(
+        "orders/<int:pk>/return/",
+        lambda w: f"/orders/{w.order.pk}/return/",
+        (STOCK, ACC),
+        lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")},
+    ),
     Door("orders/<int:pk>/close/", lambda w: f"/orders/{w.closable_order.pk}/close/", (ACC,), lambda w: {}),
-    Door("orders/<int:pk>/reopen/", lambda w: f"/orders/{w.closed_order.pk}/reopen/", (ACC,),
-         lambda w: {"reason": "more to ship"}),
-    Door("production/new/", lambda w: "/production/new/", (PROD,),
-         lambda w: {"office": "HQ", "date": D0, "lic": "GIZMO", "estimated_quantity": "1",
-                    "estimated_unit_cost": "1.00"}),
-    Door("production/<int:pk>/issue/", lambda w: f"/production/{w.mo_open.pk}/issue/", (PROD,),
-         lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")}),
-    Door("production/<int:pk>/job-costs/new/", lambda w: f"/production/{w.mo.pk}/job-costs/new/", (PROD,),
-         lambda w: {"date": D0, "lic": "LABOR", "description": "Paint", "amount": "5.00", "capitalized": "on"}),
-    Door("production/<int:pk>/produce/", lambda w: f"/production/{w.mo.pk}/produce/", (PROD,),
-         lambda w: {"date": D0, "quantity": "1"}),
-    Door("production/<int:pk>/release/", lambda w: f"/production/{w.mo.pk}/release/", (PROD,),
-         lambda w: {"confirm": "yes"}),
-    Door("production/<int:pk>/close/", lambda w: f"/production/{w.mo_open.pk}/close/", (PROD,),
-         lambda w: {"confirm": "yes"}),
-    Door("production/job-costs/<int:pk>/reverse/", lambda w: f"/production/job-costs/{w.job_cost.pk}/reverse/",
-         (PROD, ACC), lambda w: {"date": D0, "confirm": "yes"}),
+    Door(
+        "orders/<int:pk>/reopen/",
+        lambda w: f"/orders/{w.closed_order.pk}/reopen/",
+        (ACC,),
+        lambda w: {"reason": "more to ship"},
+    ),
+    Door(
+        "production/new/",
+        lambda w: "/production/new/",
+        (PROD,),
+        lambda w: {
+            "office": "HQ",
+            "date": D0,
+            "lic": "GIZMO",
+            "estimated_quantity": "1",
+            "estimated_unit_cost": "1.00",
+        },
+    ),
+    Door(
+        "production/<int:pk>/issue/",
+        lambda w: f"/production/{w.mo_open.pk}/issue/",
+        (PROD,),
+        lambda w: {"date": D0, **lines(lic="WIDGET", quantity="1")},
+    ),
+    Door(
+        "production/<int:pk>/job-costs/new/",
+        lambda w: f"/production/{w.mo.pk}/job-costs/new/",
+        (PROD,),
+        lambda w: {"date": D0, "lic": "LABOR", "description": "Paint", "amount": "5.00", "capitalized": "on"},
+    ),
+    Door(
+        "production/<int:pk>/produce/",
+        lambda w: f"/production/{w.mo.pk}/produce/",
+        (PROD,),
+        lambda w: {"date": D0, "quantity": "1"},
+    ),
+    Door(
+        "production/<int:pk>/release/",
+        lambda w: f"/production/{w.mo.pk}/release/",
+        (PROD,),
+        lambda w: {"confirm": "yes"},
+    ),
+    Door(
+        "production/<int:pk>/close/",
+        lambda w: f"/production/{w.mo_open.pk}/close/",
+        (PROD,),
+        lambda w: {"confirm": "yes"},
+    ),
+    Door(
+        "production/job-costs/<int:pk>/reverse/",
+        lambda w: f"/production/job-costs/{w.job_cost.pk}/reverse/",
+        (PROD, ACC),
+        lambda w: {"date": D0, "confirm": "yes"},
+    ),
     Door("cogs/runs/", lambda w: "/cogs/runs/", (ACC,), lambda w: {"date": "2026-03-31", "wait": "on"}),
     # master data pages: administrators only (the model's add/change permission, no role holds it)
     Door("master/<slug:kind>/new/", lambda w: "/master/vendors/new/", (), lambda w: {"code": "NEWV", "name": "New"}),
-    Door("master/<slug:kind>/<str:code>/edit/", lambda w: "/master/vendors/ACME/edit/", (),
-         lambda w: {"code": "ACME", "name": "Acme Renamed"}),
-    Door("trace/lots/<int:pk>/unit-cost/", lambda w: f"/trace/lots/{w.stock_lot.pk}/unit-cost/", (ACC,),
-         lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"}),
-    Door("reports/journal/export/", lambda w: "/reports/journal/export/", (roles.EXPORT,),
-         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"}),
+    Door(
+        "master/<slug:kind>/<str:code>/edit/",
+        lambda w: "/master/vendors/ACME/edit/",
+        (),
+        lambda w: {"code": "ACME", "name": "Acme Renamed"},
+    ),
+    Door(
+        "trace/lots/<int:pk>/unit-cost/",
+        lambda w: f"/trace/lots/{w.stock_lot.pk}/unit-cost/",
+        (ACC,),
+        lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"},
+    ),
+    Door(
+        "reports/journal/export/",
+        lambda w: "/reports/journal/export/",
+        (roles.EXPORT,),
+        lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"},
+    ),
 ]
 # POST pages that write no ledger record: login/logout (auth) and the Django admin (its own tests)
 PAGE_POST_EXEMPT = {"login/", "logout/"}
@@ -93,57 +178,180 @@ PAGE_POST_EXEMPT = {"login/", "logout/"}
 API = "/api/v1/"
 API_DOORS = [
     Door("offices/", lambda w: API + "offices/", (), lambda w: {"code": "BR", "name": "Branch"}, (201,)),
-    Door("line-item-codes/", lambda w: API + "line-item-codes/", (), lambda w: {"code": "NEW", "description": "New"},
-         (201,)),
+    Door(
+        "line-item-codes/",
+        lambda w: API + "line-item-codes/",
+        (),
+        lambda w: {"code": "NEW", "description": "New"},
+        (201,),
+    ),
     Door("vendors/", lambda w: API + "vendors/", (), lambda w: {"code": "V2", "name": "Vendor 2"}, (201,)),
     Door("customers/", lambda w: API + "customers/", (), lambda w: {"code": "C2", "name": "Customer 2"}, (201,)),
-    Door("orders/", lambda w: API + "orders/", (STOCK,), lambda w: {"customer": "CUST", "office": "HQ", "date": D0},
-         (201,)),
-    Door("adjustments/", lambda w: API + "adjustments/", (STOCK,),
-         lambda w: {"office": "HQ", "date": D0, "reason": "count",
-                    "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "2"}]}, (201,)),
+    Door(
+        "orders/",
+        lambda w: API + "orders/",
+        (STOCK,),
+        lambda w: {"customer": "CUST", "office": "HQ", "date": D0},
+        (201,),
+    ),
+    Door(
+        "adjustments/",
+        lambda w: API + "adjustments/",
+        (STOCK,),
+        lambda w: {
+            "office": "HQ",
+            "date": D0,
+            "reason": "count",
+            "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "2"}],
+        },
+        (201,),
+    ),
     Door("lock-date/", lambda w: API + "lock-date/", (ACC,), lambda w: {"date": "2026-02-15"}, (200, 201)),
-    Door("purchase-orders/", lambda w: API + "purchase-orders/", (STOCK,),
-         lambda w: {"vendor": "ACME", "office": "HQ", "date": D0,
-                    "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "3"}]}, (201,)),
-    Door("purchase-orders/<int:pk>/receipts/", lambda w: f"{API}purchase-orders/{w.po.pk}/receipts/", (STOCK,),
-         lambda w: {"date": D0, "lines": [{"po_line": w.po_line.pk, "quantity": "1"}]}, (201,)),
-    Door("purchase-orders/<int:pk>/close/", lambda w: f"{API}purchase-orders/{w.po.pk}/close/", (ACC,),
-         lambda w: {"date": D0}, (200,)),
-    Door("receipts/<int:pk>/reverse/", lambda w: f"{API}receipts/{w.receipt.pk}/reverse/", (ACC,),
-         lambda w: {"date": D0, "reason": "wrong count"}, (201,)),
-    Door("vendor-invoices/", lambda w: API + "vendor-invoices/", (ACC,),
-         lambda w: {"vendor": "ACME", "purchase_order": w.po.pk, "number": "INV-2", "date": D0,
-                    "lines": [{"po_line": w.po_line.pk, "quantity": "1", "amount": "3.00"}]}, (201,)),
-    Door("shipments/", lambda w: API + "shipments/", (STOCK,),
-         lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]}, (201,)),
-    Door("returns/", lambda w: API + "returns/", (STOCK, ACC),
-         lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]}, (201,)),
-    Door("orders/<int:pk>/close/", lambda w: f"{API}orders/{w.closable_order.pk}/close/", (ACC,), lambda w: {},
-         (200,)),
-    Door("orders/<int:pk>/reopen/", lambda w: f"{API}orders/{w.closed_order.pk}/reopen/", (ACC,),
-         lambda w: {"reason": "more to ship"}, (200,)),
-    Door("production-orders/", lambda w: API + "production-orders/", (PROD,),
-         lambda w: {"office": "HQ", "date": D0, "lic": "GIZMO", "estimated_quantity": "1",
-                    "estimated_unit_cost": "1.00"}, (201,)),
-    Door("production-orders/<int:pk>/issue/", lambda w: f"{API}production-orders/{w.mo_open.pk}/issue/", (PROD,),
-         lambda w: {"date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]}, (201,)),
-    Door("production-orders/<int:pk>/produce/", lambda w: f"{API}production-orders/{w.mo.pk}/produce/", (PROD,),
-         lambda w: {"date": D0, "quantity": "1"}, (201,)),
-    Door("production-orders/<int:pk>/release/", lambda w: f"{API}production-orders/{w.mo.pk}/release/", (PROD,),
-         lambda w: {}, (200,)),
-    Door("production-orders/<int:pk>/close/", lambda w: f"{API}production-orders/{w.mo_open.pk}/close/", (PROD,),
-         lambda w: {}, (200,)),
-    Door("job-costs/", lambda w: API + "job-costs/", (PROD,),
-         lambda w: {"production_order": w.mo.pk, "date": D0, "lic": "LABOR", "description": "Paint",
-                    "amount": "5.00", "capitalized": True}, (201,)),
-    Door("job-costs/<int:pk>/reverse/", lambda w: f"{API}job-costs/{w.job_cost.pk}/reverse/", (PROD, ACC),
-         lambda w: {"date": D0}, (201,)),
+    Door(
+        "purchase-orders/",
+        lambda w: API + "purchase-orders/",
+        (STOCK,),
+        lambda w: {
+            "vendor": "ACME",
+            "office": "HQ",
+            "date": D0,
+            "lines": [{"lic": "WIDGET", "quantity": "1", "unit_cost": "3"}],
+        },
+        (201,),
+    ),
+    Door(
+        "purchase-orders/<int:pk>/receipts/",
+        lambda w: f"{API}purchase-orders/{w.po.pk}/receipts/",
+        (STOCK,),
+        lambda w: {"date": D0, "lines": [{"po_line": w.po_line.pk, "quantity": "1"}]},
+        (201,),
+    ),
+    Door(
+        "purchase-orders/<int:pk>/close/",
+        lambda w: f"{API}purchase-orders/{w.po.pk}/close/",
+        (ACC,),
+        lambda w: {"date": D0},
+        (200,),
+    ),
+    Door(
+        "receipts/<int:pk>/reverse/",
+        lambda w: f"{API}receipts/{w.receipt.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong count"},
+        (201,),
+    ),
+    Door(
+        "vendor-invoices/",
+        lambda w: API + "vendor-invoices/",
+        (ACC,),
+        lambda w: {
+            "vendor": "ACME",
+            "purchase_order": w.po.pk,
+            "number": "INV-2",
+            "date": D0,
+            "lines": [{"po_line": w.po_line.pk, "quantity": "1", "amount": "3.00"}],
+        },
+        (201,),
+    ),
+    Door(
+        "shipments/",
+        lambda w: API + "shipments/",
+        (STOCK,),
+        lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        (201,),
+    ),
+    Door(
+        "returns/",
+        lambda w: API + "returns/",
+        (STOCK, ACC),
+        lambda w: {"order": w.order.pk, "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        (201,),
+    ),
+    Door("orders/<int:pk>/close/", lambda w: f"{API}orders/{w.closable_order.pk}/close/", (ACC,), lambda w: {}, (200,)),
+    Door(
+        "orders/<int:pk>/reopen/",
+        lambda w: f"{API}orders/{w.closed_order.pk}/reopen/",
+        (ACC,),
+        lambda w: {"reason": "more to ship"},
+        (200,),
+    ),
+    Door(
+        "production-orders/",
+        lambda w: API + "production-orders/",
+        (PROD,),
+        lambda w: {
+            "office": "HQ",
+            "date": D0,
+            "lic": "GIZMO",
+            "estimated_quantity": "1",
+            "estimated_unit_cost": "1.00",
+        },
+        (201,),
+    ),
+    Door(
+        "production-orders/<int:pk>/issue/",
+        lambda w: f"{API}production-orders/{w.mo_open.pk}/issue/",
+        (PROD,),
+        lambda w: {"date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        (201,),
+    ),
+    Door(
+        "production-orders/<int:pk>/produce/",
+        lambda w: f"{API}production-orders/{w.mo.pk}/produce/",
+        (PROD,),
+        lambda w: {"date": D0, "quantity": "1"},
+        (201,),
+    ),
+    Door(
+        "production-orders/<int:pk>/release/",
+        lambda w: f"{API}production-orders/{w.mo.pk}/release/",
+        (PROD,),
+        lambda w: {},
+        (200,),
+    ),
+    Door(
+        "production-orders/<int:pk>/close/",
+        lambda w: f"{API}production-orders/{w.mo_open.pk}/close/",
+        (PROD,),
+        lambda w: {},
+        (200,),
+    ),
+    Door(
+        "job-costs/",
+        lambda w: API + "job-costs/",
+        (PROD,),
+        lambda w: {
+            "production_order": w.mo.pk,
+            "date": D0,
+            "lic": "LABOR",
+            "description": "Paint",
+            "amount": "5.00",
+            "capitalized": True,
+        },
+        (201,),
+    ),
+    Door(
+        "job-costs/<int:pk>/reverse/",
+        lambda w: f"{API}job-costs/{w.job_cost.pk}/reverse/",
+        (PROD, ACC),
+        lambda w: {"date": D0},
+        (201,),
+    ),
     Door("cogs-runs/", lambda w: API + "cogs-runs/", (ACC,), lambda w: {"date": "2026-03-31", "wait": True}, (201,)),
-    Door("lots/<int:pk>/unit-cost/", lambda w: f"{API}lots/{w.stock_lot.pk}/unit-cost/", (ACC,),
-         lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"}, (200, 201)),
-    Door("journal-exports/", lambda w: API + "journal-exports/", (roles.EXPORT,),
-         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"}, (201,)),
+    Door(
+        "lots/<int:pk>/unit-cost/",
+        lambda w: f"{API}lots/{w.stock_lot.pk}/unit-cost/",
+        (ACC,),
+        lambda w: {"unit_cost": "2.50", "date": D0, "reason": "price list"},
+        (200, 201),
+    ),
+    Door(
+        "journal-exports/",
+        lambda w: API + "journal-exports/",
+        (roles.EXPORT,),
+        lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"},
+        (201,),
+    ),
 ]
 
 
@@ -154,6 +362,7 @@ def may_write(role: str, door: Door) -> bool:
 
 
 # --- the URL configuration, walked ---------------------------------------------------------------
+
 
 def _walk(patterns, prefix=""):
     for p in patterns:
@@ -184,13 +393,19 @@ def all_routes():
 
 
 def page_post_routes() -> set[str]:
-    return {r for r, p in all_routes()
-            if not r.startswith(("api/", "admin/")) and _accepts_post(p) and r not in PAGE_POST_EXEMPT}
+    return {
+        r
+        for r, p in all_routes()
+        if not r.startswith(("api/", "admin/")) and _accepts_post(p) and r not in PAGE_POST_EXEMPT
+    }
 
 
 def api_post_routes() -> set[str]:
-    return {r.removeprefix("api/v1/") for r, p in all_routes()
-            if r.startswith("api/v1/") and _accepts_post(p) and "<format>" not in r and "drf_format" not in r}
+    return {
+        r.removeprefix("api/v1/")
+        for r, p in all_routes()
+        if r.startswith("api/v1/") and _accepts_post(p) and "<format>" not in r and "drf_format" not in r
+    }
 
 
 def test_every_post_page_is_listed():
@@ -203,6 +418,7 @@ def test_every_post_api_endpoint_is_listed():
 
 
 # --- pages -----------------------------------------------------------------------------------------
+
 
 def page_client(role: str | None) -> Client:
     client = Client()
@@ -224,21 +440,33 @@ def test_page_refuses_anonymous_and_roles_that_may_not_write(door, world):
     assert changed(before, row_counts()) == {}
 
 
-ADMIN_SPOT_CHECKS = {"adjustments/new/", "production/<int:pk>/produce/", "cogs/runs/", "offices/", "line-item-codes/",
-                     "vendors/", "customers/", "vendor-invoices/", "job-costs/<int:pk>/reverse/"}
+ADMIN_SPOT_CHECKS = {
+    "adjustments/new/",
+    "production/<int:pk>/produce/",
+    "cogs/runs/",
+    "offices/",
+    "line-item-codes/",
+    "vendors/",
+    "customers/",
+    "vendor-invoices/",
+    "job-costs/<int:pk>/reverse/",
+}
 
 
 def allowed_cases(doors):
     """Every role that may write at a door, the Administrator ("everything") spot-checked."""
-    return [(d, r) for d in doors for r in ROLE_NAMES[1:]
-            if may_write(r, d) and (r != roles.ADMINISTRATOR or d.route in ADMIN_SPOT_CHECKS)]
+    return [
+        (d, r)
+        for d in doors
+        for r in ROLE_NAMES[1:]
+        if may_write(r, d) and (r != roles.ADMINISTRATOR or d.route in ADMIN_SPOT_CHECKS)
+    ]
 
 
 ALLOWED_PAGE_CASES = allowed_cases(PAGE_DOORS)
 
 
-@pytest.mark.parametrize("door,role", ALLOWED_PAGE_CASES,
-                         ids=[f"{d.route}-{r}" for d, r in ALLOWED_PAGE_CASES])
+@pytest.mark.parametrize("door,role", ALLOWED_PAGE_CASES, ids=[f"{d.route}-{r}" for d, r in ALLOWED_PAGE_CASES])
 def test_page_lets_the_role_that_may_write_do_it(door, role, world):
     before = row_counts()
     response = page_client(role).post(door.url(world), door.body(world))
@@ -247,6 +475,7 @@ def test_page_lets_the_role_that_may_write_do_it(door, role, world):
 
 
 # --- API -------------------------------------------------------------------------------------------
+
 
 def api_client(role: str | None) -> APIClient:
     client = APIClient()
@@ -290,6 +519,7 @@ def test_superuser_may_write_master_data(world, admin_user, api):
 
 # --- nothing without login -------------------------------------------------------------------------
 
+
 def _walk_named(patterns, prefix="", namespace=""):
     for p in patterns:
         if isinstance(p, URLResolver):
@@ -304,13 +534,26 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict | None:
     from inventory_lots.models import InventoryAdjustment
 
     by_owner = {
-        "lots": world.stock_lot.pk, "usage": world.ship_usage.pk, "usages": world.ship_usage.pk,
+        "lots": world.stock_lot.pk,
+        "usage": world.ship_usage.pk,
+        "usages": world.ship_usage.pk,
         "adjustments": InventoryAdjustment.objects.values_list("pk", flat=True).first(),
-        "po": world.po.pk, "purchase-orders": world.po.pk, "receipts": world.receipt.pk,
-        "invoices": world.invoice.pk, "vendor-invoices": world.invoice.pk, "shipments": world.shipment.pk,
-        "returns": world.customer_return.pk, "orders": world.order.pk, "job-costs": world.job_cost.pk,
-        "production-orders": world.mo.pk, "production": world.mo.pk, "runs": world.run.pk,
-        "cogs-runs": world.run.pk, "offices": "HQ", "line-item-codes": "WIDGET", "vendors": "ACME",
+        "po": world.po.pk,
+        "purchase-orders": world.po.pk,
+        "receipts": world.receipt.pk,
+        "invoices": world.invoice.pk,
+        "vendor-invoices": world.invoice.pk,
+        "shipments": world.shipment.pk,
+        "returns": world.customer_return.pk,
+        "orders": world.order.pk,
+        "job-costs": world.job_cost.pk,
+        "production-orders": world.mo.pk,
+        "production": world.mo.pk,
+        "runs": world.run.pk,
+        "cogs-runs": world.run.pk,
+        "offices": "HQ",
+        "line-item-codes": "WIDGET",
+        "vendors": "ACME",
         "customers": "CUST",
     }
     names = list(pattern.pattern.regex.groupindex)
@@ -369,10 +612,29 @@ def test_a_viewer_reads_every_page_and_api_url(world):
     client = page_client(roles.VIEWER)
     api = api_client(roles.VIEWER)
     for url in get_urls(world):
-        response = (api.get(url) if url.startswith("/api/") else client.get(url))
+        response = api.get(url) if url.startswith("/api/") else client.get(url)
         if response.status_code == 403:  # export pages need the export permission (accountants)
-            assert "export" in url or url.endswith(".csv") or url.endswith(".xlsx") or "new" in url or \
-                url.endswith(("/receive/", "/invoice/", "/close/", "/reverse/", "/ship/", "/return/",
-                              "/issue/", "/produce/", "/unit-cost/", "/release/", "/receipts/", "/reopen/")), url
+            assert (
+                "export" in url
+                or url.endswith(".csv")
+                or url.endswith(".xlsx")
+                or "new" in url
+                or url.endswith(
+                    (
+                        "/receive/",
+                        "/invoice/",
+                        "/close/",
+                        "/reverse/",
+                        "/ship/",
+                        "/return/",
+                        "/issue/",
+                        "/produce/",
+                        "/unit-cost/",
+                        "/release/",
+                        "/receipts/",
+                        "/reopen/",
+                    )
+                )
+            ), url
             continue
         assert response.status_code in (200, 405), (url, response.status_code)

@@ -113,8 +113,10 @@ def test_formset_errors_are_sentences(world):
     html = response.content.decode()
     assert response.status_code == 400 and MSG_FORM_INCOMPLETE in html
     assert "ManagementForm" not in html and "Hidden field" not in html
-    html = client.post(f"/orders/{world.order.pk}/ship/", {"date": "2026-11-30", "lines-TOTAL_FORMS": "abc",
-                                                           "lines-INITIAL_FORMS": "0"}).content.decode()
+    html = client.post(
+        f"/orders/{world.order.pk}/ship/",
+        {"date": "2026-11-30", "lines-TOTAL_FORMS": "abc", "lines-INITIAL_FORMS": "0"},
+    ).content.decode()
     assert MSG_FORM_INCOMPLETE in html and "Hidden field" not in html
     assert PurchaseOrder.objects.count() == before
 
@@ -122,14 +124,34 @@ def test_formset_errors_are_sentences(world):
 def test_irreversible_actions_ask_first_and_say_what_becomes_impossible(world):
     acc, prod = client_for(ACC), client_for(PROD)
     cases = [
-        (acc, f"/purchasing/receipts/{world.receipt.pk}/reverse/", {"date": "2026-11-30", "reason": "dup"},
-         "It cannot be undone", lambda: Receipt.objects.filter(reverses=world.receipt).exists()),
-        (acc, f"/purchasing/po/{world.po.pk}/close/", {"date": "2026-11-30"}, "cannot be reopened",
-         lambda: PurchaseOrder.objects.get(pk=world.po.pk).status == "closed"),
-        (prod, f"/production/job-costs/{world.job_cost.pk}/reverse/", {"date": "2026-11-30"},
-         "It cannot be undone", lambda: JobCostEntry.objects.filter(reverses=world.job_cost).exists()),
-        (prod, f"/production/{world.mo.pk}/release/", {}, "The release cannot be undone",
-         lambda: world.mo.lot.__class__.objects.get(pk=world.mo.lot.pk).released),
+        (
+            acc,
+            f"/purchasing/receipts/{world.receipt.pk}/reverse/",
+            {"date": "2026-11-30", "reason": "dup"},
+            "It cannot be undone",
+            lambda: Receipt.objects.filter(reverses=world.receipt).exists(),
+        ),
+        (
+            acc,
+            f"/purchasing/po/{world.po.pk}/close/",
+            {"date": "2026-11-30"},
+            "cannot be reopened",
+            lambda: PurchaseOrder.objects.get(pk=world.po.pk).status == "closed",
+        ),
+        (
+            prod,
+            f"/production/job-costs/{world.job_cost.pk}/reverse/",
+            {"date": "2026-11-30"},
+            "It cannot be undone",
+            lambda: JobCostEntry.objects.filter(reverses=world.job_cost).exists(),
+        ),
+        (
+            prod,
+            f"/production/{world.mo.pk}/release/",
+            {},
+            "The release cannot be undone",
+            lambda: world.mo.lot.__class__.objects.get(pk=world.mo.lot.pk).released,
+        ),
     ]
     for client, url, data, warning, done in cases:
         response = client.post(url, data)
@@ -171,24 +193,36 @@ def test_master_data_pages_list_for_everyone_and_edit_for_administrators(world, 
     # a LIC in use keeps its code and ledger flags; the rest changes
     html = admin.get("/master/lics/WIDGET/edit/").content.decode()
     assert re.search(r'name="code"[^>]*readonly', html) and re.search(r'name="serialized"[^>]*disabled', html)
-    response = admin.post("/master/lics/WIDGET/edit/", {"code": "CHANGED", "description": "Widget, blue",
-                                                        "unit": "ea", "costing_method": "lifo", "active": "on",
-                                                        "inventoried": "on"})
+    response = admin.post(
+        "/master/lics/WIDGET/edit/",
+        {
+            "code": "CHANGED",
+            "description": "Widget, blue",
+            "unit": "ea",
+            "costing_method": "lifo",
+            "active": "on",
+            "inventoried": "on",
+        },
+    )
     assert response.status_code == 302
     lic = LineItemCode.objects.get(pk=world.lic.pk)
     assert (lic.code, lic.description, lic.costing_method) == ("WIDGET", "Widget, blue", "fifo")
     # one not in use changes entirely
     LicFactory(code="FRESH", description="Fresh")
-    response = admin.post("/master/lics/FRESH/edit/", {"code": "FRESH2", "description": "Fresh", "unit": "kg",
-                                                       "costing_method": "fifo", "active": "on"})
+    response = admin.post(
+        "/master/lics/FRESH/edit/",
+        {"code": "FRESH2", "description": "Fresh", "unit": "kg", "costing_method": "fifo", "active": "on"},
+    )
     assert response.status_code == 302 and LineItemCode.objects.filter(code="FRESH2", unit="kg").exists()
 
 
 def test_printable_po_receipt_and_packing_slip(world):
     client = client_for(roles.VIEWER)
-    for url, text in [(f"/purchasing/po/{world.po.pk}/print/", "Acme Supply"),
-                      (f"/purchasing/receipts/{world.receipt.pk}/print/", world.receipt.number),
-                      (f"/orders/shipments/{world.shipment.pk}/print/", "A Customer")]:
+    for url, text in [
+        (f"/purchasing/po/{world.po.pk}/print/", "Acme Supply"),
+        (f"/purchasing/receipts/{world.receipt.pk}/print/", world.receipt.number),
+        (f"/orders/shipments/{world.shipment.pk}/print/", "A Customer"),
+    ]:
         response = client.get(url)
         html = response.content.decode()
         assert response.status_code == 200 and "css/print.css" in html and text in html, url

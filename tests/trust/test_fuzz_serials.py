@@ -31,9 +31,12 @@ from tests.trust.conftest import changed, row_counts
 
 D = Decimal
 DAY = datetime.date(2026, 3, 1)
-SETTINGS = settings(max_examples=int(os.environ.get("TRUST_FUZZ_EXAMPLES", "25")), deadline=None,
-                    derandomize=not os.environ.get("TRUST_FUZZ_RANDOM"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("TRUST_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=not os.environ.get("TRUST_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # S1-S4 in stock in HQ, S5 shipped already, W1 in WEST, NOPE unknown; variants with blanks and case
 POOL = st.sampled_from(["S1", "S2", "S3", "S4", "S5", "W1", "NOPE", " S1", "S2 ", "s3", ""])
@@ -45,20 +48,43 @@ def serial_world(db, office, order):
     scan = LicFactory(code="SCAN", serialized=True)
     adjust_in(office=office, lic=scan, quantity="5", unit_cost="10.00", serial_numbers=("S1", "S2", "S3", "S4", "S5"))
     adjust_in(office=OfficeFactory(code="WEST"), lic=scan, quantity="1", unit_cost="10.00", serial_numbers=("W1",))
-    orders.post_shipment(order=order, date=DAY, actor=None, lines=[
-        orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S5",))])
-    mo = production.create_production_order(office=office, date=DAY, order=order, lic=LicFactory(code="KIT"),
-                                            estimated_quantity=D("1"), estimated_unit_cost=D("1"), actor=None)
+    orders.post_shipment(
+        order=order,
+        date=DAY,
+        actor=None,
+        lines=[orders.ShipmentLineInput(lic=scan, quantity=D("1"), serial_numbers=("S5",))],
+    )
+    mo = production.create_production_order(
+        office=office,
+        date=DAY,
+        order=order,
+        lic=LicFactory(code="KIT"),
+        estimated_quantity=D("1"),
+        estimated_unit_cost=D("1"),
+        actor=None,
+    )
     return {"order": order, "mo": mo}
 
 
 DOORS = {
-    "shipment": (lambda w: f"/orders/{w['order'].pk}/ship/", lambda w: "/api/v1/shipments/",
-                 lambda w: {"order": w["order"].pk}, 1),
-    "adjustment": (lambda w: "/adjustments/new/", lambda w: "/api/v1/adjustments/",
-                   lambda w: {"office": "HQ", "reason": "count"}, -1),
-    "issue": (lambda w: f"/production/{w['mo'].pk}/issue/", lambda w: f"/api/v1/production-orders/{w['mo'].pk}/issue/",
-              lambda w: {}, 1),
+    "shipment": (
+        lambda w: f"/orders/{w['order'].pk}/ship/",
+        lambda w: "/api/v1/shipments/",
+        lambda w: {"order": w["order"].pk},
+        1,
+    ),
+    "adjustment": (
+        lambda w: "/adjustments/new/",
+        lambda w: "/api/v1/adjustments/",
+        lambda w: {"office": "HQ", "reason": "count"},
+        -1,
+    ),
+    "issue": (
+        lambda w: f"/production/{w['mo'].pk}/issue/",
+        lambda w: f"/api/v1/production-orders/{w['mo'].pk}/issue/",
+        lambda w: {},
+        1,
+    ),
 }
 
 
@@ -99,14 +125,28 @@ def test_fuzzed_serials_never_double_a_serial(door, serial_world, admin_user):
         def qty(q):
             return str(D(q) * sign) if D(q) != 0 else q
 
-        form = {"date": "2026-03-02", **header(world), "lines-TOTAL_FORMS": str(len(lines)),
-                "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000"}
+        form = {
+            "date": "2026-03-02",
+            **header(world),
+            "lines-TOTAL_FORMS": str(len(lines)),
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000",
+        }
         for i, (quantity, serials) in enumerate(lines):
-            form.update({f"lines-{i}-lic": "SCAN", f"lines-{i}-quantity": qty(quantity),
-                         f"lines-{i}-serial_numbers": ",".join(serials)})
+            form.update(
+                {
+                    f"lines-{i}-lic": "SCAN",
+                    f"lines-{i}-quantity": qty(quantity),
+                    f"lines-{i}-serial_numbers": ",".join(serials),
+                }
+            )
         seen.add(post_safely(lambda: client.post(form_url(world), form)))
-        body = {"date": "2026-03-02", **header(world),
-                "lines": [{"lic": "SCAN", "quantity": qty(q), "serial_numbers": s} for q, s in lines]}
+        body = {
+            "date": "2026-03-02",
+            **header(world),
+            "lines": [{"lic": "SCAN", "quantity": qty(q), "serial_numbers": s} for q, s in lines],
+        }
         seen.add(post_safely(lambda: api.post(api_url(world), body, format="json")))
 
     check()

@@ -52,6 +52,7 @@ def counts() -> tuple[int, ...]:
 
 # --- the API: create and edit ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("path", "model", "code", "body"), MASTER)
 def test_api_refuses_a_new_code_differing_only_by_case(path, model, code, body, api, administrator, masters):
     before = counts()
@@ -82,7 +83,8 @@ def test_api_accepts_a_code_of_letters_digits_dot_underscore_dash(path, model, c
 
 @pytest.mark.parametrize(("path", "model", "code", "body"), MASTER)
 def test_api_patch_refuses_taking_another_records_code_in_another_case(
-        path, model, code, body, api, administrator, masters):
+    path, model, code, body, api, administrator, masters
+):
     other = model.objects.create(code="OTHER", **({"name": "o"} if "name" in body else {}))
     response = api(administrator).patch(f"{API}{path}OTHER/", {"code": code.lower()}, format="json")
     assert response.status_code == 400, response.content
@@ -95,8 +97,10 @@ def test_api_patch_refuses_taking_another_records_code_in_another_case(
 
 # --- the API: codes in fields and URLs resolve case-insensitively --------------------------------
 
-@pytest.mark.parametrize(("path", "code"), [("offices/", "hq"), ("line-item-codes/", "Widget"),
-                                            ("vendors/", "acme"), ("customers/", "cUsT")])
+
+@pytest.mark.parametrize(
+    ("path", "code"), [("offices/", "hq"), ("line-item-codes/", "Widget"), ("vendors/", "acme"), ("customers/", "cUsT")]
+)
 def test_api_detail_url_finds_the_record_whatever_the_case(path, code, api, viewer, masters):
     response = api(viewer).get(f"{API}{path}{code}/")
     assert response.status_code == 200, response.content
@@ -111,8 +115,16 @@ def test_api_detail_url_takes_a_code_with_a_dot(api, viewer, db):
 
 
 def test_api_code_fields_resolve_case_insensitively(api, clerk, masters):
-    response = api(clerk).post(API + "adjustments/", {"office": "hq", "date": D0, "reason": "count", "lines": [
-        {"lic": "widget", "quantity": "2", "unit_cost": "1.50"}]}, format="json")
+    response = api(clerk).post(
+        API + "adjustments/",
+        {
+            "office": "hq",
+            "date": D0,
+            "reason": "count",
+            "lines": [{"lic": "widget", "quantity": "2", "unit_cost": "1.50"}],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     adjustment = InventoryAdjustment.objects.get()
     assert (adjustment.office.code, adjustment.lines.get().lic.code) == ("HQ", "WIDGET")
@@ -131,9 +143,13 @@ def test_api_list_filters_resolve_case_insensitively(api, viewer, masters, offic
 
 ADMIN_ADD = [
     pytest.param("/admin/inventory_lots/office/add/", {"name": "Twin"}, "HQ", Office, id="office"),
-    pytest.param("/admin/inventory_lots/lineitemcode/add/",
-                 {"description": "Twin", "costing_method": "fifo", "unit": "ea", "active": "on"}, "WIDGET",
-                 LineItemCode, id="lic"),
+    pytest.param(
+        "/admin/inventory_lots/lineitemcode/add/",
+        {"description": "Twin", "costing_method": "fifo", "unit": "ea", "active": "on"},
+        "WIDGET",
+        LineItemCode,
+        id="lic",
+    ),
     pytest.param("/admin/purchasing/vendor/add/", {"name": "Twin"}, "ACME", Vendor, id="vendor"),
     pytest.param("/admin/orders/customer/add/", {"name": "Twin"}, "CUST", Customer, id="customer"),
 ]
@@ -156,9 +172,17 @@ def test_admin_refuses_a_code_differing_only_by_case(url, body, code, model, cli
 
 # --- page forms, filters, the command -------------------------------------------------------------
 
+
 def test_page_forms_resolve_codes_case_insensitively(clerk_client, masters):
-    data = {"office": "hq", "date": D0, "reason": "count", **management("lines", 1),
-            "lines-0-lic": "wIdGeT", "lines-0-quantity": "2", "lines-0-unit_cost": "1.50"}
+    data = {
+        "office": "hq",
+        "date": D0,
+        "reason": "count",
+        **management("lines", 1),
+        "lines-0-lic": "wIdGeT",
+        "lines-0-quantity": "2",
+        "lines-0-unit_cost": "1.50",
+    }
     response = clerk_client.post("/adjustments/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert InventoryAdjustment.objects.get().office.code == "HQ"
@@ -170,8 +194,15 @@ def test_page_forms_resolve_codes_case_insensitively(clerk_client, masters):
 def test_purchase_order_form_resolves_vendor_and_office_case_insensitively(clerk_client, masters):
     from purchasing.models import PurchaseOrder
 
-    data = {"vendor": "acme", "office": "hq", "date": D0, **management("lines", 1),
-            "lines-0-lic": "widget", "lines-0-quantity": "1", "lines-0-unit_cost": "3"}
+    data = {
+        "vendor": "acme",
+        "office": "hq",
+        "date": D0,
+        **management("lines", 1),
+        "lines-0-lic": "widget",
+        "lines-0-quantity": "1",
+        "lines-0-unit_cost": "3",
+    }
     response = clerk_client.post("/purchasing/po/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert PurchaseOrder.objects.get().office.code == "HQ"
@@ -199,8 +230,12 @@ CODE_TEXT = st.text(alphabet=string.ascii_letters + string.digits + "._-", min_s
 def test_fuzzed_case_twins_are_one_record_at_every_api_door(path, model, code, body, api, administrator, db):
     client = api(administrator)
 
-    @settings(max_examples=15, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=15,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(code=CODE_TEXT, flips=st.lists(st.booleans(), min_size=20, max_size=20))
     def check(code, flips):
         twin = "".join(c.swapcase() if flip else c for c, flip in zip(code, flips))

@@ -24,6 +24,7 @@ def test_twin_codes_created_at_once_give_one_record_and_one_400():
             client.force_authenticate(admin)
             response = client.post("/api/v1/offices/", {"code": code, "name": code}, format="json")
             return response.status_code, response.json()
+
         return post
 
     for n in range(4):

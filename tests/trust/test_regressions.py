@@ -19,8 +19,14 @@ def test_po_line_forms_with_tampered_line_count_are_refused_not_500(world, page,
     a 500 (ValueError from zip); now the page shows the PO's rows afresh with the reason."""
     client = Client()
     client.force_login(user_with_role(role))
-    data = {"date": "2026-02-30", "number": "INV-9", **management("lines", 1),
-            "lines-0-po_line": str(world.po_line.pk), "lines-0-quantity": "1", "lines-0-amount": "3.00"}
+    data = {
+        "date": "2026-02-30",
+        "number": "INV-9",
+        **management("lines", 1),
+        "lines-0-po_line": str(world.po_line.pk),
+        "lines-0-quantity": "1",
+        "lines-0-amount": "3.00",
+    }
     data["lines-TOTAL_FORMS"] = total
     before = row_counts()
     response = client.post(f"/purchasing/po/{world.po.pk}/{page}/", data)

@@ -25,8 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="queue it for the workers instead")
 
     def handle(self, *args, office=None, lic=None, date=None, queue=False, **options):
-        scope = {"office": self._get(Office, office, "office"), "lic": self._get(LineItemCode, lic, "LIC"),
-                 "date": self._date(date), "actor": None}
+        scope = {
+            "office": self._get(Office, office, "office"),
+            "lic": self._get(LineItemCode, lic, "LIC"),
+            "date": self._date(date),
+            "actor": None,
+        }
         try:
             if queue:
                 run = services.start_cogs_run(dispatch=tasks.dispatch_run, **scope)
@@ -39,12 +43,14 @@ class Command(BaseCommand):
             self.stdout.write("")
         if run.status == RunStatus.FAILED:
             raise CommandError(f"COGS run {run} failed: {run.error}")
-        self.stdout.write(self.style.SUCCESS(
-            f"COGS run {run} done: allocated {run.allocated_quantity.normalize():f}, given back "
-            f"{run.given_back_quantity.normalize():f}, unallocated left {run.unallocated_quantity.normalize():f}, "
-            f"COGS posted {run.value_posted}, accruals {run.accrued_value_posted}, {run.entries_posted} entries "
-            f"in {run.duration.total_seconds():.2f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"COGS run {run} done: allocated {run.allocated_quantity.normalize():f}, given back "
+                f"{run.given_back_quantity.normalize():f}, unallocated left {run.unallocated_quantity.normalize():f}, "
+                f"COGS posted {run.value_posted}, accruals {run.accrued_value_posted}, {run.entries_posted} entries "
+                f"in {run.duration.total_seconds():.2f} s."
+            )
+        )
 
     def _get(self, model, code, label):
         if not code:

@@ -21,7 +21,9 @@ from inventory_lots.models import Lot
 
 APP_DEMOS = ["purchasing.demo", "orders.demo", "production.demo", "cogs.demo"]
 USERS = [
-    ("viewer", roles.VIEWER), ("clerk", roles.CLERK), ("production", roles.PRODUCTION),
+    ("viewer", roles.VIEWER),
+    ("clerk", roles.CLERK),
+    ("production", roles.PRODUCTION),
     ("accountant", roles.ACCOUNTANT),
 ]
 
@@ -39,10 +41,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             self._seed(admin)
-        self.stdout.write(self.style.SUCCESS(
-            f"Log in as 'admin' (administrator) with password: {password}\n"
-            f"  the same password works for: {', '.join(name for name, _ in USERS)}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Log in as 'admin' (administrator) with password: {password}\n"
+                f"  the same password works for: {', '.join(name for name, _ in USERS)}"
+            )
+        )
 
     def _password(self) -> str:
         path = Path(settings.BASE_DIR) / ".data" / "demo_password"

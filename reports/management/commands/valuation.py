@@ -45,12 +45,16 @@ class Command(BaseCommand):
         width = max([len(f"{r.office}  {r.lic}") for r in rows] + [5])
         self.stdout.write(f"{'Office  LIC':<{width}}  {'Lots':>6}  {'On hand':>16}  {'Value':>18}")
         for r in rows:
-            self.stdout.write(f"{f'{r.office}  {r.lic}':<{width}}  {r.lots:>6}  {qty(r.quantity):>16}  "
-                              f"{money(r.value):>18}")
-        self.stdout.write(f"{'Total':<{width}}  {totals.lots:>6}  {qty(totals.quantity):>16}  "
-                          f"{money(totals.value):>18}")
-        self.stdout.write(f"Usage not yet allocated: {qty(totals.unallocated_quantity)}; "
-                          f"open accrued COGS: {money(totals.accrued_value)}")
+            self.stdout.write(
+                f"{f'{r.office}  {r.lic}':<{width}}  {r.lots:>6}  {qty(r.quantity):>16}  {money(r.value):>18}"
+            )
+        self.stdout.write(
+            f"{'Total':<{width}}  {totals.lots:>6}  {qty(totals.quantity):>16}  {money(totals.value):>18}"
+        )
+        self.stdout.write(
+            f"Usage not yet allocated: {qty(totals.unallocated_quantity)}; "
+            f"open accrued COGS: {money(totals.accrued_value)}"
+        )
 
     def _write_csv(self, query: QueryDict, path: str) -> None:
         response = exports.csv_response("valuation", query)
