@@ -427,8 +427,8 @@ def lots_at_by_events(*, as_of: datetime.date, scope: Scope = Scope()) -> dict[i
     definition the fast way is tested against. Not for pages: it sorts every event of every lot."""
     params: dict = {"end": as_of}
     scope_cte = (
-        "scope AS MATERIALIZED (SELECT "
-        + SCOPE_COLUMNS  # noqa: S608 - fixed SQL text
+        "scope AS MATERIALIZED (SELECT "  # noqa: S608 - fixed SQL text
+        + SCOPE_COLUMNS
         + " FROM inventory_lots_lot l WHERE l.date <= %(end)s"
         + scope.lot_where(params)
         + ")"

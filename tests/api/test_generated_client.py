@@ -38,8 +38,8 @@ def generated(django_db_setup, django_db_blocker, live_server, tmp_path_factory)
         user = User.objects.create_user("schema-reader", password="pw-Secret-123")  # noqa: S106
         token = Token.objects.create(user=user)
         try:
-            request = urllib.request.Request(
-                f"{live_server.url}/api/schema/?format=json",  # noqa: S310
+            request = urllib.request.Request(  # noqa: S310
+                f"{live_server.url}/api/schema/?format=json",
                 headers={"Authorization": f"Token {token.key}"},
             )
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310

@@ -86,10 +86,10 @@ def test_lot_sections_match_the_schema_for_every_lot_type(chain, api, viewer, sc
 
 
 def test_usages_runs_receipts_and_unit_cost_changes_match_the_schema(
-    chain,
+    chain,  # noqa: F811
     api,
     viewer,
-    accountant,  # noqa: F811
+    accountant,
     schema,
 ):
     client = api(viewer)
