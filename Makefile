@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run dev test lint lock stop-db bench browser screenshots
+.PHONY: setup run dev test lint typecheck lock stop-db bench browser screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Lotledger needs Python 3.11 (the pinned wheels are cp311): run make PYTHON=python3.11 ...")'
@@ -52,6 +52,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy (config in pyproject.toml [tool.mypy]) on the engine and every app's write layer
+TYPECHECK_PATHS := cogs $(filter-out cogs/%,$(wildcard */services.py))
+typecheck: setup
+	$(VENV)/bin/mypy $(TYPECHECK_PATHS)
+
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	$(PY) scripts/runtime_lock.py
@@ -60,5 +65,9 @@ lock:
 stop-db: setup
 	@$(PY) -m lotledger.embedded_db stop $(if $(FORCE),--force)
 
+# every bench in bench/ at a small scale (--small: seconds each, proves they run; each prints its
+# JSON figures last). Real figures come from one bench at its default scale: docs/performance.md.
+# LOTLEDGER_BENCH_DB_SUFFIX=_me keeps the bench databases apart from someone else's on the server.
+BENCHES := $(filter-out bench/common.py,$(wildcard bench/*.py))
 bench: setup
-	$(PY) bench/lot_list.py
+	@set -e; for b in $(BENCHES); do echo "== $$b --small"; $(PY) $$b --small; done

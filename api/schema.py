@@ -2,7 +2,7 @@
 
 - Request bodies are ``application/json`` only: the API's parsers are JSON only (settings), and
   drf-spectacular lists a body once per parser.
-- Every operation documents its error answers with the ``Error`` component (api/errors.py):
+- Every operation documents its error answers with the ``Error`` component (core/drf/errors.py):
   401 and 403 always (token first, then the role), 404 on routes with a path parameter, 400 when
   it takes a body or query parameters, 415 when it takes a body (anything but JSON), 409 where a
   state conflict can refuse it (``CONFLICTS`` below), 422 on the POSTs that honour an
@@ -19,9 +19,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
+from core.drf.errors import ErrorSerializer
 from core.idempotency import EXEMPT_PREFIXES
-
-from .errors import ErrorSerializer
 
 API_PREFIX = "/api/v1"
 
@@ -44,6 +43,9 @@ CONFLICTS = frozenset(
         ("POST", "/purchase-orders/{id}/close/"),
         ("POST", "/purchase-orders/{id}/receipts/"),
         ("POST", "/receipts/{id}/reverse/"),
+        ("POST", "/shipments/{id}/reverse/"),  # already reversed, a reversal, nothing left
+        ("POST", "/returns/{id}/reverse/"),
+        ("POST", "/adjustments/{id}/reverse/"),  # also a lot used, or in closed books
         ("POST", "/shipments/"),  # the order is closed
         ("POST", "/vendor-invoices/"),  # the PO is closed
     }

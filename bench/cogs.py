@@ -26,16 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lotledger.settings")
-os.environ["LOTLEDGER_DB_NAME"] = "ll_bench_cogs"
+# a database of its own on the same server (bench/common.py: LOTLEDGER_BENCH_DB_SUFFIX)
+DB = os.environ.get("LOTLEDGER_BENCH_DB", "ll_bench_cogs" + os.environ.get("LOTLEDGER_BENCH_DB_SUFFIX", ""))
+os.environ["LOTLEDGER_DB_NAME"] = DB
 
 import django  # noqa: E402
 
 django.setup()
 
+from common import parse_args  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-DB = "ll_bench_cogs"
 RUN_DATE = "2026-06-30"
 
 
@@ -160,7 +162,7 @@ def vacuum() -> None:
 
 def _worker(jobs, results) -> None:
     from cogs import services
-    from cogs.services.engine import PHASES
+    from cogs.services.pipeline import PHASES, switch_interval_tuning
 
     connection.close()
     try:
@@ -168,7 +170,8 @@ def _worker(jobs, results) -> None:
             spec = jobs.get()
             if spec is None:
                 break
-            services.run_chunk(spec=spec)
+            with switch_interval_tuning():  # a worker process, as procrastinate's
+                services.run_job(spec=spec)
     finally:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.put((peak_mb, dict(PHASES)))
@@ -283,9 +286,11 @@ def timed_inline_run():
     import datetime
 
     from cogs import services
+    from cogs.services.pipeline import switch_interval_tuning
 
     start = time.perf_counter()
-    run = services.run_cogs_now(actor=None, date=datetime.date.fromisoformat(RUN_DATE))
+    with switch_interval_tuning():  # as the run_cogs command
+        run = services.run_cogs_now(actor=None, date=datetime.date.fromisoformat(RUN_DATE))
     return time.perf_counter() - start, run
 
 
@@ -331,7 +336,7 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=200_000)
     parser.add_argument("--usage", type=int, default=1_000_000)
     parser.add_argument("--lics", type=int, default=5_000)
-    args = parser.parse_args()
+    args = parse_args(parser, lots=2_000, usage=10_000, lics=100)
     ensure_db()
     t = time.perf_counter()
     seed(args)

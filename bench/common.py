@@ -1,8 +1,12 @@
 """Shared bench plumbing: a database of the bench's own on the same server, fast SQL seeding,
-percentiles. Benchmarks never run inside the test suite and never assert times."""
+percentiles, the ``--small`` flag. Benchmarks never run inside the test suite and never assert times.
+
+``LOTLEDGER_BENCH_DB_SUFFIX=_x`` in the environment names every bench database ``ll_bench_<bench>_x``, so two
+people (or two checkouts) on one server do not seed over each other's data."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -13,8 +17,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(db_name: str) -> None:
-    """Point Django at database ``db_name`` (created if missing) and migrate it."""
+def bench_db(name: str) -> str:
+    """The database a bench named ``name`` (``ll_bench_<bench>``) uses: with LOTLEDGER_BENCH_DB_SUFFIX appended."""
+    return name + os.environ.get("LOTLEDGER_BENCH_DB_SUFFIX", "")
+
+
+def parse_args(parser: argparse.ArgumentParser, **small) -> argparse.Namespace:
+    """The bench's arguments, with ``--small``: the scale options named in ``small`` take those values
+    unless given on the command line (a run in seconds that shows the bench works: `make bench`;
+    its figures are not the ones in docs/performance.md)."""
+    parser.add_argument("--small", action="store_true", help=f"a quick run at a small scale: {small}")
+    args = parser.parse_args()
+    if args.small:
+        for option, value in small.items():
+            if getattr(args, option) == parser.get_default(option):
+                setattr(args, option, value)
+    return args
+
+
+def setup_django(db_name: str) -> str:
+    """Point Django at database ``bench_db(db_name)`` (created if missing), migrate it; its name."""
+    db_name = bench_db(db_name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lotledger.settings")
     os.environ["LOTLEDGER_DB_NAME"] = db_name
     import django
@@ -42,6 +65,7 @@ def setup_django(db_name: str) -> None:
     # the test client's host; (setup_test_environment would also instrument every template
     # render, which is not what production pays)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    return db_name
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -84,18 +108,26 @@ def seed_master(lics: int, offices: int = 3) -> None:
         )
 
 
+def _bench_master_ids() -> tuple[list[int], list[int]]:
+    """The ids of the bench LICs (BL…) and offices (OF…), in pk order."""
+    from inventory_lots.models import LineItemCode, Office
+
+    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
+    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    return lic_ids, office_ids
+
+
 def seed_lots(n: int, lics: int, offices: int = 3, chunk: int = 250_000) -> None:
     """``n`` purchase lots over ``lics`` LICs and ``offices`` offices, dates over ~3 years; a
     third of them closed (fully used). Generic transaction points at a fake adjustment line."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from inventory_lots.models import AdjustmentLine, LineItemCode, Office
+    from inventory_lots.models import AdjustmentLine
 
     seed_master(lics, offices)
     ct = ContentType.objects.get_for_model(AdjustmentLine).pk
-    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
-    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    lic_ids, office_ids = _bench_master_ids()
     with connection.cursor() as cur:
         for start in range(1, n + 1, chunk):
             stop = min(start + chunk - 1, n)
@@ -131,11 +163,10 @@ def seed_usage(n: int, chunk: int = 500_000) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from inventory_lots.models import InventoryAdjustment, LineItemCode, Office
+    from inventory_lots.models import InventoryAdjustment
 
     ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
-    lic_ids = list(LineItemCode.objects.filter(code__startswith="BL").order_by("pk").values_list("pk", flat=True))
-    office_ids = list(Office.objects.filter(code__startswith="OF").order_by("pk").values_list("pk", flat=True))
+    lic_ids, office_ids = _bench_master_ids()
     with connection.cursor() as cur:
         for start in range(1, n + 1, chunk):
             stop = min(start + chunk - 1, n)

@@ -15,6 +15,7 @@ import time
 
 from common import (
     count,
+    parse_args,
     reset_ledger,
     seed_documents,
     seed_lots,
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--purchase-orders", type=int, default=200_000)
     parser.add_argument("--production-orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
-    args = parser.parse_args()
+    args = parse_args(parser, lots=5_000, usage=10_000, lics=50, purchase_orders=500, production_orders=200, repeat=3)
 
     setup_django("ll_bench_lists")
     from django.db import connection

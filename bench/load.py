@@ -21,7 +21,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from common import ROOT, setup_django
+from common import ROOT, parse_args, setup_django
 
 PORT = 8123
 DB = "ll_bench_load"
@@ -169,11 +169,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    args = parser.parse_args()
+    args = parse_args(parser, clients=2, seconds=5, workers=1)
 
-    setup_django(DB)
+    db = setup_django(DB)
     ctx = seed()
-    env = {**os.environ, "LOTLEDGER_DB_NAME": DB, "SECURE_COOKIES": "0", "DJANGO_SETTINGS_MODULE": "lotledger.settings"}
+    env = {**os.environ, "LOTLEDGER_DB_NAME": db, "SECURE_COOKIES": "0", "DJANGO_SETTINGS_MODULE": "lotledger.settings"}
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from common import count, reset_ledger, seed_lots, setup_django, summary, timed, viewer_client
+from common import count, parse_args, reset_ledger, seed_lots, setup_django, summary, timed, viewer_client
 
 
 def main() -> None:
@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=100_000)
     parser.add_argument("--lics", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=50)
-    args = parser.parse_args()
+    args = parse_args(parser, lots=5_000, lics=50, repeat=3)
 
     setup_django("ll_bench_lot_list")
     from django.db import connection

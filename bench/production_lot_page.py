@@ -14,7 +14,7 @@ import datetime
 import json
 from decimal import Decimal
 
-from common import setup_django, summary, timed, viewer_client
+from common import parse_args, setup_django, summary, timed, viewer_client
 
 D = Decimal
 DAY = datetime.date(2026, 1, 15)
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--usages", type=int, default=500)
     parser.add_argument("--job-costs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
+    args = parse_args(parser, usages=50, job_costs=20, repeat=3)
 
     setup_django("ll_bench_production_lot_page")
     import time

@@ -13,7 +13,7 @@ import json
 import time
 from decimal import Decimal
 
-from common import setup_django, summary, viewer_client
+from common import parse_args, setup_django, summary, viewer_client
 
 D = Decimal
 
@@ -22,7 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, lines=20, repeat=2)
 
     setup_django("ll_bench_receive_po")
     from django.db import connection

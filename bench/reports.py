@@ -12,7 +12,7 @@ import argparse
 import datetime
 import json
 
-from common import count, reset_ledger, seed_lots, seed_usage, setup_django, summary, timed, viewer_client
+from common import count, parse_args, reset_ledger, seed_lots, seed_usage, setup_django, summary, timed, viewer_client
 
 
 def seed_history(lots: int) -> None:
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=100_000)
     parser.add_argument("--lics", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, lots=5_000, lics=50, repeat=2)
 
     setup_django("ll_bench_reports")
     from reports import selectors

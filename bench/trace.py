@@ -16,7 +16,7 @@ import datetime
 import json
 from decimal import Decimal
 
-from common import setup_django, summary, timed, viewer_client
+from common import parse_args, setup_django, summary, timed, viewer_client
 
 D = Decimal
 DAY = datetime.date(2026, 1, 15)
@@ -240,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=1000, help="production lots made from the purchase lot")
     parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
+    args = parse_args(parser, width=20, repeat=3)
     setup_django("ll_bench_trace")
     reset()
     client = viewer_client()

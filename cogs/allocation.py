@@ -26,30 +26,33 @@ earlier part both, between the two dates).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from core.money import MAX_MONEY  # numeric(18, 2): an entry's or a balance's value stays below it
+from core.money import (
+    MAX_MONEY,  # numeric(18, 2): an entry's or a balance's value stays below it
+    ZERO,
+    money,
+)
+from core.money import MONEY_EXP as CENT
+from inventory_lots.models import CostingMethod
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
+from .models import EntryKind
 
-ALLOCATION = 1
-GIVE_BACK = 2
-GIVE_BACK_LIFO = 3
-REVALUATION = 4
-ACCRUAL = 5
-ACCRUAL_REVERSAL = 6
+# the vocabulary as plain values (the planner compares them a million times a full run)
+ALLOCATION = int(EntryKind.ALLOCATION)
+GIVE_BACK = int(EntryKind.GIVE_BACK)
+GIVE_BACK_LIFO = int(EntryKind.GIVE_BACK_LIFO)
+REVALUATION = int(EntryKind.REVALUATION)
+ACCRUAL = int(EntryKind.ACCRUAL)
+ACCRUAL_REVERSAL = int(EntryKind.ACCRUAL_REVERSAL)
 
-FIFO = "fifo"
-LIFO = "lifo"
-SPECIFIC = "specific"
+FIFO = CostingMethod.FIFO.value
+LIFO = CostingMethod.LIFO.value
+SPECIFIC = CostingMethod.SPECIFIC.value
 
 NEW_SEQ_BASE = 1 << 62  # sequence numbers of entries planned now sort after every posted entry id
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class ValueTooLarge(Exception):
@@ -102,6 +105,7 @@ class PlanUsage:
     no_cost_basis: bool = False
     accrual_date: datetime.date | None = None  # the date of the open accrual's entry
     posted_date: datetime.date | None = None  # the earliest allocation/give-back this plan posted for it
+    reverses_usage_id: int | None = None  # the reversal of a return (DOMAIN.md 9): the return it puts back
 
     @property
     def unallocated(self) -> Decimal:
@@ -146,13 +150,33 @@ class PlannedEntry:
     unit_cost: Decimal
 
 
+@dataclass(slots=True)
+class LotDelta:
+    """What a plan changes on one lot's balances: ``qty_used`` and ``value_used`` grow by these,
+    ``movement_date`` becomes at least this (None: unchanged)."""
+
+    quantity: Decimal
+    value: Decimal
+    movement_date: datetime.date | None = None
+
+
+@dataclass(slots=True)
+class UsageDelta:
+    """What a plan changes on one usage's COGS row: ``allocated_quantity``, ``cogs_value`` and
+    ``accrued_value`` grow by these; ``no_cost_basis`` and ``accrual_date`` are set when not None."""
+
+    quantity: Decimal
+    value: Decimal
+    accrued: Decimal = ZERO
+    no_cost_basis: bool | None = None
+    accrual_date: datetime.date | None = None
+
+
 @dataclass
 class PairPlan:
     entries: list[PlannedEntry] = field(default_factory=list)
-    # lot id -> [qty, value, movement date|None]
-    lot_deltas: dict[int, list] = field(default_factory=dict)
-    # usage id -> [qty, cogs, accrued, no cost basis|None, accrual date|None]
-    usage_deltas: dict[int, list] = field(default_factory=dict)
+    lot_deltas: dict[int, LotDelta] = field(default_factory=dict)  # by lot id
+    usage_deltas: dict[int, UsageDelta] = field(default_factory=dict)  # by usage id
     passes: int = 0
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
@@ -191,10 +215,25 @@ class PairPlan:
         return self.totals()[3]
 
 
-class _Planner:
-    def __init__(self, *, method, lots, usages, named_holdings, first_open, run_date, serial_lots=None):
+class PairPlanner:
+    """The plan of one (LIC, office), step by step: ``loop`` (give-backs and allocation until a pass
+    changes nothing), ``revalue_lots`` (step 3), ``accruals`` (6a). ``plan_pair`` runs them all; the
+    engine runs them one by one, reading what step 3 needs between them."""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        lots: list[PlanLot],
+        usages: list[PlanUsage],
+        named_holdings: Iterable[Holding] = (),
+        first_open: datetime.date | None = None,
+        run_date: datetime.date | None = None,
+        serial_lots: dict[int, dict[int, Decimal]] | None = None,
+        reversed_give_backs: Iterable[Holding] = (),
+    ) -> None:
         self.method = method
-        # a serialized LIC (issue 17): usage id -> {lot id: how many of its serials there are still to
+        # a serialized LIC: usage id -> {lot id: how many of its serials there are still to
         # allocate (a return: to give back)}; None for every other LIC, whose usage goes by the method
         self.serial_lots = serial_lots
         self.lots = {lot.id: lot for lot in lots}
@@ -213,6 +252,15 @@ class _Planner:
         for h in named_holdings:
             self.named.setdefault(h.usage_id, {})[h.lot_id] = h
         self.given_back_lots: set[int] = set()  # lots that took a give-back: step 3 re-targets them
+        # DOMAIN.md 9: a reversed return's give-backs, what of each its reversal may still take back
+        # (return id -> {lot id: Holding(quantity = that, last_allocation = the latest give-back's id)})
+        self.reversible: dict[int, dict[int, Holding]] = {}
+        for u in self.usages:
+            if u.reverses_usage_id is not None:
+                self.reversible.setdefault(u.reverses_usage_id, {})
+        for h in reversed_give_backs:
+            self.reversible.setdefault(h.usage_id, {})[h.lot_id] = h
+        self.original = {u.id: u.unallocated for u in self.usages}  # 6a compares with it
 
     # --- posting one movement -------------------------------------------------------------
     def _post(self, kind: int, usage: PlanUsage, lot: PlanLot, quantity: Decimal) -> None:
@@ -241,30 +289,36 @@ class _Planner:
             usage.posted_date = date
         plan = self.plan
         plan.entries.append(PlannedEntry(kind, usage.id, lot.id, date, quantity, value, cost))
-        d = plan.lot_deltas.get(lot.id)
-        if d is None:
-            plan.lot_deltas[lot.id] = [quantity, value, date]
+        on_lot = plan.lot_deltas.get(lot.id)
+        if on_lot is None:
+            plan.lot_deltas[lot.id] = LotDelta(quantity, value, date)
         else:
-            d[0] += quantity
-            d[1] += value
-            d[2] = date
-        d = plan.usage_deltas.get(usage.id)
-        if d is None:
-            plan.usage_deltas[usage.id] = [quantity, value, ZERO, None, None]
+            on_lot.quantity += quantity
+            on_lot.value += value
+            on_lot.movement_date = date
+        on_usage = plan.usage_deltas.get(usage.id)
+        if on_usage is None:
+            plan.usage_deltas[usage.id] = UsageDelta(quantity, value)
         else:
-            d[0] += quantity
-            d[1] += value
+            on_usage.quantity += quantity
+            on_usage.value += value
         if kind != ALLOCATION:
             self.given_back_lots.add(lot.id)
+            if usage.id in self.reversible:  # a return some reversal puts back: where it gave back
+                held = self.reversible[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
+                held.quantity -= quantity
+                held.last_allocation = self.seq
         if kind == ALLOCATION and usage.id in self.named:  # a usage some return names: keep its holdings current
             held = self.named[usage.id].setdefault(lot.id, Holding(usage.id, lot.id, ZERO))
             held.quantity += quantity
             held.last_allocation = self.seq
 
     def _delta_lot(self, lot_id: int, quantity: Decimal, value: Decimal) -> None:
-        d = self.plan.lot_deltas.setdefault(lot_id, [ZERO, ZERO, None])
-        d[0] += quantity
-        d[1] += value
+        d = self.plan.lot_deltas.get(lot_id)
+        if d is None:
+            d = self.plan.lot_deltas[lot_id] = LotDelta(ZERO, ZERO)
+        d.quantity += quantity
+        d.value += value
 
     def _delta_usage(
         self,
@@ -275,14 +329,16 @@ class _Planner:
         no_cost_basis: bool | None = None,
         accrual_date: datetime.date | None = None,
     ) -> None:
-        d = self.plan.usage_deltas.setdefault(usage_id, [ZERO, ZERO, ZERO, None, None])
-        d[0] += quantity
-        d[1] += value
-        d[2] += accrued
+        d = self.plan.usage_deltas.get(usage_id)
+        if d is None:
+            d = self.plan.usage_deltas[usage_id] = UsageDelta(ZERO, ZERO)
+        d.quantity += quantity
+        d.value += value
+        d.accrued += accrued
         if no_cost_basis is not None:
-            d[3] = no_cost_basis
+            d.no_cost_basis = no_cost_basis
         if accrual_date is not None:
-            d[4] = accrual_date
+            d.accrual_date = accrual_date
 
     # --- step 1: give-backs -----------------------------------------------------------------
     def give_backs(self) -> bool:
@@ -335,7 +391,13 @@ class _Planner:
         changed = False
         if self.method == SPECIFIC:
             for u in usages:
-                if u.quantity <= 0 or u.unallocated == 0 or u.lot_id is None:
+                if u.quantity <= 0 or u.unallocated == 0:
+                    continue
+                if u.reverses_usage_id is not None:
+                    changed = self._put_back(u) or changed
+                    if u.unallocated == 0 or self._reversal_waits(u):
+                        continue
+                if u.lot_id is None:
                     continue
                 lot = self.lots.get(u.lot_id)
                 if lot is not None and lot.released and lot.available > 0:
@@ -351,9 +413,17 @@ class _Planner:
             if u.quantity <= 0:
                 continue
             need = u.quantity - u.allocated
+            if need > 0 and u.reverses_usage_id is not None:
+                changed = self._put_back(u) or changed
+                need = u.quantity - u.allocated
+                if self._reversal_waits(u):
+                    continue
             while need > 0 and i < n:
                 lot = candidates[i]
                 available = lot.qty_in - lot.qty_used
+                if available <= 0:  # emptied by a reversal's put-back
+                    i += 1
+                    continue
                 take = need if need < available else available
                 post(ALLOCATION, u, lot, take)
                 changed = True
@@ -362,7 +432,36 @@ class _Planner:
                     i += 1
         return changed
 
-    # --- serialized LICs (issue 17) -------------------------------------------------------------
+    # --- the reversal of a return (DOMAIN.md 9) ---------------------------------------------------
+    def _put_back(self, u: PlanUsage) -> bool:
+        """Allocate a return's reversal first to the lots that return gave back to, latest give-back
+        first, never more than each took back (nor than the lot has): a reversed return puts back
+        exactly what it took. What is left goes by the costing method."""
+        held = self.reversible.get(u.reverses_usage_id)
+        if not held:
+            return False
+        changed = False
+        for h in sorted(held.values(), key=lambda h: -h.last_allocation):
+            need = u.quantity - u.allocated
+            if need <= 0:
+                break
+            lot = self.lots.get(h.lot_id)
+            if lot is None or not lot.released:
+                continue
+            take = min(need, h.quantity, lot.qty_in - lot.qty_used)
+            if take > 0:
+                self._post(ALLOCATION, u, lot, take)
+                h.quantity -= take
+                changed = True
+        return changed
+
+    def _reversal_waits(self, u: PlanUsage) -> bool:
+        """While the reversed return is not fully given back, the rest of its reversal waits (it goes
+        where the return's rest will go); both stay unallocated, with opposite accruals, meanwhile."""
+        returned = self.usage_by_id.get(u.reverses_usage_id)
+        return returned is not None and returned.unallocated != 0
+
+    # --- serialized LICs -------------------------------------------------------------
     def _allocate_serials(self) -> bool:
         """Each usage that names serials takes, from each lot holding some of them, the count of its
         serials there (released lots with stock only: the rest waits), whatever the costing method.
@@ -417,7 +516,7 @@ class _Planner:
         return changed
 
     # --- step 3: revaluation ----------------------------------------------------------------
-    def _new_records(self, lot_ids) -> dict[int, dict[int, Holding]]:
+    def _new_records(self, lot_ids: Iterable[int]) -> dict[int, dict[int, Holding]]:
         """This plan's records (usage, lot) on ``lot_ids``, from its entries (one pass, only for the
         lots step 3 re-targets: the million allocations of a full run pay nothing for it). Call it
         before step 3 adds revaluation entries: the n-th entry is the n-th movement ``_post`` made."""
@@ -497,7 +596,10 @@ class _Planner:
             self._delta_usage(uid, ZERO, diff)
 
     # --- 6a: accruals -----------------------------------------------------------------------
-    def accrue(self, original: dict[int, Decimal], estimate: Decimal | None) -> None:
+    def accruals(self, estimate: Decimal | None) -> None:
+        """Accrue what is still unallocated at ``estimate`` (None: no cost basis), reversing the
+        open accrual of every usage whose unallocated quantity moved."""
+        original = self.original
         first_open = self.first_open
         for u in self.usages:
             now = u.quantity - u.allocated
@@ -528,22 +630,7 @@ class _Planner:
             u.accrued_value = value
             u.no_cost_basis = no_basis
 
-
-class PairPlanner(_Planner):
-    """The steps of ``plan_pair`` one by one (the service plans LIC by LIC and writes as it goes)."""
-
-    def __init__(self, *, method, lots, usages, named_holdings=(), first_open=None, run_date=None, serial_lots=None):
-        super().__init__(
-            method=method,
-            lots=lots,
-            usages=usages,
-            named_holdings=named_holdings,
-            first_open=first_open,
-            run_date=run_date,
-            serial_lots=serial_lots,
-        )
-        self.original = {u.id: u.unallocated for u in self.usages}
-
+    # --- the steps in order -------------------------------------------------------------------
     def loop(self, max_passes: int = 10_000) -> None:
         while self.plan.passes < max_passes:
             self.plan.passes += 1
@@ -552,7 +639,7 @@ class PairPlanner(_Planner):
             if not (gave or took):
                 break
 
-    def retarget_ids(self, revalue_ids=()) -> list[int]:
+    def retarget_ids(self, revalue_ids: Iterable[int] = ()) -> list[int]:
         """The lots step 3 re-targets: those whose unit cost changed (``revalue_ids``) and those
         that took a give-back in this plan (ascending)."""
         return sorted(self.given_back_lots.union(revalue_ids))
@@ -567,16 +654,13 @@ class PairPlanner(_Planner):
             if lot is not None:
                 self.revalue(lot, revalue[lot_id], new.get(lot_id))
 
-    def accruals(self, estimate: Decimal | None) -> None:
-        self.accrue(self.original, estimate)
-
 
 def plan_pair(
     *,
     method: str,
     lots: list[PlanLot],
     usages: list[PlanUsage],
-    named_holdings: list[Holding] = (),
+    named_holdings: Iterable[Holding] = (),
     revalue: dict[int, list[Holding]] | None = None,
     posted: dict[int, list[Holding]] | None = None,
     first_open: datetime.date | None = None,
@@ -584,6 +668,7 @@ def plan_pair(
     estimate: Decimal | None = None,
     accrue: bool = False,
     serial_lots: dict[int, dict[int, Decimal]] | None = None,
+    reversed_give_backs: Iterable[Holding] = (),
 ) -> PairPlan:
     """Plan one (LIC, office). ``lots``/``usages`` are mutated to their state after the plan.
 
@@ -596,6 +681,9 @@ def plan_pair(
     and accruals; ``first_open`` is the day after the lock date (allocations are never earlier).
     ``serial_lots`` (a serialized LIC only): usage id -> {lot id: its serials there not yet allocated, or
     for a return not yet given back}; such usage goes to those lots whatever ``method`` says.
+    ``reversed_give_backs``: for each return a loaded reversal reverses (``reverses_usage_id``), per lot
+    what its give-backs took back less what the reversal already took there (``quantity``), with the
+    latest give-back's entry id (``last_allocation``).
     """
     p = PairPlanner(
         method=method,
@@ -605,6 +693,7 @@ def plan_pair(
         first_open=first_open,
         run_date=run_date,
         serial_lots=serial_lots,
+        reversed_give_backs=reversed_give_backs,
     )
     p.loop()
     revalue = dict(revalue or {})

@@ -9,8 +9,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from api.exports import CSV, ExportView, file_schema
 from core import roles
+from core.drf.exports import CSV, ExportView, file_schema
 
 from . import exports, selectors, services, tasks
 from .models import CogsRun, EntryKind

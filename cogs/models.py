@@ -52,7 +52,7 @@ class CogsRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     wait = models.BooleanField(default=False, help_text="Ran in the requesting process instead of the workers.")
-    # progress: a run goes in rounds; each round fans out into jobs by (office, LIC chunk)
+    # progress: a run goes in rounds; each round fans out into jobs (one office, some of its LICs)
     round = models.PositiveIntegerField(default=0)
     jobs_total = models.PositiveIntegerField(default=0)
     jobs_done = models.PositiveIntegerField(default=0)

@@ -4,7 +4,7 @@ its reason, and the ledger invariant check."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db import connection
@@ -159,7 +159,7 @@ def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
             u.reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
                 run=x.run, message=x.message
             )
-        elif u.quantity > 0 and u.serial_numbers:  # issue 17: it goes to its serials' lots only
+        elif u.quantity > 0 and u.serial_numbers:  # it goes to its serials' lots only
             u.reason = REASON_SERIAL_UNRELEASED if u.pk in waiting else REASON_NOT_RUN
         else:
             u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
@@ -227,8 +227,10 @@ VIOLATION_CHECKS = {
                    || CASE WHEN k.differs THEN '; its copy of the usage differs' ELSE '' END END
         FROM inventory_lots_inventoryusage u
         LEFT JOIN inventory_lots_usagecogs c ON c.usage_id = u.id
-        CROSS JOIN LATERAL (SELECT (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.production_order_id)
+        CROSS JOIN LATERAL (SELECT (c.lic_id, c.date, c.quantity, c.lot_id, c.returns_usage_id, c.reverses_usage_id,
+                                    c.production_order_id)
                                    IS DISTINCT FROM (u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
+                                   u.reverses_usage_id,
                                    inventory_lots_component_order(u.kind, u.source_type_id, u.source_id)) AS differs) k
         LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN (5, 6)) q,
                           SUM(value) FILTER (WHERE kind NOT IN (5, 6)) v,
@@ -290,7 +292,7 @@ VIOLATION_CHECKS = {
               FROM cogs_cogsentry e JOIN inventory_lots_usagecogs c ON c.usage_id = e.usage_id
               GROUP BY e.usage_id, e.date, c.quantity) x
         WHERE abs(x.total) > abs(x.quantity) OR sign(x.total) = -sign(x.quantity)""",
-    # issue 17: every serial in at most one place (the partial unique index inventory_lots_serial_out_once
+    # every serial in at most one place (the partial unique index inventory_lots_serial_out_once
     # is the guard; this is the proof)
     "serial_out_twice": """
         SELECT m.serial_id, 'serial ' || s.serial_number || ' of ' || c.code || ' out on usages '
@@ -322,8 +324,8 @@ VIOLATION_CHECKS = {
         LEFT JOIN inventory_lots_inventoryusage r ON r.id = m.returned_by_id
         WHERE u.quantity <= 0 OR r.quantity >= 0 OR r.returns_usage_id <> u.id""",
     # shipped serials match their usage's allocated lots: what a serialized usage took from a lot (a
-    # return: gave back to it) never exceeds the count of its serials in that lot (issue 17: FIFO put a
-    # serial's usage on another lot)
+    # return: gave back to it) never exceeds the count of its serials in that lot (FIFO could
+    # put a serial's usage on another lot)
     "serial_lots": """
         SELECT x.usage_id, 'lot ' || l.number || ': ' || x.q || ' allocated, ' || x.n || ' of its serials there'
         FROM (SELECT e.usage_id, e.lot_id, abs(SUM(e.quantity)) AS q,
@@ -353,6 +355,21 @@ def ledger_violations(limit: int = 100) -> list[dict]:
             cursor.execute(f"{sql} LIMIT {int(limit)}")
             out.extend({"check": check, "id": row[0], "detail": row[1]} for row in cursor.fetchall())
     return out
+
+
+# The invariants of apps above cogs (the journal, reports/journal.py), registered from their
+# AppConfig.ready (cogs never imports them); ``manage.py check_ledger`` runs them after its own.
+_OTHER_CHECKS: list[Callable[..., list[dict]]] = []
+
+
+def register_ledger_checks(violations: Callable[..., list[dict]]) -> None:
+    """``violations(limit=)`` -> ``[{"check", "id", "detail"}, ...]``, [] when its books tie."""
+    if violations not in _OTHER_CHECKS:
+        _OTHER_CHECKS.append(violations)
+
+
+def other_ledger_violations(limit: int = 100) -> list[dict]:
+    return [v for violations in _OTHER_CHECKS for v in violations(limit=limit)]
 
 
 __all__ = ["EntryKind", "ledger_violations"]

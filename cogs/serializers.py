@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import CodeRelatedField, MoneyField, QuantityField
+from core.drf.fields import CodeRelatedField, MoneyField, QuantityField
 from inventory_lots.models import LineItemCode, Office
 
 from .models import CogsEntry, CogsRun

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.templatetags.money import money
-from inventory_lots.models import InventoryUsage
+from inventory_lots.models import InventoryUsage, usage_number
 from inventory_lots.tables import MoneyColumn, QtyColumn
 
 from . import selectors
@@ -98,7 +98,7 @@ class EntryTable(tables.Table):
         return format_html(
             '<a href="{}">{}</a>',
             reverse("inventory_lots:usage_detail", args=[record.usage_id]),
-            f"U-{record.usage_id:06d}",
+            usage_number(record.usage_id),
         )
 
 

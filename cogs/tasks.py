@@ -1,8 +1,8 @@
 """Background jobs on PostgreSQL (procrastinate, its Django integration; no Redis).
 
-``cogs.run_round`` plans a round of a run and defers one ``cogs.process_chunk`` job per
-(office, LIC chunk); any number of workers (``manage.py procrastinate worker``) take them at
-once; the job that records the last chunk of a round defers the next round. A periodic task
+``cogs.run_round`` plans a round of a run and defers one ``cogs.process_job`` task per job
+(one office, some of its LICs); any number of workers (``manage.py procrastinate worker``) take
+them at once; the job that records the last of its round defers the next round. A periodic task
 starts a run over everything on a schedule; another retries the jobs of a worker that died
 (procrastinate's heartbeats: no heartbeat for STALLED_AFTER seconds). A job is one transaction,
 so a dead worker's job left nothing half-written; a job that had committed skips on retry
@@ -19,6 +19,7 @@ from procrastinate.contrib.django import app
 
 from . import selectors, services
 from .models import CogsRun, RunStatus
+from .services.pipeline import switch_interval_tuning
 
 log = logging.getLogger(__name__)
 QUEUE = "cogs"
@@ -41,13 +42,15 @@ def run_round(run_id: int, after_round: int | None = None) -> None:
         # queue again those not done (a duplicate of a job that runs or ran does nothing)
         specs = services.unfinished_jobs(run_id=run_id, round=after_round + 1)
     if specs:
-        process_chunk.batch_defer(*[spec.as_kwargs() for spec in specs])
+        process_job.batch_defer(*[spec.as_kwargs() for spec in specs])
 
 
-@app.task(name="cogs.process_chunk", queue=QUEUE)
-def process_chunk(run_id: int, round: int, office_id: int, lic_ids: list[int]) -> None:  # noqa: A002
-    spec = services.ChunkSpec(run_id, round, office_id, tuple(lic_ids))
-    services.run_chunk(spec=spec, on_last=dispatch_run)
+# the alias: tasks queued under the earlier name before an upgrade still run
+@app.task(name="cogs.process_job", aliases=["cogs.process_chunk"], queue=QUEUE)
+def process_job(run_id: int, round: int, office_id: int, lic_ids: list[int]) -> None:  # noqa: A002
+    spec = services.JobSpec(run_id, round, office_id, tuple(lic_ids))
+    with switch_interval_tuning():  # a worker process: nothing else waits on its interpreter
+        services.run_job(spec=spec, on_last=dispatch_run)
 
 
 @app.periodic(cron="*/30 * * * *", periodic_id="cogs_all")

@@ -1,10 +1,28 @@
 """Admin helpers: posted ledger records are read-only for everybody, the admin included; master
 data's free text is cleaned as every other door cleans it."""
 
-from django.contrib import admin
-from django.db import models
+from collections.abc import Callable
 
+from django.contrib import admin, messages
+from django.db import models, transaction
+
+from .errors import DomainError
 from .forms import TextField
+
+
+def run_each(modeladmin, request, queryset, call: Callable[[models.Model], object], done: str) -> None:
+    """An admin action over the selected records, in primary-key order: ``call(record)`` in its own
+    transaction (a savepoint inside the request's), so a refusal undoes that record's writes only
+    and never the others'. Each record gets a message: its refusal (ERROR) or ``done`` formatted
+    with ``obj`` (SUCCESS)."""
+    for obj in queryset.order_by("pk"):
+        try:
+            with transaction.atomic():
+                call(obj)
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, done.format(obj=obj), messages.SUCCESS)
 
 
 class MasterDataAdminMixin:

@@ -38,3 +38,13 @@ class NotPermitted(DomainError):
     Doors admit by role; a service raises this where the rule depends on what is asked."""
 
     status = 403
+
+
+def line_error(exc: DomainError, index: int) -> DomainError:
+    """A line's error re-keyed as ``lines[i].field`` (``lines[i].non_field`` when it names no field)
+    with "Line i+1: " before its message, so every door can point at the line. An error already
+    keyed to a line (a rule across lines names the line itself) is returned as it is."""
+    if exc.field and exc.field.startswith("lines["):
+        return exc
+    key = f"lines[{index}].{exc.field or 'non_field'}"
+    return type(exc)(exc.code, f"Line {index + 1}: {exc.message}", field=key)

@@ -65,3 +65,54 @@ def create_record(model: type[models.Model], values: dict, *, actor) -> models.M
     with transaction.atomic():
         instance.save(force_insert=True)
     return instance
+
+
+def create_records(model: type[models.Model], instances: list[models.Model], *, actor, batch_size: int = 2000) -> list:
+    """Create many master-data records at once (imports): each already validated by the caller the
+    way ``create_record`` validates one (fields, codes unique ignoring case against the table and
+    each other); written with ``bulk_create`` and their audit history (``actor``) in one
+    transaction. The unique index on UPPER(code) still refuses a code created meanwhile."""
+    from django.db import IntegrityError
+    from simple_history.utils import bulk_create_with_history
+
+    try:
+        with transaction.atomic():
+            return bulk_create_with_history(instances, model, batch_size=batch_size, default_user=actor)
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            "code_taken", f"Another {model._meta.verbose_name} took one of these codes meanwhile: {exc}", field="code"
+        ) from exc
+
+
+def delete_unused_records(model: type[models.Model], pks: list[int], *, actor) -> int:
+    """Delete master-data records nothing refers to (the reversal of an import): refused, naming the
+    first record in use, when a ledger record protects one. Each deletion is in the audit history."""
+    from django.db.models import ProtectedError
+
+    from .errors import StateConflict
+
+    rows = list(model._default_manager.filter(pk__in=pks).order_by("pk"))
+    try:
+        with transaction.atomic():
+            for row in rows:
+                if actor is not None:
+                    row._history_user = actor
+                row.delete()
+    except ProtectedError as exc:
+        used = next(iter(exc.protected_objects), None)
+        holder = next((r for r in rows if used is not None and _refers_to(used, r)), None)
+        name = str(holder) if holder is not None else "one of them"
+        raise StateConflict(
+            "record_in_use",
+            f"The {model._meta.verbose_name} {name} is used by {used._meta.verbose_name} {used}: "
+            "the import can no longer be reversed.",
+        ) from exc
+    return len(rows)
+
+
+def _refers_to(used: models.Model, row: models.Model) -> bool:
+    return any(
+        getattr(used, f.attname, None) == row.pk
+        for f in used._meta.concrete_fields
+        if f.is_relation and f.related_model is type(row)
+    )

@@ -11,12 +11,16 @@ numbers, money formatted ``#,##0.00``; the header row is frozen and carries an a
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.http import StreamingHttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_REGEX = r"^[-=+@\t\r]"  # the same rule for exports formatted in SQL
 MONEY_FORMAT = "#,##0.00"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_PLACES = 2
 QTY_PLACES = 6
 
@@ -40,6 +44,30 @@ def money_text(value) -> str:
 
 def qty_text(value) -> str:
     return plain(value, QTY_PLACES)
+
+
+class _Echo:
+    """A file for csv.writer whose write() hands the formatted line back (nothing is buffered)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def streamed_csv(
+    header: list[str], rows: Iterable[Iterable], filename: str, *, lineterminator: str = "\r\n"
+) -> StreamingHttpResponse:
+    """A UTF-8 CSV download streamed as ``rows`` (each a row's cells, already formatted) is read:
+    the header line, then a line per row; ``filename`` is the attachment's name."""
+    writer = csv.writer(_Echo(), lineterminator=lineterminator)
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def column_letter(index: int) -> str:

@@ -66,7 +66,7 @@ class LotSerialInline(ReadOnlyInline):
 
 @admin.register(SerialUse)
 class SerialUseAdmin(PostedRecordAdmin):
-    """Where each serial went (issue 17): written only by the ledger core's services."""
+    """Where each serial went: written only by the ledger core's services."""
 
     list_display = ["serial", "lic", "lot", "usage", "out_on", "returned_by"]
     search_fields = ["serial__serial_number", "usage__source_label"]
@@ -141,8 +141,8 @@ class AdjustmentLineInline(ReadOnlyInline):
 
 @admin.register(InventoryAdjustment)
 class InventoryAdjustmentAdmin(PostedRecordAdmin):
-    list_display = ["number", "date", "office", "reason", "created_by"]
-    list_filter = ["office"]
+    list_display = ["number", "date", "office", "kind", "reason", "created_by"]
+    list_filter = ["kind", "office"]
     search_fields = ["number", "reason"]
     inlines = [AdjustmentLineInline]
 

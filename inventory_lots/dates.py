@@ -1,4 +1,4 @@
-"""Which dates the ledger accepts (issue 17, "what must be refused"; DOMAIN.md 6a).
+"""Which dates the ledger accepts (DOMAIN.md 6a).
 
 - **The date window.** Every posted document date (PO, receipt, vendor invoice, adjustment,
   shipment, return, production order, produce, component issue, job cost, reversals, unit cost

@@ -1,4 +1,5 @@
-"""Demo data of the ledger core: master data, adjustment lots and usage (through services)."""
+"""Demo data of the ledger core: offices, LICs, adjustment lots and usage (through services). Run
+by lotledger/demo.py, which seeds every app in dependency order."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from decimal import Decimal
 
 from inventory_lots.models import LineItemCode, Lot, Office
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
-from orders.models import Customer
-from orders.services import create_order
-from purchasing.models import Vendor
 
 OFFICES = [("HQ", "Headquarters"), ("WEST", "West warehouse"), ("EAST", "East plant")]
 INVENTORIED = [(f"WIDGET-{i:02d}", f"Widget model {i}", "fifo", False, False) for i in range(1, 13)] + [
@@ -46,26 +44,11 @@ def seed_master_data() -> None:
         LineItemCode.objects.get_or_create(
             code__iexact=code, defaults={"code": code, "description": desc, "inventoried": False}
         )
-    for i in range(1, 6):
-        Vendor.objects.get_or_create(
-            code__iexact=f"V{i:03d}", defaults={"code": f"V{i:03d}", "name": f"Vendor {i} Supply Co."}
-        )
-        Customer.objects.get_or_create(
-            code__iexact=f"C{i:03d}", defaults={"code": f"C{i:03d}", "name": f"Customer {i} Ltd."}
-        )
 
 
 def seed_ledger(*, rng: random.Random, actor, today: datetime.date) -> None:
     offices = list(Office.objects.all())
     lics = list(LineItemCode.objects.filter(inventoried=True, serialized=False, track_by_mfr_lot=False))
-    customers = list(Customer.objects.all())
-    for i in range(10):
-        create_order(
-            customer=customers[i % len(customers)],
-            office=offices[i % len(offices)],
-            date=today - datetime.timedelta(days=60 - i),
-            actor=actor,
-        )
     serial = 0
     for n in range(60):  # 60 adjustments x 5 lines = 300 lots
         office = offices[n % len(offices)]

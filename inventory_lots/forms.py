@@ -12,14 +12,24 @@ from core.forms import (
     unit_cost_field,
 )
 
-from .models import LineItemCode, Office
+from .models import AdjustmentKind, LineItemCode, Office
+from .serial_moves import split_serials
 from .services import AdjustmentLineInput
 
 
 class AdjustmentForm(forms.Form):
     office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
+    kind = forms.ChoiceField(
+        choices=AdjustmentKind.choices,
+        initial=AdjustmentKind.OTHER,
+        required=False,
+        help_text="Beginning balance: opening stock, positive lines with a unit cost (Opening balance equity).",
+    )
     reason = forms.CharField(max_length=200)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or AdjustmentKind.OTHER  # not sent: the default, as in the API
 
 
 class AdjustmentLineForm(forms.Form):
@@ -31,13 +41,12 @@ class AdjustmentLineForm(forms.Form):
 
     def to_input(self) -> AdjustmentLineInput:
         data = self.cleaned_data
-        serials = [s for s in data["serial_numbers"].replace(",", "\n").splitlines() if s.strip()]
         return AdjustmentLineInput(
             lic=data["lic"],
             quantity=data["quantity"],
             unit_cost=data["unit_cost"],
             mfr_lot_number=data["mfr_lot_number"],
-            serial_numbers=tuple(serials),
+            serial_numbers=split_serials(data["serial_numbers"]),
         )
 
 

@@ -275,6 +275,11 @@ class UsageKind(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
 
 
+def usage_number(pk: int) -> str:
+    """A usage record's number as every page, table and file shows it: ``U-000123``."""
+    return f"U-{pk:06d}"
+
+
 class InventoryUsage(TimeStampedModel):
     """Stock that left (positive) or came back (negative) for one LIC in one office on a date.
 
@@ -313,6 +318,15 @@ class InventoryUsage(TimeStampedModel):
         db_index=False,
         help_text="For a return: the usage it gives back.",
     )
+    reverses_usage = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_index=False,  # the partial unique constraint inventory_lots_usage_reversed_once indexes it
+        help_text="For the reversal of a customer return (a positive shipment usage): the return it puts back.",
+    )
     serial_numbers = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
@@ -340,9 +354,24 @@ class InventoryUsage(TimeStampedModel):
                 violation_error_message="A return is a negative usage.",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["shipment", "adjustment"]) | Q(quantity__gt=0),
+                # a reversed adjustment gives its usage back with a negative adjustment usage naming it
+                condition=~Q(kind__in=["shipment", "adjustment"])
+                | Q(quantity__gt=0)
+                | Q(kind="adjustment", returns_usage__isnull=False),
                 name="inventory_lots_usage_outflow_positive",
-                violation_error_message="Shipments and negative adjustments are positive usage.",
+                violation_error_message="Shipments and negative adjustments are positive usage (except the reversal "
+                "of an adjustment's usage, which names it).",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses_usage__isnull=True) | Q(kind="shipment", quantity__gt=0),
+                name="inventory_lots_usage_reversal_is_shipment",
+                violation_error_message="Only a positive shipment usage can reverse a return.",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses_usage"],
+                condition=Q(reverses_usage__isnull=False),
+                name="inventory_lots_usage_reversed_once",
+                violation_error_message="A return is reversed at most once.",
             ),
             models.CheckConstraint(
                 condition=Q(returns_usage__isnull=True) | Q(quantity__lt=0),
@@ -365,7 +394,7 @@ class InventoryUsage(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"U-{self.pk:06d}" if self.pk else "usage"
+        return usage_number(self.pk) if self.pk else "usage"
 
     def get_absolute_url(self) -> str:
         return reverse("inventory_lots:usage_detail", args=[self.pk])
@@ -429,6 +458,10 @@ class UsageCogs(models.Model):
     returns_usage = models.ForeignKey(
         InventoryUsage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
     )
+    # the return a positive usage reverses (DOMAIN.md 9: COGS puts it back on that return's lots first)
+    reverses_usage = models.ForeignKey(
+        InventoryUsage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
+    )
     # the usage's source when it is a production order's component usage (kind "production")
     production_order_id = models.BigIntegerField(null=True)
     allocated_quantity = QuantityField(default=Decimal("0"))
@@ -484,17 +517,47 @@ class UnallocatedUsage(models.Model):
         return f"unallocated {self.usage_id}"
 
 
+class AdjustmentKind(models.TextChoices):
+    """aACE's adjustment types (DOMAIN.md 9); the kind picks the journal account (DOMAIN.md 10)."""
+
+    COUNT = "count", "Physical count"
+    LOSS = "loss", "Loss"
+    FOUND = "found", "Found"
+    BEGINNING_BALANCE = "beginning_balance", "Beginning balance"
+    OTHER = "other", "Other"
+
+
 class InventoryAdjustment(TimeStampedModel):
-    """A stock adjustment document: positive lines create purchase-type lots, negative lines usage."""
+    """A stock adjustment document: positive lines create purchase-type lots, negative lines usage.
+    A ``beginning_balance`` adjustment (opening stock) has positive lines with a unit cost only: a
+    rule across the lines, so the service enforces it (post_adjustment), not a CHECK."""
 
     number = models.CharField(max_length=20, unique=True)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="adjustments")
     date = models.DateField()
+    kind = models.CharField(
+        max_length=20, choices=AdjustmentKind.choices, default=AdjustmentKind.OTHER, db_default=AdjustmentKind.OTHER
+    )
     reason = models.CharField(max_length=200)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text="For a reversal: the adjustment it reverses (each adjustment is reversed at most once).",
+    )
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AdjustmentKind.values),
+                name="inventory_lots_adjustment_kind_valid",
+                violation_error_message="Adjustment kind must be count, loss, found, beginning_balance or other.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -509,13 +572,29 @@ class AdjustmentLine(models.Model):
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
     quantity = QuantityField()
     unit_cost = UnitCostField(null=True, blank=True)
-    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A lot line's lot (its birth), or on a reversal line the lot it brings to quantity in 0.
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reverses_line = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text="On a reversal: the line it reverses (a lot line: -quantity, its lot; a usage line: +quantity, "
+        "the usage that gives the original usage back).",
+    )
 
     class Meta:
         ordering = ["adjustment_id", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["adjustment", "line_no"], name="inventory_lots_adjline_unique_no"),
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=Q(lot__isnull=False, reverses_line__isnull=True),
+                name="inventory_lots_adjline_one_line_per_lot",
+                violation_error_message="A lot is created by one adjustment line.",
+            ),
             models.CheckConstraint(
                 condition=~Q(quantity=0),
                 name="inventory_lots_adjline_quantity_not_zero",
@@ -523,15 +602,31 @@ class AdjustmentLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(quantity__gt=0)
+                    Q(reverses_line__isnull=True)
+                    & Q(quantity__gt=0)
                     & Q(lot__isnull=False)
                     & Q(usage__isnull=True)
                     & Q(unit_cost__isnull=False)
                     & Q(unit_cost__gte=0)
                 )
-                | (Q(quantity__lt=0) & Q(lot__isnull=True) & Q(usage__isnull=False)),
+                | (Q(reverses_line__isnull=True) & Q(quantity__lt=0) & Q(lot__isnull=True) & Q(usage__isnull=False))
+                | (
+                    Q(reverses_line__isnull=False)
+                    & Q(quantity__lt=0)
+                    & Q(lot__isnull=False)
+                    & Q(usage__isnull=True)
+                    & Q(unit_cost__isnull=True)
+                )
+                | (
+                    Q(reverses_line__isnull=False)
+                    & Q(quantity__gt=0)
+                    & Q(lot__isnull=True)
+                    & Q(usage__isnull=False)
+                    & Q(unit_cost__isnull=True)
+                ),
                 name="inventory_lots_adjline_lot_or_usage",
-                violation_error_message="A positive line creates a lot at a unit cost; a negative line writes usage.",
+                violation_error_message="A positive line creates a lot at a unit cost; a negative line writes usage; "
+                "a reversal line brings the lot back to 0 (negative) or gives the usage back (positive).",
             ),
         ]
 

@@ -220,7 +220,7 @@ def released_on_hand(*, lic_ids, office) -> dict[int, Decimal]:
     lots have available, less the usage COGS has not allocated yet (returns waiting to be given
     back count the other way). The same as released stock in less every usage posted, read from the
     open lots and the narrow unallocated list only. Can be negative (usage already beyond stock).
-    A shipment warns when it takes more than this (issue 17); callers hold the LIC locks."""
+    A shipment warns when it takes more than this; callers hold the LIC locks."""
     from django.db.models import F, Sum
 
     from .models import UnallocatedUsage

@@ -1,4 +1,4 @@
-"""Serial numbers of the ledger core (issue 17): the checks every usage that names serials passes, and
+"""Serial numbers of the ledger core: the checks every usage that names serials passes, and
 the one record of where each serial is (``SerialUse``).
 
 A serial is in stock in its lot's office until a usage takes it out (a shipment, a component issue, a
@@ -34,7 +34,13 @@ MSG_SERIAL_USAGES_DIFFER = (
 
 
 def clean(serial_numbers: Iterable[str]) -> list[str]:
+    """The serials as stored: each stripped, blanks dropped (order and repeats kept for the checks)."""
     return [s.strip() for s in serial_numbers if s and s.strip()]
+
+
+def split_serials(text: str | None) -> tuple[str, ...]:
+    """Serials typed in one box (a form's text field), comma or newline separated, cleaned."""
+    return tuple(clean((text or "").replace(",", "\n").splitlines()))
 
 
 def quantity_text(value: Decimal) -> str:

@@ -19,12 +19,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core import numbering
-from core.errors import StateConflict, ValidationFailed
+from core.errors import StateConflict, ValidationFailed, line_error
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, extended, qty, storable, unit_cost
 from core.text import clean_text
 
-from . import dates, locks, serial_moves
+from . import dates, locks, pending, serial_moves
 from .models import (
+    AdjustmentKind,
     AdjustmentLine,
     CostChangeCause,
     CostingMethod,
@@ -74,7 +75,7 @@ MSG_SIGN = "A {kind} must have a {sign} quantity."
 
 MSG_LOCKED = "The books are closed through {lock}: choose a date after it."
 MSG_LOCK_BACKWARDS = dates.MSG_LOCK_BACKWARDS
-check_date_window = dates.check_date_window  # the date window (issue 17): see inventory_lots/dates.py
+check_date_window = dates.check_date_window  # the date window: see inventory_lots/dates.py
 
 
 def current_lock_date() -> datetime.date | None:
@@ -90,7 +91,7 @@ def check_open_date(date: datetime.date, field_name: str = "date") -> None:
     lock = current_lock_date()
     if lock is not None and date <= lock:
         raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)
-    dates.check_date_window(date, field_name, lock=lock)  # nor far outside today (issue 17)
+    dates.check_date_window(date, field_name, lock=lock)  # nor far outside today
 
 
 @transaction.atomic
@@ -105,14 +106,7 @@ def set_lock_date(*, date: datetime.date, actor: User | None, reason: str = "") 
     return LockDate.objects.create(date=date, set_by=actor, previous_date=lock, reason=reason)
 
 
-def mark_cogs_pending(lic_id: int, office_id: int) -> None:
-    """Tell COGS that (LIC, office) has something new (idempotent, inside the caller's transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO inventory_lots_pendingcogs (lic_id, office_id) VALUES (%s, %s) "
-            "ON CONFLICT (lic_id, office_id) DO NOTHING",
-            [lic_id, office_id],
-        )
+mark_cogs_pending = pending.mark_pair  # the services of every app mark their pairs by this name
 
 
 def change_lot_unit_cost_locked(
@@ -218,9 +212,9 @@ def check_inventoried(lic: LineItemCode, field_name: str = "lic") -> None:
 
 
 def _check_serials(lic: LineItemCode, quantity: Decimal, serials: Sequence[str], field_name: str) -> list[str]:
-    cleaned = [s.strip() for s in serials if s and s.strip()]
+    cleaned = serial_moves.clean(serials)
     if not lic.serialized:
-        if cleaned:  # issue 17: refused, not dropped
+        if cleaned:  # refused, not dropped
             raise ValidationFailed(
                 "serial_not_tracked", serial_moves.MSG_SERIAL_NOT_TRACKED.format(lic=lic.code), field=field_name
             )
@@ -241,6 +235,35 @@ def _check_serials(lic: LineItemCode, quantity: Decimal, serials: Sequence[str],
     return cleaned
 
 
+def check_lot_input(
+    *,
+    lic: LineItemCode,
+    quantity: Decimal,
+    unit_cost_value: Decimal,
+    serial_numbers: Sequence[str] = (),
+    mfr_lot_number: str = "",
+) -> tuple[Decimal, list[str], str]:
+    """The rules of a new lot that need no query (create_lot and the bulk opening-stock path share
+    them): an inventoried LIC, a positive quantity and a unit cost that fit their columns, a value
+    that can be stored, the serials and mfr lot number the LIC's flags ask for and nothing else.
+    Returns (quantity, serials, mfr lot number) cleaned."""
+    check_inventoried(lic)
+    quantity = check_quantity(quantity, positive=True)
+    check_places(unit_cost_value, UNIT_COST_PLACES, "unit_cost")
+    if unit_cost_value < 0:
+        raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    check_value_storable(quantity, unit_cost_value)
+    serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
+    mfr_lot_number = (mfr_lot_number or "").strip()
+    if lic.track_by_mfr_lot and not mfr_lot_number:
+        raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
+    if mfr_lot_number and not lic.track_by_mfr_lot:  # refused, not dropped
+        raise ValidationFailed(
+            "mfr_lot_not_tracked", serial_moves.MSG_MFR_LOT_NOT_TRACKED.format(lic=lic.code), field="mfr_lot_number"
+        )
+    return quantity, serials, mfr_lot_number
+
+
 def create_lot(
     *,
     type: str,
@@ -258,21 +281,14 @@ def create_lot(
 ) -> Lot:
     """Create a lot (called by the receiving, adjusting and producing services, which hold the
     LIC lock). Flags are copied from the LIC; serials and mfr lot are checked here."""
-    check_inventoried(lic)
     check_open_date(date)
-    quantity = check_quantity(quantity, positive=True)
-    check_places(unit_cost_value, UNIT_COST_PLACES, "unit_cost")
-    if unit_cost_value < 0:
-        raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
-    check_value_storable(quantity, unit_cost_value)
-    serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
-    mfr_lot_number = (mfr_lot_number or "").strip()
-    if lic.track_by_mfr_lot and not mfr_lot_number:
-        raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
-    if mfr_lot_number and not lic.track_by_mfr_lot:  # issue 17: refused, not dropped
-        raise ValidationFailed(
-            "mfr_lot_not_tracked", serial_moves.MSG_MFR_LOT_NOT_TRACKED.format(lic=lic.code), field="mfr_lot_number"
-        )
+    quantity, serials, mfr_lot_number = check_lot_input(
+        lic=lic,
+        quantity=quantity,
+        unit_cost_value=unit_cost_value,
+        serial_numbers=serial_numbers,
+        mfr_lot_number=mfr_lot_number,
+    )
     if serials:
         taken = list(
             LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("serial_number", flat=True)
@@ -343,15 +359,17 @@ def default_unit_cost(*, lic: LineItemCode, office: Office) -> Decimal | None:
     return latest.first()
 
 
-def _check_usage_sign(kind: str, quantity: Decimal) -> None:
+def _check_usage_sign(kind: str, quantity: Decimal, returns_usage: InventoryUsage | None = None) -> None:
     if kind == UsageKind.RETURN and quantity > 0:
         raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
-    if kind in (UsageKind.SHIPMENT, UsageKind.ADJUSTMENT) and quantity < 0:
+    # the reversal of an adjustment gives its usage back with a negative adjustment usage naming it
+    reversal = kind == UsageKind.ADJUSTMENT and returns_usage is not None
+    if kind in (UsageKind.SHIPMENT, UsageKind.ADJUSTMENT) and quantity < 0 and not reversal:
         raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind=kind, sign="positive"), field="quantity")
 
 
 def _check_named_lot(
-    lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None, serials: list[str]
+    lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None, serials: list[str], reversal: bool = False
 ) -> Lot | None:
     if lot is None and serials and quantity > 0:
         lot_ids = set(
@@ -362,7 +380,8 @@ def _check_named_lot(
         if len(lot_ids) == 1 and lic.costing_method == CostingMethod.SPECIFIC:
             lot = Lot.objects.get(pk=lot_ids.pop())
     # serials name their units (COGS allocates them to their lots, several if need be): no lot needed
-    if lic.costing_method == CostingMethod.SPECIFIC and quantity > 0 and lot is None and not serials:
+    # (a return's reversal needs none: COGS puts it back on the lots the return gave back to)
+    if lic.costing_method == CostingMethod.SPECIFIC and quantity > 0 and lot is None and not serials and not reversal:
         raise ValidationFailed("lot_required", MSG_SPECIFIC_NEEDS_LOT.format(lic=lic.code), field="lot")
     if lot is not None and (lot.lic_id != lic.pk or lot.office_id != office.pk):
         raise ValidationFailed(
@@ -416,18 +435,22 @@ def record_usage_locked(
     lot: Lot | None = None,
     returns_usage: InventoryUsage | None = None,
     serial_numbers: Sequence[str] = (),
+    reverses_usage: InventoryUsage | None = None,
 ) -> InventoryUsage:
-    """Write one usage record. The caller holds the LIC lock (record_usage takes it)."""
+    """Write one usage record. The caller holds the LIC lock (record_usage takes it).
+    ``reverses_usage``: a customer return this (positive shipment) usage reverses (DOMAIN.md 9)."""
     check_inventoried(lic)
     quantity = check_quantity(quantity)
-    _check_usage_sign(kind, quantity)
+    _check_usage_sign(kind, quantity, returns_usage)
     serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
-    lot = _check_named_lot(lic, office, quantity, lot, serials)
+    lot = _check_named_lot(lic, office, quantity, lot, serials, reversal=reverses_usage is not None)
+    if reverses_usage is not None:
+        _check_reversed_return(lic, office, quantity, kind, reverses_usage)
     if returns_usage is not None:
         if quantity > 0:
             raise ValidationFailed("wrong_sign", MSG_SIGN.format(kind="return", sign="negative"), field="quantity")
         _check_returned_usage(lic, office, quantity, returns_usage)
-        if date < returns_usage.date:  # goods come back after they left (issue 17)
+        if date < returns_usage.date:  # goods come back after they left
             raise ValidationFailed(
                 "date_before_usage",
                 MSG_RETURN_BEFORE_USAGE.format(usage=returns_usage, date=returns_usage.date.isoformat()),
@@ -450,11 +473,38 @@ def record_usage_locked(
         source_label=source_label,
         lot=lot,
         returns_usage=returns_usage,
+        reverses_usage=reverses_usage,
         serial_numbers=serials,
         created_by=actor,
     )
-    serial_moves.record(usage, serial_rows)  # where each serial is now (issue 17)
+    serial_moves.record(usage, serial_rows)  # where each serial is now
     return usage
+
+
+MSG_REVERSAL_MISMATCH = (
+    "Usage {usage} is not a return of {lic} in {office} of {quantity}: this usage cannot reverse it."
+)
+
+
+def _check_reversed_return(
+    lic: LineItemCode, office: Office, quantity: Decimal, kind: str, reversed_usage: InventoryUsage
+) -> None:
+    """The reversal of a return is a shipment usage of the return's LIC, office and quantity (the
+    reversal services build it so; the row's CHECK and unique index stand behind this)."""
+    if (
+        kind != UsageKind.SHIPMENT
+        or reversed_usage.quantity >= 0
+        or reversed_usage.lic_id != lic.pk
+        or reversed_usage.office_id != office.pk
+        or -reversed_usage.quantity != quantity
+    ):
+        raise ValidationFailed(
+            "reversal_mismatch",
+            MSG_REVERSAL_MISMATCH.format(
+                usage=reversed_usage, lic=lic.code, office=office.code, quantity=(-quantity).normalize()
+            ),
+            field="usage",
+        )
 
 
 def _check_usage_value_storable(lic: LineItemCode, office: Office, quantity: Decimal, lot: Lot | None) -> None:
@@ -499,10 +549,25 @@ class AdjustmentLineInput:
     serial_numbers: Sequence[str] = field(default_factory=tuple)
 
 
-def _line_error(exc: ValidationFailed, index: int) -> ValidationFailed:
-    """Re-key a line's error as ``lines[i].field`` so every door can point at the line."""
-    key = f"lines[{index}].{exc.field or 'non_field'}"
-    return type(exc)(exc.code, f"Line {index + 1}: {exc.message}", field=key)
+MSG_KIND_INVALID = "Unknown adjustment kind {kind}: use count, loss, found, beginning_balance or other."
+MSG_OPENING_NOT_POSITIVE = "Opening stock (beginning balance) only adds stock: the quantity must be positive."
+MSG_OPENING_COST_REQUIRED = "Opening stock (beginning balance) needs the unit cost of every line."
+
+
+def check_adjustment_kind(kind: str, lines: Sequence[AdjustmentLineInput]) -> None:
+    """DOMAIN.md 9: a known kind; a beginning balance has positive lines with a unit cost only (a
+    rule across the document's lines: no CHECK can say it)."""
+    if kind not in AdjustmentKind.values:
+        raise ValidationFailed("invalid_kind", MSG_KIND_INVALID.format(kind=kind), field="kind")
+    if kind != AdjustmentKind.BEGINNING_BALANCE:
+        return
+    for index, line in enumerate(lines):
+        if line.quantity <= 0:
+            error = ValidationFailed("opening_quantity_not_positive", MSG_OPENING_NOT_POSITIVE, field="quantity")
+            raise line_error(error, index)
+        if line.unit_cost is None:
+            error = ValidationFailed("unit_cost_required", MSG_OPENING_COST_REQUIRED, field="unit_cost")
+            raise line_error(error, index)
 
 
 @transaction.atomic
@@ -513,11 +578,13 @@ def post_adjustment(
     reason: str,
     lines: Sequence[AdjustmentLineInput],
     actor: User | None,
+    kind: str = AdjustmentKind.OTHER,
 ) -> InventoryAdjustment:
-    """Post an inventory adjustment: positive lines create purchase-type lots at the entered
-    (or default) unit cost; negative lines write usage of kind "adjustment"."""
+    """Post an inventory adjustment of a ``kind`` (DOMAIN.md 9): positive lines create purchase-type
+    lots at the entered (or default) unit cost; negative lines write usage of kind "adjustment"."""
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
+    check_adjustment_kind(kind, lines)
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed("reason_required", "Enter the reason for the adjustment.", field="reason")
@@ -525,13 +592,13 @@ def post_adjustment(
     locks.lics_for_update(line.lic.pk for line in lines)
     serial_moves.refuse_repeats((line.lic, line.serial_numbers) for line in lines)
     adjustment = InventoryAdjustment.objects.create(
-        number=numbering.next_number("ADJ"), office=office, date=date, reason=reason, created_by=actor
+        number=numbering.next_number("ADJ"), office=office, date=date, kind=kind, reason=reason, created_by=actor
     )
     for index, line in enumerate(lines):
         try:
             _post_adjustment_line(adjustment, index + 1, line, actor)
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
     return adjustment
 
 
@@ -559,9 +626,9 @@ def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: A
         unit_cost=unit_cost(cost) if cost is not None and quantity > 0 else None,
     )
     label = f"{adjustment.number}/{line_no}"
+    # The lot or usage points at the line (its transaction) and the line at it: reserve the id.
+    (adj_line.pk,) = numbering.reserve_ids(AdjustmentLine)
     if quantity > 0:
-        # The lot points at the line (its transaction) and the line at the lot: reserve the id.
-        adj_line.pk = _reserve_line_id()
         adj_line.lot = create_lot(
             type=LotType.PURCHASE,
             office=adjustment.office,
@@ -575,7 +642,6 @@ def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: A
             serial_numbers=line.serial_numbers,
         )
     else:
-        adj_line.pk = _reserve_line_id()
         adj_line.usage = record_usage_locked(
             lic=line.lic,
             office=adjustment.office,
@@ -588,12 +654,6 @@ def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: A
             serial_numbers=line.serial_numbers,
         )
     AdjustmentLine.objects.bulk_create([adj_line])
-
-
-def _reserve_line_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('inventory_lots_adjustmentline', 'id'))")
-        return cursor.fetchone()[0]
 
 
 @transaction.atomic

@@ -134,7 +134,13 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         initial_line = {k: request.GET[k] for k in ("lic", "quantity", "unit_cost") if request.GET.get(k)}
-        form = AdjustmentForm(initial={"office": request.GET.get("office"), "reason": request.GET.get("reason", "")})
+        form = AdjustmentForm(
+            initial={
+                "office": request.GET.get("office"),
+                "kind": request.GET.get("kind", "other"),
+                "reason": request.GET.get("reason", ""),
+            }
+        )
         formset = AdjustmentLineFormSet(initial=[initial_line] if initial_line else None, prefix="lines")
         return render(request, self.template_name, {"form": form, "formset": formset})
 
@@ -147,6 +153,7 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
                 adjustment = services.post_adjustment(
                     office=form.cleaned_data["office"],
                     date=form.cleaned_data["date"],
+                    kind=form.cleaned_data["kind"],
                     reason=form.cleaned_data["reason"],
                     lines=lines,
                     actor=request.user,

@@ -1,6 +1,6 @@
 """The lot-list exports (API.md "CSV export of lots"), one implementation behind both doors: the
 page's ``/lots/export.csv|xlsx`` (lotledger.views, session) and the API's
-``/api/v1/lots/export.csv|xlsx`` (api.exports, token or session). Composes inventory_lots (the
+``/api/v1/lots/export.csv|xlsx`` (lotledger.api, token or session). Composes inventory_lots (the
 list, its filters, the formatting) with purchasing (each lot's accrued value).
 
 A filter the list refuses raises ValidationFailed (``invalid``, the field and its messages, as the
@@ -15,11 +15,10 @@ from django.contrib.auth.models import User
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 
 from core.errors import ValidationFailed
+from core.spreadsheet import XLSX_CONTENT_TYPE
 from inventory_lots import exports, selectors, services
 from inventory_lots.filters import LotFilter, invalid_filter
 from purchasing.selectors import lot_accrued_value_expression
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def filtered_lots(params: QueryDict):

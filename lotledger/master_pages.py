@@ -1,4 +1,4 @@
-"""Master-data pages (issue 21): offices, LICs, vendors and customers listed, created and edited
+"""Master-data pages: offices, LICs, vendors and customers listed, created and edited
 outside the admin.
 
 Everyone with a role reads the lists; creating needs the model's add permission and editing its
@@ -37,6 +37,16 @@ from purchasing.models import Vendor
 from purchasing.services import update_vendor
 
 PAGE_SIZE = 100
+LIC_FIELDS = (
+    "code",
+    "description",
+    "unit",
+    "inventoried",
+    "serialized",
+    "track_by_mfr_lot",
+    "costing_method",
+    "active",
+)
 
 
 @dataclass(frozen=True)
@@ -74,26 +84,8 @@ KINDS = {
             LineItemCode,
             "Line item codes",
             "LIC",
-            (
-                "code",
-                "description",
-                "unit",
-                "inventoried",
-                "serialized",
-                "track_by_mfr_lot",
-                "costing_method",
-                "active",
-            ),
-            (
-                "code",
-                "description",
-                "unit",
-                "inventoried",
-                "serialized",
-                "track_by_mfr_lot",
-                "costing_method",
-                "active",
-            ),
+            LIC_FIELDS,
+            LIC_FIELDS,
             lambda r, actor, ch: lot_services.update_line_item_code(lic=r, actor=actor, **ch),
         ),
         Kind(

@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "cogs",
     "traceability",
     "reports",
+    "imports",
     "api",
+    "lotledger",  # the project package: its management commands (seed_demo); no models
 ]
 
 MIDDLEWARE = [
@@ -159,7 +161,7 @@ USE_I18N = False
 FORMAT_MODULE_PATH = ["lotledger.formats"]  # ISO dates everywhere (lotledger/formats/en/formats.py)
 USE_TZ = True
 
-# Every posted document date lies in this window around today (issue 17; inventory_lots/dates.py):
+# Every posted document date lies in this window around today (inventory_lots/dates.py):
 # from this many days back (five years; for postings, the day after the lock date when that is later)
 # to this many days ahead. A receipt dated year 1 would be the first FIFO lot forever.
 LOTLEDGER_DATE_WINDOW_PAST_DAYS = int(os.environ.get("LOTLEDGER_DATE_WINDOW_PAST_DAYS", "1826"))
@@ -199,9 +201,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["core.drf.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "core.drf.pagination.IdCursorPagination",
+    "EXCEPTION_HANDLER": "core.drf.errors.exception_handler",
     # errors, minItems and the Idempotency-Key documented on every operation (api/schema.py)
     "DEFAULT_SCHEMA_CLASS": "api.schema.LotledgerAutoSchema",
     # JSON in (API.md): a form or multipart body gets 415, and the schema lists JSON bodies only
@@ -237,7 +239,7 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"  # django-filter's empty choice of a select f
 CSRF_FAILURE_VIEW = "lotledger.views.csrf_failure"  # the styled page, templates/403_csrf.html
 DJANGO_TABLES2_TEMPLATE = "django_tables2/lotledger.html"
 
-# --- Logging: what matters, one line each (issue 21). LOG_LEVEL=INFO (or DEBUG) brings back the
+# --- Logging: what matters, one line each. LOG_LEVEL=INFO (or DEBUG) brings back the
 # libraries' start-up chatter; a 5xx keeps its traceback. ---
 import logging  # noqa: E402
 

@@ -5,12 +5,11 @@ services); once it has posted documents its customer, office and date are read-o
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
-from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline, run_each
 from core.errors import DomainError
 
 from . import selectors, services
@@ -62,30 +61,24 @@ class OrderAdmin(SimpleHistoryAdmin):
     def has_accounting_permission(self, request) -> bool:
         return request.user.has_perm(roles.POST_ACCOUNTING)
 
-    def _run_each(self, request, queryset, call, done: str) -> None:
-        """Each order in its own transaction: one refusal does not undo the others."""
-        for order in queryset.order_by("pk"):
-            try:
-                with transaction.atomic():
-                    call(order)
-            except DomainError as error:
-                self.message_user(request, f"{order}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{order}: {done}", messages.SUCCESS)
-
     @admin.action(description="Close selected orders", permissions=["accounting"])
     def close_selected(self, request, queryset):
-        self._run_each(
-            request, queryset, lambda order: services.close_order(order=order, actor=request.user), "closed."
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.close_order(order=order, actor=request.user),
+            "{obj}: closed.",
         )
 
     @admin.action(description="Reopen selected orders", permissions=["accounting"])
     def reopen_selected(self, request, queryset):
-        self._run_each(
+        run_each(
+            self,
             request,
             queryset,
             lambda order: services.reopen_order(order=order, reason="Reopened in the admin", actor=request.user),
-            "reopened.",
+            "{obj}: reopened.",
         )
 
 

@@ -1,24 +1,45 @@
-"""API of orders (API.md "Stock movements"): GET, POST /shipments/ and /returns/, GET
-/shipments/{id}/ and /returns/{id}/, and closing and
-reopening an order: POST /orders/{id}/close/ and /orders/{id}/reopen/ (routed under /api/v1/)."""
+"""API of orders (API.md "Master data", "Stock movements"): customers and orders (GET, POST
+/customers/ and /orders/, PATCH /customers/{code}/), GET, POST /shipments/ and /returns/, GET
+/shipments/{id}/ and /returns/{id}/, and closing and reopening an order: POST /orders/{id}/close/
+and /orders/{id}/reopen/ (routed under /api/v1/ by lotledger/urls.py: ``urlpatterns``, then
+``router``)."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from api.errors import ErrorSerializer
-from api.fields import CodeRelatedField, QuantityField
-from api.permissions import RolePermission
-from api.serializers import OrderSerializer
 from core import roles
-from inventory_lots.models import InventoryUsage, LineItemCode, Lot
+from core.drf.errors import ErrorSerializer
+from core.drf.fields import CodeRelatedField, QuantityField
+from core.drf.master_data import MasterDataSerializer, MasterDataViewSet
+from core.drf.permissions import RolePermission
+from core.drf.routers import api_router
+from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
 
-from . import selectors, services
-from .models import CustomerReturn, Order, Shipment
+from . import reversals, selectors, services
+from .models import Customer, CustomerReturn, Order, Shipment
+
+
+class CustomerSerializer(MasterDataSerializer):
+    class Meta:
+        model = Customer
+        fields = ["code", "name"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = CodeRelatedField(queryset=Customer.objects.all())
+    office = CodeRelatedField(queryset=Office.objects.all())
+
+    class Meta:
+        model = Order
+        fields = ["id", "number", "customer", "office", "date", "status"]
+        read_only_fields = ["id", "number", "status"]
 
 
 class ShipmentLineInSerializer(serializers.Serializer):
@@ -247,6 +268,30 @@ class OrderReopenView(OrderStatusView):
         )
 
 
+class CustomerViewSet(MasterDataViewSet):
+    queryset = Customer.objects.order_by("id")
+    serializer_class = CustomerSerializer
+
+    def update_record(self, record, changes):
+        return services.update_customer(customer=record, actor=self.request.user, **changes)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Order.objects.select_related("customer", "office").order_by("id")
+    serializer_class = OrderSerializer
+    write_permission = roles.POST_STOCK
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.create_order(
+            customer=data["customer"], office=data["office"], date=data["date"], actor=self.request.user
+        )
+
+
+router = api_router()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("orders", OrderViewSet, basename="order")
+
 urlpatterns = [
     path("shipments/", ShipmentListCreateView.as_view(), name="shipment-list"),
     path("shipments/<int:pk>/", ShipmentDetailView.as_view(), name="shipment-detail"),
@@ -254,4 +299,93 @@ urlpatterns = [
     path("returns/<int:pk>/", ReturnDetailView.as_view(), name="return-detail"),
     path("orders/<int:pk>/close/", OrderCloseView.as_view(), name="order-close"),
     path("orders/<int:pk>/reopen/", OrderReopenView.as_view(), name="order-reopen"),
+]
+
+
+# --- reversals (DOMAIN.md 9, accountants) ------------------------------------------------------
+
+
+class ReverseInSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The reversal's date; default today (the open period).")
+    reason = serializers.CharField(max_length=200)
+
+
+class ReversalLineOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    line_no = serializers.IntegerField()
+    lic = serializers.CharField(source="lic.code")
+    quantity = QuantityField()
+    usage = serializers.IntegerField(source="usage_id")
+
+
+class ReturnReversalOutSerializer(serializers.ModelSerializer):
+    """The customer return that reverses a shipment."""
+
+    reverses = serializers.IntegerField(source="reverses_shipment_id", help_text="The shipment it reverses.")
+    lines = ReversalLineOutSerializer(many=True)
+
+    class Meta:
+        model = CustomerReturn
+        fields = ["id", "number", "date", "reason", "reverses", "lines"]
+
+
+class ShipmentReversalOutSerializer(serializers.ModelSerializer):
+    """The shipment that reverses a customer return."""
+
+    reverses = serializers.IntegerField(source="reverses_return_id", help_text="The customer return it reverses.")
+    lines = ReversalLineOutSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "number", "date", "reason", "reverses", "lines"]
+
+
+class DocumentReverseView(generics.GenericAPIView):
+    """Reverse a posted document (accountants): 201 with the reversing document; 409 when it is already
+    reversed, is itself a reversal, or nothing is left to reverse; 400 for a missing reason or a date in
+    closed books or before the document."""
+
+    write_permission = roles.POST_ACCOUNTING
+    serializer_class = ReverseInSerializer
+
+    def _reverse(self, request, document, call, out):
+        serializer = ReverseInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reversal = call(date=data.get("date") or datetime.date.today(), reason=data["reason"])
+        reversal = type(reversal).objects.prefetch_related("lines__lic").get(pk=reversal.pk)
+        return Response(out(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class ShipmentReverseView(DocumentReverseView):
+    queryset = Shipment.objects.all()
+
+    @extend_schema(request=ReverseInSerializer, responses={201: ReturnReversalOutSerializer})
+    def post(self, request, pk: int):
+        shipment = get_object_or_404(Shipment, pk=pk)
+        return self._reverse(
+            request,
+            shipment,
+            lambda **kw: reversals.reverse_shipment(shipment=shipment, actor=request.user, **kw),
+            ReturnReversalOutSerializer,
+        )
+
+
+class ReturnReverseView(DocumentReverseView):
+    queryset = CustomerReturn.objects.all()
+
+    @extend_schema(request=ReverseInSerializer, responses={201: ShipmentReversalOutSerializer})
+    def post(self, request, pk: int):
+        document = get_object_or_404(CustomerReturn, pk=pk)
+        return self._reverse(
+            request,
+            document,
+            lambda **kw: reversals.reverse_return(customer_return=document, actor=request.user, **kw),
+            ShipmentReversalOutSerializer,
+        )
+
+
+urlpatterns += [
+    path("shipments/<int:pk>/reverse/", ShipmentReverseView.as_view(), name="shipment-reverse"),
+    path("returns/<int:pk>/reverse/", ReturnReverseView.as_view(), name="return-reverse"),
 ]

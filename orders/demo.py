@@ -1,5 +1,5 @@
 """Demo data of orders: a few shipments (FIFO, specific unit, serialized) and customer returns,
-all through orders.services. Runs inside ``seed_demo`` after the ledger core's demo."""
+all through orders.services. Run by lotledger/demo.py after the ledger core's demo."""
 
 from __future__ import annotations
 
@@ -7,9 +7,30 @@ import datetime
 import random
 from decimal import Decimal
 
-from inventory_lots.models import LineItemCode, Lot, LotSerial, SerialUse
+from inventory_lots.models import LineItemCode, Lot, LotSerial, Office, SerialUse
 from orders import services
-from orders.models import Order
+from orders.models import Customer, Order
+
+
+def seed_customers() -> None:
+    """Five customers, codes matched ignoring case (an existing "c001" is C001)."""
+    for i in range(1, 6):
+        Customer.objects.get_or_create(
+            code__iexact=f"C{i:03d}", defaults={"code": f"C{i:03d}", "name": f"Customer {i} Ltd."}
+        )
+
+
+def seed_orders(*, actor, today: datetime.date) -> None:
+    """Ten open orders, spread over the customers and offices, for the demos that ship and produce."""
+    offices = list(Office.objects.all())
+    customers = list(Customer.objects.all())
+    for i in range(10):
+        services.create_order(
+            customer=customers[i % len(customers)],
+            office=offices[i % len(offices)],
+            date=today - datetime.timedelta(days=60 - i),
+            actor=actor,
+        )
 
 
 def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
@@ -27,7 +48,7 @@ def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
         engine_lot = Lot.objects.open().filter(lic__code="ENGINE-SPEC", office=order.office).order_by("id").first()
         if engine_lot is not None and index % 2 == 0:
             lines.append(services.ShipmentLineInput(lic=engine_lot.lic, quantity=Decimal(1), lot=engine_lot))
-        # a serial still in stock (issue 17: the first serial of the office was shipped on every order there)
+        # a serial still in stock: not always the office's first serial
         out = SerialUse.objects.filter(returned_by__isnull=True).values("serial_id")
         serial = (
             LotSerial.objects.filter(lic__code="SCANNER-SN", lot__office=order.office)

@@ -6,13 +6,10 @@ from django import forms
 
 from core.forms import CodeField, date_field, line_formset_factory, quantity_field
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
+from inventory_lots.serial_moves import split_serials
 
 from .models import Customer
 from .services import ReturnLineInput, ShipmentLineInput
-
-
-def split_serials(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in (text or "").replace(",", "\n").splitlines() if s.strip())
 
 
 class LotNumberField(forms.CharField):
@@ -51,7 +48,7 @@ class DocumentForm(forms.Form):
 
 
 class ShipmentForm(DocumentForm):
-    """A shipment beyond stock on hand is posted only once the clerk ticks this (issue 17); the
+    """A shipment beyond stock on hand is posted only once the clerk ticks this; the
     page shows it, with the warnings, after a first submit that took more than is on hand."""
 
     confirm_short = forms.BooleanField(required=False, label="Post it anyway: I know it is more than is on hand")

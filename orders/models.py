@@ -63,6 +63,16 @@ class Shipment(TimeStampedModel):
     number = models.CharField(max_length=20, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     date = models.DateField()
+    # DOMAIN.md 9: a customer return is reversed by a shipment (its lines put back what the return took)
+    reverses_return = models.OneToOneField(
+        "CustomerReturn",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text="For a reversal: the customer return it reverses.",
+    )
+    reason = models.CharField(max_length=200, blank=True, default="", help_text="Why it was reversed (a reversal).")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
@@ -110,6 +120,16 @@ class CustomerReturn(TimeStampedModel):
     number = models.CharField(max_length=20, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
     date = models.DateField()
+    # DOMAIN.md 9: a shipment is reversed by a return naming each line's usage
+    reverses_shipment = models.OneToOneField(
+        Shipment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text="For a reversal: the shipment it reverses.",
+    )
+    reason = models.CharField(max_length=200, blank=True, default="", help_text="Why it was reversed (a reversal).")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     override_reason = models.CharField(
         max_length=200,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from . import documents
 from .models import CustomerReturn, Order, ReturnLine, Shipment, ShipmentLine
 
 
@@ -32,32 +33,24 @@ def order_return_lines(order: Order) -> QuerySet[ReturnLine]:
     )
 
 
-def order_production_orders(order: Order):
-    from production.models import ProductionOrder  # production depends on orders, not the reverse
-
-    return ProductionOrder.objects.filter(order=order).select_related("lic", "lot").order_by("date", "id")
+def order_documents_of_other_apps(order: Order) -> dict[str, QuerySet]:
+    """The documents apps above orders made for the order (production orders), by page name
+    (orders/documents.py: those apps register them)."""
+    return {kind.page_name: kind.rows(order) for kind in documents.registered()}
 
 
 def order_has_documents(order: Order) -> bool:
     """Posted documents hang on the order: a shipment, a customer return or a production order."""
-    from production.models import ProductionOrder
-
     return (
         Shipment.objects.filter(order=order).exists()
         or CustomerReturn.objects.filter(order=order).exists()
-        or ProductionOrder.objects.filter(order=order).exists()
+        or any(kind.rows(order).exists() for kind in documents.registered())
     )
 
 
-def order_unclosed_production_numbers(order: Order) -> list[str]:
-    from production.models import ProductionOrder, ProductionStatus
-
-    return list(
-        ProductionOrder.objects.filter(order=order)
-        .exclude(status=ProductionStatus.CLOSED)
-        .order_by("id")
-        .values_list("number", flat=True)
-    )
+def order_unclosed_document_numbers(order: Order) -> list[str]:
+    """Documents made for the order still going on (production orders not closed)."""
+    return [number for kind in documents.registered() for number in kind.unclosed_numbers(order)]
 
 
 def shipment_detail(shipment_id: int) -> Shipment:
@@ -106,7 +99,7 @@ def return_list() -> QuerySet[CustomerReturn]:
 
 def order_returnable(order: Order, lic_ids) -> dict[int, dict]:
     """Per LIC: what the order shipped and what came back on its returns (positive quantities), the
-    limit of a new customer return (issue 17). Read under the LICs' row locks by post_return, so
+    limit of a new customer return. Read under the LICs' row locks by post_return, so
     two returns at once see each other."""
     from django.db.models import Sum
 

@@ -14,14 +14,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from core import numbering, roles
-from core.errors import NotPermitted, StateConflict, ValidationFailed
+from core.errors import NotPermitted, StateConflict, ValidationFailed, line_error
 from core.text import clean_text
 from inventory_lots import locks, serial_moves
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office, UsageKind
 from inventory_lots.selectors import released_on_hand
 from inventory_lots.services import (
     MSG_NO_LINES,
-    _line_error,
     check_date_window,
     check_open_date,
     check_quantity,
@@ -68,7 +67,7 @@ OVERRIDE_PERMISSION = roles.POST_ACCOUNTING
 
 @transaction.atomic
 def create_order(*, customer: Customer, office: Office, date: datetime.date, actor: User | None = None) -> Order:
-    check_date_window(date)  # a commitment, not a posting: the lock date does not apply (issue 17)
+    check_date_window(date)  # a commitment, not a posting: the lock date does not apply
     return Order.objects.create(number=numbering.next_number("SO"), customer=customer, office=office, date=date)
 
 
@@ -101,7 +100,7 @@ def post_shipment(
     LICs name the lot; serialized LICs name the serial numbers.
 
     Shipping more of a LIC than is on hand is legal (COGS leaves the excess unallocated) but never
-    silent (issue 17): the returned shipment carries ``warnings`` (StockWarning, one per LIC short),
+    silent: the returned shipment carries ``warnings`` (StockWarning, one per LIC short),
     computed under the LIC locks; with ``confirm_short=False`` (the page's first submit) a shipment
     with warnings is refused instead (409 ShortOfStock, nothing written) so the clerk can confirm."""
     if not lines:
@@ -130,7 +129,7 @@ def post_shipment(
                 serial_numbers=line.serial_numbers,
             )
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
         rows.append(ShipmentLine(shipment=shipment, line_no=index + 1, lic=line.lic, quantity=quantity, usage=usage))
     ShipmentLine.objects.bulk_create(rows)
     warnings = stock_warnings(order, rows, on_hand)
@@ -216,7 +215,7 @@ def post_return(
     Allowed on closed orders too (returns arrive after an order is done).
 
     Per LIC, a return brings back at most what the order shipped net of its earlier returns (400
-    ``return_exceeds_shipped``; issue 17: goods never shipped would lower COGS). An accountant may
+    ``return_exceeds_shipped``; goods never shipped would lower COGS). An accountant may
     post it anyway with ``override_reason``, kept on the return when the limit was exceeded; anyone
     else giving one is refused (403 ``override_not_permitted``). The limit is read under the LIC
     row locks, so two returns at once cannot both pass it."""
@@ -238,7 +237,7 @@ def post_return(
     for index, line in enumerate(lines):
         try:
             quantity = check_quantity(line.quantity, positive=True)
-            # serials returned without naming their usage name the usage that has them out (issue 17)
+            # serials returned without naming their usage name the usage that has them out
             returned = line.usage or serial_moves.usage_out_with(
                 lic=line.lic, office=order.office, serial_numbers=line.serial_numbers
             )
@@ -269,7 +268,7 @@ def post_return(
             # after the line's own checks (a named usage's limit speaks first); a refusal rolls it back
             overridden |= _check_return_limit(order, line.lic, quantity, limits[line.lic.pk], override_reason)
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
         rows.append(
             ReturnLine(customer_return=document, line_no=index + 1, lic=line.lic, quantity=quantity, usage=usage)
         )
@@ -282,7 +281,7 @@ def post_return(
 
 def check_not_before_order(order: Order, date: datetime.date, document: str) -> None:
     """A shipment, return or production order is never dated before its customer order (400
-    ``date_before_order``; issue 17). The caller holds the order row (its date is fixed once a
+    ``date_before_order``). The caller holds the order row (its date is fixed once a
     document is posted on it: lock_order_for_edit)."""
     if date < order.date:
         raise ValidationFailed(
@@ -362,7 +361,7 @@ def close_order(*, order: Order, actor: User | None) -> Order:
     order = order_locks.order_for_update(order.pk)
     if order.status == OrderStatus.CLOSED:
         raise StateConflict("order_already_closed", MSG_ALREADY_CLOSED.format(number=order.number))
-    unfinished = selectors.order_unclosed_production_numbers(order)
+    unfinished = selectors.order_unclosed_document_numbers(order)
     if unfinished:
         raise StateConflict(
             "order_has_open_production", MSG_OPEN_PRODUCTION.format(number=order.number, numbers=", ".join(unfinished))

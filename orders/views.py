@@ -57,7 +57,7 @@ class OrderDetailView(ViewerRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["shipment_lines"] = selectors.order_shipment_lines(self.object)
         context["return_lines"] = selectors.order_return_lines(self.object)
-        context["production_orders"] = selectors.order_production_orders(self.object)
+        context.update(selectors.order_documents_of_other_apps(self.object))  # production_orders
         context["can_post"] = self.request.user.has_perm(roles.POST_STOCK)
         context["can_return"] = any(self.request.user.has_perm(p) for p in services.RETURN_PERMISSIONS)
         context["can_close"] = self.request.user.has_perm(CLOSE_PERMISSION)
@@ -125,7 +125,7 @@ class LinesDocumentView(OrderFromUrlMixin, ViewerRequiredMixin, TemplateView):
 
 class ShipmentCreateView(LinesDocumentView):
     """A shipment beyond stock on hand is shown back with the warnings and a confirm box; the
-    second submit, ticked, posts it (issue 17)."""
+    second submit, ticked, posts it."""
 
     template_name = "orders/shipment_form.html"
     form_class = ShipmentForm

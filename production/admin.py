@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from core import roles
-from core.admin import PostedRecordAdmin, ReadOnlyInline
-from core.errors import DomainError
+from core.admin import PostedRecordAdmin, ReadOnlyInline, run_each
 
 from . import services
 from .models import JobCostEntry, ProductionOrder, ProductionReport
-
-
-def _run(modeladmin, request, queryset, action, done: str) -> None:
-    for obj in queryset.order_by("pk"):
-        try:
-            action(obj)
-        except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-        else:
-            modeladmin.message_user(request, done.format(obj=obj), messages.SUCCESS)
 
 
 class JobCostInline(ReadOnlyInline):
@@ -58,7 +47,7 @@ class ProductionOrderAdmin(PostedRecordAdmin):
 
     @admin.action(description="Release the produced lot", permissions=["post_production"])
     def release_orders(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -68,7 +57,7 @@ class ProductionOrderAdmin(PostedRecordAdmin):
 
     @admin.action(description="Close", permissions=["post_production"])
     def close_orders(self, request, queryset):
-        _run(
+        run_each(
             self, request, queryset, lambda mo: services.close(production_order=mo, actor=request.user), "{obj} closed."
         )
 
@@ -98,7 +87,7 @@ class JobCostEntryAdmin(PostedRecordAdmin):
     @admin.action(description="Reverse (post a reversing entry dated today)", permissions=["reverse"])
     def reverse_entries(self, request, queryset):
         today = datetime.date.today()
-        _run(
+        run_each(
             self,
             request,
             queryset,

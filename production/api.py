@@ -13,8 +13,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 
-from api.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
 from core import roles
+from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
 from orders.models import Order
 from purchasing.models import Vendor

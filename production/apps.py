@@ -5,8 +5,18 @@ class ProductionConfig(AppConfig):
     name = "production"
 
     def ready(self) -> None:
-        from . import lot_search
+        from orders import documents
+
+        from . import lot_search, selectors
         from .sections import register_sections
 
         register_sections()
         lot_search.register()
+        # the order page lists them; an order with one not closed cannot close (orders never imports production)
+        documents.register(
+            documents.OrderDocuments(
+                page_name="production_orders",
+                rows=selectors.order_production_orders,
+                unclosed_numbers=selectors.order_unclosed_production_numbers,
+            )
+        )

@@ -15,7 +15,8 @@ from core.forms import (
     unit_cost_field,
 )
 from inventory_lots.models import LineItemCode, Office
-from orders.forms import LotNumberField, UsageIdField, split_serials
+from inventory_lots.serial_moves import split_serials
+from orders.forms import LotNumberField, UsageIdField
 from orders.models import Order
 from purchasing.models import Vendor
 

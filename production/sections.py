@@ -12,7 +12,7 @@ from django.utils.html import format_html_join
 from core.money import ZERO_MONEY, extended
 from core.templatetags.money import money as fmt_money
 from core.templatetags.money import qty as fmt_qty
-from inventory_lots.models import Lot, LotType
+from inventory_lots.models import Lot, LotType, usage_number
 from inventory_lots.sections import Section, register
 
 from . import selectors
@@ -74,7 +74,7 @@ def costs_inventoried_section(lot: Lot) -> Section | None:
         '<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
         '<td><a class="goto" href="{}" title="Go to usage record">›</a></td></tr>',
         (
-            (f"U-{pk:06d}", date.isoformat(), lic, fmt_qty(q), fmt_money(v), url.format(pk))
+            (usage_number(pk), date.isoformat(), lic, fmt_qty(q), fmt_money(v), url.format(pk))
             for pk, date, lic, q, v in rows
         ),
     )

@@ -11,8 +11,9 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core.money import ZERO, ZERO_MONEY, money, qty, unit_cost
 from inventory_lots.models import InventoryUsage, Lot, UsageKind
+from orders.models import Order
 
-from .models import JobCostEntry, ProductionOrder
+from .models import JobCostEntry, ProductionOrder, ProductionStatus
 
 
 def production_order_content_type() -> ContentType:
@@ -132,6 +133,20 @@ def production_order_for_lot(lot: Lot) -> ProductionOrder | None:
     if lot.type != "production" or lot.transaction_type_id != production_order_content_type().pk:
         return None
     return ProductionOrder.objects.filter(pk=lot.transaction_id).first()
+
+
+def order_production_orders(order: Order) -> QuerySet[ProductionOrder]:
+    """The production orders made for a customer order, as its page lists them."""
+    return ProductionOrder.objects.filter(order=order).select_related("lic", "lot").order_by("date", "id")
+
+
+def order_unclosed_production_numbers(order: Order) -> list[str]:
+    return list(
+        ProductionOrder.objects.filter(order=order)
+        .exclude(status=ProductionStatus.CLOSED)
+        .order_by("id")
+        .values_list("number", flat=True)
+    )
 
 
 def production_order_list() -> QuerySet[ProductionOrder]:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import numbering
-from core.errors import StateConflict, ValidationFailed
+from core.errors import StateConflict, ValidationFailed, line_error
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, money, qty, unit_cost
 from core.text import clean_text
 from inventory_lots import locks, serial_moves
@@ -35,7 +35,6 @@ from inventory_lots.models import (
 )
 from inventory_lots.services import (
     MSG_NO_LINES,
-    _line_error,
     add_to_lot,
     change_lot_unit_cost_locked,
     check_inventoried,
@@ -117,8 +116,8 @@ def _check_not_closed(order: ProductionOrder) -> None:
 
 
 def _check_not_before_order(order: ProductionOrder, date: datetime.date, what: str) -> None:
-    """Nothing is posted on a production order dated before it (400 ``date_before_production_order``;
-    issue 17), as nothing is received on a PO before the PO's date."""
+    """Nothing is posted on a production order dated before it (400 ``date_before_production_order``),
+    as nothing is received on a PO before the PO's date."""
     if date < order.date:
         raise ValidationFailed(
             "date_before_production_order",
@@ -191,7 +190,7 @@ def issue_components(
         try:
             usages.append(_issue_line(order, date, line, actor))
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
     _recompute_if_produced(order, date, actor)
     return usages
 
@@ -201,7 +200,7 @@ def _issue_line(order: ProductionOrder, date: datetime.date, line: ComponentLine
     if line.lic.pk == order.lic_id:
         raise ValidationFailed("component_is_product", MSG_COMPONENT_IS_PRODUCT.format(lic=line.lic.code), field="lic")
     returned = line.returns_usage
-    if returned is None and line.quantity < 0:  # serials returned without naming their issue name it (issue 17)
+    if returned is None and line.quantity < 0:  # serials returned without naming their issue name it
         returned = serial_moves.usage_out_with(lic=line.lic, office=order.office, serial_numbers=line.serial_numbers)
     if returned is not None and not (
         returned.kind == UsageKind.PRODUCTION
@@ -340,7 +339,7 @@ def produce(
         production_order=order,
         date=date,
         quantity=quantity,
-        serial_numbers=[s.strip() for s in serial_numbers if s and s.strip()] if order.lic.serialized else [],
+        serial_numbers=serial_moves.clean(serial_numbers) if order.lic.serialized else [],
         mfr_lot_number=lot.mfr_lot_number,
         lot=lot,
         created_by=actor,
@@ -351,7 +350,7 @@ def produce(
 
 
 def _check_more_of_mfr_lot(lot: Lot, mfr_lot_number: str) -> None:
-    """More production reported into a lot: its mfr lot number, if given, is the lot's (issue 17: a
+    """More production reported into a lot: its mfr lot number, if given, is the lot's (a
     number the LIC does not track, or another one, was dropped before)."""
     mfr_lot_number = (mfr_lot_number or "").strip()
     if not mfr_lot_number:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
-from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
-from core.errors import DomainError
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline, run_each
 
 from . import services
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
@@ -27,17 +25,6 @@ class VendorAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
 class _AccountingActionMixin:
     def has_accounting_permission(self, request) -> bool:
         return request.user.has_perm(roles.POST_ACCOUNTING)
-
-    def _run_each(self, request, queryset, call, done: str) -> None:
-        """Each record in its own transaction: one refusal does not undo the others."""
-        for obj in queryset.order_by("pk"):
-            try:
-                with transaction.atomic():
-                    call(obj)
-            except DomainError as error:
-                self.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{obj}: {done}", messages.SUCCESS)
 
 
 class POLineInline(ReadOnlyInline):
@@ -67,11 +54,12 @@ class PurchaseOrderAdmin(_AccountingActionMixin, PostedRecordAdmin):
 
     @admin.action(description="Close selected purchase orders (today)", permissions=["accounting"])
     def close_selected(self, request, queryset):
-        self._run_each(
+        run_each(
+            self,
             request,
             queryset,
             lambda po: services.close_purchase_order(purchase_order=po, date=datetime.date.today(), actor=request.user),
-            "closed.",
+            "{obj}: closed.",
         )
 
 
@@ -93,13 +81,14 @@ class ReceiptAdmin(_AccountingActionMixin, PostedRecordAdmin):
 
     @admin.action(description="Reverse selected receipts (today, lots must be unused)", permissions=["accounting"])
     def reverse_selected(self, request, queryset):
-        self._run_each(
+        run_each(
+            self,
             request,
             queryset.select_related("purchase_order"),
             lambda receipt: services.reverse_receipt(
                 receipt=receipt, date=datetime.date.today(), reason="Reversed in the admin", actor=request.user
             ),
-            "reversed.",
+            "{obj}: reversed.",
         )
 
 

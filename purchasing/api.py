@@ -1,4 +1,5 @@
-"""This app's API endpoints (routed under /api/v1/ by api/urls.py): API.md "Purchasing".
+"""This app's API endpoints (routed under /api/v1/ by lotledger/urls.py: ``urlpatterns``, then
+``router``): API.md "Purchasing", and vendors (API.md "Master data").
 
 Clerks create POs and receive (roles.POST_STOCK); accountants post invoices, close POs and
 reverse receipts (roles.POST_ACCOUNTING). Every write goes through purchasing.services.
@@ -15,13 +16,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from api.exports import CSV, ExportView, file_schema
 from core import roles
+from core.drf.exports import CSV, ExportView, file_schema
+from core.drf.master_data import MasterDataViewSet
+from core.drf.routers import api_router
 
 from . import exports, selectors, services
 from . import serializers as s
 from .filters import PurchaseOrderFilter
-from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, VendorInvoice, VendorInvoiceLine
+from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
 
 
 def _po_queryset():
@@ -187,6 +190,18 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class VendorViewSet(MasterDataViewSet):
+    queryset = Vendor.objects.order_by("id")
+    serializer_class = s.VendorSerializer
+
+    def update_record(self, record, changes):
+        return services.update_vendor(vendor=record, actor=self.request.user, **changes)
+
+
+router = api_router()
+router.register("vendors", VendorViewSet, basename="vendor")
 
 
 def _urls():

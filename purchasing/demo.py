@@ -15,6 +15,14 @@ from .models import Vendor
 D = Decimal
 
 
+def seed_vendors() -> None:
+    """Five vendors, codes matched ignoring case (an existing "v001" is V001)."""
+    for i in range(1, 6):
+        Vendor.objects.get_or_create(
+            code__iexact=f"V{i:03d}", defaults={"code": f"V{i:03d}", "name": f"Vendor {i} Supply Co."}
+        )
+
+
 def seed(*, rng, actor, today: datetime.date) -> None:
     offices = list(Office.objects.order_by("code"))
     vendors = list(Vendor.objects.order_by("code"))

@@ -4,12 +4,11 @@ session): every PO line with inventory received but not invoiced, streamed."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.http import StreamingHttpResponse
 
-from core.spreadsheet import money_text, qty_text, safe_text
+from core.spreadsheet import money_text, qty_text, safe_text, streamed_csv
 
 from . import selectors
 
@@ -29,35 +28,23 @@ HEADER = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def accrued_csv_response() -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield writer.writerow(HEADER)
+    def cells():
         for line in selectors.accrued_lines().iterator(chunk_size=2000):
             po = line.purchase_order
-            yield writer.writerow(
-                [
-                    po.number,
-                    safe_text(po.vendor.code),
-                    safe_text(po.office.code),
-                    po.date.isoformat(),
-                    line.line_no,
-                    safe_text(line.lic.code),
-                    safe_text(line.lic.description),
-                    qty_text(line.unit_cost),
-                    qty_text(line.quantity_received),
-                    qty_text(line.quantity_purchased),
-                    qty_text(line.accrued_qty),
-                    money_text(line.accrued_value),
-                ]
-            )
+            yield [
+                po.number,
+                safe_text(po.vendor.code),
+                safe_text(po.office.code),
+                po.date.isoformat(),
+                line.line_no,
+                safe_text(line.lic.code),
+                safe_text(line.lic.description),
+                qty_text(line.unit_cost),
+                qty_text(line.quantity_received),
+                qty_text(line.quantity_purchased),
+                qty_text(line.accrued_qty),
+                money_text(line.accrued_value),
+            ]
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="accrued-inventory-{datetime.date.today()}.csv"'
-    return response
+    return streamed_csv(HEADER, cells(), f"accrued-inventory-{datetime.date.today()}.csv")

@@ -15,6 +15,7 @@ from core.forms import (
     unit_cost_field,
 )
 from inventory_lots.models import LineItemCode, Office
+from inventory_lots.serial_moves import split_serials
 
 from .models import PurchaseOrderLine, Vendor
 from .services import InvoiceLineInput, POLineInput, ReceiptLineInput
@@ -42,10 +43,6 @@ POLineFormSet = line_formset_factory(POLineForm, extra=4)
 class ReceiveForm(forms.Form):
     date = date_field()
     allow_over_receipt = forms.BooleanField(required=False, label="Allow receiving more than ordered")
-
-
-def _serials(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in text.replace(",", "\n").splitlines() if s.strip())
 
 
 class _POLineRowForm(forms.Form):
@@ -81,7 +78,7 @@ class ReceiveLineForm(_POLineRowForm):
             po_line=d["po_line"],
             quantity=d["quantity"],
             mfr_lot_number=d["mfr_lot_number"],
-            serial_numbers=_serials(d["serial_numbers"]),
+            serial_numbers=split_serials(d["serial_numbers"]),
         )
 
 

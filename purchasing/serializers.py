@@ -6,10 +6,17 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from api.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
+from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
+from core.drf.master_data import MasterDataSerializer
 from inventory_lots.models import LineItemCode, Office
 
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
+
+
+class VendorSerializer(MasterDataSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["code", "name"]
 
 
 class POLineInSerializer(serializers.Serializer):

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, F, Max, Value, When
 
 from core import numbering
-from core.errors import DomainError, StateConflict, ValidationFailed
+from core.errors import StateConflict, ValidationFailed, line_error
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, money, unit_cost
 from core.text import clean_text
 from inventory_lots import locks as lot_locks
+from inventory_lots import serial_moves
 from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import (
     CostChangeCause,
@@ -121,25 +122,9 @@ class InvoiceLineInput:
     amount: Decimal
 
 
-def _line_error(exc: DomainError, index: int) -> DomainError:
-    """Re-key a line's error as ``lines[i].field`` so every door can point at the line."""
-    if exc.field and exc.field.startswith("lines["):
-        return exc
-    key = f"lines[{index}].{exc.field or 'non_field'}"
-    return type(exc)(exc.code, f"Line {index + 1}: {exc.message}", field=key)
-
-
 def _fmt(value: Decimal) -> str:
     """A quantity for a message: 10.000000 -> "10", 2.500000 -> "2.5" (never "1E+1")."""
     return f"{value.normalize():f}"
-
-
-def _reserve_ids(table: str, count: int) -> list[int]:
-    """Reserve ``count`` ids of ``table`` in one query (a lot's transaction is the line that points
-    at the lot, so the line's id is needed before either row is written)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _check_not_before_po(po: PurchaseOrder, date: datetime.date) -> None:
@@ -149,7 +134,7 @@ def _check_not_before_po(po: PurchaseOrder, date: datetime.date) -> None:
 
 def _check_close_not_before_documents(po: PurchaseOrder, date: datetime.date) -> None:
     """The close dates its lots' cost change (po_closed): before a receipt or invoice of the PO it
-    would change a lot's cost before the lot exists, or before the cost it sets was known (issue 17).
+    would change a lot's cost before the lot exists, or before the cost it sets was known.
     Read under the PO line locks, which receipts and invoices take too."""
     latest = max(
         filter(
@@ -172,7 +157,7 @@ def _check_close_not_before_documents(po: PurchaseOrder, date: datetime.date) ->
 def _check_lines_on_po(po: PurchaseOrder, po_lines: Sequence[PurchaseOrderLine]) -> None:
     for index, line in enumerate(po_lines):
         if line.purchase_order_id != po.pk:
-            raise _line_error(
+            raise line_error(
                 ValidationFailed("po_line_mismatch", MSG_NOT_ON_PO.format(line=line.pk, po=po.number), field="po_line"),
                 index,
             )
@@ -193,7 +178,7 @@ def create_purchase_order(
     """Create an open PO numbered ``PO-nnnnnn``. Lines may be inventoried or not."""
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
-    check_date_window(date)  # a commitment, not a posting: the lock date does not apply (issue 17)
+    check_date_window(date)  # a commitment, not a posting: the lock date does not apply
     cleaned = []
     for index, line in enumerate(lines):
         try:
@@ -203,7 +188,7 @@ def create_purchase_order(
                 raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
             check_value_storable(quantity, line.unit_cost)  # else a line that could never be received
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
         cleaned.append((line.lic, quantity, unit_cost(line.unit_cost)))
     po = PurchaseOrder.objects.create(
         number=numbering.next_number("PO"), vendor=vendor, office=office, date=date, created_by=actor
@@ -247,13 +232,14 @@ def receive_purchase_order(
         allow_over_receipt=allow_over_receipt,
         created_by=actor,
     )
-    ids = _reserve_ids("purchasing_receiptline", len(lines))
+    # a lot's transaction is the line that points at the lot: the lines' ids come first
+    ids = numbering.reserve_ids(ReceiptLine, len(lines))
     receipt_lines = []
     for index, (line, quantity) in enumerate(zip(lines, quantities, strict=True)):
         try:
             receipt_lines.append(_receive_line(receipt, index + 1, ids[index], locked[line.po_line.pk], line, quantity))
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
     ReceiptLine.objects.bulk_create(receipt_lines)
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for receipt_line in receipt_lines:
@@ -303,7 +289,7 @@ def _check_receipt_lines(
                     field="quantity",
                 )
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
         quantities.append(quantity)
     return quantities
 
@@ -318,7 +304,7 @@ def _receive_line(
         po_line=po_line,
         quantity=quantity,
         mfr_lot_number=(line.mfr_lot_number or "").strip() if po_line.lic.track_by_mfr_lot else "",
-        serial_numbers=[s.strip() for s in line.serial_numbers if s and s.strip()] if po_line.lic.serialized else [],
+        serial_numbers=serial_moves.clean(line.serial_numbers) if po_line.lic.serialized else [],
     )
     # The lot's transaction is the receipt line and the line points at the lot: id reserved above.
     receipt_line.lot = create_lot(
@@ -428,7 +414,7 @@ def _check_invoice_lines(lines: Sequence[InvoiceLineInput]) -> list[tuple[Decima
             if line.amount < 0:
                 raise ValidationFailed("negative_amount", MSG_NEGATIVE_AMOUNT, field="amount")
         except ValidationFailed as exc:
-            raise _line_error(exc, index) from exc
+            raise line_error(exc, index) from exc
         cleaned.append((quantity, money(line.amount)))
     return cleaned
 

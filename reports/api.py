@@ -1,8 +1,13 @@
-"""Report API (API.md "Period close"; routed under /api/v1/ by api/urls.py):
+"""Report API (API.md "Period close"; routed under /api/v1/ by lotledger/urls.py):
 ``GET /reports/valuation/`` (cursor-paginated rows, totals), ``/reports/roll-forward/``,
 ``/reports/aging/``, and each one's ``.csv`` / ``.xlsx`` (the pages' files, the export permission).
 Viewers read the JSON; a bad parameter is a 400 ``invalid`` naming it (``invalid_cursor``,
-``invalid_page_size`` for the paging)."""
+``invalid_page_size`` for the paging).
+
+The journal (below the reports): ``GET /journal/`` (cursor pages, totals), ``POST /journal-exports/``
+(a recorded export, the export permission) with ``GET /journal-exports/{id}/`` and its files,
+``GET, PUT /accounts/`` (administrators write), and the files of the journal as it stands
+(``/reports/journal.csv``, ``.xlsx``)."""
 
 from __future__ import annotations
 
@@ -11,19 +16,24 @@ import binascii
 import datetime
 import json
 
-from django.urls import path
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exports import CSV, XLSX, ExportView, file_schema
-from api.pagination import MSG_INVALID_CURSOR, IdCursorPagination
+from core import roles
+from core.drf.exports import CSV, XLSX, ExportView, file_schema
+from core.drf.pagination import MSG_INVALID_CURSOR, IdCursorPagination
 from core.errors import ValidationFailed
-from inventory_lots.models import LotType
+from inventory_lots.filters import invalid_filter
+from inventory_lots.models import LotType, Office
 
-from . import exports, selectors
-from .filters import GROUP_CHOICES, report_params
-from .serializers import AgingSerializer, RollForwardSerializer, ValuationSerializer
+from . import exports, journal, selectors
+from .filters import DETAIL_CHOICES, GROUP_CHOICES, MSG_DATE, MSG_PERIOD, report_params
+from .models import ACCOUNT_ROLES, JournalExport, OfficeAccounts
+from .serializers import AgingSerializer, Money, RollForwardSerializer, ValuationSerializer
 
 
 def _param(name: str, type_=OpenApiTypes.STR, description: str = "", **kwargs) -> OpenApiParameter:
@@ -198,6 +208,303 @@ def export_view(report: str, fmt: str, parameters: list):
     return ReportExportView.as_view()
 
 
+# --- the journal --------------------------------------------------------------------------------
+
+JOURNAL_PARAMS = [
+    _param("date_from", OpenApiTypes.DATE, "First day; default the first of date_to's month."),
+    _param("date_to", OpenApiTypes.DATE, "Last day; default today."),
+    _param("office", description="Office code."),
+    _param(
+        "detail",
+        description="One line per record (default) or per date, office and account.",
+        enum=[v for v, _ in DETAIL_CHOICES],
+    ),
+]
+JOURNAL_PAGING = [
+    _param("cursor", description="The `next` link's cursor."),
+    _param("page_size", OpenApiTypes.INT, "Lines per page, 1 to 500 (default 50)."),
+]
+
+
+class SourceSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+    label = serializers.CharField(allow_blank=True)
+
+
+class JournalLineSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    office = serializers.CharField()
+    account = serializers.CharField()
+    account_name = serializers.CharField()
+    debit = Money()
+    credit = Money()
+    lic = serializers.CharField(required=False, help_text="detail=lines: the record's LIC.")
+    source = SourceSerializer(required=False, help_text="detail=lines: the ledger record behind the line.")
+    memo = serializers.CharField(allow_blank=True)
+
+
+class JournalTotalsSerializer(serializers.Serializer):
+    debit = Money()
+    credit = Money()
+    lines = serializers.IntegerField(help_text="Lines of the detailed view.")
+
+
+class JournalSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    detail = serializers.CharField()
+    totals = JournalTotalsSerializer()
+    next = serializers.URLField(allow_null=True)
+    results = JournalLineSerializer(many=True)
+
+
+def _line(line: journal.JournalLine, detail: str) -> dict:
+    out = {
+        "date": line.date,
+        "office": line.office,
+        "account": line.account,
+        "account_name": line.account_name,
+        "debit": line.debit,
+        "credit": line.credit,
+        "memo": line.memo,
+    }
+    if detail == "lines":
+        out.update(lic=line.lic, source=line.source)
+    return out
+
+
+def _cursor(text: str) -> list:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise ValidationFailed("invalid_cursor", MSG_INVALID_CURSOR, field="cursor") from exc
+    if not isinstance(key, list) or not key or not all(isinstance(v, str | int | bool) for v in key):
+        raise ValidationFailed("invalid_cursor", MSG_INVALID_CURSOR, field="cursor")
+    return key
+
+
+class JournalView(APIView):
+    """The journal lines dated in the period (DOMAIN.md 10), in date, office, record order, debit
+    line first; ``detail=summary``: one line per date, office and account (debits and credits
+    summed). ``totals`` over the whole period: debits = credits."""
+
+    pagination_class = None
+    pages_itself = True
+
+    @extend_schema(parameters=[*JOURNAL_PARAMS, *JOURNAL_PAGING], responses={200: JournalSerializer})
+    def get(self, request):
+        params = report_params("journal", request.query_params)
+        size = IdCursorPagination().get_page_size(request)
+        cursor = request.query_params.get("cursor")
+        after = _cursor(cursor) if cursor else None
+        lines = journal.iter_lines(date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids)
+        if params.detail == "summary":
+            lines = journal.summarize(lines)
+        page = []
+        for line in lines:  # keyset: the lines after the cursor's (the journal's order is total)
+            if after is not None and list(line.key) <= after:
+                continue
+            page.append(line)
+            if len(page) > size:
+                break
+        next_url = None
+        if len(page) > size:
+            page = page[:size]
+            query = request.query_params.copy()
+            query["cursor"] = base64.urlsafe_b64encode(json.dumps(list(page[-1].key)).encode()).decode()
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        totals = journal.journal_totals(
+            date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids
+        )
+        body = {
+            "date_from": params.date_from,
+            "date_to": params.date_to,
+            "detail": params.detail,
+            "totals": {"debit": totals.debit, "credit": totals.credit, "lines": totals.line_count},
+            "next": next_url,
+            "results": [_line(x, params.detail) for x in page],
+        }
+        return Response(JournalSerializer(body).data)
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+class JournalExportRequestSerializer(serializers.Serializer):
+    date_from = serializers.DateField(input_formats=["%Y-%m-%d"], error_messages={"invalid": MSG_DATE})
+    date_to = serializers.DateField(input_formats=["%Y-%m-%d"], error_messages={"invalid": MSG_DATE})
+    offices = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text="Office codes; none = every office."
+    )
+    detail = serializers.ChoiceField(choices=[v for v, _ in DETAIL_CHOICES], required=False, default="lines")
+
+    def validate_offices(self, codes):
+        found = {o.code.upper(): o for o in Office.objects.filter(code__in=[c.upper() for c in codes])}
+        unknown = [c for c in codes if c.upper() not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown code “{unknown[0]}”.")
+        return list({o.pk: o for o in found.values()}.values())
+
+    def validate(self, data):
+        if data["date_to"] < data["date_from"]:
+            message = MSG_PERIOD.format(start=data["date_from"].isoformat(), end=data["date_to"].isoformat())
+            raise serializers.ValidationError({"date_to": [message]})
+        return data
+
+
+class JournalExportSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username")
+    offices = serializers.ListField(child=serializers.CharField(), help_text="Office codes; empty = every office.")
+    csv = serializers.SerializerMethodField()
+    xlsx = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JournalExport
+        fields = [
+            "id",
+            "created_at",
+            "created_by",
+            "date_from",
+            "date_to",
+            "offices",
+            "detail",
+            "line_count",
+            "new_line_count",
+            "debit",
+            "credit",
+            "csv",
+            "xlsx",
+        ]
+
+    def _url(self, obj, fmt) -> str:
+        url = reverse(f"api:journal-export-{fmt}", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def get_csv(self, obj) -> str:
+        return self._url(obj, "csv")
+
+    def get_xlsx(self, obj) -> str:
+        return self._url(obj, "xlsx")
+
+
+class JournalExportsView(APIView):
+    """Record an export of the journal of a period (the export permission: accountants): the
+    answer links its CSV and workbook. Exporting a period again gives the same lines plus those
+    since, marked new (``New`` column)."""
+
+    read_permission = roles.EXPORT
+    write_permission = roles.EXPORT
+    pagination_class = None
+
+    @extend_schema(request=JournalExportRequestSerializer, responses={201: JournalExportSerializer})
+    def post(self, request):
+        data = JournalExportRequestSerializer(data=request.data)
+        if not data.is_valid():
+            raise invalid_filter(data.errors)
+        batch = journal.record_journal_export(actor=request.user, **data.validated_data)
+        return Response(
+            JournalExportSerializer(batch, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class JournalExportDetailView(APIView):
+    read_permission = roles.EXPORT
+    pagination_class = None
+
+    @extend_schema(responses={200: JournalExportSerializer})
+    def get(self, request, pk: int):
+        batch = get_object_or_404(JournalExport.objects.select_related("created_by"), pk=pk)
+        return Response(JournalExportSerializer(batch, context={"request": request}).data)
+
+
+def export_file_view(fmt: str):
+    media, build = (CSV, exports.csv_response) if fmt == "csv" else (XLSX, exports.xlsx_response)
+
+    class JournalExportFileView(ExportView):
+        @file_schema(media, "A recorded journal export's lines (a New column marks those since the previous one).")
+        def get(self, request, pk: int):
+            batch = get_object_or_404(JournalExport, pk=pk)
+            return build(exports.journal_export_sheet(batch))
+
+    JournalExportFileView.__name__ = JournalExportFileView.__qualname__ = f"JournalExport{fmt.title()}View"
+    return JournalExportFileView.as_view()
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+
+class AccountsSerializer(serializers.Serializer):
+    office = serializers.CharField()
+    inventory = serializers.CharField(max_length=40, required=False)
+    work_in_process = serializers.CharField(max_length=40, required=False)
+    in_transit = serializers.CharField(max_length=40, required=False)
+    received_not_invoiced = serializers.CharField(max_length=40, required=False)
+    accrued_cogs = serializers.CharField(max_length=40, required=False)
+    opening_equity = serializers.CharField(max_length=40, required=False)
+    cogs = serializers.CharField(max_length=40, required=False)
+    adjustments = serializers.CharField(max_length=40, required=False)
+    capitalized_clearing = serializers.CharField(max_length=40, required=False)
+
+
+class AccountsListSerializer(serializers.Serializer):
+    results = AccountsSerializer(many=True)
+
+
+def _accounts(office, row) -> dict:
+    return {
+        "office": office.code,
+        **{role: (getattr(row, role) if row else default) for role, (default, _) in ACCOUNT_ROLES.items()},
+    }
+
+
+class AccountsView(APIView):
+    """The account of each journal role per office (the defaults where none was set); PUT
+    ``{office, <role>: <account>, ...}`` sets some of one office's (administrators)."""
+
+    queryset = OfficeAccounts.objects.all()  # PUT needs reports.change_officeaccounts: administrators
+    pagination_class = None
+
+    @extend_schema(responses={200: AccountsListSerializer})
+    def get(self, request):
+        rows = {r.office_id: r for r in OfficeAccounts.objects.all()}
+        results = [_accounts(o, rows.get(o.pk)) for o in Office.objects.order_by("code")]
+        return Response({"results": results})
+
+    @extend_schema(request=AccountsSerializer, responses={200: AccountsSerializer})
+    def put(self, request):
+        data = AccountsSerializer(data=request.data)
+        if not data.is_valid():
+            raise invalid_filter(data.errors)
+        unknown = sorted(set(request.data) - set(data.fields))  # DRF would drop them: nothing set, no word
+        if unknown:
+            message = f"Unknown account role “{unknown[0]}”: the roles are {', '.join(ACCOUNT_ROLES)}."
+            raise ValidationFailed(
+                "invalid", f"{unknown[0]}: {message}", field=unknown[0], errors={unknown[0]: [message]}
+            )
+        values = dict(data.validated_data)
+        code = values.pop("office")
+        office = Office.objects.filter(code__iexact=code).first()
+        if office is None:
+            message = f"Unknown code “{code}”."
+            raise ValidationFailed("invalid", f"office: {message}", field="office", errors={"office": [message]})
+        row = journal.set_office_accounts(office=office, accounts=values, actor=request.user)
+        return Response(_accounts(office, row))
+
+
+def journal_file_view(fmt: str):
+    media, build = (CSV, exports.csv_response) if fmt == "csv" else (XLSX, exports.xlsx_response)
+
+    class JournalFileView(ExportView):
+        @file_schema(media, "The journal of the period as it stands.", JOURNAL_PARAMS)
+        def get(self, request):
+            return build("journal", request.query_params)
+
+    JournalFileView.__name__ = JournalFileView.__qualname__ = f"Journal{fmt.title()}View"
+    return JournalFileView.as_view()
+
+
 urlpatterns = [
     path("reports/valuation/", ValuationView.as_view(), name="report-valuation"),
     path("reports/valuation.csv", export_view("valuation", "csv", VALUATION_PARAMS), name="report-valuation-csv"),
@@ -216,13 +523,13 @@ urlpatterns = [
     path("reports/aging/", AgingView.as_view(), name="report-aging"),
     path("reports/aging.csv", export_view("aging", "csv", AGING_PARAMS), name="report-aging-csv"),
     path("reports/aging.xlsx", export_view("aging", "xlsx", AGING_PARAMS), name="report-aging-xlsx"),
+    # the journal
+    path("journal/", JournalView.as_view(), name="journal"),
+    path("reports/journal.csv", journal_file_view("csv"), name="journal-csv"),
+    path("reports/journal.xlsx", journal_file_view("xlsx"), name="journal-xlsx"),
+    path("journal-exports/", JournalExportsView.as_view(), name="journal-exports"),
+    path("journal-exports/<int:pk>/", JournalExportDetailView.as_view(), name="journal-export-detail"),
+    path("reports/journal-exports/<int:pk>.csv", export_file_view("csv"), name="journal-export-csv"),
+    path("reports/journal-exports/<int:pk>.xlsx", export_file_view("xlsx"), name="journal-export-xlsx"),
+    path("accounts/", AccountsView.as_view(), name="accounts"),
 ]
-
-
-def _journal_urls():
-    from .journal_api import urlpatterns as journal_urls  # it imports this module's helpers
-
-    return journal_urls
-
-
-urlpatterns += _journal_urls()

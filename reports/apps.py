@@ -7,3 +7,10 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from cogs.selectors import register_ledger_checks
+
+        from .journal import journal_violations
+
+        register_ledger_checks(journal_violations)  # manage.py check_ledger runs the journal's invariants

@@ -11,7 +11,6 @@ ValidationFailed ``invalid`` (reports.filters) before anything is written."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,8 +21,7 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from core.errors import ValidationFailed
 from core.money import money
-from core.spreadsheet import safe_text
-from lotledger.exports import XLSX_CONTENT_TYPE
+from core.spreadsheet import XLSX_CONTENT_TYPE, safe_text, streamed_csv
 
 from . import selectors
 from .filters import report_params
@@ -225,24 +223,11 @@ SHEETS = {
 }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_response(report: str | Sheet, data=None) -> StreamingHttpResponse:
     """The report as UTF-8 CSV with a header row, streamed."""
     sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
-    writer = csv.writer(_Echo(), lineterminator="\n")
-
-    def lines():
-        yield writer.writerow(sheet.header)
-        for row in sheet.rows:
-            yield writer.writerow(sheet.cells(row, True))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{sheet.filename}.csv"'
-    return response
+    cells = (sheet.cells(row, True) for row in sheet.rows)
+    return streamed_csv(sheet.header, cells, f"{sheet.filename}.csv", lineterminator="\n")
 
 
 def xlsx_response(report: str | Sheet, data=None) -> FileResponse:

@@ -4,6 +4,7 @@ immutable ledger (reports.journal)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 
@@ -21,6 +22,8 @@ ACCOUNT_ROLES = {
     "adjustments": ("5100", "Inventory adjustments"),
     "capitalized_clearing": ("5900", "Capitalized job cost clearing"),
 }
+# the accounts whose balances the journal ties to a subledger (check_ledger): no other role may use them
+CONTROL_ROLES = {"inventory": "valuation", "accrued_cogs": "open accrued COGS"}
 
 
 def _account(role: str) -> models.CharField:
@@ -66,6 +69,23 @@ class OfficeAccounts(models.Model):
     def __str__(self) -> str:
         return f"Accounts of {self.office}"
 
+    def clean(self):
+        """The Inventory and Accrued COGS accounts are control accounts: the journal ties their
+        balances to the valuation and to the open accruals (check_ledger), so no other role may post
+        to them (its lines would move the balance)."""
+        errors: dict[str, str] = {}
+        for control in CONTROL_ROLES:
+            number = getattr(self, control)
+            for role in ACCOUNT_ROLES:
+                if role != control and role not in errors and getattr(self, role) == number:
+                    label = ACCOUNT_ROLES[control][1]
+                    errors[role] = (
+                        f"{number} is this office's {label} account, which the journal ties to the "
+                        f"{CONTROL_ROLES[control]}: give {ACCOUNT_ROLES[role][1]} another account."
+                    )
+        if errors:
+            raise ValidationError(errors)
+
 
 class JournalExport(models.Model):
     """One export of the journal of a period (who, when, period, offices, detail, line count,
@@ -110,3 +130,87 @@ class JournalExport(models.Model):
 
     def __str__(self) -> str:
         return f"JE-{self.pk:06d}" if self.pk else "journal export"
+
+
+# --- stored valuations of closed dates (reports.snapshots; docs/reports.md "Snapshots") -------------
+#
+# Derived from the ledger, never edited by hand: written by reports.snapshots when the lock date
+# moves (in set_lock_date's transaction), dropped after the new lock date when it moves back. A date
+# on or before the lock date never changes again (DOMAIN.md 10), so these stay equal to the ledger;
+# check_ledger compares them (``snapshot_*`` checks).
+
+_TOTAL_DIGITS = 28  # sums over every lot of an office
+
+
+class ValuationSnapshot(models.Model):
+    """A closed date whose valuation is stored per office, LIC and lot type: each month end on or
+    before the lock date, and the lock date itself. The latest one records the highest COGS entry id
+    when it was written (``entry_watermark``): every entry above it was posted later, so is dated
+    after the lock date; the entries dated after it that existed then are kept in ``OpenEntry``."""
+
+    date = models.DateField(unique=True)
+    lock_date = models.DateField(help_text="The lock date in force when it was written.")
+    entry_watermark = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"valuation at {self.date.isoformat()}"
+
+
+class SnapshotFigures(models.Model):
+    """The valuation at a snapshot's date of one office, LIC and lot type: lots with on-hand
+    quantity or value, their quantity and value; and on the row of type '' the usage not yet
+    allocated and the open accrued COGS of the office and LIC. Rows that would be all zero are left out."""
+
+    snapshot = models.ForeignKey(ValuationSnapshot, on_delete=models.CASCADE, related_name="figures")
+    office_id = models.BigIntegerField()
+    lic_id = models.BigIntegerField()
+    type = models.CharField(max_length=16, blank=True)
+    lots = models.BigIntegerField(default=0)
+    quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6, default=0)
+    value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    unallocated_quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6, default=0)
+    accrued_value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "office_id", "lic_id", "type"], name="snapshotfigures_unique")
+        ]
+
+
+class DailyValuation(models.Model):
+    """The valuation at the end of a closed day of one office and lot type (type '': the usage
+    figures), written for the days on which it changed: at a date D on or before the lock date it
+    is, per office and type, the latest row dated <= D."""
+
+    date = models.DateField()
+    office_id = models.BigIntegerField()
+    type = models.CharField(max_length=16, blank=True)
+    lots = models.BigIntegerField(default=0)
+    quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6, default=0)
+    value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    unallocated_quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6, default=0)
+    accrued_value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office_id", "type", "date"], name="dailyvaluation_unique")
+        ]
+
+
+class OpenEntry(models.Model):
+    """A COGS entry dated after the latest snapshot's date that existed when it was written (a copy
+    of its dated figures): with the entries above the watermark, every entry dated after the lock
+    date, read without scanning the entries table."""
+
+    entry_id = models.BigIntegerField(primary_key=True)
+    kind = models.SmallIntegerField()
+    lot_id = models.BigIntegerField(null=True)
+    office_id = models.BigIntegerField()
+    lic_id = models.BigIntegerField()
+    date = models.DateField()
+    quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6)
+    value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)

@@ -1,7 +1,7 @@
 """`make run`: database (embedded unless DATABASE_URL), migrate, static files, demo data, an
 admin user, then gunicorn on http://127.0.0.1:8000 (``--dev``: Django's runserver, DEBUG on).
 
-Quiet by design (issue 21): the address is checked before anything else (``BIND`` chooses
+Quiet by design: the address is checked before anything else (``BIND`` chooses
 another), the set-up steps print only warnings and errors, and once the server answers one
 banner says where it is, who may log in and where the data lives. After that: one line per
 request, and warnings or errors when there are any (``LOG_LEVEL=INFO`` for the libraries' chatter).
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DEFAULT_BIND = "127.0.0.1:8000"
-# the demo users seed_demo makes (inventory_lots/management/commands/seed_demo.py; a test keeps
+# the demo users seed_demo makes (lotledger/management/commands/seed_demo.py; a test keeps
 # this list in step)
 DEMO_USERS = ["admin", "viewer", "clerk", "production", "accountant"]
 

@@ -11,9 +11,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exports import CSV, ExportView, file_schema
-from api.fields import CodeRelatedField, GenericRefSerializer, QuantityField, UnitCostField
 from core import roles
+from core.drf.exports import CSV, ExportView, file_schema
+from core.drf.fields import CodeRelatedField, GenericRefSerializer, QuantityField, UnitCostField
 from inventory_lots import selectors as lot_selectors
 from inventory_lots.models import CostChangeCause, LineItemCode, Lot, LotSerial, LotType
 from inventory_lots.services import correct_lot_unit_cost
@@ -223,7 +223,7 @@ class SerialStateSerializer(serializers.Serializer):  # the schema of traceabili
 
 
 class SerialListView(generics.ListAPIView):
-    """Where is serial number X (issue 17): ``GET /serials/?serial_number=X`` → one row per LIC that has it,
+    """Where is serial number X: ``GET /serials/?serial_number=X`` → one row per LIC that has it,
     its lot and where it is now (in stock, or the usage and document that have it out); ``lic`` narrows to
     one LIC. Without ``serial_number``: every serial, newest first (cursor-paginated)."""
 

@@ -4,11 +4,9 @@ or session): every customer shipment holding any of the lot, at any depth."""
 
 from __future__ import annotations
 
-import csv
-
 from django.http import StreamingHttpResponse
 
-from core.spreadsheet import qty_text, safe_text
+from core.spreadsheet import qty_text, safe_text, streamed_csv
 from inventory_lots.models import Lot
 
 from . import selectors
@@ -16,32 +14,21 @@ from . import selectors
 HEADER = ["Shipment", "Order", "Customer", "Customer name", "Date", "LIC", "Lot", "Quantity", "Depth"]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def recall_csv_response(lot: Lot) -> StreamingHttpResponse:
     rows = selectors.recall(lot)
-    writer = csv.writer(_Echo())
 
-    def lines():
-        yield writer.writerow(HEADER)
+    def cells():
         for r in rows:
-            yield writer.writerow(
-                [
-                    safe_text(r.shipment),
-                    safe_text(r.order),
-                    safe_text(r.customer),
-                    safe_text(r.customer_name),
-                    r.date.isoformat(),
-                    safe_text(r.lic),
-                    safe_text(r.lot),
-                    qty_text(r.quantity),
-                    r.depth,
-                ]
-            )
+            yield [
+                safe_text(r.shipment),
+                safe_text(r.order),
+                safe_text(r.customer),
+                safe_text(r.customer_name),
+                r.date.isoformat(),
+                safe_text(r.lic),
+                safe_text(r.lot),
+                qty_text(r.quantity),
+                r.depth,
+            ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'
-    return response
+    return streamed_csv(HEADER, cells(), f"recall-{lot.number}.csv")

@@ -22,7 +22,7 @@ class TraceForm(forms.Form):
 
 
 class SerialSearchForm(forms.Form):
-    """Where is serial number X (issue 17): the serial number, and optionally the LIC (serials are unique
+    """Where is serial number X: the serial number, and optionally the LIC (serials are unique
     per LIC, so one number may be found under several)."""
 
     serial_number = forms.CharField(max_length=80, required=False)

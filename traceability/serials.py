@@ -1,4 +1,4 @@
-"""Where is serial number X (issue 17): each serial's state, read from ``inventory_lots.SerialUse`` (kept
+"""Where is serial number X: each serial's state, read from ``inventory_lots.SerialUse`` (kept
 by the ledger core's services), described for the lot page's "Serial Numbers" section, the serial search
 page (``traceability:serials``) and ``GET /api/v1/serials/?serial_number=&lic=`` (every serial, paginated,
 without ``serial_number``).

@@ -128,7 +128,7 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
 
 
 class SerialSearchView(ViewerRequiredMixin, TemplateView):
-    """Where is serial number X (issue 17): its lot (per LIC that has it) and where it is now."""
+    """Where is serial number X: its lot (per LIC that has it) and where it is now."""
 
     template_name = "traceability/serial_search.html"
 

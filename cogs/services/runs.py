@@ -2,7 +2,7 @@
 
 A run goes in rounds. Each round takes the (LIC, office) pairs marked in PendingCogs within the
 run's scope (plus production lots waiting for a cost recompute in its office scope), splits them
-into jobs by (office, LIC chunk) and runs the jobs: inline (``wait``, the command) or on the
+into jobs (one office, up to COGS_JOB_LICS of its LICs each) and runs the jobs: inline (``wait``, the command) or on the
 procrastinate workers, any number at once. When the last job of a round is recorded, the next
 round starts; a round finding nothing pending finishes the run. Rounds make production costs flow
 in dependency order: a job that changes a component usage's COGS marks the production lot, which
@@ -27,30 +27,31 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from core.errors import DomainError
+from inventory_lots import pending
 from inventory_lots.models import LineItemCode, Office
 from inventory_lots.services import check_inventoried, check_open_date
 
 from .. import locks
 from ..models import CogsRun, CogsRunException, CogsRunJob, RunStatus
-from .engine import ChunkResult, process_chunk
+from .engine import LOT_COST_PAIRS_IN_SCOPE_SQL, JobResult, process_job
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 20
 MSG_NOT_QUEUED = "Run {run} is {status}: only a queued run can be started."
 
 
-def chunk_size(pairs_in_office: int, *, inline: bool = False) -> int:
-    """LICs per job: at most COGS_CHUNK_LICS (memory per job), and at least ~8 jobs per office so
+def job_size(pairs_in_office: int, *, inline: bool = False) -> int:
+    """LICs per job: at most COGS_JOB_LICS (memory per job), and at least ~8 jobs per office so
     that several workers share a run (jobs side by side lock different LICs). A run executed in
     one process (``wait``) takes the largest jobs: fewer transactions, same memory bound."""
-    limit = int(getattr(settings, "COGS_CHUNK_LICS", 500))
+    limit = int(getattr(settings, "COGS_JOB_LICS", 500))
     if inline:
         return max(1, limit)
     return max(1, min(limit, max(20, -(-pairs_in_office // 8))))
 
 
 @dataclass(frozen=True)
-class ChunkSpec:
+class JobSpec:
     run_id: int
     round: int
     office_id: int
@@ -108,7 +109,7 @@ def execute_run(*, run_id: int, progress: Callable[[CogsRun], None] | None = Non
         if not specs:
             return
         for spec in specs:
-            run_chunk(spec=spec)
+            run_job(spec=spec)
             if progress is not None:
                 progress(CogsRun.objects.get(pk=run_id))
 
@@ -124,8 +125,8 @@ def _pending_pairs(cursor, run: CogsRun) -> dict[int, list[int]]:
         lic_where = f"{office_where} AND lic_id = %s"
     # a pair this run could not post stays pending for the next run, not for this run's next round
     sql = (
-        f"(SELECT office_id, lic_id FROM inventory_lots_pendingcogs WHERE {lic_where} "  # noqa: S608
-        f"UNION SELECT office_id, lic_id FROM cogs_pendinglotcost WHERE {office_where}) "
+        f"({pending.PAIRS_IN_SCOPE_SQL.format(scope=lic_where)} "  # noqa: S608
+        f"UNION {LOT_COST_PAIRS_IN_SCOPE_SQL.format(scope=office_where)}) "
         "EXCEPT SELECT office_id, lic_id FROM cogs_cogsrunexception WHERE run_id = %s"
     )
     cursor.execute(sql, params + ([run.lic_id] if run.lic_id else []) + params + [run.pk])
@@ -136,7 +137,7 @@ def _pending_pairs(cursor, run: CogsRun) -> dict[int, list[int]]:
 
 
 @transaction.atomic
-def plan_round(*, run_id: int, after_round: int | None = None) -> list[ChunkSpec]:
+def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
     """Start the run's next round: the jobs to run, or [] when the run is finished (it then
     records the unallocated quantity left and is done). ``after_round``: plan only if the run is
     still at that round with every job done (a second trigger for one round -- a retried job
@@ -158,12 +159,12 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[ChunkSpec
         _finish(run)
         return []
     run.round += 1
-    # office outer, LIC chunk inner: jobs next to each other lock different LICs
+    # office outer, its LICs inner: jobs next to each other lock different LICs
     specs = []
     for office_id, lics in sorted(by_office.items()):
-        lics, size = sorted(lics), chunk_size(len(lics), inline=run.wait)
+        lics, size = sorted(lics), job_size(len(lics), inline=run.wait)
         specs.extend(
-            ChunkSpec(run.pk, run.round, office_id, tuple(lics[i : i + size])) for i in range(0, len(lics), size)
+            JobSpec(run.pk, run.round, office_id, tuple(lics[i : i + size])) for i in range(0, len(lics), size)
         )
     CogsRunJob.objects.bulk_create(
         [
@@ -196,7 +197,7 @@ RETURNING status = 'running' AND jobs_done >= jobs_total
 """
 
 
-def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = None) -> bool:
+def run_job(*, spec: JobSpec, on_last: Callable[[int, int], None] | None = None) -> bool:
     """Run one job and record it on the run in the same transaction. Returns True for the last
     job of its round (``on_last(run_id, round)`` then runs on commit: the workers' next round)."""
     run = CogsRun.objects.filter(pk=spec.run_id).only("status", "date", "created_by", "round").first()
@@ -204,7 +205,7 @@ def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = N
         return False
     try:
         try:
-            last = _run_job(spec, run, on_last, pair_by_pair=False)
+            last = _job_transaction(spec, run, on_last, pair_by_pair=False)
         except ISOLATED_ERRORS:
             # one pair's data cannot be written: run the job again pair by pair, each in a savepoint,
             # so the rest posts and the failing pairs are recorded (and stay pending for the next run)
@@ -215,7 +216,7 @@ def run_chunk(*, spec: ChunkSpec, on_last: Callable[[int, int], None] | None = N
                 spec.office_id,
                 exc_info=True,
             )
-            last = _run_job(spec, run, on_last, pair_by_pair=True)
+            last = _job_transaction(spec, run, on_last, pair_by_pair=True)
     except Exception as exc:
         fail_run(run_id=spec.run_id, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -229,7 +230,9 @@ ISOLATED_ERRORS = (DataError, IntegrityError, psycopg.errors.DataError, psycopg.
 
 
 @transaction.atomic
-def _run_job(spec: ChunkSpec, run: CogsRun, on_last, *, pair_by_pair: bool) -> bool:
+def _job_transaction(
+    spec: JobSpec, run: CogsRun, on_last: Callable[[int, int], None] | None, *, pair_by_pair: bool
+) -> bool:
     job_id = _claim(spec)
     if job_id is None:
         # this job committed before (a retried job of a dead worker): nothing to process;
@@ -238,13 +241,13 @@ def _run_job(spec: ChunkSpec, run: CogsRun, on_last, *, pair_by_pair: bool) -> b
     else:
         kwargs = {"run_id": spec.run_id, "office_id": spec.office_id, "date": run.date, "actor": run.created_by}
         if not pair_by_pair:
-            result = process_chunk(lic_ids=list(spec.lic_ids), **kwargs)
+            result = process_job(lic_ids=list(spec.lic_ids), **kwargs)
         else:
-            result = ChunkResult()
+            result = JobResult()
             for lic_id in spec.lic_ids:
                 try:
                     with transaction.atomic():  # a savepoint: a failing pair leaves nothing (its pending mark stays)
-                        result.merge(process_chunk(lic_ids=[lic_id], **kwargs))
+                        result.merge(process_job(lic_ids=[lic_id], **kwargs))
                 except ISOLATED_ERRORS as exc:
                     result.pairs += 1
                     result.exceptions.append((lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
@@ -254,7 +257,7 @@ def _run_job(spec: ChunkSpec, run: CogsRun, on_last, *, pair_by_pair: bool) -> b
     return last
 
 
-def _claim(spec: ChunkSpec) -> int | None:
+def _claim(spec: JobSpec) -> int | None:
     """Mark the job's planned CogsRunJob row done (in the job's transaction); None if it is done
     already (the job committed before) or no committed plan lists it. A second execution running
     at the same time waits here for the first to commit or roll back (row lock), then skips or
@@ -288,7 +291,7 @@ def _claim(spec: ChunkSpec) -> int | None:
     return row[0]
 
 
-def unfinished_jobs(*, run_id: int, round: int) -> list[ChunkSpec]:  # noqa: A002
+def unfinished_jobs(*, run_id: int, round: int) -> list[JobSpec]:  # noqa: A002
     """The planned jobs of the run's current round not done yet (for a retried ``run_round``
     whose worker died between planning the round and queueing its jobs)."""
     if not CogsRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, round=round).exists():
@@ -296,10 +299,10 @@ def unfinished_jobs(*, run_id: int, round: int) -> list[ChunkSpec]:  # noqa: A00
     jobs = CogsRunJob.objects.filter(run_id=run_id, round=round, done_at__isnull=True).order_by(
         "office_id", "first_lic_id"
     )
-    return [ChunkSpec(run_id, round, job.office_id, tuple(job.lic_ids)) for job in jobs]
+    return [JobSpec(run_id, round, job.office_id, tuple(job.lic_ids)) for job in jobs]
 
 
-def _round_complete(spec: ChunkSpec) -> bool:
+def _round_complete(spec: JobSpec) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT status = 'running' AND round = %s AND jobs_done >= jobs_total FROM cogs_cogsrun WHERE id = %s",
@@ -309,7 +312,7 @@ def _round_complete(spec: ChunkSpec) -> bool:
     return bool(row and row[0])
 
 
-def _record(spec: ChunkSpec, job_id: int, result: ChunkResult) -> bool:
+def _record(spec: JobSpec, job_id: int, result: JobResult) -> bool:
     if result.exceptions:
         CogsRunException.objects.bulk_create(
             [

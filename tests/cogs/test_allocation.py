@@ -101,7 +101,7 @@ def test_give_back_loop_example():
         (GIVE_BACK, D(-20)),
     ]
     assert (ship.allocated, ret.allocated, lots[0].qty_used) == (D(50), D(-50), D(0))
-    assert plan.usage_deltas[1][1] == D("200.00") and plan.usage_deltas[2][1] == D("-200.00")
+    assert plan.usage_deltas[1].value == D("200.00") and plan.usage_deltas[2].value == D("-200.00")
 
 
 def test_rounding_remainder_rule():
@@ -132,7 +132,7 @@ def test_accrual_estimate_and_no_cost_basis():
     assert values(plan, ACCRUAL) == [(1, None, D(2), D("20.00"))]
     orphan = PlanUsage(2, day(2), D(5))
     plan = plan_pair(method="fifo", lots=[], usages=[orphan], accrue=True, estimate=None)
-    assert plan.entries == [] and plan.usage_deltas[2][3] is True
+    assert plan.entries == [] and plan.usage_deltas[2].no_cost_basis is True
 
 
 # --- properties: random streams never over-allocate, never go negative, and totals tie --------

@@ -79,7 +79,7 @@ def _seed_many_lics(n=6):
 
 
 def test_two_workers_share_one_run(settings):
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     jobs: queue.Queue = queue.Queue()
@@ -98,7 +98,7 @@ def test_two_workers_share_one_run(settings):
                     spec = jobs.get(timeout=2)
                 except queue.Empty:
                     return
-                services.run_chunk(spec=spec, on_last=next_round)
+                services.run_job(spec=spec, on_last=next_round)
                 done_by[name] += 1
 
         return work
@@ -107,19 +107,19 @@ def test_two_workers_share_one_run(settings):
     assert results == [None, None]
     run.refresh_from_db()
     assert run.status == "done" and run.jobs_done == run.jobs_total and run.round == 1
-    assert done_by["a"] >= 1 and done_by["b"] >= 1 and done_by["a"] + done_by["b"] == 6  # 2 offices x 3 chunks
+    assert done_by["a"] >= 1 and done_by["b"] >= 1 and done_by["a"] + done_by["b"] == 6  # 2 offices x 3 jobs
     # 12 pairs of 7 units: 5 x 2.00 + 2 x 3.00 each, but L0 in HQ starts with its 1 @ 1.00 source lot
     assert run.allocated_quantity == D("84") and run.value_posted == D("190.00")
     assert ledger_violations() == []
 
 
 def test_worker_processes_run_a_queued_run(settings):
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
-    from cogs.tasks import process_chunk
+    from cogs.tasks import process_job
 
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
-    process_chunk.batch_defer(*[s.as_kwargs() for s in services.plan_round(run_id=run.pk)])
+    process_job.batch_defer(*[s.as_kwargs() for s in services.plan_round(run_id=run.pk)])
     connection.close()
     env = {**os.environ, "DATABASE_URL": subprocess_database_url(), "DJANGO_SETTINGS_MODULE": "lotledger.settings_test"}
     root = Path(__file__).resolve().parents[2]
@@ -180,15 +180,15 @@ def test_a_dead_workers_job_is_retried_and_counted_once(settings, committed):
     job back in the queue (a "doing" job is never taken again otherwise: the run would stay
     "running"); a live worker then finishes the run, every job counted once (a committed job
     finds its CogsRunJob row and does nothing) and the figures those of an undisturbed run."""
-    from cogs.tasks import process_chunk
+    from cogs.tasks import process_job
 
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     specs = services.plan_round(run_id=run.pk)
-    job_ids = process_chunk.batch_defer(*[s.as_kwargs() for s in specs])
+    job_ids = process_job.batch_defer(*[s.as_kwargs() for s in specs])
     if committed:
-        services.run_chunk(spec=specs[0])
+        services.run_job(spec=specs[0])
     _held_by_a_dead_worker(job_ids[0])
     # what the workers' periodic task cogs.retry_stalled_jobs does every 5 minutes
     assert _retry_stalled() == 1
@@ -206,15 +206,15 @@ def test_a_round_whose_next_round_was_never_dispatched_resumes(settings):
     """The worker committed the last job of a round and died before deferring the next round:
     the run would stay "running" forever. The retried job finds itself recorded, sees its round
     complete and dispatches the next round (once: plan_round ignores a second trigger)."""
-    from cogs.tasks import process_chunk
+    from cogs.tasks import process_job
 
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     specs = services.plan_round(run_id=run.pk)
     for spec in specs:
-        services.run_chunk(spec=spec)  # no on_last: the next round is never dispatched
-    _held_by_a_dead_worker(process_chunk.defer(**specs[-1].as_kwargs()))
+        services.run_job(spec=spec)  # no on_last: the next round is never dispatched
+    _held_by_a_dead_worker(process_job.defer(**specs[-1].as_kwargs()))
     run.refresh_from_db()
     assert (run.status, run.jobs_done, run.jobs_total) == ("running", 6, 6)
     assert services.plan_round(run_id=run.pk, after_round=0) == []  # a stale trigger changes nothing
@@ -233,12 +233,12 @@ def test_a_round_planned_but_never_queued_is_queued_by_the_retry(settings):
     A job no committed plan lists (a rolled-back plan's) does nothing."""
     from cogs import tasks
 
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     specs = services.plan_round(run_id=run.pk, after_round=0)  # committed; the jobs were never queued
     stray = services.ChunkSpec(run.pk, 1, specs[0].office_id, (10**12,))
-    assert services.run_chunk(spec=stray) is False
+    assert services.run_job(spec=stray) is False
     tasks.run_round(run_id=run.pk, after_round=0)  # the retry
     proc = _one_shot_worker()
     run.refresh_from_db()
@@ -253,14 +253,14 @@ def test_a_round_planned_before_the_job_table_still_finishes(settings):
     each recorded when it runs, and a duplicate of one of them does nothing."""
     from cogs.models import CogsRunJob
 
-    settings.COGS_CHUNK_LICS = 2
+    settings.COGS_JOB_LICS = 2
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     specs = services.plan_round(run_id=run.pk)
     CogsRunJob.objects.filter(run=run).delete()  # as planned by the previous version
-    assert [services.run_chunk(spec=spec) for spec in specs] == [False] * 5 + [True]
+    assert [services.run_job(spec=spec) for spec in specs] == [False] * 5 + [True]
     # a duplicate does nothing; as its round is complete it asks for the next round again
-    assert services.run_chunk(spec=specs[0]) is True
+    assert services.run_job(spec=specs[0]) is True
     assert services.plan_round(run_id=run.pk, after_round=1) == []  # nothing pending: the run is done
     run.refresh_from_db()
     assert (run.status, run.jobs_done, run.jobs_total) == ("done", 6, 6)

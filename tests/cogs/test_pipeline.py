@@ -1,5 +1,5 @@
 """A COGS job reads, plans and writes its LICs in groups, pipelined on one connection (a database
-thread runs the statements while the planner works; cogs/services/engine.py). Whatever the group
+thread runs the statements while the planner works; cogs/services/pipeline.py). Whatever the group
 size, a job posts the same numbers, the reads that depend on a group's rows (the holdings a
 return names, an accrual estimate from another office) see the right data, and a write that
 fails in a later group takes the whole job's work with it."""
@@ -14,6 +14,7 @@ from django.db import OperationalError, connection
 from cogs import selectors
 from cogs.models import CogsEntry
 from cogs.services import engine
+from cogs.services.pipeline import JobCursor
 from inventory_lots.models import InventoryUsage, Lot
 from tests.conftest import adjust_in
 from tests.factories import LicFactory, OfficeFactory
@@ -116,7 +117,7 @@ def test_a_write_failing_in_a_later_group_takes_the_whole_job_back(monkeypatch):
 def _usage_read(office, lic) -> set[int]:
     """The usage ids the job's read returns for the pair (office, LIC)."""
     connection.ensure_connection()
-    lots, usage = engine._query(lambda: engine._Cursor(connection, []), office.pk, [lic.pk])
+    lots, usage = engine.query_pairs(lambda: JobCursor(connection, []), office.pk, [lic.pk])
     ids = {row[0] for row in usage.fetchall()}
     lots.close()
     usage.close()

@@ -88,7 +88,7 @@ def test_the_banner_names_the_url_users_password_and_data(monkeypatch):
 
 
 def test_the_banner_lists_the_users_seed_demo_makes():
-    from inventory_lots.management.commands import seed_demo
+    from lotledger.management.commands import seed_demo
 
     assert ["admin", *(name for name, _ in seed_demo.USERS)] == serve.DEMO_USERS
 

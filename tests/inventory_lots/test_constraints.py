@@ -358,3 +358,45 @@ def test_pending_cogs_pair_is_unique(office, lic):
 def test_order_unknown_status_is_refused_by_the_database(order):
     violates("orders_order_status_valid", lambda: Order.objects.filter(pk=order.pk).update(status="lost"))
     assert Order.objects.get(pk=order.pk).status == "open"
+
+
+# --- reversals (DOMAIN.md 9) -----------------------------------------------------------------
+
+
+def test_only_a_positive_shipment_usage_reverses_a_return(office, lic):
+    ret = usage_row(lic=lic, office=office, quantity="-2", kind="return")
+    violates(
+        "inventory_lots_usage_reversal_is_shipment",
+        lambda: usage_row(lic=lic, office=office, quantity="2", kind="job", reverses_usage=ret),
+    )
+    assert not type(ret).objects.filter(reverses_usage=ret).exists()
+
+
+def test_a_return_is_reversed_once_by_the_database(office, lic):
+    ret = usage_row(lic=lic, office=office, quantity="-2", kind="return")
+    usage_row(lic=lic, office=office, quantity="2", kind="shipment", reverses_usage=ret)
+    violates(
+        "inventory_lots_usage_reversed_once",
+        lambda: usage_row(lic=lic, office=office, quantity="2", kind="shipment", reverses_usage=ret),
+    )
+    assert type(ret).objects.filter(reverses_usage=ret).count() == 1
+
+
+def test_a_negative_adjustment_usage_must_name_the_usage_it_gives_back(office, lic):
+    original = usage_row(lic=lic, office=office, quantity="2", kind="adjustment")
+    usage_row(lic=lic, office=office, quantity="-2", kind="adjustment", returns_usage=original)  # the reversal: fine
+    violates(
+        "inventory_lots_usage_outflow_positive",
+        lambda: usage_row(lic=lic, office=office, quantity="-1", kind="adjustment"),
+    )
+
+
+def test_a_lot_is_created_by_one_adjustment_line(adjustment_with_lot, lic):
+    adjustment, lot = adjustment_with_lot
+    violates(
+        "inventory_lots_adjline_one_line_per_lot",
+        lambda: AdjustmentLine.objects.create(
+            adjustment=adjustment, line_no=9, lic=lic, quantity=D("1"), unit_cost=D("1"), lot=lot
+        ),
+    )
+    assert adjustment.lines.count() == 1

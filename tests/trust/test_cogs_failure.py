@@ -58,7 +58,7 @@ class FailJobOfLic:
 
 @pytest.mark.django_db(transaction=True)  # real commits: the first job's work must survive the second's crash
 def test_a_crashing_job_fails_the_run_leaves_nothing_partial_and_a_later_run_completes(settings):
-    settings.COGS_CHUNK_LICS = 1  # one LIC per job: two jobs
+    settings.COGS_JOB_LICS = 1  # one LIC per job: two jobs
     office = OfficeFactory(code="HQ")
     lic_a, lic_b = LicFactory(code="ALPHA"), LicFactory(code="BETA")
     order = create_order(customer=CustomerFactory(code="CUST"), office=office, date=DAY)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cogs import services, tasks
 from cogs.models import RunStatus
+from cogs.services.pipeline import switch_interval_tuning
 from core.codes import by_code
 from core.errors import DomainError
 from inventory_lots.models import LineItemCode, Office
@@ -36,7 +37,8 @@ class Command(BaseCommand):
                 run = services.start_cogs_run(dispatch=tasks.dispatch_run, **scope)
                 self.stdout.write(f"COGS run {run} queued for the workers.")
                 return
-            run = services.run_cogs_now(progress=self._progress, **scope)
+            with switch_interval_tuning():  # a command's own process
+                run = services.run_cogs_now(progress=self._progress, **scope)
         except DomainError as error:
             raise CommandError(error.message) from error
         if self._tty():

@@ -1,11 +1,9 @@
-"""Load the demo data set once (offices, LICs, vendors, customers, lots and usage) and make the
-demo users. Every app may add a ``demo.py`` with ``seed(rng=, actor=, today=)``; they run in
-dependency order after the ledger core's."""
+"""Load the demo data set once (offices, LICs, vendors, customers, lots and usage: lotledger/demo.py
+seeds each app's ``demo.py`` in dependency order) and make the demo users."""
 
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 import secrets
 from pathlib import Path
@@ -16,10 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core import roles
-from inventory_lots import demo
 from inventory_lots.models import Lot
+from lotledger import demo
 
-APP_DEMOS = ["purchasing.demo", "orders.demo", "production.demo", "cogs.demo"]
 USERS = [
     ("viewer", roles.VIEWER),
     ("clerk", roles.CLERK),
@@ -70,9 +67,5 @@ class Command(BaseCommand):
     def _seed(self, admin: User) -> None:
         rng = random.Random(42)
         today = datetime.date.today()
-        demo.seed_master_data()
-        demo.seed_ledger(rng=rng, actor=admin, today=today)
-        for module_name in APP_DEMOS:
-            module = importlib.import_module(module_name)
-            module.seed(rng=rng, actor=admin, today=today)
+        demo.seed(rng=rng, actor=admin, today=today)
         self.stdout.write(f"Demo data loaded: {Lot.objects.count()} lots.")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from inventory_lots.models import CostChangeCause
+from core.drf.fields import MoneyField, QuantityField, UnitCostField
 
-from .fields import MoneyField, QuantityField, UnitCostField
+from .models import CostChangeCause
 
 
 class CurrentSectionSerializer(serializers.Serializer):

@@ -1,35 +1,16 @@
+"""API shapes of the ledger core (API.md "Master data", "Lots and COGS", "Stock movements"): offices,
+LICs, lots, usage, adjustments and the lock date; names exact, decimals as strings."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.codes import code_in_use, code_taken_message
-from inventory_lots.models import InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
-from orders.models import Customer, Order
-from purchasing.models import Vendor
+from core.drf.fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, UnitCostField
+from core.drf.master_data import MasterDataSerializer
 
-from .fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, TextField, UnitCostField
+from .models import AdjustmentKind, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
 from .section_schemas import LotSectionsSerializer
-
-
-class MasterDataSerializer(serializers.ModelSerializer):
-    """Office, LIC, vendor, customer (issue 17): the code holds letters, digits, ".", "_", "-" only
-    (the model's validator) and is unique ignoring case (refused here with the holder's code, before
-    the unique index on UPPER(code) would refuse the write); free text is stored without bidi
-    controls (TextField)."""
-
-    def build_standard_field(self, field_name, model_field):
-        field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if field_class is serializers.CharField and field_name != "code" and not model_field.choices:
-            field_class = TextField
-        return field_class, kwargs
-
-    def validate_code(self, value):
-        model = self.Meta.model
-        taken = code_in_use(model, value, exclude_pk=getattr(self.instance, "pk", None))
-        if taken is not None:
-            raise serializers.ValidationError(code_taken_message(model, taken.code), code="code_taken")
-        return value
 
 
 class OfficeSerializer(MasterDataSerializer):
@@ -59,28 +40,6 @@ class LineItemCodeSerializer(MasterDataSerializer):
         if not value("inventoried") and (value("serialized") or value("track_by_mfr_lot")):
             raise serializers.ValidationError("Only inventoried LICs can be serialized or tracked by mfr lot.")
         return attrs
-
-
-class VendorSerializer(MasterDataSerializer):
-    class Meta:
-        model = Vendor
-        fields = ["code", "name"]
-
-
-class CustomerSerializer(MasterDataSerializer):
-    class Meta:
-        model = Customer
-        fields = ["code", "name"]
-
-
-class OrderSerializer(serializers.ModelSerializer):
-    customer = CodeRelatedField(queryset=Customer.objects.all())
-    office = CodeRelatedField(queryset=Office.objects.all())
-
-    class Meta:
-        model = Order
-        fields = ["id", "number", "customer", "office", "date", "status"]
-        read_only_fields = ["id", "number", "status"]
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -211,6 +170,14 @@ class AdjustmentLineInSerializer(serializers.Serializer):
 class AdjustmentInSerializer(serializers.Serializer):
     office = CodeRelatedField(queryset=Office.objects.all())
     date = serializers.DateField()
+    kind = serializers.ChoiceField(
+        choices=AdjustmentKind.values,
+        default=AdjustmentKind.OTHER,
+        help_text=(
+            "DOMAIN.md 9; picks the journal account. `beginning_balance` (opening stock): positive lines with a "
+            "`unit_cost` only."
+        ),
+    )
     reason = serializers.CharField(max_length=200)
     lines = AdjustmentLineInSerializer(many=True, allow_empty=False)
 
@@ -230,7 +197,29 @@ class AdjustmentOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InventoryAdjustment
-        fields = ["id", "number", "office", "date", "reason", "lines"]
+        fields = ["id", "number", "office", "date", "kind", "reason", "lines"]
+
+
+class ReverseInSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The reversal's date; default today (the open period).")
+    reason = serializers.CharField(max_length=200)
+
+
+class AdjustmentReversalLineOutSerializer(AdjustmentLineOutSerializer):
+    line_no = serializers.IntegerField()
+    reverses_line = serializers.IntegerField(source="reverses_line_id", allow_null=True)
+
+
+class AdjustmentReversalOutSerializer(serializers.ModelSerializer):
+    """The adjustment that reverses another (DOMAIN.md 9)."""
+
+    office = serializers.CharField(source="office.code")
+    reverses = serializers.IntegerField(source="reverses_id", help_text="The adjustment it reverses.")
+    lines = AdjustmentReversalLineOutSerializer(many=True)
+
+    class Meta:
+        model = InventoryAdjustment
+        fields = ["id", "number", "office", "date", "kind", "reason", "reverses", "lines"]
 
 
 class LockDateSerializer(serializers.Serializer):

@@ -1,0 +1,165 @@
+"""API of the ledger core (API.md "Master data", "Lots and COGS", "Stock movements"): offices and
+LICs (GET, POST, PATCH by code), lots and usage (GET), adjustments (GET, POST) and the lock date
+(GET, POST); routed under /api/v1/ by lotledger/urls.py (``urlpatterns``, then ``router``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status, viewsets
+from rest_framework.response import Response
+
+from core import roles
+from core.drf.master_data import MasterDataViewSet
+from core.drf.routers import api_router
+
+from . import reversals, selectors, services
+from . import serializers as s
+from .filters import LotFilter, UsageFilter
+from .models import InventoryAdjustment, LineItemCode, LockDate, Office
+
+
+class OfficeViewSet(MasterDataViewSet):
+    queryset = Office.objects.order_by("id")
+    serializer_class = s.OfficeSerializer
+
+    def update_record(self, record, changes):
+        return services.update_office(office=record, actor=self.request.user, **changes)
+
+
+class LineItemCodeViewSet(MasterDataViewSet):
+    queryset = LineItemCode.objects.order_by("id")
+    serializer_class = s.LineItemCodeSerializer
+
+    def update_record(self, record, changes):
+        return services.update_line_item_code(lic=record, actor=self.request.user, **changes)
+
+
+class LotViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.lot_list()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LotFilter
+
+    def get_serializer_class(self):
+        return s.LotDetailSerializer if self.action == "retrieve" else s.LotSerializer
+
+
+class UsageViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.usage_list()
+    serializer_class = s.UsageSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = UsageFilter
+
+
+class AdjustmentListCreateView(generics.ListAPIView):
+    """GET the adjustments (newest first, cursor-paginated); POST one (clerks)."""
+
+    write_permission = roles.POST_STOCK
+
+    def get_queryset(self):
+        return selectors.adjustment_list()
+
+    def get_serializer_class(self):
+        return s.AdjustmentInSerializer if self.request.method == "POST" else s.AdjustmentOutSerializer
+
+    @extend_schema(request=s.AdjustmentInSerializer, responses={201: s.AdjustmentOutSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        adjustment = services.post_adjustment(
+            office=data["office"],
+            date=data["date"],
+            kind=data["kind"],
+            reason=data["reason"],
+            actor=request.user,
+            lines=[services.AdjustmentLineInput(**line) for line in data["lines"]],
+        )
+        adjustment = selectors.adjustment_list().get(pk=adjustment.pk)
+        return Response(s.AdjustmentOutSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class AdjustmentDetailView(generics.RetrieveAPIView):
+    serializer_class = s.AdjustmentOutSerializer
+
+    def get_queryset(self):
+        return selectors.adjustment_list()
+
+
+class LockDateView(generics.GenericAPIView):
+    """GET the lock date (null when never set); POST `{date}` moves it forward (accountants), never
+    past today; an administrator moves it back with `{date, reason}` (DOMAIN.md 6a)."""
+
+    serializer_class = s.LockDateSerializer
+    write_permission = roles.POST_ACCOUNTING
+    pagination_class = None
+
+    def get_queryset(self):
+        return LockDate.objects.select_related("set_by").order_by("-id")
+
+    @extend_schema(responses={200: s.LockDateSerializer})
+    def get(self, request):
+        current = self.get_queryset().first()
+        if current is None:
+            return Response({"date": None, "reason": "", "previous_date": None, "set_by": None, "set_at": None})
+        return Response(s.LockDateSerializer(current).data)
+
+    @extend_schema(request=s.LockDateSerializer, responses={201: s.LockDateSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lock = services.set_lock_date(
+            date=serializer.validated_data["date"],
+            actor=request.user,
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return Response(s.LockDateSerializer(lock).data, status=status.HTTP_201_CREATED)
+
+
+router = api_router()
+router.register("offices", OfficeViewSet, basename="office")
+router.register("line-item-codes", LineItemCodeViewSet, basename="lic")
+router.register("lots", LotViewSet, basename="lot")
+router.register("usages", UsageViewSet, basename="usage")
+
+urlpatterns = [
+    path("adjustments/", AdjustmentListCreateView.as_view(), name="adjustment-list"),
+    path("adjustments/<int:pk>/", AdjustmentDetailView.as_view(), name="adjustment-detail"),
+    path("lock-date/", LockDateView.as_view(), name="lock-date"),
+]
+
+
+# --- reversal (DOMAIN.md 9, accountants) -------------------------------------------------------
+
+
+class AdjustmentReverseView(generics.GenericAPIView):
+    """Reverse an adjustment (accountants): 201 with the reversing adjustment (`reverses`: the adjustment
+    it reverses; lines: -quantity and the lot brought to 0, or +quantity and the usage that gives the
+    original usage back); 409 when already reversed, itself a reversal, a lot used (named), nothing
+    left, or dated in closed books."""
+
+    write_permission = roles.POST_ACCOUNTING
+    serializer_class = s.ReverseInSerializer
+    queryset = InventoryAdjustment.objects.all()
+
+    @extend_schema(request=s.ReverseInSerializer, responses={201: s.AdjustmentReversalOutSerializer})
+    def post(self, request, pk: int):
+        adjustment = get_object_or_404(InventoryAdjustment.objects.select_related("office"), pk=pk)
+        serializer = s.ReverseInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reversal = reversals.reverse_adjustment(
+            adjustment=adjustment,
+            date=data.get("date") or datetime.date.today(),
+            reason=data["reason"],
+            actor=request.user,
+        )
+        reversal = selectors.adjustment_list().get(pk=reversal.pk)
+        return Response(s.AdjustmentReversalOutSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns += [path("adjustments/<int:pk>/reverse/", AdjustmentReverseView.as_view(), name="adjustment-reverse")]
