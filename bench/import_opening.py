@@ -39,9 +39,27 @@ def make_files(args, prefix: str, fmt: str):
         kind = "s" if i % 20 == 0 else ("m" if i % 20 == 1 else "")
         kinds.append(kind)
         lic_rows.append(
-            [f"{prefix}{i:06d}", f"Bench item {i}", "yes", "yes" if kind == "s" else "no", "yes" if kind == "m" else "no", "fifo", "ea", "yes"]
+            [
+                f"{prefix}{i:06d}",
+                f"Bench item {i}",
+                "yes",
+                "yes" if kind == "s" else "no",
+                "yes" if kind == "m" else "no",
+                "fifo",
+                "ea",
+                "yes",
+            ]
         )
-    lic_header = ["code", "description", "inventoried", "serialized", "track_by_mfr_lot", "costing_method", "unit", "active"]
+    lic_header = [
+        "code",
+        "description",
+        "inventoried",
+        "serialized",
+        "track_by_mfr_lot",
+        "costing_method",
+        "unit",
+        "active",
+    ]
     today = datetime.date.today()
     open_rows = []
     for r in range(args.rows):

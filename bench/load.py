@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    args = parse_args(parser, clients=2, seconds=5, workers=1)
+    args = parse_args(parser, clients=2, seconds=5, workers=2)
 
     db = setup_django(DB)
     ctx = seed()

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.templatetags.money import money
-from inventory_lots.models import InventoryUsage, usage_number
-from inventory_lots.tables import MoneyColumn, QtyColumn
+from inventory_lots.models import USAGE_COLUMNS, InventoryUsage, usage_number
+from inventory_lots.tables import MoneyColumn, QtyColumn, UsageColumns
 
 from . import selectors
 from .models import CogsEntry, CogsRun
@@ -102,14 +102,7 @@ class EntryTable(tables.Table):
         )
 
 
-class UnallocatedTable(tables.Table):
-    id = tables.Column(linkify=True, verbose_name="Usage", order_by=("id",))
-    date = tables.Column(order_by=("date", "id"))
-    kind = tables.Column(orderable=False)
-    office = tables.Column(accessor="office__code", verbose_name="Office", orderable=False)
-    lic = tables.Column(accessor="lic__code", verbose_name="LIC", orderable=False)
-    source_label = tables.Column(verbose_name="Source", orderable=False)
-    quantity = QtyColumn(orderable=False)
+class UnallocatedTable(UsageColumns):
     unallocated_quantity = QtyColumn(verbose_name="Unallocated", orderable=False)
     accrued_value = MoneyColumn(
         verbose_name="Accrued COGS",
@@ -125,19 +118,7 @@ class UnallocatedTable(tables.Table):
     class Meta:
         model = InventoryUsage
         fields = ()
-        sequence = (
-            "id",
-            "date",
-            "kind",
-            "office",
-            "lic",
-            "source_label",
-            "quantity",
-            "unallocated_quantity",
-            "accrued_value",
-            "reason",
-            "resolve",
-        )
+        sequence = ("id", *USAGE_COLUMNS, "unallocated_quantity", "accrued_value", "reason", "resolve")
         order_by = ("date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 
 from core.errors import ValidationFailed
 from core.spreadsheet import XLSX_CONTENT_TYPE, safe_text
@@ -88,10 +89,17 @@ def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return safe_text(value)
+        return value if _is_number(value) else safe_text(value)  # "-1" stays a number, "=1+1" text
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     return str(value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text.strip()).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def xlsx_bytes(header: list[str], rows, *, title: str, help_rows=()) -> bytes:

@@ -17,7 +17,7 @@ from core.codes import MSG_CODE_CHARS, clean_code, code_taken_message
 from core.errors import ValidationFailed
 from core.money import ZERO, ZERO_MONEY, extended
 from core.text import clean_text
-from inventory_lots import dates, services
+from inventory_lots import dates, selectors, services
 from inventory_lots.models import CostingMethod, LineItemCode, Office
 from inventory_lots.opening_stock import OpeningLine
 from orders.models import Customer
@@ -76,13 +76,29 @@ COLUMNS: dict[str, list[Column]] = {
         Column("quantity", True, "Greater than zero, up to 6 decimals.", "10"),
         Column("unit_cost", True, "Zero or more, up to 6 decimals.", "2.50", ("cost",)),
         Column("lot_date", True, "YYYY-MM-DD, after the lock date.", "2026-01-31", ("date",)),
-        Column("mfr_lot", False, "The manufacturer's lot number: required when the LIC tracks it.", "", ("mfr_lot_number",)),
-        Column("serials", False, "Serial numbers separated by commas or semicolons: one per unit when the LIC is serialized.", "", ("serial_numbers",)),
-        Column("reference", False, "Your reference for the row (e.g. the old system's lot), up to 100 characters.", "OLD-1"),
+        Column(
+            "mfr_lot", False, "The manufacturer's lot number: required when the LIC tracks it.", "", ("mfr_lot_number",)
+        ),
+        Column(
+            "serials",
+            False,
+            "Serial numbers separated by commas or semicolons: one per unit when the LIC is serialized.",
+            "",
+            ("serial_numbers",),
+        ),
+        Column(
+            "reference", False, "Your reference for the row (e.g. the old system's lot), up to 100 characters.", "OLD-1"
+        ),
     ],
 }
-OPENING_FIELD_COLUMN = {"quantity": "quantity", "unit_cost": "unit_cost", "serial_numbers": "serials", "mfr_lot_number": "mfr_lot", "lic": "lic"}
-MASTER_MODELS = {
+OPENING_FIELD_COLUMN = {
+    "quantity": "quantity",
+    "unit_cost": "unit_cost",
+    "serial_numbers": "serials",
+    "mfr_lot_number": "mfr_lot",
+    "lic": "lic",
+}
+MASTER_MODELS: dict[str, type[Office | LineItemCode | Vendor | Customer]] = {  # keyed by a batch's kind
     ImportKind.OFFICES: Office,
     ImportKind.LICS: LineItemCode,
     ImportKind.VENDORS: Vendor,
@@ -291,7 +307,12 @@ class MasterChecker:
         if len(description) > 200:
             problems.append(MSG_TOO_LONG.format(column="description", limit=200))
         out["description"] = description
-        for name, default in (("inventoried", False), ("serialized", False), ("track_by_mfr_lot", False), ("active", True)):
+        for name, default in (
+            ("inventoried", False),
+            ("serialized", False),
+            ("track_by_mfr_lot", False),
+            ("active", True),
+        ):
             try:
                 out[name] = parse_bool(values.get(name), name, default)
             except RowError as exc:
@@ -324,8 +345,7 @@ class OpeningChecker:
             lic.code.upper(): lic
             for lic in LineItemCode.objects.only("id", "code", "inventoried", "serialized", "track_by_mfr_lot")
         }
-        self.lock = services.current_lock_date()
-        self.window = dates.date_window(self.lock)
+        self.lock = selectors.current_lock_date()
         self.serials: dict[tuple[int, str], int] = {}
 
     def row(self, number: int, values: dict, problems: list[str]):

@@ -52,9 +52,7 @@ class ImportBatch(TimeStampedModel):
     record_ids = models.JSONField(default=list, blank=True)  # master data: the records created
     adjustments = models.ManyToManyField(InventoryAdjustment, blank=True, related_name="+")
     committed_at = models.DateTimeField(null=True, blank=True)
-    committed_by = models.ForeignKey(
-        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    committed_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversed_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reversal_reason = models.CharField(max_length=200, blank=True)

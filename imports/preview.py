@@ -17,7 +17,9 @@ LIMIT = 500  # rows of each table kept for the page and the API; the totals cove
 
 def summary(checked: Checked) -> dict:
     if checked.kind != ImportKind.OPENING_STOCK:
-        records = [{"code": r.code, "name": getattr(r, "name", None) or getattr(r, "description", "")} for r in checked.records]
+        records = [
+            {"code": r.code, "name": getattr(r, "name", None) or getattr(r, "description", "")} for r in checked.records
+        ]
         return {"create_count": len(records), "records": records[:LIMIT]}
     from reports.journal import accounts_of
 
@@ -40,8 +42,24 @@ def summary(checked: Checked) -> dict:
     accounts = {code: accounts_of(office) for code, office in offices.items()}
     journal = []
     for (date, code), value in sorted(by_day.items()):
-        journal.append({"date": date.isoformat(), "office": code, "account": accounts[code]["inventory"], "debit": str(value), "credit": "0.00"})
-        journal.append({"date": date.isoformat(), "office": code, "account": accounts[code]["opening_equity"], "debit": "0.00", "credit": str(value)})
+        journal.append(
+            {
+                "date": date.isoformat(),
+                "office": code,
+                "account": accounts[code]["inventory"],
+                "debit": str(value),
+                "credit": "0.00",
+            }
+        )
+        journal.append(
+            {
+                "date": date.isoformat(),
+                "office": code,
+                "account": accounts[code]["opening_equity"],
+                "debit": "0.00",
+                "credit": str(value),
+            }
+        )
     return {
         "create_count": len(checked.records),
         "total_quantity": str(checked.total_quantity),

@@ -12,14 +12,15 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.copy import copy_rows
 from core.errors import StateConflict, ValidationFailed
 from core.master_data import create_records, delete_unused_records
 from core.money import money
 from core.text import clean_text
 from inventory_lots import locks as ledger_locks
-from inventory_lots import services as ledger
 from inventory_lots.opening_stock import post_opening_stock
 from inventory_lots.reversals import reverse_adjustment
+from inventory_lots.selectors import current_lock_date
 
 from . import formats, kinds, locks, preview
 from .models import BatchStatus, ImportBatch, ImportedLot, ImportKind
@@ -70,7 +71,7 @@ def stage_import(
         checked = check_file(kind=kind, file_name=file_name, content=content, progress=progress)
         errors = checked.errors
     except ValidationFailed as exc:
-        if exc.code in ("invalid_kind", "unsupported_format", "file_too_large") or not record_failure:
+        if exc.code in ("invalid_kind", "unsupported_format", "file_too_large", "file_empty") or not record_failure:
             raise
         checked, errors = None, [(1, exc.message)]
     if errors and not record_failure:
@@ -96,7 +97,9 @@ def stage_import(
 
 def invalid(errors: list) -> ValidationFailed:
     shown = [f"Row {row}: {message}" for row, message in errors[:1000]]
-    return ValidationFailed("import_invalid", MSG_INVALID.format(count=len(errors)), field="file", errors={"file": shown})
+    return ValidationFailed(
+        "import_invalid", MSG_INVALID.format(count=len(errors)), field="file", errors={"file": shown}
+    )
 
 
 def _set_totals(batch: ImportBatch, checked: kinds.Checked) -> None:
@@ -127,7 +130,9 @@ def commit_import(
             "batch_not_previewed", MSG_NOT_PREVIEWED.format(number=batch.number, status=batch.get_status_display())
         )
     if checked is None:
-        checked = check_file(kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content), progress=progress)
+        checked = check_file(
+            kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content), progress=progress
+        )
         if checked.errors:
             raise invalid(checked.errors)
     _check_control(batch.kind, checked, control_total)
@@ -168,12 +173,10 @@ def _commit_opening(batch: ImportBatch, checked: kinds.Checked, actor, progress:
         actor=actor,
         progress=tick,
     )
-    ImportedLot.objects.bulk_create(
-        (
-            ImportedLot(batch=batch, row=record.row, lot_id=lot_id, reference=record.reference)
-            for record, lot_id in zip(checked.records, result.lot_ids, strict=True)
-        ),
-        batch_size=5000,
+    copy_rows(
+        ImportedLot,
+        ("batch_id", "row", "lot_id", "reference"),
+        ((batch.pk, r.row, lot_id, r.reference) for r, lot_id in zip(checked.records, result.lot_ids, strict=True)),
     )
     batch.adjustments.add(*result.adjustments)
 
@@ -196,7 +199,7 @@ def reverse_import(
             "batch_not_committed", MSG_NOT_COMMITTED.format(number=batch.number, status=batch.get_status_display())
         )
     date = date or timezone.localdate()
-    lock = ledger.current_lock_date()
+    lock = current_lock_date()
     batch_date = batch.first_date or timezone.localtime(batch.committed_at).date()
     if lock is not None and batch_date <= lock:
         raise StateConflict(

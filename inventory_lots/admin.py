@@ -1,11 +1,21 @@
+import datetime
+
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline
+from core import roles
+from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline, run_each
 
-from . import lock_date_admin  # noqa: F401  (registers the lock date's admin)
+from . import (
+    lock_date_admin,  # noqa: F401  (registers the lock date's admin)
+    reversals,
+)
 from .models import (
+    LIC_COLUMNS,
+    LOT_COLUMNS,
+    USAGE_COGS_COLUMNS,
+    USAGE_COLUMNS,
     AdjustmentLine,
     InventoryAdjustment,
     InventoryUsage,
@@ -16,7 +26,8 @@ from .models import (
     Office,
     SerialUse,
 )
-from .services import LIC_LEDGER_FIELDS, lic_in_use
+from .selectors import lic_in_use
+from .services import LIC_LEDGER_FIELDS
 
 
 @admin.register(Office)
@@ -27,16 +38,7 @@ class OfficeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(LineItemCode)
 class LineItemCodeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
-    list_display = [
-        "code",
-        "description",
-        "inventoried",
-        "serialized",
-        "track_by_mfr_lot",
-        "costing_method",
-        "unit",
-        "active",
-    ]
+    list_display = LIC_COLUMNS
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]
     search_fields = ["code", "description"]
     LEDGER_FIELDS = LIC_LEDGER_FIELDS
@@ -88,20 +90,7 @@ class SerialUseAdmin(PostedRecordAdmin):
 
 @admin.register(Lot)
 class LotAdmin(PostedRecordAdmin):
-    list_display = [
-        "number",
-        "type",
-        "status",
-        "office",
-        "lic",
-        "date",
-        "qty_in",
-        "qty_used",
-        "qty_available",
-        "unit_cost",
-        "value_in",
-        "value_used",
-    ]
+    list_display = [*LOT_COLUMNS, "value_in", "value_used"]
     list_filter = ["type", "status", "office", "released"]
     search_fields = ["number", "lic__code", "mfr_lot_number"]
     list_select_related = ["office", "lic"]
@@ -113,18 +102,7 @@ class LotAdmin(PostedRecordAdmin):
 
 @admin.register(InventoryUsage)
 class InventoryUsageAdmin(PostedRecordAdmin):
-    list_display = [
-        "__str__",
-        "date",
-        "kind",
-        "office",
-        "lic",
-        "source_label",
-        "quantity",
-        "allocated_quantity",
-        "unallocated_quantity",
-        "cogs_value",
-    ]
+    list_display = ["__str__", *USAGE_COLUMNS, *USAGE_COGS_COLUMNS]
     list_filter = ["kind", "office"]
     search_fields = ["lic__code", "source_label"]
     list_select_related = ["office", "lic", "cogs_state"]
@@ -141,10 +119,26 @@ class AdjustmentLineInline(ReadOnlyInline):
 
 @admin.register(InventoryAdjustment)
 class InventoryAdjustmentAdmin(PostedRecordAdmin):
-    list_display = ["number", "date", "office", "kind", "reason", "created_by"]
+    list_display = ["number", "date", "office", "kind", "reason", "reverses", "created_by"]
     list_filter = ["kind", "office"]
     search_fields = ["number", "reason"]
     inlines = [AdjustmentLineInline]
+    actions = ["reverse_selected"]
+
+    def has_accounting_permission(self, request) -> bool:
+        return request.user.has_perm(roles.POST_ACCOUNTING)
+
+    @admin.action(description="Reverse selected adjustments (today, lots must be unused)", permissions=["accounting"])
+    def reverse_selected(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.select_related("office"),
+            lambda adjustment: reversals.reverse_adjustment(
+                adjustment=adjustment, date=datetime.date.today(), reason="Reversed in the admin", actor=request.user
+            ),
+            "{obj}: reversed.",
+        )
 
 
 @admin.register(LotExport)

@@ -17,7 +17,7 @@ from core import roles
 from core.drf.master_data import MasterDataViewSet
 from core.drf.routers import api_router
 
-from . import reversals, selectors, services
+from . import counts, reversals, selectors, services
 from . import serializers as s
 from .filters import LotFilter, UsageFilter
 from .models import InventoryAdjustment, LineItemCode, LockDate, Office
@@ -163,3 +163,32 @@ class AdjustmentReverseView(generics.GenericAPIView):
 
 
 urlpatterns += [path("adjustments/<int:pk>/reverse/", AdjustmentReverseView.as_view(), name="adjustment-reverse")]
+
+
+# --- physical counts (DOMAIN.md 9, clerks) -----------------------------------------------------
+
+
+class CountView(generics.GenericAPIView):
+    """Post a physical count: per LIC the counted quantity; 201 with the book quantity at the date and
+    the difference of each line, and the `count` adjustment posted for the differences (null when none)."""
+
+    write_permission = roles.POST_STOCK
+    serializer_class = s.CountInSerializer
+    queryset = InventoryAdjustment.objects.none()
+
+    @extend_schema(request=s.CountInSerializer, responses={201: s.CountOutSerializer})
+    def post(self, request):
+        serializer = s.CountInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = counts.post_count(
+            office=data["office"],
+            date=data["date"],
+            reason=data.get("reason") or counts.DEFAULT_REASON,
+            actor=request.user,
+            lines=[counts.CountLineInput(**line) for line in data["lines"]],
+        )
+        return Response(s.CountOutSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns += [path("counts/", CountView.as_view(), name="count-create")]

@@ -76,7 +76,7 @@ class LockDateAdmin(PostedRecordAdmin):
             "opts": self.model._meta,
             "form": form,
             "title": "Move the lock date back",
-            "current": services.current_lock_date(),
+            "current": selectors.current_lock_date(),
             "history": selectors.lock_date_history(),
         }
         return TemplateResponse(request, "admin/inventory_lots/lockdate/move_back.html", context)

@@ -38,6 +38,19 @@ class CostingMethod(models.TextChoices):
     SPECIFIC = "specific", "Specific unit"
 
 
+# A LIC's fields as its lists show them (the admin, the API), in this order.
+LIC_COLUMNS = (
+    "code",
+    "description",
+    "inventoried",
+    "serialized",
+    "track_by_mfr_lot",
+    "costing_method",
+    "unit",
+    "active",
+)
+
+
 class LineItemCode(TimeStampedModel):
     """A line item code (LIC). Non-inventoried LICs (services, expenses) never get lots."""
 
@@ -80,6 +93,10 @@ class LotType(models.TextChoices):
 class LotStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+# The columns every list of lots shows first (the admin's list, the API's lots), in this order.
+LOT_COLUMNS = ("number", "type", "status", "office", "lic", "date", "qty_in", "qty_used", "qty_available", "unit_cost")
 
 
 class Lot(TimeStampedModel):
@@ -273,6 +290,12 @@ class UsageKind(models.TextChoices):
     PRODUCTION = "production", "Production"
     JOB = "job", "Job"
     ADJUSTMENT = "adjustment", "Adjustment"
+
+
+# What a usage record is, and what COGS made of it: the columns of every usage list (page, admin,
+# the unallocated page), in this order.
+USAGE_COLUMNS = ("date", "kind", "office", "lic", "source_label", "quantity")
+USAGE_COGS_COLUMNS = ("allocated_quantity", "unallocated_quantity", "cogs_value")
 
 
 def usage_number(pk: int) -> str:

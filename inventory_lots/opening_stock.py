@@ -27,7 +27,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from core import numbering
+from core.copy import copy_rows
 from core.errors import ValidationFailed, line_error
+from core.money import ZERO, ZERO_MONEY
 from core.money import unit_cost as unit_cost_of
 from core.text import clean_text
 
@@ -163,49 +165,37 @@ def _create_adjustments(groups, lines, reason, actor) -> list[InventoryAdjustmen
     return InventoryAdjustment.objects.bulk_create(rows)
 
 
+LOT_COLUMNS = (
+    "id", "number", "type", "office_id", "lic_id", "date", "transaction_type_id", "transaction_id",
+    "transaction_label", "parent_order_label", "serialized", "track_by_mfr_lot", "mfr_lot_number", "released",
+    "qty_in", "qty_used", "unit_cost", "value_used",
+)  # fmt: skip
+LINE_COLUMNS = ("id", "adjustment_id", "line_no", "lic_id", "quantity", "unit_cost", "lot_id")
+
+
 def _write_chunk(chunk, lines, checked, lics, adjustment_of, lot_ids) -> None:
-    line_ct = ContentType.objects.get_for_model(AdjustmentLine)
+    """The chunk's lots, adjustment lines and serials by COPY (core.copy), ids reserved first: a
+    lot points at its line (its transaction), the line at its lot."""
+    line_ct = ContentType.objects.get_for_model(AdjustmentLine).pk
     line_ids = numbering.reserve_ids(AdjustmentLine, len(chunk))
+    new_lot_ids = numbering.reserve_ids(Lot, len(chunk))
     numbers = numbering.next_numbers("PL", len(chunk))
-    lots = []
-    for index, line_id, number in zip(chunk, line_ids, numbers, strict=True):
-        line, (quantity, _, mfr) = lines[index], checked[index]
+    lots, adj_lines, serials = [], [], []
+    for index, line_id, lot_id, number in zip(chunk, line_ids, new_lot_ids, numbers, strict=True):
+        line, (quantity, lot_serials, mfr) = lines[index], checked[index]
         lic = lics[line.lic.pk]
         adjustment, line_no = adjustment_of[index]
+        cost = unit_cost_of(line.unit_cost)
         lots.append(
-            Lot(
-                number=number,
-                type=LotType.PURCHASE,
-                office=line.office,
-                lic=lic,
-                date=line.date,
-                transaction_type=line_ct,
-                transaction_id=line_id,
-                transaction_label=f"{adjustment.number}/{line_no}",
-                serialized=lic.serialized,
-                track_by_mfr_lot=lic.track_by_mfr_lot,
-                mfr_lot_number=mfr if lic.track_by_mfr_lot else "",
-                released=True,
-                qty_in=quantity,
-                unit_cost=unit_cost_of(line.unit_cost),
+            (
+                lot_id, number, LotType.PURCHASE, line.office.pk, lic.pk, line.date, line_ct, line_id,
+                f"{adjustment.number}/{line_no}", "", lic.serialized, lic.track_by_mfr_lot,
+                mfr if lic.track_by_mfr_lot else "", True, quantity, ZERO, cost, ZERO_MONEY,
             )
-        )
-    Lot.objects.bulk_create(lots)
-    adj_lines, serials = [], []
-    for index, line_id, lot in zip(chunk, line_ids, lots, strict=True):
-        adjustment, line_no = adjustment_of[index]
-        lot_ids[index] = lot.pk
-        adj_lines.append(
-            AdjustmentLine(
-                pk=line_id,
-                adjustment=adjustment,
-                line_no=line_no,
-                lic=lot.lic,
-                quantity=lot.qty_in,
-                unit_cost=lot.unit_cost,
-                lot=lot,
-            )
-        )
-        serials.extend(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in checked[index][1])
-    AdjustmentLine.objects.bulk_create(adj_lines)
-    LotSerial.objects.bulk_create(serials)
+        )  # fmt: skip
+        adj_lines.append((line_id, adjustment.pk, line_no, lic.pk, quantity, cost, lot_id))
+        serials.extend((lot_id, lic.pk, serial) for serial in lot_serials)
+        lot_ids[index] = lot_id
+    copy_rows(Lot, LOT_COLUMNS, lots)
+    copy_rows(AdjustmentLine, LINE_COLUMNS, adj_lines)
+    copy_rows(LotSerial, ("lot_id", "lic_id", "serial_number"), serials)

@@ -30,7 +30,8 @@ from core.text import clean_text
 from . import locks
 from .dates import check_reversal_date
 from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, Lot, LotSerial, SerialUse, UsageKind
-from .services import check_open_date, current_lock_date, mark_cogs_pending, record_usage_locked
+from .selectors import current_lock_date
+from .services import check_open_date, mark_cogs_pending, record_usage_locked
 
 MSG_REASON_REQUIRED = "Give the reason for the reversal."
 MSG_REASON_TOO_LONG = "The reason is at most 200 characters."

@@ -1,19 +1,43 @@
-"""Reads of the ledger core: list querysets, lot detail with its sections, usage detail."""
+"""Reads of the ledger core: list querysets, lot detail with its sections, usage detail, the lock
+date in force, an adjustment's default unit cost, whether a LIC is in use."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
-from core.money import ZERO
+from core.money import ZERO, unit_cost
 
-from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, Lot
+from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, LineItemCode, LockDate, Lot, Office
 from .sections import Section, register, sections_for
+
+
+def current_lock_date() -> datetime.date | None:
+    """The lock date in force (the newest row), None when the books were never closed."""
+    return LockDate.objects.order_by("-id").values_list("date", flat=True).first()
+
+
+def default_unit_cost(*, lic: LineItemCode, office: Office) -> Decimal | None:
+    """DOMAIN.md 4: average unit cost of the LIC's open lots in the office weighted by available
+    quantity; else the unit cost of its most recent lot there (lot date, then id); else None."""
+    open_lots = Lot.objects.open().filter(lic=lic, office=office)
+    totals = open_lots.aggregate(q=Sum("qty_available"), v=Sum(F("qty_available") * F("unit_cost")))
+    if totals["q"]:
+        return unit_cost(totals["v"] / totals["q"])
+    latest = Lot.objects.filter(lic=lic, office=office).order_by("-date", "-id").values_list("unit_cost", flat=True)
+    return latest.first()
+
+
+def lic_in_use(lic: LineItemCode) -> bool:
+    """A LIC with lots or usage: its code and ledger flags are frozen (LIC_LEDGER_FIELDS)."""
+    return lic.lots.exists() or lic.usages.exists()
+
 
 TOTALS_LIMIT = 5_000  # sum quantities/values for the filtered set only up to this many lots
 

@@ -9,7 +9,16 @@ from rest_framework import serializers
 from core.drf.fields import CodeRelatedField, GenericRefField, MoneyField, QuantityField, UnitCostField
 from core.drf.master_data import MasterDataSerializer
 
-from .models import AdjustmentKind, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
+from .models import (
+    LIC_COLUMNS,
+    LOT_COLUMNS,
+    AdjustmentKind,
+    InventoryAdjustment,
+    InventoryUsage,
+    LineItemCode,
+    Lot,
+    Office,
+)
 from .section_schemas import LotSectionsSerializer
 
 
@@ -22,16 +31,7 @@ class OfficeSerializer(MasterDataSerializer):
 class LineItemCodeSerializer(MasterDataSerializer):
     class Meta:
         model = LineItemCode
-        fields = [
-            "code",
-            "description",
-            "inventoried",
-            "serialized",
-            "track_by_mfr_lot",
-            "costing_method",
-            "unit",
-            "active",
-        ]
+        fields = LIC_COLUMNS
 
     def validate(self, attrs):
         def value(name):  # a PATCH sends some fields: the others are the record's
@@ -53,20 +53,7 @@ class LotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Lot
-        fields = [
-            "id",
-            "number",
-            "type",
-            "status",
-            "office",
-            "lic",
-            "date",
-            "qty_in",
-            "qty_used",
-            "qty_available",
-            "unit_cost",
-            "value_available",
-        ]
+        fields = ["id", *LOT_COLUMNS, "value_available"]
 
 
 class LotDetailSerializer(LotSerializer):
@@ -220,6 +207,41 @@ class AdjustmentReversalOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventoryAdjustment
         fields = ["id", "number", "office", "date", "kind", "reason", "reverses", "lines"]
+
+
+class CountLineInSerializer(serializers.Serializer):
+    lic = CodeRelatedField(queryset=LineItemCode.objects.all())
+    counted_quantity = QuantityField(min_value=0)
+    serial_numbers = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Serialized LICs: the serials short or found.",
+    )
+    mfr_lot_number = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Tracked by mfr lot: the lot number of what was found."
+    )
+
+
+class CountInSerializer(serializers.Serializer):
+    office = CodeRelatedField(queryset=Office.objects.all())
+    date = serializers.DateField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    lines = CountLineInSerializer(many=True, allow_empty=False)
+
+
+class CountLineOutSerializer(serializers.Serializer):
+    lic = serializers.CharField(source="lic.code")
+    book_quantity = QuantityField()
+    counted_quantity = QuantityField()
+    difference = QuantityField()
+
+
+class CountOutSerializer(serializers.Serializer):
+    adjustment = serializers.IntegerField(
+        source="adjustment.pk", allow_null=True, help_text="The `count` adjustment posted; null when nothing differs."
+    )
+    lines = CountLineOutSerializer(many=True)
 
 
 class LockDateSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from core.errors import StateConflict, ValidationFailed, line_error
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, extended, qty, storable, unit_cost
 from core.text import clean_text
 
-from . import dates, locks, pending, serial_moves
+from . import dates, locks, pending, selectors, serial_moves
 from .models import (
     AdjustmentKind,
     AdjustmentLine,
@@ -78,17 +78,13 @@ MSG_LOCK_BACKWARDS = dates.MSG_LOCK_BACKWARDS
 check_date_window = dates.check_date_window  # the date window: see inventory_lots/dates.py
 
 
-def current_lock_date() -> datetime.date | None:
-    return LockDate.objects.order_by("-id").values_list("date", flat=True).first()
-
-
 def check_open_date(date: datetime.date, field_name: str = "date") -> None:
     """Every posting service calls this: nothing is posted on or before the lock date."""
     # shared with every other posting, exclusive in set_lock_date: the lock date cannot move past
     # this posting's date between this check and its commit
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext('lotledger_lock_date'))")
-    lock = current_lock_date()
+    lock = selectors.current_lock_date()
     if lock is not None and date <= lock:
         raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)
     dates.check_date_window(date, field_name, lock=lock)  # nor far outside today
@@ -101,7 +97,7 @@ def set_lock_date(*, date: datetime.date, actor: User | None, reason: str = "") 
     # serialise lock-date changes (and so "only forward") on a transaction-level advisory lock
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lotledger_lock_date'))")
-    lock = current_lock_date()
+    lock = selectors.current_lock_date()
     reason = dates.check_lock_date_change(date=date, lock=lock, actor=actor, reason=reason)
     return LockDate.objects.create(date=date, set_by=actor, previous_date=lock, reason=reason)
 
@@ -346,17 +342,6 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, date: datetime.date, serial_numbe
     LotSerial.objects.bulk_create(LotSerial(lot=lot, lic=lot.lic, serial_number=s) for s in serials)
     lot.refresh_from_db()
     return lot
-
-
-def default_unit_cost(*, lic: LineItemCode, office: Office) -> Decimal | None:
-    """DOMAIN.md 4: average unit cost of the LIC's open lots in the office weighted by available
-    quantity; else the unit cost of its most recent lot there (lot date, then id); else None."""
-    open_lots = Lot.objects.open().filter(lic=lic, office=office)
-    totals = open_lots.aggregate(q=Sum("qty_available"), v=Sum(F("qty_available") * F("unit_cost")))
-    if totals["q"]:
-        return unit_cost(totals["v"] / totals["q"])
-    latest = Lot.objects.filter(lic=lic, office=office).order_by("-date", "-id").values_list("unit_cost", flat=True)
-    return latest.first()
 
 
 def _check_usage_sign(kind: str, quantity: Decimal, returns_usage: InventoryUsage | None = None) -> None:
@@ -607,7 +592,7 @@ def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: A
     quantity = check_quantity(line.quantity)
     cost = line.unit_cost
     if quantity > 0 and cost is None:
-        cost = default_unit_cost(lic=line.lic, office=adjustment.office)
+        cost = selectors.default_unit_cost(lic=line.lic, office=adjustment.office)
         if cost is None:
             raise ValidationFailed(
                 "unit_cost_required",
@@ -629,6 +614,7 @@ def _post_adjustment_line(adjustment: InventoryAdjustment, line_no: int, line: A
     # The lot or usage points at the line (its transaction) and the line at it: reserve the id.
     (adj_line.pk,) = numbering.reserve_ids(AdjustmentLine)
     if quantity > 0:
+        assert cost is not None  # stock coming in has a cost: refused above without one
         adj_line.lot = create_lot(
             type=LotType.PURCHASE,
             office=adjustment.office,
@@ -677,10 +663,6 @@ OFFICE_EDITABLE_FIELDS = ("code", "name")
 MSG_LIC_IN_USE = "{lic} has lots or usage: its {field} can no longer change (description, unit and active can)."
 
 
-def lic_in_use(lic: LineItemCode) -> bool:
-    return lic.lots.exists() or lic.usages.exists()
-
-
 @transaction.atomic
 def update_office(*, office: Office, actor: User | None, **changes) -> Office:
     """Change an office's code or name (audit history records who)."""
@@ -700,7 +682,7 @@ def update_line_item_code(*, lic: LineItemCode, actor: User | None, **changes) -
     locks.lic_for_update(lic.pk)
     lic.refresh_from_db()
     frozen = [name for name in changed_fields(lic, changes) if name in LIC_LEDGER_FIELDS]
-    if frozen and lic_in_use(lic):
+    if frozen and selectors.lic_in_use(lic):
         raise StateConflict("lic_in_use", MSG_LIC_IN_USE.format(lic=lic.code, field=frozen[0]), field=frozen[0])
     apply_changes(lic, changes, editable=LIC_EDITABLE_FIELDS, actor=actor)
     return lic

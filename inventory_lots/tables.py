@@ -7,7 +7,7 @@ from django.db.models import F, Func
 
 from core.templatetags.money import money, qty, ucost
 
-from .models import InventoryUsage, Lot
+from .models import USAGE_COGS_COLUMNS, USAGE_COLUMNS, InventoryUsage, Lot
 
 
 class QtyColumn(tables.Column):
@@ -119,7 +119,9 @@ class LotTable(tables.Table):
         return money(record.value_in - record.value_used)
 
 
-class UsageTable(tables.Table):
+class UsageColumns(tables.Table):
+    """The columns of USAGE_COLUMNS (and the usage's number, linked): the base of every usage table."""
+
     id = tables.Column(linkify=True, verbose_name="Usage", order_by=("id",))
     date = tables.Column(order_by=("date", "id"))
     kind = tables.Column(orderable=False)
@@ -127,6 +129,9 @@ class UsageTable(tables.Table):
     lic = tables.Column(accessor="lic__code", verbose_name="LIC", orderable=False)
     source_label = tables.Column(verbose_name="Source", orderable=False)
     quantity = QtyColumn(orderable=False)
+
+
+class UsageTable(UsageColumns):
     allocated_quantity = QtyColumn(verbose_name="Allocated", orderable=False)
     unallocated_quantity = QtyColumn(verbose_name="Unallocated", orderable=False)
     cogs_value = MoneyColumn(verbose_name="COGS", orderable=False)
@@ -134,18 +139,7 @@ class UsageTable(tables.Table):
     class Meta:
         model = InventoryUsage
         fields = ()
-        sequence = (
-            "id",
-            "date",
-            "kind",
-            "office",
-            "lic",
-            "source_label",
-            "quantity",
-            "allocated_quantity",
-            "unallocated_quantity",
-            "cogs_value",
-        )
+        sequence = ("id", *USAGE_COLUMNS, *USAGE_COGS_COLUMNS)
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
         template_name = "inventory_lots/_usage_table.html"

@@ -11,5 +11,6 @@ urlpatterns = [
     path("usage/<int:pk>/", views.UsageDetailView.as_view(), name="usage_detail"),
     path("adjustments/new/", views.AdjustmentCreateView.as_view(), name="adjustment_create"),
     path("adjustments/<int:pk>/", views.AdjustmentDetailView.as_view(), name="adjustment_detail"),
+    path("adjustments/<int:pk>/reverse/", views.AdjustmentReverseView.as_view(), name="adjustment_reverse"),
     path("lock-date/", views.LockDateView.as_view(), name="lock_date"),
 ]

@@ -17,8 +17,9 @@ from core.errors import DomainError
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 from core.pagination import TABLE_PAGINATION, capped_per_page
+from core.reversal_pages import ReversePageView
 
-from . import dates, selectors, services
+from . import dates, reversals, selectors, services
 from .filters import LotFilter, UsageFilter
 from .forms import AdjustmentForm, AdjustmentLineFormSet, LockDateForm
 from .models import InventoryAdjustment, InventoryUsage, Lot
@@ -186,7 +187,7 @@ class LockDateView(ViewerRequiredMixin, TemplateView):
         form = LockDateForm(request.POST)
         if form.is_valid():
             date, reason = form.cleaned_data["date"], form.cleaned_data["reason"]
-            lock = services.current_lock_date()
+            lock = selectors.current_lock_date()
             try:
                 if not form.cleaned_data["confirm"]:  # refuse now what the service would refuse, else ask
                     reason = dates.check_lock_date_change(date=date, lock=lock, actor=request.user, reason=reason)
@@ -210,3 +211,16 @@ class LockDateView(ViewerRequiredMixin, TemplateView):
                     messages.success(request, f"Books closed through {row.date:%Y-%m-%d}.")
                 return redirect("inventory_lots:lock_date")
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AdjustmentReverseView(ReversePageView):
+    model = InventoryAdjustment
+    label = "adjustment"
+    reversal_kind = "adjustment"
+    explain = (
+        "A reversing adjustment brings each lot it created back to zero (only while unused) and gives its usage "
+        "back to the lots it came from."
+    )
+
+    def reverse(self, document, date, reason, actor):
+        return reversals.reverse_adjustment(adjustment=document, date=date, reason=reason, actor=actor)

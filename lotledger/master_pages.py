@@ -29,6 +29,7 @@ from core.forms import add_domain_error
 from core.master_data import create_record
 from core.mixins import ViewerRequiredMixin
 from core.text import clean_text
+from inventory_lots import selectors as lot_selectors
 from inventory_lots import services as lot_services
 from inventory_lots.models import LineItemCode, Office
 from orders.models import Customer
@@ -207,7 +208,7 @@ class MasterEditView(_KindMixin, View):
         return record
 
     def frozen(self, record) -> tuple[str, ...]:
-        if self.kind.model is LineItemCode and lot_services.lic_in_use(record):
+        if self.kind.model is LineItemCode and lot_selectors.lic_in_use(record):
             return tuple(lot_services.LIC_LEDGER_FIELDS)
         return ()
 

@@ -235,7 +235,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-FILTERS_EMPTY_CHOICE_LABEL = "Any"  # django-filter's empty choice of a select filter (was "---------")
+FILTERS_EMPTY_CHOICE_LABEL = "Any"  # a select filter's empty choice (django-filter's own: "---------")
 CSRF_FAILURE_VIEW = "lotledger.views.csrf_failure"  # the styled page, templates/403_csrf.html
 DJANGO_TABLES2_TEMPLATE = "django_tables2/lotledger.html"
 

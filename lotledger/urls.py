@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("cogs.api")),
     path("", include("traceability.api")),
     path("", include("reports.api")),
+    path("", include("imports.api")),
     path("", include(inventory_lots_api.router.urls)),
     path("", include(purchasing_api.router.urls)),
     path("", include(orders_api.router.urls)),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("trace/", include("traceability.urls")),
     path("reports/", include("reports.urls")),
     path("master/", include("lotledger.master_pages")),
+    path("imports/", include("imports.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/", include("api.urls")),  # the schema and its docs page
     path("admin/", admin.site.urls),

@@ -4,6 +4,8 @@ services); once it has posted documents its customer, office and date are read-o
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -12,7 +14,7 @@ from core import roles
 from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline, run_each
 from core.errors import DomainError
 
-from . import selectors, services
+from . import reversals, selectors, services
 from .models import Customer, CustomerReturn, Order, ReturnLine, Shipment, ShipmentLine
 
 
@@ -91,11 +93,27 @@ class ShipmentLineInline(ReadOnlyInline):
 class ShipmentAdmin(PostedRecordAdmin):
     """Posted shipments are read-only; post them from the order page or the API."""
 
-    list_display = ["number", "date", "order", "created_by"]
+    list_display = ["number", "date", "order", "reverses_return", "created_by"]
     search_fields = ["number", "order__number"]
-    list_select_related = ["order", "created_by"]
+    list_select_related = ["order", "reverses_return", "created_by"]
     date_hierarchy = "date"
     inlines = [ShipmentLineInline]
+    actions = ["reverse_selected"]
+
+    def has_accounting_permission(self, request) -> bool:
+        return request.user.has_perm(roles.POST_ACCOUNTING)
+
+    @admin.action(description="Reverse selected shipments (today)", permissions=["accounting"])
+    def reverse_selected(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda shipment: reversals.reverse_shipment(
+                shipment=shipment, date=datetime.date.today(), reason="Reversed in the admin", actor=request.user
+            ),
+            "{obj}: reversed.",
+        )
 
 
 class ReturnLineInline(ReadOnlyInline):
@@ -105,8 +123,24 @@ class ReturnLineInline(ReadOnlyInline):
 
 @admin.register(CustomerReturn)
 class CustomerReturnAdmin(PostedRecordAdmin):
-    list_display = ["number", "date", "order", "created_by"]
+    list_display = ["number", "date", "order", "reverses_shipment", "created_by"]
     search_fields = ["number", "order__number"]
-    list_select_related = ["order", "created_by"]
+    list_select_related = ["order", "reverses_shipment", "created_by"]
     date_hierarchy = "date"
     inlines = [ReturnLineInline]
+    actions = ["reverse_selected"]
+
+    def has_accounting_permission(self, request) -> bool:
+        return request.user.has_perm(roles.POST_ACCOUNTING)
+
+    @admin.action(description="Reverse selected customer returns (today)", permissions=["accounting"])
+    def reverse_selected(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda document: reversals.reverse_return(
+                customer_return=document, date=datetime.date.today(), reason="Reversed in the admin", actor=request.user
+            ),
+            "{obj}: reversed.",
+        )

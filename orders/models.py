@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,6 +13,11 @@ from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import QuantityField
 from inventory_lots.models import InventoryUsage, LineItemCode, Office
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .services import StockWarning
 
 
 class Customer(TimeStampedModel):
@@ -38,6 +45,9 @@ class Order(TimeStampedModel):
     date = models.DateField()
     status = models.CharField(max_length=6, choices=OrderStatus.choices, default=OrderStatus.OPEN)
     history = HistoricalRecords()
+    # set before a save, for the audit history: who changed the order and why (not columns)
+    _history_user: User | None
+    _change_reason: str | None
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -60,6 +70,7 @@ class Order(TimeStampedModel):
 class Shipment(TimeStampedModel):
     """Goods shipped to the customer against an order; each line writes one shipment usage."""
 
+    warnings: list[StockWarning]  # set by post_shipment on the shipment it returns (not a column)
     number = models.CharField(max_length=20, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     date = models.DateField()

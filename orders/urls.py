@@ -15,4 +15,6 @@ urlpatterns = [
     path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
     path("shipments/<int:pk>/print/", views.ShipmentPrintView.as_view(), name="shipment_print"),
     path("returns/<int:pk>/", views.ReturnDetailView.as_view(), name="return_detail"),
+    path("shipments/<int:pk>/reverse/", views.ShipmentReverseView.as_view(), name="shipment_reverse"),
+    path("returns/<int:pk>/reverse/", views.ReturnReverseView.as_view(), name="return_reverse"),
 ]

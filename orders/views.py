@@ -12,9 +12,10 @@ from core import roles
 from core.errors import DomainError, NotPermitted
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
+from core.reversal_pages import ReversePageView
 from inventory_lots.views import FilteredListView
 
-from . import selectors, services
+from . import reversals, selectors, services
 from .filters import OrderFilter
 from .forms import (
     DocumentForm,
@@ -267,3 +268,29 @@ class OrderReopenView(OrderStatusView):
 
     def call(self, form):
         services.reopen_order(order=self.order, reason=form.cleaned_data["reason"], actor=self.request.user)
+
+
+class ShipmentReverseView(ReversePageView):
+    model = Shipment
+    label = "shipment"
+    reversal_kind = "customer return"
+    explain = (
+        "A customer return naming each line's usage brings back what the shipment still holds net of earlier "
+        "returns; COGS gives it back to the lots it came from."
+    )
+
+    def reverse(self, document, date, reason, actor):
+        return reversals.reverse_shipment(shipment=document, date=date, reason=reason, actor=actor)
+
+
+class ReturnReverseView(ReversePageView):
+    model = CustomerReturn
+    label = "customer return"
+    reversal_kind = "shipment"
+    explain = (
+        "A shipment naming each line's return usage puts back exactly what the return took: COGS allocates it "
+        "first to the lots the return gave back to."
+    )
+
+    def reverse(self, document, date, reason, actor):
+        return reversals.reverse_return(customer_return=document, date=date, reason=reason, actor=actor)

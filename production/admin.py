@@ -11,7 +11,7 @@ from core import roles
 from core.admin import PostedRecordAdmin, ReadOnlyInline, run_each
 
 from . import services
-from .models import JobCostEntry, ProductionOrder, ProductionReport
+from .models import PRODUCTION_ORDER_COLUMNS, JobCostEntry, ProductionOrder, ProductionReport
 
 
 class JobCostInline(ReadOnlyInline):
@@ -27,17 +27,7 @@ class ProductionReportInline(ReadOnlyInline):
 
 @admin.register(ProductionOrder)
 class ProductionOrderAdmin(PostedRecordAdmin):
-    list_display = [
-        "number",
-        "date",
-        "office",
-        "lic",
-        "order",
-        "status",
-        "estimated_quantity",
-        "estimated_unit_cost",
-        "lot",
-    ]
+    list_display = PRODUCTION_ORDER_COLUMNS
     list_filter = ["status", "office"]
     search_fields = ["number", "lic__code", "order__number"]
     list_select_related = ["office", "lic", "order", "lot"]

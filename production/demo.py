@@ -51,33 +51,20 @@ def seed(*, rng: random.Random, actor, today: datetime.date) -> None:
             services.ComponentLine(lic=lic["SEAT"], quantity=D(10)),
         ],
     )
-    services.post_job_cost(
-        production_order=mo,
-        date=day,
-        lic=lic["LABOR"],
-        description="Assembly labour",
-        amount=D("50.00"),
-        capitalized=True,
-        actor=actor,
-    )
-    services.post_job_cost(
-        production_order=mo,
-        date=day,
-        lic=lic["OUTSIDE"],
-        description="Finishing",
-        amount=D("30.00"),
-        capitalized=True,
-        actor=actor,
-    )
-    services.post_job_cost(
-        production_order=mo,
-        date=day,
-        lic=lic["OVERHEAD"],
-        description="Shop cleanup",
-        amount=D("12.00"),
-        capitalized=False,
-        actor=actor,
-    )
+    for code, description, amount, capitalized in (
+        ("LABOR", "Assembly labour", "50.00", True),
+        ("OUTSIDE", "Finishing", "30.00", True),
+        ("OVERHEAD", "Shop cleanup", "12.00", False),
+    ):
+        services.post_job_cost(
+            production_order=mo,
+            date=day,
+            lic=lic[code],
+            description=description,
+            amount=D(amount),
+            capitalized=capitalized,
+            actor=actor,
+        )
     services.produce(production_order=mo, date=day, quantity=D(10), actor=actor)
     services.release(production_order=mo, actor=actor)
 

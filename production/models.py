@@ -23,6 +23,20 @@ class ProductionStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The columns of every list of production orders (the page, the admin), in this order.
+PRODUCTION_ORDER_COLUMNS = (
+    "number",
+    "date",
+    "office",
+    "lic",
+    "order",
+    "status",
+    "estimated_quantity",
+    "estimated_unit_cost",
+    "lot",
+)
+
+
 class ProductionOrder(TimeStampedModel):
     number = models.CharField(max_length=20, unique=True)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="production_orders")

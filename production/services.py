@@ -390,7 +390,7 @@ def close(*, production_order: ProductionOrder, actor: User | None) -> Productio
     order, _ = _lock_order(production_order)
     if order.status == ProductionStatus.CLOSED:
         raise StateConflict("already_closed", MSG_ALREADY_CLOSED.format(number=order.number))
-    if order.lot_id is not None and not order.lot.released:
+    if order.lot is not None and not order.lot.released:
         raise StateConflict("release_before_close", MSG_RELEASE_BEFORE_CLOSE.format(number=order.number))
     ProductionOrder.objects.filter(pk=order.pk).update(status=ProductionStatus.CLOSED, closed_at=timezone.now())
     order.refresh_from_db()

@@ -6,7 +6,7 @@ import django_tables2 as tables
 
 from inventory_lots.tables import QtyColumn, UnitCostColumn
 
-from .models import ProductionOrder
+from .models import PRODUCTION_ORDER_COLUMNS, ProductionOrder
 
 
 class ProductionOrderTable(tables.Table):
@@ -23,17 +23,7 @@ class ProductionOrderTable(tables.Table):
     class Meta:
         model = ProductionOrder
         fields = ()
-        sequence = (
-            "number",
-            "date",
-            "office",
-            "lic",
-            "order",
-            "status",
-            "estimated_quantity",
-            "estimated_unit_cost",
-            "lot",
-        )
+        sequence = PRODUCTION_ORDER_COLUMNS
         order_by = ("-date",)
         attrs = {"class": "table table-sm table-hover align-middle"}
         template_name = "production/_production_order_table.html"

@@ -13,7 +13,16 @@ from core import roles
 from core.admin import MasterDataAdminMixin, PostedRecordAdmin, ReadOnlyInline, run_each
 
 from . import services
-from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
+from .models import (
+    PO_LINE_COLUMNS,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Vendor,
+    VendorInvoice,
+    VendorInvoiceLine,
+)
 
 
 @admin.register(Vendor)
@@ -29,16 +38,7 @@ class _AccountingActionMixin:
 
 class POLineInline(ReadOnlyInline):
     model = PurchaseOrderLine
-    fields = [
-        "line_no",
-        "lic",
-        "quantity",
-        "unit_cost",
-        "quantity_received",
-        "quantity_purchased",
-        "amount_invoiced",
-        "freight_allocated",
-    ]
+    fields = PO_LINE_COLUMNS
 
 
 @admin.register(PurchaseOrder)

@@ -79,6 +79,19 @@ class PurchaseOrder(TimeStampedModel):
         return self.status == POStatus.OPEN
 
 
+# The columns of a PO's lines wherever they are listed (the admin, the API), in this order.
+PO_LINE_COLUMNS = (
+    "line_no",
+    "lic",
+    "quantity",
+    "unit_cost",
+    "quantity_received",
+    "quantity_purchased",
+    "amount_invoiced",
+    "freight_allocated",
+)
+
+
 class PurchaseOrderLine(models.Model):
     """One PO line. ``quantity_received``, ``quantity_purchased``, ``amount_invoiced`` and
     ``freight_allocated`` are running totals kept by the services under the line lock."""

@@ -3,6 +3,7 @@ purchase lot page's sections (Ordered / Purchased, Ordered / Received, Accrued I
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -186,12 +187,29 @@ def _no_po_section(key: str, title: str) -> Section:
     return Section(key=key, title=title, template=_NO_PO_TEMPLATE, context={}, api=None, page=False)
 
 
-def ordered_purchased_section(lot: Lot) -> Section | None:
-    if lot.type != LotType.PURCHASE:
-        return None
-    ctx = lot_purchase_context(lot)
-    if ctx is None:
-        return _no_po_section("ordered_purchased", "Ordered / Purchased")
+def _purchase_section(key: str, title: str, template: str):
+    """A lot page section of purchase lots: ``build(lot, ctx)`` gives the section's page context and
+    API figures for a lot received on a PO; other lots have no such section, and a purchase lot with
+    no PO (an adjustment lot) has the empty one (``_no_po_section``)."""
+
+    def decorate(build):
+        @functools.wraps(build)
+        def section(lot: Lot) -> Section | None:
+            if lot.type != LotType.PURCHASE:
+                return None
+            ctx = lot_purchase_context(lot)
+            if ctx is None:
+                return _no_po_section(key, title)
+            context, api = build(lot, ctx)
+            return Section(key=key, title=title, template=template, context=context, api=api)
+
+        return section
+
+    return decorate
+
+
+@_purchase_section("ordered_purchased", "Ordered / Purchased", "purchasing/_section_ordered_purchased.html")
+def ordered_purchased_section(lot: Lot, ctx) -> tuple[dict, dict]:
     f = ctx.figures
     data = {
         "ordered_qty": f.ordered_qty,
@@ -201,21 +219,11 @@ def ordered_purchased_section(lot: Lot) -> Section | None:
     }
     api = {k: _s(v) for k, v in data.items()}
     api["freight_allocated"] = _s(f.freight_allocated)
-    return Section(
-        key="ordered_purchased",
-        title="Ordered / Purchased",
-        template="purchasing/_section_ordered_purchased.html",
-        context={"f": f, "ctx": ctx, "po": ctx.receipt_line.po_line.purchase_order},
-        api=api,
-    )
+    return {"f": f, "ctx": ctx, "po": ctx.receipt_line.po_line.purchase_order}, api
 
 
-def ordered_received_section(lot: Lot) -> Section | None:
-    if lot.type != LotType.PURCHASE:
-        return None
-    ctx = lot_purchase_context(lot)
-    if ctx is None:
-        return _no_po_section("ordered_received", "Ordered / Received")
+@_purchase_section("ordered_received", "Ordered / Received", "purchasing/_section_ordered_received.html")
+def ordered_received_section(lot: Lot, ctx) -> tuple[dict, dict]:
     f = ctx.figures
     data = {
         "ordered_qty": f.ordered_qty,
@@ -223,21 +231,11 @@ def ordered_received_section(lot: Lot) -> Section | None:
         "received_qty": f.received_qty,
         "received_value": extended(f.received_qty, lot.unit_cost),
     }
-    return Section(
-        key="ordered_received",
-        title="Ordered / Received",
-        template="purchasing/_section_ordered_received.html",
-        context={"d": data},
-        api={k: _s(v) for k, v in data.items()},
-    )
+    return {"d": data}, {k: _s(v) for k, v in data.items()}
 
 
-def accrued_section(lot: Lot) -> Section | None:
-    if lot.type != LotType.PURCHASE:
-        return None
-    ctx = lot_purchase_context(lot)
-    if ctx is None:
-        return _no_po_section("accrued", "Accrued Inventory")
+@_purchase_section("accrued", "Accrued Inventory", "purchasing/_section_accrued.html")
+def accrued_section(lot: Lot, ctx) -> tuple[dict, dict]:
     f = ctx.figures
     data = {
         "purchased_qty": f.purchased_qty,
@@ -250,13 +248,7 @@ def accrued_section(lot: Lot) -> Section | None:
         "lot_accrued_value": extended(ctx.lot_accrued_qty, f.line.unit_cost),
     }
     api = {k: _s(v) for k, v in {**data, **lot_data}.items()}
-    return Section(
-        key="accrued",
-        title="Accrued Inventory",
-        template="purchasing/_section_accrued.html",
-        context={"d": data, "lot": lot_data, "unit_cost": f.line.unit_cost},
-        api=api,
-    )
+    return {"d": data, "lot": lot_data, "unit_cost": f.line.unit_cost}, api
 
 
 def register_sections() -> None:

@@ -10,7 +10,16 @@ from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCos
 from core.drf.master_data import MasterDataSerializer
 from inventory_lots.models import LineItemCode, Office
 
-from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
+from .models import (
+    PO_LINE_COLUMNS,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Vendor,
+    VendorInvoice,
+    VendorInvoiceLine,
+)
 
 
 class VendorSerializer(MasterDataSerializer):
@@ -44,18 +53,7 @@ class POLineOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PurchaseOrderLine
-        fields = [
-            "id",
-            "line_no",
-            "lic",
-            "quantity",
-            "unit_cost",
-            "quantity_received",
-            "quantity_purchased",
-            "amount_invoiced",
-            "freight_allocated",
-            "accrued_quantity",
-        ]
+        fields = ["id", *PO_LINE_COLUMNS, "accrued_quantity"]
 
 
 class POOutSerializer(serializers.ModelSerializer):

@@ -35,6 +35,7 @@ from inventory_lots.models import (
     Office,
     SerialUse,
 )
+from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import (
     change_lot_unit_cost_locked,
     check_date_window,
@@ -43,7 +44,6 @@ from inventory_lots.services import (
     check_quantity,
     check_value_storable,
     create_lot,
-    current_lock_date,
     mark_cogs_pending,
 )
 

@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from cogs import selectors as cogs_selectors
 from cogs.models import CogsRun, RunStatus
 from inventory_lots import dates
-from inventory_lots.services import current_lock_date
+from inventory_lots.selectors import current_lock_date
 
 from . import selectors
 

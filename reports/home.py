@@ -22,7 +22,7 @@ from cogs.models import CogsEntry, CogsRun
 from core.money import ZERO_MONEY
 from inventory_lots import dates
 from inventory_lots.models import UsageKind
-from inventory_lots.services import current_lock_date
+from inventory_lots.selectors import current_lock_date
 from purchasing.selectors import accrued_lines
 
 from . import selectors

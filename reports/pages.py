@@ -15,7 +15,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import ISODateField, add_domain_error
 from core.mixins import ViewerRequiredMixin
-from inventory_lots import dates, services
+from inventory_lots import dates, selectors, services
 from inventory_lots.forms import LockDateForm
 
 from . import close, home
@@ -67,7 +67,7 @@ class CloseView(ViewerRequiredMixin, TemplateView):
         day, reason = form.cleaned_data["date"], form.cleaned_data["reason"]
         try:
             if not form.cleaned_data["confirm"]:  # refuse now what the service would refuse, else ask
-                lock = services.current_lock_date()
+                lock = selectors.current_lock_date()
                 reason = dates.check_lock_date_change(date=day, lock=lock, actor=request.user, reason=reason)
                 confirm = {"date": day, "reason": reason, "lock": lock}
                 return self.render_to_response(self.get_context_data(form=form, day=day, confirm=confirm))

@@ -7,9 +7,11 @@ Python), so the figures of a date on or before the lock date never change again.
 
 - Its *quantity events*: the lot's production reports (``production_productionreport``: the first
   is its birth, later ones add to it) and receipt lines (``purchasing_receiptline``: the receipt
-  that created it, and a reversal's negative line, dated by its receipt), each on
-  ``max(its date, the lot's date)``; plus, on the lot's date, whatever of ``qty_in`` those records do
-  not explain (an adjustment lot's whole quantity; zero for the others). So the events always sum
+  that created it, and a reversal's negative line, dated by its receipt) and an adjustment's reversal
+  lines (``inventory_lots_adjustmentline`` with ``reverses_line``: -quantity, dated by the reversing
+  adjustment, DOMAIN.md 9), each on ``max(its date, the lot's date)``; plus, on the lot's date,
+  whatever of ``qty_in`` those records do not explain (an adjustment lot's whole quantity; zero for
+  the others). So the events always sum
   to the lot's current ``qty_in``.
 - Its *cost events*: its ``LotCostChange`` rows, each on ``max(its date, the lot's date)``. The unit
   cost at D is the new cost of the latest change (by id: the order they were recorded in) dated
@@ -91,8 +93,8 @@ class Scope:
 # cost unless a cost change is dated after D (then the id rule below on its changes). Only the few
 # records dated after D are read besides the lot row itself, so one pass over the lots (an index range
 # when an office or LIC is given) values them all. It relies on what the ledger keeps: qty_in = Σ its
-# receipt lines / production reports (check_ledger checks it), an adjustment lot's qty_in never
-# changes, and a lot's unit cost is the new cost of its latest cost change (change_lot_unit_cost_locked
+# receipt lines / production reports (check_ledger checks it), an adjustment lot's qty_in changes
+# only by its adjustment's reversal (to 0, the reversal line: a quantity event), and a lot's unit cost is the new cost of its latest cost change (change_lot_unit_cost_locked
 # is its only writer).
 #
 # TIMELINE, the definition read the long way: every lot's state at the end of each day with a value
@@ -113,6 +115,10 @@ LOT_AT = """
             UNION ALL
             SELECT rl.lot_id, rl.quantity FROM purchasing_receiptline rl
             JOIN purchasing_receipt r ON r.id = rl.receipt_id WHERE r.date {after} %({d})s
+            UNION ALL
+            SELECT al.lot_id, al.quantity FROM inventory_lots_adjustmentline al
+            JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+            WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND a.date {after} %({d})s
         ) x GROUP BY x.lot_id
     ) later ON later.lot_id = l.id
     LEFT JOIN (
@@ -158,6 +164,12 @@ quantity_event AS (
     FROM purchasing_receiptline rl
     JOIN purchasing_receipt r ON r.id = rl.receipt_id
     JOIN scope s ON s.id = rl.lot_id
+    UNION ALL
+    SELECT al.lot_id, GREATEST(a.date, s.date), al.quantity  -- an adjustment's reversal (DOMAIN.md 9)
+    FROM inventory_lots_adjustmentline al
+    JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+    JOIN scope s ON s.id = al.lot_id
+    WHERE al.reverses_line_id IS NOT NULL
 ),
 lot_day AS (
     SELECT lot_id, d, sum(q) AS dq, max(change_id) AS change_id FROM (
@@ -374,7 +386,21 @@ def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> Valuati
     """One query: the valuation's totals, and beside them the usage not yet allocated at ``as_of``
     (positive usage dated <= D less its allocations dated <= D) and the open accrued COGS at D
     (accrual and reversal entries dated <= D). Those two follow the office and LIC filters only
-    (usage has no lot type)."""
+    (usage has no lot type).
+
+    Read from the stored valuations of closed days when there are some (reports.snapshots: a
+    lookup at or before the lock date, that lookup plus the lots that changed after it beyond),
+    else (and for one LIC, whose own lots are few) scanned from the ledger."""
+    from .snapshots import snapshot_totals
+
+    stored = snapshot_totals(as_of=as_of, scope=scope)
+    if stored is not None:
+        return stored
+    return scanned_totals(as_of=as_of, scope=scope)
+
+
+def scanned_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> ValuationTotals:  # noqa: B008
+    """``valuation_totals`` read from the ledger alone (the definition the snapshots are checked against)."""
     params: dict = {"end": as_of}
     body = TOTALS.format(usage_where=scope.pair_where("u", params), entry_where=scope.pair_where("e", params))
     sql = statement([lot_at(scope, params), ON_HAND], body)
@@ -393,6 +419,30 @@ SELECT count(*), COALESCE(sum(h.quantity), 0), COALESCE(sum(h.value), 0),
   (SELECT COALESCE(sum(e.value), 0) FROM cogs_cogsentry e
    WHERE e.kind IN (5, 6) AND e.date <= %(end)s{entry_where})
 FROM on_hand h WHERE h.quantity <> 0 OR h.value <> 0"""
+
+
+# per office, LIC and lot type: the lots with something on hand, their quantity and value; per office
+# and LIC (type ''): usage not yet allocated and open accrued COGS (as TOTALS)
+LEDGER_FIGURES = """
+SELECT h.office_id, h.lic_id, h.type, count(*), sum(h.quantity), sum(h.value), 0, 0
+FROM on_hand h WHERE h.quantity <> 0 OR h.value <> 0 GROUP BY 1, 2, 3
+UNION ALL
+SELECT office_id, lic_id, '', 0, 0, 0, sum(du), sum(da) FROM (
+    SELECT u.office_id, u.lic_id, u.quantity AS du, 0 AS da FROM inventory_lots_inventoryusage u
+    WHERE u.quantity > 0 AND u.date <= %(end)s
+    UNION ALL
+    SELECT e.office_id, e.lic_id, CASE WHEN e.kind = 1 THEN -e.quantity ELSE 0 END,
+           CASE WHEN e.kind IN (5, 6) THEN e.value ELSE 0 END
+    FROM cogs_cogsentry e WHERE e.kind IN (1, 5, 6) AND e.date <= %(end)s
+) x GROUP BY office_id, lic_id HAVING sum(du) <> 0 OR sum(da) <> 0"""
+
+
+def ledger_figures(*, as_of: datetime.date) -> dict[tuple, tuple]:
+    """{(office id, LIC id, lot type or ''): (lots, quantity, value, unallocated, accrued)} at
+    ``as_of``, scanned from the ledger (what reports.snapshots stores; check_ledger compares them)."""
+    params: dict = {"end": as_of}
+    sql = statement([lot_at(Scope(), params), ON_HAND], LEDGER_FIGURES)
+    return {(o, c, t): (int(n), q, v, u, a) for o, c, t, n, q, v, u, a in _fetch(sql, params)}
 
 
 @dataclass(frozen=True)
@@ -480,6 +530,9 @@ moved AS (
     UNION SELECT pr.lot_id FROM production_productionreport pr WHERE pr.date >= %(start)s AND pr.date <= %(end)s
     UNION SELECT rl.lot_id FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
           WHERE r.date >= %(start)s AND r.date <= %(end)s
+    UNION SELECT al.lot_id FROM inventory_lots_adjustmentline al
+          JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+          WHERE al.reverses_line_id IS NOT NULL AND a.date >= %(start)s AND a.date <= %(end)s
     UNION SELECT c.lot_id FROM inventory_lots_lotcostchange c WHERE c.date >= %(start)s AND c.date <= %(end)s
 ),
 scope AS MATERIALIZED (

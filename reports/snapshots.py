@@ -82,6 +82,9 @@ scope AS MATERIALIZED (
         UNION SELECT pr.lot_id FROM production_productionreport pr WHERE pr.date > %(start)s AND pr.date <= %(end)s
         UNION SELECT rl.lot_id FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
               WHERE r.date > %(start)s AND r.date <= %(end)s
+        UNION SELECT al.lot_id FROM inventory_lots_adjustmentline al
+              JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+              WHERE al.reverses_line_id IS NOT NULL AND a.date > %(start)s AND a.date <= %(end)s
         UNION SELECT c.lot_id FROM inventory_lots_lotcostchange c WHERE c.date > %(start)s AND c.date <= %(end)s))
 )"""
 
@@ -98,7 +101,6 @@ SELECT office_id, lic_id, '', d, 0, 0::numeric, 0::numeric, sum(du), sum(da) FRO
 HAVING sum(du) <> 0 OR sum(da) <> 0"""
 
 FIGURES = ("lots", "quantity", "value", "unallocated_quantity", "accrued_value")
-FIRST_DAY = datetime.date(1, 1, 1)
 
 
 def month_end(day: datetime.date) -> datetime.date:
@@ -148,9 +150,12 @@ def sync_snapshots(lock: datetime.date | None) -> None:
         return
     if latest is not None and latest.date > lock:
         ValuationSnapshot.objects.filter(date__gt=lock).delete()
-        DailyValuation.objects.filter(date__gt=lock).delete()
         latest = ValuationSnapshot.objects.order_by("-date").first()
     start = latest.date if latest is not None else None
+    if start is None:
+        DailyValuation.objects.all().delete()
+    else:
+        DailyValuation.objects.filter(date__gt=start).delete()
     with tuned():
         _write(start, lock, latest)
 
@@ -158,17 +163,16 @@ def sync_snapshots(lock: datetime.date | None) -> None:
 def _write(start: datetime.date | None, end: datetime.date, base) -> None:
     from .models import OpenEntry, ValuationSnapshot
 
-    params = {"start": start or FIRST_DAY, "end": end}
-    if start is None:  # the first snapshot: every lot (an event on 0001-01-01 counts too)
-        params["start"] = datetime.date.min
-        scope = "scope AS MATERIALIZED (SELECT " + SCOPE_COLUMNS + ", l.type FROM inventory_lots_lot l WHERE l.date <= %(end)s)"  # noqa: S608
-        lot_sql = statement([scope, TIMELINE, LOT_DAYS], LOT_CHANGES.replace("t.d > %(start)s", "TRUE"))
-        usage_sql = USAGE_CHANGES.format(entries="cogs_cogsentry").replace(
-            "u.date > %(start)s", "TRUE").replace("e.date > %(start)s", "TRUE")
+    # no snapshot yet: every day of every lot ("-infinity": an event on 0001-01-01 counts too)
+    params = {"start": start if start is not None else "-infinity", "end": end}
+    if start is None:
+        scope = (
+            f"scope AS MATERIALIZED (SELECT {SCOPE_COLUMNS}, l.type FROM inventory_lots_lot l WHERE l.date <= %(end)s)"  # noqa: S608
+        )
     else:
         scope = CLOSE_SCOPE.format(columns=SCOPE_COLUMNS)
-        lot_sql = statement([scope, TIMELINE, LOT_DAYS], LOT_CHANGES)
-        usage_sql = USAGE_CHANGES.format(entries="cogs_cogsentry")
+    lot_sql = statement([scope, TIMELINE, LOT_DAYS], LOT_CHANGES)
+    usage_sql = USAGE_CHANGES.format(entries="cogs_cogsentry")
     _execute("DROP TABLE IF EXISTS reports_snapshot_change")
     _execute(
         "CREATE TEMP TABLE reports_snapshot_change (office_id bigint, lic_id bigint, type varchar(16), d date,"
@@ -176,8 +180,11 @@ def _write(start: datetime.date | None, end: datetime.date, base) -> None:
     )
     _execute(f"INSERT INTO reports_snapshot_change {lot_sql}", params)  # noqa: S608 - fixed SQL text
     _execute(f"INSERT INTO reports_snapshot_change {usage_sql}", params)  # noqa: S608
-    first = _execute("SELECT min(d) FROM reports_snapshot_change")[0][0]
-    dates = checkpoint_dates(first or end, end) if start is None else checkpoint_dates(start + datetime.timedelta(days=1), end)
+    if start is None:
+        first = _execute("SELECT min(d) FROM reports_snapshot_change")[0][0] or end
+    else:
+        first = start + datetime.timedelta(days=1)
+    dates = checkpoint_dates(first, end)
     (watermark,) = _execute("SELECT COALESCE(max(id), 0) FROM cogs_cogsentry")[0]
     snapshots = ValuationSnapshot.objects.bulk_create(
         [ValuationSnapshot(date=d, lock_date=end, entry_watermark=watermark if d == end else 0) for d in dates]
@@ -213,7 +220,7 @@ FROM (SELECT office_id, type, d, {_SUMS} FROM reports_snapshot_change GROUP BY 1
 LEFT JOIN (SELECT DISTINCT ON (office_id, type) * FROM reports_dailyvaluation
            WHERE date <= %(start)s ORDER BY office_id, type, date DESC) b
        ON b.office_id = g.office_id AND b.type = g.type
-WINDOW w AS (PARTITION BY g.office_id, g.type ORDER BY g.d)"""
+WINDOW w AS (PARTITION BY g.office_id, g.type ORDER BY g.d)"""  # noqa: S608 - fixed SQL text
 
 # per office, LIC and type at each snapshot date: the figures at the base snapshot plus the changes
 # up to it (each change counted at the first snapshot date on or after its day)
@@ -221,20 +228,24 @@ FIGURES_INSERT = f"""
 INSERT INTO reports_snapshotfigures (snapshot_id, office_id, lic_id, type, lots, quantity, value,
                                      unallocated_quantity, accrued_value)
 SELECT * FROM (
-    SELECT k.id, k.office_id, k.lic_id, k.type, {_RUNNING.replace("g.", "COALESCE(g.").replace(") OVER w", ", 0)) OVER w")}
+    SELECT k.id, k.office_id, k.lic_id, k.type,
+           COALESCE(b.lots, 0) + sum(COALESCE(g.dn, 0)) OVER w, COALESCE(b.quantity, 0) + sum(COALESCE(g.dq, 0)) OVER w,
+           COALESCE(b.value, 0) + sum(COALESCE(g.dv, 0)) OVER w,
+           COALESCE(b.unallocated_quantity, 0) + sum(COALESCE(g.du, 0)) OVER w,
+           COALESCE(b.accrued_value, 0) + sum(COALESCE(g.da, 0)) OVER w
     FROM (SELECT grp.office_id, grp.lic_id, grp.type, c.date, c.id
           FROM (SELECT office_id, lic_id, type FROM reports_snapshot_change
                 UNION SELECT office_id, lic_id, type FROM reports_snapshotfigures WHERE snapshot_id = %(base)s) grp
           CROSS JOIN unnest(%(snap_dates)s::date[], %(snap_ids)s::bigint[]) c(date, id)) k
     LEFT JOIN (SELECT office_id, lic_id, type,
-                      (SELECT min(c) FROM unnest(%(snap_dates)s::date[]) c WHERE c >= d) AS date, {_SUMS}
+                      LEAST((date_trunc('month', d) + interval '1 month - 1 day')::date, %(end)s) AS date, {_SUMS}
                FROM reports_snapshot_change GROUP BY 1, 2, 3, 4) g
            ON (g.office_id, g.lic_id, g.type, g.date) = (k.office_id, k.lic_id, k.type, k.date)
     LEFT JOIN reports_snapshotfigures b
            ON b.snapshot_id = %(base)s AND (b.office_id, b.lic_id, b.type) = (k.office_id, k.lic_id, k.type)
     WINDOW w AS (PARTITION BY k.office_id, k.lic_id, k.type ORDER BY k.date)
 ) r(snapshot_id, office_id, lic_id, type, lots, quantity, value, unallocated_quantity, accrued_value)
-WHERE lots <> 0 OR quantity <> 0 OR value <> 0 OR unallocated_quantity <> 0 OR accrued_value <> 0"""
+WHERE lots <> 0 OR quantity <> 0 OR value <> 0 OR unallocated_quantity <> 0 OR accrued_value <> 0"""  # noqa: S608 - fixed SQL text
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -271,6 +282,9 @@ scope AS MATERIALIZED (
         UNION SELECT pr.lot_id FROM production_productionreport pr WHERE pr.date > %(start)s AND pr.date <= %(end)s
         UNION SELECT rl.lot_id FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
               WHERE r.date > %(start)s AND r.date <= %(end)s
+        UNION SELECT al.lot_id FROM inventory_lots_adjustmentline al
+              JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+              WHERE al.reverses_line_id IS NOT NULL AND a.date > %(start)s AND a.date <= %(end)s
         UNION SELECT c.lot_id FROM inventory_lots_lotcostchange c WHERE c.date > %(start)s AND c.date <= %(end)s)
 )"""
 
@@ -377,7 +391,7 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
                 )
         daily = _daily_at(snap.date, Scope())
         summed = [sum((v[i] for v in stored.values()), 0) for i in range(5)]
-        if [d for d in daily] != summed:
+        if list(daily) != summed:
             add("snapshot_daily", snap.date.isoformat(), f"daily totals {_show(daily)} <> snapshot {_show(summed)}")
     if snapshots:
         latest = snapshots[-1]

@@ -30,6 +30,13 @@ def graph(options):
     return grimp.build_graph(*options.session_options["root_packages"], cache_dir=None)
 
 
+def test_every_package_of_the_project_is_in_a_layer(options):
+    """A new app must be given its place in the layers (pyproject.toml), or nothing checks it."""
+    root = PYPROJECT.parent
+    packages = {p.parent.name for p in root.glob("*/__init__.py")} - {"tests"}
+    assert packages == set(options.session_options["root_packages"])
+
+
 def layers_contract(options) -> LayersContract:
     contract = next(c for c in options.contracts_options if c["id"] == "layers")
     return LayersContract(name=contract["name"], session_options=options.session_options, contract_options=contract)

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from core.money import ZERO
 from inventory_lots import locks, pending
 from inventory_lots.models import LineItemCode, Lot
-from inventory_lots.services import current_lock_date
+from inventory_lots.selectors import current_lock_date
 from production.services import recompute_production_lot_cost_locked
 
 from ..allocation import (

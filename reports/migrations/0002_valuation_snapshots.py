@@ -6,71 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_journal'),
+        ("reports", "0001_journal"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OpenEntry',
+            name="OpenEntry",
             fields=[
-                ('entry_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('kind', models.SmallIntegerField()),
-                ('lot_id', models.BigIntegerField(null=True)),
-                ('office_id', models.BigIntegerField()),
-                ('lic_id', models.BigIntegerField()),
-                ('date', models.DateField()),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=28)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=28)),
+                ("entry_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("kind", models.SmallIntegerField()),
+                ("lot_id", models.BigIntegerField(null=True)),
+                ("office_id", models.BigIntegerField()),
+                ("lic_id", models.BigIntegerField()),
+                ("date", models.DateField()),
+                ("quantity", models.DecimalField(decimal_places=6, max_digits=28)),
+                ("value", models.DecimalField(decimal_places=2, max_digits=28)),
             ],
         ),
         migrations.CreateModel(
-            name='ValuationSnapshot',
+            name="ValuationSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True)),
-                ('lock_date', models.DateField(help_text='The lock date in force when it was written.')),
-                ('entry_watermark', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(unique=True)),
+                ("lock_date", models.DateField(help_text="The lock date in force when it was written.")),
+                ("entry_watermark", models.BigIntegerField(default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'ordering': ['-date'],
+                "ordering": ["-date"],
             },
         ),
         migrations.CreateModel(
-            name='DailyValuation',
+            name="DailyValuation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('office_id', models.BigIntegerField()),
-                ('type', models.CharField(blank=True, max_length=16)),
-                ('lots', models.BigIntegerField(default=0)),
-                ('quantity', models.DecimalField(decimal_places=6, default=0, max_digits=28)),
-                ('value', models.DecimalField(decimal_places=2, default=0, max_digits=28)),
-                ('unallocated_quantity', models.DecimalField(decimal_places=6, default=0, max_digits=28)),
-                ('accrued_value', models.DecimalField(decimal_places=2, default=0, max_digits=28)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("office_id", models.BigIntegerField()),
+                ("type", models.CharField(blank=True, max_length=16)),
+                ("lots", models.BigIntegerField(default=0)),
+                ("quantity", models.DecimalField(decimal_places=6, default=0, max_digits=28)),
+                ("value", models.DecimalField(decimal_places=2, default=0, max_digits=28)),
+                ("unallocated_quantity", models.DecimalField(decimal_places=6, default=0, max_digits=28)),
+                ("accrued_value", models.DecimalField(decimal_places=2, default=0, max_digits=28)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('office_id', 'type', 'date'), name='dailyvaluation_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("office_id", "type", "date"), name="dailyvaluation_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SnapshotFigures',
+            name="SnapshotFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('office_id', models.BigIntegerField()),
-                ('lic_id', models.BigIntegerField()),
-                ('type', models.CharField(blank=True, max_length=16)),
-                ('lots', models.BigIntegerField(default=0)),
-                ('quantity', models.DecimalField(decimal_places=6, default=0, max_digits=28)),
-                ('value', models.DecimalField(decimal_places=2, default=0, max_digits=28)),
-                ('unallocated_quantity', models.DecimalField(decimal_places=6, default=0, max_digits=28)),
-                ('accrued_value', models.DecimalField(decimal_places=2, default=0, max_digits=28)),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='reports.valuationsnapshot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("office_id", models.BigIntegerField()),
+                ("lic_id", models.BigIntegerField()),
+                ("type", models.CharField(blank=True, max_length=16)),
+                ("lots", models.BigIntegerField(default=0)),
+                ("quantity", models.DecimalField(decimal_places=6, default=0, max_digits=28)),
+                ("value", models.DecimalField(decimal_places=2, default=0, max_digits=28)),
+                ("unallocated_quantity", models.DecimalField(decimal_places=6, default=0, max_digits=28)),
+                ("accrued_value", models.DecimalField(decimal_places=2, default=0, max_digits=28)),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="reports.valuationsnapshot",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('snapshot', 'office_id', 'lic_id', 'type'), name='snapshotfigures_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("snapshot", "office_id", "lic_id", "type"), name="snapshotfigures_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -17,7 +17,8 @@ from drf_spectacular.generators import SchemaGenerator
 from core import roles
 from core.errors import StateConflict, ValidationFailed
 from inventory_lots.models import InventoryAdjustment, LockDate
-from inventory_lots.services import current_lock_date, set_lock_date
+from inventory_lots.selectors import current_lock_date
+from inventory_lots.services import set_lock_date
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db

@@ -237,7 +237,7 @@ def test_a_round_planned_but_never_queued_is_queued_by_the_retry(settings):
     _seed_many_lics()
     run = services.start_cogs_run(actor=None, date=RUN_DAY)
     specs = services.plan_round(run_id=run.pk, after_round=0)  # committed; the jobs were never queued
-    stray = services.ChunkSpec(run.pk, 1, specs[0].office_id, (10**12,))
+    stray = services.JobSpec(run.pk, 1, specs[0].office_id, (10**12,))
     assert services.run_job(spec=stray) is False
     tasks.run_round(run_id=run.pk, after_round=0)  # the retry
     proc = _one_shot_worker()

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from cogs.services import run_cogs_now
 from core import roles
 from inventory_lots import dates
-from inventory_lots.services import current_lock_date, set_lock_date
+from inventory_lots.selectors import current_lock_date
+from inventory_lots.services import set_lock_date
 from orders.services import create_order
 from purchasing import services as purchasing
 from tests.cogs.conftest import ship

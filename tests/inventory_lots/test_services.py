@@ -11,7 +11,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from core.errors import StateConflict, ValidationFailed
-from inventory_lots import services
+from inventory_lots import selectors, services
 from inventory_lots.models import AdjustmentLine, InventoryUsage, Lot, LotCostChange, LotSerial, PendingCogs
 from inventory_lots.services import AdjustmentLineInput, post_adjustment, record_usage
 from tests.conftest import DAY, adjust_in
@@ -151,7 +151,7 @@ def test_adjustment_numbers_increase(office, lic):
 def test_default_unit_cost_is_the_average_of_open_lots_weighted_by_quantity(office, lic):
     adjust_in(office=office, lic=lic, quantity="10", unit_cost="2.00")
     adjust_in(office=office, lic=lic, quantity="30", unit_cost="4.00")
-    assert str(services.default_unit_cost(lic=lic, office=office)) == "3.500000"
+    assert str(selectors.default_unit_cost(lic=lic, office=office)) == "3.500000"
     lot = adjust(office, line(lic, "5")).lines.get().lot
     assert (lot.unit_cost, lot.value_in) == (D("3.5"), D("17.50"))
 
@@ -163,19 +163,19 @@ def test_default_unit_cost_weights_by_available_quantity_and_skips_closed_lots(o
     Lot.objects.filter(pk=a.pk).update(qty_used=D("9"))  # as COGS would: 1 left at 2.00
     Lot.objects.filter(pk=b.pk).update(qty_used=D("28"))  # 2 left at 4.00
     Lot.objects.filter(pk=closed.pk).update(qty_used=D("5"))
-    assert services.default_unit_cost(lic=lic, office=office) == D("3.333333")  # (2 + 8) / 3, half up
+    assert selectors.default_unit_cost(lic=lic, office=office) == D("3.333333")  # (2 + 8) / 3, half up
 
 
 def test_default_unit_cost_rounds_half_up_to_six_places(office, lic):
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00")
     adjust_in(office=office, lic=lic, quantity="2", unit_cost="2.00")
-    assert services.default_unit_cost(lic=lic, office=office) == D("1.666667")
+    assert selectors.default_unit_cost(lic=lic, office=office) == D("1.666667")
 
 
 def test_default_unit_cost_ignores_lots_of_other_offices(office, west, lic):
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="9.00")
     adjust_in(office=west, lic=lic, quantity="1", unit_cost="1.00")
-    assert services.default_unit_cost(lic=lic, office=west) == D("1")
+    assert selectors.default_unit_cost(lic=lic, office=west) == D("1")
 
 
 def test_default_unit_cost_without_open_lots_is_the_most_recent_lot_by_date_then_id(office, lic):
@@ -183,9 +183,9 @@ def test_default_unit_cost_without_open_lots_is_the_most_recent_lot_by_date_then
     same_day_lower_id = adjust_in(office=office, lic=lic, quantity="1", unit_cost="5.00", date=DAY)
     same_day_higher_id = adjust_in(office=office, lic=lic, quantity="1", unit_cost="6.00", date=DAY)
     Lot.objects.filter(pk__in=[later_date.pk, same_day_lower_id.pk, same_day_higher_id.pk]).update(qty_used=D("1"))
-    assert services.default_unit_cost(lic=lic, office=office) == D("7.00")
+    assert selectors.default_unit_cost(lic=lic, office=office) == D("7.00")
     Lot.objects.filter(pk=later_date.pk).update(date=DAY - datetime.timedelta(days=5))
-    assert services.default_unit_cost(lic=lic, office=office) == D("6.00")
+    assert selectors.default_unit_cost(lic=lic, office=office) == D("6.00")
     lot = adjust(office, line(lic, "2"), date=NEXT_DAY).lines.get().lot
     assert lot.unit_cost == D("6")
 
@@ -197,7 +197,7 @@ def test_positive_line_without_unit_cost_or_lots_is_refused_clearly(office, lic)
         "Line 1: WIDGET has no lots in HQ to take a unit cost from: enter the unit cost.",
         "lines[0].unit_cost",
     )
-    assert services.default_unit_cost(lic=lic, office=office) is None
+    assert selectors.default_unit_cost(lic=lic, office=office) is None
 
 
 def test_negative_line_needs_no_unit_cost_basis(office, lic):
@@ -465,7 +465,7 @@ def test_usage_quantity_in_memory_equals_the_reloaded_one(office, lic, order):
 
 def test_lock_date_only_moves_forward(accountant):
     first = services.set_lock_date(date=DAY, actor=accountant)
-    assert (services.current_lock_date(), first.set_by) == (DAY, accountant)
+    assert (selectors.current_lock_date(), first.set_by) == (DAY, accountant)
     for day in (DAY, DAY - datetime.timedelta(days=1)):
         refused(
             lambda day=day: services.set_lock_date(date=day, actor=accountant),
@@ -476,7 +476,7 @@ def test_lock_date_only_moves_forward(accountant):
             error=StateConflict,
         )
     services.set_lock_date(date=NEXT_DAY, actor=accountant)
-    assert services.current_lock_date() == NEXT_DAY
+    assert selectors.current_lock_date() == NEXT_DAY
 
 
 def test_state_conflict_is_a_409(accountant):

@@ -17,6 +17,7 @@ from orders.models import CustomerReturn, Shipment
 from orders.reversals import reverse_return, reverse_shipment
 from orders.services import ReturnLineInput, ShipmentLineInput, post_return, post_shipment
 from tests.cogs.conftest import D, day, fresh, run
+from tests.cogs.ledger_checks import all_violations, assert_names
 from tests.conftest import adjust_in
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +214,66 @@ def test_api_reverse_endpoints(api, accountant, clerk, office, lic, order):
     adjustment = InventoryAdjustment.objects.order_by("id").first()
     answer = api(accountant).post(f"/api/v1/adjustments/{adjustment.pk}/reverse/", {"reason": ""}, format="json")
     assert answer.status_code == 400
+
+
+def test_reports_see_the_reversal_of_an_adjustment_lot_on_its_date(office, lic):
+    from django.db import connection
+
+    from reports.selectors import lots_at, lots_at_by_events
+
+    lot = adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50", date=day(1))
+    adjustment = lot_adjustment(lot)
+    reverse_adjustment(adjustment=adjustment, date=day(5), reason="Entered twice", actor=None)
+    for as_of, expected in ((day(4), (D("4"), D("10.00"))), (day(5), (D("0"), D("0.00")))):
+        fast, slow = lots_at(as_of=as_of)[lot.pk], lots_at_by_events(as_of=as_of)[lot.pk]
+        assert (fast.qty_in, fast.value_in) == expected == (slow.qty_in, slow.value_in)
+    assert all_violations() == []
+    with connection.cursor() as cursor:  # the check is seen to fail: the lot grown behind the ledger's back
+        cursor.execute("UPDATE inventory_lots_lot SET qty_in = 1 WHERE id = %s", [lot.pk])
+    assert_names("adjustment_lot_qty_in", lot.pk)
+
+
+def lot_adjustment(lot):
+    return AdjustmentLine.objects.get(lot=lot, reverses_line__isnull=True).adjustment
+
+
+def test_pages_reverse_with_a_confirmation(client, accountant, clerk, office, lic, order):
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    shipment = ship(order, lic, "2", day(2))
+    client.force_login(clerk)
+    assert 'id="reverse"' not in client.get(f"/orders/shipments/{shipment.pk}/").content.decode()
+    assert client.get(f"/orders/shipments/{shipment.pk}/reverse/").status_code == 403
+    client.force_login(accountant)
+    assert 'id="reverse"' in client.get(f"/orders/shipments/{shipment.pk}/").content.decode()
+    url = f"/orders/shipments/{shipment.pk}/reverse/"
+    first = client.post(url, {"date": "2026-03-03", "reason": "Wrong customer"})
+    assert first.status_code == 200 and "cannot be undone" in first.content.decode()
+    assert not CustomerReturn.objects.exists()
+    done = client.post(url, {"date": "2026-03-03", "reason": "Wrong customer", "confirm": "yes"})
+    reversal = CustomerReturn.objects.get(reverses_shipment=shipment)
+    assert done.status_code == 302 and done["Location"] == reversal.get_absolute_url()
+    page = client.get(f"/orders/shipments/{shipment.pk}/").content.decode()
+    assert 'id="reversed-by"' in page and reversal.number in page and 'id="reverse"' not in page
+    assert shipment.number in client.get(reversal.get_absolute_url()).content.decode()
+    again = client.post(url, {"date": "2026-03-03", "reason": "x", "confirm": "yes"})
+    assert again.status_code == 409 and "already been reversed" in again.content.decode()
+    ret_page = client.get(f"/orders/returns/{reversal.pk}/reverse/")
+    assert ret_page.status_code == 200
+    adjustment = InventoryAdjustment.objects.get()
+    refused = client.post(
+        f"/adjustments/{adjustment.pk}/reverse/", {"date": "2026-03-03", "reason": "x", "confirm": "yes"}
+    )
+    assert refused.status_code == 409 and adjustment.lines.get().lot.number in refused.content.decode()
+
+
+def test_admin_actions_reverse(client, admin_user, office, lic, order):
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=datetime.date.today())
+    client.force_login(admin_user)
+    adjustment = InventoryAdjustment.objects.get()
+    client.post(
+        "/admin/inventory_lots/inventoryadjustment/",
+        {"action": "reverse_selected", "_selected_action": [adjustment.pk]},
+        follow=True,
+    )
+    assert InventoryAdjustment.objects.filter(reverses=adjustment).exists()
+    assert fresh(adjustment.lines.get().lot).qty_in == D("0")

@@ -22,7 +22,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cogs.services import run_cogs_now
 from inventory_lots import dates
-from inventory_lots.services import current_lock_date, set_lock_date
+from inventory_lots.selectors import current_lock_date
+from inventory_lots.services import set_lock_date
 from orders.services import create_order
 from purchasing import services as purchasing
 from reports import close, home

@@ -36,6 +36,13 @@ DOCUMENT_CHECKS = {
         FROM inventory_lots_lot l
         JOIN (SELECT lot_id, sum(quantity) q FROM production_productionreport GROUP BY lot_id) s ON s.lot_id = l.id
         WHERE l.qty_in <> s.q""",
+    # an adjustment lot's quantity in is the sum of its adjustment lines (a reversal line brings it to 0)
+    "adjustment_lot_qty_in": """
+        SELECT l.id, 'qty_in ' || l.qty_in || ' <> adjustment lines ' || s.q
+        FROM inventory_lots_lot l
+        JOIN (SELECT lot_id, sum(quantity) q FROM inventory_lots_adjustmentline WHERE lot_id IS NOT NULL
+              GROUP BY lot_id) s ON s.lot_id = l.id
+        WHERE l.qty_in <> s.q""",
     # returns naming a usage never give back more than it took
     "return_within_usage": """
         SELECT u.id, 'returned ' || -sum(r.quantity) || ' > used ' || u.quantity

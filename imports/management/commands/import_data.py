@@ -54,7 +54,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=ImportKind.values)
         parser.add_argument("file")
-        parser.add_argument("--dry-run", action="store_true", help="Check every row and show the preview; import nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check every row and show the preview; import nothing."
+        )
         parser.add_argument("--user", help="The username recorded on the batch and the records (default: none).")
         parser.add_argument("--control-total", help="Refuse unless the file's total value (record count) is this.")
         parser.add_argument("--errors-file", help="Where to write the sheet with its Errors column.")
@@ -78,7 +80,9 @@ class Command(BaseCommand):
             if dry_run:
                 self.stdout.write(f"Dry run: nothing imported ({batch.number} recorded as checked).")
                 return
-            batch = services.commit_import(batch=batch, actor=actor, control_total=control, checked=checked, progress=bar)
+            batch = services.commit_import(
+                batch=batch, actor=actor, control_total=control, checked=checked, progress=bar
+            )
             bar.close()
         except DomainError as error:
             bar.close()
@@ -111,7 +115,8 @@ class Command(BaseCommand):
             self.stdout.write("Opening journal (DOMAIN.md 10):")
             for line in summary["journal"][:20]:
                 self.stdout.write(
-                    f"  {line['date']} {line['office']:<12} {line['account']:<8} Dr {line['debit']:>16} Cr {line['credit']:>16}"
+                    f"  {line['date']} {line['office']:<12} {line['account']:<8} "
+                    f"Dr {line['debit']:>16} Cr {line['credit']:>16}"
                 )
 
     def _report_errors(self, batch, path: Path, errors_file) -> None:

@@ -1,0 +1,173 @@
+"""The imports API: ``POST /api/v1/imports/`` (multipart: ``kind``, ``file``, ``dry_run``,
+``control_total``; the API's one non-JSON body, a file being what it takes), ``GET /imports/`` and
+``/imports/{id}/``, ``POST /imports/{id}/commit/`` and ``/imports/{id}/reverse/``. A file with
+errors is a 400 ``import_invalid`` listing them ("Row N: ...") and writes nothing."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from core.drf.fields import MoneyField, QuantityField
+
+from . import selectors, services
+from .models import ImportBatch, ImportKind
+
+RUN_IMPORT = "imports.run_import"
+
+
+class UploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportKind.values)
+    file = serializers.FileField(help_text="CSV (UTF-8) or xlsx with the template's header row.")
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and preview only (the batch stays `previewed`; commit it later)."
+    )
+    control_total = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Refuse (400 `control_total_mismatch`) unless the file's total value (opening stock) or "
+        "record count (master data) is this.",
+    )
+
+
+class CommitSerializer(serializers.Serializer):
+    control_total = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+
+
+class ReverseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    date = serializers.DateField(required=False, help_text="The reversal's date (default today).")
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    committed_by = serializers.CharField(source="committed_by.username", default=None, read_only=True)
+    reversed_by = serializers.CharField(source="reversed_by.username", default=None, read_only=True)
+    total_quantity = QuantityField(read_only=True, allow_null=True)
+    total_value = MoneyField(read_only=True, allow_null=True)
+    control_total = MoneyField(read_only=True, allow_null=True)
+    errors = serializers.SerializerMethodField()
+    preview = serializers.JSONField(source="summary", read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "file_name",
+            "file_format",
+            "created_by",
+            "created_at",
+            "row_count",
+            "created_count",
+            "error_count",
+            "total_quantity",
+            "total_value",
+            "control_total",
+            "first_date",
+            "last_date",
+            "committed_at",
+            "committed_by",
+            "reversed_at",
+            "reversed_by",
+            "reversal_reason",
+            "errors",
+            "preview",
+        ]
+
+    def get_errors(self, batch) -> list[str]:
+        return [f"Row {row}: {message}" for row, message in batch.errors[:1000]]
+
+
+class ImportListCreateView(generics.ListAPIView):
+    """GET the import batches (newest first); POST a file (multipart) to check it and, unless
+    `dry_run`, import it in one transaction (administrators, or `imports.run_import`)."""
+
+    serializer_class = BatchSerializer
+    read_permission = RUN_IMPORT
+    write_permission = RUN_IMPORT
+
+    def get_parsers(self):
+        if getattr(self, "request", None) is not None and self.request.method == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    def get_queryset(self):
+        return selectors.batch_list()
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: BatchSerializer})
+    def post(self, request):
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        batch, checked = services.stage_import(
+            kind=data["kind"], file_name=upload.name, content=upload.read(), actor=request.user, record_failure=False
+        )
+        if not data["dry_run"]:
+            batch = services.commit_import(
+                batch=batch, actor=request.user, control_total=data["control_total"], checked=checked
+            )
+        batch = selectors.batch_list().get(pk=batch.pk)
+        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+
+class ImportDetailView(generics.RetrieveAPIView):
+    serializer_class = BatchSerializer
+    read_permission = RUN_IMPORT
+
+    def get_queryset(self):
+        return selectors.batch_list()
+
+
+class ImportCommitView(generics.GenericAPIView):
+    """Import a batch checked with `dry_run` (checked again now; all or nothing)."""
+
+    serializer_class = CommitSerializer
+    write_permission = RUN_IMPORT
+    queryset = ImportBatch.objects.none()
+
+    @extend_schema(request=CommitSerializer, responses={200: BatchSerializer})
+    def post(self, request, pk):
+        batch = get_object_or_404(selectors.batch_list(), pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.commit_import(
+            batch=batch, actor=request.user, control_total=serializer.validated_data.get("control_total")
+        )
+        return Response(BatchSerializer(selectors.batch_list().get(pk=pk)).data)
+
+
+class ImportReverseView(generics.GenericAPIView):
+    """Reverse an imported batch as a whole (409 once something in it is used, or it is in closed books)."""
+
+    serializer_class = ReverseSerializer
+    write_permission = RUN_IMPORT
+    queryset = ImportBatch.objects.none()
+
+    @extend_schema(request=ReverseSerializer, responses={200: BatchSerializer})
+    def post(self, request, pk):
+        batch = get_object_or_404(selectors.batch_list(), pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.reverse_import(batch=batch, actor=request.user, reason=data["reason"], date=data.get("date"))
+        return Response(BatchSerializer(selectors.batch_list().get(pk=pk)).data)
+
+
+urlpatterns = [
+    path("imports/", ImportListCreateView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/commit/", ImportCommitView.as_view(), name="import-commit"),
+    path("imports/<int:pk>/reverse/", ImportReverseView.as_view(), name="import-reverse"),
+]

@@ -1,0 +1,18 @@
+"""Reads of the imports app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import ImportBatch, ImportedLot
+
+
+def batch_list() -> QuerySet[ImportBatch]:
+    """Batches newest first, without their files (``content`` is read only to build an errors sheet)."""
+    return (
+        ImportBatch.objects.select_related("created_by", "committed_by", "reversed_by").defer("content").order_by("-id")
+    )
+
+
+def batch_lots(batch: ImportBatch) -> QuerySet[ImportedLot]:
+    return ImportedLot.objects.filter(batch=batch).select_related("lot__office", "lot__lic").order_by("row")

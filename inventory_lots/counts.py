@@ -1,0 +1,137 @@
+"""Physical counts (DOMAIN.md 9): per LIC counted in an office on a date, the book on-hand quantity at that
+date (``Σ qty_in of its lots dated <= D - Σ its usage quantities dated <= D``, allocated or not) beside
+the counted quantity; posting writes one adjustment of kind ``count`` for the differences (a shortage is
+a usage line, an overage a lot at the default adjustment unit cost, DOMAIN.md 4). LICs not counted are
+not in the count; a count with no difference posts nothing; a LIC counted twice in one count is refused
+(400 ``lic_counted_twice``, on the later line). A module of its own beside services.py, which it calls.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Sum
+
+from core.errors import ValidationFailed, line_error
+
+from . import locks
+from .models import AdjustmentKind, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
+from .services import (
+    MSG_NO_LINES,
+    AdjustmentLineInput,
+    check_inventoried,
+    check_open_date,
+    check_places,
+    post_adjustment,
+)
+
+MSG_COUNTED_TWICE = "{lic} is already counted on line {line}: count each LIC once."
+MSG_NEGATIVE_COUNT = "A counted quantity cannot be negative."
+DEFAULT_REASON = "Physical count"
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class CountLineInput:
+    lic: LineItemCode
+    counted_quantity: Decimal
+    serial_numbers: Sequence[str] = field(default_factory=tuple)  # serialized: the serials short or found
+    mfr_lot_number: str = ""  # tracked by mfr lot: the lot number of what was found
+
+
+@dataclass(frozen=True)
+class CountLine:
+    lic: LineItemCode
+    book_quantity: Decimal
+    counted_quantity: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted_quantity - self.book_quantity
+
+
+@dataclass(frozen=True)
+class CountResult:
+    adjustment: InventoryAdjustment | None
+    lines: list[CountLine]
+
+
+def book_quantities(*, office: Office, date: datetime.date, lic_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The book on-hand quantity of each LIC in ``office`` at ``date`` (two aggregates, by index:
+    lot_lic_date_id, usage_lic_office_date)."""
+    ids = sorted(set(lic_ids))
+    lots = dict(
+        Lot.objects.filter(office=office, lic_id__in=ids, date__lte=date)
+        .values("lic_id")
+        .annotate(q=Sum("qty_in"))
+        .values_list("lic_id", "q")
+    )
+    used = dict(
+        InventoryUsage.objects.filter(office=office, lic_id__in=ids, date__lte=date)
+        .values("lic_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("lic_id", "q")
+    )
+    return {i: (lots.get(i) or ZERO) - (used.get(i) or ZERO) for i in ids}
+
+
+def _check_lines(lines: Sequence[CountLineInput]) -> None:
+    if not lines:
+        raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
+    seen: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        try:
+            check_inventoried(line.lic)
+            check_places(line.counted_quantity, 6, "counted_quantity")
+            if line.counted_quantity < 0:
+                raise ValidationFailed("negative_count", MSG_NEGATIVE_COUNT, field="counted_quantity")
+            if line.lic.pk in seen:
+                raise ValidationFailed(
+                    "lic_counted_twice", MSG_COUNTED_TWICE.format(lic=line.lic.code, line=seen[line.lic.pk] + 1), "lic"
+                )
+        except ValidationFailed as exc:
+            raise line_error(exc, index) from exc
+        seen[line.lic.pk] = index
+
+
+@transaction.atomic
+def post_count(
+    *,
+    office: Office,
+    date: datetime.date,
+    lines: Sequence[CountLineInput],
+    actor: User | None,
+    reason: str = DEFAULT_REASON,
+) -> CountResult:
+    """Compare the counted quantities with the book at ``date`` (under the LIC locks, so no posting moves
+    the book in between) and post one ``count`` adjustment for the differences (None when none)."""
+    _check_lines(lines)
+    check_open_date(date)
+    locks.lics_for_update(line.lic.pk for line in lines)
+    book = book_quantities(office=office, date=date, lic_ids=(line.lic.pk for line in lines))
+    counted = [CountLine(line.lic, book[line.lic.pk], line.counted_quantity) for line in lines]
+    differing = [(line, c) for line, c in zip(lines, counted, strict=True) if c.difference != 0]
+    if not differing:
+        return CountResult(None, counted)
+    adjustment = post_adjustment(
+        office=office,
+        date=date,
+        kind=AdjustmentKind.COUNT,
+        reason=reason or DEFAULT_REASON,
+        actor=actor,
+        lines=[
+            AdjustmentLineInput(
+                lic=line.lic,
+                quantity=c.difference,
+                serial_numbers=line.serial_numbers,
+                mfr_lot_number=line.mfr_lot_number if c.difference > 0 else "",
+            )
+            for line, c in differing
+        ],
+    )
+    return CountResult(adjustment, counted)
