@@ -348,7 +348,7 @@ def main() -> None:
 
     # The bound: COPY out of the lot and usage rows the first run reads (every usage row is unallocated
     # before it, so this is measured before the run) + COPY in of as many entry rows as it writes.
-    # (Until 2026-11-25 the usage COPY ran after the run, when no usage is unallocated: "bound_old_s".)
+    # ("bound_old_s": the usage COPY after the run, when no usage is unallocated, as first measured.)
     lots_out = copy_out(LOTS_OUT)
     usage_out = copy_out(USAGE_OUT)
     connection.close()

@@ -195,7 +195,7 @@ def main() -> None:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/", timeout=2)  # noqa: S310
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or a worker still booting (a read timeout)
                 time.sleep(0.1)
         start = time.monotonic()
         stats = run_clients(args.clients, args.seconds, ctx)

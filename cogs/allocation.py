@@ -26,7 +26,7 @@ earlier part both, between the two dates).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -77,8 +77,8 @@ class PlanLot:
     value_used: Decimal
     released: bool = True
     # the lot's latest quantity event or allocation/give-back date: no new allocation or give-back
-    # is dated earlier (None: the lot's date)
-    movement_date: datetime.date | None = None
+    # is dated earlier (left out or None: the lot's date, set by __post_init__)
+    movement_date: datetime.date = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.movement_date is None or self.movement_date < self.date:
@@ -468,6 +468,7 @@ class PairPlanner:
         Usage that names none (posted before serials were recorded) goes by the costing method."""
         changed = False
         serial_lots = self.serial_lots
+        assert serial_lots is not None  # a serialized LIC
         rest = []
         for u in self.usages:
             if u.quantity <= 0 or u.unallocated == 0:
@@ -516,14 +517,14 @@ class PairPlanner:
         return changed
 
     # --- step 3: revaluation ----------------------------------------------------------------
-    def _new_records(self, lot_ids: Iterable[int]) -> dict[int, dict[int, Holding]]:
+    def _new_records(self, lot_ids: Collection[int]) -> dict[int, dict[int, Holding]]:
         """This plan's records (usage, lot) on ``lot_ids``, from its entries (one pass, only for the
         lots step 3 re-targets: the million allocations of a full run pay nothing for it). Call it
         before step 3 adds revaluation entries: the n-th entry is the n-th movement ``_post`` made."""
         returns = {u.id: u.returns_usage_id for u in self.usages if u.quantity < 0}
         out: dict[int, dict[int, Holding]] = {}
         for n, e in enumerate(self.plan.entries, start=NEW_SEQ_BASE + 1):
-            if e.lot_id not in lot_ids:
+            if e.lot_id is None or e.lot_id not in lot_ids:
                 continue
             on_lot = out.setdefault(e.lot_id, {})
             h = on_lot.get(e.usage_id)
@@ -564,6 +565,8 @@ class PairPlanner:
             m.last_give_back = max(m.last_give_back, h.last_give_back)
         if not merged:
             return
+        run_date = self.run_date
+        assert run_date is not None  # revaluations are dated the run's date
         cost = lot.unit_cost
         named = {uid: money(h.named_quantity * cost) for uid, h in merged.items()}
         targets = {uid: named[uid] + money(h.lifo_quantity * cost) for uid, h in merged.items()}
@@ -591,7 +594,7 @@ class PairPlanner:
             if diff == 0:
                 continue
             lot.value_used += diff
-            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, self.run_date, ZERO, diff, cost))
+            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, run_date, ZERO, diff, cost))
             self._delta_lot(lot.id, ZERO, diff)
             self._delta_usage(uid, ZERO, diff)
 
@@ -618,9 +621,10 @@ class PairPlanner:
                 )
                 self._delta_usage(u.id, ZERO, ZERO, -u.accrued_value)
             value = money(now * estimate) if (now != 0 and estimate is not None) else ZERO
-            if not -MAX_MONEY < value < MAX_MONEY:
-                raise ValueTooLarge(u.id, now, estimate, value)
             if value != 0:
+                assert estimate is not None  # a value needs one
+                if not -MAX_MONEY < value < MAX_MONEY:
+                    raise ValueTooLarge(u.id, now, estimate, value)
                 self.plan.entries.append(PlannedEntry(ACCRUAL, u.id, None, date, now, value, estimate))
                 self._delta_usage(u.id, ZERO, ZERO, value, accrual_date=date)
                 u.accrual_date = date

@@ -1,4 +1,4 @@
-"""COGS API (routed under /api/v1/ by api/urls.py): ``POST/GET /cogs-runs/``,
+"""COGS API (routed under /api/v1/ by lotledger/urls.py): ``POST/GET /cogs-runs/``,
 ``GET /cogs-runs/{id}/``, ``GET /cogs-runs/{id}/entries/`` and its CSV ``GET /cogs-runs/{id}/entries.csv``."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class CogsRunListCreateView(generics.ListAPIView):
         scope = {"office": d.get("office"), "lic": d.get("lic"), "date": d.get("date")}
         if d.get("wait"):
             run = services.run_cogs_now(actor=request.user, **scope)
-            code = status.HTTP_201_CREATED
+            code: int = status.HTTP_201_CREATED
         else:
             run = services.start_cogs_run(actor=request.user, dispatch=tasks.dispatch_run, **scope)
             code = status.HTTP_202_ACCEPTED

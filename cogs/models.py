@@ -137,6 +137,16 @@ class EntryKind(models.IntegerChoices):
 
 LOT_KINDS = (EntryKind.ALLOCATION, EntryKind.GIVE_BACK, EntryKind.GIVE_BACK_LIFO, EntryKind.REVALUATION)
 ACCRUAL_KINDS = (EntryKind.ACCRUAL, EntryKind.ACCRUAL_REVERSAL)
+MOVEMENT_KINDS = (EntryKind.ALLOCATION, EntryKind.GIVE_BACK, EntryKind.GIVE_BACK_LIFO)  # they move quantity
+
+
+def kinds_sql(kinds: tuple[EntryKind, ...]) -> str:
+    """The kinds as a SQL list, ``(1, 2, 3)``, for statements written as text."""
+    return "(" + ", ".join(str(int(kind)) for kind in kinds) + ")"
+
+
+MOVEMENT_KINDS_SQL = kinds_sql(MOVEMENT_KINDS)
+ACCRUAL_KINDS_SQL = kinds_sql(ACCRUAL_KINDS)
 
 
 class CogsEntry(models.Model):

@@ -14,7 +14,15 @@ from core.money import ZERO
 from core.templatetags.money import qty as qty_text  # "999,999,999,584", "2.5": the page's figures
 from inventory_lots.models import CostingMethod, InventoryUsage, Lot, PendingCogs
 
-from .models import CogsEntry, CogsRun, EntryKind, PendingLotCost, RunStatus
+from .models import (
+    ACCRUAL_KINDS_SQL,
+    MOVEMENT_KINDS_SQL,
+    CogsEntry,
+    CogsRun,
+    EntryKind,
+    PendingLotCost,
+    RunStatus,
+)
 
 # --- runs and entries -------------------------------------------------------------------------
 
@@ -156,13 +164,14 @@ def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:
     for u in usages:
         x = failed.get((u.lic_id, u.office_id))
         if x is not None:
-            u.reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
+            reason = (REASON_CANNOT_POST if x.usage_id == u.pk else REASON_PAIR_FAILED).format(
                 run=x.run, message=x.message
             )
         elif u.quantity > 0 and u.serial_numbers:  # it goes to its serials' lots only
-            u.reason = REASON_SERIAL_UNRELEASED if u.pk in waiting else REASON_NOT_RUN
+            reason = REASON_SERIAL_UNRELEASED if u.pk in waiting else REASON_NOT_RUN
         else:
-            u.reason = _reason(u, stock[(u.lic_id, u.office_id)])
+            reason = _reason(u, stock[(u.lic_id, u.office_id)])
+        u.reason = reason  # type: ignore[attr-defined]  # the list's column, set on the page's rows
     return usages
 
 
@@ -219,7 +228,7 @@ VIOLATION_CHECKS = {
         LEFT JOIN (SELECT lot_id, SUM(quantity) q, SUM(value) v FROM cogs_cogsentry
                    WHERE lot_id IS NOT NULL GROUP BY lot_id) s ON s.lot_id = l.id
         WHERE l.qty_used <> COALESCE(s.q, 0) OR l.value_used <> COALESCE(s.v, 0)""",
-    "usage_balance": """
+    "usage_balance": f"""
         SELECT u.id, CASE WHEN c.usage_id IS NULL THEN 'no COGS row' ELSE
                    'allocated ' || c.allocated_quantity || ' / entries ' || COALESCE(s.q, 0)
                    || '; cogs ' || c.cogs_value || ' / entries ' || COALESCE(s.v, 0)
@@ -232,13 +241,13 @@ VIOLATION_CHECKS = {
                                    IS DISTINCT FROM (u.lic_id, u.date, u.quantity, u.lot_id, u.returns_usage_id,
                                    u.reverses_usage_id,
                                    inventory_lots_component_order(u.kind, u.source_type_id, u.source_id)) AS differs) k
-        LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN (5, 6)) q,
-                          SUM(value) FILTER (WHERE kind NOT IN (5, 6)) v,
-                          SUM(value) FILTER (WHERE kind IN (5, 6)) a
+        LEFT JOIN (SELECT usage_id, SUM(quantity) FILTER (WHERE kind NOT IN {ACCRUAL_KINDS_SQL}) q,
+                          SUM(value) FILTER (WHERE kind NOT IN {ACCRUAL_KINDS_SQL}) v,
+                          SUM(value) FILTER (WHERE kind IN {ACCRUAL_KINDS_SQL}) a
                    FROM cogs_cogsentry GROUP BY usage_id) s ON s.usage_id = u.id
         WHERE c.usage_id IS NULL OR k.differs
            OR c.allocated_quantity <> COALESCE(s.q, 0) OR c.cogs_value <> COALESCE(s.v, 0)
-           OR c.accrued_value <> COALESCE(s.a, 0)""",
+           OR c.accrued_value <> COALESCE(s.a, 0)""",  # noqa: S608 (constants only)
     "used_up_lot_value": """
         SELECT l.id, 'used up: value_used ' || l.value_used || ' <> value_in ' || l.value_in
         FROM inventory_lots_lot l
@@ -257,10 +266,10 @@ VIOLATION_CHECKS = {
         LEFT JOIN inventory_lots_lot l ON l.id = e.lot_id
         WHERE u.lic_id <> e.lic_id OR u.office_id <> e.office_id
            OR (l.id IS NOT NULL AND (l.lic_id <> e.lic_id OR l.office_id <> e.office_id))""",
-    "usage_sign": """
+    "usage_sign": f"""
         SELECT e.usage_id, 'entry quantity sign differs from its usage'
         FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
-        WHERE e.kind IN (1, 2, 3) AND sign(e.quantity) <> sign(u.quantity)""",
+        WHERE e.kind IN {MOVEMENT_KINDS_SQL} AND sign(e.quantity) <> sign(u.quantity)""",  # noqa: S608
     "unallocated_table": """
         SELECT COALESCE(u.id, s.usage_id), 'inventory_lots_unallocatedusage out of step: '
                || CASE WHEN u.id IS NULL THEN 'listed usage is fully allocated or missing'
@@ -274,15 +283,15 @@ VIOLATION_CHECKS = {
            OR (u.lic_id, u.office_id, u.date) IS DISTINCT FROM (s.lic_id, s.office_id, s.date)""",
     # DOMAIN.md 6a: stock is never used before it exists, so a lot's allocations and give-backs are in
     # date order (by id, the order they were posted) and none is dated before the lot
-    "lot_entry_dates": """
+    "lot_entry_dates": f"""
         SELECT e.lot_id, 'entry ' || e.id || ' dated ' || e.date || ' before '
                || CASE WHEN e.date < l.date THEN 'the lot (' || l.date || ')'
                        ELSE 'an earlier entry of the lot (' || e.before || ')' END
         FROM (SELECT id, lot_id, date, MAX(date) OVER (PARTITION BY lot_id ORDER BY id
                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
-              FROM cogs_cogsentry WHERE kind IN (1, 2, 3)) e
+              FROM cogs_cogsentry WHERE kind IN {MOVEMENT_KINDS_SQL}) e
         JOIN inventory_lots_lot l ON l.id = e.lot_id
-        WHERE e.date < l.date OR e.date < e.before""",
+        WHERE e.date < l.date OR e.date < e.before""",  # noqa: S608
     # DOMAIN.md 6a: the estimate and the true cost never both count at a date: at every date, what a
     # usage has allocated plus what it has accrued (entry quantities dated up to then) stays within it
     "allocated_and_accrued": """
@@ -326,18 +335,18 @@ VIOLATION_CHECKS = {
     # shipped serials match their usage's allocated lots: what a serialized usage took from a lot (a
     # return: gave back to it) never exceeds the count of its serials in that lot (FIFO could
     # put a serial's usage on another lot)
-    "serial_lots": """
+    "serial_lots": f"""
         SELECT x.usage_id, 'lot ' || l.number || ': ' || x.q || ' allocated, ' || x.n || ' of its serials there'
         FROM (SELECT e.usage_id, e.lot_id, abs(SUM(e.quantity)) AS q,
                      (SELECT count(*) FROM inventory_lots_serialuse m
                       JOIN inventory_lots_lotserial s ON s.id = m.serial_id
                       WHERE s.lot_id = e.lot_id AND (m.usage_id = e.usage_id OR m.returned_by_id = e.usage_id)) AS n
               FROM cogs_cogsentry e
-              WHERE e.kind IN (1, 2, 3) AND e.lot_id IS NOT NULL
+              WHERE e.kind IN {MOVEMENT_KINDS_SQL} AND e.lot_id IS NOT NULL
                 AND e.lic_id IN (SELECT id FROM inventory_lots_lineitemcode WHERE serialized)
               GROUP BY e.usage_id, e.lot_id) x
         JOIN inventory_lots_lot l ON l.id = x.lot_id
-        WHERE x.q > x.n""",
+        WHERE x.q > x.n""",  # noqa: S608
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -88,11 +90,11 @@ class CogsRunSerializer(serializers.ModelSerializer):
         }
 
     @extend_schema_field(CogsRunExceptionSerializer(many=True))
-    def get_exceptions(self, run) -> list:
+    def get_exceptions(self, run) -> list[dict[str, Any]]:
         if not run.exceptions_count:  # no query for the usual run
             return []
         rows = run.exceptions.select_related("office", "lic").order_by("id")
-        return CogsRunExceptionSerializer(rows, many=True).data
+        return list(CogsRunExceptionSerializer(rows, many=True).data)
 
     def get_duration_s(self, run) -> str | None:
         return f"{run.duration.total_seconds():.3f}" if run.duration is not None else None

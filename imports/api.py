@@ -5,6 +5,7 @@ errors is a 400 ``import_invalid`` listing them ("Row N: ...") and writes nothin
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -111,13 +112,18 @@ class ImportListCreateView(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data["file"]
-        batch, checked = services.stage_import(
-            kind=data["kind"], file_name=upload.name, content=upload.read(), actor=request.user, record_failure=False
-        )
-        if not data["dry_run"]:
-            batch = services.commit_import(
-                batch=batch, actor=request.user, control_total=data["control_total"], checked=checked
+        with transaction.atomic():  # a refused commit leaves no batch behind either
+            batch, checked = services.stage_import(
+                kind=data["kind"],
+                file_name=upload.name,
+                content=upload.read(),
+                actor=request.user,
+                record_failure=False,
             )
+            if not data["dry_run"]:
+                batch = services.commit_import(
+                    batch=batch, actor=request.user, control_total=data["control_total"], checked=checked
+                )
         batch = selectors.batch_list().get(pk=batch.pk)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 

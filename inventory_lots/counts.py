@@ -135,3 +135,18 @@ def post_count(
         ],
     )
     return CountResult(adjustment, counted)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    lic: LineItemCode
+    book_quantity: Decimal
+
+
+def count_sheet(*, office: Office, date: datetime.date) -> list[SheetRow]:
+    """The count sheet of an office at a date: every inventoried LIC with a lot there dated up to the
+    date, by code, with its book quantity (three queries whatever the number of LICs)."""
+    lic_ids = set(Lot.objects.filter(office=office, date__lte=date).values_list("lic_id", flat=True).distinct())
+    lics = LineItemCode.objects.filter(pk__in=lic_ids, inventoried=True).order_by("code")
+    book = book_quantities(office=office, date=date, lic_ids=lic_ids)
+    return [SheetRow(lic, book[lic.pk]) for lic in lics]

@@ -65,3 +65,41 @@ class LockDateForm(forms.Form):
         help_text="Required to move the lock date back (administrators only).",
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class CountSheetForm(forms.Form):
+    """The office and date of a count sheet (GET)."""
+
+    office = CodeField(queryset=Office.objects.all(), label_name="office")
+    date = date_field()
+
+
+def count_lines_from(data, rows) -> tuple[list, dict[str, str]]:
+    """The count sheet's inputs (``counted_<LIC id>``, ``serials_<id>``, ``mfr_<id>``) as count lines:
+    blank counted quantities are LICs not counted. Returns the lines and the inputs' errors."""
+    from decimal import Decimal, InvalidOperation
+
+    from .counts import CountLineInput
+
+    lines, errors = [], {}
+    for row in rows:
+        raw = (data.get(f"counted_{row.lic.pk}") or "").strip()
+        if not raw:
+            continue
+        try:
+            counted = Decimal(raw)
+            if not counted.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[f"counted_{row.lic.pk}"] = f"{row.lic.code}: enter a number."
+            continue
+        serials = split_serials(data.get(f"serials_{row.lic.pk}"))
+        lines.append(
+            CountLineInput(
+                lic=row.lic,
+                counted_quantity=counted,
+                serial_numbers=serials,
+                mfr_lot_number=(data.get(f"mfr_{row.lic.pk}") or "").strip(),
+            )
+        )
+    return lines, errors

@@ -310,6 +310,11 @@ class InventoryUsage(TimeStampedModel):
     A posted record: what COGS did with it lives in its ``UsageCogs`` row (``cogs_state``), read here
     through ``allocated_quantity``, ``cogs_value``, ``accrued_value``, ``no_cost_basis`` and
     ``unallocated_quantity``.
+
+    Its triggers (inventory_lots/sql/): usage_insert_adds_cogs_row_and_unallocated_mark.sql,
+    usage_update_keeps_cogs_row_and_unallocated_mark_in_step.sql,
+    usage_delete_removes_cogs_row_and_unallocated_mark.sql; usage_component_order.sql names the
+    production order of a component usage.
     """
 
     # Single-column FK indexes only where no composite index leads with the column (lic: usage_lic_office_date,
@@ -460,7 +465,8 @@ class InventoryUsage(TimeStampedModel):
 class UsageCogs(models.Model):
     """What COGS did with one usage: allocated quantity, COGS value, open accrual, no-cost-basis flag.
 
-    One row per usage, created with it by a PostgreSQL trigger (migration 0011) and written only by
+    One row per usage, created with it by a PostgreSQL trigger
+    (inventory_lots/sql/usage_insert_adds_cogs_row_and_unallocated_mark.sql) and written only by
     the COGS engine, so the usage row itself stays as posted. A narrow row of its own because a COGS
     run rewrites it for every usage it touches: updating it costs about half what updating the wide
     usage row did (docs/cogs.md, "Speed"). It also carries the engine's copy of what it plans from
@@ -513,9 +519,10 @@ class UnallocatedUsage(models.Model):
     what COGS still has to allocate (and of the "unallocated" list filters).
 
     Kept exactly in step by statement-level PostgreSQL triggers on the usage table (insert / update /
-    delete) and on UsageCogs (update), set-based over the statement's transition table (migrations
-    0007 and 0011), so every door -- services, COGS, raw SQL -- maintains it; ``cogs.selectors.ledger_violations``
-    checks it. Read-only for the application.
+    delete) and on UsageCogs (update), set-based over the statement's transition table
+    (inventory_lots/sql/usage_*.sql and cogs_update_marks_or_unmarks_unallocated.sql), so every
+    door -- services, COGS, raw SQL -- maintains it; ``cogs.selectors.ledger_violations`` checks it.
+    Read-only for the application.
     """
 
     usage = models.OneToOneField(
@@ -697,8 +704,9 @@ class LotCostChange(TimeStampedModel):
 class PendingCogs(models.Model):
     """(LIC, office) pairs with something new for COGS: new lots, usage, returns, cost changes.
 
-    Every ledger service marks the pair (INSERT ... ON CONFLICT DO NOTHING); a COGS run takes
-    the pair under the LIC lock and deletes the row, so an incremental run reads only what moved.
+    Every ledger service marks the pair; a COGS job takes the pair under the LIC lock and deletes
+    the row, so an incremental run reads only what moved. Every statement on the table is in
+    inventory_lots.pending (the protocol).
     """
 
     lic = models.ForeignKey(LineItemCode, on_delete=models.CASCADE, related_name="+")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("adjustments/<int:pk>/", views.AdjustmentDetailView.as_view(), name="adjustment_detail"),
     path("adjustments/<int:pk>/reverse/", views.AdjustmentReverseView.as_view(), name="adjustment_reverse"),
     path("lock-date/", views.LockDateView.as_view(), name="lock_date"),
+    path("counts/new/", views.CountSheetView.as_view(), name="count_sheet"),
 ]

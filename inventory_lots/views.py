@@ -19,9 +19,9 @@ from core.mixins import ViewerRequiredMixin
 from core.pagination import TABLE_PAGINATION, capped_per_page
 from core.reversal_pages import ReversePageView
 
-from . import dates, reversals, selectors, services
+from . import counts, dates, reversals, selectors, services
 from .filters import LotFilter, UsageFilter
-from .forms import AdjustmentForm, AdjustmentLineFormSet, LockDateForm
+from .forms import AdjustmentForm, AdjustmentLineFormSet, CountSheetForm, LockDateForm, count_lines_from
 from .models import InventoryAdjustment, InventoryUsage, Lot
 from .tables import LotTable, UsageTable
 
@@ -224,3 +224,66 @@ class AdjustmentReverseView(ReversePageView):
 
     def reverse(self, document, date, reason, actor):
         return reversals.reverse_adjustment(adjustment=document, date=date, reason=reason, actor=actor)
+
+
+class CountSheetView(ViewerRequiredMixin, TemplateView):
+    """A physical count (DOMAIN.md 9, clerks): choose the office and date, then per LIC the book quantity at
+    that date beside an input for the counted quantity (serials or a mfr lot where the LIC needs them).
+    Blank LICs are not counted; posting writes one `count` adjustment for the differences (nothing when
+    nothing differs). ``print=1`` is the same sheet for paper (templates/print_base.html)."""
+
+    permission_required = roles.POST_STOCK
+    template_name = "inventory_lots/count_sheet.html"
+
+    def _sheet(self, data):
+        form = CountSheetForm(data)
+        rows = counts.count_sheet(**form.cleaned_data) if form.is_valid() else []
+        return form, rows
+
+    @staticmethod
+    def _entered(rows, data) -> list[dict]:
+        """Each row with what was typed in it (a refused sheet keeps the clerk's figures)."""
+        return [
+            {
+                "lic": row.lic,
+                "book_quantity": row.book_quantity,
+                "counted": data.get(f"counted_{row.lic.pk}", ""),
+                "serials": data.get(f"serials_{row.lic.pk}", ""),
+                "mfr": data.get(f"mfr_{row.lic.pk}", ""),
+            }
+            for row in rows
+        ]
+
+    def get(self, request, *args, **kwargs):
+        if not request.GET:
+            return render(
+                request, self.template_name, {"form": CountSheetForm(initial={"date": datetime.date.today()})}
+            )
+        form, rows = self._sheet(request.GET)
+        template = "inventory_lots/count_print.html" if request.GET.get("print") else self.template_name
+        context = {"form": form, "rows": self._entered(rows, {})}
+        return render(request, template, context, status=200 if form.is_valid() else 400)
+
+    def post(self, request, *args, **kwargs):
+        form, rows = self._sheet(request.POST)
+        context = {"form": form, "rows": self._entered(rows, request.POST)}
+        if not form.is_valid():
+            return render(request, self.template_name, context, status=400)
+        lines, errors = count_lines_from(request.POST, rows)
+        if errors or not lines:
+            context["errors"] = list(errors.values()) or ["Enter the counted quantity of at least one LIC."]
+            return render(request, self.template_name, context, status=400)
+        try:
+            result = counts.post_count(
+                office=form.cleaned_data["office"], date=form.cleaned_data["date"], lines=lines, actor=request.user
+            )
+        except DomainError as error:
+            context["errors"] = [error.message]
+            return render(request, self.template_name, context, status=error.status)
+        if result.adjustment is None:
+            messages.success(request, "Counted: nothing differs from the book, nothing was posted.")
+            return redirect(
+                f"{request.path}?office={form.cleaned_data['office'].code}&date={form.cleaned_data['date']}"
+            )
+        messages.success(request, f"Count posted as adjustment {result.adjustment.number}.")
+        return redirect(result.adjustment)

@@ -1,4 +1,4 @@
-"""API of production (API.md "Production"), routed under /api/v1/ by api/urls.py.
+"""API of production (API.md "Production"), routed under /api/v1/ by lotledger/urls.py.
 
 Production users (roles.POST_PRODUCTION) create orders, issue components, post job costs,
 produce, release and close; a job cost reversal needs POST_PRODUCTION or POST_ACCOUNTING.

@@ -298,9 +298,8 @@ class JournalView(APIView):
         size = IdCursorPagination().get_page_size(request)
         cursor = request.query_params.get("cursor")
         after = _cursor(cursor) if cursor else None
-        lines = journal.iter_lines(date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids)
-        if params.detail == "summary":
-            lines = journal.summarize(lines)
+        period = {"date_from": params.date_from, "date_to": params.date_to, "office_ids": params.office_ids}
+        lines = journal.summary_lines(**period) if params.detail == "summary" else journal.iter_lines(**period)
         page = []
         for line in lines:  # keyset: the lines after the cursor's (the journal's order is total)
             if after is not None and list(line.key) <= after:

@@ -377,9 +377,89 @@ def valuation_rows(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[ValuationRow]:
-    """One query: every lot (or LIC, or office) with on-hand quantity or value <> 0 at ``as_of``."""
-    sql, params = valuation_sql(as_of=as_of, scope=scope, group_by=group_by, after=after, limit=limit, offset=offset)
+    """One query: every lot (or LIC, or office) with on-hand quantity or value <> 0 at ``as_of``.
+    A page of lots (``limit`` given) walks the lots in report order and stops when it is full
+    (``walk_sql``); anything else computes every lot of the scope at once."""
+    if group_by == "lot" and limit is not None and offset + limit <= WALK_MAX_ROWS:
+        sql, params = walk_sql(as_of=as_of, scope=scope, after=after, limit=limit, offset=offset)
+    else:
+        sql, params = valuation_sql(
+            as_of=as_of, scope=scope, group_by=group_by, after=after, limit=limit, offset=offset
+        )
     return [valuation_row(r, group_by) for r in _fetch(sql, params)]
+
+
+# A page of the per-lot valuation: the (office, LIC) pairs in code order, each pair's lots in date
+# and id order (an index range of lot_lic_date_id), each lot valued at D on its own (LOT_AT for one
+# lot: its later quantity events, its cost at D, its entries up to D, each an index lookup by lot),
+# until the page is full: the cost is the lots walked, not the lots of the scope. Pages deeper than
+# WALK_MAX_ROWS rows compute the whole set instead (VALUED).
+WALK_MAX_ROWS = 5000
+
+# Every dated record that changes a lot's qty_in (lot_id, date, quantity), as LOT_AT and TIMELINE
+# read them: production reports, receipt lines (by their receipt's date), adjustment reversals.
+QUANTITY_EVENTS = """
+SELECT pr.lot_id, pr.date, pr.quantity FROM production_productionreport pr
+UNION ALL
+SELECT rl.lot_id, r.date, rl.quantity FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
+UNION ALL
+SELECT al.lot_id, a.date, al.quantity FROM inventory_lots_adjustmentline al
+JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL"""
+WALK = """
+WITH pair AS MATERIALIZED (
+    SELECT o.id AS office_id, o.code AS office, c.id AS lic_id, c.code AS lic, c.description
+    FROM inventory_lots_office o CROSS JOIN inventory_lots_lineitemcode c
+    WHERE c.inventoried{pair_where}
+)
+SELECT p.office, p.lic, p.description, a.qty_in - u.qty_used, round(a.qty_in * a.unit_cost, 2) - u.value_used, 1,
+       l.id, l.number, l.type, l.date, a.unit_cost
+FROM pair p
+CROSS JOIN LATERAL (
+    SELECT l.id, l.number, l.type, l.date, l.qty_in, l.unit_cost FROM inventory_lots_lot l
+    WHERE l.lic_id = p.lic_id AND l.office_id = p.office_id AND l.date <= %(end)s{lot_where}
+    ORDER BY l.date, l.id
+) l
+CROSS JOIN LATERAL (
+    SELECT l.qty_in - COALESCE((SELECT sum(q.quantity) FROM ({events}) q
+                                WHERE q.lot_id = l.id AND q.date > %(end)s), 0) AS qty_in,
+           CASE WHEN EXISTS (SELECT 1 FROM inventory_lots_lotcostchange x WHERE x.lot_id = l.id AND x.date > %(end)s)
+                THEN COALESCE((SELECT n.new_unit_cost FROM inventory_lots_lotcostchange n
+                               WHERE n.lot_id = l.id AND n.date <= %(end)s ORDER BY n.id DESC LIMIT 1),
+                              (SELECT f.old_unit_cost FROM inventory_lots_lotcostchange f
+                               WHERE f.lot_id = l.id ORDER BY f.id LIMIT 1))
+                ELSE l.unit_cost END AS unit_cost
+) a
+CROSS JOIN LATERAL (
+    SELECT COALESCE(sum(e.quantity), 0) AS qty_used, COALESCE(sum(e.value), 0) AS value_used
+    FROM cogs_cogsentry e WHERE e.lot_id = l.id AND e.kind IN (1, 2, 3, 4) AND e.date <= %(end)s
+) u
+WHERE (a.qty_in - u.qty_used <> 0 OR round(a.qty_in * a.unit_cost, 2) - u.value_used <> 0){after_where}
+ORDER BY p.office, p.lic, l.date, l.id"""
+
+
+def walk_sql(
+    *, as_of: datetime.date, scope: Scope, after: tuple | None, limit: int, offset: int = 0
+) -> tuple[str, dict]:
+    """A page of the per-lot valuation (the rows of ``valuation_sql`` with ``group_by="lot"``)."""
+    params: dict = {"end": as_of, "limit": limit, "offset": offset}
+    pair_where, lot_where, after_where = [], "", ""
+    if scope.office_id is not None:
+        pair_where.append("o.id = %(office)s")
+        params["office"] = scope.office_id
+    if scope.lic_id is not None:
+        pair_where.append("c.id = %(lic)s")
+        params["lic"] = scope.lic_id
+    if scope.type is not None:
+        lot_where = " AND l.type = %(type)s"
+        params["type"] = scope.type
+    if after is not None:
+        params.update({f"k{i}": value for i, value in enumerate(after)})
+        pair_where.append("(o.code, c.code) >= (%(k0)s, %(k1)s)")
+        after_where = " AND (p.office, p.lic, l.date, l.id) > (%(k0)s, %(k1)s, %(k2)s, %(k3)s)"
+    where = "".join(f" AND {p}" for p in pair_where)
+    sql = WALK.format(pair_where=where, lot_where=lot_where, after_where=after_where, events=QUANTITY_EVENTS)
+    return sql + " LIMIT %(limit)s OFFSET %(offset)s", params
 
 
 def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> ValuationTotals:  # noqa: B008

@@ -194,8 +194,10 @@ class JournalPageView(SingleTableMixin, ReportPage):
         params = self.params
         if params is None:
             return []
-        lines = journal.iter_lines(date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids)
-        return list(journal.summarize(lines) if params.detail == "summary" else lines)
+        period = {"date_from": params.date_from, "date_to": params.date_to, "office_ids": params.office_ids}
+        if params.detail == "summary":
+            return list(journal.summary_lines(**period))
+        return list(journal.iter_lines(**period))
 
     def get_context_data(self, **kwargs):
         from . import journal

@@ -1,4 +1,4 @@
-"""Trace API (routed under /api/v1/ by api/urls.py): ``GET /lots/{id}/trace/``,
+"""Trace API (routed under /api/v1/ by lotledger/urls.py): ``GET /lots/{id}/trace/``,
 ``GET /lots/{id}/recall/`` (and its CSV, ``/lots/{id}/recall.csv``), ``POST /lots/{id}/unit-cost/``
 (accountants) and ``GET /serials/?serial_number=`` (where is a serial number)."""
 

@@ -160,7 +160,7 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
         return []
     run.round += 1
     # office outer, its LICs inner: jobs next to each other lock different LICs
-    specs = []
+    specs: list[JobSpec] = []
     for office_id, lics in sorted(by_office.items()):
         lics, size = sorted(lics), job_size(len(lics), inline=run.wait)
         specs.extend(
@@ -186,15 +186,15 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
     return specs
 
 
-RECORD_SQL = """
+RECORD_SQL = f"""
 UPDATE cogs_cogsrun SET jobs_done = jobs_done + 1, pairs_done = pairs_done + %(pairs)s,
   allocated_quantity = allocated_quantity + %(alloc)s, given_back_quantity = given_back_quantity + %(back)s,
   value_posted = value_posted + %(value)s, accrued_value_posted = accrued_value_posted + %(accrued)s,
   accrual_reversals_posted = accrual_reversals_posted + %(reversed)s,
   entries_posted = entries_posted + %(entries)s
 WHERE id = %(run)s AND round = %(round)s
-RETURNING status = 'running' AND jobs_done >= jobs_total
-"""
+RETURNING status = '{RunStatus.RUNNING.value}' AND jobs_done >= jobs_total
+"""  # noqa: S608 (constants only)
 
 
 def run_job(*, spec: JobSpec, on_last: Callable[[int, int], None] | None = None) -> bool:
@@ -239,15 +239,20 @@ def _job_transaction(
         # if it completed its round, that worker may have died before dispatching the next
         last = _round_complete(spec)
     else:
-        kwargs = {"run_id": spec.run_id, "office_id": spec.office_id, "date": run.date, "actor": run.created_by}
+
+        def process(lic_ids: list[int]) -> JobResult:
+            return process_job(
+                run_id=spec.run_id, office_id=spec.office_id, lic_ids=lic_ids, date=run.date, actor=run.created_by
+            )
+
         if not pair_by_pair:
-            result = process_job(lic_ids=list(spec.lic_ids), **kwargs)
+            result = process(list(spec.lic_ids))
         else:
             result = JobResult()
             for lic_id in spec.lic_ids:
                 try:
                     with transaction.atomic():  # a savepoint: a failing pair leaves nothing (its pending mark stays)
-                        result.merge(process_job(lic_ids=[lic_id], **kwargs))
+                        result.merge(process([lic_id]))
                 except ISOLATED_ERRORS as exc:
                     result.pairs += 1
                     result.exceptions.append((lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
@@ -305,7 +310,8 @@ def unfinished_jobs(*, run_id: int, round: int) -> list[JobSpec]:  # noqa: A002
 def _round_complete(spec: JobSpec) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT status = 'running' AND round = %s AND jobs_done >= jobs_total FROM cogs_cogsrun WHERE id = %s",
+            f"SELECT status = '{RunStatus.RUNNING.value}' AND round = %s AND jobs_done >= jobs_total "  # noqa: S608
+            "FROM cogs_cogsrun WHERE id = %s",
             [spec.round, spec.run_id],
         )
         row = cursor.fetchone()

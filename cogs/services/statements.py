@@ -16,7 +16,7 @@ from decimal import Decimal
 from inventory_lots.models import LotStatus, UsageKind
 
 from ..allocation import LotDelta, PlannedEntry, UsageDelta
-from ..models import EntryKind
+from ..models import MOVEMENT_KINDS_SQL, EntryKind
 
 ALLOCATION = int(EntryKind.ALLOCATION)
 GIVE_BACK = int(EntryKind.GIVE_BACK)
@@ -115,7 +115,7 @@ JOIN inventory_lots_lotserial s ON s.id = m.serial_id WHERE m.returned_by_id = A
 
 SERIAL_MOVED_SQL = f"""
 SELECT e.usage_id, e.lot_id, abs(SUM(e.quantity)) FROM cogs_cogsentry e
-WHERE e.usage_id = ANY(%(ids)s) AND e.kind IN ({ALLOCATION}, {GIVE_BACK}, {GIVE_BACK_LIFO}) AND e.lot_id IS NOT NULL
+WHERE e.usage_id = ANY(%(ids)s) AND e.kind IN {MOVEMENT_KINDS_SQL} AND e.lot_id IS NOT NULL
 GROUP BY 1, 2
 """  # noqa: S608 (constants only)
 

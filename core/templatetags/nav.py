@@ -11,6 +11,7 @@ NAV = [
     ("Production", "production:production_order_list"),
     ("COGS", "cogs:run_list"),
     ("Reports", "reports:index"),
+    ("Count", "inventory_lots:count_sheet"),
     ("Lock date", "inventory_lots:lock_date"),
     ("Master data", "master_data:list", {"kind": "lics"}),
 ]

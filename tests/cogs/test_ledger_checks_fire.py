@@ -19,6 +19,7 @@ from django.db import connection
 
 import cogs.selectors
 import reports.journal
+import reports.snapshots
 from cogs.management.commands.check_ledger import DOCUMENT_CHECKS
 from cogs.models import CogsEntry, EntryKind
 from cogs.selectors import VIOLATION_CHECKS
@@ -424,6 +425,7 @@ def check_names() -> set[str]:
     source = inspect.getsource(cogs.selectors)
     parsed = set(re.findall(r"""["']check["']\s*:\s*["'](\w+)["']""", source))
     parsed |= set(re.findall(r"""["']check["']\s*:\s*["'](\w+)["']""", inspect.getsource(reports.journal)))
+    parsed |= set(re.findall(r"""add\(\s*["'](snapshot_\w+)["']""", inspect.getsource(reports.snapshots)))
     parsed |= set(re.findall(r"""^\s*["'](\w+)["']\s*:\s*(?:\(\s*)?f?(?:\"\"\"|''')""", source, re.MULTILINE))
     return set(VIOLATION_CHECKS) | set(DOCUMENT_CHECKS) | parsed
 

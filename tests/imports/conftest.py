@@ -59,6 +59,6 @@ def importer(db):
     """A viewer granted the import permission (what an administrator gives someone)."""
     from core import roles
 
-    user = user_with_role(roles.VIEWER)
+    user = user_with_role(roles.VIEWER, username="importer")
     user.user_permissions.add(Permission.objects.get(codename="run_import", content_type__app_label="imports"))
     return user

@@ -77,3 +77,27 @@ def test_api_counts(api, clerk, viewer, office, lic):
     assert twice.status_code == 400 and twice.json()["code"] == "lic_counted_twice"
     same = {"office": "HQ", "date": "2026-03-02", "lines": [{"lic": "WIDGET", "counted_quantity": "5"}]}
     assert api(clerk).post("/api/v1/counts/", same, format="json").json()["adjustment"] is None
+
+
+def test_count_sheet_page(client, clerk, viewer, office, lic, django_assert_max_num_queries):
+    bolt = LicFactory(code="BOLT")
+    adjust_in(office=office, lic=lic, quantity="3", unit_cost="1.00", date=day(1))
+    adjust_in(office=office, lic=bolt, quantity="2", unit_cost="4.00", date=day(1))
+    client.force_login(viewer)
+    assert client.get("/counts/new/").status_code == 403
+    client.force_login(clerk)
+    url = "/counts/new/?office=HQ&date=2026-03-02"
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    assert 'data-figure="book_WIDGET">3<' in page and 'data-figure="book_BOLT">2<' in page
+    printable = client.get(url + "&print=1").content.decode()
+    assert "print.css" in printable and "Counted by" in printable and "BOLT" in printable
+    data = {"office": "HQ", "date": "2026-03-02", f"counted_{lic.pk}": "2", f"counted_{bolt.pk}": ""}
+    done = client.post("/counts/new/", data)
+    adjustment = InventoryAdjustment.objects.get(kind="count")
+    assert done.status_code == 302 and done["Location"] == adjustment.get_absolute_url()
+    assert adjustment.lines.get().lic == lic and adjustment.lines.get().quantity == D("-1")
+    bad = client.post("/counts/new/", {**data, f"counted_{lic.pk}": "abc"})
+    assert bad.status_code == 400 and "WIDGET: enter a number." in bad.content.decode()
+    same = client.post("/counts/new/", {**data, f"counted_{lic.pk}": "2"})
+    assert same.status_code == 302 and InventoryAdjustment.objects.filter(kind="count").count() == 1

@@ -260,10 +260,14 @@ def test_pages_reverse_with_a_confirmation(client, accountant, clerk, office, li
     ret_page = client.get(f"/orders/returns/{reversal.pk}/reverse/")
     assert ret_page.status_code == 200
     adjustment = InventoryAdjustment.objects.get()
-    refused = client.post(
+    done = client.post(
         f"/adjustments/{adjustment.pk}/reverse/", {"date": "2026-03-03", "reason": "x", "confirm": "yes"}
     )
-    assert refused.status_code == 409 and adjustment.lines.get().lot.number in refused.content.decode()
+    assert (
+        done.status_code == 302
+        and done["Location"] == InventoryAdjustment.objects.get(reverses=adjustment).get_absolute_url()
+    )
+    assert 'id="reversed-by"' in client.get(f"/adjustments/{adjustment.pk}/").content.decode()
 
 
 def test_admin_actions_reverse(client, admin_user, office, lic, order):

@@ -159,3 +159,31 @@ def test_check_ledger_names_daily_rows_and_entries_behind_the_snapshot(db):
     # and an open entry that is no longer what the ledger holds
     OpenEntry.objects.filter(pk=OpenEntry.objects.order_by("pk").first().pk).update(value=D("123.45"))
     assert len([v for v in _violations() if v["check"] == "snapshot_entries"]) == 2
+
+
+def test_pages_of_lots_walked_equal_the_whole_set(db):
+    """A page of the per-lot valuation walks the lots (walk_sql): the same rows, in the same order,
+    as the whole set computed at once, at every day, for each scope, at every page size."""
+    ledger = build_ledger()
+    for scope in [Scope(), Scope(office_id=ledger.branch.pk), Scope(lic_id=ledger.widget.pk), Scope(type="purchase")]:
+        for d in days(FIRST, LAST):
+            everything = selectors.valuation_rows(as_of=d, scope=scope)
+            assert selectors.valuation_rows(as_of=d, scope=scope, limit=500) == everything
+            assert selectors.valuation_rows(as_of=d, scope=scope, offset=1, limit=2) == everything[1:3]
+            after, pages = None, []
+            while page := selectors.valuation_rows(as_of=d, scope=scope, after=after, limit=2):
+                pages += page
+                after = page[-1].key
+            assert pages == everything
+
+
+def test_journal_summary_summed_in_sql_equals_the_summary_of_the_lines(db):
+    from reports import journal
+
+    build_ledger()
+    for start, end in [(day(1), day(31)), (day(1, 4), day(30, 4)), (day(5), day(5))]:
+        lines = journal.iter_lines(date_from=start, date_to=end)
+        expected = list(journal.summarize(lines))
+        got = list(journal.summary_lines(date_from=start, date_to=end))
+        assert got == expected and [g.key for g in got] == [e.key for e in expected]
+        assert got

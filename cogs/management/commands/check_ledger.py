@@ -52,7 +52,7 @@ DOCUMENT_CHECKS = {
 
 
 def document_violations(limit: int = 100) -> list[dict]:
-    out = []
+    out: list[dict] = []
     with connection.cursor() as cursor:
         for check, sql in DOCUMENT_CHECKS.items():
             cursor.execute(f"{sql} LIMIT {int(limit)}")  # noqa: S608 - constant SQL
