@@ -1,5 +1,5 @@
 # Lotledger web image: gunicorn serving Django, static files by whitenoise.
-FROM python:3.11-slim
+FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

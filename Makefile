@@ -1,15 +1,25 @@
 # Lotledger: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every check.
 # Both create .venv/ (pinned from requirements.lock) and use the embedded PostgreSQL under
 # .data/ unless DATABASE_URL is set.
-PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Python 3.11, 3.12 or 3.13 (the lock's pins have wheels for each). PYTHON=/path/to/python3.12
+# chooses one (.venv/ is remade when it holds another version); by default .venv/'s own when it
+# is one of these, else the first of python3, python3.13, python3.12, python3.11 that is.
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,$(PY) python3 python3.13 python3.12 python3.11,$(shell $(p) -c '$(SUPPORTED)' >/dev/null 2>&1 && echo $(p))))
+endif
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")' 2>/dev/null)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)-py$(PYTHON_VERSION)
 
-.PHONY: setup run dev test lint typecheck lock stop-db bench browser screenshots
+.PHONY: setup run dev test lint typecheck lock stop-db backup restore bench browser screenshots
 
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Lotledger needs Python 3.11 (the pinned wheels are cp311): run make PYTHON=python3.11 ...")'
+	@test -n "$(PYTHON)" || { echo "Lotledger needs Python 3.11, 3.12 or 3.13, and none of python3, python3.13, python3.12, python3.11 is one: install one, or name it: make PYTHON=/path/to/python3.13 ..."; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED)' 2>/dev/null || { echo "Lotledger needs Python 3.11, 3.12 or 3.13; $(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo 'not a Python that runs here'): run make PYTHON=python3.13 ... (or python3.12, python3.11)"; exit 1; }
+	@if [ -x $(PY) ] && [ "$$($(PY) -c 'import sys; print(*sys.version_info[:2], sep=".")' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
+	  echo "Remaking $(VENV)/ for Python $(PYTHON_VERSION) (it held $$($(PY) --version 2>&1))..."; rm -rf $(VENV); fi
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned dependencies into $(VENV)/ (once per requirements.lock)..."
 	@# pip's output (here: a warning per package for every index directory that lacks it) goes to a
@@ -64,6 +74,15 @@ lock:
 # refuses (exit 1, saying why) while clients are connected; FORCE=1 disconnects them
 stop-db: setup
 	@$(PY) -m lotledger.embedded_db stop $(if $(FORCE),--force)
+
+# a consistent pg_dump (custom format) of the database in use to backups/ (lotledger/backup.py)
+backup: setup
+	@$(PY) -m lotledger.backup backup
+
+# FILE=backups/....dump into the database in use, which must be empty; asks first (YES=1: does not)
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/lotledger-....dump [YES=1]"; exit 2; }
+	@$(PY) -m lotledger.backup restore "$(FILE)" $(if $(YES),--yes)
 
 # every bench in bench/ at a small scale (--small: seconds each, proves they run; each prints its
 # JSON figures last). Real figures come from one bench at its default scale: docs/performance.md.

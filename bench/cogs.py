@@ -1,7 +1,7 @@
 """COGS engine benchmark: `.venv/bin/python bench/cogs.py [--lots N --usage N --lics N]`.
 
 Seeds (SQL, marking PendingCogs) lots and usage over LICs x 3 offices in its own database
-(ll_bench_cogs), then measures: (a) the first full run with 1 worker process and with 2, beside
+(ll_bench_cogs, or $LOTLEDGER_BENCH_DB), then measures: (a) the first full run with 1 worker process and with 2, beside
 PostgreSQL's own cost for the same data (COPY out of the lot and usage rows the run reads, measured
 before it, COPY in of as many entry rows as it wrote: the median of three tries, each after a
 CHECKPOINT as the run starts after one); (b) an incremental run after 1,000 new usage records and 50

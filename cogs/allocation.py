@@ -29,6 +29,7 @@ import datetime
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from core.money import (
     MAX_MONEY,  # numeric(18, 2): an entry's or a balance's value stays below it
@@ -172,6 +173,14 @@ class UsageDelta:
     accrual_date: datetime.date | None = None
 
 
+class PlanTotals(NamedTuple):
+    allocated: Decimal  # quantity allocated
+    given_back: Decimal  # quantity given back (positive)
+    value: Decimal  # value posted without accruals
+    accrued: Decimal  # accrued value posted (net)
+    accrual_reversals: Decimal  # accrual reversals posted (<= 0)
+
+
 @dataclass
 class PairPlan:
     entries: list[PlannedEntry] = field(default_factory=list)
@@ -179,9 +188,8 @@ class PairPlan:
     usage_deltas: dict[int, UsageDelta] = field(default_factory=dict)  # by usage id
     passes: int = 0
 
-    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
-        """(allocated quantity, given-back quantity (positive), value posted without accruals,
-        accrued value posted (net), accrual reversals posted (<= 0)) in one pass over the entries."""
+    def totals(self) -> PlanTotals:
+        """The plan's totals, in one pass over the entries."""
         allocated = given_back = value = accrued = reversed_ = ZERO
         for e in self.entries:
             kind = e.kind
@@ -196,23 +204,23 @@ class PairPlan:
                 reversed_ += e.value
             else:
                 value += e.value
-        return allocated, given_back, value, accrued, reversed_
+        return PlanTotals(allocated, given_back, value, accrued, reversed_)
 
     @property
     def allocated_quantity(self) -> Decimal:
-        return self.totals()[0]
+        return self.totals().allocated
 
     @property
     def given_back_quantity(self) -> Decimal:
-        return self.totals()[1]
+        return self.totals().given_back
 
     @property
     def value_posted(self) -> Decimal:
-        return self.totals()[2]
+        return self.totals().value
 
     @property
     def accrued_value_posted(self) -> Decimal:
-        return self.totals()[3]
+        return self.totals().accrued
 
 
 class PairPlanner:
@@ -271,7 +279,7 @@ class PairPlanner:
         if kind == ALLOCATION and new_used == lot.qty_in:
             value = lot.value_in - lot.value_used  # the remainder rule
         else:
-            value = (quantity * cost).quantize(CENT, rounding=ROUND_HALF_UP)
+            value = (quantity * cost).quantize(CENT, rounding=ROUND_HALF_UP)  # core.money.money, inlined (hot)
         lot.qty_used = new_used
         lot.value_used += value
         usage.allocated += quantity
@@ -565,8 +573,6 @@ class PairPlanner:
             m.last_give_back = max(m.last_give_back, h.last_give_back)
         if not merged:
             return
-        run_date = self.run_date
-        assert run_date is not None  # revaluations are dated the run's date
         cost = lot.unit_cost
         named = {uid: money(h.named_quantity * cost) for uid, h in merged.items()}
         targets = {uid: named[uid] + money(h.lifo_quantity * cost) for uid, h in merged.items()}
@@ -594,7 +600,9 @@ class PairPlanner:
             if diff == 0:
                 continue
             lot.value_used += diff
-            self.plan.entries.append(PlannedEntry(REVALUATION, uid, lot.id, run_date, ZERO, diff, cost))
+            # a pure plan without a run date (tests of the give-back loop) dates its revaluations None
+            entry = PlannedEntry(REVALUATION, uid, lot.id, self.run_date, ZERO, diff, cost)  # type: ignore[arg-type]
+            self.plan.entries.append(entry)
             self._delta_lot(lot.id, ZERO, diff)
             self._delta_usage(uid, ZERO, diff)
 

@@ -47,6 +47,47 @@ class ReverseSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="The reversal's date (default today).")
 
 
+class PreviewOfficeSerializer(serializers.Serializer):
+    office = serializers.CharField()
+    lots = serializers.IntegerField()
+    value = serializers.CharField()
+
+
+class PreviewLicSerializer(PreviewOfficeSerializer):
+    lic = serializers.CharField()
+    quantity = serializers.CharField()
+
+
+class PreviewJournalSerializer(serializers.Serializer):
+    date = serializers.CharField()
+    office = serializers.CharField()
+    account = serializers.CharField()
+    debit = serializers.CharField()
+    credit = serializers.CharField()
+
+
+class PreviewRecordSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    """What the batch creates (imports/preview.py); the tables hold at most 500 rows (``*_count``:
+    how many there are), the totals cover every row. Opening stock only: the figures by office and
+    LIC and the opening journal (Inventory / Opening balance equity); master data: ``records``."""
+
+    create_count = serializers.IntegerField(required=False)
+    total_quantity = serializers.CharField(required=False)
+    total_value = serializers.CharField(required=False)
+    by_office = PreviewOfficeSerializer(many=True, required=False)
+    by_office_lic = PreviewLicSerializer(many=True, required=False)
+    by_office_lic_count = serializers.IntegerField(required=False)
+    journal = PreviewJournalSerializer(many=True, required=False)
+    journal_count = serializers.IntegerField(required=False)
+    journal_total = serializers.CharField(required=False)
+    records = PreviewRecordSerializer(many=True, required=False)
+
+
 class BatchSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
@@ -56,7 +97,7 @@ class BatchSerializer(serializers.ModelSerializer):
     total_value = MoneyField(read_only=True, allow_null=True)
     control_total = MoneyField(read_only=True, allow_null=True)
     errors = serializers.SerializerMethodField()
-    preview = serializers.JSONField(source="summary", read_only=True)
+    preview = PreviewSerializer(source="summary", read_only=True)
 
     class Meta:
         model = ImportBatch

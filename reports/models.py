@@ -163,7 +163,9 @@ class ValuationSnapshot(models.Model):
 class SnapshotFigures(models.Model):
     """The valuation at a snapshot's date of one office, LIC and lot type: lots with on-hand
     quantity or value, their quantity and value; and on the row of type '' the usage not yet
-    allocated and the open accrued COGS of the office and LIC. Rows that would be all zero are left out."""
+    allocated and the open accrued COGS of the office and LIC. Beside them the roll-forward's
+    movements since the previous snapshot (lots in and cost changes on the lot types' rows, the COGS
+    columns on the '' row). Rows that would be all zero are left out."""
 
     snapshot = models.ForeignKey(ValuationSnapshot, on_delete=models.CASCADE, related_name="figures")
     office_id = models.BigIntegerField()
@@ -174,6 +176,13 @@ class SnapshotFigures(models.Model):
     value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
     unallocated_quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6, default=0)
     accrued_value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    # the roll-forward's movements from the previous snapshot's date (exclusive) to this one's
+    lots_in = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    cost_changes = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    cogs = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    production = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    transfers_out = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    adjustments_out = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
 
     class Meta:
         constraints = [
@@ -196,9 +205,7 @@ class DailyValuation(models.Model):
     accrued_value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["office_id", "type", "date"], name="dailyvaluation_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["office_id", "type", "date"], name="dailyvaluation_unique")]
 
 
 class OpenEntry(models.Model):

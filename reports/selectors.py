@@ -94,8 +94,8 @@ class Scope:
 # records dated after D are read besides the lot row itself, so one pass over the lots (an index range
 # when an office or LIC is given) values them all. It relies on what the ledger keeps: qty_in = Σ its
 # receipt lines / production reports (check_ledger checks it), an adjustment lot's qty_in changes
-# only by its adjustment's reversal (to 0, the reversal line: a quantity event), and a lot's unit cost is the new cost of its latest cost change (change_lot_unit_cost_locked
-# is its only writer).
+# only by its adjustment's reversal (to 0, the reversal line: a quantity event), and a lot's unit
+# cost is the new cost of its latest cost change (change_lot_unit_cost_locked is its only writer).
 #
 # TIMELINE, the definition read the long way: every lot's state at the end of each day with a value
 # event, from its dated records alone. The roll-forward uses it for the lots that moved in its period
@@ -687,8 +687,26 @@ def roll_forward(*, date_from: datetime.date, date_to: datetime.date, scope: Sco
 
     Opening and closing values are the lots at the two dates (LOT_AT); the day-by-day split of what
     changed in between comes from the TIMELINE of the lots that moved in the period only."""
-    params: dict = {"start": date_from, "end": date_to}
     scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id)
+    from .snapshots import stored_roll_forward
+
+    rows = stored_roll_forward(date_from=date_from, date_to=date_to, scope=scope)
+    if rows is None:
+        rows = scanned_roll_forward_rows(date_from=date_from, date_to=date_to, scope=scope)
+    totals = RollForwardRow(
+        None, None, "", *(sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS)
+    )
+    return RollForward(date_from=date_from, date_to=date_to, rows=rows, totals=totals)
+
+
+def scanned_roll_forward_rows(
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    scope: Scope = Scope(),  # noqa: B008
+) -> list[RollForwardRow]:
+    """The roll-forward's rows read from the ledger alone (one statement)."""
+    params: dict = {"start": date_from, "end": date_to}
     ctes = [
         lot_at(scope, params, date_param="start", day_before=True, lot="opening_lot", used="opening_used"),
         lot_at(scope, params, lot="closing_lot", used="closing_used"),
@@ -696,11 +714,7 @@ def roll_forward(*, date_from: datetime.date, date_to: datetime.date, scope: Sco
         TIMELINE,
         ROLL_FORWARD.format(entry_where=scope.pair_where("e", params)),
     ]
-    rows = [RollForwardRow(*r) for r in _fetch(statement(ctes, ROLL_FORWARD_SELECT), params)]
-    totals = RollForwardRow(
-        None, None, "", *(sum((getattr(r, name) for r in rows), ZERO_MONEY) for name in ROLL_FORWARD_COLUMNS)
-    )
-    return RollForward(date_from=date_from, date_to=date_to, rows=rows, totals=totals)
+    return [RollForwardRow(*r) for r in _fetch(statement(ctes, ROLL_FORWARD_SELECT), params)]
 
 
 # --- aging at D ------------------------------------------------------------------------------------

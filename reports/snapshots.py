@@ -39,38 +39,61 @@ from .selectors import SCOPE_COLUMNS, TIMELINE, Scope, ValuationTotals, statemen
 log = logging.getLogger(__name__)
 
 # Each lot's change of (lots with something on hand, on-hand quantity, on-hand value) on each day
-# with a record, from the start of its history to %(end)s; rows of days after %(start)s only.
+# with a record, from the start of its history to %(end)s; rows of days after %(start)s only. The
+# day's change of value_in is split as the roll-forward splits it: quantity at the cost before the
+# day (di, its lots_in), then the cost on the quantity after it (dc, its cost_changes).
 LOT_DAYS = """
 in_step AS (
-    SELECT lot_id, d, qty_in - LAG(qty_in, 1, 0::numeric) OVER w AS dq,
-           round(qty_in * unit_cost, 2) - COALESCE(LAG(round(qty_in * unit_cost, 2)) OVER w, 0) AS dv
-    FROM state WINDOW w AS (PARTITION BY lot_id ORDER BY d)
+    SELECT lot_id, d, dq, dv, at_cost_before - value_before AS di, value_in - at_cost_before AS dc FROM (
+        SELECT lot_id, d, qty_in - LAG(qty_in, 1, 0::numeric) OVER w AS dq,
+               round(qty_in * unit_cost, 2) - COALESCE(LAG(round(qty_in * unit_cost, 2)) OVER w, 0) AS dv,
+               round(qty_in * unit_cost, 2) AS value_in,
+               round(qty_in * COALESCE(LAG(unit_cost) OVER w, first_cost), 2) AS at_cost_before,
+               round(LAG(qty_in, 1, 0::numeric) OVER w * COALESCE(LAG(unit_cost) OVER w, first_cost), 2) AS value_before
+        FROM state WINDOW w AS (PARTITION BY lot_id ORDER BY d)
+    ) x
 ),
 use_step AS (
-    SELECT e.lot_id, GREATEST(e.date, s.date) AS d, -sum(e.quantity) AS dq, -sum(e.value) AS dv
+    SELECT e.lot_id, GREATEST(e.date, s.date) AS d, -sum(e.quantity) AS dq, -sum(e.value) AS dv,
+           0::numeric AS di, 0::numeric AS dc
     FROM cogs_cogsentry e JOIN scope s ON s.id = e.lot_id
     WHERE e.kind IN (1, 2, 3, 4) AND e.date <= %(end)s
     GROUP BY 1, 2
 ),
 lot_delta AS (
-    SELECT lot_id, d, sum(dq) AS dq, sum(dv) AS dv
+    SELECT lot_id, d, sum(dq) AS dq, sum(dv) AS dv, sum(di) AS di, sum(dc) AS dc
     FROM (SELECT * FROM in_step UNION ALL SELECT * FROM use_step) x GROUP BY lot_id, d
 ),
 flagged AS (
-    SELECT lot_id, d, dq, dv, (sum(dq) OVER w <> 0 OR sum(dv) OVER w <> 0)::int AS nz
+    SELECT lot_id, d, dq, dv, di, dc, (sum(dq) OVER w <> 0 OR sum(dv) OVER w <> 0)::int AS nz
     FROM lot_delta WINDOW w AS (PARTITION BY lot_id ORDER BY d)
 ),
 lot_change AS (
-    SELECT f.lot_id, f.d, f.dq, f.dv, f.nz - LAG(f.nz, 1, 0) OVER (PARTITION BY f.lot_id ORDER BY f.d) AS dn
+    SELECT f.lot_id, f.d, f.dq, f.dv, f.di, f.dc,
+           f.nz - LAG(f.nz, 1, 0) OVER (PARTITION BY f.lot_id ORDER BY f.d) AS dn
     FROM flagged f
 )"""
 
-LOT_CHANGES = """
-SELECT s.office_id, s.lic_id, s.type, t.d, sum(t.dn), sum(t.dq), sum(t.dv), 0::numeric, 0::numeric
+_NO_MOVES = "0::numeric, 0::numeric, 0::numeric, 0::numeric"
+LOT_CHANGES = f"""
+SELECT s.office_id, s.lic_id, s.type, t.d, sum(t.dn), sum(t.dq), sum(t.dv), 0::numeric, 0::numeric,
+       sum(t.di), sum(t.dc), {_NO_MOVES}
 FROM lot_change t JOIN scope s ON s.id = t.lot_id
 WHERE t.d > %(start)s
 GROUP BY 1, 2, 3, 4
-HAVING sum(t.dn) <> 0 OR sum(t.dq) <> 0 OR sum(t.dv) <> 0"""
+HAVING sum(t.dn) <> 0 OR sum(t.dq) <> 0 OR sum(t.dv) <> 0 OR sum(t.di) <> 0 OR sum(t.dc) <> 0"""  # noqa: S608
+
+# the roll-forward's COGS columns: each day's COGS entries by the kind of their usage (ROLL_FORWARD)
+ENTRY_MOVES = """
+SELECT e.office_id, e.lic_id, '', e.date, 0, 0::numeric, 0::numeric, 0::numeric, 0::numeric, 0::numeric, 0::numeric,
+       COALESCE(sum(e.value) FILTER (WHERE u.kind NOT IN ('production', 'transfer', 'adjustment')), 0),
+       COALESCE(sum(e.value) FILTER (WHERE u.kind = 'production'), 0),
+       COALESCE(sum(e.value) FILTER (WHERE u.kind = 'transfer'), 0),
+       COALESCE(sum(e.value) FILTER (WHERE u.kind = 'adjustment'), 0)
+FROM cogs_cogsentry e JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+WHERE e.kind IN (1, 2, 3, 4) AND e.date > %(start)s AND e.date <= %(end)s
+GROUP BY e.office_id, e.lic_id, e.date
+HAVING sum(e.value) <> 0"""
 
 # the lots dated <= %(end)s with a record dated in (%(start)s, %(end)s]
 CLOSE_SCOPE = """
@@ -90,7 +113,7 @@ scope AS MATERIALIZED (
 
 # usage not yet allocated and open accrued COGS: each day's change, per office and LIC
 USAGE_CHANGES = """
-SELECT office_id, lic_id, '', d, 0, 0::numeric, 0::numeric, sum(du), sum(da) FROM (
+SELECT office_id, lic_id, '', d, 0, 0::numeric, 0::numeric, sum(du), sum(da), {no_moves} FROM (
     SELECT u.office_id, u.lic_id, u.date AS d, u.quantity AS du, 0::numeric AS da
     FROM inventory_lots_inventoryusage u WHERE u.quantity > 0 AND u.date > %(start)s AND u.date <= %(end)s
     UNION ALL
@@ -101,6 +124,9 @@ SELECT office_id, lic_id, '', d, 0, 0::numeric, 0::numeric, sum(du), sum(da) FRO
 HAVING sum(du) <> 0 OR sum(da) <> 0"""
 
 FIGURES = ("lots", "quantity", "value", "unallocated_quantity", "accrued_value")
+MOVE_COLUMNS = ("lots_in", "cost_changes", "cogs", "production", "transfers_out", "adjustments_out")
+MOVES = ", ".join(MOVE_COLUMNS)
+MOVED = " OR ".join(f"{c} <> 0" for c in MOVE_COLUMNS)
 
 
 def month_end(day: datetime.date) -> datetime.date:
@@ -172,14 +198,16 @@ def _write(start: datetime.date | None, end: datetime.date, base) -> None:
     else:
         scope = CLOSE_SCOPE.format(columns=SCOPE_COLUMNS)
     lot_sql = statement([scope, TIMELINE, LOT_DAYS], LOT_CHANGES)
-    usage_sql = USAGE_CHANGES.format(entries="cogs_cogsentry")
+    usage_sql = USAGE_CHANGES.format(entries="cogs_cogsentry", no_moves=_NO_MOVES + ", 0::numeric, 0::numeric")
     _execute("DROP TABLE IF EXISTS reports_snapshot_change")
     _execute(
         "CREATE TEMP TABLE reports_snapshot_change (office_id bigint, lic_id bigint, type varchar(16), d date,"
-        " dn bigint, dq numeric, dv numeric, du numeric, da numeric) ON COMMIT DROP"
+        " dn bigint, dq numeric, dv numeric, du numeric, da numeric, di numeric, dc numeric, dcogs numeric,"
+        " dprod numeric, dtrans numeric, dadj numeric) ON COMMIT DROP"
     )
     _execute(f"INSERT INTO reports_snapshot_change {lot_sql}", params)  # noqa: S608 - fixed SQL text
     _execute(f"INSERT INTO reports_snapshot_change {usage_sql}", params)  # noqa: S608
+    _execute(f"INSERT INTO reports_snapshot_change {ENTRY_MOVES}", params)  # noqa: S608
     if start is None:
         first = _execute("SELECT min(d) FROM reports_snapshot_change")[0][0] or end
     else:
@@ -226,26 +254,31 @@ WINDOW w AS (PARTITION BY g.office_id, g.type ORDER BY g.d)"""  # noqa: S608 - f
 # up to it (each change counted at the first snapshot date on or after its day)
 FIGURES_INSERT = f"""
 INSERT INTO reports_snapshotfigures (snapshot_id, office_id, lic_id, type, lots, quantity, value,
-                                     unallocated_quantity, accrued_value)
+                                     unallocated_quantity, accrued_value, {MOVES})
 SELECT * FROM (
     SELECT k.id, k.office_id, k.lic_id, k.type,
            COALESCE(b.lots, 0) + sum(COALESCE(g.dn, 0)) OVER w, COALESCE(b.quantity, 0) + sum(COALESCE(g.dq, 0)) OVER w,
            COALESCE(b.value, 0) + sum(COALESCE(g.dv, 0)) OVER w,
            COALESCE(b.unallocated_quantity, 0) + sum(COALESCE(g.du, 0)) OVER w,
-           COALESCE(b.accrued_value, 0) + sum(COALESCE(g.da, 0)) OVER w
+           COALESCE(b.accrued_value, 0) + sum(COALESCE(g.da, 0)) OVER w,
+           COALESCE(g.di, 0), COALESCE(g.dc, 0), COALESCE(g.dcogs, 0), COALESCE(g.dprod, 0),
+           COALESCE(g.dtrans, 0), COALESCE(g.dadj, 0)
     FROM (SELECT grp.office_id, grp.lic_id, grp.type, c.date, c.id
           FROM (SELECT office_id, lic_id, type FROM reports_snapshot_change
                 UNION SELECT office_id, lic_id, type FROM reports_snapshotfigures WHERE snapshot_id = %(base)s) grp
           CROSS JOIN unnest(%(snap_dates)s::date[], %(snap_ids)s::bigint[]) c(date, id)) k
     LEFT JOIN (SELECT office_id, lic_id, type,
-                      LEAST((date_trunc('month', d) + interval '1 month - 1 day')::date, %(end)s) AS date, {_SUMS}
+                      LEAST((date_trunc('month', d) + interval '1 month - 1 day')::date, %(end)s) AS date, {_SUMS},
+                      sum(di) AS di, sum(dc) AS dc, sum(dcogs) AS dcogs, sum(dprod) AS dprod,
+                      sum(dtrans) AS dtrans, sum(dadj) AS dadj
                FROM reports_snapshot_change GROUP BY 1, 2, 3, 4) g
            ON (g.office_id, g.lic_id, g.type, g.date) = (k.office_id, k.lic_id, k.type, k.date)
     LEFT JOIN reports_snapshotfigures b
            ON b.snapshot_id = %(base)s AND (b.office_id, b.lic_id, b.type) = (k.office_id, k.lic_id, k.type)
     WINDOW w AS (PARTITION BY k.office_id, k.lic_id, k.type ORDER BY k.date)
-) r(snapshot_id, office_id, lic_id, type, lots, quantity, value, unallocated_quantity, accrued_value)
-WHERE lots <> 0 OR quantity <> 0 OR value <> 0 OR unallocated_quantity <> 0 OR accrued_value <> 0"""  # noqa: S608 - fixed SQL text
+) r(snapshot_id, office_id, lic_id, type, lots, quantity, value, unallocated_quantity, accrued_value, {MOVES})
+WHERE lots <> 0 OR quantity <> 0 OR value <> 0 OR unallocated_quantity <> 0 OR accrued_value <> 0
+      OR {MOVED}"""  # noqa: S608 - fixed SQL text
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -353,11 +386,53 @@ def _live_change(start: datetime.date, end: datetime.date, watermark: int, scope
         return list(_execute(statement(ctes, body), params)[0])
 
 
+# The roll-forward of a period from the day after one snapshot's date to another's: the opening and
+# closing values of the two, the movements stored on the snapshots after the first up to the second.
+ROLL_FORWARD_STORED = """
+SELECT o.code, c.code, c.description,
+       COALESCE(sum(f.value) FILTER (WHERE s.date = %(open)s), 0),
+       {moves},
+       COALESCE(sum(f.value) FILTER (WHERE s.date = %(close)s), 0)
+FROM reports_snapshotfigures f JOIN reports_valuationsnapshot s ON s.id = f.snapshot_id
+JOIN inventory_lots_office o ON o.id = f.office_id JOIN inventory_lots_lineitemcode c ON c.id = f.lic_id
+WHERE s.date >= %(open)s AND s.date <= %(close)s{where}
+GROUP BY o.code, c.code, c.description
+ORDER BY o.code, c.code"""
+
+
+def stored_roll_forward(*, date_from: datetime.date, date_to: datetime.date, scope: Scope) -> list | None:
+    """The roll-forward's rows from the snapshots, when the day before ``date_from`` and
+    ``date_to`` are both snapshot dates (whole closed months, say); else None."""
+    from .selectors import RollForwardRow
+
+    if date_from <= datetime.date.min or snapshot_state() is None:
+        return None
+    opening = date_from - datetime.timedelta(days=1)
+    found = _execute("SELECT count(*) FROM reports_valuationsnapshot WHERE date IN (%s, %s)", [opening, date_to])[0][0]
+    if found != (1 if opening == date_to else 2):
+        return None
+    params: dict = {"open": opening, "close": date_to}
+    where = ""
+    if scope.office_id is not None:
+        where, params["office"] = " AND f.office_id = %(office)s", scope.office_id
+    if scope.lic_id is not None:
+        where, params["lic"] = where + " AND f.lic_id = %(lic)s", scope.lic_id
+    moves = ", ".join(f"COALESCE(sum(f.{c}) FILTER (WHERE s.date > %(open)s), 0)" for c in MOVE_COLUMNS)
+    rows = [RollForwardRow(*r) for r in _execute(ROLL_FORWARD_STORED.format(moves=moves, where=where), params)]
+    return [r for r in rows if any(v != 0 for v in r.figures().values())]
+
+
 # --- the check (check_ledger) ------------------------------------------------------------------------
 
 FIGURES_AT = """
 SELECT office_id, lic_id, type, lots, quantity, value, unallocated_quantity, accrued_value
 FROM reports_snapshotfigures WHERE snapshot_id = %(id)s"""
+
+
+STORED_MOVES = f"""
+SELECT o.code, c.code, {", ".join(f"sum(f.{m})" for m in MOVE_COLUMNS)}
+FROM reports_snapshotfigures f JOIN inventory_lots_office o ON o.id = f.office_id
+JOIN inventory_lots_lineitemcode c ON c.id = f.lic_id WHERE f.snapshot_id = %s GROUP BY 1, 2"""  # noqa: S608
 
 
 def snapshot_violations(limit: int = 100) -> list[dict]:
@@ -367,7 +442,7 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
     the snapshot is dated on or before it, and the open entries are the entries dated after it
     (``snapshot_entries``). [] when they hold."""
     from .models import ValuationSnapshot
-    from .selectors import ledger_figures
+    from .selectors import ledger_figures, scanned_roll_forward_rows
 
     out: list[dict] = []
 
@@ -393,6 +468,24 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
         summed = [sum((v[i] for v in stored.values()), 0) for i in range(5)]
         if list(daily) != summed:
             add("snapshot_daily", snap.date.isoformat(), f"daily totals {_show(daily)} <> snapshot {_show(summed)}")
+    previous = None
+    for snap in snapshots:
+        start = previous + datetime.timedelta(days=1) if previous else datetime.date.min
+        previous = snap.date
+        scanned = {
+            (r.office, r.lic): tuple(getattr(r, c) for c in MOVE_COLUMNS)
+            for r in scanned_roll_forward_rows(date_from=start, date_to=snap.date)
+        }
+        stored = {(o, c): tuple(rest) for o, c, *rest in _execute(STORED_MOVES, [snap.pk])}
+        zero = (0,) * len(MOVE_COLUMNS)
+        for key in sorted(set(stored) | set(scanned)):
+            if stored.get(key, zero) != scanned.get(key, zero):
+                add(
+                    "snapshot_moves",
+                    f"{snap.date.isoformat()}/{key[0]}/{key[1]}",
+                    f"stored movements {stored.get(key, zero)} <> ledger {scanned.get(key, zero)} "
+                    f"({', '.join(MOVE_COLUMNS)})",
+                )
     if snapshots:
         latest = snapshots[-1]
         rows = _execute(

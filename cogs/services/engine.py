@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.apps import apps
 from django.contrib.auth.models import User
@@ -54,6 +55,14 @@ from .pipeline import JobCursor, Pipeline, by_primary_key, job_pipeline, phase, 
 GROUP_LICS = 50
 
 
+class PairFailure(NamedTuple):
+    """A pair that could not be posted: nothing of it was written, it stays pending for the next run."""
+
+    lic_id: int
+    usage_id: int | None  # the usage that caused it, when known
+    message: str
+
+
 @dataclass
 class JobResult:
     pairs: int = 0
@@ -64,9 +73,7 @@ class JobResult:
     accrued_value_posted: Decimal = ZERO
     accrual_reversals_posted: Decimal = ZERO
     production_orders: set[int] = field(default_factory=set)
-    # (LIC id, usage id or None, message): pairs that could not be posted (nothing of them was
-    # written; they stay pending for the next run)
-    exceptions: list[tuple[int, int | None, str]] = field(default_factory=list)
+    exceptions: list[PairFailure] = field(default_factory=list)
 
     def merge(self, other: JobResult) -> None:
         self.pairs += other.pairs
@@ -80,13 +87,13 @@ class JobResult:
         self.exceptions.extend(other.exceptions)
 
     def add(self, plan: PairPlan) -> None:
-        allocated, given_back, value, accrued, reversed_ = plan.totals()
+        totals = plan.totals()
         self.entries += len(plan.entries)
-        self.allocated_quantity += allocated
-        self.given_back_quantity += given_back
-        self.value_posted += value
-        self.accrued_value_posted += accrued
-        self.accrual_reversals_posted += reversed_
+        self.allocated_quantity += totals.allocated
+        self.given_back_quantity += totals.given_back
+        self.value_posted += totals.value
+        self.accrued_value_posted += totals.accrued
+        self.accrual_reversals_posted += totals.accrual_reversals
 
 
 @transaction.atomic
@@ -108,7 +115,7 @@ def process_job(
     with phase("write_other"):
         mark_production_lots(result.production_orders)
         if result.exceptions:  # the next run retries them
-            pending.mark_pairs(office_id, [lic_id for lic_id, _, _ in result.exceptions])
+            pending.mark_pairs(office_id, [failure.lic_id for failure in result.exceptions])
     return result
 
 
@@ -308,7 +315,7 @@ def _accrue(
     try:
         planner.accruals(estimate)
     except ValueTooLarge as error:
-        result.exceptions.append((lic_id, error.usage_id, str(error)))
+        result.exceptions.append(PairFailure(lic_id, error.usage_id, str(error)))
         return
     plan = planner.plan
     result.add(plan)

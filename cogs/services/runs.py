@@ -33,7 +33,7 @@ from inventory_lots.services import check_inventoried, check_open_date
 
 from .. import locks
 from ..models import CogsRun, CogsRunException, CogsRunJob, RunStatus
-from .engine import LOT_COST_PAIRS_IN_SCOPE_SQL, JobResult, process_job
+from .engine import LOT_COST_PAIRS_IN_SCOPE_SQL, JobResult, PairFailure, process_job
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 20
@@ -255,7 +255,7 @@ def _job_transaction(
                         result.merge(process([lic_id]))
                 except ISOLATED_ERRORS as exc:
                     result.pairs += 1
-                    result.exceptions.append((lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
+                    result.exceptions.append(PairFailure(lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
         last = _record(spec, job_id, result)
     if last and on_last is not None:
         transaction.on_commit(lambda: on_last(spec.run_id, spec.round))

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from cogs.services import run_cogs_now
+from imports.services import stage_import
 from inventory_lots.dates import today
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from orders.services import ReturnLineInput, ShipmentLineInput, create_order, post_return, post_shipment
@@ -118,6 +119,9 @@ def grow_ledger(n: int, *, actor=None):
             actor=actor,
         )
         production.produce(production_order=mo, date=DAY, quantity=D("1"), actor=actor)
+        stage_import(  # an import batch, checked and not imported (the imports list)
+            kind="customers", file_name="c.csv", content=f"code,name\nI{order.number},x\n".encode(), actor=actor
+        )
     runs = [run_cogs_now(actor=actor, date=RUN_DAY) for _ in range(n)]
     assert all(run.status == "done" for run in runs), [run.error for run in runs]
     return runs[0]

@@ -23,7 +23,7 @@ def schema():
 
 
 def _request_component(schema: dict, operation: dict) -> dict:
-    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    ref = next(iter(operation["requestBody"]["content"].values()))["schema"]["$ref"]  # JSON, or an import's file
     return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 

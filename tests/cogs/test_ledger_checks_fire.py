@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.db import connection
 
 import cogs.selectors
-import reports.journal
 import reports.snapshots
 from cogs.management.commands.check_ledger import DOCUMENT_CHECKS
 from cogs.models import CogsEntry, EntryKind
@@ -420,11 +419,13 @@ RUNS_CHECKS = re.compile(
 
 def check_names() -> set[str]:
     """Every check ``manage.py check_ledger`` runs: the keys of the two SQL maps, and any name a
-    violation is built with in cogs/selectors.py or reports/journal.py (the journal's checks)
-    (``"check": "<name>"`` or ``"<name>": \"\"\"SQL``)."""
+    violation is built with in cogs/selectors.py or in the module of a check registered with
+    ``cogs.selectors.register_ledger_checks`` (the journal's) (``"check": "<name>"`` or
+    ``"<name>": \"\"\"SQL``)."""
     source = inspect.getsource(cogs.selectors)
     parsed = set(re.findall(r"""["']check["']\s*:\s*["'](\w+)["']""", source))
-    parsed |= set(re.findall(r"""["']check["']\s*:\s*["'](\w+)["']""", inspect.getsource(reports.journal)))
+    for module in {inspect.getmodule(check) for check in cogs.selectors._OTHER_CHECKS}:  # registered: the journal's
+        parsed |= set(re.findall(r"""["']check["']\s*:\s*["'](\w+)["']""", inspect.getsource(module)))
     parsed |= set(re.findall(r"""add\(\s*["'](snapshot_\w+)["']""", inspect.getsource(reports.snapshots)))
     parsed |= set(re.findall(r"""^\s*["'](\w+)["']\s*:\s*(?:\(\s*)?f?(?:\"\"\"|''')""", source, re.MULTILINE))
     return set(VIOLATION_CHECKS) | set(DOCUMENT_CHECKS) | parsed

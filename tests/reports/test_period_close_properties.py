@@ -340,7 +340,6 @@ def test_random_period_close_streams(office, order, accountant):
             transaction.set_rollback(True)
 
     check()
-    print(sorted(tally.items(), key=str))
     # the streams did post every kind of step, before and after the lock date (not only refusals)
     kinds = ("in", "po", "invoice", "close", "ship", "return", "out", "make", "run")
     assert {(kind, 3) for kind in kinds} <= set(tally), sorted(tally.items(), key=str)
