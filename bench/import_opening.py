@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import random
 import resource
 import time
@@ -91,15 +92,15 @@ def make_files(args, prefix: str, fmt: str):
 def run_import(kind: str, name: str, content: bytes):
     from imports import services
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     batch, checked = services.stage_import(kind=kind, file_name=name, content=content, actor=None)
-    validate_s = time.perf_counter() - start
+    validate_s, validate_cpu = time.perf_counter() - start, time.process_time() - cpu
     if batch.status != "previewed":
         raise SystemExit(f"{kind}: {batch.error_count} errors, first: {batch.errors[:3]}")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     batch = services.commit_import(batch=batch, actor=None, checked=checked)
-    commit_s = time.perf_counter() - start
-    return batch, validate_s, commit_s
+    commit_s, commit_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return batch, (validate_s, validate_cpu), (commit_s, commit_cpu)
 
 
 def main() -> None:
@@ -119,9 +120,12 @@ def main() -> None:
     prefix = "B" + uuid.uuid4().hex[:6].upper()  # new LICs every run
     lic_file, open_file = make_files(args, prefix, args.format)
     base_rss = rss_mb()
-    _, lic_validate_s, lic_commit_s = run_import("lics", f"lics.{args.format}", lic_file)
-    batch, validate_s, commit_s = run_import("opening_stock", f"opening.{args.format}", open_file)
+    _, (lic_validate_s, _), (lic_commit_s, _) = run_import("lics", f"lics.{args.format}", lic_file)
+    batch, (validate_s, validate_cpu), (commit_s, commit_cpu) = run_import(
+        "opening_stock", f"opening.{args.format}", open_file
+    )
     growth = max(peak_mb() - base_rss, 0.0)
+    load = os.getloadavg()[0]
     figures = {
         "rows": batch.created_count,
         "lics": args.lics,
@@ -133,6 +137,9 @@ def main() -> None:
         "commit_s": round(commit_s, 2),
         "total_s": round(lic_validate_s + lic_commit_s + validate_s + commit_s, 2),
         "peak_mb": round(growth, 1),
+        "validate_cpu_s": round(validate_cpu, 2),  # this process only (PostgreSQL's work not included)
+        "commit_cpu_s": round(commit_cpu, 2),
+        "load_avg": round(load, 1),  # the machine's 1-minute load average when the run ended (2 cores)
         "total_value": str(batch.total_value),
     }
     print(f"{'step':<34}{'seconds':>10}")
@@ -142,6 +149,7 @@ def main() -> None:
     print(f"{'opening stock: commit':<34}{commit_s:>10.2f}")
     print(f"{'all':<34}{figures['total_s']:>10.2f}")
     print(f"peak RSS growth {growth:.1f} MB; opening file {figures['file_mb']} MB ({args.format})")
+    print(f"process CPU: check {validate_cpu:.2f} s, commit {commit_cpu:.2f} s; load average {load:.1f}")
     print(json.dumps(figures))
 
 

@@ -168,6 +168,8 @@ class RowError(Exception):
 def _text(value) -> str:
     if value is None:
         return ""
+    if type(value) is str and value.isascii():  # the common case: nothing to clean but spaces
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime.datetime):

@@ -135,6 +135,7 @@ def commit_import(
         )
         if checked.errors:
             raise invalid(checked.errors)
+        batch.summary = preview.summary(checked)  # the ledger's state now (accounts may have changed)
     _check_control(batch.kind, checked, control_total)
     if batch.kind == ImportKind.OPENING_STOCK:
         _commit_opening(batch, checked, actor, progress)
@@ -142,7 +143,6 @@ def commit_import(
         records = create_records(kinds.MASTER_MODELS[batch.kind], checked.records, actor=actor)
         batch.record_ids = [r.pk for r in records]
     _set_totals(batch, checked)
-    batch.summary = preview.summary(checked)
     batch.status = BatchStatus.COMMITTED
     batch.control_total = control_total
     batch.committed_at, batch.committed_by = timezone.now(), actor
