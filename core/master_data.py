@@ -96,11 +96,11 @@ def delete_unused_records(model: type[models.Model], pks: list[int], *, actor) -
         with transaction.atomic():
             for row in rows:
                 if actor is not None:
-                    row._history_user = actor
+                    row._history_user = actor  # type: ignore[attr-defined]  # django-simple-history's audit user
                 row.delete()
     except ProtectedError as exc:
-        used = next(iter(exc.protected_objects), None)
-        holder = next((r for r in rows if used is not None and _refers_to(used, r)), None)
+        used = next(iter(exc.protected_objects))
+        holder = next((r for r in rows if _refers_to(used, r)), None)
         name = str(holder) if holder is not None else "one of them"
         raise StateConflict(
             "record_in_use",

@@ -180,7 +180,9 @@ def _write_chunk(chunk, lines, checked, lics, adjustment_of, lot_ids) -> None:
     line_ids = numbering.reserve_ids(AdjustmentLine, len(chunk))
     new_lot_ids = numbering.reserve_ids(Lot, len(chunk))
     numbers = numbering.next_numbers("PL", len(chunk))
-    lots, adj_lines, serials = [], [], []
+    lots: list[tuple] = []
+    adj_lines: list[tuple] = []
+    serials: list[tuple] = []
     for index, line_id, lot_id, number in zip(chunk, line_ids, new_lot_ids, numbers, strict=True):
         line, (quantity, lot_serials, mfr) = lines[index], checked[index]
         lic = lics[line.lic.pk]

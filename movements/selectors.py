@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import connection
+from django.urls import reverse
 
 from core.errors import ValidationFailed
 from inventory_lots.models import LineItemCode, Office
@@ -103,8 +104,32 @@ class Movement:
         return f"/goto/{self.document_type}/{self.document_id}/"
 
     @property
+    def lot_url(self) -> str:
+        return _url_of("inventory_lots:lot_detail", self.lot) if self.lot else ""
+
+    @property
+    def usage_url(self) -> str:
+        return _url_of("inventory_lots:usage_detail", self.usage) if self.usage else ""
+
+    @property
+    def usage_label(self) -> str:
+        return f"U-{self.usage:06d}" if self.usage else ""
+
+    @property
     def key(self) -> tuple:
         return (self.date, self.source, self.id)
+
+
+_URL_PATTERNS: dict[str, str] = {}
+_PLACEHOLDER = "987654321"
+
+
+def _url_of(name: str, pk: int) -> str:
+    """reverse(name, args=[pk]) with the pattern resolved once (a page has fifty rows of links)."""
+    pattern = _URL_PATTERNS.get(name)
+    if pattern is None:
+        pattern = _URL_PATTERNS[name] = reverse(name, args=[int(_PLACEHOLDER)])
+    return pattern.replace(_PLACEHOLDER, str(pk))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from inventory_lots.models import UsageKind
 from inventory_lots.selectors import current_lock_date
 from purchasing.selectors import accrued_lines
 
-from . import selectors
+from . import selectors, snapshots
 from .close import last_month_end, next_period_end
 
 MONTHS = 12
@@ -132,7 +132,8 @@ def books(today: datetime.date | None = None) -> Books:
     """Everything the home page shows (a constant number of queries)."""
     today = today or dates.today()
     ends = month_ends(today)
-    at_ends = [(end, selectors.valuation_totals(as_of=end)) for end in ends]
+    state = snapshots.snapshot_state()  # once for the 13 valuation totals (reports.snapshots)
+    at_ends = [(end, selectors.valuation_totals(as_of=end, state=state)) for end in ends]
     values = [(end, t.value) for end, t in at_ends]
     by_month = cogs_by_month(ends[0].replace(day=1), ends[-1])
     cogs = [(end, by_month.get(end.replace(day=1), ZERO_MONEY)) for end in ends]
@@ -141,7 +142,7 @@ def books(today: datetime.date | None = None) -> Books:
     accrued = accrued_lines().aggregate(total=Coalesce(Sum("accrued_value"), Value(ZERO_MONEY)))["total"]
     return Books(
         today=today,
-        now=selectors.valuation_totals(as_of=today),
+        now=selectors.valuation_totals(as_of=today, state=state),
         last_month_end=ends[-1],
         at_month_end=at_ends[-1][1],
         accrued_inventory=accrued,

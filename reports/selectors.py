@@ -407,14 +407,14 @@ SELECT al.lot_id, a.date, al.quantity FROM inventory_lots_adjustmentline al
 JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
 WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL"""
 WALK = """
-WITH pair AS MATERIALIZED (
+SELECT p.office, p.lic, p.description, a.qty_in - u.qty_used, round(a.qty_in * a.unit_cost, 2) - u.value_used, 1,
+       l.id, l.number, l.type, l.date, a.unit_cost
+FROM (
     SELECT o.id AS office_id, o.code AS office, c.id AS lic_id, c.code AS lic, c.description
     FROM inventory_lots_office o CROSS JOIN inventory_lots_lineitemcode c
     WHERE c.inventoried{pair_where}
-)
-SELECT p.office, p.lic, p.description, a.qty_in - u.qty_used, round(a.qty_in * a.unit_cost, 2) - u.value_used, 1,
-       l.id, l.number, l.type, l.date, a.unit_cost
-FROM pair p
+    ORDER BY o.code, c.code
+) p
 CROSS JOIN LATERAL (
     SELECT l.id, l.number, l.type, l.date, l.qty_in, l.unit_cost FROM inventory_lots_lot l
     WHERE l.lic_id = p.lic_id AND l.office_id = p.office_id AND l.date <= %(end)s{lot_where}
@@ -429,6 +429,7 @@ CROSS JOIN LATERAL (
                               (SELECT f.old_unit_cost FROM inventory_lots_lotcostchange f
                                WHERE f.lot_id = l.id ORDER BY f.id LIMIT 1))
                 ELSE l.unit_cost END AS unit_cost
+    OFFSET 0
 ) a
 CROSS JOIN LATERAL (
     SELECT COALESCE(sum(e.quantity), 0) AS qty_used, COALESCE(sum(e.value), 0) AS value_used
@@ -462,7 +463,7 @@ def walk_sql(
     return sql + " LIMIT %(limit)s OFFSET %(offset)s", params
 
 
-def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> ValuationTotals:  # noqa: B008
+def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope(), **stored) -> ValuationTotals:  # noqa: B008
     """One query: the valuation's totals, and beside them the usage not yet allocated at ``as_of``
     (positive usage dated <= D less its allocations dated <= D) and the open accrued COGS at D
     (accrual and reversal entries dated <= D). Those two follow the office and LIC filters only
@@ -470,12 +471,13 @@ def valuation_totals(*, as_of: datetime.date, scope: Scope = Scope()) -> Valuati
 
     Read from the stored valuations of closed days when there are some (reports.snapshots: a
     lookup at or before the lock date, that lookup plus the lots that changed after it beyond),
-    else (and for one LIC, whose own lots are few) scanned from the ledger."""
+    else (and for one LIC, whose own lots are few) scanned from the ledger. ``state=``: the
+    snapshots' state read once for many dates (``snapshots.snapshot_totals``)."""
     from .snapshots import snapshot_totals
 
-    stored = snapshot_totals(as_of=as_of, scope=scope)
-    if stored is not None:
-        return stored
+    found = snapshot_totals(as_of=as_of, scope=scope, **stored)
+    if found is not None:
+        return found
     return scanned_totals(as_of=as_of, scope=scope)
 
 

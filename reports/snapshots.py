@@ -232,7 +232,7 @@ def _write(start: datetime.date | None, end: datetime.date, base) -> None:
         "SELECT id, kind, lot_id, office_id, lic_id, date, quantity, value FROM cogs_cogsentry WHERE date > %(end)s",
         params,
     )
-    _execute("ANALYZE reports_openentry")
+    _execute("ANALYZE reports_openentry, reports_snapshotfigures, reports_dailyvaluation, reports_valuationsnapshot")
     _execute("DROP TABLE reports_snapshot_change")
 
 
@@ -345,12 +345,17 @@ def snapshot_state() -> tuple[datetime.date, int] | None:
     return through, watermark
 
 
-def snapshot_totals(*, as_of: datetime.date, scope: Scope) -> ValuationTotals | None:
+UNREAD = object()  # snapshot_totals(state=...): not read yet
+
+
+def snapshot_totals(*, as_of: datetime.date, scope: Scope, state=UNREAD) -> ValuationTotals | None:
     """The valuation's totals at ``as_of`` from the snapshots (None when they cannot answer: no
-    snapshot, or a LIC filter, which the scan answers from the LIC's own lots)."""
+    snapshot, or a LIC filter, which the scan answers from the LIC's own lots). ``state``: what
+    ``snapshot_state()`` returned, for a caller asking many dates at once (the home page)."""
     if scope.lic_id is not None:
         return None
-    state = snapshot_state()
+    if state is UNREAD:
+        state = snapshot_state()
     if state is None:
         return None
     through, watermark = state

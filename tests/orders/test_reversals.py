@@ -281,3 +281,45 @@ def test_admin_actions_reverse(client, admin_user, office, lic, order):
     )
     assert InventoryAdjustment.objects.filter(reverses=adjustment).exists()
     assert fresh(adjustment.lines.get().lot).qty_in == D("0")
+
+
+def test_the_books_keep_tying_after_reversals_and_a_count(office, lic, order):
+    """check_ledger (the ledger's, the documents' and the journal's checks: debits = credits, Inventory =
+    valuation, Accrued COGS = open accruals) passes after every kind of reversal and a count."""
+    from django.core.management import call_command
+
+    from inventory_lots.counts import CountLineInput, post_count
+    from reports.journal import journal_lines
+
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="3.00", date=day(1))
+    shipment = ship(order, lic, "4", day(2))
+    run()
+    ret = give_back(order, lic, "1", day(3), usage=usage_of(shipment))
+    run()
+    reverse_return(customer_return=ret, date=day(4), reason="x", actor=None)
+    reverse_shipment(shipment=shipment, date=day(5), reason="x", actor=None)
+    found = post_adjustment(
+        office=office,
+        date=day(5),
+        reason="found",
+        kind="found",
+        actor=None,
+        lines=[AdjustmentLineInput(lic=lic, quantity=D("2"), unit_cost=D("3.50"))],
+    )
+    reverse_adjustment(adjustment=found, date=day(6), reason="x", actor=None)
+    post_count(office=office, date=day(7), actor=None, lines=[CountLineInput(lic=lic, counted_quantity=D("8"))])
+    run()
+    call_command("check_ledger")  # raises SystemExit(1) on any violation
+    lines = journal_lines(date_from=day(1), date_to=day(31))
+    assert sum((x.debit for x in lines), D(0)) == sum((x.credit for x in lines), D(0))
+    # the found lot's birth and its reversal: Inventory / Inventory adjustments 7.00, then the other way round
+    lot = found.lines.get().lot
+    on_lot = sorted(
+        (x.date, x.role, x.debit, x.credit) for x in lines if x.source_type == "lot" and x.source_id == lot.pk
+    )
+    assert on_lot == [
+        (day(5), "adjustments", D("0.00"), D("7.00")),
+        (day(5), "inventory", D("7.00"), D("0.00")),
+        (day(6), "adjustments", D("7.00"), D("0.00")),
+        (day(6), "inventory", D("0.00"), D("7.00")),
+    ]
