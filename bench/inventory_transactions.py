@@ -4,7 +4,8 @@ Seeds (SQL) one LIC in one office with half its movements lots born and half usa
 over ~3 years and interleaved, in the state a COGS run leaves (the usage allocated, every lot used up
 but the ten newest), plus other LICs around it, into the database `ll_bench_inventory_transactions`;
 then renders the page's first and last page (50 rows each) in-process (Django test client) and a
-middle page reached by its cursor, and prints p50/p95 server time and the queries per page. The running
+middle page reached by its cursor, and times the movements' selector alone for the first and last
+page; prints p50/p95 server time and the queries per page. The running
 balance of the last page is counted back from the balance now (open lots less unallocated usage), so no
 page scans the history. LAST line: one JSON object of the figures."""
 
@@ -99,6 +100,12 @@ def main() -> None:
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         rows.append((name, *summary(times), len(ctx.captured_queries)))
+    # the statement alone (no middleware, session or template): what the page's design controls
+    for name, kw in (("first page, selector", {}), ("last page, selector", {"last": True})):
+        times = timed(lambda kw=kw: selectors.transactions_page(lic=lic, office=office, **kw), args.repeat)
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.transactions_page(lic=lic, office=office, **kw)
+        rows.append((name, *summary(times), len(ctx.captured_queries)))
     print(f"Inventory transactions, one LIC with {args.movements:,} movements, {args.repeat} requests per case")
     print(f"{'case':<20}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}")
     for name, p50, p95, worst, queries in rows:
@@ -113,6 +120,8 @@ def main() -> None:
                 "last_page_p95_ms": round(rows[2][2], 1),
                 "queries_per_page": rows[0][4],
                 "last_page_queries": rows[2][4],
+                "first_page_selector_p95_ms": round(rows[3][2], 1),
+                "last_page_selector_p95_ms": round(rows[4][2], 1),
             }
         )
     )

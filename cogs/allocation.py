@@ -445,7 +445,7 @@ class PairPlanner:
         """Allocate a return's reversal first to the lots that return gave back to, latest give-back
         first, never more than each took back (nor than the lot has): a reversed return puts back
         exactly what it took. What is left goes by the costing method."""
-        held = self.reversible.get(u.reverses_usage_id)
+        held = self.reversible.get(u.reverses_usage_id) if u.reverses_usage_id is not None else None
         if not held:
             return False
         changed = False
@@ -466,7 +466,7 @@ class PairPlanner:
     def _reversal_waits(self, u: PlanUsage) -> bool:
         """While the reversed return is not fully given back, the rest of its reversal waits (it goes
         where the return's rest will go); both stay unallocated, with opposite accruals, meanwhile."""
-        returned = self.usage_by_id.get(u.reverses_usage_id)
+        returned = self.usage_by_id.get(u.reverses_usage_id) if u.reverses_usage_id is not None else None
         return returned is not None and returned.unallocated != 0
 
     # --- serialized LICs -------------------------------------------------------------
