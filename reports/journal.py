@@ -119,7 +119,7 @@ record AS (
              || COALESCE(', lot ' || lot.number, ''),
            {usage_debit}, CASE WHEN e.kind IN (5, 6) THEN 'accrued_cogs' ELSE 'inventory' END, e.value,
            NULL, NULL, NULL, NULL, e.id, NULL
-    FROM cogs_cogsentry e LEFT JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
+    FROM {entries} e LEFT JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
     LEFT JOIN inventory_lots_lot lot ON lot.id = e.lot_id
     WHERE e.date >= %(start)s AND e.date <= %(end)s AND e.value <> 0{entry_where}
 ),
@@ -183,9 +183,20 @@ def journal_sql(
     date_to: datetime.date,
     office_ids: Iterable[int] | None = None,
     body: str = LINES_SELECT,
+    watermark: int | None = None,
 ) -> tuple[str, dict]:
-    """The journal lines dated ``date_from``..``date_to`` (of the offices given, else all)."""
+    """The journal lines dated ``date_from``..``date_to`` (of the offices given, else all).
+    ``watermark``: the latest snapshot's entry watermark, when ``date_from`` is after its date: the
+    COGS entries are then read from the open entries and those above the watermark (reports.snapshots),
+    not from a scan of the entries table."""
     params: dict = {"start": date_from, "end": date_to}
+    entries = "cogs_cogsentry"
+    if watermark is not None:
+        params["watermark"] = watermark
+        entries = (
+            "(SELECT x.* FROM reports_openentry o JOIN cogs_cogsentry x ON x.id = o.entry_id"
+            " UNION ALL SELECT * FROM cogs_cogsentry WHERE id > %(watermark)s)"
+        )
     lot_where = job_where = entry_where = ""
     if office_ids is not None:
         params["offices"] = list(office_ids)
@@ -194,7 +205,9 @@ def journal_sql(
     ctes = [
         selectors.MOVED.format(scope_columns=selectors.SCOPE_COLUMNS, lot_where=lot_where),
         selectors.TIMELINE,
-        JOURNAL.format(origin=_ORIGIN, usage_debit=_USAGE_DEBIT, job_where=job_where, entry_where=entry_where),
+        JOURNAL.format(
+            origin=_ORIGIN, usage_debit=_USAGE_DEBIT, job_where=job_where, entry_where=entry_where, entries=entries
+        ),
     ]
     return selectors.statement(ctes, body.format(account=_ACCOUNT.format(role="l.role"))), params
 
@@ -306,8 +319,49 @@ def summary_lines(
 ) -> Iterator[JournalLine]:
     """``summarize(iter_lines(...))`` summed by PostgreSQL: one line per date, office and account,
     the sums of its debits and of its credits, in the same order (accounts in code point order, as
-    Python sorts them). One statement; only the summary rows travel."""
-    sql, params = journal_sql(date_from=date_from, date_to=date_to, office_ids=office_ids, body=SUMMARY_SELECT)
+    Python sorts them). One statement; only the summary rows travel.
+
+    The days up to the latest snapshot (closed days) are read from their stored sums
+    (``JournalDay``, reports.snapshots); the days after it from the ledger, its COGS entries from the
+    open entries and those above the snapshot's watermark."""
+    from .snapshots import snapshot_state
+
+    office_ids = list(office_ids) if office_ids is not None else None
+    state = snapshot_state()
+    watermark = None
+    if state is not None:
+        through, watermark = state
+        if date_from <= through:
+            yield from _summary(*_stored_summary_sql(date_from, min(date_to, through), office_ids))
+            date_from = through + datetime.timedelta(days=1)
+        if date_from > date_to:
+            return
+    yield from _summary(
+        *journal_sql(
+            date_from=date_from, date_to=date_to, office_ids=office_ids, body=SUMMARY_SELECT, watermark=watermark
+        )
+    )
+
+
+STORED_SUMMARY = """
+SELECT j.date, o.code, {account} AS account, min(j.role), sum(j.debit), sum(j.credit)
+FROM reports_journalday j JOIN inventory_lots_office o ON o.id = j.office_id
+LEFT JOIN reports_officeaccounts a ON a.office_id = j.office_id
+WHERE j.date >= %(start)s AND j.date <= %(end)s{office_where}
+GROUP BY j.date, o.code, 3
+ORDER BY j.date, o.code, ({account}) COLLATE "C\""""
+
+
+def _stored_summary_sql(date_from: datetime.date, date_to: datetime.date, office_ids) -> tuple[str, dict]:
+    params: dict = {"start": date_from, "end": date_to}
+    office_where = ""
+    if office_ids is not None:
+        office_where, params["offices"] = " AND j.office_id = ANY(%(offices)s)", office_ids
+    account = _ACCOUNT.format(role="j.role")
+    return STORED_SUMMARY.format(account=account, office_where=office_where), params
+
+
+def _summary(sql: str, params: dict) -> Iterator[JournalLine]:
     for date, office, account, role, debit, credit in selectors._fetch(sql, params):
         yield JournalLine(
             date=date,

@@ -221,3 +221,19 @@ class OpenEntry(models.Model):
     date = models.DateField()
     quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6)
     value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
+
+
+class JournalDay(models.Model):
+    """The journal of a closed day of one office, summed per account role: the debits and the
+    credits of its lines (not netted), as ``reports.journal.summary_lines`` sums them. Rows exist
+    for the (day, office, role) with at least one line. Roles, not account numbers: an office's
+    accounts may be remapped later, and the summary maps roles to accounts when it reads."""
+
+    date = models.DateField()
+    office_id = models.BigIntegerField()
+    role = models.CharField(max_length=32)
+    debit = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
+    credit = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "office_id", "role"], name="journalday_unique")]

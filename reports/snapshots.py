@@ -161,7 +161,7 @@ def on_lock_date_saved(sender, instance, created, **kwargs) -> None:
 def sync_snapshots(lock: datetime.date | None) -> None:
     """Make the stored valuations cover exactly the closed days up to ``lock``: drop those after it
     (a lock date moved back), then write the days after the latest one kept."""
-    from .models import DailyValuation, OpenEntry, ValuationSnapshot
+    from .models import DailyValuation, JournalDay, OpenEntry, ValuationSnapshot
 
     # Entries committing while this runs would be missed by both the watermark and the copy of the
     # open entries: wait for the writers in flight, and hold new ones, until this transaction ends.
@@ -169,6 +169,7 @@ def sync_snapshots(lock: datetime.date | None) -> None:
     if lock is None:
         ValuationSnapshot.objects.all().delete()
         DailyValuation.objects.all().delete()
+        JournalDay.objects.all().delete()
         OpenEntry.objects.all().delete()
         return
     latest = ValuationSnapshot.objects.order_by("-date").first()
@@ -180,8 +181,10 @@ def sync_snapshots(lock: datetime.date | None) -> None:
     start = latest.date if latest is not None else None
     if start is None:
         DailyValuation.objects.all().delete()
+        JournalDay.objects.all().delete()
     else:
         DailyValuation.objects.filter(date__gt=start).delete()
+        JournalDay.objects.filter(date__gt=start).delete()
     with tuned():
         _write(start, lock, latest)
 
@@ -226,14 +229,33 @@ def _write(start: datetime.date | None, end: datetime.date, base) -> None:
     )
     _execute(DAILY_INSERT, params)
     _execute(FIGURES_INSERT, params)
+    write_journal_days(start, end)
     OpenEntry.objects.all().delete()
     _execute(
         "INSERT INTO reports_openentry (entry_id, kind, lot_id, office_id, lic_id, date, quantity, value) "
         "SELECT id, kind, lot_id, office_id, lic_id, date, quantity, value FROM cogs_cogsentry WHERE date > %(end)s",
         params,
     )
-    _execute("ANALYZE reports_openentry, reports_snapshotfigures, reports_dailyvaluation, reports_valuationsnapshot")
+    _execute(
+        "ANALYZE reports_openentry, reports_snapshotfigures, reports_dailyvaluation, reports_valuationsnapshot,"
+        " reports_journalday"
+    )
     _execute("DROP TABLE reports_snapshot_change")
+
+
+# the journal's lines of each day, office and account role, summed (reports.journal.summary_lines)
+JOURNAL_DAYS = """
+SELECT l.date, l.office_id, l.role, sum(l.debit), sum(l.credit) FROM line l GROUP BY 1, 2, 3"""
+
+
+def write_journal_days(start: datetime.date | None, end: datetime.date) -> None:
+    """Store the journal's daily sums per office and role of the days after ``start`` (None: every
+    day) up to ``end``: one pass of the journal's statement over the period."""
+    from .journal import FIRST_DAY, journal_sql
+
+    first = start + datetime.timedelta(days=1) if start is not None else FIRST_DAY
+    sql, params = journal_sql(date_from=first, date_to=end, body=JOURNAL_DAYS)
+    _execute(f"INSERT INTO reports_journalday (date, office_id, role, debit, credit) {sql}", params)  # noqa: S608
 
 
 _SUMS = "sum(dn) AS dn, sum(dq) AS dq, sum(dv) AS dv, sum(du) AS du, sum(da) AS da"
@@ -492,6 +514,8 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
                     f"({', '.join(MOVE_COLUMNS)})",
                 )
     if snapshots:
+        _journal_day_violations(snapshots[-1].date, add)
+    if snapshots:
         latest = snapshots[-1]
         rows = _execute(
             "SELECT id, date FROM cogs_cogsentry WHERE id > %s AND date <= %s ORDER BY id LIMIT %s",
@@ -510,6 +534,32 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
         for (entry_id,) in missing:
             add("snapshot_entries", entry_id, f"open entries of the snapshot of {latest.date} differ from the ledger")
     return out
+
+
+def _journal_day_violations(through: datetime.date, add) -> None:
+    """``snapshot_journal``: the stored daily sums = the journal's lines summed, every day up to the
+    latest snapshot, per office and role."""
+    from .journal import FIRST_DAY, journal_sql
+
+    sql, params = journal_sql(date_from=FIRST_DAY, date_to=through, body=JOURNAL_DAYS)
+    scanned = {(d, o, r): (dr, cr) for d, o, r, dr, cr in _execute(sql, params)}
+    stored = {
+        (d, o, r): (dr, cr)
+        for d, o, r, dr, cr in _execute(
+            "SELECT date, office_id, role, debit, credit FROM reports_journalday WHERE date <= %s", [through]
+        )
+    }
+    stored_after = _execute("SELECT date, office_id, role FROM reports_journalday WHERE date > %s", [through])
+    for key in sorted(set(scanned) | set(stored)):
+        if stored.get(key) != scanned.get(key):
+            d, office, role = key
+            add(
+                "snapshot_journal",
+                f"{d.isoformat()}/{office}/{role}",
+                f"stored debit/credit {stored.get(key)} <> journal {scanned.get(key)}",
+            )
+    for d, office, role in stored_after:
+        add("snapshot_journal", f"{d.isoformat()}/{office}/{role}", f"stored after the snapshot of {through}")
 
 
 def _show(figures) -> str:

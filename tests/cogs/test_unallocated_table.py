@@ -93,7 +93,10 @@ def test_cogs_balance_updates_touch_no_indexed_column(db):
     assert cogs_indexes == ["inventory_lots_usagecogs_pkey"]
     assert options["inventory_lots_usagecogs"] == ["fillfactor=50"]
     assert options["inventory_lots_inventoryusage"] is None
-    assert len(usage_indexes) <= 8, sorted(usage_indexes)
+    # 8, plus inventory_lots_usage_reversed_once (issue 20): partial, it holds only the reversals of
+    # returns, so an insert of any other usage only evaluates its predicate
+    partial = {name for name, sql in usage_indexes.items() if " WHERE " in sql}
+    assert len(usage_indexes) - len(partial & {"inventory_lots_usage_reversed_once"}) <= 8, sorted(usage_indexes)
     assert any(o.startswith("fillfactor=") for o in options["inventory_lots_lot"])
 
 
