@@ -15,6 +15,8 @@ SEQUENCES = {
     "SH": "lotledger_seq_shipment",
     "RT": "lotledger_seq_return",
     "MO": "lotledger_seq_production_order",
+    "TL": "lotledger_seq_transfer_lot",
+    "TR": "lotledger_seq_transfer",
 }
 
 

@@ -88,6 +88,7 @@ class LineItemCode(TimeStampedModel):
 class LotType(models.TextChoices):
     PURCHASE = "purchase", "Purchase"
     PRODUCTION = "production", "Production"
+    TRANSFER = "transfer", "Transfer"
 
 
 class LotStatus(models.TextChoices):
@@ -180,7 +181,7 @@ class Lot(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(type__in=LotType.values),
                 name="inventory_lots_lot_type_valid",
-                violation_error_message="Lot type must be purchase or production.",
+                violation_error_message="Lot type must be purchase, production or transfer.",
             ),
             models.CheckConstraint(
                 condition=Q(type="production") | Q(released=True),
@@ -290,6 +291,7 @@ class UsageKind(models.TextChoices):
     PRODUCTION = "production", "Production"
     JOB = "job", "Job"
     ADJUSTMENT = "adjustment", "Adjustment"
+    TRANSFER = "transfer", "Transfer"
 
 
 # What a usage record is, and what COGS made of it: the columns of every usage list (page, admin,
@@ -389,6 +391,12 @@ class InventoryUsage(TimeStampedModel):
                 name="inventory_lots_usage_outflow_positive",
                 violation_error_message="Shipments and negative adjustments are positive usage (except the reversal "
                 "of an adjustment's usage, which names it).",
+            ),
+            models.CheckConstraint(
+                # a reversed transfer gives its usage back with a negative transfer usage naming it
+                condition=~Q(kind="transfer") | Q(quantity__gt=0) | Q(returns_usage__isnull=False),
+                name="inventory_lots_usage_transfer_positive",
+                violation_error_message="A transfer usage is positive (except the reversal of one, which names it).",
             ),
             models.CheckConstraint(
                 condition=Q(reverses_usage__isnull=True) | Q(kind="shipment", quantity__gt=0),
@@ -670,6 +678,7 @@ class AdjustmentLine(models.Model):
 class CostChangeCause(models.TextChoices):
     PO_CLOSED = "po_closed", "PO closed (invoices and freight)"
     PRODUCTION_RECOMPUTE = "production_recompute", "Production recompute"
+    TRANSFER_RECOMPUTE = "transfer_recompute", "Transfer recompute"
     MANUAL = "manual", "Manual correction"
 
 

@@ -260,6 +260,9 @@ def check_lot_input(
     return quantity, serials, mfr_lot_number
 
 
+LOT_PREFIXES = {LotType.PURCHASE: "PL", LotType.PRODUCTION: "PR", LotType.TRANSFER: "TL"}
+
+
 def create_lot(
     *,
     type: str,
@@ -296,7 +299,7 @@ def create_lot(
                 field="serial_numbers",
             )
     lot = Lot.objects.create(
-        number=numbering.next_number("PL" if type == LotType.PURCHASE else "PR"),
+        number=numbering.next_number(LOT_PREFIXES.get(type, "PR")),
         type=type,
         office=office,
         lic=lic,

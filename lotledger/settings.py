@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "purchasing",
     "orders",
     "production",
+    "transfers",
     "cogs",
     "traceability",
     "reports",

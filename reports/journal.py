@@ -266,9 +266,46 @@ def journal_lines(**kwargs) -> list[JournalLine]:
 def journal_totals(
     *, date_from: datetime.date, date_to: datetime.date, office_ids: Iterable[int] | None = None
 ) -> JournalTotals:
-    sql, params = journal_sql(date_from=date_from, date_to=date_to, office_ids=office_ids, body=TOTALS_SELECT)
-    count, debit, credit = selectors._fetch(sql, params)[0]
+    """How many lines the period has, the sum of their debits and of their credits: the closed days
+    from their stored sums, the days after the latest snapshot from the ledger (as ``summary_lines``)."""
+    office_ids = list(office_ids) if office_ids is not None else None
+    stored, live, watermark = _split(date_from, date_to)
+    count, debit, credit = 0, ZERO_MONEY, ZERO_MONEY
+    if stored is not None:
+        sql = STORED_TOTALS.format(**_stored_where(office_ids))
+        n, d, c = selectors._fetch(sql, {"start": stored[0], "end": stored[1], "offices": office_ids})[0]
+        count, debit, credit = count + n, debit + d, credit + c
+    if live is not None:
+        sql, params = journal_sql(
+            date_from=live[0], date_to=live[1], office_ids=office_ids, body=TOTALS_SELECT, watermark=watermark
+        )
+        n, d, c = selectors._fetch(sql, params)[0]
+        count, debit, credit = count + n, debit + d, credit + c
     return JournalTotals(line_count=count, debit=debit, credit=credit)
+
+
+def _split(date_from: datetime.date, date_to: datetime.date):
+    """(the closed days of the period, read from ``JournalDay``; the days after the latest snapshot,
+    read from the ledger; the snapshot's entry watermark): each range (first, last) or None."""
+    from .snapshots import snapshot_state
+
+    state = snapshot_state()
+    if state is None:
+        return None, (date_from, date_to), None
+    through, watermark = state
+    stored = (date_from, min(date_to, through)) if date_from <= through else None
+    first = max(date_from, through + datetime.timedelta(days=1))
+    live = (first, date_to) if first <= date_to else None
+    return stored, live, watermark
+
+
+def _stored_where(office_ids) -> dict:
+    return {"office_where": " AND j.office_id = ANY(%(offices)s)" if office_ids is not None else ""}
+
+
+STORED_TOTALS = """
+SELECT COALESCE(sum(j.lines), 0), COALESCE(sum(j.debit), 0.00), COALESCE(sum(j.credit), 0.00)
+FROM reports_journalday j WHERE j.date >= %(start)s AND j.date <= %(end)s{office_where}"""
 
 
 def summarize(lines: Iterable[JournalLine]) -> Iterator[JournalLine]:
@@ -324,23 +361,16 @@ def summary_lines(
     The days up to the latest snapshot (closed days) are read from their stored sums
     (``JournalDay``, reports.snapshots); the days after it from the ledger, its COGS entries from the
     open entries and those above the snapshot's watermark."""
-    from .snapshots import snapshot_state
-
     office_ids = list(office_ids) if office_ids is not None else None
-    state = snapshot_state()
-    watermark = None
-    if state is not None:
-        through, watermark = state
-        if date_from <= through:
-            yield from _summary(*_stored_summary_sql(date_from, min(date_to, through), office_ids))
-            date_from = through + datetime.timedelta(days=1)
-        if date_from > date_to:
-            return
-    yield from _summary(
-        *journal_sql(
-            date_from=date_from, date_to=date_to, office_ids=office_ids, body=SUMMARY_SELECT, watermark=watermark
+    stored, live, watermark = _split(date_from, date_to)
+    if stored is not None:
+        yield from _summary(*_stored_summary_sql(*stored, office_ids))
+    if live is not None:
+        yield from _summary(
+            *journal_sql(
+                date_from=live[0], date_to=live[1], office_ids=office_ids, body=SUMMARY_SELECT, watermark=watermark
+            )
         )
-    )
 
 
 STORED_SUMMARY = """
@@ -353,12 +383,9 @@ ORDER BY j.date, o.code, ({account}) COLLATE "C\""""
 
 
 def _stored_summary_sql(date_from: datetime.date, date_to: datetime.date, office_ids) -> tuple[str, dict]:
-    params: dict = {"start": date_from, "end": date_to}
-    office_where = ""
-    if office_ids is not None:
-        office_where, params["offices"] = " AND j.office_id = ANY(%(offices)s)", office_ids
+    params: dict = {"start": date_from, "end": date_to, "offices": office_ids}
     account = _ACCOUNT.format(role="j.role")
-    return STORED_SUMMARY.format(account=account, office_where=office_where), params
+    return STORED_SUMMARY.format(account=account, **_stored_where(office_ids)), params
 
 
 def _summary(sql: str, params: dict) -> Iterator[JournalLine]:

@@ -225,13 +225,15 @@ class OpenEntry(models.Model):
 
 class JournalDay(models.Model):
     """The journal of a closed day of one office, summed per account role: the debits and the
-    credits of its lines (not netted), as ``reports.journal.summary_lines`` sums them. Rows exist
+    credits of its lines (not netted), as ``reports.journal.summary_lines`` sums them, and how many
+    lines (the page's totals). Rows exist
     for the (day, office, role) with at least one line. Roles, not account numbers: an office's
     accounts may be remapped later, and the summary maps roles to accounts when it reads."""
 
     date = models.DateField()
     office_id = models.BigIntegerField()
     role = models.CharField(max_length=32)
+    lines = models.BigIntegerField()
     debit = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
     credit = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
 

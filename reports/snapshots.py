@@ -245,7 +245,7 @@ def _write(start: datetime.date | None, end: datetime.date, base) -> None:
 
 # the journal's lines of each day, office and account role, summed (reports.journal.summary_lines)
 JOURNAL_DAYS = """
-SELECT l.date, l.office_id, l.role, sum(l.debit), sum(l.credit) FROM line l GROUP BY 1, 2, 3"""
+SELECT l.date, l.office_id, l.role, count(*), sum(l.debit), sum(l.credit) FROM line l GROUP BY 1, 2, 3"""
 
 
 def write_journal_days(start: datetime.date | None, end: datetime.date) -> None:
@@ -255,7 +255,7 @@ def write_journal_days(start: datetime.date | None, end: datetime.date) -> None:
 
     first = start + datetime.timedelta(days=1) if start is not None else FIRST_DAY
     sql, params = journal_sql(date_from=first, date_to=end, body=JOURNAL_DAYS)
-    _execute(f"INSERT INTO reports_journalday (date, office_id, role, debit, credit) {sql}", params)  # noqa: S608
+    _execute(f"INSERT INTO reports_journalday (date, office_id, role, lines, debit, credit) {sql}", params)  # noqa: S608
 
 
 _SUMS = "sum(dn) AS dn, sum(dq) AS dq, sum(dv) AS dv, sum(du) AS du, sum(da) AS da"
@@ -542,11 +542,11 @@ def _journal_day_violations(through: datetime.date, add) -> None:
     from .journal import FIRST_DAY, journal_sql
 
     sql, params = journal_sql(date_from=FIRST_DAY, date_to=through, body=JOURNAL_DAYS)
-    scanned = {(d, o, r): (dr, cr) for d, o, r, dr, cr in _execute(sql, params)}
+    scanned = {(d, o, r): (n, dr, cr) for d, o, r, n, dr, cr in _execute(sql, params)}
     stored = {
-        (d, o, r): (dr, cr)
-        for d, o, r, dr, cr in _execute(
-            "SELECT date, office_id, role, debit, credit FROM reports_journalday WHERE date <= %s", [through]
+        (d, o, r): (n, dr, cr)
+        for d, o, r, n, dr, cr in _execute(
+            "SELECT date, office_id, role, lines, debit, credit FROM reports_journalday WHERE date <= %s", [through]
         )
     }
     stored_after = _execute("SELECT date, office_id, role FROM reports_journalday WHERE date > %s", [through])
@@ -556,7 +556,7 @@ def _journal_day_violations(through: datetime.date, add) -> None:
             add(
                 "snapshot_journal",
                 f"{d.isoformat()}/{office}/{role}",
-                f"stored debit/credit {stored.get(key)} <> journal {scanned.get(key)}",
+                f"stored lines/debit/credit {stored.get(key)} <> journal {scanned.get(key)}",
             )
     for d, office, role in stored_after:
         add("snapshot_journal", f"{d.isoformat()}/{office}/{role}", f"stored after the snapshot of {through}")

@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
                 ("date", models.DateField()),
                 ("office_id", models.BigIntegerField()),
                 ("role", models.CharField(max_length=32)),
+                ("lines", models.BigIntegerField()),
                 ("debit", models.DecimalField(decimal_places=2, max_digits=28)),
                 ("credit", models.DecimalField(decimal_places=2, max_digits=28)),
             ],

@@ -44,6 +44,13 @@ def assert_summary_is_the_scan(ledger, rng: random.Random, count: int = 12) -> N
             got = list(journal.summary_lines(date_from=start, date_to=end, office_ids=office_ids))
             assert got == expected, (start, end, office_ids)
             assert [g.key for g in got] == [e.key for e in expected]
+            lines = list(journal.iter_lines(date_from=start, date_to=end, office_ids=office_ids))
+            totals = journal.journal_totals(date_from=start, date_to=end, office_ids=office_ids)
+            assert totals == journal.JournalTotals(
+                line_count=len(lines),
+                debit=sum((line.debit for line in lines), D("0.00")),
+                credit=sum((line.credit for line in lines), D("0.00")),
+            ), (start, end, office_ids)
 
 
 def test_stored_journal_summary_equals_the_lines_as_the_lock_date_moves(db):
