@@ -33,9 +33,8 @@ from django.db import connection, transaction
 
 from core.money import ZERO
 from inventory_lots import locks, pending
-from inventory_lots.models import LineItemCode, Lot
+from inventory_lots.models import LineItemCode
 from inventory_lots.selectors import current_lock_date
-from production.services import recompute_production_lot_cost_locked
 
 from ..allocation import (
     Holding,
@@ -48,6 +47,7 @@ from ..allocation import (
     UsageDelta,
     ValueTooLarge,
 )
+from . import lot_costs
 from . import statements as sql
 from .pipeline import JobCursor, Pipeline, by_primary_key, job_pipeline, phase, rows
 
@@ -73,7 +73,10 @@ class JobResult:
     accrued_value_posted: Decimal = ZERO
     accrual_reversals_posted: Decimal = ZERO
     production_orders: set[int] = field(default_factory=set)
+    transfer_lots: set[int] = field(default_factory=set)  # transfer lots whose usage's COGS moved
     exceptions: list[PairFailure] = field(default_factory=list)
+    # the job's transfer usage -> the lot each feeds (cogs.services.lot_costs), read once a job
+    transfer_usages: dict[int, int] = field(default_factory=dict)
 
     def merge(self, other: JobResult) -> None:
         self.pairs += other.pairs
@@ -84,6 +87,7 @@ class JobResult:
         self.accrued_value_posted += other.accrued_value_posted
         self.accrual_reversals_posted += other.accrual_reversals_posted
         self.production_orders |= other.production_orders
+        self.transfer_lots |= other.transfer_lots
         self.exceptions.extend(other.exceptions)
 
     def add(self, plan: PairPlan) -> None:
@@ -109,11 +113,13 @@ def process_job(
     if not to_do:
         return result
     with phase("read"):
-        recompute_production_lots(office_id, to_do, date=date, actor=actor)
+        cycles = recompute_production_lots(office_id, to_do, date=date, actor=actor)
+        result.exceptions.extend(PairFailure(c.lic_id, None, c.message) for c in cycles)
+        result.transfer_usages = lot_costs.transfer_usage_lots(office_id, to_do)
     with connection.cursor() as cursor, by_primary_key(cursor):
         _read_plan_write(run_id=run_id, office_id=office_id, lic_ids=to_do, lics=lics, date=date, result=result)
     with phase("write_other"):
-        mark_production_lots(result.production_orders)
+        mark_production_lots(result.production_orders, result.transfer_lots)
         if result.exceptions:  # the next run retries them
             pending.mark_pairs(office_id, [failure.lic_id for failure in result.exceptions])
     return result
@@ -137,8 +143,11 @@ def take_pending(office_id: int, lic_ids: list[int]) -> list[int]:
     return sorted(to_do)
 
 
-def recompute_production_lots(office_id: int, lic_ids: list[int], *, date: datetime.date, actor: User | None) -> None:
-    """Recompute the cost of the production lots of these pairs waiting for it (the LICs are locked)."""
+def recompute_production_lots(
+    office_id: int, lic_ids: list[int], *, date: datetime.date, actor: User | None
+) -> list[lot_costs.CostCycle]:
+    """Recompute the cost of the production and transfer lots of these pairs waiting for it (the LICs
+    are locked); returns those left as they are because their cost would depend on itself."""
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM cogs_pendinglotcost WHERE office_id = %s AND lic_id = ANY(%s) RETURNING lot_id",
@@ -146,19 +155,21 @@ def recompute_production_lots(office_id: int, lic_ids: list[int], *, date: datet
         )
         lot_ids = sorted(row[0] for row in cursor.fetchall())
     if not lot_ids:
-        return
-    for lot in Lot.objects.filter(pk__in=lot_ids).order_by("pk"):
-        recompute_production_lot_cost_locked(lot=lot, date=date, actor=actor)
+        return []
+    return lot_costs.recompute(lot_ids, date=date, actor=actor)
 
 
-def mark_production_lots(order_ids: Iterable[int]) -> None:
-    """Component COGS of these production orders changed: their lots recompute next round."""
+def mark_production_lots(order_ids: Iterable[int], transfer_lot_ids: Iterable[int] = ()) -> None:
+    """Component COGS of these production orders changed, or the usage of these transfer lots: their
+    lots recompute next round."""
     order_ids = sorted(order_ids)
-    if not order_ids:
+    lot_ids = sorted(transfer_lot_ids)
+    if not order_ids and not lot_ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(sql.PRODUCTION_LOTS_SQL, [production_order_type_id(), order_ids])
-        lot_ids = [row[0] for row in cursor.fetchall()]
+        if order_ids:
+            cursor.execute(sql.PRODUCTION_LOTS_SQL, [production_order_type_id(), order_ids])
+            lot_ids = sorted({*lot_ids, *(row[0] for row in cursor.fetchall())})
         if not lot_ids:
             return
         cursor.execute(
@@ -322,6 +333,11 @@ def _accrue(
     write.entries.extend([(lic_id, e) for e in plan.entries])
     write.lot_deltas.update(plan.lot_deltas)
     write.usage_deltas.update(plan.usage_deltas)
+    transfers = result.transfer_usages
+    if transfers:
+        result.transfer_lots.update(
+            transfers[uid] for uid, d in plan.usage_deltas.items() if d.value != 0 and uid in transfers
+        )
     orders = read.production_orders
     if orders:
         result.production_orders.update(

@@ -5,55 +5,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('inventory_lots', '0019_usage_copy_keeps_reverses_usage'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("inventory_lots", "0019_usage_copy_keeps_reverses_usage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='inventoryusage',
-            name='inventory_lots_usage_kind_valid',
+            model_name="inventoryusage",
+            name="inventory_lots_usage_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='lot',
-            name='inventory_lots_lot_type_valid',
+            model_name="lot",
+            name="inventory_lots_lot_type_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='lotcostchange',
-            name='inventory_lots_costchange_cause_valid',
+            model_name="lotcostchange",
+            name="inventory_lots_costchange_cause_valid",
         ),
         migrations.AlterField(
-            model_name='inventoryusage',
-            name='kind',
-            field=models.CharField(choices=[('shipment', 'Shipment'), ('return', 'Return'), ('production', 'Production'), ('job', 'Job'), ('adjustment', 'Adjustment'), ('transfer', 'Transfer')], max_length=12),
+            model_name="inventoryusage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("shipment", "Shipment"),
+                    ("return", "Return"),
+                    ("production", "Production"),
+                    ("job", "Job"),
+                    ("adjustment", "Adjustment"),
+                    ("transfer", "Transfer"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='lot',
-            name='type',
-            field=models.CharField(choices=[('purchase', 'Purchase'), ('production', 'Production'), ('transfer', 'Transfer')], max_length=12),
+            model_name="lot",
+            name="type",
+            field=models.CharField(
+                choices=[("purchase", "Purchase"), ("production", "Production"), ("transfer", "Transfer")],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='lotcostchange',
-            name='cause',
-            field=models.CharField(choices=[('po_closed', 'PO closed (invoices and freight)'), ('production_recompute', 'Production recompute'), ('transfer_recompute', 'Transfer recompute'), ('manual', 'Manual correction')], max_length=24),
+            model_name="lotcostchange",
+            name="cause",
+            field=models.CharField(
+                choices=[
+                    ("po_closed", "PO closed (invoices and freight)"),
+                    ("production_recompute", "Production recompute"),
+                    ("transfer_recompute", "Transfer recompute"),
+                    ("manual", "Manual correction"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inventoryusage',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['shipment', 'return', 'production', 'job', 'adjustment', 'transfer'])), name='inventory_lots_usage_kind_valid', violation_error_message='Unknown usage kind.'),
+            model_name="inventoryusage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["shipment", "return", "production", "job", "adjustment", "transfer"])),
+                name="inventory_lots_usage_kind_valid",
+                violation_error_message="Unknown usage kind.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inventoryusage',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'transfer'), _negated=True), ('quantity__gt', 0), ('returns_usage__isnull', False), _connector='OR'), name='inventory_lots_usage_transfer_positive', violation_error_message='A transfer usage is positive (except the reversal of one, which names it).'),
+            model_name="inventoryusage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "transfer"), _negated=True),
+                    ("quantity__gt", 0),
+                    ("returns_usage__isnull", False),
+                    _connector="OR",
+                ),
+                name="inventory_lots_usage_transfer_positive",
+                violation_error_message="A transfer usage is positive (except the reversal of one, which names it).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['purchase', 'production', 'transfer'])), name='inventory_lots_lot_type_valid', violation_error_message='Lot type must be purchase, production or transfer.'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type__in", ["purchase", "production", "transfer"])),
+                name="inventory_lots_lot_type_valid",
+                violation_error_message="Lot type must be purchase, production or transfer.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lotcostchange',
-            constraint=models.CheckConstraint(condition=models.Q(('cause__in', ['po_closed', 'production_recompute', 'transfer_recompute', 'manual'])), name='inventory_lots_costchange_cause_valid', violation_error_message='Unknown cost change cause.'),
+            model_name="lotcostchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cause__in", ["po_closed", "production_recompute", "transfer_recompute", "manual"])
+                ),
+                name="inventory_lots_costchange_cause_valid",
+                violation_error_message="Unknown cost change cause.",
+            ),
         ),
     ]

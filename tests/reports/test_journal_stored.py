@@ -108,7 +108,9 @@ def test_check_ledger_names_a_stored_journal_sum_that_disagrees(db, capsys):
     assert "snapshot_journal" in capsys.readouterr().out
     # a day stored after the snapshot (the journal there is still open) is named too
     JournalDay.objects.filter(pk=row.pk).update(debit=row.debit)
-    JournalDay.objects.create(date=day(5, 4), office_id=ledger.hq.pk, role="cogs", debit=D("1.00"), credit=D("0"))
+    JournalDay.objects.create(
+        date=day(5, 4), office_id=ledger.hq.pk, role="cogs", lines=1, debit=D("1.00"), credit=D("0")
+    )
     assert ("snapshot_journal", f"{day(5, 4).isoformat()}/{ledger.hq.pk}/cogs") in {
         (v["check"], v["id"]) for v in snapshots.snapshot_violations()
     }

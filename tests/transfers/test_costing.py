@@ -1,0 +1,132 @@
+"""Transfers between offices, worked examples (DOMAIN.md 9): the transfer lot's unit cost follows
+its usage's COGS, caught up by COGS runs in dependency order; a cost that would depend on itself is
+reported by the run and left as it is."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from cogs.models import CogsRunException
+from cogs.selectors import ledger_violations
+from inventory_lots.models import LotCostChange
+from inventory_lots.services import correct_lot_unit_cost
+from tests.cogs.conftest import day, fresh, run, ship
+from tests.conftest import adjust_in
+from tests.factories import OfficeFactory
+from transfers.services import TransferLineInput, post_transfer
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def transfer(source, destination, lic, quantity, date, **extra):
+    t = post_transfer(
+        from_office=source,
+        to_office=destination,
+        date=date,
+        lines=[TransferLineInput(lic=lic, quantity=D(quantity), **extra)],
+        actor=None,
+    )
+    return t.lines.get()
+
+
+@pytest.fixture
+def branch(db):
+    return OfficeFactory(code="BR", name="Branch")
+
+
+def test_transfer_of_5_then_shipped_costs_10_a_unit(office, branch, lic, order):
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    line = transfer(office, branch, lic, "5", day(2))
+    lot, usage = fresh(line.lot), fresh(line.usage)
+    assert (lot.type, lot.office, lot.qty_in, lot.unit_cost, lot.released) == ("transfer", branch, D("5"), D("10"), True)
+    assert lot.number.startswith("TL-") and line.transfer.number.startswith("TR-")
+    assert (usage.kind, usage.office, usage.quantity) == ("transfer", office, D("5"))
+    assert lot.transaction_label == f"{line.transfer.number}/1" and lot.parent_order_id is None
+    shipped = ship(lic=lic, office=branch, quantity="5", source=order, date=day(3))
+    run()
+    assert fresh(usage).cogs_value == D("50.00")
+    assert fresh(shipped).cogs_value == D("50.00")
+    assert fresh(lot).unit_cost == D("10.000000") and fresh(lot).value_used == D("50.00")
+    assert ledger_violations() == []
+
+
+def test_provisional_cost_is_caught_up_by_the_run(office, branch, lic, order):
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="14.00", date=day(2))
+    # provisional: the source office's default adjustment unit cost, the weighted average $12.00
+    line = transfer(office, branch, lic, "6", day(3))
+    assert fresh(line.lot).unit_cost == D("12.000000")
+    shipped = ship(lic=lic, office=branch, quantity="6", source=order, date=day(4))
+    result = run()
+    # FIFO in HQ: 5 @ 10 + 1 @ 14 = 64.00 -> 10.666667 a unit; the shipment carries all of it
+    assert fresh(line.usage).cogs_value == D("64.00")
+    lot = fresh(line.lot)
+    assert lot.unit_cost == D("10.666667")
+    assert fresh(shipped).cogs_value == D("64.00")  # the lot used up: the remainder rule
+    change = LotCostChange.objects.get(lot=lot)
+    assert (change.cause, change.old_unit_cost, change.new_unit_cost) == (
+        "transfer_recompute",
+        D("12.000000"),
+        D("10.666667"),
+    )
+    assert result.exceptions_count == 0
+    assert run().entries_posted == 0  # caught up: nothing more
+    assert ledger_violations() == []
+
+
+def test_late_freight_on_the_source_lot_flows_to_the_shipment(office, branch, lic, order):
+    source = adjust_in(office=office, lic=lic, quantity="15", unit_cost="35.00", date=day(1))
+    line = transfer(office, branch, lic, "15", day(2))
+    shipped = ship(lic=lic, office=branch, quantity="15", source=order, date=day(3))
+    run()
+    assert fresh(shipped).cogs_value == D("525.00")
+    correct_lot_unit_cost(lot=source, new_unit_cost=D("35.59"), reason="freight", date=day(20), actor=None)
+    result = run()
+    assert fresh(line.usage).cogs_value == D("533.85")
+    assert fresh(line.lot).unit_cost == D("35.590000")
+    assert fresh(shipped).cogs_value == D("533.85")
+    # usage side: +8.85 on the transfer usage (in transit) and +8.85 on the shipment
+    assert result.value_posted == D("17.70")
+    assert fresh(line.lot).value_used == D("533.85") and fresh(source).value_used == D("533.85")
+    assert ledger_violations() == []
+
+
+def test_chain_a_b_c(office, branch, lic, order):
+    third = OfficeFactory(code="C3", name="Third")
+    source = adjust_in(office=office, lic=lic, quantity="4", unit_cost="2.50", date=day(1))
+    ab = transfer(office, branch, lic, "4", day(2))
+    bc = transfer(branch, third, lic, "4", day(3))
+    shipped = ship(lic=lic, office=third, quantity="4", source=order, date=day(4))
+    run()
+    assert fresh(shipped).cogs_value == D("10.00")
+    correct_lot_unit_cost(lot=source, new_unit_cost=D("3.25"), reason="freight", date=day(20), actor=None)
+    run()
+    assert [fresh(x.lot).unit_cost for x in (ab, bc)] == [D("3.250000"), D("3.250000")]
+    assert [fresh(x.usage).cogs_value for x in (ab, bc)] == [D("13.00"), D("13.00")]
+    assert fresh(shipped).cogs_value == D("13.00")
+    causes = list(LotCostChange.objects.filter(lot__in=[ab.lot, bc.lot]).values_list("cause", flat=True))
+    assert causes == ["transfer_recompute", "transfer_recompute"]
+    assert ledger_violations() == []
+
+
+def test_a_cost_that_depends_on_itself_is_reported_not_looped_on(office, branch, lic):
+    # HQ has stock dated day 5; it goes to the branch on day 5 and comes back, dated day 3 (the branch
+    # had it on hand when the clerk posted): FIFO then takes the HQ transfer out of the lot that came
+    # back (older), which was taken from the branch lot made by that same transfer.
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(5))
+    out = transfer(office, branch, lic, "10", day(5))
+    back = transfer(branch, office, lic, "10", day(3))
+    first = run()
+    assert first.exceptions_count == 0  # both at $10.00: nothing changes, nothing to report
+    assert fresh(out.usage).cogs_value == D("100.00") and fresh(back.usage).cogs_value == D("100.00")
+    assert out.usage.cogs_entries.get().lot_id == back.lot_id
+    correct_lot_unit_cost(lot=fresh(back.lot), new_unit_cost=D("12.00"), reason="test", date=day(20), actor=None)
+    result = run()
+    assert result.status == "done" and result.round < 20
+    exception = CogsRunException.objects.get(run=result)
+    assert exception.lic_id == lic.pk and "depend on itself" in exception.message
+    assert fresh(out.lot).unit_cost == D("10.000000")  # left as it is
+    assert fresh(out.usage).cogs_value == D("120.00")  # the corrected lot was revalued
