@@ -268,6 +268,38 @@ def valuation_csv_response(data) -> StreamingHttpResponse:
     return streamed_copy(header, query, args, f"valuation-{params.as_of.isoformat()}.csv")
 
 
+# The journal's detailed CSV, written by COPY as the valuation's is: the cells of _journal_cells(False)
+# formatted in SQL (debits and credits are numerics of scale 2, written as str(Decimal) writes them).
+JOURNAL_CSV_SELECT = """
+SELECT l.date::text, {office}, {account}, {account_name}, l.debit::text, l.credit::text, {lic},
+       NULLIF(l.source_type, ''), l.source_id::text, {label}, {memo}
+FROM line l JOIN inventory_lots_office o ON o.id = l.office_id
+JOIN inventory_lots_lineitemcode c ON c.id = l.lic_id
+LEFT JOIN reports_officeaccounts a ON a.office_id = l.office_id
+ORDER BY l.date, o.code, l.kind, l.source_id, l.side"""
+
+
+def journal_csv_response(params) -> StreamingHttpResponse:
+    """The journal's lines of a period as CSV (every line), streamed from PostgreSQL's COPY."""
+    from . import journal
+    from .models import ACCOUNT_ROLES
+
+    names = " ".join(f"WHEN '{role}' THEN '{name}'" for role, (_, name) in ACCOUNT_ROLES.items())
+    body = JOURNAL_CSV_SELECT.format(
+        office=_sql_text("o.code"),
+        account=_sql_text("({account})"),
+        account_name=f"CASE l.role {names} END",
+        lic=_sql_text("c.code"),
+        label=_sql_text("l.source_label"),
+        memo=_sql_text("l.memo"),
+    )
+    sql, args = journal.journal_sql(
+        date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids, body=body
+    )
+    name = f"journal-{params.date_from.isoformat()}-{params.date_to.isoformat()}.csv"
+    return streamed_copy(JOURNAL_HEADER, sql, args, name)
+
+
 def streamed_copy(header: list[str], query: str, params: dict, filename: str) -> StreamingHttpResponse:
     """A CSV download: the header line, then the rows of ``query`` as PostgreSQL's COPY writes them."""
     import csv
@@ -293,6 +325,10 @@ def csv_response(report: str | Sheet, data=None) -> StreamingHttpResponse:
     """The report as UTF-8 CSV with a header row, streamed."""
     if report == "valuation":
         return valuation_csv_response(data)
+    if report == "journal":
+        params = report_params("journal", data)
+        if params.detail != "summary":
+            return journal_csv_response(params)
     sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
     cells = (sheet.cells(row, True) for row in sheet.rows)
     return streamed_csv(sheet.header, cells, f"{sheet.filename}.csv", lineterminator="\n")

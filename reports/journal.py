@@ -49,6 +49,7 @@ MARK_TABLES = {
 }
 
 _ORIGIN = """CASE WHEN l.type = 'production' THEN 'work_in_process'
+                  WHEN l.type = 'transfer' THEN 'in_transit'
                   WHEN EXISTS (SELECT 1 FROM purchasing_receiptline x WHERE x.lot_id = l.id)
                   THEN 'received_not_invoiced'
                   WHEN EXISTS (SELECT 1 FROM inventory_lots_adjustmentline x

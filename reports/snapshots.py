@@ -9,6 +9,8 @@ written once and read back in a few rows:
   the end of every day up to L on which they changed;
 - ``ValuationSnapshot`` + ``SnapshotFigures``: per office, LIC and lot type, the same figures at
   each month end up to L and at L itself;
+- ``JournalDay``: per closed day, office and account role, the journal's lines summed (count,
+  debits, credits), read by the journal summary and the journal page's totals;
 - ``OpenEntry``: the COGS entries dated after L that exist when L is set, and the highest entry id
   then (the snapshot's ``entry_watermark``): every later entry has a higher id and is dated after
   the lock date, so "every entry dated after L" is those two sets, read without scanning the
@@ -467,7 +469,8 @@ def snapshot_violations(limit: int = 100) -> list[dict]:
     the stored figures = the valuation scanned from the ledger (``snapshot_figures``); the daily
     totals at that date = the sum of those figures (``snapshot_daily``); no COGS entry posted after
     the snapshot is dated on or before it, and the open entries are the entries dated after it
-    (``snapshot_entries``). [] when they hold."""
+    (``snapshot_entries``); the stored journal days = the journal's lines summed per day, office and
+    role, none after the latest snapshot (``snapshot_journal``). [] when they hold."""
     from .models import ValuationSnapshot
     from .selectors import ledger_figures, scanned_roll_forward_rows
 

@@ -114,3 +114,31 @@ def test_check_ledger_names_a_stored_journal_sum_that_disagrees(db, capsys):
     assert ("snapshot_journal", f"{day(5, 4).isoformat()}/{ledger.hq.pk}/cogs") in {
         (v["check"], v["id"]) for v in snapshots.snapshot_violations()
     }
+
+
+def test_detailed_journal_csv_written_by_copy_is_the_lines_as_python_writes_them(db, accountant_client):
+    """The detailed CSV comes from PostgreSQL's COPY (exports.journal_csv_response): byte for byte the
+    CSV Python writes from the lines (the workbook's cells), for whole months, a span and an office."""
+    import csv
+    import io
+
+    from reports import exports
+
+    ledger = build_ledger()
+    for query in (
+        "date_from=2026-03-01&date_to=2026-03-31",
+        "date_from=2026-04-01&date_to=2026-04-30",
+        "date_from=2026-02-25&date_to=2026-04-30",
+        f"date_from=2026-03-01&date_to=2026-04-30&office={ledger.branch.code}",
+    ):
+        response = accountant_client.get(f"/reports/journal.csv?{query}")
+        assert response.status_code == 200
+        got = b"".join(response.streaming_content).decode()
+        sheet = exports.journal_sheet(dict(item.split("=") for item in query.split("&")))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(sheet.header)
+        rows = [sheet.cells(line, True) for line in sheet.rows]
+        writer.writerows(rows)
+        assert len(rows) > 10
+        assert got == out.getvalue(), query

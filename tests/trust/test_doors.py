@@ -21,6 +21,7 @@ STOCK, PROD, ACC = roles.POST_STOCK, roles.POST_PRODUCTION, roles.POST_ACCOUNTIN
 ROLE_NAMES = [roles.VIEWER, roles.CLERK, roles.PRODUCTION, roles.ACCOUNTANT, roles.ADMINISTRATOR]
 ROLE_PERMS = {role: set(perms) for role, perms in roles.ROLE_PERMISSIONS.items()}
 D0 = "2026-03-05"
+IMPORT = "imports.run_import"
 
 
 @dataclass
@@ -171,6 +172,10 @@ PAGE_DOORS = [
         (roles.EXPORT,),
         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"},
     ),
+    # imports (issue 23): administrators, or whoever is given imports.run_import; no role holds it
+    Door("imports/", lambda w: "/imports/", (IMPORT,), lambda w: {"kind": "offices"}),
+    Door("imports/<int:pk>/commit/", lambda w: "/imports/1/commit/", (IMPORT,), lambda w: {}),
+    Door("imports/<int:pk>/reverse/", lambda w: "/imports/1/reverse/", (IMPORT,), lambda w: {"reason": "x"}),
 ]
 # POST pages that write no ledger record: login/logout (auth) and the Django admin (its own tests)
 PAGE_POST_EXEMPT = {"login/", "logout/"}
@@ -351,6 +356,11 @@ API_DOORS = [
         (roles.EXPORT,),
         lambda w: {"date_from": "2026-03-01", "date_to": "2026-03-31"},
         (201,),
+    ),
+    Door("imports/", lambda w: API + "imports/", (IMPORT,), lambda w: {"kind": "offices"}, (201,)),
+    Door("imports/<int:pk>/commit/", lambda w: API + "imports/1/commit/", (IMPORT,), lambda w: {}, (200,)),
+    Door(
+        "imports/<int:pk>/reverse/", lambda w: API + "imports/1/reverse/", (IMPORT,), lambda w: {"reason": "x"}, (200,)
     ),
 ]
 
@@ -616,6 +626,7 @@ def test_a_viewer_reads_every_page_and_api_url(world):
         if response.status_code == 403:  # export pages need the export permission (accountants)
             assert (
                 "export" in url
+                or "import" in url  # the import page and API: imports.run_import (administrators)
                 or url.endswith(".csv")
                 or url.endswith(".xlsx")
                 or "new" in url
