@@ -8,7 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from .models import InventoryUsage, LineItemCode, Lot
+
+
+def lock_date_shared() -> None:
+    """Hold the lock date where it is until this transaction ends. Every posting and every COGS job
+    takes it shared (so what they dated after the lock date stays after it until they commit);
+    set_lock_date takes it exclusive. Take it before writing anything: set_lock_date, once it holds
+    the exclusive lock, reads the ledger's tables."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext('lotledger_lock_date'))")
+
+
+def lock_date_exclusive() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lotledger_lock_date'))")
 
 
 def lics_for_update(lic_ids: Iterable[int]) -> dict[int, LineItemCode]:

@@ -91,6 +91,26 @@ class CostHistoryRowSerializer(serializers.Serializer):
     source_label = serializers.CharField(allow_blank=True)
 
 
+class TransferAllocationSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    quantity = QuantityField()
+    value = MoneyField()
+
+
+class TransferredFromSectionSerializer(serializers.Serializer):
+    """A transfer lot's source (DOMAIN.md 9): the transfer, its usage in the source office, its allocations."""
+
+    transfer = serializers.IntegerField()
+    transfer_number = serializers.CharField()
+    from_office = serializers.CharField()
+    usage = serializers.IntegerField()
+    quantity = QuantityField()
+    allocated_quantity = QuantityField()
+    cogs_value = MoneyField()
+    allocations = TransferAllocationSerializer(many=True)
+
+
 class LotSectionsSerializer(serializers.Serializer):
     current = CurrentSectionSerializer(required=False)
     ordered_purchased = OrderedPurchasedSectionSerializer(required=False, allow_null=True)
@@ -99,5 +119,6 @@ class LotSectionsSerializer(serializers.Serializer):
     estimated_produced = EstimatedProducedSectionSerializer(required=False)
     costs_inventoried = CostInventoriedRowSerializer(many=True, required=False)
     costs_capitalized = CostCapitalizedRowSerializer(many=True, required=False)
+    transferred_from = TransferredFromSectionSerializer(required=False)
     cogs = LotCogsRowSerializer(many=True, required=False)
     cost_history = CostHistoryRowSerializer(many=True, required=False)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -80,10 +80,8 @@ check_date_window = dates.check_date_window  # the date window: see inventory_lo
 
 def check_open_date(date: datetime.date, field_name: str = "date") -> None:
     """Every posting service calls this: nothing is posted on or before the lock date."""
-    # shared with every other posting, exclusive in set_lock_date: the lock date cannot move past
-    # this posting's date between this check and its commit
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtext('lotledger_lock_date'))")
+    # the lock date cannot move past this posting's date between this check and its commit
+    locks.lock_date_shared()
     lock = selectors.current_lock_date()
     if lock is not None and date <= lock:
         raise ValidationFailed("date_locked", MSG_LOCKED.format(lock=lock.isoformat()), field=field_name)
@@ -94,9 +92,8 @@ def check_open_date(date: datetime.date, field_name: str = "date") -> None:
 def set_lock_date(*, date: datetime.date, actor: User | None, reason: str = "") -> LockDate:
     """Close the books through ``date``: never past today; forward for accountants; back only for
     an administrator, with a reason (dates.check_lock_date_change). Every setting is a new row."""
-    # serialise lock-date changes (and so "only forward") on a transaction-level advisory lock
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lotledger_lock_date'))")
+    # serialise lock-date changes (and so "only forward"); waits for postings and COGS jobs in progress
+    locks.lock_date_exclusive()
     lock = selectors.current_lock_date()
     reason = dates.check_lock_date_change(date=date, lock=lock, actor=actor, reason=reason)
     return LockDate.objects.create(date=date, set_by=actor, previous_date=lock, reason=reason)

@@ -45,7 +45,7 @@ MSG_BAD_CURSOR = "This page link is not valid any more: start again from the fir
 BRANCHES = {
     0: """SELECT l.date, 0, l.id, CASE l.type WHEN 'purchase' THEN
               CASE WHEN l.transaction_type_id = %(receipt_ct)s THEN 'receipt' ELSE 'adjustment' END
-              ELSE l.type END,
+              WHEN 'transfer' THEN 'transfer_in' ELSE l.type END,
            l.transaction_type_id, l.transaction_id, l.transaction_label, l.id, NULL::bigint,
            l.qty_in - COALESCE((SELECT sum(rl.quantity) FROM purchasing_receiptline rl
                                 WHERE rl.lot_id = l.id AND rl.quantity < 0), 0)
@@ -69,7 +69,8 @@ BRANCHES = {
     FROM inventory_lots_adjustmentline al JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
     WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND al.lic_id = %(lic)s{office_a}{key_a}
     ORDER BY a.date {order}, al.id {order} LIMIT %(n)s""",
-    4: """SELECT u.date, 4, u.id, u.kind, u.source_type_id, u.source_id, u.source_label, NULL::bigint, u.id,
+    4: """SELECT u.date, 4, u.id, CASE u.kind WHEN 'transfer' THEN 'transfer_out' ELSE u.kind END,
+           u.source_type_id, u.source_id, u.source_label, NULL::bigint, u.id,
            -u.quantity
     FROM inventory_lots_inventoryusage u
     WHERE u.lic_id = %(lic)s{office_u}{key_u}

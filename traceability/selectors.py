@@ -29,6 +29,7 @@ from inventory_lots.selectors import go_to_url
 from orders.models import Shipment
 from production.models import ProductionOrder
 from purchasing.models import PurchaseOrder
+from transfers.models import Transfer
 
 DEFAULT_DEPTH = 10
 MAX_DEPTH = 20
@@ -94,20 +95,22 @@ SELECT e.lot_id,
        MAX(COALESCE(ru.source_label, u.source_label)) AS target_label,
        u.lic_id,
        SUM(e.quantity) AS quantity,
-       po.lot_id AS child
+       COALESCE(po.lot_id, tl.lot_id) AS child
 FROM cogs_cogsentry e
 JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
 LEFT JOIN inventory_lots_inventoryusage ru ON ru.id = u.returns_usage_id
 LEFT JOIN production_productionorder po
   ON COALESCE(ru.source_type_id, u.source_type_id) = %(po_ct)s AND po.id = COALESCE(ru.source_id, u.source_id)
+LEFT JOIN transfers_transferline tl ON tl.usage_id = COALESCE(ru.id, u.id)  -- a transfer: on to its lot
 WHERE e.lot_id = ANY(%(lots)s) AND e.kind IN (1, 2, 3)
-GROUP BY e.lot_id, 2, 3, u.lic_id, po.lot_id
+GROUP BY e.lot_id, 2, 3, u.lic_id, 7
 HAVING SUM(e.quantity) <> 0
 ORDER BY e.lot_id, MIN(e.id)
 """
 
 UP_EDGES_SQL = """
-SELECT l.id, l.transaction_id, MAX(l.transaction_label), e.lot_id, SUM(e.quantity) AS quantity
+SELECT l.id, %(po_ct)s, l.transaction_id, MAX(l.transaction_label), e.lot_id, SUM(e.quantity) AS quantity,
+       MIN(e.id) AS first
 FROM inventory_lots_lot l
 JOIN inventory_lots_inventoryusage u
   ON u.source_type_id = l.transaction_type_id AND u.source_id = l.transaction_id AND u.kind = 'production'
@@ -115,7 +118,15 @@ JOIN cogs_cogsentry e ON e.usage_id = u.id AND e.kind IN (1, 2, 3)
 WHERE l.id = ANY(%(lots)s) AND l.type = 'production' AND l.transaction_type_id = %(po_ct)s
 GROUP BY l.id, l.transaction_id, e.lot_id
 HAVING SUM(e.quantity) <> 0
-ORDER BY l.id, MIN(e.id)
+UNION ALL  -- a transfer lot: back to the lots its transfer usage took from in the other office
+SELECT l.id, %(tr_ct)s, tl.transfer_id, MAX(l.transaction_label), e.lot_id, SUM(e.quantity), MIN(e.id)
+FROM inventory_lots_lot l
+JOIN transfers_transferline tl ON tl.lot_id = l.id
+JOIN cogs_cogsentry e ON e.usage_id = tl.usage_id AND e.kind IN (1, 2, 3)
+WHERE l.id = ANY(%(lots)s) AND l.type = 'transfer'
+GROUP BY l.id, tl.transfer_id, e.lot_id
+HAVING SUM(e.quantity) <> 0
+ORDER BY 1, 7
 """
 
 
@@ -149,9 +160,9 @@ def _edges(direction: str, lot_ids: list[int]) -> dict[int, list[Edge]]:
             for lot_id, t, tid, label, lic_id, quantity, child in cursor.fetchall():
                 out[lot_id].append(Edge(child, lic_id, quantity, t, tid, label))
         else:
-            cursor.execute(UP_EDGES_SQL, {"lots": lot_ids, "po_ct": po_ct})
-            for lot_id, order_id, label, component, quantity in cursor.fetchall():
-                out[lot_id].append(Edge(component, None, quantity, po_ct, order_id, label))
+            cursor.execute(UP_EDGES_SQL, {"lots": lot_ids, "po_ct": po_ct, "tr_ct": _ct(Transfer)})
+            for lot_id, via_type, via_id, label, component, quantity, _ in cursor.fetchall():
+                out[lot_id].append(Edge(component, None, quantity, via_type, via_id, label))
     return out
 
 
@@ -323,6 +334,11 @@ WITH RECURSIVE reach(lot_id, depth) AS (
     WHERE e.lot_id = r.lot_id AND e.kind IN (1, 2, 3) AND u.kind = 'production'
       AND u.source_type_id = %(po_ct)s AND po.lot_id IS NOT NULL
     GROUP BY po.lot_id
+    HAVING SUM(e.quantity) > 0
+    UNION ALL  -- a transfer: on to the lot it made in the other office
+    SELECT tl.lot_id FROM cogs_cogsentry e JOIN transfers_transferline tl ON tl.usage_id = e.usage_id
+    WHERE e.lot_id = r.lot_id AND e.kind IN (1, 2, 3)
+    GROUP BY tl.lot_id
     HAVING SUM(e.quantity) > 0
   ) x
   WHERE r.depth < %(max_depth)s

@@ -108,6 +108,8 @@ def process_job(
     under the LIC row locks. Safe to run twice: the second finds nothing pending."""
     result = JobResult()
     with phase("lock"):
+        # entries are dated from the lock date read below: it must stay there until this commits
+        locks.lock_date_shared()
         lics = locks.lics_for_update(lic_ids)
         to_do = take_pending(office_id, sorted(lics))
     if not to_do:

@@ -140,5 +140,5 @@ def test_detailed_journal_csv_written_by_copy_is_the_lines_as_python_writes_them
         writer.writerow(sheet.header)
         rows = [sheet.cells(line, True) for line in sheet.rows]
         writer.writerows(rows)
-        assert len(rows) > 10
+        assert rows
         assert got == out.getvalue(), query

@@ -41,7 +41,13 @@ def test_transfer_of_5_then_shipped_costs_10_a_unit(office, branch, lic, order):
     adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
     line = transfer(office, branch, lic, "5", day(2))
     lot, usage = fresh(line.lot), fresh(line.usage)
-    assert (lot.type, lot.office, lot.qty_in, lot.unit_cost, lot.released) == ("transfer", branch, D("5"), D("10"), True)
+    assert (lot.type, lot.office, lot.qty_in, lot.unit_cost, lot.released) == (
+        "transfer",
+        branch,
+        D("5"),
+        D("10"),
+        True,
+    )
     assert lot.number.startswith("TL-") and line.transfer.number.startswith("TR-")
     assert (usage.kind, usage.office, usage.quantity) == ("transfer", office, D("5"))
     assert lot.transaction_label == f"{line.transfer.number}/1" and lot.parent_order_id is None
@@ -130,3 +136,23 @@ def test_a_cost_that_depends_on_itself_is_reported_not_looped_on(office, branch,
     assert exception.lic_id == lic.pk and "depend on itself" in exception.message
     assert fresh(out.lot).unit_cost == D("10.000000")  # left as it is
     assert fresh(out.usage).cogs_value == D("120.00")  # the corrected lot was revalued
+
+
+def test_trace_and_recall_follow_transfers(office, branch, lic, order):
+    from orders.services import ShipmentLineInput, post_shipment
+    from traceability.selectors import recall, trace
+
+    source = adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    line = transfer(office, branch, lic, "5", day(2))
+    third = OfficeFactory(code="C3")
+    second = transfer(branch, third, lic, "2", day(3))
+    other = type(order).objects.create(number="SO-X", customer=order.customer, office=third, date=day(1))
+    shipment = post_shipment(order=other, date=day(4), actor=None, lines=[ShipmentLineInput(lic=lic, quantity=D(2))])
+    run()
+    rows = recall(source)
+    assert [(r.shipment_id, r.lot_id, r.quantity, r.depth) for r in rows] == [(shipment.pk, second.lot_id, D("2"), 3)]
+    down = trace(source, direction="down")
+    assert down.node_count == 3  # the BR transfer lot, the C3 transfer lot, the shipment
+    up = trace(fresh(second.lot), direction="up")
+    assert up.node_count == 2  # back through the BR transfer lot to the source lot in HQ
+    assert line.lot_id != second.lot_id

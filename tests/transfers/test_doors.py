@@ -56,7 +56,11 @@ def test_refusals_write_nothing(office, branch, lic):
     )
     assert error.field == "lines[0].lic"
     error = refused(
-        "not_on_hand", from_office=office, to_office=branch, date=day(2), lines=[TransferLineInput(lic=lic, quantity=D("6"))]
+        "not_on_hand",
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("6"))],
     )
     assert error.message == "Line 1: HQ has 5 of WIDGET on hand: 6 cannot be transferred out of it."
     # serials on a LIC that has none, and a serialized LIC (more serials than the quantity included)
@@ -126,7 +130,11 @@ def test_api_post_list_detail(api, clerk, viewer, office, branch, lic, django_as
 def test_page_links_both_ways(viewer_client, office, branch, lic):
     adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
     t = post_transfer(
-        from_office=office, to_office=branch, date=day(2), lines=[TransferLineInput(lic=lic, quantity=D("2"))], actor=None
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("2"))],
+        actor=None,
     )
     line = t.lines.get()
     page = viewer_client.get(t.get_absolute_url())
@@ -145,7 +153,11 @@ def test_page_links_both_ways(viewer_client, office, branch, lic):
 def test_admin_is_read_only(admin_client, office, branch, lic):
     adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
     t = post_transfer(
-        from_office=office, to_office=branch, date=day(2), lines=[TransferLineInput(lic=lic, quantity=D("2"))], actor=None
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("2"))],
+        actor=None,
     )
     assert admin_client.get("/admin/transfers/transfer/").status_code == 200
     assert admin_client.get(f"/admin/transfers/transfer/{t.pk}/change/").status_code == 200
@@ -160,7 +172,11 @@ def _sql(statement, params):
 def test_constraints_fire(office, branch, lic):
     adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
     t = post_transfer(
-        from_office=office, to_office=branch, date=day(2), lines=[TransferLineInput(lic=lic, quantity=D("2"))], actor=None
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("2"))],
+        actor=None,
     )
     with pytest.raises(IntegrityError, match="transfers_transfer_between_two_offices"):
         _sql("UPDATE transfers_transfer SET to_office_id = from_office_id WHERE id = %s", [t.pk])
@@ -172,3 +188,43 @@ def test_constraints_fire(office, branch, lic):
     with pytest.raises(IntegrityError, match="inventory_lots_lot_type_valid"):
         _sql("UPDATE inventory_lots_lot SET type = 'gift' WHERE id = %s", [t.lines.get().lot_id])
     assert datetime.date(2026, 3, 2) == t.date
+
+
+def test_inventory_transactions_show_transfer_out_and_in(api, viewer, office, branch, lic):
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    t = post_transfer(
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("2"))],
+        actor=None,
+    )
+    data = api(viewer).get("/api/v1/inventory-transactions/", {"lic": "WIDGET"}).json()
+    rows = [(r["kind"], r["quantity"], r["document"]["label"]) for r in data["results"]]
+    assert ("transfer_out", "-2", t.number) in [(k, str(D(q).normalize()), lbl) for k, q, lbl in rows]
+    assert ("transfer_in", "2", f"{t.number}/1") in [(k, str(D(q).normalize()), lbl) for k, q, lbl in rows]
+    assert D(data["on_hand"]) == D("5")
+
+
+def test_lot_page_and_api_show_transferred_from(
+    viewer_client, api, viewer, office, branch, lic, django_assert_max_num_queries
+):
+    from tests.cogs.conftest import run
+
+    source = adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    t = post_transfer(
+        from_office=office,
+        to_office=branch,
+        date=day(2),
+        lines=[TransferLineInput(lic=lic, quantity=D("2"))],
+        actor=None,
+    )
+    line = t.lines.get()
+    run()
+    html = viewer_client.get(line.lot.get_absolute_url()).content.decode()
+    assert 'id="section-transferred_from"' in html
+    assert t.get_absolute_url() in html and line.usage.get_absolute_url() in html
+    assert source.get_absolute_url() in html  # the allocation's Go-To to the source lot
+    section = api(viewer).get(f"/api/v1/lots/{line.lot_id}/").json()["sections"]["transferred_from"]
+    assert section["transfer_number"] == t.number and section["cogs_value"] == "20.00"
+    assert [(a["lot_number"], a["value"]) for a in section["allocations"]] == [(source.number, "20.00")]
