@@ -7,7 +7,7 @@ on every 200th lot, marks every pair pending and runs COGS over everything (one 
 process), then moves the lock date to the last month end before today through
 ``inventory_lots.services.set_lock_date`` (which writes the month-end snapshots, docs/reports.md
 "Snapshots"). Each step is skipped when the database already holds its result (same scale), so a
-second invocation only measures.
+second invocation only measures (``--reuse``: refuse instead of seeding when it does not).
 
 Measured in-process (server time, p95 over --repeat calls at random dates of the year and today):
 valuation totals; the per-lot valuation's first page (selector and HTTP page); the per-lot CSV
@@ -120,6 +120,11 @@ def main() -> None:
     parser.add_argument("--lics", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7, help="random dates")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="only measure: refuse (never reseed) when the database is not at this scale",
+    )
     args = parse_args(parser, lots=20_000, usage=100_000, lics=500, repeat=5)
     setup_django("ll_bench_pcspeed")
 
@@ -139,6 +144,8 @@ def main() -> None:
         " (SELECT count(*) FROM inventory_lots_inventoryusage WHERE source_label = 'bench'),"
         " (SELECT count(*) FROM cogs_cogsentry)"
     )[0]
+    if args.reuse and (have[0] != args.lots or have[1] != args.usage or have[2] == 0):
+        raise SystemExit(f"--reuse: the database holds {have[0]:,} lots, {have[1]:,} usage, {have[2]:,} entries")
     if have[0] != args.lots or have[1] != args.usage:
         t = time.perf_counter()
         seed(args, today)
