@@ -143,13 +143,13 @@ class AdjustmentReverseView(generics.GenericAPIView):
     left, or dated in closed books."""
 
     write_permission = roles.POST_ACCOUNTING
-    serializer_class = s.ReverseInSerializer
+    serializer_class = s.AdjustmentReverseInSerializer
     queryset = InventoryAdjustment.objects.all()
 
-    @extend_schema(request=s.ReverseInSerializer, responses={201: s.AdjustmentReversalOutSerializer})
+    @extend_schema(request=s.AdjustmentReverseInSerializer, responses={201: s.AdjustmentReversalOutSerializer})
     def post(self, request, pk: int):
         adjustment = get_object_or_404(InventoryAdjustment.objects.select_related("office"), pk=pk)
-        serializer = s.ReverseInSerializer(data=request.data)
+        serializer = s.AdjustmentReverseInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         reversal = reversals.reverse_adjustment(

@@ -187,7 +187,7 @@ class AdjustmentOutSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "office", "date", "kind", "reason", "lines"]
 
 
-class ReverseInSerializer(serializers.Serializer):
+class AdjustmentReverseInSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="The reversal's date; default today (the open period).")
     reason = serializers.CharField(max_length=200)
 

@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
         "ProductionStatusEnum": "production.models.ProductionStatus",
         "RunStatusEnum": "cogs.models.RunStatus",
         "LotTypeEnum": "inventory_lots.models.LotType",  # a lot's type and a trace node's lot_type
+        # fields named "kind": an adjustment's, an import's
+        "AdjustmentKindEnum": "inventory_lots.models.AdjustmentKind",
+        "ImportKindEnum": "imports.models.ImportKind",
     },
 }
 

@@ -9,10 +9,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
+from core import roles
+from core.drf.exports import CSV, ExportView, file_schema
 from core.drf.fields import GenericRefSerializer, QuantityField
 from inventory_lots.models import InventoryUsage
 
-from . import selectors
+from . import exports, selectors
 from .forms import TransactionsFilterForm
 
 PAGE_SIZE = 50
@@ -94,4 +96,30 @@ class InventoryTransactionsView(generics.GenericAPIView):
         return Response(TransactionsSerializer(body).data)
 
 
-urlpatterns = [path("inventory-transactions/", InventoryTransactionsView.as_view(), name="inventory-transactions")]
+class InventoryTransactionsCsvView(ExportView):
+    """Every movement of the filter as CSV: the same file as the page's
+    ``/movements/inventory-transactions.csv`` (the same permission: viewing the ledger)."""
+
+    read_permission = roles.VIEW
+
+    @file_schema(
+        CSV,
+        "The movements with their running balance, UTF-8 CSV with a header row.",
+        [
+            OpenApiParameter("lic", str, required=True),
+            OpenApiParameter("office", str),
+            OpenApiParameter("date_from", str),
+            OpenApiParameter("date_to", str),
+        ],
+    )
+    def get(self, request):
+        try:
+            return exports.transactions_csv_response(request.query_params)
+        except exports.BadFilter as bad:
+            raise serializers.ValidationError(bad.errors) from bad
+
+
+urlpatterns = [
+    path("inventory-transactions/", InventoryTransactionsView.as_view(), name="inventory-transactions"),
+    path("inventory-transactions.csv", InventoryTransactionsCsvView.as_view(), name="inventory-transactions-csv"),
+]

@@ -8,13 +8,11 @@ from django.views.generic import TemplateView
 
 from core.errors import DomainError
 from core.mixins import ViewerRequiredMixin
-from core.spreadsheet import qty_text, safe_text, streamed_csv
 
-from . import selectors
+from . import exports, selectors
 from .forms import TransactionsFilterForm
 
 PAGE_SIZE = 50
-CSV_HEADER = ["date", "kind", "document", "lot", "usage", "quantity", "balance"]
 
 
 class InventoryTransactionsView(ViewerRequiredMixin, TemplateView):
@@ -52,31 +50,14 @@ class InventoryTransactionsView(ViewerRequiredMixin, TemplateView):
         return render(request, self.template_name, context)
 
 
-def csv_cells(movements):
-    for m in movements:
-        yield [
-            m.date.isoformat(),
-            m.kind,
-            safe_text(m.label),
-            m.lot or "",
-            m.usage or "",
-            qty_text(m.quantity),
-            qty_text(m.balance),
-        ]
-
-
 def inventory_transactions_csv(request):
     """Every movement of the filter, streamed (the page's filters; viewer permission)."""
     if not request.user.is_authenticated:
         return HttpResponse("Log in first.", status=401, content_type="text/plain")
     if not request.user.has_perm("inventory_lots.view_ledger"):
         return HttpResponse("Forbidden", status=403, content_type="text/plain")
-    form = TransactionsFilterForm(request.GET)
-    if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    try:
+        return exports.transactions_csv_response(request.GET)
+    except exports.BadFilter as bad:
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in bad.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain")
-    data = form.cleaned_data
-    rows = selectors.all_movements(
-        lic=data["lic"], office=data["office"], date_from=data["date_from"], date_to=data["date_to"]
-    )
-    return streamed_csv(CSV_HEADER, csv_cells(rows), f"inventory-transactions-{data['lic'].code}.csv")

@@ -305,7 +305,7 @@ urlpatterns = [
 # --- reversals (DOMAIN.md 9, accountants) ------------------------------------------------------
 
 
-class ReverseInSerializer(serializers.Serializer):
+class ShipmentReverseInSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="The reversal's date; default today (the open period).")
     reason = serializers.CharField(max_length=200)
 
@@ -346,10 +346,10 @@ class DocumentReverseView(generics.GenericAPIView):
     closed books or before the document."""
 
     write_permission = roles.POST_ACCOUNTING
-    serializer_class = ReverseInSerializer
+    serializer_class = ShipmentReverseInSerializer
 
     def _reverse(self, request, document, call, out):
-        serializer = ReverseInSerializer(data=request.data)
+        serializer = ShipmentReverseInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         reversal = call(date=data.get("date") or datetime.date.today(), reason=data["reason"])
@@ -360,7 +360,7 @@ class DocumentReverseView(generics.GenericAPIView):
 class ShipmentReverseView(DocumentReverseView):
     queryset = Shipment.objects.all()
 
-    @extend_schema(request=ReverseInSerializer, responses={201: ReturnReversalOutSerializer})
+    @extend_schema(request=ShipmentReverseInSerializer, responses={201: ReturnReversalOutSerializer})
     def post(self, request, pk: int):
         shipment = get_object_or_404(Shipment, pk=pk)
         return self._reverse(
@@ -374,7 +374,7 @@ class ShipmentReverseView(DocumentReverseView):
 class ReturnReverseView(DocumentReverseView):
     queryset = CustomerReturn.objects.all()
 
-    @extend_schema(request=ReverseInSerializer, responses={201: ShipmentReversalOutSerializer})
+    @extend_schema(request=ShipmentReverseInSerializer, responses={201: ShipmentReversalOutSerializer})
     def post(self, request, pk: int):
         document = get_object_or_404(CustomerReturn, pk=pk)
         return self._reverse(

@@ -5,5 +5,6 @@ from . import views
 app_name = "transfers"
 
 urlpatterns = [
+    path("transfers/new/", views.TransferCreateView.as_view(), name="transfer_create"),
     path("transfers/<int:pk>/", views.TransferDetailView.as_view(), name="transfer_detail"),
 ]

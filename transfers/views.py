@@ -1,13 +1,19 @@
-"""Pages of transfers: the document page (its lines' usage in the source office and lot in the
-destination, Go-To links both ways: the usage's and the lot's pages link back here)."""
+"""Pages of transfers: the entry form (clerks) and the document page (its lines' usage in the source
+office and lot in the destination, Go-To links both ways: the usage's and the lot's pages link back)."""
 
 from __future__ import annotations
 
-from django.views.generic import DetailView
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.generic import DetailView, TemplateView
 
+from core import roles
+from core.errors import DomainError
+from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 
-from . import selectors
+from . import selectors, services
+from .forms import TransferForm, TransferLineFormSet
 
 
 class TransferDetailView(ViewerRequiredMixin, DetailView):
@@ -16,3 +22,35 @@ class TransferDetailView(ViewerRequiredMixin, DetailView):
 
     def get_queryset(self):
         return selectors.transfer_list().select_related("created_by")
+
+
+class TransferCreateView(ViewerRequiredMixin, TemplateView):
+    """Clerks post a transfer between offices: a form with lines (the add-line control of
+    static/js/forms.js); a refusal is shown on the form with nothing written."""
+
+    permission_required = roles.POST_STOCK
+    template_name = "transfers/transfer_form.html"
+
+    def get(self, request, *args, **kwargs):
+        form = TransferForm(initial={"from_office": request.GET.get("from_office")})
+        return render(request, self.template_name, {"form": form, "formset": TransferLineFormSet(prefix="lines")})
+
+    def post(self, request, *args, **kwargs):
+        form = TransferForm(request.POST)
+        formset = TransferLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
+            try:
+                transfer = services.post_transfer(
+                    from_office=form.cleaned_data["from_office"],
+                    to_office=form.cleaned_data["to_office"],
+                    date=form.cleaned_data["date"],
+                    lines=lines,
+                    actor=request.user,
+                )
+            except DomainError as error:
+                add_domain_error(form, error, formset)
+            else:
+                messages.success(request, f"Transfer {transfer.number} posted.")
+                return redirect(transfer)
+        return render(request, self.template_name, {"form": form, "formset": formset}, status=400)

@@ -11,6 +11,7 @@ import pytest
 from cogs.services import run_cogs_now
 from imports.services import stage_import
 from inventory_lots.dates import today
+from inventory_lots.models import Office
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from orders.services import ReturnLineInput, ShipmentLineInput, create_order, post_return, post_shipment
 from production import services as production
@@ -24,6 +25,7 @@ from purchasing.services import (
 )
 from tests.conftest import adjust_in
 from tests.factories import CustomerFactory, LicFactory, OfficeFactory, ServiceLicFactory, VendorFactory
+from transfers.services import TransferLineInput, post_transfer
 
 D = Decimal
 DAY = datetime.date(2026, 3, 1)
@@ -43,6 +45,7 @@ def grow_ledger(n: int, *, actor=None):
     labour = ServiceLicFactory(code="LABOR", description="Labour")
     vendor = VendorFactory(code="ACME", name="Acme Supply")
     customer = CustomerFactory(code="CUST", name="A Customer")
+    branch = Office.objects.filter(code="BRANCH").first() or OfficeFactory(code="BRANCH", name="Branch")
     for _ in range(n):
         OfficeFactory(), VendorFactory(), CustomerFactory()
         adjust_in(office=office, lic=LicFactory(), quantity="1", unit_cost="1.00", actor=actor)  # a row per LIC
@@ -56,6 +59,13 @@ def grow_ledger(n: int, *, actor=None):
             reason="count",
             actor=actor,
             lines=[AdjustmentLineInput(lic=widget, quantity=D("-1"))],
+        )
+        post_transfer(  # a transfer usage out of HQ and a transfer lot in the branch
+            from_office=office,
+            to_office=branch,
+            date=DAY,
+            actor=actor,
+            lines=[TransferLineInput(lic=widget, quantity=D("1"))],
         )
         po = create_purchase_order(
             vendor=vendor,

@@ -228,3 +228,30 @@ def test_lot_page_and_api_show_transferred_from(
     section = api(viewer).get(f"/api/v1/lots/{line.lot_id}/").json()["sections"]["transferred_from"]
     assert section["transfer_number"] == t.number and section["cogs_value"] == "20.00"
     assert [(a["lot_number"], a["value"]) for a in section["allocations"]] == [(source.number, "20.00")]
+
+
+def test_form_page_posts_and_refuses(clerk_client, office, branch, lic):
+    adjust_in(office=office, lic=lic, quantity="5", unit_cost="10.00", date=day(1))
+    page = clerk_client.get("/transfers/new/")
+    assert page.status_code == 200 and 'id="add-line"' in page.content.decode()
+    data = {
+        "from_office": "HQ",
+        "to_office": "HQ",
+        "date": "2026-03-02",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-lic": "WIDGET",
+        "lines-0-quantity": "2",
+    }
+    refused_page = clerk_client.post("/transfers/new/", data)
+    assert refused_page.status_code == 400
+    assert "HQ is both the source and the destination" in refused_page.content.decode()
+    assert Transfer.objects.count() == 0
+    posted = clerk_client.post("/transfers/new/", dict(data, to_office="BR"))
+    transfer = Transfer.objects.get()
+    assert posted.status_code == 302 and posted["Location"] == transfer.get_absolute_url()
+    assert transfer.lines.get().lot.office == branch
+
+
+def test_viewer_cannot_open_the_form(viewer_client):
+    assert viewer_client.get("/transfers/new/").status_code == 403
