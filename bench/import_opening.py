@@ -35,6 +35,7 @@ def peak_mb() -> float:
 
 def make_files(args, prefix: str, fmt: str):
     from imports import formats
+    from inventory_lots.models import LIC_COLUMNS
 
     rng = random.Random(args.seed)
     lic_rows, kinds = [], []
@@ -53,16 +54,7 @@ def make_files(args, prefix: str, fmt: str):
                 "yes",
             ]
         )
-    lic_header = [
-        "code",
-        "description",
-        "inventoried",
-        "serialized",
-        "track_by_mfr_lot",
-        "costing_method",
-        "unit",
-        "active",
-    ]
+    lic_header = list(LIC_COLUMNS)
     today = datetime.date.today()
     open_rows = []
     for r in range(args.rows):

@@ -1,6 +1,7 @@
 """The imports API: ``POST /api/v1/imports/`` (multipart: ``kind``, ``file``, ``dry_run``,
 ``control_total``; the API's one non-JSON body, a file being what it takes), ``GET /imports/`` and
-``/imports/{id}/``, ``POST /imports/{id}/commit/`` and ``/imports/{id}/reverse/``. A file with
+``/imports/{id}/``, ``POST /imports/{id}/commit/`` and ``/imports/{id}/reverse/``, and
+``GET /imports/templates/{kind}.csv|xlsx`` (the page's template downloads, same bytes). A file with
 errors is a 400 ``import_invalid`` listing them ("Row N: ...") and writes nothing."""
 
 from __future__ import annotations
@@ -8,15 +9,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.drf.exports import CSV, XLSX, ExportView, file_schema
 from core.drf.fields import MoneyField, QuantityField
 
-from . import selectors, services
+from . import selectors, services, templates
 from .models import ImportBatch, ImportKind
+from .views import download
 
 RUN_IMPORT = "imports.run_import"
 
@@ -212,7 +216,47 @@ class ImportReverseView(generics.GenericAPIView):
         return Response(BatchSerializer(selectors.batch_list().get(pk=pk)).data)
 
 
+KIND = OpenApiParameter(
+    "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=ImportKind.values, description="The import kind."
+)
+
+
+class ImportTemplateView(ExportView):
+    """The empty template of one import kind (administrators, or `imports.run_import`): the same
+    file as the import page's download; 404 ``not_found`` for an unknown kind."""
+
+    read_permission = RUN_IMPORT
+    fmt = "csv"
+
+    def get(self, request, kind):
+        if kind not in ImportKind.values:
+            raise NotFound("No such import kind.")
+        return download(templates.template_bytes(kind, self.fmt), self.fmt, f"{kind}-template.{self.fmt}")
+
+
+class ImportTemplateCsvView(ImportTemplateView):
+    """The empty template of one import kind as CSV: its header row (the import page's download)."""
+
+    fmt = "csv"
+
+    @file_schema(CSV, "The header row, UTF-8 CSV.", [KIND])
+    def get(self, request, kind):
+        return super().get(request, kind)
+
+
+class ImportTemplateXlsxView(ImportTemplateView):
+    """The same template as a workbook: the header row, and a Help sheet describing each column."""
+
+    fmt = "xlsx"
+
+    @file_schema(XLSX, "The header row, and a Help sheet describing every column.", [KIND])
+    def get(self, request, kind):
+        return super().get(request, kind)
+
+
 urlpatterns = [
+    path("imports/templates/<str:kind>.csv", ImportTemplateCsvView.as_view(), name="import-template-csv"),
+    path("imports/templates/<str:kind>.xlsx", ImportTemplateXlsxView.as_view(), name="import-template-xlsx"),
     path("imports/", ImportListCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("imports/<int:pk>/commit/", ImportCommitView.as_view(), name="import-commit"),

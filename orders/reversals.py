@@ -36,6 +36,7 @@ from inventory_lots.services import check_open_date, record_usage_locked
 
 from . import locks as order_locks
 from .models import CustomerReturn, ReturnLine, Shipment, ShipmentLine
+from .services import record_return_usage
 
 MSG_REASON_REQUIRED = "Give the reason for the reversal."
 MSG_REASON_TOO_LONG = "The reason is at most 200 characters."
@@ -105,17 +106,15 @@ def reverse_shipment(*, shipment: Shipment, date: datetime.date, reason: str, ac
         quantity = left[line.pk]
         if quantity <= 0:
             continue  # already back in full
-        usage = record_usage_locked(
+        usage = record_return_usage(
+            document=document,
+            order=order,
             lic=line.lic,
-            office=order.office,
             date=date,
-            quantity=-quantity,
-            kind=UsageKind.RETURN,
-            source=document,
-            source_label=document.number,
-            actor=actor,
+            quantity=quantity,
             returns_usage=line.usage,
             serial_numbers=_serials_out_on(line.usage) if line.lic.serialized else (),
+            actor=actor,
         )
         rows.append(
             ReturnLine(customer_return=document, line_no=len(rows) + 1, lic=line.lic, quantity=quantity, usage=usage)

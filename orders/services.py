@@ -253,17 +253,15 @@ def post_return(
                         MSG_RETURN_NOT_OF_ORDER.format(usage=returned, number=order.number),
                         field="usage",
                     )
-            usage = record_usage_locked(
+            usage = record_return_usage(
+                document=document,
+                order=order,
                 lic=line.lic,
-                office=order.office,
                 date=date,
-                quantity=-quantity,
-                kind=UsageKind.RETURN,
-                source=document,
-                source_label=document.number,
-                actor=actor,
+                quantity=quantity,
                 returns_usage=returned,
                 serial_numbers=line.serial_numbers,
+                actor=actor,
             )
             # after the line's own checks (a named usage's limit speaks first); a refusal rolls it back
             overridden |= _check_return_limit(order, line.lic, quantity, limits[line.lic.pk], override_reason)
@@ -277,6 +275,33 @@ def post_return(
         CustomerReturn.objects.filter(pk=document.pk).update(override_reason=override_reason)
         document.override_reason = override_reason
     return document
+
+
+def record_return_usage(
+    *,
+    document: CustomerReturn,
+    order: Order,
+    lic: LineItemCode,
+    date: datetime.date,
+    quantity: Decimal,
+    returns_usage: InventoryUsage | None,
+    serial_numbers: Sequence[str],
+    actor: User | None,
+) -> InventoryUsage:
+    """The usage of one return line (negative ``quantity`` of the positive one given), in the
+    order's office; a return and a shipment's reversal both write it."""
+    return record_usage_locked(
+        lic=lic,
+        office=order.office,
+        date=date,
+        quantity=-quantity,
+        kind=UsageKind.RETURN,
+        source=document,
+        source_label=document.number,
+        actor=actor,
+        returns_usage=returns_usage,
+        serial_numbers=serial_numbers,
+    )
 
 
 def check_not_before_order(order: Order, date: datetime.date, document: str) -> None:

@@ -193,6 +193,44 @@ def test_api_refuses_without_the_permission(api, accountant, stock_master):
     assert Lot.objects.count() == 0
 
 
+def _page_and_api(client, api_client, kind: str, fmt: str):
+    """The page's template and the API's; an xlsx carries the second it was written (openpyxl's
+    document properties and zip entries), so a pair that straddles a second is fetched again."""
+    for _ in range(3):
+        page = client.get(f"/imports/templates/{kind}.{fmt}")
+        door = api_client.get(f"/api/v1/imports/templates/{kind}.{fmt}")
+        if page.content == door.content:
+            break
+    return page, door
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("kind", ["offices", "lics", "vendors", "customers", "opening_stock"])
+def test_api_templates_are_the_page_files(client, api, importer, kind, fmt):
+    client.force_login(importer)
+    page, door = _page_and_api(client, api(importer), kind, fmt)
+    assert (page.status_code, door.status_code) == (200, 200)
+    assert door.content == page.content and len(door.content) > 10
+    assert door["Content-Type"] == page["Content-Type"]
+    assert door["Content-Disposition"] == page["Content-Disposition"] == f'attachment; filename="{kind}-template.{fmt}"'
+
+
+def test_api_template_refusals(api, importer, viewer, accountant):
+    from rest_framework.test import APIClient
+
+    for fmt in ("csv", "xlsx"):
+        url = f"/api/v1/imports/templates/opening_stock.{fmt}"
+        anonymous = APIClient().get(url, HTTP_ACCEPT="text/csv")
+        assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+        for user in (viewer, accountant):
+            refused = api(user).get(url)
+            assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+        unknown = api(importer).get(f"/api/v1/imports/templates/stock.{fmt}", HTTP_ACCEPT="text/csv")
+        assert unknown.status_code == 404 and unknown["Content-Type"] == "application/json"
+        assert unknown.json()["code"] == "not_found"
+        assert api(importer).get(url).status_code == 200
+
+
 def test_api_json_upload_is_415(api, importer):
     response = api(importer).post("/api/v1/imports/", {"kind": "offices"}, format="json")
     assert response.status_code == 415

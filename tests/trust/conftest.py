@@ -12,6 +12,7 @@ from django.apps import apps
 from django.db import connection
 
 from cogs import services as cogs_services
+from inventory_lots.models import InventoryAdjustment
 from orders.services import (
     ReturnLineInput,
     ShipmentLineInput,
@@ -37,7 +38,17 @@ DAY = datetime.date(2026, 3, 1)
 RUN_DAY = datetime.date(2026, 3, 31)
 
 # Every table a posting can write (the ledger, its documents, COGS, audit history, idempotency).
-LEDGER_APPS = ("inventory_lots", "purchasing", "orders", "production", "cogs", "traceability", "core", "reports")
+LEDGER_APPS = (
+    "inventory_lots",
+    "purchasing",
+    "orders",
+    "production",
+    "cogs",
+    "traceability",
+    "core",
+    "reports",
+    "transfers",
+)
 
 
 def ledger_tables() -> list[str]:
@@ -101,6 +112,8 @@ class World:
     run: object
     closable_order: object = None  # an order with nothing hanging on it (the close doors)
     closed_order: object = None  # (the reopen doors)
+    spare_adjustment: object = None  # an adjustment whose lot is unused (the adjustment reversal doors)
+    other_office: object = None  # a second office (the transfer doors)
 
 
 @pytest.fixture
@@ -179,6 +192,9 @@ def world(db, admin_user) -> World:
     mo.refresh_from_db()
     closable_order = create_order(customer=customer, office=office, date=DAY)
     closed_order = close_order(order=create_order(customer=customer, office=office, date=DAY), actor=admin_user)
+    spare_lot = adjust_in(office=office, lic=product, quantity="1", unit_cost="5.00")
+    spare_adjustment = InventoryAdjustment.objects.get(lines__lot=spare_lot)
+    other_office = OfficeFactory(code="WH", name="Warehouse")
     return World(
         office,
         lic,
@@ -202,6 +218,8 @@ def world(db, admin_user) -> World:
         run,
         closable_order,
         closed_order,
+        spare_adjustment,
+        other_office,
     )
 
 

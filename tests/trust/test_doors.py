@@ -176,6 +176,38 @@ PAGE_DOORS = [
     Door("imports/", lambda w: "/imports/", (IMPORT,), lambda w: {"kind": "offices"}),
     Door("imports/<int:pk>/commit/", lambda w: "/imports/1/commit/", (IMPORT,), lambda w: {}),
     Door("imports/<int:pk>/reverse/", lambda w: "/imports/1/reverse/", (IMPORT,), lambda w: {"reason": "x"}),
+    # reversals (DOMAIN.md 9): accountants
+    Door(
+        "orders/shipments/<int:pk>/reverse/",
+        lambda w: f"/orders/shipments/{w.shipment.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong order", "confirm": "yes"},
+    ),
+    Door(
+        "orders/returns/<int:pk>/reverse/",
+        lambda w: f"/orders/returns/{w.customer_return.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "not returned", "confirm": "yes"},
+    ),
+    Door(
+        "adjustments/<int:pk>/reverse/",
+        lambda w: f"/adjustments/{w.spare_adjustment.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "typed twice", "confirm": "yes"},
+    ),
+    # a physical count and a transfer between offices (DOMAIN.md 9): clerks
+    Door(
+        "counts/new/",
+        lambda w: "/counts/new/",
+        (STOCK,),
+        lambda w: {"office": "HQ", "date": D0, f"counted_{w.lic.pk}": "1"},
+    ),
+    Door(
+        "transfers/new/",
+        lambda w: "/transfers/new/",
+        (STOCK,),
+        lambda w: {"from_office": "HQ", "to_office": "WH", "date": D0, **lines(lic="WIDGET", quantity="1")},
+    ),
 ]
 # POST pages that write no ledger record: login/logout (auth) and the Django admin (its own tests)
 PAGE_POST_EXEMPT = {"login/", "logout/"}
@@ -361,6 +393,41 @@ API_DOORS = [
     Door("imports/<int:pk>/commit/", lambda w: API + "imports/1/commit/", (IMPORT,), lambda w: {}, (200,)),
     Door(
         "imports/<int:pk>/reverse/", lambda w: API + "imports/1/reverse/", (IMPORT,), lambda w: {"reason": "x"}, (200,)
+    ),
+    Door(
+        "shipments/<int:pk>/reverse/",
+        lambda w: f"{API}shipments/{w.shipment.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong order"},
+        (201,),
+    ),
+    Door(
+        "returns/<int:pk>/reverse/",
+        lambda w: f"{API}returns/{w.customer_return.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "not returned"},
+        (201,),
+    ),
+    Door(
+        "adjustments/<int:pk>/reverse/",
+        lambda w: f"{API}adjustments/{w.spare_adjustment.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "typed twice"},
+        (201,),
+    ),
+    Door(
+        "counts/",
+        lambda w: API + "counts/",
+        (STOCK,),
+        lambda w: {"office": "HQ", "date": D0, "lines": [{"lic": "WIDGET", "counted_quantity": "1"}]},
+        (201,),
+    ),
+    Door(
+        "transfers/",
+        lambda w: API + "transfers/",
+        (STOCK,),
+        lambda w: {"from_office": "HQ", "to_office": "WH", "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        (201,),
     ),
 ]
 
@@ -576,6 +643,14 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict | None:
     return None if value is None else {names[0]: value}
 
 
+# URLs that answer only with a filter (400 without it): the world's LIC
+QUERIES = {
+    "api:inventory-transactions": "?lic=WIDGET",
+    "api:inventory-transactions-csv": "?lic=WIDGET",
+    "movements:inventory_transactions_csv": "?lic=WIDGET",
+}
+
+
 def get_urls(world) -> list[str]:
     urls = set()
     for route, name, pattern in _walk_named(get_resolver().url_patterns):
@@ -584,7 +659,7 @@ def get_urls(world) -> list[str]:
         kwargs = _kwargs(route, pattern, world)
         if kwargs is None:
             continue
-        urls.add(reverse(name, kwargs=kwargs))
+        urls.add(reverse(name, kwargs=kwargs) + QUERIES.get(name, ""))
     return sorted(urls)
 
 
