@@ -203,6 +203,26 @@ def test_the_other_exports_check_their_arguments(ledger, api, accountant):
     assert len(entries) > 1 and {row[1] for row in entries[1:]} == {"Allocation"}
 
 
+def test_the_inventory_transactions_csv_has_an_api_door_with_the_page_file(
+    ledger, api, viewer, viewer_client, django_user_model
+):
+    """The movements CSV: the page's permission (viewing the ledger), not the export permission."""
+    door, page = API + "inventory-transactions.csv?lic=WIDGET", "/movements/inventory-transactions.csv?lic=WIDGET"
+    assert_refused(APIClient().get(door), 401, "not_authenticated")
+    nobody = django_user_model.objects.create_user("no-role")
+    assert_refused(api(nobody).get(door), 403, "permission_denied")
+    assert_refused(api(viewer).get(API + "inventory-transactions.csv?lic=NOSUCH"), 400, "invalid")
+    assert_refused(api(viewer).get(API + "inventory-transactions.csv"), 400, "invalid")
+    from_page, from_api = viewer_client.get(page), api(viewer).get(door)
+    assert (from_page.status_code, from_api.status_code) == (200, 200)
+    assert from_api["Content-Type"] == "text/csv; charset=utf-8"
+    assert from_api["Content-Disposition"] == from_page["Content-Disposition"]
+    content = body(from_api)
+    assert content == body(from_page)
+    table = rows(from_api)
+    assert table[0] == ["date", "kind", "document", "lot", "usage", "quantity", "balance"] and len(table) > 2, table
+
+
 def test_every_page_export_has_an_api_door():
     """Found from the URL configuration: each page URL ending in .csv/.xlsx has an API twin (at
     the same path below /api/v1/ unless named here)."""
@@ -216,6 +236,7 @@ def test_every_page_export_has_an_api_door():
         "cogs/runs/<int:pk>/entries.csv": "api/v1/cogs-runs/<int:pk>/entries.csv",
         "purchasing/accrued.csv": "api/v1/accrued-inventory.csv",
         "trace/lots/<int:pk>/recall.csv": "api/v1/lots/<int:pk>/recall.csv",
+        "movements/inventory-transactions.csv": "api/v1/inventory-transactions.csv",
     }  # else the same path
     twins = {page: named.get(page, "api/v1/" + page) for page in pages}
     assert {"lots/export.csv", "lots/export.xlsx", *named} <= pages
