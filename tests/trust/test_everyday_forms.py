@@ -69,7 +69,8 @@ def test_code_pickers_list_codes_with_their_description(world):
     assert '<option value="WIDGET">Widget</option>' in html and 'list="picker-lineitemcode"' in html
     html = client_for(STOCK).get("/orders/new/").content.decode()
     assert '<datalist id="picker-customer"><option value="CUST">A Customer</option></datalist>' in html
-    assert '<datalist id="picker-office"><option value="HQ">Headquarters</option></datalist>' in html
+    offices = '<option value="HQ">Headquarters</option><option value="WH">Warehouse</option>'
+    assert f'<datalist id="picker-office">{offices}</datalist>' in html
     html = client_for(PROD).get("/production/new/").content.decode()
     assert f'<option value="{world.order.number}">CUST — A Customer</option>' in html
     assert 'list="picker-order"' in html
