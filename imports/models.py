@@ -1,4 +1,4 @@
-"""Import batches (issue 23): every upload of master data or opening stock, what it created, and
+"""Import batches: every upload of master data or opening stock, what it created, and
 its reversal. The ledger records themselves are written by the owning apps' services."""
 
 from __future__ import annotations

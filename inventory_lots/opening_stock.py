@@ -1,4 +1,4 @@
-"""Opening stock in bulk (issue 23): the ledger's path for many ``beginning_balance`` lots at once.
+"""Opening stock in bulk: the ledger's path for many ``beginning_balance`` lots at once.
 
 The same rules as ``services.post_adjustment`` of kind ``beginning_balance`` (DOMAIN.md 9) and the
 same locks, written set-wise so 100,000 lots post in seconds, not one query round trip each:

@@ -294,7 +294,7 @@ def _plan_group(
                 reversed_give_backs=[h for u in reversed_ids for h in named.get(-u, [])],
                 first_open=first_open,
                 run_date=date,
-                # a serialized LIC's usage goes to its serials' lots (issue 17)
+                # a serialized LIC's usage goes to its serials' lots
                 serial_lots=serial_lots if lics[lic_id].serialized else None,
             )
             planner.loop()
@@ -493,7 +493,7 @@ def _other_office_estimates(cursor: JobCursor, office_id: int, missing: list[int
 def _read_serial_lots(
     db: Pipeline, pairs: dict[int, Pair], lics: dict[int, LineItemCode]
 ) -> dict[int, dict[int, Decimal]]:
-    """Serialized LICs of the group (issue 17): usage id -> {lot id: its serials there still to allocate, or
+    """Serialized LICs of the group: usage id -> {lot id: its serials there still to allocate, or
     for a return to give back}, read on the database thread. Other LICs read nothing here."""
     usages = [u for lic_id, pair in pairs.items() if lics[lic_id].serialized for u in pair.usages]
     if not usages:

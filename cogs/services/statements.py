@@ -102,7 +102,7 @@ WHERE e.lot_id = ANY(%(lots)s)
 GROUP BY e.lot_id, e.usage_id, u.kind, u.source_type_id, u.source_id, u.returns_usage_id
 """  # noqa: S608 (constants only)
 
-# Serialized LICs (issue 17): per usage, the lots of the serials it took out (a return: brought back),
+# Serialized LICs: per usage, the lots of the serials it took out (a return: brought back),
 # with their counts; and, for usage already partly allocated, what it moved per lot (allocations and
 # give-backs), so only the rest is planned.
 SERIAL_LOTS_SQL = """
