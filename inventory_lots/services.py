@@ -257,7 +257,7 @@ def check_lot_input(
     return quantity, serials, mfr_lot_number
 
 
-LOT_PREFIXES = {LotType.PURCHASE: "PL", LotType.PRODUCTION: "PR", LotType.TRANSFER: "TL"}
+LOT_PREFIXES: dict[str, str] = {LotType.PURCHASE: "PL", LotType.PRODUCTION: "PR", LotType.TRANSFER: "TL"}
 
 
 def create_lot(

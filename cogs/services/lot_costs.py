@@ -13,6 +13,7 @@ other lots, allocated from the lot itself) is not changed: it is reported as an 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.contrib.auth.models import User
@@ -80,7 +81,7 @@ def depends_on_itself(lot_id: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _target(lot: Lot) -> tuple[object, object]:
+def _target(lot: Lot) -> tuple[Decimal | None, object]:
     """(the lot's target unit cost or None, its production order or None)."""
     if lot.type == LotType.TRANSFER:
         return transfer_lot_target_cost(lot), None
