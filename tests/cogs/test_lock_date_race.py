@@ -15,7 +15,7 @@ from inventory_lots import services as inventory_services
 from tests.conftest import adjust_in
 from tests.factories import LicFactory, OfficeFactory
 
-from .conftest import RUN_DAY, day, ship
+from .conftest import day, run, ship
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def test_the_lock_date_waits_for_a_running_cogs_job(monkeypatch):
 
     monkeypatch.setattr(engine, "first_open_day", first_open_day_then_pause)
     results: dict = {}
-    job = _in_thread(lambda: engine_run(), results, "run")
+    job = _in_thread(run, results, "run")
     assert job_has_read_the_lock_date.wait(timeout=30)
     mover = _in_thread(lambda: inventory_services.set_lock_date(date=day(20), actor=None), results, "lock")
     mover.join(timeout=2)
@@ -64,9 +64,3 @@ def test_the_lock_date_waits_for_a_running_cogs_job(monkeypatch):
     assert not isinstance(results["lock"], Exception)
     assert CogsEntry.objects.filter(date__lte=day(20)).count() >= 1  # the job dated before the move
     assert ledger_violations() == []
-
-
-def engine_run():
-    from cogs import services
-
-    return services.run_cogs_now(actor=None, date=RUN_DAY)
