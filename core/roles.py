@@ -14,13 +14,17 @@ EXPORT = "inventory_lots.export_lots"
 # Moving the lock date back (with a reason): administrators only (their group holds every permission;
 # no other role lists it). DOMAIN.md 6a.
 MOVE_LOCK_DATE_BACK = "inventory_lots.move_lock_date_back"
+# Who sees what (DOMAIN.md section 11): "all offices" is given to users, not to roles (a role grant
+# could not be narrowed for one user); "see costs" comes with the roles that read money.
+ALL_OFFICES = "inventory_lots.all_offices"
+SEE_COSTS = "inventory_lots.see_costs"
 
 ROLE_PERMISSIONS = {
-    VIEWER: [VIEW],
+    VIEWER: [VIEW, SEE_COSTS],
     CLERK: [VIEW, POST_STOCK],
     PRODUCTION: [VIEW, POST_PRODUCTION],
-    ACCOUNTANT: [VIEW, POST_ACCOUNTING, EXPORT],
-    ADMINISTRATOR: [VIEW, POST_STOCK, POST_PRODUCTION, POST_ACCOUNTING, EXPORT],  # + every model perm
+    ACCOUNTANT: [VIEW, POST_ACCOUNTING, EXPORT, SEE_COSTS],
+    ADMINISTRATOR: [VIEW, POST_STOCK, POST_PRODUCTION, POST_ACCOUNTING, EXPORT, SEE_COSTS],  # + every model perm
 }
 
 

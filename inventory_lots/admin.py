@@ -27,6 +27,7 @@ from .models import (
     LotExport,
     LotSerial,
     Office,
+    OfficeAccess,
     SerialUse,
 )
 from .selectors import lic_in_use
@@ -159,3 +160,39 @@ class LotExportAdmin(PostedRecordAdmin):
     list_display = ["id", "user", "format", "started_at", "finished_at", "row_count", "filters"]
     list_filter = ["format", "user"]
     date_hierarchy = "started_at"
+
+
+class OfficeAccessInline(admin.TabularInline):
+    """Which offices a user without "all offices" sees, view or view-and-post (DOMAIN.md section 11);
+    "all offices" and "see costs" are the permissions of the same page."""
+
+    model = OfficeAccess
+    extra = 1
+    fields = ["office", "can_post"]
+    autocomplete_fields = ["office"]
+
+
+def _register_user_admin() -> None:
+    from django.contrib.auth.admin import UserAdmin
+    from django.contrib.auth.models import User
+
+    from . import services
+
+    class UserWithOfficesAdmin(UserAdmin):
+        inlines = [*UserAdmin.inlines, OfficeAccessInline]
+
+        def save_formset(self, request, form, formset, change):
+            if formset.model is not OfficeAccessInline.model:
+                return super().save_formset(request, form, formset, change)
+            offices = {}
+            for row in formset.cleaned_data:
+                if row and not row.get("DELETE") and row.get("office") is not None:
+                    offices[row["office"]] = bool(row.get("can_post"))
+            services.set_user_offices(user=form.instance, offices=offices, actor=request.user)
+
+    if admin.site.is_registered(User):
+        admin.site.unregister(User)
+    admin.site.register(User, UserWithOfficesAdmin)
+
+
+_register_user_admin()

@@ -192,3 +192,74 @@ class CountView(generics.GenericAPIView):
 
 
 urlpatterns += [path("counts/", CountView.as_view(), name="count-create")]
+
+
+# --- who sees what (DOMAIN.md section 11) --------------------------------------------------------
+
+
+def _access_of(user) -> dict:
+    """What ``user`` sees, as /me/ and /users/{username}/access/ show it."""
+    from .scope import scope_for
+
+    scope = scope_for(user)
+    if scope.all_offices:
+        offices = [{"code": office, "can_post": True} for office in Office.objects.order_by("code")]
+    else:
+        by_code = {office.code: office for office in Office.objects.filter(pk__in=scope.viewable)}
+        offices = [{"code": by_code[code], "can_post": can_post} for code, can_post in scope.offices]
+    return {"all_offices": scope.all_offices, "offices": offices, "can_see_costs": scope.see_costs}
+
+
+class MeView(generics.GenericAPIView):
+    """The signed-in user: roles, the offices they see (and may post in), whether they see costs."""
+
+    serializer_class = s.MeSerializer
+    pagination_class = None
+    queryset = Office.objects.none()
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request):
+        roles_held = sorted(request.user.groups.values_list("name", flat=True))
+        data = {"username": request.user.get_username(), "roles": roles_held, **_access_of(request.user)}
+        return Response(s.MeSerializer(data).data)
+
+
+class UserAccessView(generics.GenericAPIView):
+    """Administrators: what a user sees (GET) and setting it (PUT, the whole of it: offices not
+    listed are no longer seen). 409 ``access_from_role`` when a role grants what the body takes away."""
+
+    serializer_class = s.UserAccessSerializer
+    pagination_class = None
+    read_permission = "auth.change_user"
+    write_permission = "auth.change_user"
+    queryset = Office.objects.none()
+
+    def _user(self, username: str):
+        from django.contrib.auth.models import User
+
+        return get_object_or_404(User, username=username)
+
+    @extend_schema(responses={200: s.UserAccessSerializer})
+    def get(self, request, username: str):
+        return Response(s.UserAccessSerializer(_access_of(self._user(username))).data)
+
+    @extend_schema(request=s.UserAccessSerializer, responses={200: s.UserAccessSerializer})
+    def put(self, request, username: str):
+        user = self._user(username)
+        serializer = s.UserAccessSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.set_user_access(
+            user=user,
+            all_offices=data["all_offices"],
+            offices={row["code"]: row["can_post"] for row in data["offices"]},
+            can_see_costs=data["can_see_costs"],
+            actor=request.user,
+        )
+        return Response(s.UserAccessSerializer(_access_of(self._user(username))).data)
+
+
+urlpatterns += [
+    path("me/", MeView.as_view(), name="me"),
+    path("users/<str:username>/access/", UserAccessView.as_view(), name="user-access"),
+]

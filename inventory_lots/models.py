@@ -16,13 +16,15 @@ from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, MoneyField, QuantityField, UnitCostField
 
-from .querysets import LotQuerySet, UsageQuerySet
+from .querysets import LotQuerySet, OfficeQuerySet, UsageQuerySet, scoped
 
 
 class Office(TimeStampedModel):
     code = models.CharField(max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     history = HistoricalRecords()
+
+    objects = OfficeQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -217,16 +219,36 @@ class Lot(TimeStampedModel):
 
 class LotSerial(models.Model):
     """A serial number of a serialized LIC's lot; unique per LIC across the system. Where it is now
-    (in stock, or out on a usage) is its open ``SerialUse``, if any."""
+    (in stock, or out on a usage) is its open ``SerialUse``, if any.
+
+    A transfer between offices carries a serial into its transfer lot: the row in the source lot stays
+    (out on the transfer usage: its history; ``moved``) and a new row in the transfer lot names it
+    (``carried_from``). Only the live row (not ``moved``) is unique per LIC, and the ledger's reads of
+    "where is this serial now" read the live rows."""
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="serials")
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
     serial_number = models.CharField(max_length=80)
+    moved = models.BooleanField(
+        default=False, db_default=False, help_text="Carried to another lot by a transfer: this row is history."
+    )
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        help_text="The row of the lot a transfer carried this serial from.",
+    )
+
+    objects = scoped("lot__office").as_manager()
 
     class Meta:
         ordering = ["serial_number"]
         constraints = [
-            models.UniqueConstraint(fields=["lic", "serial_number"], name="inventory_lots_serial_unique_per_lic"),
+            models.UniqueConstraint(
+                fields=["lic", "serial_number"], condition=Q(moved=False), name="inventory_lots_serial_unique_per_lic"
+            ),
         ]
         # "where is SN X" across LICs (the unique index above leads with the LIC)
         indexes = [models.Index(fields=["serial_number"], name="lotserial_serial_number")]
@@ -587,6 +609,8 @@ class InventoryAdjustment(TimeStampedModel):
     )
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("office").as_manager()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
@@ -694,6 +718,8 @@ class LotCostChange(TimeStampedModel):
     source_label = models.CharField(max_length=60, blank=True, help_text="e.g. the PO that closed")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("lot__office").as_manager()
+
     class Meta:
         ordering = ["lot_id", "id"]
         constraints = [
@@ -772,3 +798,26 @@ class LotExport(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = "lot export"
+
+
+class OfficeAccess(models.Model):
+    """One office a user without "all offices" may see, and whether they may post there
+    (DOMAIN.md section 11; inventory_lots.scope reads it on every request)."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="office_access")
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    can_post = models.BooleanField(default=False, help_text="View and post; otherwise view only.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user_id", "office__code"]
+        verbose_name = "office access"
+        verbose_name_plural = "office access"
+        permissions = [
+            ("all_offices", "Sees and posts in every office"),
+            ("see_costs", "Sees unit costs and money figures"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["user", "office"], name="inventory_lots_office_access_once")]
+
+    def __str__(self) -> str:
+        return f"{self.office} ({'view and post' if self.can_post else 'view'})"

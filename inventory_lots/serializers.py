@@ -273,3 +273,34 @@ class LockDateSerializer(serializers.Serializer):
     )
     set_by = serializers.CharField(source="set_by.username", read_only=True, allow_null=True, default=None)
     set_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+
+# --- who sees what (DOMAIN.md section 11) --------------------------------------------------------
+
+
+class OfficeAccessSerializer(serializers.Serializer):
+    code = CodeRelatedField(queryset=Office.objects.all())
+    can_post = serializers.BooleanField()
+
+
+class UserAccessSerializer(serializers.Serializer):
+    """What a user sees: every office (``all_offices``; ``offices`` then lists every office, with
+    ``can_post`` true), or the offices listed; and whether costs are shown."""
+
+    all_offices = serializers.BooleanField()
+    offices = OfficeAccessSerializer(many=True)
+    can_see_costs = serializers.BooleanField()
+
+    def validate_offices(self, value):
+        codes = [row["code"].code for row in value]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError("Each office may be listed once.")
+        return value
+
+
+class MeSerializer(UserAccessSerializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        fields = ["username", "roles", "all_offices", "offices", "can_see_costs"]

@@ -287,7 +287,9 @@ def create_lot(
     )
     if serials:
         taken = list(
-            LotSerial.objects.filter(lic=lic, serial_number__in=serials).values_list("serial_number", flat=True)
+            LotSerial.objects.filter(lic=lic, serial_number__in=serials, moved=False).values_list(
+                "serial_number", flat=True
+            )
         )
         if taken:
             raise ValidationFailed(
@@ -326,7 +328,9 @@ def add_to_lot(*, lot: Lot, quantity: Decimal, date: datetime.date, serial_numbe
     serials = _check_serials(lot.lic, quantity, serial_numbers, "serial_numbers")
     if serials:
         taken = list(
-            LotSerial.objects.filter(lic=lot.lic, serial_number__in=serials).values_list("serial_number", flat=True)
+            LotSerial.objects.filter(lic=lot.lic, serial_number__in=serials, moved=False).values_list(
+                "serial_number", flat=True
+            )
         )
         if taken:
             raise ValidationFailed(
@@ -358,7 +362,7 @@ def _check_named_lot(
 ) -> Lot | None:
     if lot is None and serials and quantity > 0:
         lot_ids = set(
-            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
+            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials, moved=False).values_list(
                 "lot_id", flat=True
             )
         )
@@ -374,7 +378,7 @@ def _check_named_lot(
         )
     if serials and quantity > 0:
         known = set(
-            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials).values_list(
+            LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials, moved=False).values_list(
                 "serial_number", flat=True
             )
         )
@@ -686,3 +690,60 @@ def update_line_item_code(*, lic: LineItemCode, actor: User | None, **changes) -
         raise StateConflict("lic_in_use", MSG_LIC_IN_USE.format(lic=lic.code, field=frozen[0]), field=frozen[0])
     apply_changes(lic, changes, editable=LIC_EDITABLE_FIELDS, actor=actor)
     return lic
+
+
+MSG_ACCESS_FROM_ROLE = (
+    "{user} has {what} through the role(s) {groups}: remove the user from the role or change the role's "
+    "permissions in the admin."
+)
+
+
+@transaction.atomic
+def set_user_access(
+    *,
+    user: User,
+    all_offices: bool,
+    offices: dict[Office, bool],
+    can_see_costs: bool,
+    actor: User | None,
+) -> None:
+    """Who ``user`` sees (DOMAIN.md section 11): "all offices", or ``offices`` ({office: can_post};
+    the others are seen not at all), and "see costs". The user's own permissions are set; a grant a
+    role gives cannot be taken from one user (409 ``access_from_role``, naming the role). Takes
+    effect on the user's next request (inventory_lots.scope reads it per request)."""
+    from django.contrib.auth.models import Permission
+
+    from .scope import ALL_OFFICES, SEE_COSTS, forget
+
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one change of a user's access at a time
+    for perm, wanted, what in ((ALL_OFFICES, all_offices, "all offices"), (SEE_COSTS, can_see_costs, "see costs")):
+        app_label, codename = perm.split(".")
+        permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        from_roles = sorted(user.groups.filter(permissions=permission).values_list("name", flat=True))
+        if not wanted and (from_roles or user.is_superuser):
+            groups = ", ".join(from_roles) or "superuser"
+            raise StateConflict(
+                "access_from_role", MSG_ACCESS_FROM_ROLE.format(user=user.username, what=what, groups=groups)
+            )
+        if wanted and not from_roles:
+            user.user_permissions.add(permission)
+        elif not wanted:
+            user.user_permissions.remove(permission)
+    set_user_offices(user=user, offices=offices, actor=actor)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, cache):
+            delattr(user, cache)
+    forget(user)
+
+
+@transaction.atomic
+def set_user_offices(*, user: User, offices: dict[Office, bool], actor: User | None) -> None:
+    """The offices ``user`` sees ({office: can_post}); every other access row of the user goes (the
+    admin's inline on the user and ``set_user_access`` write through here; history records who)."""
+    from .models import OfficeAccess
+    from .scope import forget
+
+    OfficeAccess.objects.filter(user=user).exclude(office__in=list(offices)).delete()
+    for office, can_post in offices.items():
+        OfficeAccess.objects.update_or_create(user=user, office=office, defaults={"can_post": bool(can_post)})
+    forget(user)

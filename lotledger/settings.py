@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.LoginRequiredMiddleware",
+    "core.drf.costs.RequestUserMiddleware",  # whose API response leaves money out (core/drf/costs.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.idempotency.IdempotencyMiddleware",  # a double-submitted form / retried API POST posts once
     "simple_history.middleware.HistoryRequestMiddleware",  # audit history records who changed master data
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "inventory_lots.context_processors.scope",
             ],
             "builtins": ["core.templatetags.money", "core.templatetags.idempotency"],
         },
@@ -213,8 +215,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient posts what real clients must send
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # both leave money out for users without "see costs" (core/drf/costs.py)
+        "core.drf.costs.JSONRenderer",
+        "core.drf.costs.BrowsableAPIRenderer",
     ],
 }
 SPECTACULAR_SETTINGS = {

@@ -72,9 +72,40 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
 
+    @factory.post_generation
+    def all_offices(self, create, extracted, **kwargs):
+        """Users see every office unless a test says otherwise (``all_offices=False``), as the
+        migration made every user that existed then."""
+        if extracted is False:
+            return
+        from django.contrib.auth.models import Permission
 
-def user_with_role(role: str, username: str | None = None) -> User:
-    return UserFactory(username=username or role.lower().replace(" ", "_"), role=role)
+        self.user_permissions.add(
+            Permission.objects.get(codename="all_offices", content_type__app_label="inventory_lots")
+        )
+
+    @factory.post_generation
+    def offices(self, create, extracted, **kwargs):
+        """``offices={office: can_post, ...}``: the user's office access (with ``all_offices=False``)."""
+        from inventory_lots.models import OfficeAccess
+
+        for office, can_post in (extracted or {}).items():
+            OfficeAccess.objects.create(user=self, office=office, can_post=can_post)
+
+    @factory.post_generation
+    def see_costs(self, create, extracted, **kwargs):
+        """``see_costs=True`` grants "see costs" to a user whose role lacks it."""
+        if extracted:
+            from django.contrib.auth.models import Permission
+
+            self.user_permissions.add(
+                Permission.objects.get(codename="see_costs", content_type__app_label="inventory_lots")
+            )
+
+
+def user_with_role(role: str, username: str | None = None, **access) -> User:
+    """A user of ``role``; ``access``: ``all_offices=False, offices={office: can_post}, see_costs=True``."""
+    return UserFactory(username=username or role.lower().replace(" ", "_"), role=role, **access)
 
 
 __all__ = ["Decimal", "roles"]

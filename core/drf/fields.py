@@ -26,11 +26,15 @@ def QuantityField(**kwargs):  # noqa: N802
 
 
 def UnitCostField(**kwargs):  # noqa: N802
-    return StrictDecimalField(max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs)
+    from .costs import CostDecimalField  # left out for users without "see costs" (costs.py)
+
+    return CostDecimalField(max_digits=MAX_DIGITS, decimal_places=UNIT_COST_PLACES, coerce_to_string=True, **kwargs)
 
 
 def MoneyField(**kwargs):  # noqa: N802
-    return StrictDecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, **kwargs)
+    from .costs import CostDecimalField
+
+    return CostDecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, **kwargs)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
