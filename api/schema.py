@@ -46,6 +46,7 @@ CONFLICTS = frozenset(
         ("POST", "/shipments/{id}/reverse/"),  # already reversed, a reversal, nothing left
         ("POST", "/returns/{id}/reverse/"),
         ("POST", "/adjustments/{id}/reverse/"),  # also a lot used, or in closed books
+        ("POST", "/transfers/{id}/reverse/"),  # already reversed, a reversal, a lot used, closed books
         ("POST", "/shipments/"),  # the order is closed
         ("POST", "/vendor-invoices/"),  # the PO is closed
     }

@@ -1,4 +1,4 @@
-"""COGS engine benchmark: `.venv/bin/python bench/cogs.py [--lots N --usage N --lics N]`.
+"""COGS engine benchmark: `.venv/bin/python bench/cogs.py [--lots N --usage N --lics N --transfers PCT]`.
 
 Seeds (SQL, marking PendingCogs) lots and usage over LICs x 3 offices in its own database
 (ll_bench_cogs, or $LOTLEDGER_BENCH_DB), then measures: (a) the first full run with 1 worker process and with 2, beside
@@ -7,6 +7,11 @@ before it, COPY in of as many entry rows as it wrote: the median of three tries,
 CHECKPOINT as the run starts after one); (b) an incremental run after 1,000 new usage records and 50
 returns; (c) a run with nothing to do; (d) the revaluation run after a late cost change on one lot
 with 10,000 units shipped. Prints a table, then one JSON line with the figures.
+
+``--transfers PCT``: PCT % of the seeded usage are transfers to another office instead of shipments,
+seeded in the rows ``transfers.services.post_transfer`` writes (a transfer, its line, a ``transfer``
+usage in the source office, a ``transfer`` lot in the destination at a provisional cost), so the full
+run also costs the transfer lots in dependency order, round by round, and the usage taken out of them.
 """
 
 from __future__ import annotations
@@ -66,7 +71,9 @@ def sql(statement: str, params=None):
 
 SEED = """
 TRUNCATE cogs_cogsentry, cogs_cogsrun, cogs_pendinglotcost, inventory_lots_pendingcogs,
-         inventory_lots_lotcostchange, inventory_lots_inventoryusage, inventory_lots_lot CASCADE;
+         inventory_lots_lotcostchange, inventory_lots_inventoryusage, inventory_lots_lot, transfers_transferline,
+         transfers_transfer CASCADE;
+DROP TABLE IF EXISTS bench_transfer;
 DELETE FROM inventory_lots_lineitemcode WHERE code LIKE 'BL-%%';
 INSERT INTO inventory_lots_office (code, name) VALUES ('B1', 'Bench 1'), ('B2', 'Bench 2'), ('B3', 'Bench 3')
   ON CONFLICT (code) DO NOTHING;
@@ -92,9 +99,59 @@ INSERT INTO inventory_lots_inventoryusage (date, quantity, kind, source_type_id,
   SELECT date '2025-01-05' + (g * 104729 %% 360)::int, 1 + (g * 13 %% 9) + (g %% 4) * 0.25, 'shipment', %(ct)s, g,
          'bench', '[]', l.id, o.id
   FROM generate_series(0::bigint, %(usage)s - 1) g
-  JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3;
+  JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3
+  WHERE abs(hashtext(g::text)) %% 10000 >= %(transfer_bp)s;
 INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
   SELECT DISTINCT lic_id, office_id FROM inventory_lots_lot ON CONFLICT DO NOTHING;
+"""
+
+# The usage rows SEED left out (hash of g below the share, in basis points) become transfers: one
+# transfer of one line each, from the usage's office to one of the two others, on the usage's date; the
+# ids are drawn first so that the rows can name each other as the service's do (the line names its
+# usage and its lot, the lot its line as transaction, the usage its transfer as source). The lot's
+# provisional cost is the LIC's average purchase cost in the source office (the service's default
+# adjustment unit cost, DOMAIN.md 4, at the start); bench_transfer keeps it for RESET.
+TRANSFERS = """
+CREATE TABLE bench_transfer AS
+  SELECT g, nextval(pg_get_serial_sequence('transfers_transfer', 'id')) AS transfer_id,
+         nextval(pg_get_serial_sequence('transfers_transferline', 'id')) AS line_id,
+         nextval(pg_get_serial_sequence('inventory_lots_inventoryusage', 'id')) AS usage_id,
+         nextval(pg_get_serial_sequence('inventory_lots_lot', 'id')) AS lot_id,
+         'BTR' || lpad(g::text, 8, '0') AS number, l.id AS lic_id, o.id AS from_id, d.id AS to_id,
+         date '2025-01-05' + (g * 104729 %% 360)::int AS date,
+         1 + (g * 13 %% 9) + (g %% 4) * 0.25 AS quantity, 0::numeric AS cost
+  FROM generate_series(0::bigint, %(usage)s - 1) g
+  JOIN bl l ON l.n = g %% %(lics)s JOIN bo o ON o.n = (g / %(lics)s) %% 3
+  JOIN bo d ON d.n = (o.n + 1 + (abs(hashtext(g::text)) / 10000) %% 2) %% 3
+  WHERE abs(hashtext(g::text)) %% 10000 < %(transfer_bp)s;
+UPDATE bench_transfer b SET cost = coalesce(a.cost, 10)
+  FROM (SELECT lic_id, office_id, round(sum(qty_in * unit_cost) / sum(qty_in), 6) AS cost
+        FROM inventory_lots_lot GROUP BY lic_id, office_id) a
+  WHERE a.lic_id = b.lic_id AND a.office_id = b.from_id;
+INSERT INTO transfers_transfer (id, number, from_office_id, to_office_id, date, reason)
+  SELECT transfer_id, number, from_id, to_id, date, '' FROM bench_transfer;
+INSERT INTO inventory_lots_inventoryusage (id, date, quantity, kind, source_type_id, source_id, source_label,
+    serial_numbers, lic_id, office_id)
+  SELECT usage_id, date, quantity, 'transfer', %(transfer_ct)s, transfer_id, number, '[]', lic_id, from_id
+  FROM bench_transfer;
+INSERT INTO inventory_lots_lot (id, number, type, office_id, lic_id, date, transaction_type_id, transaction_id,
+    transaction_label, parent_order_label, serialized, track_by_mfr_lot, mfr_lot_number, released, qty_in, qty_used,
+    unit_cost, value_used)
+  SELECT lot_id, 'BT' || lpad(g::text, 8, '0'), 'transfer', to_id, lic_id, date, %(line_ct)s, line_id,
+         number || '/1', '', false, false, '', true, quantity, 0, cost, 0
+  FROM bench_transfer;
+INSERT INTO transfers_transferline (id, transfer_id, line_no, lic_id, quantity, serial_numbers, mfr_lot_number,
+    usage_id, lot_id)
+  SELECT line_id, transfer_id, 1, lic_id, quantity, '[]', '', usage_id, lot_id FROM bench_transfer;
+INSERT INTO inventory_lots_pendingcogs (lic_id, office_id)
+  SELECT lic_id, to_id FROM bench_transfer UNION SELECT lic_id, from_id FROM bench_transfer ON CONFLICT DO NOTHING;
+"""
+
+# the transfer lots back at their provisional cost (the first run recomputed them)
+RESET_TRANSFERS = """
+UPDATE inventory_lots_lot l SET unit_cost = b.cost FROM bench_transfer b
+  WHERE l.id = b.lot_id AND l.unit_cost <> b.cost;
+DELETE FROM inventory_lots_lotcostchange WHERE cause = 'transfer_recompute';
 """
 
 HEAVY = """
@@ -130,10 +187,21 @@ def seed(args) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     from inventory_lots.models import InventoryAdjustment
+    from transfers.models import Transfer, TransferLine
 
     ct = ContentType.objects.get_for_model(InventoryAdjustment).pk
-    params = {"lics": args.lics, "lots": args.lots, "usage": args.usage, "ct": ct}
+    params = {
+        "lics": args.lics,
+        "lots": args.lots,
+        "usage": args.usage,
+        "ct": ct,
+        "transfer_bp": round(args.transfers * 100),
+        "transfer_ct": ContentType.objects.get_for_model(Transfer).pk,
+        "line_ct": ContentType.objects.get_for_model(TransferLine).pk,
+    }
     sql(SEED, params)
+    if args.transfers:
+        sql(TRANSFERS, params)
     sql(HEAVY, params)
     connection.close()
     vacuum()
@@ -151,6 +219,7 @@ def vacuum() -> None:
             "inventory_lots_unallocatedusage",
             "cogs_cogsentry",
             "inventory_lots_pendingcogs",
+            "transfers_transferline",
         ):
             c.execute(f"VACUUM ANALYZE {table}")
         # the seed's (or reset's) dirty pages and WAL are flushed now, not during the measured run
@@ -331,11 +400,30 @@ def revalue() -> tuple[float, object]:
     return timed_inline_run()
 
 
+TRANSFER_FIGURES = """
+SELECT (SELECT count(*) FROM transfers_transferline),
+       (SELECT count(*) FROM inventory_lots_lotcostchange WHERE cause = 'transfer_recompute'),
+       (SELECT count(DISTINCT e.lot_id) FROM cogs_cogsentry e JOIN transfers_transferline t ON t.lot_id = e.lot_id),
+       (SELECT count(DISTINCT e.usage_id) FROM cogs_cogsentry e JOIN transfers_transferline t ON t.lot_id = e.lot_id),
+       (SELECT count(DISTINCT e.usage_id) FROM cogs_cogsentry e JOIN transfers_transferline t ON t.lot_id = e.lot_id
+        JOIN transfers_transferline u ON u.usage_id = e.usage_id),
+       (SELECT count(*) FROM cogs_cogsrunexception WHERE run_id = %s)
+"""
+
+
+def transfer_figures(run) -> dict:
+    """What the run did with the transfers (read before the next RESET)."""
+    (row,) = sql(TRANSFER_FIGURES, [run.pk])
+    keys = ("transfer_lots", "recomputed", "lots_used", "used_from_transfer_lots", "chained", "cycles")
+    return dict(zip(keys, row, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lots", type=int, default=200_000)
     parser.add_argument("--usage", type=int, default=1_000_000)
     parser.add_argument("--lics", type=int, default=5_000)
+    parser.add_argument("--transfers", type=float, default=0.0, metavar="PCT", help="%% of the usage as transfers")
     args = parse_args(parser, lots=2_000, usage=10_000, lics=100)
     ensure_db()
     t = time.perf_counter()
@@ -357,11 +445,16 @@ def main() -> None:
     entries_in = statistics.median(entries_tries)
     bound = lots_out + usage_out + entries_in
     bound_old = lots_out + copy_out(USAGE_OUT) + entries_in
+    transfers_1 = transfer_figures(run_1) if args.transfers else None
     sql(RESET)
+    if args.transfers:
+        sql(RESET_TRANSFERS)
     connection.close()
     vacuum()
     full_2, peak_2, phases_2, run_2 = full_run(2)
     assert run_2.entries_posted == run_1.entries_posted and run_2.value_posted == run_1.value_posted
+    if args.transfers:
+        assert transfer_figures(run_2) == transfers_1, (transfer_figures(run_2), transfers_1)
     from cogs.selectors import ledger_violations
 
     violations = len(ledger_violations()) if args.usage <= 200_000 else None
@@ -400,6 +493,18 @@ def main() -> None:
             + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(phases_2.items(), key=lambda kv: -kv[1])),
         ),
     ]
+    if transfers_1 is not None:
+        rows.insert(
+            4,
+            (
+                "transfers",
+                f"{transfers_1['transfer_lots']:,}",
+                f"transfer lots ({args.transfers:g} % of the usage); the full run: {run_1.round} rounds, "
+                f"{transfers_1['recomputed']:,} transfer lots recomputed, {transfers_1['lots_used']:,} transfer "
+                f"lots used ({transfers_1['used_from_transfer_lots']:,} usage records took from them, "
+                f"{transfers_1['chained']:,} of them transfers), {transfers_1['cycles']} cost cycles reported",
+            ),
+        )
     if violations is not None:
         rows.append(("ledger violations", str(violations), "ledger_violations() after the 2-worker run"))
     width = max(len(r[0]) for r in rows)
@@ -420,6 +525,11 @@ def main() -> None:
                 "incremental_s": round(inc_s, 3),
                 "noop_s": round(noop_s, 3),
                 "revalue_s": round(reval_s, 3),
+                **(
+                    {"transfers_pct": args.transfers, "rounds": run_1.round, **transfers_1}
+                    if transfers_1 is not None
+                    else {}
+                ),
             }
         )
     )

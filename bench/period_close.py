@@ -5,9 +5,10 @@ shape of bench/cogs.py: LICs x 3 offices, FIFO and every tenth LIC LIFO), N purc
 the year before today and M shipments dated over the same year up to yesterday, a unit cost change
 on every 200th lot, marks every pair pending and runs COGS over everything (one full run, in this
 process), then moves the lock date to the last month end before today through
-``inventory_lots.services.set_lock_date`` (which writes the month-end snapshots, docs/reports.md
-"Snapshots"). Each step is skipped when the database already holds its result (same scale), so a
-second invocation only measures (``--reuse``: refuse instead of seeding when it does not).
+``inventory_lots.services.set_lock_date`` and writes the stored figures (the month-end snapshots,
+docs/reports.md "Snapshots") in this process, as the job it queues would. Each step is skipped
+when the database already holds its result (same scale), so a second invocation only measures
+(``--reuse``: refuse instead of seeding when it does not).
 
 Measured in-process (server time, p95 over --repeat calls at random dates of the year and today):
 valuation totals; the per-lot valuation's first page (selector and HTTP page); the per-lot CSV
@@ -134,7 +135,7 @@ def main() -> None:
     from inventory_lots import dates
     from inventory_lots.selectors import current_lock_date
     from inventory_lots.services import set_lock_date
-    from reports import journal, selectors, snapshots
+    from reports import journal, selectors
 
     today = dates.today()
     lock = last_month_end(today)
@@ -158,14 +159,14 @@ def main() -> None:
         vacuum()
     if current_lock_date() != lock:
         t = time.perf_counter()
-        set_lock_date(date=lock, actor=None)
-        steps.append(("lock date moved", time.perf_counter() - t, f"to {lock} (snapshots written)"))
-        vacuum()
+        set_lock_date(date=lock, actor=None)  # a short transaction; its job is queued on commit
+        steps.append(("lock date moved", time.perf_counter() - t, f"to {lock}"))
     from reports.models import ValuationSnapshot
+    from reports.services import write_snapshots_now
 
     if not ValuationSnapshot.objects.filter(date=lock).exists():  # a database seeded before the snapshots
         t = time.perf_counter()
-        snapshots.sync_snapshots(lock)
+        write_snapshots_now()  # what the queued job does, in this process
         steps.append(("snapshots written", time.perf_counter() - t, f"through {lock}"))
         vacuum()
     entries = sql("SELECT count(*) FROM cogs_cogsentry")[0][0]

@@ -35,6 +35,7 @@ from core.money import (
     MAX_MONEY,  # numeric(18, 2): an entry's or a balance's value stays below it
     ZERO,
     money,
+    plain,
 )
 from core.money import MONEY_EXP as CENT
 from inventory_lots.models import CostingMethod
@@ -63,8 +64,8 @@ class ValueTooLarge(Exception):
     def __init__(self, usage_id: int, quantity: Decimal, unit_cost: Decimal, value: Decimal):
         self.usage_id = usage_id
         super().__init__(
-            f"usage {usage_id}: {quantity.normalize():,} × {unit_cost.normalize():,} = {value:,} is too "
-            f"large to store (at most 9,999,999,999,999,999.99)"
+            f"usage {usage_id}: {plain(quantity, grouping=True)} × {plain(unit_cost, grouping=True)} = {value:,} "
+            f"is too large to store (at most 9,999,999,999,999,999.99)"
         )
 
 

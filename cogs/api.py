@@ -11,18 +11,27 @@ from rest_framework.response import Response
 
 from core import roles
 from core.drf.exports import CSV, ExportView, file_schema
+from inventory_lots.scope import require_costs, scope_of
 
 from . import exports, selectors, services, tasks
 from .models import CogsRun, EntryKind
 from .serializers import CogsEntrySerializer, CogsRunInSerializer, CogsRunSerializer
 
 
-class CogsRunListCreateView(generics.ListAPIView):
+class CostsRequired:
+    """The COGS endpoints are about money: without "see costs" they answer 403 (DOMAIN.md 11)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticates, checks roles
+        require_costs(request)
+
+
+class CogsRunListCreateView(CostsRequired, generics.ListAPIView):
     serializer_class = CogsRunSerializer
     write_permission = roles.POST_ACCOUNTING
 
     def get_queryset(self):
-        return selectors.run_list()
+        return selectors.run_list(scope_of(self.request))
 
     @extend_schema(request=CogsRunInSerializer, responses={201: CogsRunSerializer, 202: CogsRunSerializer})
     def post(self, request):
@@ -36,14 +45,14 @@ class CogsRunListCreateView(generics.ListAPIView):
         else:
             run = services.start_cogs_run(actor=request.user, dispatch=tasks.dispatch_run, **scope)
             code = status.HTTP_202_ACCEPTED
-        return Response(CogsRunSerializer(selectors.run_detail(run.pk)).data, status=code)
+        return Response(CogsRunSerializer(selectors.run_detail(run.pk, scope_of(request))).data, status=code)
 
 
-class CogsRunDetailView(generics.RetrieveAPIView):
+class CogsRunDetailView(CostsRequired, generics.RetrieveAPIView):
     serializer_class = CogsRunSerializer
 
     def get_queryset(self):
-        return selectors.run_list()
+        return selectors.run_list(scope_of(self.request))
 
 
 ENTRY_FILTERS = [
@@ -62,24 +71,27 @@ ENTRY_FILTERS = [
 ]
 
 
-class CogsRunEntriesCsvView(ExportView):
+class CogsRunEntriesCsvView(CostsRequired, ExportView):
     """The run's entries as CSV (the run page's filters ``kind, lic, office, lot, usage``): the same
     file as the page's ``/cogs/runs/{id}/entries.csv``. Accountants (the export permission)."""
 
     @file_schema(CSV, "The run's entries, UTF-8 CSV with a header row.", ENTRY_FILTERS)
     def get(self, request, pk: int):
         try:
-            run = selectors.run_detail(pk)
+            run = selectors.run_detail(pk, scope_of(request))
         except CogsRun.DoesNotExist as exc:
             raise Http404("No such COGS run.") from exc
-        return exports.entries_csv_response(run=run, params=request.query_params)
+        return exports.entries_csv_response(run=run, params=request.query_params, scope=scope_of(request))
 
 
-class CogsRunEntriesView(generics.ListAPIView):
+class CogsRunEntriesView(CostsRequired, generics.ListAPIView):
     serializer_class = CogsEntrySerializer
 
     def get_queryset(self):
-        return selectors.entry_list().filter(run_id=self.kwargs["pk"])
+        scope = scope_of(self.request)
+        if not selectors.run_list(scope).filter(pk=self.kwargs["pk"]).exists():
+            raise Http404("No such COGS run.")
+        return selectors.entry_list(scope).filter(run_id=self.kwargs["pk"])
 
 
 urlpatterns = [

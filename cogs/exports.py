@@ -12,6 +12,7 @@ from django.http import QueryDict, StreamingHttpResponse
 from core.spreadsheet import money_text, qty_text, safe_text, streamed_csv
 from inventory_lots.filters import invalid_filter
 from inventory_lots.models import usage_number
+from inventory_lots.scope import EVERYTHING, Scope
 
 from . import selectors
 from .filters import EntryFilter
@@ -20,8 +21,9 @@ from .models import CogsRun
 HEADER = ["Entry", "Kind", "Date", "LIC", "Office", "Lot", "Usage", "Quantity", "Value", "Unit cost"]
 
 
-def entries_csv_response(*, run: CogsRun, params: QueryDict) -> StreamingHttpResponse:
-    filterset = EntryFilter(params, queryset=selectors.entry_list().filter(run=run))
+def entries_csv_response(*, run: CogsRun, params: QueryDict, scope: Scope = EVERYTHING) -> StreamingHttpResponse:
+    """The entries of the offices ``scope`` sees (the caller checked that it sees costs)."""
+    filterset = EntryFilter(params, queryset=selectors.entry_list(scope).filter(run=run))
     if not filterset.is_valid():
         raise invalid_filter(filterset.errors)
     rows = filterset.qs.values_list(

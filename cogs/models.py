@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.money import MoneyField, QuantityField, UnitCostField
+from inventory_lots.querysets import scoped
 
 
 class RunStatus(models.TextChoices):
@@ -68,6 +69,10 @@ class CogsRun(models.Model):
     entries_posted = models.BigIntegerField(default=0)
     exceptions_count = models.PositiveIntegerField(default=0, help_text="Pairs that could not be posted.")
     error = models.TextField(blank=True)
+
+    # a run over every office (office null) is seen only by users who see every office: its
+    # figures add up all of them
+    objects = scoped("office").as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -189,6 +194,8 @@ class CogsEntry(models.Model):
     value = MoneyField()
     unit_cost = UnitCostField(help_text="The lot's unit cost when posted (accruals: the estimate).")
 
+    objects = scoped("office").as_manager()
+
     class Meta:
         ordering = ["id"]
         verbose_name = "COGS entry"
@@ -275,6 +282,8 @@ class CogsRunException(models.Model):
     )
     message = models.TextField()
     created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    objects = scoped("office").as_manager()
 
     class Meta:
         ordering = ["run", "id"]

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from core.money import ZERO
 from core.templatetags.money import qty as qty_text  # "999,999,999,584", "2.5": the page's figures
 from inventory_lots.models import CostingMethod, InventoryUsage, Lot, PendingCogs
+from inventory_lots.scope import EVERYTHING, Scope
 
 from .models import (
     ACCRUAL_KINDS_SQL,
@@ -27,8 +28,9 @@ from .models import (
 # --- runs and entries -------------------------------------------------------------------------
 
 
-def run_list() -> QuerySet[CogsRun]:
-    return CogsRun.objects.select_related("office", "lic", "created_by").order_by("-id")
+def run_list(scope: Scope = EVERYTHING) -> QuerySet[CogsRun]:
+    """The runs ``scope`` sees: those of its offices (a run over every office only with every office)."""
+    return CogsRun.objects.visible_to(scope).select_related("office", "lic", "created_by").order_by("-id")
 
 
 def anything_pending() -> bool:
@@ -37,8 +39,9 @@ def anything_pending() -> bool:
     return PendingCogs.objects.exists() or PendingLotCost.objects.exists()
 
 
-def run_detail(run_id: int) -> CogsRun:
-    return CogsRun.objects.select_related("office", "lic", "created_by").get(pk=run_id)
+def run_detail(run_id: int, scope: Scope = EVERYTHING) -> CogsRun:
+    """The run, or CogsRun.DoesNotExist (a 404) when ``scope`` does not see it."""
+    return run_list(scope).get(pk=run_id)
 
 
 def run_accruals(run: CogsRun) -> dict[str, Decimal]:
@@ -49,8 +52,8 @@ def run_accruals(run: CogsRun) -> dict[str, Decimal]:
     return {"posted": run.accrued_value_posted - reversed_, "reversed": reversed_, "net": run.accrued_value_posted}
 
 
-def entry_list() -> QuerySet[CogsEntry]:
-    return CogsEntry.objects.select_related("lot", "usage", "lic", "office").order_by("id")
+def entry_list(scope: Scope = EVERYTHING) -> QuerySet[CogsEntry]:
+    return CogsEntry.objects.visible_to(scope).select_related("lot", "usage", "lic", "office").order_by("id")
 
 
 def lot_entries(lot: Lot) -> list[CogsEntry]:
@@ -127,19 +130,23 @@ REASON_SHORT = "Short of stock: {on_hand} on hand, {short} short"
 REASON_SPECIFIC_SHORT = "Specific lot short: {lot} has {on_hand} left, {short} short"
 
 
-def unallocated_list() -> QuerySet[InventoryUsage]:
+def unallocated_list(scope: Scope = EVERYTHING) -> QuerySet[InventoryUsage]:
     return (
-        InventoryUsage.objects.unallocated()
+        InventoryUsage.objects.visible_to(scope)
+        .unallocated()
         .select_related("office", "lic", "lot", "returns_usage", "cogs_state", "returns_usage__cogs_state")
         .order_by("date", "id")
     )
 
 
-def open_run_exceptions() -> list:
+def open_run_exceptions(scope: Scope = EVERYTHING) -> list:
     """The pairs the latest finished run could not post (CogsRunException rows; [] when it posted
-    everything): they stay pending, and the unallocated page names them and their usage."""
+    everything): they stay pending, and the unallocated page names them and their usage (those of
+    the offices ``scope`` sees: the run itself may cover others)."""
     run = CogsRun.objects.filter(status=RunStatus.DONE).order_by("-id").only("id", "exceptions_count").first()
-    return list(run.exception_rows) if run is not None and run.exceptions_count else []
+    if run is None or not run.exceptions_count:
+        return []
+    return list(run.exception_rows.visible_to(scope))
 
 
 def with_reasons(usages: list[InventoryUsage]) -> list[InventoryUsage]:

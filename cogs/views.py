@@ -4,14 +4,16 @@ usage with the reason per record."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, View
 
 from core import roles
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, NotPermitted, ValidationFailed
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
+from inventory_lots.scope import require_costs, scope_of
 from inventory_lots.views import FilteredListView
 
 from . import exports, selectors, services, tasks
@@ -21,7 +23,16 @@ from .models import CogsRun
 from .tables import EntryTable, RunTable, UnallocatedTable
 
 
-class RunListView(FilteredListView):
+class CostsRequiredMixin:
+    """The COGS pages are about money: without "see costs" they answer 403 (DOMAIN.md 11)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require_costs(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RunListView(CostsRequiredMixin, FilteredListView):
     """The runs, and (accountants) the form that starts one: queued for the workers, or run in
     this request."""
 
@@ -33,16 +44,16 @@ class RunListView(FilteredListView):
         return [roles.POST_ACCOUNTING] if self.request.method == "POST" else [roles.VIEW]
 
     def get_queryset(self):
-        return selectors.run_list()
+        return selectors.run_list(scope_of(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["form"] = getattr(self, "form", None) or RunForm()
+        context["form"] = getattr(self, "form", None) or RunForm(scope=scope_of(self.request))
         context["can_run"] = self.request.user.has_perm(roles.POST_ACCOUNTING)
         return context
 
     def post(self, request, *args, **kwargs):
-        form = RunForm(request.POST)
+        form = RunForm(request.POST, scope=scope_of(request))
         if form.is_valid():
             d = form.cleaned_data
             scope = {"office": d["office"], "lic": d["lic"], "date": d["date"], "actor": request.user}
@@ -51,6 +62,8 @@ class RunListView(FilteredListView):
                     run = services.run_cogs_now(**scope)
                 else:
                     run = services.start_cogs_run(dispatch=tasks.dispatch_run, **scope)
+            except NotPermitted as error:
+                raise PermissionDenied(error.message) from error
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -62,7 +75,7 @@ class RunListView(FilteredListView):
         return response
 
 
-class RunDetailView(FilteredListView):
+class RunDetailView(CostsRequiredMixin, FilteredListView):
     """The run, its live progress and what it posted (filterable, CSV)."""
 
     template_name = "cogs/run_detail.html"
@@ -71,13 +84,13 @@ class RunDetailView(FilteredListView):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            self.run = selectors.run_detail(kwargs["pk"])
+            self.run = selectors.run_detail(kwargs["pk"], scope_of(request))
         except CogsRun.DoesNotExist as exc:
             raise Http404("No such COGS run.") from exc
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.entry_list().filter(run=self.run)
+        return selectors.entry_list(scope_of(self.request)).filter(run=self.run)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -86,7 +99,7 @@ class RunDetailView(FilteredListView):
         return context
 
 
-class RunProgressView(ViewerRequiredMixin, DetailView):
+class RunProgressView(CostsRequiredMixin, ViewerRequiredMixin, DetailView):
     """The progress partial the run page polls (htmx) while the run is queued or running."""
 
     template_name = "cogs/_run_progress.html"
@@ -94,7 +107,7 @@ class RunProgressView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.run_detail(self.kwargs["pk"])
+            return selectors.run_detail(self.kwargs["pk"], scope_of(self.request))
         except CogsRun.DoesNotExist as exc:
             raise Http404("No such COGS run.") from exc
 
@@ -107,7 +120,7 @@ class RunProgressView(ViewerRequiredMixin, DetailView):
         return response
 
 
-class RunEntriesCsvView(ViewerRequiredMixin, View):
+class RunEntriesCsvView(CostsRequiredMixin, ViewerRequiredMixin, View):
     """Every entry of the run matching the page's filters, streamed (cogs.exports; the API's
     ``/api/v1/cogs-runs/{id}/entries.csv`` serves the same file). A bad filter is a plain 400."""
 
@@ -115,22 +128,23 @@ class RunEntriesCsvView(ViewerRequiredMixin, View):
 
     def get(self, request, pk: int):
         try:
-            run = selectors.run_detail(pk)
+            run = selectors.run_detail(pk, scope_of(request))
         except CogsRun.DoesNotExist as exc:
             raise Http404("No such COGS run.") from exc
         try:
-            return exports.entries_csv_response(run=run, params=request.GET)
+            return exports.entries_csv_response(run=run, params=request.GET, scope=scope_of(request))
         except ValidationFailed as error:
             return HttpResponseBadRequest(f"Invalid filter: {error.message}", content_type="text/plain")
 
 
-class UnallocatedView(FilteredListView):
+class UnallocatedView(CostsRequiredMixin, FilteredListView):
     template_name = "cogs/unallocated.html"
     table_class = UnallocatedTable
     filterset_class = UnallocatedFilter
 
     def get_queryset(self):
-        return selectors.unallocated_list()
+        return selectors.unallocated_list(scope_of(self.request))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, run_exceptions=selectors.open_run_exceptions())
+        exceptions = selectors.open_run_exceptions(scope_of(self.request))
+        return super().get_context_data(**kwargs, run_exceptions=exceptions)

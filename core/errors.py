@@ -40,6 +40,11 @@ class NotPermitted(DomainError):
     status = 403
 
 
+class OfficeNotPermitted(NotPermitted):
+    """Posting in an office the user may only view, or may not see (DOMAIN.md section 11). Pages
+    answer it with 403 instead of showing it on the form (core.forms.add_domain_error)."""
+
+
 def line_error(exc: DomainError, index: int) -> DomainError:
     """A line's error re-keyed as ``lines[i].field`` (``lines[i].non_field`` when it names no field)
     with "Line i+1: " before its message, so every door can point at the line. An error already

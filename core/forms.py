@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 
 from core.codes import by_code
-from core.errors import DomainError
+from core.errors import DomainError, OfficeNotPermitted
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
 from core.text import clean_text
 
@@ -175,7 +176,10 @@ def confirmed(request) -> bool:
 
 def add_domain_error(form: forms.Form, error: DomainError, formset=None) -> None:
     """Show a service's refusal on the form: on its field when the form has it, on the line's
-    form for ``lines[i].field`` keys, else as a non-field error."""
+    form for ``lines[i].field`` keys, else as a non-field error. Posting in an office the user may
+    not post in is no form error but a refusal: 403, like every other door."""
+    if isinstance(error, OfficeNotPermitted):
+        raise PermissionDenied(error.message) from error
     field = error.field or ""
     if field.startswith("lines[") and formset is not None:
         index = int(field[6 : field.index("]")])

@@ -57,6 +57,12 @@ def unit_cost(value) -> Decimal:
     return _dec(value).quantize(UNIT_COST_EXP, rounding=ROUND_HALF_UP)
 
 
+def plain(value, *, grouping: bool = False) -> str:
+    """A decimal for a message, without trailing zeros and never in exponent form
+    (``Decimal("100.000").normalize()`` prints as ``1E+2``): ``plain(Decimal("100.000"))`` -> ``"100"``."""
+    return format(_dec(value).normalize(), ",f" if grouping else "f")
+
+
 def extended(quantity, cost) -> Decimal:
     """round(quantity x unit cost, 2): the value of a quantity at a unit cost."""
     return money(_dec(quantity) * _dec(cost))

@@ -39,8 +39,13 @@ class ReversePageView(ViewerRequiredMixin, TemplateView):
     def reverse(self, document, date, reason, actor):  # pragma: no cover - subclasses
         raise NotImplementedError
 
+    def get_queryset(self):
+        """The documents this user may reach (subclasses limit it to the offices they see: 404)."""
+        return self.model._default_manager.all()
+
     def dispatch(self, request, *args, **kwargs):
-        self.document = get_object_or_404(self.model, pk=kwargs["pk"])
+        if request.user.is_authenticated:  # else the mixin sends the visitor to log in
+            self.document = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def _render(self, request, form, status=200, confirm=None):

@@ -21,11 +21,15 @@ from . import counts, reversals, selectors, services
 from . import serializers as s
 from .filters import LotFilter, UsageFilter
 from .models import InventoryAdjustment, LineItemCode, LockDate, Office
+from .scope import get_visible, scope_of
 
 
 class OfficeViewSet(MasterDataViewSet):
     queryset = Office.objects.order_by("id")
     serializer_class = s.OfficeSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(scope_of(self.request))
 
     def update_record(self, record, changes):
         return services.update_office(office=record, actor=self.request.user, **changes)
@@ -44,6 +48,9 @@ class LotViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = LotFilter
 
+    def get_queryset(self):
+        return selectors.lot_list(scope_of(self.request))
+
     def get_serializer_class(self):
         return s.LotDetailSerializer if self.action == "retrieve" else s.LotSerializer
 
@@ -54,6 +61,9 @@ class UsageViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = UsageFilter
 
+    def get_queryset(self):
+        return selectors.usage_list(scope_of(self.request))
+
 
 class AdjustmentListCreateView(generics.ListAPIView):
     """GET the adjustments (newest first, cursor-paginated); POST one (clerks)."""
@@ -61,7 +71,7 @@ class AdjustmentListCreateView(generics.ListAPIView):
     write_permission = roles.POST_STOCK
 
     def get_queryset(self):
-        return selectors.adjustment_list()
+        return selectors.adjustment_list(scope_of(self.request))
 
     def get_serializer_class(self):
         return s.AdjustmentInSerializer if self.request.method == "POST" else s.AdjustmentOutSerializer
@@ -87,7 +97,7 @@ class AdjustmentDetailView(generics.RetrieveAPIView):
     serializer_class = s.AdjustmentOutSerializer
 
     def get_queryset(self):
-        return selectors.adjustment_list()
+        return selectors.adjustment_list(scope_of(self.request))
 
 
 class LockDateView(generics.GenericAPIView):
@@ -148,7 +158,7 @@ class AdjustmentReverseView(generics.GenericAPIView):
 
     @extend_schema(request=s.AdjustmentReverseInSerializer, responses={201: s.AdjustmentReversalOutSerializer})
     def post(self, request, pk: int):
-        adjustment = get_object_or_404(InventoryAdjustment.objects.select_related("office"), pk=pk)
+        adjustment = get_visible(InventoryAdjustment.objects.select_related("office"), scope_of(request), pk=pk)
         serializer = s.AdjustmentReverseInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

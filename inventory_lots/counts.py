@@ -21,6 +21,7 @@ from core.errors import ValidationFailed, line_error
 
 from . import locks
 from .models import AdjustmentKind, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
+from .scope import check_can_post
 from .services import (
     MSG_NO_LINES,
     AdjustmentLineInput,
@@ -110,6 +111,7 @@ def post_count(
 ) -> CountResult:
     """Compare the counted quantities with the book at ``date`` (under the LIC locks, so no posting moves
     the book in between) and post one ``count`` adjustment for the differences (None when none)."""
+    check_can_post(actor, office)
     _check_lines(lines)
     check_open_date(date)
     locks.lics_for_update(line.lic.pk for line in lines)

@@ -42,6 +42,7 @@ HEADER = [
 ]
 XLSX_MAX_ROWS = 100_000
 MONEY_COLUMNS = (15, 16, 17, 18)  # Value in, Value used, Value available, Accrued value
+COST_COLUMNS = 4  # the last five columns are money: left out without "see costs"
 
 # Accrued value per lot comes from purchasing (received, not yet invoiced); the export view
 # passes the expression in so this module does not depend on purchasing.
@@ -59,17 +60,63 @@ def _yes_no(field: str):
     return Case(When(Q(**{field: True}), then=Value("yes")), default=Value("no"), output_field=CharField())
 
 
-def export_queryset(queryset: QuerySet[Lot], accrued_value=None, *, for_csv: bool = True) -> QuerySet:
+def header(see_costs: bool = True) -> list[str]:
+    """The export's columns; without "see costs" the unit cost and money columns are left out."""
+    return HEADER if see_costs else HEADER[: -COST_COLUMNS - 1]
+
+
+def export_queryset(
+    queryset: QuerySet[Lot], accrued_value=None, *, for_csv: bool = True, see_costs: bool = True
+) -> QuerySet:
     """The export's rows, in HEADER order, formatted by PostgreSQL. Decimals are the stored numerics
     (COPY prints them plain with the column's fixed places: quantities and unit cost 6, money 2).
     ``for_csv``: text cells that a spreadsheet would run as a formula get the ' prefix; a workbook
-    (``for_csv=False``) stores them as strings instead (core.spreadsheet.write_sheet)."""
+    (``for_csv=False``) stores them as strings instead (core.spreadsheet.write_sheet).
+    ``see_costs=False``: the columns of ``header(False)`` only."""
 
     def initcap(field):
         return Func(F(field), function="initcap", output_field=CharField())
 
     text = _safe if for_csv else F
     accrued = accrued_value if accrued_value is not None else Value("", output_field=CharField())
+    columns = [
+        "number",
+        "x_type",
+        "x_status",
+        "x_office",
+        "x_lic",
+        "x_desc",
+        "date",
+        "x_txn",
+        "x_parent",
+        "x_ser",
+        "x_mfr",
+        "qty_in",
+        "qty_used",
+        "qty_available",
+        "unit_cost",
+        "value_in",
+        "value_used",
+        "x_value_available",
+        "x_accrued",
+    ]
+    if not see_costs:
+        columns = columns[: -COST_COLUMNS - 1]
+        return (
+            queryset.order_by("date", "id")
+            .annotate(
+                x_type=initcap("type"),
+                x_status=initcap("status"),
+                x_office=text("office__code"),
+                x_lic=text("lic__code"),
+                x_desc=text("lic__description"),
+                x_txn=text("transaction_label"),
+                x_parent=text("parent_order_label"),
+                x_ser=_yes_no("serialized"),
+                x_mfr=_yes_no("track_by_mfr_lot"),
+            )
+            .values_list(*columns)
+        )
     return (
         queryset.order_by("date", "id")
         .annotate(
@@ -85,43 +132,23 @@ def export_queryset(queryset: QuerySet[Lot], accrued_value=None, *, for_csv: boo
             x_value_available=F("value_in") - F("value_used"),
             x_accrued=accrued,
         )
-        .values_list(
-            "number",
-            "x_type",
-            "x_status",
-            "x_office",
-            "x_lic",
-            "x_desc",
-            "date",
-            "x_txn",
-            "x_parent",
-            "x_ser",
-            "x_mfr",
-            "qty_in",
-            "qty_used",
-            "qty_available",
-            "unit_cost",
-            "value_in",
-            "value_used",
-            "x_value_available",
-            "x_accrued",
-        )
+        .values_list(*columns)
     )
 
 
-def _csv_header() -> bytes:
+def _csv_header(see_costs: bool = True) -> bytes:
     import csv
 
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(HEADER)
+    csv.writer(buffer, lineterminator="\n").writerow(header(see_costs))
     return buffer.getvalue().encode()
 
 
-def stream_csv(rows: QuerySet, record: LotExport):
+def stream_csv(rows: QuerySet, record: LotExport, *, see_costs: bool = True):
     """Yield the CSV (header, then COPY's chunks); record the row count when done."""
     count = 0
     try:
-        yield _csv_header()
+        yield _csv_header(see_costs)
         try:
             sql, params = rows.query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing (a search matching no LIC)
@@ -141,14 +168,20 @@ def stream_csv(rows: QuerySet, record: LotExport):
         finish_lot_export(record=record, row_count=count)
 
 
-def xlsx_bytes(rows: QuerySet) -> tuple[bytes, int]:
+def xlsx_bytes(rows: QuerySet, *, see_costs: bool = True) -> tuple[bytes, int]:
     """The same columns as an .xlsx workbook (write-only mode), for lists up to XLSX_MAX_ROWS:
     numbers are real numbers (money ``#,##0.00``), text cells strings, header frozen with an
     autofilter (core.spreadsheet.write_sheet). Pass ``export_queryset(..., for_csv=False)``."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    count = write_sheet(workbook, "Lots", HEADER, rows.iterator(chunk_size=5000), money_columns=MONEY_COLUMNS)
+    count = write_sheet(
+        workbook,
+        "Lots",
+        header(see_costs),
+        rows.iterator(chunk_size=5000),
+        money_columns=MONEY_COLUMNS if see_costs else (),
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), count

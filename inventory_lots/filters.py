@@ -132,7 +132,21 @@ def search_lots(queryset, name, value):
     return queryset.filter(condition)
 
 
-class LotFilter(django_filters.FilterSet):
+class ScopedFilterSet(django_filters.FilterSet):
+    """A list's filters whose ``office`` filter knows only the offices the user sees (an office
+    they do not see is an unknown code). The scope comes from ``scope=`` or the request."""
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .scope import EVERYTHING, scope_of
+
+        if scope is None:
+            scope = scope_of(self.request) if self.request is not None else EVERYTHING
+        if "office" in self.filters:
+            self.filters["office"].queryset = Office.objects.visible_to(scope)
+
+
+class LotFilter(ScopedFilterSet):
     q = django_filters.CharFilter(method=search_lots, label="Search")
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
     office = CodeChoiceFilter(queryset=Office.objects.all())
@@ -148,7 +162,7 @@ class LotFilter(django_filters.FilterSet):
         fields = ["q", "lic", "office", "status", "type", "parent_order", "date_from", "date_to"]
 
 
-class UsageFilter(django_filters.FilterSet):
+class UsageFilter(ScopedFilterSet):
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")
     office = CodeChoiceFilter(queryset=Office.objects.all())
     kind = django_filters.ChoiceFilter(choices=UsageKind.choices)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from core.forms import (
     CodeChoiceField,
@@ -13,11 +14,40 @@ from core.forms import (
 )
 
 from .models import AdjustmentKind, LineItemCode, Office
+from .scope import EVERYTHING, Scope
 from .serial_moves import split_serials
 from .services import AdjustmentLineInput
 
 
-class AdjustmentForm(forms.Form):
+class _Offered(ModelChoiceIterator):
+    """A select's options from another queryset than the one its field accepts."""
+
+    def __init__(self, field, queryset):
+        super().__init__(field)
+        self.queryset = queryset
+
+
+def limit_offices(field, scope: Scope) -> None:
+    """An office field offers only the offices ``scope`` may post in, and accepts every office it
+    sees: posting in a view-only office is then refused by the service (403, saying why), an
+    office it does not see is an unknown code (DOMAIN.md section 11)."""
+    field.queryset = Office.objects.visible_to(scope)
+    offered = Office.objects.postable_by(scope)
+    if isinstance(field, forms.ModelChoiceField):
+        field.widget.choices = _Offered(field, offered.order_by("code"))
+    else:  # a code typed with a picker (core.forms.CodeField)
+        field.picker_queryset = lambda: offered.order_by("code")
+
+
+class OfficeScopedForm(forms.Form):
+    """A form whose ``office`` field is limited by the user's scope (``scope=`` keyword)."""
+
+    def __init__(self, *args, scope: Scope = EVERYTHING, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_offices(self.fields["office"], scope)
+
+
+class AdjustmentForm(OfficeScopedForm):
     office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
     kind = forms.ChoiceField(
@@ -67,7 +97,7 @@ class LockDateForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class CountSheetForm(forms.Form):
+class CountSheetForm(OfficeScopedForm):
     """The office and date of a count sheet (GET)."""
 
     office = CodeField(queryset=Office.objects.all(), label_name="office")

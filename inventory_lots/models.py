@@ -786,12 +786,15 @@ class LockDate(TimeStampedModel):
 
 
 class LotExport(models.Model):
-    """Every lot-list export: who, when, the filters, the format and how many rows it had."""
+    """Every lot-list export: who, when, the filters, the format and how many rows it had. ``scope``
+    is what the requester saw when it was asked for (``Scope.as_dict()``): the rows are read with it
+    (``Scope.from_dict``), so an export written later, by a worker, covers what its requester sees."""
 
     user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(db_default=models.functions.Now())
     finished_at = models.DateTimeField(null=True, blank=True)
     filters = models.JSONField(default=dict, blank=True)
+    scope = models.JSONField(default=dict, blank=True)
     format = models.CharField(max_length=4, default="csv")
     row_count = models.PositiveBigIntegerField(null=True, blank=True)
 

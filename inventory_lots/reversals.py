@@ -30,6 +30,7 @@ from core.text import clean_text
 from . import locks
 from .dates import check_reversal_date
 from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, Lot, LotSerial, SerialUse, UsageKind
+from .scope import check_can_post
 from .selectors import current_lock_date
 from .services import check_open_date, mark_cogs_pending, record_usage_locked
 
@@ -54,6 +55,7 @@ def reverse_adjustment(
     *, adjustment: InventoryAdjustment, date: datetime.date, reason: str, actor: User | None
 ) -> InventoryAdjustment:
     """Reverse an adjustment (see the module's doc); returns the reversing adjustment."""
+    check_can_post(actor, adjustment.office)
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")

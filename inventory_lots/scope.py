@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from core.errors import NotPermitted
+from core.errors import OfficeNotPermitted
 
 ALL_OFFICES = "inventory_lots.all_offices"
 SEE_COSTS = "inventory_lots.see_costs"
@@ -122,7 +122,15 @@ def check_can_post(actor, office) -> None:
     if scope.posts(office.pk):
         return
     message = (MSG_VIEW_ONLY if scope.sees(office.pk) else MSG_NOT_YOURS).format(office=office.code)
-    raise NotPermitted("office_view_only" if scope.sees(office.pk) else "office_not_permitted", message, field="office")
+    code = "office_view_only" if scope.sees(office.pk) else "office_not_permitted"
+    raise OfficeNotPermitted(code, message, field="office")
+
+
+def check_can_see(actor, office) -> None:
+    """Services writing into an office the actor need not post in (a transfer's destination: the
+    sending office's act) still refuse an office the actor does not see."""
+    if not scope_for(actor).sees(office.pk):
+        raise OfficeNotPermitted("office_not_permitted", MSG_NOT_YOURS.format(office=office.code), field="office")
 
 
 def get_visible(queryset, scope: Scope, **lookup):

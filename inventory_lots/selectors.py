@@ -4,6 +4,7 @@ date in force, an adjustment's default unit cost, whether a LIC is in use."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,6 +16,7 @@ from django.urls import reverse
 from core.money import ZERO, unit_cost
 
 from .models import AdjustmentLine, InventoryAdjustment, InventoryUsage, LineItemCode, LockDate, Lot, Office
+from .scope import EVERYTHING, Scope
 from .sections import Section, register, sections_for
 
 
@@ -42,8 +44,8 @@ def lic_in_use(lic: LineItemCode) -> bool:
 TOTALS_LIMIT = 5_000  # sum quantities/values for the filtered set only up to this many lots
 
 
-def lot_list() -> QuerySet[Lot]:
-    return Lot.objects.select_related("office", "lic").order_by("-date", "-id")
+def lot_list(scope: Scope = EVERYTHING) -> QuerySet[Lot]:
+    return Lot.objects.visible_to(scope).select_related("office", "lic").order_by("-date", "-id")
 
 
 def lot_totals(queryset: QuerySet[Lot], limit: int | None = None) -> dict | None:
@@ -103,12 +105,37 @@ def usage_totals(queryset: QuerySet[InventoryUsage], limit: int | None = None) -
     return {"records": records, "cogs_value": cogs_value or ZERO, "accrued_value": accrued_value or ZERO}
 
 
-def lot_detail(lot_id: int) -> Lot:
-    return Lot.objects.select_related("office", "lic").get(pk=lot_id)
+def lot_detail(lot_id: int, scope: Scope = EVERYTHING) -> Lot:
+    """The lot; Lot.DoesNotExist also when it lies outside ``scope`` (the doors answer 404)."""
+    return Lot.objects.visible_to(scope).select_related("office", "lic").get(pk=lot_id)
 
 
-def lot_sections(lot: Lot) -> list[Section]:
-    return sections_for(lot)
+# Sections that are only money (left out without "see costs"), and the money keys of the others'
+# API figures: a key named so is a unit cost or a value (DOMAIN.md section 11).
+COST_SECTIONS = frozenset({"accrued", "costs_inventoried", "costs_capitalized", "cogs", "cost_history"})
+_MONEY_KEYS = frozenset({"value", "amount", "unit_cost"})
+
+
+def is_money_key(key: str) -> bool:
+    return key in _MONEY_KEYS or key.endswith(("_value", "_cost", "_amount")) or key.startswith(("value_", "freight"))
+
+
+def without_money(data):
+    """``data`` (a section's API figures) without its money keys, at any depth."""
+    if isinstance(data, dict):
+        return {k: without_money(v) for k, v in data.items() if not is_money_key(k)}
+    if isinstance(data, list):
+        return [without_money(v) for v in data]
+    return data
+
+
+def lot_sections(lot: Lot, scope: Scope = EVERYTHING) -> list[Section]:
+    """The lot's sections; without "see costs" the money-only ones are left out and the others'
+    API figures lose their money keys (their templates test ``can_see_costs``)."""
+    sections = sections_for(lot)
+    if scope.see_costs:
+        return sections
+    return [replace(s, api=without_money(s.api)) for s in sections if s.key not in COST_SECTIONS]
 
 
 def go_to_url(content_type_id: int | None, object_id: int | None) -> str | None:
@@ -118,23 +145,28 @@ def go_to_url(content_type_id: int | None, object_id: int | None) -> str | None:
     return reverse("goto", args=[content_type_id, object_id])
 
 
-def usage_list() -> QuerySet[InventoryUsage]:
-    return InventoryUsage.objects.select_related("office", "lic", "cogs_state").order_by("-date", "-id")
+def usage_list(scope: Scope = EVERYTHING) -> QuerySet[InventoryUsage]:
+    return (
+        InventoryUsage.objects.visible_to(scope).select_related("office", "lic", "cogs_state").order_by("-date", "-id")
+    )
 
 
-def adjustment_list() -> QuerySet[InventoryAdjustment]:
+def adjustment_list(scope: Scope = EVERYTHING) -> QuerySet[InventoryAdjustment]:
     """Adjustments with their lines (one query for the lines of a whole page)."""
     return (
-        InventoryAdjustment.objects.select_related("office")
+        InventoryAdjustment.objects.visible_to(scope)
+        .select_related("office")
         .prefetch_related(Prefetch("lines", queryset=AdjustmentLine.objects.select_related("lic").order_by("line_no")))
         .order_by("-date", "-id")
     )
 
 
-def usage_detail(usage_id: int) -> InventoryUsage:
-    return InventoryUsage.objects.select_related(
-        "office", "lic", "lot", "returns_usage", "source_type", "cogs_state"
-    ).get(pk=usage_id)
+def usage_detail(usage_id: int, scope: Scope = EVERYTHING) -> InventoryUsage:
+    return (
+        InventoryUsage.objects.visible_to(scope)
+        .select_related("office", "lic", "lot", "returns_usage", "source_type", "cogs_state")
+        .get(pk=usage_id)
+    )
 
 
 # --- the sections this app owns ---------------------------------------------------------
@@ -204,8 +236,11 @@ def register_usage_section(position: int, provider) -> None:
         _usage_providers.sort(key=lambda item: item[0])
 
 
-def usage_sections(usage: InventoryUsage) -> list[Section]:
-    return [s for _, p in _usage_providers if (s := p(usage)) is not None]
+def usage_sections(usage: InventoryUsage, scope: Scope = EVERYTHING) -> list[Section]:
+    sections = [s for _, p in _usage_providers if (s := p(usage)) is not None]
+    if scope.see_costs:
+        return sections
+    return [replace(s, api=without_money(s.api)) for s in sections]
 
 
 _allocation_reader = None

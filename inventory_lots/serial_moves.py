@@ -6,7 +6,8 @@ negative adjustment: one ``SerialUse`` row, ``returned_by`` null); a return nami
 (``returned_by`` set; the row stays as history). PostgreSQL refuses a serial out twice
 (``inventory_lots_serial_out_once``). This module is part of the ledger core's services: only
 ``services.record_usage_locked`` calls ``check_usage`` and ``record``, under the LIC row lock, so a
-check and the write that follows it see the same state. (A module of its own: services.py is near the
+check and the write that follows it see the same state. A serial's row left behind by a transfer
+(``LotSerial.moved``) is history: these reads see the live row only. (A module of its own: services.py is near the
 size budget of STYLE.md and is edited for other issues at the same time.)
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from core.errors import ValidationFailed
+from core.money import plain
 
 from .models import InventoryUsage, LineItemCode, Lot, LotSerial, Office, SerialUse
 
@@ -44,7 +46,7 @@ def split_serials(text: str | None) -> tuple[str, ...]:
 
 
 def quantity_text(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    return plain(value)
 
 
 def refuse_repeats(lines: Iterable[tuple[LineItemCode, Sequence[str]]]) -> None:
@@ -86,6 +88,7 @@ def usage_out_with(*, lic: LineItemCode, office: Office, serial_numbers: Sequenc
                 serial__lic=lic,
                 serial__lot__office=office,
                 serial__serial_number__in=serials,
+                serial__moved=False,
                 returned_by__isnull=True,
             ).values_list("usage_id", flat=True)
         )
@@ -113,7 +116,8 @@ def check_usage(
     if not serials:
         return []
     rows = {
-        s.serial_number: s for s in LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials)
+        s.serial_number: s
+        for s in LotSerial.objects.filter(lic=lic, lot__office=office, serial_number__in=serials, moved=False)
     }
     out = {
         u.serial_id: u

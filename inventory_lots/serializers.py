@@ -83,9 +83,12 @@ class LotDetailSerializer(LotSerializer):
 
     @extend_schema_field(LotSectionsSerializer)
     def get_sections(self, lot) -> dict:
+        from inventory_lots.scope import EVERYTHING, scope_of
         from inventory_lots.selectors import lot_sections
 
-        return {s.key: s.api for s in lot_sections(lot) if s.key}
+        request = self.context.get("request")
+        scope = scope_of(request) if request is not None else EVERYTHING
+        return {s.key: s.api for s in lot_sections(lot, scope) if s.key}
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -304,3 +307,17 @@ class MeSerializer(UserAccessSerializer):
 
     class Meta:
         fields = ["username", "roles", "all_offices", "offices", "can_see_costs"]
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A record named by id in a request body, found only among those the user sees: another
+    office's record is "does not exist" (400), as its URL would be 404 (DOMAIN.md section 11)."""
+
+    def get_queryset(self):
+        from core.drf.costs import current_request
+
+        from .scope import scope_of
+
+        queryset = super().get_queryset()
+        request = self.context.get("request") or current_request()
+        return queryset if request is None else queryset.visible_to(scope_of(request))

@@ -27,6 +27,19 @@ class UnitCostColumn(QtyColumn):
         return ucost(value)
 
 
+def without_costs(request, table_class) -> dict:
+    """Table kwargs leaving out the money columns (MoneyColumn, UnitCostColumn) for a user without
+    "see costs" (DOMAIN.md section 11); row templates test ``can_see_costs`` the same way."""
+    from .scope import scope_of
+
+    if scope_of(request).see_costs:
+        return {}
+    money = tuple(
+        name for name, column in table_class.base_columns.items() if isinstance(column, (MoneyColumn, UnitCostColumn))
+    )
+    return {"exclude": money}
+
+
 def in_memory_order(fields: tuple[str, ...], descending: bool) -> list:
     """ORDER BY terms for ``fields`` that no index provides (``date + 0``, ``id + 0``: the same
     order), so PostgreSQL reads a small filtered set by the filter's own index and sorts it,

@@ -23,7 +23,8 @@ from . import counts, dates, reversals, selectors, services
 from .filters import LotFilter, UsageFilter
 from .forms import AdjustmentForm, AdjustmentLineFormSet, CountSheetForm, LockDateForm, count_lines_from
 from .models import InventoryAdjustment, InventoryUsage, Lot
-from .tables import LotTable, UsageTable
+from .scope import scope_of
+from .tables import LotTable, UsageTable, without_costs
 
 
 class FilteredListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
@@ -41,7 +42,7 @@ class LotListView(FilteredListView):
     filterset_class = LotFilter
 
     def get_queryset(self):
-        return selectors.lot_list()
+        return selectors.lot_list(scope_of(self.request))
 
     def get_table_kwargs(self):
         # the totals query counts the filtered set up to TOTALS_LIMIT: a set that small is sorted
@@ -58,7 +59,7 @@ class LotListView(FilteredListView):
             else:
                 if page > 0 and per_page > 0:
                     window = min(window, page * per_page + 1)  # LazyPaginator reads one row more
-        return {**super().get_table_kwargs(), "sort_window": window}
+        return {**super().get_table_kwargs(), "sort_window": window, **without_costs(self.request, LotTable)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -73,13 +74,14 @@ class LotDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.lot_detail(self.kwargs["pk"])
+            return selectors.lot_detail(self.kwargs["pk"], scope_of(self.request))
         except Lot.DoesNotExist as exc:
             raise Http404("No such lot.") from exc
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sections"] = [s for s in selectors.lot_sections(self.object) if s.page]
+        scope = scope_of(self.request)
+        context["sections"] = [s for s in selectors.lot_sections(self.object, scope) if s.page]
         return context
 
 
@@ -89,7 +91,10 @@ class UsageListView(FilteredListView):
     filterset_class = UsageFilter
 
     def get_queryset(self):
-        return selectors.usage_list()
+        return selectors.usage_list(scope_of(self.request))
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), **without_costs(self.request, UsageTable)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,21 +109,23 @@ class UsageDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.usage_detail(self.kwargs["pk"])
+            return selectors.usage_detail(self.kwargs["pk"], scope_of(self.request))
         except InventoryUsage.DoesNotExist as exc:
             raise Http404("No such usage record.") from exc
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["source_url"] = selectors.go_to_url(self.object.source_type_id, self.object.source_id)
-        context["usage_sections"] = selectors.usage_sections(self.object)
+        context["usage_sections"] = selectors.usage_sections(self.object, scope_of(self.request))
         return context
 
 
 class AdjustmentDetailView(ViewerRequiredMixin, DetailView):
     template_name = "inventory_lots/adjustment_detail.html"
     context_object_name = "adjustment"
-    queryset = InventoryAdjustment.objects.select_related("office", "created_by")
+
+    def get_queryset(self):
+        return InventoryAdjustment.objects.visible_to(scope_of(self.request)).select_related("office", "created_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -136,17 +143,18 @@ class AdjustmentCreateView(ViewerRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         initial_line = {k: request.GET[k] for k in ("lic", "quantity", "unit_cost") if request.GET.get(k)}
         form = AdjustmentForm(
+            scope=scope_of(request),
             initial={
                 "office": request.GET.get("office"),
                 "kind": request.GET.get("kind", "other"),
                 "reason": request.GET.get("reason", ""),
-            }
+            },
         )
         formset = AdjustmentLineFormSet(initial=[initial_line] if initial_line else None, prefix="lines")
         return render(request, self.template_name, {"form": form, "formset": formset})
 
     def post(self, request, *args, **kwargs):
-        form = AdjustmentForm(request.POST)
+        form = AdjustmentForm(request.POST, scope=scope_of(request))
         formset = AdjustmentLineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             lines = [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
@@ -222,6 +230,9 @@ class AdjustmentReverseView(ReversePageView):
         "back to the lots it came from."
     )
 
+    def get_queryset(self):
+        return InventoryAdjustment.objects.visible_to(scope_of(self.request))
+
     def reverse(self, document, date, reason, actor):
         return reversals.reverse_adjustment(adjustment=document, date=date, reason=reason, actor=actor)
 
@@ -236,7 +247,7 @@ class CountSheetView(ViewerRequiredMixin, TemplateView):
     template_name = "inventory_lots/count_sheet.html"
 
     def _sheet(self, data):
-        form = CountSheetForm(data)
+        form = CountSheetForm(data, scope=scope_of(self.request))
         rows = counts.count_sheet(**form.cleaned_data) if form.is_valid() else []
         return form, rows
 
@@ -257,7 +268,9 @@ class CountSheetView(ViewerRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if not request.GET:
             return render(
-                request, self.template_name, {"form": CountSheetForm(initial={"date": datetime.date.today()})}
+                request,
+                self.template_name,
+                {"form": CountSheetForm(scope=scope_of(request), initial={"date": datetime.date.today()})},
             )
         form, rows = self._sheet(request.GET)
         template = "inventory_lots/count_print.html" if request.GET.get("print") else self.template_name

@@ -28,7 +28,7 @@ def csv_cells(movements):
             m.date.isoformat(),
             m.kind,
             safe_text(m.label),
-            m.lot or "",
+            m.lot_number or "",
             m.usage or "",
             qty_text(m.quantity),
             qty_text(m.balance),

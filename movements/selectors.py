@@ -41,7 +41,8 @@ SALT = "movements.cursor"
 MSG_BAD_CURSOR = "This page link is not valid any more: start again from the first page."
 
 # One branch per source; {key} is the keyset condition on (date, id) built for the branch's source
-# number, {order} ASC or DESC. Every branch returns (date, src, id, kind, ct, doc id, label, lot, usage, qty).
+# number, {order} ASC or DESC. Every branch returns (date, src, id, kind, ct, doc id, label, lot, usage, qty,
+# lot number); a branch's lot number subquery runs once per row it returns (at most the page).
 BRANCHES = {
     0: """SELECT l.date, 0, l.id, CASE l.type WHEN 'purchase' THEN
               CASE WHEN l.transaction_type_id = %(receipt_ct)s THEN 'receipt' ELSE 'adjustment' END
@@ -50,28 +51,30 @@ BRANCHES = {
            l.qty_in - COALESCE((SELECT sum(rl.quantity) FROM purchasing_receiptline rl
                                 WHERE rl.lot_id = l.id AND rl.quantity < 0), 0)
                     - COALESCE((SELECT sum(al.quantity) FROM inventory_lots_adjustmentline al
-                                WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0)
+                                WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0),
+           l.number
     FROM inventory_lots_lot l
     WHERE l.lic_id = %(lic)s{office_l} AND l.type <> 'production'{key_l}
     ORDER BY l.date {order}, l.id {order} LIMIT %(n)s""",
-    1: """SELECT pr.date, 1, pr.id, 'production', %(po_ct)s, po.id, po.number, pr.lot_id, NULL::bigint, pr.quantity
+    1: """SELECT pr.date, 1, pr.id, 'production', %(po_ct)s, po.id, po.number, pr.lot_id, NULL::bigint, pr.quantity,
+           (SELECT pl.number FROM inventory_lots_lot pl WHERE pl.id = pr.lot_id)
     FROM production_productionreport pr JOIN production_productionorder po ON po.id = pr.production_order_id
     WHERE po.lic_id = %(lic)s{office_po}{key_pr}
     ORDER BY pr.date {order}, pr.id {order} LIMIT %(n)s""",
     2: """SELECT r.date, 2, rl.id, 'receipt reversal', %(receipt_ct)s, rl.id, r.number, rl.lot_id, NULL::bigint,
-           rl.quantity
+           rl.quantity, l.number
     FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
     JOIN inventory_lots_lot l ON l.id = rl.lot_id
     WHERE rl.quantity < 0 AND l.lic_id = %(lic)s{office_l}{key_r}
     ORDER BY r.date {order}, rl.id {order} LIMIT %(n)s""",
     3: """SELECT a.date, 3, al.id, 'adjustment reversal', %(adjline_ct)s, al.id, a.number, al.lot_id, NULL::bigint,
-           al.quantity
+           al.quantity, (SELECT al_l.number FROM inventory_lots_lot al_l WHERE al_l.id = al.lot_id)
     FROM inventory_lots_adjustmentline al JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
     WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND al.lic_id = %(lic)s{office_a}{key_a}
     ORDER BY a.date {order}, al.id {order} LIMIT %(n)s""",
     4: """SELECT u.date, 4, u.id, CASE u.kind WHEN 'transfer' THEN 'transfer_out' ELSE u.kind END,
            u.source_type_id, u.source_id, u.source_label, NULL::bigint, u.id,
-           -u.quantity
+           -u.quantity, NULL::varchar
     FROM inventory_lots_inventoryusage u
     WHERE u.lic_id = %(lic)s{office_u}{key_u}
     ORDER BY u.date {order}, u.id {order} LIMIT %(n)s""",
@@ -98,6 +101,7 @@ class Movement:
     lot: int | None
     usage: int | None
     quantity: Decimal
+    lot_number: str | None  # the page and the CSV show it; the API's ``lot`` stays the id (API.md)
     balance: Decimal
 
     @property
@@ -146,6 +150,7 @@ class Page:
     next_cursor: str | None
     previous_cursor: str | None
     is_last: bool
+    on_hand_now: Decimal | None = None  # read by the last page (no date_to): figures() reuses it
 
 
 def _key_condition(src: int, key: tuple, forward: bool) -> str:
@@ -212,19 +217,21 @@ def _params(lic: LineItemCode, office: Office | None, n: int, date_from, date_to
     }
 
 
-def on_hand_now(cursor, lic_id: int, office_id: int | None) -> Decimal:
-    """The book on hand now: Σ qty_available of the open lots less Σ unallocated usage (indexed; see the
-    module's doc)."""
+def _on_hand_sql(office_id: int | None) -> str:
+    """The book on hand now, an expression: Σ qty_available of the open lots less Σ unallocated usage
+    (indexed; see the module's doc)."""
     office_l = " AND office_id = %(office)s" if office_id else ""
     office_s = " AND s.office_id = %(office)s" if office_id else ""
-    cursor.execute(
-        f"""SELECT COALESCE((SELECT sum(qty_available) FROM inventory_lots_lot
-                             WHERE lic_id = %(lic)s{office_l} AND status = 'open'), 0)
-                 - COALESCE((SELECT sum(c.quantity - c.allocated_quantity) FROM inventory_lots_unallocatedusage s
-                             JOIN inventory_lots_usagecogs c ON c.usage_id = s.usage_id
-                             WHERE s.lic_id = %(lic)s{office_s}), 0)""",  # noqa: S608 - constant SQL
-        {"lic": lic_id, "office": office_id},
-    )
+    return f"""COALESCE((SELECT sum(qty_available) FROM inventory_lots_lot
+                         WHERE lic_id = %(lic)s{office_l} AND status = 'open'), 0)
+             - COALESCE((SELECT sum(c.quantity - c.allocated_quantity) FROM inventory_lots_unallocatedusage s
+                         JOIN inventory_lots_usagecogs c ON c.usage_id = s.usage_id
+                         WHERE s.lic_id = %(lic)s{office_s}), 0)"""  # noqa: S608 - constant SQL
+
+
+def on_hand_now(cursor, lic_id: int, office_id: int | None) -> Decimal:
+    """The book on hand now (``_on_hand_sql``)."""
+    cursor.execute(f"SELECT {_on_hand_sql(office_id)}", {"lic": lic_id, "office": office_id})
     return cursor.fetchone()[0]
 
 
@@ -264,13 +271,14 @@ def _sum_dated(cursor, lic_id: int, office_id: int | None, op: str, d: datetime.
     return cursor.fetchone()[0]
 
 
-def figures(*, lic: LineItemCode, office: Office | None) -> Figures:
+def figures(*, lic: LineItemCode, office: Office | None, on_hand: Decimal | None = None) -> Figures:
     """On hand now, on order (open PO lines not yet received) and in production (open production orders'
-    estimated quantity not yet produced): one query."""
+    estimated quantity not yet produced): one query (``on_hand``: the last page read it already)."""
     office_id = office.pk if office else None
+    on_hand_sql = "NULL" if on_hand is not None else _on_hand_sql(office_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT
+            f"""SELECT
                  (SELECT COALESCE(sum(GREATEST(pl.quantity - pl.quantity_received, 0)), 0)
                   FROM purchasing_purchaseorderline pl JOIN purchasing_purchaseorder p ON p.id = pl.purchase_order_id
                   WHERE pl.lic_id = %(lic)s AND p.status = 'open'
@@ -280,11 +288,12 @@ def figures(*, lic: LineItemCode, office: Office | None) -> Figures:
                            WHERE pr.production_order_id = po.id), 0), 0)), 0)
                   FROM production_productionorder po
                   WHERE po.lic_id = %(lic)s AND po.status <> 'closed'
-                    AND (%(office)s::bigint IS NULL OR po.office_id = %(office)s))""",
+                    AND (%(office)s::bigint IS NULL OR po.office_id = %(office)s)),
+                 {on_hand_sql}""",  # noqa: S608 - constant SQL
             {"lic": lic.pk, "office": office_id},
         )
-        on_order, in_production = cursor.fetchone()
-        return Figures(on_hand_now(cursor, lic.pk, office_id), on_order, in_production)
+        on_order, in_production, now = cursor.fetchone()
+        return Figures(on_hand if on_hand is not None else now, on_order, in_production)
 
 
 def _cursor(key: tuple, balance: Decimal, forward: bool, filters: tuple) -> str:
@@ -318,6 +327,7 @@ def transactions_page(
     params = _params(lic, office, page_size + 1, date_from, date_to)
     office_id = office.pk if office else None
     key, carried, forward = (None, None, True)
+    now = None
     if cursor:
         key, carried, forward = _read_cursor(cursor, filters)
     if last:
@@ -336,8 +346,9 @@ def transactions_page(
         elif not forward and key is not None:
             before = carried - total  # the balance before the row the page ends before
         elif last:
-            after_all = on_hand_now(db, lic.pk, office_id)
+            after_all = now = on_hand_now(db, lic.pk, office_id)
             if date_to is not None:
+                now = None
                 after_all -= _sum_dated(db, lic.pk, office_id, ">", date_to)
             before = after_all - total
         elif date_from is not None:
@@ -352,7 +363,7 @@ def transactions_page(
     has_after = (forward and more) or (not forward and key is not None and not last)
     next_cursor = _cursor(movements[-1].key, balance, True, filters) if movements and has_after else None
     previous_cursor = _cursor(movements[0].key, before, False, filters) if movements and has_before else None
-    return Page(movements, next_cursor, previous_cursor, is_last=not has_after)
+    return Page(movements, next_cursor, previous_cursor, is_last=not has_after, on_hand_now=now)
 
 
 def all_movements(*, lic: LineItemCode, office: Office | None, date_from=None, date_to=None, chunk: int = 2000):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
@@ -21,6 +20,8 @@ from core.drf.master_data import MasterDataSerializer, MasterDataViewSet
 from core.drf.permissions import RolePermission
 from core.drf.routers import api_router
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
+from inventory_lots.scope import get_visible, scope_of
+from inventory_lots.serializers import VisibleRelatedField
 
 from . import reversals, selectors, services
 from .models import Customer, CustomerReturn, Order, Shipment
@@ -50,7 +51,7 @@ class ShipmentLineInSerializer(serializers.Serializer):
 
 
 class ShipmentInSerializer(serializers.Serializer):
-    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all())
+    order = VisibleRelatedField(queryset=Order.objects.all())
     date = serializers.DateField()
     lines = ShipmentLineInSerializer(many=True, allow_empty=False)
 
@@ -70,7 +71,7 @@ class ReturnLineInSerializer(serializers.Serializer):
 
 
 class ReturnInSerializer(serializers.Serializer):
-    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all())
+    order = VisibleRelatedField(queryset=Order.objects.all())
     date = serializers.DateField()
     lines = ReturnLineInSerializer(many=True, allow_empty=False)
     override_reason = serializers.CharField(
@@ -145,7 +146,7 @@ class ShipmentListCreateView(DocumentListCreateView):
     in_serializer, out_serializer = ShipmentInSerializer, ShipmentOutSerializer
 
     def get_queryset(self):
-        return selectors.shipment_list()
+        return selectors.shipment_list(scope_of(self.request))
 
     @extend_schema(request=ShipmentInSerializer, responses={201: ShipmentPostedSerializer})
     def post(self, request):
@@ -167,7 +168,7 @@ class ShipmentDetailView(generics.RetrieveAPIView):
     serializer_class = ShipmentOutSerializer
 
     def get_queryset(self):
-        return selectors.shipment_list()
+        return selectors.shipment_list(scope_of(self.request))
 
 
 class ReturnPermission(RolePermission):
@@ -185,7 +186,7 @@ class ReturnListCreateView(DocumentListCreateView):
     permission_classes = [ReturnPermission]
 
     def get_queryset(self):
-        return selectors.return_list()
+        return selectors.return_list(scope_of(self.request))
 
     @extend_schema(request=ReturnInSerializer, responses={201: ReturnOutSerializer})
     def post(self, request):
@@ -207,7 +208,7 @@ class ReturnDetailView(generics.RetrieveAPIView):
     serializer_class = ReturnOutSerializer
 
     def get_queryset(self):
-        return selectors.return_list()
+        return selectors.return_list(scope_of(self.request))
 
 
 class OrderCloseInSerializer(serializers.Serializer):
@@ -241,7 +242,7 @@ class OrderStatusView(generics.GenericAPIView):
     queryset = Order.objects.select_related("customer", "office")
 
     def _change(self, request, pk: int, call) -> Response:
-        order = get_object_or_404(Order, pk=pk)
+        order = get_visible(Order.objects.select_related("office"), scope_of(request), pk=pk)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         call(order, serializer.validated_data)
@@ -280,6 +281,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrie
     queryset = Order.objects.select_related("customer", "office").order_by("id")
     serializer_class = OrderSerializer
     write_permission = roles.POST_STOCK
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(scope_of(self.request))
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -362,7 +366,7 @@ class ShipmentReverseView(DocumentReverseView):
 
     @extend_schema(request=ShipmentReverseInSerializer, responses={201: ReturnReversalOutSerializer})
     def post(self, request, pk: int):
-        shipment = get_object_or_404(Shipment, pk=pk)
+        shipment = get_visible(Shipment.objects.select_related("order__office"), scope_of(request), pk=pk)
         return self._reverse(
             request,
             shipment,
@@ -376,7 +380,7 @@ class ReturnReverseView(DocumentReverseView):
 
     @extend_schema(request=ShipmentReverseInSerializer, responses={201: ShipmentReversalOutSerializer})
     def post(self, request, pk: int):
-        document = get_object_or_404(CustomerReturn, pk=pk)
+        document = get_visible(CustomerReturn.objects.select_related("order__office"), scope_of(request), pk=pk)
         return self._reverse(
             request,
             document,

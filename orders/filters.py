@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import django_filters
 
-from inventory_lots.filters import CodeChoiceFilter, date_range_filters
+from inventory_lots.filters import CodeChoiceFilter, ScopedFilterSet, date_range_filters
 from inventory_lots.models import Office
 
 from .models import Customer, Order, OrderStatus
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(ScopedFilterSet):
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact", label="Number")
     customer = CodeChoiceFilter(queryset=Customer.objects.all())
     office = CodeChoiceFilter(queryset=Office.objects.all())

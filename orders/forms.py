@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import CodeField, date_field, line_formset_factory, quantity_field
+from inventory_lots.forms import OfficeScopedForm
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
 from inventory_lots.serial_moves import split_serials
 
@@ -104,7 +105,7 @@ ShipmentLineFormSet = line_formset_factory(ShipmentLineForm, extra=3)
 ReturnLineFormSet = line_formset_factory(ReturnLineForm, extra=3)
 
 
-class OrderForm(forms.Form):
+class OrderForm(OfficeScopedForm):
     """A new customer order (the "parent order" of shipments and production)."""
 
     customer = CodeField(queryset=Customer.objects.all(), label_name="customer", label="Customer")

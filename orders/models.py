@@ -13,6 +13,7 @@ from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import QuantityField
 from inventory_lots.models import InventoryUsage, LineItemCode, Office
+from inventory_lots.querysets import scoped
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -48,6 +49,8 @@ class Order(TimeStampedModel):
     # set before a save, for the audit history: who changed the order and why (not columns)
     _history_user: User | None
     _change_reason: str | None
+
+    objects = scoped("office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -86,6 +89,8 @@ class Shipment(TimeStampedModel):
     reason = models.CharField(max_length=200, blank=True, default="", help_text="Why it was reversed (a reversal).")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [
@@ -106,6 +111,8 @@ class ShipmentLine(models.Model):
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
     quantity = QuantityField()
     usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, related_name="shipment_line")
+
+    objects = scoped("shipment__order__office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["shipment_id", "line_no"]
@@ -150,6 +157,8 @@ class CustomerReturn(TimeStampedModel):
         "(empty: within the limit).",
     )
 
+    objects = scoped("order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = "customer return"
@@ -171,6 +180,8 @@ class ReturnLine(models.Model):
     lic = models.ForeignKey(LineItemCode, on_delete=models.PROTECT, related_name="+")
     quantity = QuantityField(help_text="Positive: the quantity that came back.")
     usage = models.OneToOneField(InventoryUsage, on_delete=models.PROTECT, related_name="return_line")
+
+    objects = scoped("customer_return__order__office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["customer_return_id", "line_no"]

@@ -32,6 +32,7 @@ from core.text import clean_text
 from inventory_lots import locks
 from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import InventoryUsage, SerialUse, UsageKind
+from inventory_lots.scope import check_can_post
 from inventory_lots.services import check_open_date, record_usage_locked
 
 from . import locks as order_locks
@@ -74,6 +75,7 @@ def _serials_out_on(usage: InventoryUsage) -> list[str]:
 @transaction.atomic
 def reverse_shipment(*, shipment: Shipment, date: datetime.date, reason: str, actor: User | None) -> CustomerReturn:
     """Reverse a shipment with a customer return naming each line's usage (see the module's doc)."""
+    check_can_post(actor, shipment.order.office)
     reason = check_reason(reason)
     if shipment.reverses_return_id is not None:
         raise StateConflict(
@@ -128,6 +130,7 @@ def reverse_return(
     *, customer_return: CustomerReturn, date: datetime.date, reason: str, actor: User | None
 ) -> Shipment:
     """Reverse a customer return with a shipment whose usage names each line's return usage."""
+    check_can_post(actor, customer_return.order.office)
     reason = check_reason(reason)
     document_name = f"Customer return {customer_return.number}"
     if customer_return.reverses_shipment_id is not None:

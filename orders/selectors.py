@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from inventory_lots.scope import EVERYTHING, Scope
+
 from . import documents
 from .models import CustomerReturn, Order, ReturnLine, Shipment, ShipmentLine
 
 
-def order_list() -> QuerySet[Order]:
-    return Order.objects.select_related("customer", "office").order_by("-date", "-id")
+def order_list(scope: Scope = EVERYTHING) -> QuerySet[Order]:
+    return Order.objects.visible_to(scope).select_related("customer", "office").order_by("-date", "-id")
 
 
-def order_detail(order_id: int) -> Order:
-    return Order.objects.select_related("customer", "office").get(pk=order_id)
+def order_detail(order_id: int, scope: Scope = EVERYTHING) -> Order:
+    return Order.objects.visible_to(scope).select_related("customer", "office").get(pk=order_id)
 
 
 def order_shipment_lines(order: Order) -> QuerySet[ShipmentLine]:
@@ -53,9 +55,11 @@ def order_unclosed_document_numbers(order: Order) -> list[str]:
     return [number for kind in documents.registered() for number in kind.unclosed_numbers(order)]
 
 
-def shipment_detail(shipment_id: int) -> Shipment:
-    return Shipment.objects.select_related("order", "order__customer", "order__office", "created_by").get(
-        pk=shipment_id
+def shipment_detail(shipment_id: int, scope: Scope = EVERYTHING) -> Shipment:
+    return (
+        Shipment.objects.visible_to(scope)
+        .select_related("order", "order__customer", "order__office", "created_by")
+        .get(pk=shipment_id)
     )
 
 
@@ -63,9 +67,11 @@ def shipment_lines(shipment: Shipment) -> QuerySet[ShipmentLine]:
     return shipment.lines.select_related("lic", "usage", "usage__lot", "usage__cogs_state").order_by("line_no")
 
 
-def return_detail(return_id: int) -> CustomerReturn:
-    return CustomerReturn.objects.select_related("order", "order__customer", "order__office", "created_by").get(
-        pk=return_id
+def return_detail(return_id: int, scope: Scope = EVERYTHING) -> CustomerReturn:
+    return (
+        CustomerReturn.objects.visible_to(scope)
+        .select_related("order", "order__customer", "order__office", "created_by")
+        .get(pk=return_id)
     )
 
 
@@ -75,23 +81,25 @@ def return_lines(document: CustomerReturn) -> QuerySet[ReturnLine]:
     )
 
 
-def shipment_list() -> QuerySet[Shipment]:
+def shipment_list(scope: Scope = EVERYTHING) -> QuerySet[Shipment]:
     """Shipments with their order, office and lines (the lines of a whole page in one query)."""
     from django.db.models import Prefetch
 
     return (
-        Shipment.objects.select_related("order", "order__office")
+        Shipment.objects.visible_to(scope)
+        .select_related("order", "order__office")
         .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("lic").order_by("line_no")))
         .order_by("-date", "-id")
     )
 
 
-def return_list() -> QuerySet[CustomerReturn]:
+def return_list(scope: Scope = EVERYTHING) -> QuerySet[CustomerReturn]:
     """Customer returns with their order, office and lines (one query for a page's lines)."""
     from django.db.models import Prefetch
 
     return (
-        CustomerReturn.objects.select_related("order", "order__office")
+        CustomerReturn.objects.visible_to(scope)
+        .select_related("order", "order__office")
         .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("lic").order_by("line_no")))
         .order_by("-date", "-id")
     )

@@ -15,9 +15,11 @@ from django.db import transaction
 
 from core import numbering, roles
 from core.errors import NotPermitted, StateConflict, ValidationFailed, line_error
+from core.money import plain
 from core.text import clean_text
 from inventory_lots import locks, serial_moves
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office, UsageKind
+from inventory_lots.scope import check_can_post
 from inventory_lots.selectors import released_on_hand
 from inventory_lots.services import (
     MSG_NO_LINES,
@@ -67,6 +69,7 @@ OVERRIDE_PERMISSION = roles.POST_ACCOUNTING
 
 @transaction.atomic
 def create_order(*, customer: Customer, office: Office, date: datetime.date, actor: User | None = None) -> Order:
+    check_can_post(actor, office)
     check_date_window(date)  # a commitment, not a posting: the lock date does not apply
     return Order.objects.create(number=numbering.next_number("SO"), customer=customer, office=office, date=date)
 
@@ -103,6 +106,7 @@ def post_shipment(
     silent: the returned shipment carries ``warnings`` (StockWarning, one per LIC short),
     computed under the LIC locks; with ``confirm_short=False`` (the page's first submit) a shipment
     with warnings is refused instead (409 ShortOfStock, nothing written) so the clerk can confirm."""
+    check_can_post(actor, order.office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     check_open_date(date)
@@ -219,6 +223,7 @@ def post_return(
     post it anyway with ``override_reason``, kept on the return when the limit was exceeded; anyone
     else giving one is refused (403 ``override_not_permitted``). The limit is read under the LIC
     row locks, so two returns at once cannot both pass it."""
+    check_can_post(actor, order.office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     override_reason = _check_override(override_reason, actor)
@@ -318,7 +323,7 @@ def check_not_before_order(order: Order, date: datetime.date, document: str) -> 
 
 def _fmt(value: Decimal) -> str:
     """A quantity for a message: 1000.000000 -> "1,000", 2.500000 -> "2.5" (never "1E+3")."""
-    return f"{value.normalize():,f}"
+    return plain(value, grouping=True)
 
 
 def _check_override(reason: str, actor: User | None) -> str:
@@ -383,6 +388,7 @@ def close_order(*, order: Order, actor: User | None) -> Order:
     it; returns are still recorded (goods come back after an order is done), and COGS goes on
     costing its usage. Refused (409) when already closed, or while a production order made for it is
     not closed (its work is still going on). Closing posts nothing: no figure changes."""
+    check_can_post(actor, order.office)
     order = order_locks.order_for_update(order.pk)
     if order.status == OrderStatus.CLOSED:
         raise StateConflict("order_already_closed", MSG_ALREADY_CLOSED.format(number=order.number))
@@ -399,6 +405,7 @@ def reopen_order(*, order: Order, reason: str, actor: User | None) -> Order:
     """Reopen a closed order, with a reason kept in its history. Nothing else prevents it: closing
     posted nothing, so reopening changes no figure, and whatever is posted on the order afterwards
     is dated in the open period by its own service (the lock date). Refused (409) when open."""
+    check_can_post(actor, order.office)
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")

@@ -13,6 +13,7 @@ from core.errors import DomainError, NotPermitted
 from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 from core.reversal_pages import ReversePageView
+from inventory_lots.scope import scope_of
 from inventory_lots.views import FilteredListView
 
 from . import reversals, selectors, services
@@ -41,7 +42,7 @@ class OrderListView(FilteredListView):
     filterset_class = OrderFilter
 
     def get_queryset(self):
-        return selectors.order_list()
+        return selectors.order_list(scope_of(self.request))
 
 
 class OrderDetailView(ViewerRequiredMixin, DetailView):
@@ -50,7 +51,7 @@ class OrderDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.order_detail(self.kwargs["pk"])
+            return selectors.order_detail(self.kwargs["pk"], scope_of(self.request))
         except Order.DoesNotExist as exc:
             raise Http404("No such order.") from exc
 
@@ -69,10 +70,11 @@ class OrderFromUrlMixin:
     """``self.order``: the order of the URL's ``pk`` (404 when there is none)."""
 
     def dispatch(self, request, *args, **kwargs):
-        try:
-            self.order = selectors.order_detail(kwargs["pk"])
-        except Order.DoesNotExist as exc:
-            raise Http404("No such order.") from exc
+        if request.user.is_authenticated:  # else the mixin sends the visitor to log in
+            try:
+                self.order = selectors.order_detail(kwargs["pk"], scope_of(request))
+            except Order.DoesNotExist as exc:
+                raise Http404("No such order.") from exc
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -167,7 +169,7 @@ class ShipmentDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.shipment_detail(self.kwargs["pk"])
+            return selectors.shipment_detail(self.kwargs["pk"], scope_of(self.request))
         except Shipment.DoesNotExist as exc:
             raise Http404("No such shipment.") from exc
 
@@ -187,7 +189,7 @@ class ReturnDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.return_detail(self.kwargs["pk"])
+            return selectors.return_detail(self.kwargs["pk"], scope_of(self.request))
         except CustomerReturn.DoesNotExist as exc:
             raise Http404("No such return.") from exc
 
@@ -202,10 +204,10 @@ class OrderCreateView(ViewerRequiredMixin, TemplateView):
     template_name = "orders/order_form.html"
 
     def get(self, request, *args, **kwargs):
-        return render(request, self.template_name, {"form": OrderForm()})
+        return render(request, self.template_name, {"form": OrderForm(scope=scope_of(request))})
 
     def post(self, request, *args, **kwargs):
-        form = OrderForm(request.POST)
+        form = OrderForm(request.POST, scope=scope_of(request))
         if form.is_valid():
             try:
                 order = services.create_order(actor=request.user, **form.cleaned_data)
@@ -279,6 +281,9 @@ class ShipmentReverseView(ReversePageView):
         "returns; COGS gives it back to the lots it came from."
     )
 
+    def get_queryset(self):
+        return Shipment.objects.visible_to(scope_of(self.request))
+
     def reverse(self, document, date, reason, actor):
         return reversals.reverse_shipment(shipment=document, date=date, reason=reason, actor=actor)
 
@@ -291,6 +296,9 @@ class ReturnReverseView(ReversePageView):
         "A shipment naming each line's return usage puts back exactly what the return took: COGS allocates it "
         "first to the lots the return gave back to."
     )
+
+    def get_queryset(self):
+        return CustomerReturn.objects.visible_to(scope_of(self.request))
 
     def reverse(self, document, date, reason, actor):
         return reversals.reverse_return(customer_return=document, date=date, reason=reason, actor=actor)

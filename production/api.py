@@ -6,7 +6,6 @@ produce, release and close; a job cost reversal needs POST_PRODUCTION or POST_AC
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,6 +15,8 @@ from rest_framework.response import Response
 from core import roles
 from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
 from inventory_lots.models import InventoryUsage, LineItemCode, Lot, Office
+from inventory_lots.scope import get_visible, scope_of
+from inventory_lots.serializers import VisibleRelatedField
 from orders.models import Order
 from purchasing.models import Vendor
 
@@ -29,9 +30,7 @@ from .models import JobCostEntry, ProductionOrder
 class ProductionOrderSerializer(serializers.ModelSerializer):
     office = CodeRelatedField(queryset=Office.objects.all())
     lic = CodeRelatedField(queryset=LineItemCode.objects.all())
-    order = serializers.PrimaryKeyRelatedField(
-        queryset=Order.objects.all(), required=False, allow_null=True, default=None
-    )
+    order = VisibleRelatedField(queryset=Order.objects.all(), required=False, allow_null=True, default=None)
     order_number = serializers.CharField(source="order.number", read_only=True, default=None)
     estimated_quantity = QuantityField()
     estimated_unit_cost = UnitCostField()
@@ -122,7 +121,8 @@ class ProduceOutSerializer(serializers.Serializer):
 
 
 class JobCostSerializer(serializers.ModelSerializer):
-    production_order = serializers.PrimaryKeyRelatedField(queryset=ProductionOrder.objects.all())
+    production_order = VisibleRelatedField(queryset=ProductionOrder.objects.all())
+    amount = MoneyField()
     lic = CodeRelatedField(queryset=LineItemCode.objects.all())
     vendor = CodeRelatedField(queryset=Vendor.objects.all(), required=False, allow_null=True, default=None)
     amount = MoneyField()
@@ -168,7 +168,7 @@ class ProductionOrderListCreateView(generics.ListCreateAPIView):
     filterset_class = ProductionOrderFilter
 
     def get_queryset(self):
-        return selectors.production_order_list().order_by("id")
+        return selectors.production_order_list(scope_of(self.request)).order_by("id")
 
     filter_backends = [DjangoFilterBackend]
 
@@ -184,7 +184,7 @@ class ProductionOrderDetailView(generics.RetrieveAPIView):
     serializer_class = ProductionOrderDetailSerializer
 
     def get_queryset(self):
-        return selectors.production_order_list()
+        return selectors.production_order_list(scope_of(self.request))
 
 
 class OrderActionView(generics.GenericAPIView):
@@ -194,7 +194,7 @@ class OrderActionView(generics.GenericAPIView):
         return ProductionOrder.objects.all()
 
     def production_order(self, pk: int) -> ProductionOrder:
-        return get_object_or_404(ProductionOrder, pk=pk)
+        return get_visible(ProductionOrder.objects.select_related("office"), scope_of(self.request), pk=pk)
 
 
 class IssueView(OrderActionView):
@@ -264,6 +264,9 @@ class JobCostDetailView(generics.RetrieveAPIView):
     serializer_class = JobCostSerializer
     queryset = JobCostEntry.objects.select_related("lic", "vendor")
 
+    def get_queryset(self):
+        return super().get_queryset().visible_to(scope_of(self.request))
+
 
 class ReversePermission(permissions.BasePermission):
     """Production or accounting may reverse a job cost entry."""
@@ -282,7 +285,7 @@ class JobCostReverseView(generics.GenericAPIView):
 
     @extend_schema(responses={201: JobCostSerializer})
     def post(self, request, pk):
-        entry = get_object_or_404(JobCostEntry, pk=pk)
+        entry = get_visible(JobCostEntry.objects.select_related("production_order__office"), scope_of(request), pk=pk)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reversal = services.reverse_job_cost(entry=entry, date=serializer.validated_data["date"], actor=request.user)

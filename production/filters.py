@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import django_filters
 
-from inventory_lots.filters import CodeChoiceFilter, date_range_filters
+from inventory_lots.filters import CodeChoiceFilter, ScopedFilterSet, date_range_filters
 from inventory_lots.models import LineItemCode, Office
 
 from .models import ProductionOrder, ProductionStatus
 
 
-class ProductionOrderFilter(django_filters.FilterSet):
+class ProductionOrderFilter(ScopedFilterSet):
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact", label="Number")
     office = CodeChoiceFilter(queryset=Office.objects.all())
     lic = CodeChoiceFilter(queryset=LineItemCode.objects.filter(inventoried=True), label="LIC")

@@ -14,6 +14,7 @@ from core.forms import (
     quantity_field,
     unit_cost_field,
 )
+from inventory_lots.forms import OfficeScopedForm
 from inventory_lots.models import LineItemCode, Office
 from inventory_lots.serial_moves import split_serials
 from orders.forms import LotNumberField, UsageIdField
@@ -45,7 +46,7 @@ class OrderNumberField(PickerMixin, forms.CharField):
         return order
 
 
-class ProductionOrderForm(forms.Form):
+class ProductionOrderForm(OfficeScopedForm):
     office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()
     order = OrderNumberField(required=False, max_length=20, label="Parent order", help_text="Customer order number.")

@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.models import TimeStampedModel
-from core.money import MoneyField, QuantityField, UnitCostField
+from core.money import MoneyField, QuantityField, UnitCostField, plain
 from inventory_lots.models import LineItemCode, Lot, Office
+from inventory_lots.querysets import scoped
 
 
 class ProductionStatus(models.TextChoices):
@@ -64,6 +65,8 @@ class ProductionOrder(TimeStampedModel):
     released_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = scoped("office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -127,6 +130,8 @@ class JobCostEntry(TimeStampedModel):
     )
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("production_order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["date", "id"]
         verbose_name = "job cost entry"
@@ -165,6 +170,8 @@ class ProductionReport(TimeStampedModel):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("production_order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["date", "id"]
         constraints = [
@@ -176,7 +183,7 @@ class ProductionReport(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.production_order.number} +{self.quantity.normalize()}"
+        return f"{self.production_order.number} +{plain(self.quantity)}"
 
     def get_absolute_url(self) -> str:
         return reverse("production:production_order_detail", args=[self.production_order_id])

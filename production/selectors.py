@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core.money import ZERO, ZERO_MONEY, money, qty, unit_cost
 from inventory_lots.models import InventoryUsage, Lot, UsageKind
+from inventory_lots.scope import EVERYTHING, Scope
 from orders.models import Order
 
 from .models import JobCostEntry, ProductionOrder, ProductionStatus
@@ -149,23 +150,37 @@ def order_unclosed_production_numbers(order: Order) -> list[str]:
     )
 
 
-def production_order_list() -> QuerySet[ProductionOrder]:
-    return ProductionOrder.objects.select_related("office", "lic", "order", "lot").order_by("-date", "-id")
+def production_order_list(scope: Scope = EVERYTHING) -> QuerySet[ProductionOrder]:
+    return (
+        ProductionOrder.objects.visible_to(scope)
+        .select_related("office", "lic", "order", "lot")
+        .order_by("-date", "-id")
+    )
 
 
-def production_order_detail(order_id: int) -> ProductionOrder:
-    return ProductionOrder.objects.select_related("office", "lic", "order", "order__customer", "lot").get(pk=order_id)
+def production_order_detail(order_id: int, scope: Scope = EVERYTHING) -> ProductionOrder:
+    return (
+        ProductionOrder.objects.visible_to(scope)
+        .select_related("office", "lic", "order", "order__customer", "lot")
+        .get(pk=order_id)
+    )
 
 
 def job_costs(order: ProductionOrder) -> QuerySet[JobCostEntry]:
     return order.job_costs.select_related("lic", "vendor", "reverses").order_by("date", "id")
 
 
-def job_cost_list() -> QuerySet[JobCostEntry]:
-    return JobCostEntry.objects.select_related("production_order", "lic", "vendor").order_by("-date", "-id")
+def job_cost_list(scope: Scope = EVERYTHING) -> QuerySet[JobCostEntry]:
+    return (
+        JobCostEntry.objects.visible_to(scope)
+        .select_related("production_order", "lic", "vendor")
+        .order_by("-date", "-id")
+    )
 
 
-def job_cost_detail(entry_id: int) -> JobCostEntry:
-    return JobCostEntry.objects.select_related(
-        "production_order", "production_order__lot", "lic", "vendor", "reverses", "created_by"
-    ).get(pk=entry_id)
+def job_cost_detail(entry_id: int, scope: Scope = EVERYTHING) -> JobCostEntry:
+    return (
+        JobCostEntry.objects.visible_to(scope)
+        .select_related("production_order", "production_order__lot", "lic", "vendor", "reverses", "created_by")
+        .get(pk=entry_id)
+    )

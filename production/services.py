@@ -33,6 +33,7 @@ from inventory_lots.models import (
     Office,
     UsageKind,
 )
+from inventory_lots.scope import check_can_post
 from inventory_lots.services import (
     MSG_NO_LINES,
     add_to_lot,
@@ -137,6 +138,7 @@ def create_production_order(
     order=None,
     actor: User | None,
 ) -> ProductionOrder:
+    check_can_post(actor, office)
     check_open_date(date)
     check_inventoried(lic)
     check_places(estimated_quantity, QTY_PLACES, "estimated_quantity")
@@ -178,6 +180,7 @@ def issue_components(
 ) -> list[InventoryUsage]:
     """Write one usage record (kind "production", source = the order) per line; a negative
     quantity returns components (negative usage, optionally naming the issue it gives back)."""
+    check_can_post(actor, production_order.office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     check_open_date(date)
@@ -238,6 +241,7 @@ def post_job_cost(
     actor: User | None,
 ) -> JobCostEntry:
     """Charge a non-inventoried cost to the order; capitalized entries go into the lot's cost."""
+    check_can_post(actor, production_order.office)
     check_open_date(date)
     if lic.inventoried:
         raise ValidationFailed("lic_inventoried", MSG_JOB_LIC_INVENTORIED.format(lic=lic.code), field="lic")
@@ -269,6 +273,7 @@ def post_job_cost(
 def reverse_job_cost(*, entry: JobCostEntry, date: datetime.date, actor: User | None) -> JobCostEntry:
     """Correct a posted entry: one reversing entry with the negative amount, pointing at it.
     Allowed on closed orders too (a correction, not new work)."""
+    check_can_post(actor, entry.production_order.office)
     check_open_date(date)
     order, _ = _lock_order(entry.production_order)
     entry = JobCostEntry.objects.select_related("lic", "vendor").get(pk=entry.pk)
@@ -307,6 +312,7 @@ def produce(
     transaction = the order, parent order = the customer order), later ones grow it. The lot's
     provisional unit cost is the formula's current result when its inputs are > 0, else the
     estimated unit cost."""
+    check_can_post(actor, production_order.office)
     check_open_date(date)
     quantity = check_quantity(quantity, positive=True)
     order, _ = _lock_order(production_order)
@@ -370,6 +376,7 @@ def _check_more_of_mfr_lot(lot: Lot, mfr_lot_number: str) -> None:
 @transaction.atomic
 def release(*, production_order: ProductionOrder, actor: User | None) -> ProductionOrder:
     """Release the produced goods into general inventory: the lot becomes available to COGS."""
+    check_can_post(actor, production_order.office)
     order, _ = _lock_order(production_order)
     if order.status == ProductionStatus.RELEASED:
         raise StateConflict("already_released", MSG_ALREADY_RELEASED.format(number=order.number))
@@ -387,6 +394,7 @@ def release(*, production_order: ProductionOrder, actor: User | None) -> Product
 def close(*, production_order: ProductionOrder, actor: User | None) -> ProductionOrder:
     """Close the order: nothing more is issued, charged or produced (job cost reversals stay
     possible). An order whose lot is not released must be released first."""
+    check_can_post(actor, production_order.office)
     order, _ = _lock_order(production_order)
     if order.status == ProductionStatus.CLOSED:
         raise StateConflict("already_closed", MSG_ALREADY_CLOSED.format(number=order.number))

@@ -13,6 +13,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error, confirmed
 from core.mixins import ViewerRequiredMixin
+from inventory_lots.scope import scope_of
 from inventory_lots.views import FilteredListView
 
 from . import selectors, services
@@ -34,7 +35,7 @@ class ProductionOrderListView(FilteredListView):
     filterset_class = ProductionOrderFilter
 
     def get_queryset(self):
-        return selectors.production_order_list()
+        return selectors.production_order_list(scope_of(self.request))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_post=self.request.user.has_perm(roles.POST_PRODUCTION), **kwargs)
@@ -45,10 +46,11 @@ class ProductionOrderCreateView(ViewerRequiredMixin, TemplateView):
     template_name = "production/production_order_form.html"
 
     def get(self, request, *args, **kwargs):
-        return render(request, self.template_name, {"form": ProductionOrderForm(initial=request.GET.dict())})
+        form = ProductionOrderForm(scope=scope_of(request), initial=request.GET.dict())
+        return render(request, self.template_name, {"form": form})
 
     def post(self, request, *args, **kwargs):
-        form = ProductionOrderForm(request.POST)
+        form = ProductionOrderForm(request.POST, scope=scope_of(request))
         if form.is_valid():
             try:
                 mo = services.create_production_order(actor=request.user, **form.cleaned_data)
@@ -66,7 +68,7 @@ class ProductionOrderDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.production_order_detail(self.kwargs["pk"])
+            return selectors.production_order_detail(self.kwargs["pk"], scope_of(self.request))
         except ProductionOrder.DoesNotExist as exc:
             raise Http404("No such production order.") from exc
 
@@ -87,10 +89,11 @@ class OrderActionMixin(ViewerRequiredMixin):
     permission_required = roles.POST_PRODUCTION
 
     def dispatch(self, request, *args, **kwargs):
-        try:
-            self.mo = selectors.production_order_detail(kwargs["pk"])
-        except ProductionOrder.DoesNotExist as exc:
-            raise Http404("No such production order.") from exc
+        if request.user.is_authenticated:  # else the mixin sends the visitor to log in
+            try:
+                self.mo = selectors.production_order_detail(kwargs["pk"], scope_of(request))
+            except ProductionOrder.DoesNotExist as exc:
+                raise Http404("No such production order.") from exc
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -221,7 +224,7 @@ class JobCostDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.job_cost_detail(self.kwargs["pk"])
+            return selectors.job_cost_detail(self.kwargs["pk"], scope_of(self.request))
         except JobCostEntry.DoesNotExist as exc:
             raise Http404("No such job cost entry.") from exc
 
@@ -240,7 +243,7 @@ class JobCostReverseView(ViewerRequiredMixin, View):
 
     def post(self, request, pk):
         try:
-            entry = selectors.job_cost_detail(pk)
+            entry = selectors.job_cost_detail(pk, scope_of(request))
         except JobCostEntry.DoesNotExist as exc:
             raise Http404("No such job cost entry.") from exc
         form = DateForm(request.POST)

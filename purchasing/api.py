@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -20,6 +19,7 @@ from core import roles
 from core.drf.exports import CSV, ExportView, file_schema
 from core.drf.master_data import MasterDataViewSet
 from core.drf.routers import api_router
+from inventory_lots.scope import EVERYTHING, Scope, get_visible, require_costs, scope_of
 
 from . import exports, selectors, services
 from . import serializers as s
@@ -27,8 +27,8 @@ from .filters import PurchaseOrderFilter
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorInvoice, VendorInvoiceLine
 
 
-def _po_queryset():
-    return selectors.po_list().prefetch_related(
+def _po_queryset(scope: Scope = EVERYTHING):
+    return selectors.po_list(scope).prefetch_related(
         Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("lic").order_by("line_no"))
     )
 
@@ -44,7 +44,7 @@ class PurchaseOrderListCreate(generics.ListCreateAPIView):
     filterset_class = PurchaseOrderFilter
 
     def get_queryset(self):
-        return _po_queryset()
+        return _po_queryset(scope_of(self.request))
 
     @extend_schema(request=s.POInSerializer, responses={201: s.POOutSerializer})
     def post(self, request, *args, **kwargs):
@@ -63,7 +63,7 @@ class PurchaseOrderDetail(generics.RetrieveAPIView):
     serializer_class = s.POOutSerializer
 
     def get_queryset(self):
-        return _po_queryset()
+        return _po_queryset(scope_of(self.request))
 
 
 class ReceiptCreate(generics.GenericAPIView):
@@ -73,7 +73,7 @@ class ReceiptCreate(generics.GenericAPIView):
 
     @extend_schema(request=s.ReceiptInSerializer, responses={201: s.ReceiptOutSerializer})
     def post(self, request, pk: int):
-        po = get_object_or_404(PurchaseOrder.objects.select_related("office", "vendor"), pk=pk)
+        po = get_visible(PurchaseOrder.objects.select_related("office", "vendor"), scope_of(request), pk=pk)
         data = _valid(s.ReceiptInSerializer, request)
         receipt = services.receive_purchase_order(
             purchase_order=po,
@@ -96,6 +96,9 @@ class ReceiptDetail(generics.RetrieveAPIView):
     serializer_class = s.ReceiptOutSerializer
     queryset = Receipt.objects.prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.order_by("line_no")))
 
+    def get_queryset(self):
+        return super().get_queryset().visible_to(scope_of(self.request))
+
 
 class ReceiptReverse(generics.GenericAPIView):
     write_permission = roles.POST_ACCOUNTING
@@ -104,7 +107,7 @@ class ReceiptReverse(generics.GenericAPIView):
 
     @extend_schema(request=s.ReverseInSerializer, responses={201: s.ReceiptOutSerializer})
     def post(self, request, pk: int):
-        receipt = get_object_or_404(Receipt.objects.select_related("purchase_order"), pk=pk)
+        receipt = get_visible(Receipt.objects.select_related("purchase_order__office"), scope_of(request), pk=pk)
         data = _valid(s.ReverseInSerializer, request)
         reversal = services.reverse_receipt(
             receipt=receipt,
@@ -122,7 +125,7 @@ class PurchaseOrderClose(generics.GenericAPIView):
 
     @extend_schema(request=s.CloseInSerializer, responses={200: s.POOutSerializer})
     def post(self, request, pk: int):
-        po = get_object_or_404(PurchaseOrder, pk=pk)
+        po = get_visible(PurchaseOrder.objects.select_related("office"), scope_of(request), pk=pk)
         data = _valid(s.CloseInSerializer, request)
         services.close_purchase_order(
             purchase_order=po, date=data.get("date") or datetime.date.today(), actor=request.user
@@ -130,9 +133,11 @@ class PurchaseOrderClose(generics.GenericAPIView):
         return _po_response(po.pk)
 
 
-def _invoice_queryset():
-    return VendorInvoice.objects.select_related("vendor").prefetch_related(
-        Prefetch("lines", queryset=VendorInvoiceLine.objects.order_by("line_no"))
+def _invoice_queryset(scope: Scope = EVERYTHING):
+    return (
+        VendorInvoice.objects.visible_to(scope)
+        .select_related("vendor")
+        .prefetch_related(Prefetch("lines", queryset=VendorInvoiceLine.objects.order_by("line_no")))
     )
 
 
@@ -141,7 +146,7 @@ class VendorInvoiceListCreate(generics.ListCreateAPIView):
     serializer_class = s.InvoiceOutSerializer
 
     def get_queryset(self):
-        return _invoice_queryset()
+        return _invoice_queryset(scope_of(self.request))
 
     @extend_schema(request=s.InvoiceInSerializer, responses={201: s.InvoiceOutSerializer})
     def post(self, request, *args, **kwargs):
@@ -164,7 +169,7 @@ class VendorInvoiceDetail(generics.RetrieveAPIView):
     serializer_class = s.InvoiceOutSerializer
 
     def get_queryset(self):
-        return _invoice_queryset()
+        return _invoice_queryset(scope_of(self.request))
 
 
 class AccruedInventoryList(generics.ListAPIView):
@@ -174,7 +179,8 @@ class AccruedInventoryList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors.accrued_lines()
+        require_costs(self.request)  # a report of money, as its page
+        return selectors.accrued_lines(scope_of(self.request))
 
 
 class AccruedInventoryCsvView(ExportView):
@@ -183,7 +189,8 @@ class AccruedInventoryCsvView(ExportView):
 
     @file_schema(CSV, "Every PO line received but not invoiced, UTF-8 CSV with a header row.")
     def get(self, request):
-        return exports.accrued_csv_response()
+        require_costs(request)
+        return exports.accrued_csv_response(scope_of(request))
 
 
 def _valid(serializer_class, request) -> dict:

@@ -9,6 +9,7 @@ import datetime
 from django.http import StreamingHttpResponse
 
 from core.spreadsheet import money_text, qty_text, safe_text, streamed_csv
+from inventory_lots.scope import EVERYTHING, Scope
 
 from . import selectors
 
@@ -28,9 +29,9 @@ HEADER = [
 ]
 
 
-def accrued_csv_response() -> StreamingHttpResponse:
+def accrued_csv_response(scope: Scope = EVERYTHING) -> StreamingHttpResponse:
     def cells():
-        for line in selectors.accrued_lines().iterator(chunk_size=2000):
+        for line in selectors.accrued_lines(scope).iterator(chunk_size=2000):
             po = line.purchase_order
             yield [
                 po.number,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from inventory_lots.filters import CodeChoiceFilter, date_range_filters
+from inventory_lots.filters import CodeChoiceFilter, ScopedFilterSet, date_range_filters
 from inventory_lots.models import Office
 
 from .models import POStatus, PurchaseOrder, Vendor
@@ -23,7 +23,7 @@ def search_pos(queryset, name, value):
     return queryset.filter(condition)
 
 
-class PurchaseOrderFilter(django_filters.FilterSet):
+class PurchaseOrderFilter(ScopedFilterSet):
     q = django_filters.CharFilter(method=search_pos, label="Search")
     vendor = CodeChoiceFilter(queryset=Vendor.objects.all())
     office = CodeChoiceFilter(queryset=Office.objects.all())

@@ -14,6 +14,7 @@ from core.forms import (
     quantity_field,
     unit_cost_field,
 )
+from inventory_lots.forms import OfficeScopedForm
 from inventory_lots.models import LineItemCode, Office
 from inventory_lots.serial_moves import split_serials
 
@@ -21,7 +22,7 @@ from .models import PurchaseOrderLine, Vendor
 from .services import InvoiceLineInput, POLineInput, ReceiptLineInput
 
 
-class POForm(forms.Form):
+class POForm(OfficeScopedForm):
     vendor = CodeField(queryset=Vendor.objects.all(), label_name="vendor")
     office = CodeChoiceField(queryset=Office.objects.all())
     date = date_field()

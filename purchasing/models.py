@@ -16,6 +16,7 @@ from core.codes import code_constraints, validate_code
 from core.models import TimeStampedModel
 from core.money import MoneyField, QuantityField, UnitCostField
 from inventory_lots.models import LineItemCode, Lot, Office
+from inventory_lots.querysets import scoped
 
 
 class Vendor(TimeStampedModel):
@@ -45,6 +46,8 @@ class PurchaseOrder(TimeStampedModel):
     closed_on = models.DateField(null=True, blank=True)
     closed_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = scoped("office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -109,6 +112,8 @@ class PurchaseOrderLine(models.Model):
     amount_invoiced = MoneyField(default=Decimal("0.00"))
     freight_allocated = MoneyField(default=Decimal("0.00"))
 
+    objects = scoped("purchase_order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["purchase_order_id", "line_no"]
         verbose_name = "PO line"
@@ -163,6 +168,8 @@ class Receipt(TimeStampedModel):
     reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = scoped("purchase_order__office").as_manager()  # who sees what: DOMAIN.md section 11
+
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["purchase_order", "date", "id"], name="receipt_po_date_id")]
@@ -185,6 +192,8 @@ class ReceiptLine(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
     mfr_lot_number = models.CharField(max_length=60, blank=True)
     serial_numbers = models.JSONField(default=list, blank=True)
+
+    objects = scoped("receipt__purchase_order__office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["receipt_id", "line_no"]
@@ -218,6 +227,8 @@ class VendorInvoice(TimeStampedModel):
     date = models.DateField()
     freight = MoneyField(default=Decimal("0.00"))
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = scoped("purchase_order__office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -254,6 +265,8 @@ class VendorInvoiceLine(models.Model):
     quantity = QuantityField()
     amount = MoneyField()
     freight_share = MoneyField(default=Decimal("0.00"))
+
+    objects = scoped("invoice__purchase_order__office").as_manager()  # who sees what: DOMAIN.md section 11
 
     class Meta:
         ordering = ["invoice_id", "line_no"]

@@ -13,18 +13,23 @@ from django.db.models.functions import Coalesce, Round
 
 from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, ZERO, extended
 from inventory_lots.models import Lot, LotType
+from inventory_lots.scope import EVERYTHING, Scope
 from inventory_lots.sections import Section, register
 
 from .costing import accrued_quantity, lot_accrued_quantity
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, VendorInvoice, VendorInvoiceLine
 
 
-def po_list() -> QuerySet[PurchaseOrder]:
-    return PurchaseOrder.objects.select_related("vendor", "office").order_by("-date", "-id")
+def po_list(scope: Scope = EVERYTHING) -> QuerySet[PurchaseOrder]:
+    return PurchaseOrder.objects.visible_to(scope).select_related("vendor", "office").order_by("-date", "-id")
 
 
-def po_detail(po_id: int) -> PurchaseOrder:
-    return PurchaseOrder.objects.select_related("vendor", "office", "created_by", "closed_by").get(pk=po_id)
+def po_detail(po_id: int, scope: Scope = EVERYTHING) -> PurchaseOrder:
+    return (
+        PurchaseOrder.objects.visible_to(scope)
+        .select_related("vendor", "office", "created_by", "closed_by")
+        .get(pk=po_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -78,18 +83,24 @@ def po_invoices(po: PurchaseOrder) -> QuerySet[VendorInvoice]:
     )
 
 
-def receipt_detail(receipt_id: int) -> Receipt:
-    return Receipt.objects.select_related(
-        "purchase_order__vendor", "purchase_order__office", "reverses", "created_by"
-    ).get(pk=receipt_id)
+def receipt_detail(receipt_id: int, scope: Scope = EVERYTHING) -> Receipt:
+    return (
+        Receipt.objects.visible_to(scope)
+        .select_related("purchase_order__vendor", "purchase_order__office", "reverses", "created_by")
+        .get(pk=receipt_id)
+    )
 
 
 def receipt_reversal(receipt: Receipt) -> Receipt | None:
     return Receipt.objects.filter(reverses=receipt).first()
 
 
-def invoice_detail(invoice_id: int) -> VendorInvoice:
-    return VendorInvoice.objects.select_related("vendor", "purchase_order", "created_by").get(pk=invoice_id)
+def invoice_detail(invoice_id: int, scope: Scope = EVERYTHING) -> VendorInvoice:
+    return (
+        VendorInvoice.objects.visible_to(scope)
+        .select_related("vendor", "purchase_order", "created_by")
+        .get(pk=invoice_id)
+    )
 
 
 # --- accrued inventory -----------------------------------------------------------------------
@@ -98,11 +109,12 @@ _QTY = DecimalField(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES)
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES)
 
 
-def accrued_lines() -> QuerySet[PurchaseOrderLine]:
+def accrued_lines(scope: Scope = EVERYTHING) -> QuerySet[PurchaseOrderLine]:
     """Every PO line with inventory received but not invoiced, with its accrued qty and value
     (``(received − purchased) × PO unit cost`` rounded half up to cents, as PostgreSQL rounds)."""
     return (
-        PurchaseOrderLine.objects.filter(quantity_received__gt=F("quantity_purchased"))
+        PurchaseOrderLine.objects.visible_to(scope)
+        .filter(quantity_received__gt=F("quantity_purchased"))
         .select_related("purchase_order__vendor", "purchase_order__office", "lic")
         .annotate(
             accrued_qty=F("quantity_received") - F("quantity_purchased"),

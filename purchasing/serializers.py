@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
 from core.drf.master_data import MasterDataSerializer
 from inventory_lots.models import LineItemCode, Office
+from inventory_lots.serializers import VisibleRelatedField
 
 from .models import (
     PO_LINE_COLUMNS,
@@ -67,7 +68,7 @@ class POOutSerializer(serializers.ModelSerializer):
 
 
 def _po_line_field():
-    return serializers.PrimaryKeyRelatedField(queryset=PurchaseOrderLine.objects.select_related("lic"))
+    return VisibleRelatedField(queryset=PurchaseOrderLine.objects.select_related("lic"))
 
 
 class ReceiptLineInSerializer(serializers.Serializer):
@@ -117,7 +118,7 @@ class InvoiceLineInSerializer(serializers.Serializer):
 
 class InvoiceInSerializer(serializers.Serializer):
     vendor = CodeRelatedField(queryset=Vendor.objects.all())
-    purchase_order = serializers.PrimaryKeyRelatedField(queryset=PurchaseOrder.objects.select_related("vendor"))
+    purchase_order = VisibleRelatedField(queryset=PurchaseOrder.objects.select_related("vendor"))
     number = serializers.CharField(max_length=40)
     date = serializers.DateField()
     freight = MoneyField(required=False, default=Decimal("0.00"))

@@ -20,7 +20,7 @@ from django.db.models import Case, DecimalField, F, Max, Value, When
 
 from core import numbering
 from core.errors import StateConflict, ValidationFailed, line_error
-from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, money, unit_cost
+from core.money import MAX_DIGITS, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, money, plain, unit_cost
 from core.text import clean_text
 from inventory_lots import locks as lot_locks
 from inventory_lots import serial_moves
@@ -35,6 +35,7 @@ from inventory_lots.models import (
     Office,
     SerialUse,
 )
+from inventory_lots.scope import check_can_post
 from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import (
     change_lot_unit_cost_locked,
@@ -124,7 +125,7 @@ class InvoiceLineInput:
 
 def _fmt(value: Decimal) -> str:
     """A quantity for a message: 10.000000 -> "10", 2.500000 -> "2.5" (never "1E+1")."""
-    return f"{value.normalize():f}"
+    return plain(value)
 
 
 def _check_not_before_po(po: PurchaseOrder, date: datetime.date) -> None:
@@ -176,6 +177,7 @@ def create_purchase_order(
     *, vendor: Vendor, office: Office, date: datetime.date, lines: Sequence[POLineInput], actor: User | None
 ) -> PurchaseOrder:
     """Create an open PO numbered ``PO-nnnnnn``. Lines may be inventoried or not."""
+    check_can_post(actor, office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     check_date_window(date)  # a commitment, not a posting: the lock date does not apply
@@ -215,6 +217,7 @@ def receive_purchase_order(
     """Receive some or all of the PO's lines: one purchase lot per receipt line, at the PO
     line's unit cost. Refused on a closed PO (409), for non-inventoried lines, and beyond the
     open quantity unless ``allow_over_receipt``."""
+    check_can_post(actor, purchase_order.office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     check_open_date(date)
@@ -327,6 +330,7 @@ def _receive_line(
 def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor: User | None) -> Receipt:
     """Reverse a receipt whose lots are unused: a reversing receipt with negative lines brings
     each lot's quantity in to 0 and gives the quantity back to the PO line. The original stays."""
+    check_can_post(actor, receipt.purchase_order.office)
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
@@ -432,6 +436,7 @@ def post_vendor_invoice(
 ) -> VendorInvoice:
     """Post a vendor invoice against PO lines; freight is spread over its inventoried lines by
     amount (DOMAIN.md 4). Refused on a closed PO (409)."""
+    check_can_post(actor, purchase_order.office)
     number = (number or "").strip()
     freight = freight if freight is not None else ZERO
     if not lines:
@@ -496,6 +501,7 @@ def close_purchase_order(*, purchase_order: PurchaseOrder, date: datetime.date, 
     """Close the PO: every lot of a received line gets the unit cost (amount invoiced + freight
     allocated) / quantity received, recorded as a cost change (cause po_closed). Lines with
     nothing received just close. Refused while a line has received quantity not yet invoiced."""
+    check_can_post(actor, purchase_order.office)
     po = purchase_order
     check_open_date(date)
     _check_not_before_po(po, date)

@@ -15,6 +15,7 @@ from core import roles
 from core.errors import DomainError
 from core.forms import add_domain_error, confirmed
 from core.mixins import ViewerRequiredMixin
+from inventory_lots.scope import require_costs, scope_of
 from inventory_lots.views import FilteredListView
 
 from . import exports, selectors, services
@@ -51,7 +52,7 @@ class POListView(FilteredListView):
     filterset_class = PurchaseOrderFilter
 
     def get_queryset(self):
-        return selectors.po_list()
+        return selectors.po_list(scope_of(self.request))
 
 
 class PODetailView(ViewerRequiredMixin, DetailView):
@@ -60,7 +61,7 @@ class PODetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.po_detail(self.kwargs["pk"])
+            return selectors.po_detail(self.kwargs["pk"], scope_of(self.request))
         except PurchaseOrder.DoesNotExist as exc:
             raise Http404("No such purchase order.") from exc
 
@@ -77,11 +78,11 @@ class POCreateView(ViewerRequiredMixin, TemplateView):
     template_name = "purchasing/po_form.html"
 
     def get(self, request, *args, **kwargs):
-        form = POForm(initial={"date": datetime.date.today()})
+        form = POForm(scope=scope_of(request), initial={"date": datetime.date.today()})
         return render(request, self.template_name, {"form": form, "formset": POLineFormSet(prefix="lines")})
 
     def post(self, request, *args, **kwargs):
-        form = POForm(request.POST)
+        form = POForm(request.POST, scope=scope_of(request))
         formset = POLineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             try:
@@ -104,7 +105,9 @@ class _POActionView(ViewerRequiredMixin, TemplateView):
     """A form posted against one PO (receive, invoice, close)."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.po = get_object_or_404(PurchaseOrder.objects.select_related("vendor", "office"), pk=kwargs["pk"])
+        if request.user.is_authenticated:  # else the mixin sends the visitor to log in
+            queryset = PurchaseOrder.objects.visible_to(scope_of(request)).select_related("vendor", "office")
+            self.po = get_object_or_404(queryset, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def po_lines(self, inventoried_only: bool = False):
@@ -221,7 +224,7 @@ class ReceiptDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.receipt_detail(self.kwargs["pk"])
+            return selectors.receipt_detail(self.kwargs["pk"], scope_of(self.request))
         except Receipt.DoesNotExist as exc:
             raise Http404("No such receipt.") from exc
 
@@ -237,7 +240,9 @@ class ReverseReceiptView(ViewerRequiredMixin, TemplateView):
     template_name = "purchasing/receipt_reverse.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.receipt = get_object_or_404(Receipt.objects.select_related("purchase_order"), pk=kwargs["pk"])
+        if request.user.is_authenticated:  # else the mixin sends the visitor to log in
+            queryset = Receipt.objects.visible_to(scope_of(request)).select_related("purchase_order__office")
+            self.receipt = get_object_or_404(queryset, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
@@ -285,7 +290,7 @@ class InvoiceDetailView(ViewerRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.invoice_detail(self.kwargs["pk"])
+            return selectors.invoice_detail(self.kwargs["pk"], scope_of(self.request))
         except VendorInvoice.DoesNotExist as exc:
             raise Http404("No such vendor invoice.") from exc
 
@@ -300,12 +305,17 @@ class AccruedReportView(ViewerRequiredMixin, SingleTableMixin, TemplateView):
     table_class = AccruedLineTable
     table_pagination = False
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require_costs(request)  # a report of money: closed without "see costs"
+        return super().dispatch(request, *args, **kwargs)
+
     def get_table_data(self):
-        return selectors.accrued_lines()
+        return selectors.accrued_lines(scope_of(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["by_vendor"] = selectors.accrued_by_vendor(selectors.accrued_lines())
+        context["by_vendor"] = selectors.accrued_by_vendor(selectors.accrued_lines(scope_of(self.request)))
         context["grand_total"] = sum((row["total"] for row in context["by_vendor"]), start=0)
         return context
 
@@ -314,4 +324,5 @@ class AccruedReportView(ViewerRequiredMixin, SingleTableMixin, TemplateView):
 def accrued_report_csv(request):
     """The report as CSV (purchasing.exports; the API's ``/api/v1/accrued-inventory.csv`` serves
     the same file)."""
-    return exports.accrued_csv_response()
+    require_costs(request)
+    return exports.accrued_csv_response(scope_of(request))

@@ -29,11 +29,21 @@ from core.drf.pagination import MSG_INVALID_CURSOR, IdCursorPagination
 from core.errors import ValidationFailed
 from inventory_lots.filters import invalid_filter
 from inventory_lots.models import LotType, Office
+from inventory_lots.scope import require_costs, scope_of
 
 from . import exports, journal, selectors
 from .filters import DETAIL_CHOICES, GROUP_CHOICES, MSG_DATE, MSG_PERIOD, report_params
 from .models import ACCOUNT_ROLES, JournalExport, OfficeAccounts
 from .serializers import AgingSerializer, Money, RollForwardSerializer, ValuationSerializer
+
+
+class CostsRequired:
+    """The reports and the journal are about money: without "see costs" they answer 403; their
+    figures cover the offices the user sees (DOMAIN.md 11)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticates, checks roles
+        require_costs(request)
 
 
 def _param(name: str, type_=OpenApiTypes.STR, description: str = "", **kwargs) -> OpenApiParameter:
@@ -112,7 +122,7 @@ def _row(row: selectors.ValuationRow, group_by: str) -> dict:
     return out
 
 
-class ValuationView(APIView):
+class ValuationView(CostsRequired, APIView):
     """Every lot with on-hand quantity or value <> 0 at ``as_of`` (or per office and LIC, or per
     office), in office, LIC, lot date order; ``totals`` over all of them, with the usage not yet
     allocated and the open accrued COGS at that date."""
@@ -121,7 +131,7 @@ class ValuationView(APIView):
 
     @extend_schema(parameters=[*VALUATION_PARAMS, *PAGING], responses={200: ValuationSerializer})
     def get(self, request):
-        params = report_params("valuation", request.query_params)
+        params = report_params("valuation", request.query_params, scope_of(request))
         size = IdCursorPagination().get_page_size(request)
         cursor = request.query_params.get("cursor")
         after = decode_cursor(cursor, params.group_by) if cursor else None
@@ -145,7 +155,7 @@ class ValuationView(APIView):
         return Response(ValuationSerializer(body).data)
 
 
-class RollForwardView(APIView):
+class RollForwardView(CostsRequired, APIView):
     """Per office and LIC: opening value (the day before date_from) + lots_in + cost_changes - cogs -
     production - transfers_out - adjustments_out = closing_value (at date_to), to the cent; give-backs
     and revaluations in the column of their usage's kind."""
@@ -154,7 +164,7 @@ class RollForwardView(APIView):
 
     @extend_schema(parameters=ROLL_FORWARD_PARAMS, responses={200: RollForwardSerializer})
     def get(self, request):
-        params = report_params("roll_forward", request.query_params)
+        params = report_params("roll_forward", request.query_params, scope_of(request))
         report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
         body = {
             "date_from": report.date_from,
@@ -167,7 +177,7 @@ class RollForwardView(APIView):
         return Response(RollForwardSerializer(body).data)
 
 
-class AgingView(APIView):
+class AgingView(CostsRequired, APIView):
     """Lots with on-hand quantity at ``as_of`` by age (as_of - lot date) in buckets, quantity and
     value, per office and LIC."""
 
@@ -175,7 +185,7 @@ class AgingView(APIView):
 
     @extend_schema(parameters=AGING_PARAMS, responses={200: AgingSerializer})
     def get(self, request):
-        params = report_params("aging", request.query_params)
+        params = report_params("aging", request.query_params, scope_of(request))
         report = selectors.aging(as_of=params.as_of, scope=params.scope, bounds=params.bounds)
 
         def figures(row):
@@ -197,12 +207,12 @@ def export_view(report: str, fmt: str, parameters: list):
     media, build = (CSV, exports.csv_response) if fmt == "csv" else (XLSX, exports.xlsx_response)
     title = report.replace("_", "-")
 
-    class ReportExportView(ExportView):
+    class ReportExportView(CostsRequired, ExportView):
         @file_schema(
             media, f"The {title} report, {'UTF-8 CSV' if fmt == 'csv' else 'a workbook'} with a header row.", parameters
         )
         def get(self, request):
-            return build(report, request.query_params)
+            return build(report, request.query_params, scope_of(request))
 
     ReportExportView.__name__ = ReportExportView.__qualname__ = f"{report.title().replace('_', '')}{fmt.title()}View"
     return ReportExportView.as_view()
@@ -284,7 +294,7 @@ def _cursor(text: str) -> list:
     return key
 
 
-class JournalView(APIView):
+class JournalView(CostsRequired, APIView):
     """The journal lines dated in the period (DOMAIN.md 10), in date, office, record order, debit
     line first; ``detail=summary``: one line per date, office and account (debits and credits
     summed). ``totals`` over the whole period: debits = credits."""
@@ -294,7 +304,7 @@ class JournalView(APIView):
 
     @extend_schema(parameters=[*JOURNAL_PARAMS, *JOURNAL_PAGING], responses={200: JournalSerializer})
     def get(self, request):
-        params = report_params("journal", request.query_params)
+        params = report_params("journal", request.query_params, scope_of(request))
         size = IdCursorPagination().get_page_size(request)
         cursor = request.query_params.get("cursor")
         after = _cursor(cursor) if cursor else None
@@ -339,7 +349,8 @@ class JournalExportRequestSerializer(serializers.Serializer):
     detail = serializers.ChoiceField(choices=[v for v, _ in DETAIL_CHOICES], required=False, default="lines")
 
     def validate_offices(self, codes):
-        found = {o.code.upper(): o for o in Office.objects.filter(code__in=[c.upper() for c in codes])}
+        offices = Office.objects.visible_to(self.context["access"]) if "access" in self.context else Office.objects
+        found = {o.code.upper(): o for o in offices.filter(code__in=[c.upper() for c in codes])}
         unknown = [c for c in codes if c.upper() not in found]
         if unknown:
             raise serializers.ValidationError(f"Unknown code “{unknown[0]}”.")
@@ -388,7 +399,7 @@ class JournalExportSerializer(serializers.ModelSerializer):
         return self._url(obj, "xlsx")
 
 
-class JournalExportsView(APIView):
+class JournalExportsView(CostsRequired, APIView):
     """Record an export of the journal of a period (the export permission: accountants): the
     answer links its CSV and workbook. Exporting a period again gives the same lines plus those
     since, marked new (``New`` column)."""
@@ -399,32 +410,36 @@ class JournalExportsView(APIView):
 
     @extend_schema(request=JournalExportRequestSerializer, responses={201: JournalExportSerializer})
     def post(self, request):
-        data = JournalExportRequestSerializer(data=request.data)
+        access = scope_of(request)
+        data = JournalExportRequestSerializer(data=request.data, context={"access": access})
         if not data.is_valid():
             raise invalid_filter(data.errors)
-        batch = journal.record_journal_export(actor=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        values["offices"] = journal.export_offices(values["offices"], access)
+        batch = journal.record_journal_export(actor=request.user, **values)
         return Response(
             JournalExportSerializer(batch, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
 
-class JournalExportDetailView(APIView):
+class JournalExportDetailView(CostsRequired, APIView):
     read_permission = roles.EXPORT
     pagination_class = None
 
     @extend_schema(responses={200: JournalExportSerializer})
     def get(self, request, pk: int):
-        batch = get_object_or_404(JournalExport.objects.select_related("created_by"), pk=pk)
+        exports_ = journal.visible_exports(JournalExport.objects.select_related("created_by"), scope_of(request))
+        batch = get_object_or_404(exports_, pk=pk)
         return Response(JournalExportSerializer(batch, context={"request": request}).data)
 
 
 def export_file_view(fmt: str):
     media, build = (CSV, exports.csv_response) if fmt == "csv" else (XLSX, exports.xlsx_response)
 
-    class JournalExportFileView(ExportView):
+    class JournalExportFileView(CostsRequired, ExportView):
         @file_schema(media, "A recorded journal export's lines (a New column marks those since the previous one).")
         def get(self, request, pk: int):
-            batch = get_object_or_404(JournalExport, pk=pk)
+            batch = get_object_or_404(journal.visible_exports(JournalExport.objects.all(), scope_of(request)), pk=pk)
             return build(exports.journal_export_sheet(batch))
 
     JournalExportFileView.__name__ = JournalExportFileView.__qualname__ = f"JournalExport{fmt.title()}View"
@@ -458,7 +473,7 @@ def _accounts(office, row) -> dict:
     }
 
 
-class AccountsView(APIView):
+class AccountsView(CostsRequired, APIView):
     """The account of each journal role per office (the defaults where none was set); PUT
     ``{office, <role>: <account>, ...}`` sets some of one office's (administrators)."""
 
@@ -468,7 +483,8 @@ class AccountsView(APIView):
     @extend_schema(responses={200: AccountsListSerializer})
     def get(self, request):
         rows = {r.office_id: r for r in OfficeAccounts.objects.all()}
-        results = [_accounts(o, rows.get(o.pk)) for o in Office.objects.order_by("code")]
+        offices = Office.objects.visible_to(scope_of(request)).order_by("code")
+        results = [_accounts(o, rows.get(o.pk)) for o in offices]
         return Response({"results": results})
 
     @extend_schema(request=AccountsSerializer, responses={200: AccountsSerializer})
@@ -495,10 +511,10 @@ class AccountsView(APIView):
 def journal_file_view(fmt: str):
     media, build = (CSV, exports.csv_response) if fmt == "csv" else (XLSX, exports.xlsx_response)
 
-    class JournalFileView(ExportView):
+    class JournalFileView(CostsRequired, ExportView):
         @file_schema(media, "The journal of the period as it stands.", JOURNAL_PARAMS)
         def get(self, request):
-            return build("journal", request.query_params)
+            return build("journal", request.query_params, scope_of(request))
 
     JournalFileView.__name__ = JournalFileView.__qualname__ = f"Journal{fmt.title()}View"
     return JournalFileView.as_view()

@@ -8,12 +8,16 @@ before an accountant moves the lock date to D.
     pending in its own transaction, so a posting the run did not see is always caught here);
 (b) usage not yet allocated at D and the open accrued COGS at D (``reports.selectors``): shown for
     review, it does not hold the close up (the accruals carry its estimated cost into the period);
-(c) ``check_ledger`` clean (``cogs.selectors.ledger_violations``);
+(c) ``check_ledger`` clean: the COGS checks (``cogs.selectors.ledger_violations``) run on the page;
+    every check (documents, journal, stored figures too) runs as a background job whose stored
+    result counts only while nothing was written since it started (decision record 0017);
 (d) the journal of the period exported: an export (``reports.JournalExport``) of every office
     whose period covers the day after the lock date .. D, made no earlier than the latest posting
     dated <= D and the run of (a); "not available yet" while no such model is installed.
 
-Reads only; the lock date moves through ``inventory_lots.services.set_lock_date``.
+Beside the checklist, the state of the background job writing the stored figures of the last
+lock-date move (``reports.SnapshotRun``). Reads only; the lock date moves through
+``inventory_lots.services.set_lock_date``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from cogs.models import CogsRun, RunStatus
 from inventory_lots import dates
 from inventory_lots.selectors import current_lock_date
 
-from . import selectors
+from . import selectors, services
+from .models import JobStatus, LedgerCheck, SnapshotRun
 
 VIOLATIONS_SHOWN = 20
 
@@ -99,6 +104,102 @@ class Check:
 
 
 @dataclass(frozen=True)
+class StoredFigures:
+    """The latest lock-date move's stored figures, as its job left them (reports.SnapshotRun)."""
+
+    run: SnapshotRun
+    state: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return {OK: "Written", TODO: "Failed", REVIEW: "Writing"}[self.state]
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "?"
+
+
+def stored_figures() -> StoredFigures | None:
+    """The state of the latest request to write the stored figures (one query), or None."""
+    run = SnapshotRun.objects.order_by("-id").first()
+    if run is None:
+        return None
+    target = f"{run.date:%Y-%m-%d}"
+    if run.status == JobStatus.DONE:
+        seconds = (run.finished_at - run.started_at).total_seconds() if run.started_at and run.finished_at else 0
+        return StoredFigures(
+            run,
+            OK,
+            f"Written up to {run.written_through or run.date:%Y-%m-%d} ({_when(run.finished_at)}, {seconds:.0f} s).",
+        )
+    meanwhile = "Until then, the reports read the days after the latest stored date from the ledger (exact, slower)."
+    if run.status == JobStatus.FAILED:
+        return StoredFigures(
+            run,
+            TODO,
+            f"Writing the stored figures up to {target} failed ({_when(run.finished_at)}, attempt {run.attempts}): "
+            f"{run.error} It is retried automatically. {meanwhile}",
+        )
+    if run.status == JobStatus.RUNNING:
+        step = f": step {run.steps_done} of {run.steps_total}, {run.step}" if run.steps_total else ""
+        return StoredFigures(
+            run, REVIEW, f"Writing the stored figures up to {target} since {_when(run.started_at)}{step}. {meanwhile}"
+        )
+    return StoredFigures(
+        run, REVIEW, f"Writing the stored figures up to {target} is queued ({_when(run.created_at)}). {meanwhile}"
+    )
+
+
+def _ledger_check(inline: list[dict], latest: LedgerCheck | None, waiting: LedgerCheck | None, now: dict) -> Check:
+    """OK only when the COGS checks run now find nothing and the latest full check found nothing
+    and nothing was written since it started (its watermark is the books' now)."""
+    link = ("#violations", "The list")
+    queued = ""
+    if waiting is not None:
+        queued = (
+            f" A check is running since {_when(waiting.started_at)}."
+            if waiting.status == JobStatus.RUNNING
+            else f" A check is queued ({_when(waiting.created_at)})."
+        )
+    if inline:
+        more = "+" if len(inline) >= VIOLATIONS_SHOWN else ""
+        text = (
+            f"{len(inline)}{more} broken ledger invariants (listed below): the figures do not tie until they are fixed."
+        )
+        return Check("check_ledger", "Ledger check", TODO, text + queued, *link)
+    if latest is None:
+        text = (
+            "Every check of check_ledger (the journal's and the stored figures' too) has not run yet: run the checks."
+        )
+        return Check("check_ledger", "Ledger check", TODO, text + queued, "#run-checks", "Run the checks")
+    if latest.status == JobStatus.FAILED:
+        text = f"The ledger check of {_when(latest.started_at)} failed: {latest.error}"
+        return Check("check_ledger", "Ledger check", TODO, text + queued, "#run-checks", "Run the checks")
+    if latest.violations_count:
+        text = (
+            f"check_ledger found {latest.violations_count} broken invariants at {_when(latest.started_at)} "
+            "(listed below): the figures do not tie until they are fixed."
+        )
+        return Check("check_ledger", "Ledger check", TODO, text + queued, *link)
+    if latest.watermark != now:
+        text = (
+            f"check_ledger found nothing at {_when(latest.started_at)}, but the books have changed since: "
+            "run the checks again."
+        )
+        return Check("check_ledger", "Ledger check", TODO, text + queued, "#run-checks", "Run the checks")
+    return Check(
+        "check_ledger",
+        "Ledger check",
+        OK,
+        f"check_ledger found nothing at {_when(latest.started_at)} (every ledger, document, journal and stored-figure "
+        "invariant), and nothing has been written since." + queued,
+        reverse("reports:index"),
+        "Reports",
+    )
+
+
+@dataclass(frozen=True)
 class Checklist:
     date: datetime.date
     lock: datetime.date | None
@@ -112,6 +213,9 @@ class Checklist:
     journal_export: object | None
     journal_available: bool
     checks: list[Check]
+    ledger_check: LedgerCheck | None = None  # the latest finished background check
+    ledger_check_waiting: LedgerCheck | None = None  # one queued or running
+    stored: StoredFigures | None = None
 
     @property
     def open_items(self) -> int:
@@ -232,26 +336,14 @@ def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -
             valuation_url,
             "Valuation",
         )
-    if violations:
-        more = "+" if len(violations) >= violations_limit else ""
-        ledger = Check(
-            "check_ledger",
-            "Ledger check",
-            TODO,
-            f"{len(violations)}{more} broken ledger invariants "
-            "(listed below): the figures do not tie until they are fixed.",
-            "#violations",
-            "The list",
-        )
-    else:
-        ledger = Check(
-            "check_ledger",
-            "Ledger check",
-            OK,
-            "check_ledger finds nothing: every lot, usage and entry ties.",
-            reverse("reports:index"),
-            "Reports",
-        )
+    latest_check = services.latest_ledger_check()
+    waiting = LedgerCheck.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).order_by("-id").first()
+    ledger = _ledger_check(violations, latest_check, waiting, services.ledger_watermark())
+    if latest_check is not None and latest_check.violations_count:  # the full check's, after the live ones
+        seen = {(v["check"], str(v["id"])) for v in violations}
+        violations = violations + [
+            v for v in latest_check.violations[:violations_limit] if (v["check"], str(v["id"])) not in seen
+        ]
     if model is None:
         journal = Check(
             "journal",
@@ -287,6 +379,9 @@ def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -
         journal_export=export,
         journal_available=model is not None,
         checks=[_run_check(day, run, last_at, pending), usage, ledger, journal],
+        ledger_check=latest_check,
+        ledger_check_waiting=waiting,
+        stored=stored_figures(),
     )
 
 

@@ -94,8 +94,8 @@ def _streamed_valuation(params) -> Iterator[selectors.ValuationRow]:
                 yield selectors.valuation_row(record, params.group_by)
 
 
-def valuation_sheet(data) -> Sheet:
-    params = report_params("valuation", data)
+def valuation_sheet(data, access=None) -> Sheet:
+    params = report_params("valuation", data, access)
     return Sheet(
         "Valuation",
         f"valuation-{params.as_of.isoformat()}",
@@ -130,8 +130,8 @@ def _roll_forward_cells(row: selectors.RollForwardRow, as_csv: bool) -> list:
     ]
 
 
-def roll_forward_sheet(data) -> Sheet:
-    params = report_params("roll_forward", data)
+def roll_forward_sheet(data, access=None) -> Sheet:
+    params = report_params("roll_forward", data, access)
     report = selectors.roll_forward(date_from=params.date_from, date_to=params.date_to, scope=params.scope)
     return Sheet(
         "Roll-forward",
@@ -149,8 +149,8 @@ def _aging_cells(row: selectors.AgingRow, as_csv: bool) -> list:
     return [safe_text(row.office), safe_text(row.lic), safe_text(row.description), *figures]
 
 
-def aging_sheet(data) -> Sheet:
-    params = report_params("aging", data)
+def aging_sheet(data, access=None) -> Sheet:
+    params = report_params("aging", data, access)
     report = selectors.aging(as_of=params.as_of, scope=params.scope, bounds=params.bounds)
     header = ["Office", "LIC", "Description"]
     for label in [*report.labels, "total"]:
@@ -195,11 +195,11 @@ def _journal_cells(with_new: bool):
     return cells
 
 
-def journal_sheet(data) -> Sheet:
+def journal_sheet(data, access=None) -> Sheet:
     """The journal of a period, lines or summary (reports.journal), as it stands now."""
     from . import journal
 
-    params = report_params("journal", data)
+    params = report_params("journal", data, access)
     period = {"date_from": params.date_from, "date_to": params.date_to, "office_ids": params.office_ids}
     lines = journal.summary_lines(**period) if params.detail == "summary" else journal.iter_lines(**period)
     name = f"journal-{params.date_from.isoformat()}-{params.date_to.isoformat()}"
@@ -258,9 +258,9 @@ _SQL_CELLS = {
 }
 
 
-def valuation_csv_response(data) -> StreamingHttpResponse:
+def valuation_csv_response(data, access=None) -> StreamingHttpResponse:
     """The valuation as CSV (every row), streamed from PostgreSQL's COPY."""
-    params = report_params("valuation", data)
+    params = report_params("valuation", data, access)
     sql, args = selectors.valuation_sql(as_of=params.as_of, scope=params.scope, group_by=params.group_by)
     cells = ", ".join(_SQL_CELLS[params.group_by])
     query = f"SELECT {cells} FROM ({sql}) v"  # noqa: S608 - fixed SQL text, values bound as parameters
@@ -321,24 +321,25 @@ def streamed_copy(header: list[str], query: str, params: dict, filename: str) ->
     return response
 
 
-def csv_response(report: str | Sheet, data=None) -> StreamingHttpResponse:
-    """The report as UTF-8 CSV with a header row, streamed."""
+def csv_response(report: str | Sheet, data=None, access=None) -> StreamingHttpResponse:
+    """The report as UTF-8 CSV with a header row, streamed. ``access``: the requesting user's scope
+    (the offices the file covers; None: every office)."""
     if report == "valuation":
-        return valuation_csv_response(data)
+        return valuation_csv_response(data, access)
     if report == "journal":
-        params = report_params("journal", data)
+        params = report_params("journal", data, access)
         if params.detail != "summary":
             return journal_csv_response(params)
-    sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
+    sheet = report if isinstance(report, Sheet) else SHEETS[report](data, access)
     cells = (sheet.cells(row, True) for row in sheet.rows)
     return streamed_csv(sheet.header, cells, f"{sheet.filename}.csv", lineterminator="\n")
 
 
-def xlsx_response(report: str | Sheet, data=None) -> FileResponse:
+def xlsx_response(report: str | Sheet, data=None, access=None) -> FileResponse:
     """The same rows as an .xlsx workbook, written to a temporary file and streamed from it."""
     from openpyxl import Workbook
 
-    sheet = report if isinstance(report, Sheet) else SHEETS[report](data)
+    sheet = report if isinstance(report, Sheet) else SHEETS[report](data, access)
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet.name)
     worksheet.append(sheet.header)

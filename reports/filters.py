@@ -9,7 +9,7 @@ the API's lists refuse a bad filter."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import django_filters
 from django import forms
@@ -202,10 +202,23 @@ REPORTS = {
 }
 
 
-def report_params(report: str, data):
-    """The report's parameters from GET data (a QueryDict or a dict), or ValidationFailed."""
+def report_params(report: str, data, access=None):
+    """The report's parameters from GET data (a QueryDict or a dict), or ValidationFailed.
+    ``access``: the requesting user's scope (inventory_lots.scope.Scope; None: every office)."""
     filterset_class, build = REPORTS[report]
     filterset = filterset_class(data, queryset=Office.objects.none())  # it filters nothing: any queryset
     if not filterset.is_valid():
         raise invalid_filter(filterset.errors)
-    return build(filterset.form.cleaned_data)
+    return within_access(build(filterset.form.cleaned_data), access)
+
+
+def within_access(params, access):
+    """The parameters narrowed to the offices ``access`` sees (DOMAIN.md 11): an office chosen
+    outside them leaves nothing, no office means all of theirs."""
+    if access is None or access.all_offices:
+        return params
+    offices = tuple(sorted(access.viewable))
+    if isinstance(params, JournalParams):
+        chosen = offices if params.office_ids is None else [o for o in params.office_ids if o in access.viewable]
+        return replace(params, office_ids=list(chosen))
+    return replace(params, scope=replace(params.scope, office_ids=offices))

@@ -22,6 +22,7 @@ from cogs.models import CogsEntry, CogsRun
 from core.money import ZERO_MONEY
 from inventory_lots import dates
 from inventory_lots.models import UsageKind
+from inventory_lots.scope import EVERYTHING, Scope
 from inventory_lots.selectors import current_lock_date
 from purchasing.selectors import accrued_lines
 
@@ -51,34 +52,47 @@ STORED_COGS_BY_MONTH = """
 SELECT month, sum(value) FROM (
     SELECT date_trunc('month', s.date)::date AS month, f.cogs AS value
     FROM reports_snapshotfigures f JOIN reports_valuationsnapshot s ON s.id = f.snapshot_id
-    WHERE s.date >= %(first)s AND s.date <= %(last)s AND f.cogs <> 0
+    WHERE s.date >= %(first)s AND s.date <= %(last)s AND f.cogs <> 0{stored_where}
     UNION ALL
     SELECT date_trunc('month', e.date)::date, e.value
     FROM (SELECT x.* FROM reports_openentry o JOIN cogs_cogsentry x ON x.id = o.entry_id
           UNION ALL SELECT * FROM cogs_cogsentry WHERE id > %(watermark)s) e
     JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
     WHERE e.kind IN (1, 2, 3, 4) AND e.date > %(through)s AND e.date >= %(first)s AND e.date <= %(last)s
-          AND u.kind = ANY(%(kinds)s)
+          AND u.kind = ANY(%(kinds)s){entry_where}
 ) x GROUP BY month HAVING sum(value) <> 0 ORDER BY month"""
 
 
-def cogs_by_month(first: datetime.date, last: datetime.date, state=snapshots.UNREAD) -> dict[datetime.date, Decimal]:
+def cogs_by_month(
+    first: datetime.date, last: datetime.date, state=snapshots.UNREAD, office_ids: tuple[int, ...] | None = None
+) -> dict[datetime.date, Decimal]:
     """{first day of month: Σ COGS entries (allocations, give-backs, revaluations) of shipment, job
     and customer return usage dated in it}, for the months from ``first`` (a first day) to ``last``
-    (one query): from the stored movements when there are snapshots, else from the entries."""
+    (one query): from the stored movements when there are snapshots, else from the entries.
+    ``office_ids``: only those offices (None: every office)."""
     if state is snapshots.UNREAD:
         state = snapshots.snapshot_state()
     if state is None:
-        return scanned_cogs_by_month(first, last)
+        return scanned_cogs_by_month(first, last, office_ids)
     through, watermark = state
     params = {"first": first, "last": last, "through": through, "watermark": watermark, "kinds": list(COGS_KINDS)}
-    return dict(snapshots._execute(STORED_COGS_BY_MONTH, params))
+    where = {"stored_where": "", "entry_where": ""}
+    if office_ids is not None:
+        params["offices"] = list(office_ids)
+        where = {
+            "stored_where": " AND f.office_id = ANY(%(offices)s)",
+            "entry_where": " AND e.office_id = ANY(%(offices)s)",
+        }
+    return dict(snapshots._execute(STORED_COGS_BY_MONTH.format(**where), params))
 
 
-def scanned_cogs_by_month(first: datetime.date, last: datetime.date) -> dict[datetime.date, Decimal]:
+def scanned_cogs_by_month(
+    first: datetime.date, last: datetime.date, office_ids: tuple[int, ...] | None = None
+) -> dict[datetime.date, Decimal]:
     """``cogs_by_month`` read from the entries table alone."""
+    entries = CogsEntry.objects.all() if office_ids is None else CogsEntry.objects.filter(office_id__in=office_ids)
     rows = (
-        CogsEntry.objects.filter(kind__in=(1, 2, 3, 4), date__gte=first, date__lte=last, usage__kind__in=COGS_KINDS)
+        entries.filter(kind__in=(1, 2, 3, 4), date__gte=first, date__lte=last, usage__kind__in=COGS_KINDS)
         .annotate(month=TruncMonth("date"))
         .values("month")
         .annotate(total=Sum("value"))
@@ -158,25 +172,31 @@ class Books:
 
 
 @transaction.atomic  # one transaction: the report statements' tuning is set once per statement, never reset
-def books(today: datetime.date | None = None) -> Books:
-    """Everything the home page shows (a constant number of queries)."""
+def books(today: datetime.date | None = None, access: Scope | None = None) -> Books:
+    """Everything the home page shows (a constant number of queries), for the offices ``access``
+    (the user's scope; None: every office) sees: the stored figures are per office, so each read
+    is narrowed by office id. The page leaves the money out without "see costs"."""
     today = today or dates.today()
+    access = access or EVERYTHING
+    office_ids = access.office_ids
+    scope = selectors.Scope(office_ids=tuple(sorted(office_ids)) if office_ids is not None else None)
     ends = month_ends(today)
     state = snapshots.snapshot_state()  # once for the 13 valuation totals (reports.snapshots)
-    at_ends = [(end, selectors.valuation_totals(as_of=end, state=state)) for end in ends]
+    at_ends = [(end, selectors.valuation_totals(as_of=end, scope=scope, state=state)) for end in ends]
     values = [(end, t.value) for end, t in at_ends]
-    by_month = cogs_by_month(ends[0].replace(day=1), ends[-1], state=state)
+    by_month = cogs_by_month(ends[0].replace(day=1), ends[-1], state=state, office_ids=scope.office_ids)
     cogs = [(end, by_month.get(end.replace(day=1), ZERO_MONEY)) for end in ends]
-    aging = selectors.aging(as_of=today)
+    aging = selectors.aging(as_of=today, scope=scope, by_lic=False, state=state)  # the chart: totals only
     lock = current_lock_date()
-    accrued = accrued_lines().aggregate(total=Coalesce(Sum("accrued_value"), Value(ZERO_MONEY)))["total"]
+    lines = accrued_lines() if office_ids is None else accrued_lines().filter(purchase_order__office_id__in=office_ids)
+    accrued = lines.aggregate(total=Coalesce(Sum("accrued_value"), Value(ZERO_MONEY)))["total"]
     return Books(
         today=today,
-        now=selectors.valuation_totals(as_of=today, state=state),
+        now=selectors.valuation_totals(as_of=today, scope=scope, state=state),
         last_month_end=ends[-1],
         at_month_end=at_ends[-1][1],
         accrued_inventory=accrued,
-        last_run=CogsRun.objects.select_related("office", "lic").order_by("-id").first(),
+        last_run=CogsRun.objects.visible_to(access).select_related("office", "lic").order_by("-id").first(),
         lock=lock,
         next_close=next_period_end(lock, today),
         value_by_month=values,

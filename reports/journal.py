@@ -479,6 +479,30 @@ def export_lines(batch: JournalExport) -> Iterator[JournalLine]:
     return summarize(lines) if batch.detail == "summary" else lines
 
 
+def visible_exports(queryset, access):
+    """The recorded exports ``access`` (a user's scope, DOMAIN.md 11) sees: with every office, all;
+    else those naming offices all of which it sees (an export of every office covers others too)."""
+    if access is None or access.all_offices:
+        return queryset
+    from inventory_lots.models import Office
+
+    codes = list(Office.objects.visible_to(access).values_list("code", flat=True))
+    return queryset.exclude(offices=[]).filter(offices__contained_by=codes)
+
+
+def export_offices(offices: list, access) -> list:
+    """The offices a new export covers: those chosen, or for a user who does not see every office
+    and chose none, all of theirs (stored on the export, so its file never covers more)."""
+    if offices or access is None or access.all_offices:
+        return offices
+    from inventory_lots.models import Office
+
+    mine = list(Office.objects.visible_to(access))
+    if not mine:  # an empty list is "every office": never for a user who sees none
+        raise ValidationFailed("invalid", "You see no office: there is nothing to export.", field="offices")
+    return mine
+
+
 @transaction.atomic
 def record_journal_export(
     *, date_from: datetime.date, date_to: datetime.date, offices: list, detail: str, actor

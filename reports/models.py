@@ -4,6 +4,7 @@ immutable ledger (reports.journal)."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
@@ -151,6 +152,9 @@ class ValuationSnapshot(models.Model):
     date = models.DateField(unique=True)
     lock_date = models.DateField(help_text="The lock date in force when it was written.")
     entry_watermark = models.BigIntegerField(default=0)
+    # the LockDate row it was written for: a later row with an earlier date (the lock date moved
+    # back below it) makes it stale until the next write drops it (reports.snapshots.snapshot_state)
+    lock_row_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
@@ -239,3 +243,120 @@ class JournalDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["date", "office_id", "role"], name="journalday_unique")]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SnapshotRun(models.Model):
+    """A lock-date move's request to bring the stored valuations to the lock date, carried out by
+    the background job ``reports.write_snapshots`` (reports.tasks); the close page shows the latest.
+    A job writes up to the lock date in force when it starts, so one job may finish several
+    requests (every one queued before the lock-date row it wrote for)."""
+
+    lock_row_id = models.BigIntegerField(unique=True, help_text="The LockDate row whose move asked for it.")
+    date = models.DateField(help_text="The lock date that move set.")
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    step = models.CharField(max_length=80, blank=True, default="")
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    written_through = models.DateField(null=True, blank=True, help_text="The lock date the job wrote up to.")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"stored figures up to {self.date.isoformat()}"
+
+
+class LedgerCheck(models.Model):
+    """One run of every ledger invariant (``manage.py check_ledger``'s checks: the COGS ledger, the
+    documents, the journal, the stored figures) by the background job ``reports.check_ledger``: the
+    close page's "Ledger check" item reads the latest (decision record 0016)."""
+
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    violations_count = models.PositiveIntegerField(null=True, blank=True)
+    violations = models.JSONField(default=list, blank=True, help_text="The first violations found.")
+    # the highest id of each table the checks read, taken as the check started: the result speaks
+    # for the books only while they are unchanged (reports.services.ledger_watermark)
+    watermark = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"ledger check #{self.pk}"
+
+
+class AgingFigures(models.Model):
+    """The aging at a snapshot's date of one office and LIC (``lic_id`` null: every LIC of the
+    office, for the totals), by lot date: the lots with on-hand quantity at that date, their
+    quantity and value summed per lot date, stored *cumulatively* in lot date order
+    (``cum_quantities[i]`` = Σ over the lot dates up to ``lot_dates[i]``). Any bucket bounds at any date
+    on or after the lot dates are then exact: the quantity older than a bound is the cumulative
+    figure at the last lot date before it (PostgreSQL's ``width_bucket``: a binary search per
+    office, LIC and bound), whatever the bounds. Lot dates whose quantity and value are both zero
+    are left out."""
+
+    snapshot = models.ForeignKey(ValuationSnapshot, on_delete=models.CASCADE, related_name="aging")
+    office_id = models.BigIntegerField()
+    lic_id = models.BigIntegerField(null=True)
+    lot_dates = ArrayField(models.DateField())
+    cum_quantities = ArrayField(models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6))
+    cum_values = ArrayField(models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2))
+
+    class Meta:
+        indexes = [models.Index(fields=["snapshot", "office_id"], name="agingfigures_snapshot")]
+
+
+class DailyMovement(models.Model):
+    """The roll-forward of a closed day of one office and LIC: the change of its on-hand value and
+    the movements that make it up (lots in, cost changes, the COGS columns by usage kind), written
+    for the days on which something moved. A roll-forward whose dates are not snapshot dates reads
+    its opening from the nearest snapshot plus these rows, and its movements from them (whole months
+    from the snapshots' movements)."""
+
+    date = models.DateField()
+    office_id = models.BigIntegerField()
+    lic_id = models.BigIntegerField()
+    value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    lots_in = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    cost_changes = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    cogs = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    production = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    transfers_out = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+    adjustments_out = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["date"], name="dailymovement_date")]
+
+
+class AgingDay(models.Model):
+    """The change of the aging on a closed day of one office, LIC and lot date: the change of
+    (on-hand quantity, value) summed over the lots of that lot date, a lot counting while its
+    on-hand quantity is not zero. The aging at a closed date between two snapshots is the stored
+    aging of the nearer one plus (or minus) these rows of the days in between."""
+
+    date = models.DateField()
+    office_id = models.BigIntegerField()
+    lic_id = models.BigIntegerField()
+    lot_date = models.DateField()
+    quantity = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=6)
+    value = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["date"], name="agingday_date")]

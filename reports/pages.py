@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from core import roles
 from core.errors import DomainError
@@ -17,22 +17,36 @@ from core.forms import ISODateField, add_domain_error
 from core.mixins import ViewerRequiredMixin
 from inventory_lots import dates, selectors, services
 from inventory_lots.forms import LockDateForm
+from inventory_lots.scope import require_costs, scope_of
 
 from . import close, home
+from . import services as report_services
 
 
 def home_page(request):
     """Everyone logged in sees the page; the figures need the viewer permission (no role: the
     "ask for a role" message of templates/home.html)."""
-    context = {"books": home.books()} if request.user.has_perm(roles.VIEW) else {}
+    context = {"books": home.books(access=scope_of(request))} if request.user.has_perm(roles.VIEW) else {}
     return render(request, "reports/home.html", context)
+
+
+class BooksWideMixin:
+    """The close page is about money and the lock date is one for every office: without "see
+    costs", or without every office (its checklist counts them all), it answers 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require_costs(request)
+            if not scope_of(request).all_offices:
+                raise PermissionDenied("The lock date is the same for every office: closing needs every office.")
+        return super().dispatch(request, *args, **kwargs)
 
 
 class CloseDateForm(forms.Form):
     date = ISODateField(label="Close through", required=False)
 
 
-class CloseView(ViewerRequiredMixin, TemplateView):
+class CloseView(BooksWideMixin, ViewerRequiredMixin, TemplateView):
     """GET ``?date=D``: the checklist for D (default: the next period to close). POST (accountants):
     move the lock date to D; the first submission asks for confirmation, ``confirm=yes`` does it."""
 
@@ -75,5 +89,26 @@ class CloseView(ViewerRequiredMixin, TemplateView):
         except DomainError as error:
             add_domain_error(form, error)
             return self.render_to_response(self.get_context_data(form=form, day=day), status=400)
-        messages.success(request, f"Books closed through {row.date:%Y-%m-%d}.")
+        messages.success(
+            request,
+            f"Books closed through {row.date:%Y-%m-%d}. The stored figures of the closed days are being "
+            "written in the background (below).",
+        )
         return redirect(f"{reverse('reports:close')}?date={row.date:%Y-%m-%d}")
+
+
+class CloseCheckView(BooksWideMixin, ViewerRequiredMixin, View):
+    """POST (accountants): queue every ledger check (reports.services.request_ledger_check); the
+    close page shows its result when a worker has run it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(roles.POST_ACCOUNTING):
+            raise PermissionDenied
+        check = report_services.request_ledger_check(actor=request.user)
+        messages.success(request, f"Ledger check queued ({check}): the page shows its result once a worker has run it.")
+        form = CloseDateForm(request.POST)
+        day = form.cleaned_data.get("date") if form.is_valid() else None
+        query = f"?date={day:%Y-%m-%d}" if day else ""
+        return redirect(f"{reverse('reports:close')}{query}")

@@ -9,7 +9,9 @@ Python), so the figures of a date on or before the lock date never change again.
   is its birth, later ones add to it) and receipt lines (``purchasing_receiptline``: the receipt
   that created it, and a reversal's negative line, dated by its receipt) and an adjustment's reversal
   lines (``inventory_lots_adjustmentline`` with ``reverses_line``: -quantity, dated by the reversing
-  adjustment, DOMAIN.md 9), each on ``max(its date, the lot's date)``; plus, on the lot's date,
+  adjustment, DOMAIN.md 9) and a transfer's reversal lines (``transfers_transferline`` with
+  ``reverses_line``: -quantity on the reversed line's lot, dated by the reversing transfer), each on
+  ``max(its date, the lot's date)``; plus, on the lot's date,
   whatever of ``qty_in`` those records do not explain (an adjustment lot's whole quantity; zero for
   the others). So the events always sum
   to the lot's current ``qty_in``.
@@ -44,7 +46,7 @@ from django.db import connection
 from core.money import ZERO, ZERO_MONEY
 
 # The roll-forward column of a COGS entry is the kind of its usage (inventory_lots.models.UsageKind;
-# ROLL_FORWARD's used_in): production, transfer (DOMAIN.md 9's transfer usage; none exist yet),
+# ROLL_FORWARD's used_in): production, transfer (DOMAIN.md 9's transfer usage and its reversal's),
 # adjustment; every other kind (shipment, job, return) is COGS, so every entry lands in exactly one
 # column and the roll-forward ties.
 OUT_COLUMNS = ("cogs", "production", "transfers_out", "adjustments_out")
@@ -53,14 +55,31 @@ ROLL_FORWARD_COLUMNS = ("opening_value", "lots_in", "cost_changes", *OUT_COLUMNS
 
 @dataclass(frozen=True)
 class Scope:
-    """Which lots (and usage) a report covers: an office, a LIC, a lot type (lots only)."""
+    """Which lots (and usage) a report covers: an office, a LIC, a lot type (lots only); and
+    ``office_ids``, the offices the requesting user sees (None: every office; DOMAIN.md 11). The
+    stored figures are per office, so both narrow them by office id, never by a scan."""
 
     office_id: int | None = None
     lic_id: int | None = None
     type: str | None = None
+    office_ids: tuple[int, ...] | None = None
+
+    def office_where(self, column: str, params: dict) -> str:
+        """`` AND <column> = ...`` for the chosen office and the user's offices ('' for neither)."""
+        out = ""
+        if self.office_id is not None:
+            out += f" AND {column} = %(office)s"
+            params["office"] = self.office_id
+        if self.office_ids is not None:
+            out += f" AND {column} = ANY(%(offices)s)"
+            params["offices"] = list(self.office_ids)
+        return out
 
     def lot_where(self, params: dict) -> str:
         parts = []
+        if self.office_ids is not None:
+            parts.append("l.office_id = ANY(%(offices)s)")
+            params["offices"] = list(self.office_ids)
         if self.office_id is not None:
             parts.append("l.office_id = %(office)s")
             params["office"] = self.office_id
@@ -75,6 +94,9 @@ class Scope:
     def pair_where(self, alias: str, params: dict) -> str:
         """The office / LIC filter on usage or entries (lot type does not apply to them)."""
         parts = []
+        if self.office_ids is not None:
+            parts.append(f"{alias}.office_id = ANY(%(offices)s)")
+            params["offices"] = list(self.office_ids)
         if self.office_id is not None:
             parts.append(f"{alias}.office_id = %(office)s")
             params["office"] = self.office_id
@@ -94,8 +116,9 @@ class Scope:
 # records dated after D are read besides the lot row itself, so one pass over the lots (an index range
 # when an office or LIC is given) values them all. It relies on what the ledger keeps: qty_in = Σ its
 # receipt lines / production reports (check_ledger checks it), an adjustment lot's qty_in changes
-# only by its adjustment's reversal (to 0, the reversal line: a quantity event), and a lot's unit
-# cost is the new cost of its latest cost change (change_lot_unit_cost_locked is its only writer).
+# only by its adjustment's reversal (to 0, the reversal line: a quantity event), a transfer lot's only
+# by its transfer's reversal (the same), and a lot's unit cost is the new cost of its latest cost
+# change (change_lot_unit_cost_locked is its only writer).
 #
 # TIMELINE, the definition read the long way: every lot's state at the end of each day with a value
 # event, from its dated records alone. The roll-forward uses it for the lots that moved in its period
@@ -119,6 +142,10 @@ LOT_AT = """
             SELECT al.lot_id, al.quantity FROM inventory_lots_adjustmentline al
             JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
             WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND a.date {after} %({d})s
+            UNION ALL
+            SELECT o.lot_id, r.quantity FROM transfers_transferline r
+            JOIN transfers_transferline o ON o.id = r.reverses_line_id
+            JOIN transfers_transfer t ON t.id = r.transfer_id WHERE t.date {after} %({d})s
         ) x GROUP BY x.lot_id
     ) later ON later.lot_id = l.id
     LEFT JOIN (
@@ -170,6 +197,12 @@ quantity_event AS (
     JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
     JOIN scope s ON s.id = al.lot_id
     WHERE al.reverses_line_id IS NOT NULL
+    UNION ALL
+    SELECT o.lot_id, GREATEST(t.date, s.date), r.quantity  -- a transfer's reversal: its lot to 0
+    FROM transfers_transferline r
+    JOIN transfers_transferline o ON o.id = r.reverses_line_id
+    JOIN transfers_transfer t ON t.id = r.transfer_id
+    JOIN scope s ON s.id = o.lot_id
 ),
 lot_day AS (
     SELECT lot_id, d, sum(q) AS dq, max(change_id) AS change_id FROM (
@@ -397,7 +430,7 @@ def valuation_rows(
 WALK_MAX_ROWS = 5000
 
 # Every dated record that changes a lot's qty_in (lot_id, date, quantity), as LOT_AT and TIMELINE
-# read them: production reports, receipt lines (by their receipt's date), adjustment reversals.
+# read them: production reports, receipt lines (by their receipt's date), adjustment and transfer reversals.
 QUANTITY_EVENTS = """
 SELECT pr.lot_id, pr.date, pr.quantity FROM production_productionreport pr
 UNION ALL
@@ -405,7 +438,10 @@ SELECT rl.lot_id, r.date, rl.quantity FROM purchasing_receiptline rl JOIN purcha
 UNION ALL
 SELECT al.lot_id, a.date, al.quantity FROM inventory_lots_adjustmentline al
 JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
-WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL"""
+WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL
+UNION ALL
+SELECT o.lot_id, t.date, r.quantity FROM transfers_transferline r
+JOIN transfers_transferline o ON o.id = r.reverses_line_id JOIN transfers_transfer t ON t.id = r.transfer_id"""
 WALK = """
 SELECT p.office, p.lic, p.description, a.qty_in - u.qty_used, round(a.qty_in * a.unit_cost, 2) - u.value_used, 1,
        l.id, l.number, l.type, l.date, a.unit_cost
@@ -445,6 +481,9 @@ def walk_sql(
     """A page of the per-lot valuation (the rows of ``valuation_sql`` with ``group_by="lot"``)."""
     params: dict = {"end": as_of, "limit": limit, "offset": offset}
     pair_where, lot_where, after_where = [], "", ""
+    if scope.office_ids is not None:
+        pair_where.append("o.id = ANY(%(offices)s)")
+        params["offices"] = list(scope.office_ids)
     if scope.office_id is not None:
         pair_where.append("o.id = %(office)s")
         params["office"] = scope.office_id
@@ -615,6 +654,8 @@ moved AS (
     UNION SELECT al.lot_id FROM inventory_lots_adjustmentline al
           JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
           WHERE al.reverses_line_id IS NOT NULL AND a.date >= %(start)s AND a.date <= %(end)s
+    UNION SELECT o.lot_id FROM transfers_transferline r JOIN transfers_transferline o ON o.id = r.reverses_line_id
+          JOIN transfers_transfer t ON t.id = r.transfer_id WHERE t.date >= %(start)s AND t.date <= %(end)s
     UNION SELECT c.lot_id FROM inventory_lots_lotcostchange c WHERE c.date >= %(start)s AND c.date <= %(end)s
 ),
 scope AS MATERIALIZED (
@@ -689,7 +730,7 @@ def roll_forward(*, date_from: datetime.date, date_to: datetime.date, scope: Sco
 
     Opening and closing values are the lots at the two dates (LOT_AT); the day-by-day split of what
     changed in between comes from the TIMELINE of the lots that moved in the period only."""
-    scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id)
+    scope = Scope(office_id=scope.office_id, lic_id=scope.lic_id, office_ids=scope.office_ids)
     from .snapshots import stored_roll_forward
 
     rows = stored_roll_forward(date_from=date_from, date_to=date_to, scope=scope)
@@ -775,19 +816,48 @@ def aging(
     as_of: datetime.date,
     scope: Scope = Scope(),  # noqa: B008
     bounds: tuple[int, ...] = DEFAULT_BUCKETS,
+    by_lic: bool = True,
+    **stored,
 ) -> Aging:
     """One query: lots with on-hand quantity at ``as_of`` by age (``as_of`` - lot date, in days) in
     buckets (upper bounds ``bounds``, inclusive; the last bucket is everything older), quantity and
-    value, per office and LIC."""
+    value, per office and LIC (``by_lic`` False: the totals only, no rows). An office and LIC whose
+    figures are all zero is left out.
+
+    Read from the stored aging of closed days when there is one (reports.snapshots.stored_aging:
+    a snapshot's aging by lot date plus what changed between its date and ``as_of``), else (and
+    for one LIC or lot type, whose lots are few) scanned from the ledger (``scanned_aging``).
+    ``state=``: the snapshots' state read once (the home page)."""
+    from .snapshots import stored_aging
+
+    found = stored_aging(as_of=as_of, scope=scope, bounds=tuple(bounds), by_lic=by_lic, **stored)
+    if found is None:
+        return scanned_aging(as_of=as_of, scope=scope, bounds=bounds, by_lic=by_lic)
+    return _aging(as_of, bounds, found, by_lic)
+
+
+def scanned_aging(
+    *,
+    as_of: datetime.date,
+    scope: Scope = Scope(),  # noqa: B008
+    bounds: tuple[int, ...] = DEFAULT_BUCKETS,
+    by_lic: bool = True,
+) -> Aging:
+    """``aging`` read from the ledger alone (the definition the stored aging is checked against)."""
     params: dict = {"end": as_of, "bounds": list(bounds)}
-    sql = statement([lot_at(scope, params), ON_HAND], AGING)
+    return _aging(as_of, bounds, _fetch(statement([lot_at(scope, params), ON_HAND], AGING), params), by_lic)
+
+
+def _aging(as_of: datetime.date, bounds: tuple[int, ...], found: list[tuple], by_lic: bool) -> Aging:
     width = len(bounds) + 1
     rows: list[AgingRow] = []
-    for office, lic, description, bucket, quantity, value in _fetch(sql, params):
+    for office, lic, description, bucket, quantity, value in found:
         if not rows or (rows[-1].office, rows[-1].lic) != (office, lic):
             rows.append(AgingRow(office, lic, description or "", [ZERO] * width, [ZERO_MONEY] * width))
-        rows[-1].quantities[bucket] = quantity
-        rows[-1].values[bucket] = value
+        if quantity or value:  # a zero sum reads as the empty bucket, whichever way it was computed
+            rows[-1].quantities[bucket] = quantity
+            rows[-1].values[bucket] = value
+    rows = [r for r in rows if any(r.quantities) or any(r.values)]
     totals = AgingRow(
         None,
         None,
@@ -795,4 +865,10 @@ def aging(
         [sum((r.quantities[i] for r in rows), ZERO) for i in range(width)],
         [sum((r.values[i] for r in rows), ZERO_MONEY) for i in range(width)],
     )
-    return Aging(as_of=as_of, bounds=tuple(bounds), labels=bucket_labels(tuple(bounds)), rows=rows, totals=totals)
+    return Aging(
+        as_of=as_of,
+        bounds=tuple(bounds),
+        labels=bucket_labels(tuple(bounds)),
+        rows=rows if by_lic else [],
+        totals=totals,
+    )

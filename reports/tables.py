@@ -9,7 +9,10 @@ from collections.abc import Callable
 import django_tables2 as tables
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django_tables2.utils import signature
 
 from core.templatetags.money import money, qty
 from inventory_lots.tables import MoneyColumn, QtyColumn, UnitCostColumn
@@ -51,6 +54,9 @@ def drill_url(params: QueryDict, **changes) -> str:
     return f"{reverse('reports:valuation')}?{query.urlencode()}"
 
 
+LOT_PLACEHOLDER = 987654321987  # stands for the lot id in the lot page's URL, reversed once
+
+
 class ReportMeta:
     orderable = False  # a report has its order
     attrs = {"class": "table table-sm table-hover align-middle"}
@@ -66,8 +72,47 @@ class ReportTable(tables.Table):
     Meta = ReportMeta
 
 
-class ValuationLotTable(ReportTable):
-    Meta = ReportMeta
+class PythonRowsTable(ReportTable):
+    """Renders its body rows in Python (``rows_html``, reports/templates/reports/_python_rows_table.html),
+    to the markup django-tables2's template writes: a page is 50 rows x up to 9 cells, and the
+    per-cell path (a signature() of the render method, the column's attrs, template lookups for
+    each cell) was most of the valuation page's time (docs/performance.md). Each column's renderer
+    and td attributes are resolved once per table; cells follow django-tables2's rules: an empty
+    value (``empty_values``) shows the column's default, a render method gets the arguments it names,
+    ``{{ cell }}`` localizes and escapes."""
+
+    class Meta(ReportMeta):
+        template_name = "reports/_python_rows_table.html"
+
+    def _cell_renderers(self) -> list:
+        out = []
+        for bound in self.columns:
+            render = bound.render
+            names, catch_all = signature(render)
+            out.append((bound.attrs["td"].as_html(), bound.accessor, bound.column, bound, render, names, catch_all))
+        return out
+
+    def rows_html(self) -> SafeString:
+        columns = self._cell_renderers()
+        parts = []
+        for counter, row in enumerate(self.paginated_rows):
+            record = row.record
+            cells = []
+            for td, accessor, column, bound, render, names, catch_all in columns:
+                value = accessor.resolve(record, quiet=True)
+                if value in column.empty_values:
+                    content = bound.default
+                else:
+                    kwargs = {"value": value, "record": record, "column": column, "bound_column": bound}
+                    kwargs.update(bound_row=row, table=self)
+                    content = render(**(kwargs if catch_all else {k: kwargs[k] for k in names}))
+                cells.append(f"<td {td}>{conditional_escape(localize(content))}</td>")
+            parts.append(f'<tr class="{"odd" if counter % 2 else "even"}">{"".join(cells)}</tr>')
+        return mark_safe("".join(parts))  # noqa: S308 - every cell went through conditional_escape
+
+
+class ValuationLotTable(PythonRowsTable):
+    Meta = PythonRowsTable.Meta
 
     office = tables.Column()
     lic = tables.Column(verbose_name="LIC")
@@ -80,15 +125,17 @@ class ValuationLotTable(ReportTable):
     value = MoneyColumn(verbose_name="Value")
 
     def render_lot_number(self, record):
-        url = reverse("inventory_lots:lot_detail", args=[record.lot_id])
+        if not hasattr(self, "_lot_url"):  # one reverse() per table, not per row
+            self._lot_url = reverse("inventory_lots:lot_detail", args=[LOT_PLACEHOLDER])
+        url = self._lot_url.replace(str(LOT_PLACEHOLDER), str(record.lot_id))
         return format_html('<a href="{}" data-lot="{}">{}</a>', url, record.lot_id, record.lot_number)
 
     def render_type(self, value):
         return value.capitalize()
 
 
-class ValuationLicTable(ReportTable):
-    Meta = ReportMeta
+class ValuationLicTable(PythonRowsTable):
+    Meta = PythonRowsTable.Meta
 
     office = tables.Column()
     lic = tables.Column(verbose_name="LIC")
@@ -107,8 +154,8 @@ class ValuationLicTable(ReportTable):
         return format_html('<a href="{}" data-drill="lic">{}</a>', url, record.lic)
 
 
-class ValuationOfficeTable(ReportTable):
-    Meta = ReportMeta
+class ValuationOfficeTable(PythonRowsTable):
+    Meta = PythonRowsTable.Meta
 
     office = tables.Column()
     lots = tables.Column(attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})

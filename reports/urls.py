@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.ReportsIndexView.as_view(), name="index"),
     path("close/", pages.CloseView.as_view(), name="close"),
+    path("close/check/", pages.CloseCheckView.as_view(), name="close_check"),
     path("valuation/", views.ValuationView.as_view(), name="valuation"),
     path("valuation.csv", views.export_view("valuation", "csv"), name="valuation_csv"),
     path("valuation.xlsx", views.export_view("valuation", "xlsx"), name="valuation_xlsx"),

@@ -21,9 +21,10 @@ from core.errors import ValidationFailed
 from core.mixins import ViewerRequiredMixin
 from core.pagination import TABLE_PAGINATION
 from inventory_lots.models import Office
+from inventory_lots.scope import require_costs, scope_of
 
 from . import exports, selectors
-from .filters import REPORTS
+from .filters import REPORTS, within_access
 from .tables import VALUATION_TABLES, RollForwardTable, ValuationData, aging_table
 
 
@@ -33,10 +34,17 @@ class ReportsIndexView(ViewerRequiredMixin, TemplateView):
 
 class ReportPage(ViewerRequiredMixin, FilterView):
     """A report's page: its FilterSet reads the GET form (always bound: no parameters means the
-    defaults); a bad parameter shows its error on the form and answers 400 with no figures."""
+    defaults); a bad parameter shows its error on the form and answers 400 with no figures. The
+    reports are about money: without "see costs" they answer 403; their figures cover the offices
+    the user sees (DOMAIN.md 11)."""
 
     report: str
     strict = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require_costs(request)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         return Office.objects.none()  # the FilterSets filter nothing: the figures come from the selectors
@@ -53,7 +61,7 @@ class ReportPage(ViewerRequiredMixin, FilterView):
         if not self.filterset.is_valid():
             return None
         try:
-            return REPORTS[self.report][1](self.filterset.form.cleaned_data)
+            return within_access(REPORTS[self.report][1](self.filterset.form.cleaned_data), scope_of(self.request))
         except ValidationFailed as error:
             self.filterset.form.add_error(error.field, error.errors.get(error.field, [error.message])[0])
             return None
@@ -160,8 +168,9 @@ def export_view(report: str, fmt: str):
 
     @permission_required(roles.EXPORT, raise_exception=True)
     def view(request):
+        require_costs(request)
         try:
-            return build(report, request.GET)
+            return build(report, request.GET, scope_of(request))
         except ValidationFailed as error:
             return _refused(error)
 
@@ -209,8 +218,9 @@ class JournalPageView(SingleTableMixin, ReportPage):
             context["totals"] = journal.journal_totals(
                 date_from=params.date_from, date_to=params.date_to, office_ids=params.office_ids
             )
+            exports_ = journal.visible_exports(JournalExport.objects.all(), scope_of(self.request))
             context["exports"] = list(
-                JournalExport.objects.filter(date_from=params.date_from, date_to=params.date_to)
+                exports_.filter(date_from=params.date_from, date_to=params.date_to)
                 .select_related("created_by")
                 .order_by("-id")[:5]
             )
@@ -229,9 +239,12 @@ class JournalExportPageView(PermissionRequiredMixin, View):
         from . import journal
         from .filters import report_params
 
+        require_costs(request)
         try:
-            params = report_params("journal", request.POST)
-            offices = list(Office.objects.filter(pk__in=params.office_ids)) if params.office_ids else []
+            params = report_params("journal", request.POST, scope_of(request))
+            offices = list(Office.objects.filter(pk__in=params.office_ids)) if params.office_ids is not None else []
+            if params.office_ids is not None and not offices:  # only offices the user does not see
+                raise ValidationFailed("invalid", "Choose an office of yours: the export would cover none.")
             batch = journal.record_journal_export(
                 date_from=params.date_from,
                 date_to=params.date_to,
@@ -257,9 +270,12 @@ def journal_export_file_view(fmt: str):
 
     @permission_required(roles.EXPORT, raise_exception=True)
     def view(request, pk: int):
+        from . import journal
         from .models import JournalExport
 
-        return build(exports.journal_export_sheet(get_object_or_404(JournalExport, pk=pk)))
+        require_costs(request)
+        batch = get_object_or_404(journal.visible_exports(JournalExport.objects.all(), scope_of(request)), pk=pk)
+        return build(exports.journal_export_sheet(batch))
 
     view.__name__ = f"journal_export_{fmt}"
     return view

@@ -16,16 +16,21 @@ from core.drf.exports import CSV, ExportView, file_schema
 from core.drf.fields import CodeRelatedField, GenericRefSerializer, QuantityField, UnitCostField
 from inventory_lots import selectors as lot_selectors
 from inventory_lots.models import CostChangeCause, LineItemCode, Lot, LotSerial, LotType
+from inventory_lots.scope import require_costs, require_post, scope_of
 from inventory_lots.services import correct_lot_unit_cost
 
 from . import exports, selectors, serials
 
 
-def _lot(pk: int) -> Lot:
+def _lot(pk: int, request) -> Lot:
+    """The lot, or 404 when it does not exist or lies in an office the user does not see."""
     try:
-        return lot_selectors.lot_detail(pk)
+        lot = lot_selectors.lot_detail(pk)
     except Lot.DoesNotExist as exc:
         raise Http404("No such lot.") from exc
+    if not scope_of(request).sees(lot.office_id):
+        raise Http404("No such lot.")
+    return lot
 
 
 class TraceQuerySerializer(serializers.Serializer):
@@ -66,13 +71,19 @@ class TraceNodeSerializer(serializers.Serializer):
     """One step of the trace; ``children`` are the next steps (the same shape, recursively)."""
 
     lot = serializers.IntegerField(allow_null=True, help_text="The lot reached; null for a leaf (a shipment, ...).")
-    lot_number = serializers.CharField(allow_null=True)
-    lot_url = serializers.CharField(allow_null=True)
-    lic = serializers.CharField(allow_null=True)
-    quantity = QuantityField()
+    lot_number = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
+    lot_url = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
+    lic = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
+    quantity = QuantityField(required=False, help_text="Absent on a hidden step.")
     depth = serializers.IntegerField(help_text="1 for the root's own edges.")
-    via = GenericRefSerializer(help_text="The document that links the lot to this step.")
-    via_url = serializers.CharField(allow_null=True)
+    via = GenericRefSerializer(required=False, help_text="The document that links the lot to this step.")
+    via_url = serializers.CharField(allow_null=True, required=False)
+    hidden = serializers.BooleanField(
+        required=False,
+        help_text="Present (true) for the lots of offices the user does not see, reached at this step: one "
+        'step without details (``label``: e.g. "2 lots in another office").',
+    )
+    label = serializers.CharField(required=False, help_text="A hidden step's text.")
     children = serializers.SerializerMethodField()
     shipment = TraceShipmentSerializer(required=False, allow_null=True, help_text="Only when via is a shipment.")
     lot_type = serializers.ChoiceField(choices=LotType.choices, required=False, help_text="Only when lot is set.")
@@ -114,6 +125,10 @@ class RecallRowSerializer(serializers.Serializer):
 class RecallOutSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
     results = RecallRowSerializer(many=True)
+    hidden = serializers.CharField(
+        required=False,
+        help_text='The shipments of offices the user does not see, e.g. "3 shipments in another office".',
+    )
 
 
 class CostChangeOutSerializer(serializers.Serializer):
@@ -138,8 +153,9 @@ class LotTraceView(APIView):
     def get(self, request, pk: int):
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lot = _lot(pk)
-        result = selectors.trace(lot, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
+        lot = _lot(pk, request)
+        d = query.validated_data
+        result = selectors.trace(lot, direction=d["direction"], depth=d["depth"], scope=scope_of(request))
         return Response(selectors.trace_api(result))
 
 
@@ -149,8 +165,12 @@ class LotRecallView(APIView):
 
     @extend_schema(responses={200: RecallOutSerializer})
     def get(self, request, pk: int):
-        lot = _lot(pk)
-        return Response({"lot": lot.pk, "results": [row.api() for row in selectors.recall(lot)]})
+        lot = _lot(pk, request)
+        rows, hidden = selectors.visible_recall(lot, scope_of(request))
+        body: dict = {"lot": lot.pk, "results": [row.api() for row in rows]}
+        if hidden:
+            body["hidden"] = hidden
+        return Response(body)
 
 
 class LotRecallCsvView(ExportView):
@@ -159,7 +179,7 @@ class LotRecallCsvView(ExportView):
 
     @file_schema(CSV, "Every customer shipment holding any of the lot, UTF-8 CSV with a header row.")
     def get(self, request, pk: int):
-        return exports.recall_csv_response(_lot(pk))
+        return exports.recall_csv_response(_lot(pk, request), scope_of(request))
 
 
 class LotUnitCostView(APIView):
@@ -173,7 +193,9 @@ class LotUnitCostView(APIView):
         data = UnitCostInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        lot = _lot(pk)
+        require_costs(request)  # a unit cost is money
+        lot = _lot(pk, request)
+        require_post(request, lot.office)
         change = correct_lot_unit_cost(
             lot=lot, new_unit_cost=d["unit_cost"], reason=d["reason"], date=d["date"], actor=request.user
         )
@@ -214,7 +236,9 @@ class SerialStateSerializer(serializers.Serializer):  # the schema of traceabili
     lot = serializers.IntegerField()
     lot_number = serializers.CharField()
     office = serializers.CharField()
-    status = serializers.ChoiceField(choices=["in_stock", "shipped", "consumed", "written_off", "used_on_job"])
+    status = serializers.ChoiceField(
+        choices=["in_stock", "shipped", "consumed", "written_off", "used_on_job", "transferred"]
+    )
     usage = serializers.IntegerField(allow_null=True, help_text="The usage that has it out (null: in stock).")
     document = GenericRefSerializer(allow_null=True, help_text="That usage's document (shipment, order, adjustment).")
     order = serializers.CharField(allow_null=True, help_text="Shipped: the customer order's number.")
@@ -232,7 +256,7 @@ class SerialListView(generics.ListAPIView):
     def get_queryset(self):
         query = SerialQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        rows = LotSerial.objects.select_related("lic", "lot__office")
+        rows = LotSerial.objects.visible_to(scope_of(self.request)).select_related("lic", "lot__office")
         if number := query.validated_data["serial_number"].strip():
             rows = rows.filter(serial_number=number)
         if query.validated_data["lic"] is not None:

@@ -8,16 +8,23 @@ from django.http import StreamingHttpResponse
 
 from core.spreadsheet import qty_text, safe_text, streamed_csv
 from inventory_lots.models import Lot
+from inventory_lots.scope import EVERYTHING, Scope
 
 from . import selectors
 
 HEADER = ["Shipment", "Order", "Customer", "Customer name", "Date", "LIC", "Lot", "Quantity", "Depth"]
 
 
-def recall_csv_response(lot: Lot) -> StreamingHttpResponse:
-    rows = selectors.recall(lot)
+def recall_csv_response(lot: Lot, scope: Scope = EVERYTHING) -> StreamingHttpResponse:
+    """The rows of the offices ``scope`` sees; the others as one last line without details."""
+    rows, hidden = selectors.visible_recall(lot, scope)
 
     def cells():
+        yield from _cells(rows)
+        if hidden:
+            yield [hidden, "", "", "", "", "", "", "", ""]
+
+    def _cells(rows):
         for r in rows:
             yield [
                 safe_text(r.shipment),

@@ -25,6 +25,7 @@ from django.urls import reverse
 from cogs.models import CogsEntry, EntryKind
 from core.money import ZERO, money
 from inventory_lots.models import Lot, LotCostChange
+from inventory_lots.scope import EVERYTHING, Scope
 from inventory_lots.selectors import go_to_url
 from orders.models import Shipment
 from production.models import ProductionOrder
@@ -179,7 +180,14 @@ def _collect_edges(root: int, direction: str, depth: int) -> dict[int, list[Edge
     return edges
 
 
-def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH) -> TraceResult:
+def hidden_label(count: int, noun: str = "lot") -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'} in another office"
+
+
+def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH, scope: Scope = EVERYTHING) -> TraceResult:
+    """The trace from ``lot``. Lots in an office ``scope`` does not see end their branch: the
+    lots a step reaches there show as one line, ``{"hidden": true, "label": "2 lots in another
+    office"}``, without their numbers, quantities or what follows (DOMAIN.md 11)."""
     depth = max(1, min(depth, MAX_DEPTH))
     edges = _collect_edges(lot.pk, direction, depth)
     result = TraceResult(lot=lot, direction=direction, depth=depth)
@@ -190,6 +198,7 @@ def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH) -> TraceResul
             "id",
             "number",
             "type",
+            "office_id",
             "lic_id",
             "lic__code",
             "date",
@@ -207,7 +216,7 @@ def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH) -> TraceResul
         from inventory_lots.models import LineItemCode
 
         lic_codes.update(LineItemCode.objects.filter(pk__in=missing).values_list("id", "code"))
-    ctx = _BuildContext(edges, lots, purchase_orders, shipments, lic_codes, depth)
+    ctx = _BuildContext(edges, lots, purchase_orders, shipments, lic_codes, depth, scope)
     result.nodes = ctx.children(lot.pk, 1, frozenset({lot.pk}))
     result.truncated, result.node_count = ctx.truncated, ctx.count
     if lot.type == "purchase":
@@ -252,17 +261,26 @@ class _BuildContext:
     shipments: dict[int, dict]
     lic_codes: dict[int, str]
     depth: int
+    scope: Scope = EVERYTHING
     count: int = 0
     truncated: bool = False
 
     def children(self, lot_id: int, level: int, path: frozenset[int]) -> list[dict]:
         nodes = []
+        hidden: set[int] = set()
         for edge in self.edges.get(lot_id, []):
+            child = self.lots.get(edge.child) if edge.child is not None else None
+            if child is not None and not self.scope.sees(child["office_id"]):
+                hidden.add(edge.child)
+                continue
             if self.count >= MAX_NODES:
                 self.truncated = True
                 break
             self.count += 1
             nodes.append(self.node(edge, level, path))
+        if hidden:
+            label = hidden_label(len(hidden))
+            nodes.append({"hidden": True, "label": label, "lot": None, "depth": level, "children": []})
         return nodes
 
     def node(self, edge: Edge, level: int, path: frozenset[int]) -> dict:
@@ -345,7 +363,7 @@ WITH RECURSIVE reach(lot_id, depth) AS (
 ),
 best AS (SELECT lot_id, MIN(depth) AS depth FROM reach GROUP BY lot_id)
 SELECT s.id, s.number, s.date, o.id, o.number, c.code, c.name, lic.code, b.lot_id, l.number,
-       SUM(e.quantity) AS quantity, b.depth
+       SUM(e.quantity) AS quantity, b.depth, l.office_id
 FROM best b
 JOIN cogs_cogsentry e ON e.lot_id = b.lot_id AND e.kind IN (1, 2, 3)
 JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
@@ -356,7 +374,7 @@ JOIN orders_order o ON o.id = s.order_id
 JOIN orders_customer c ON c.id = o.customer_id
 JOIN inventory_lots_lineitemcode lic ON lic.id = u.lic_id
 JOIN inventory_lots_lot l ON l.id = b.lot_id
-GROUP BY s.id, s.number, s.date, o.id, o.number, c.code, c.name, lic.code, b.lot_id, l.number, b.depth
+GROUP BY s.id, s.number, s.date, o.id, o.number, c.code, c.name, lic.code, b.lot_id, l.number, b.depth, l.office_id
 HAVING SUM(e.quantity) > 0
 ORDER BY b.depth, s.date, s.id, b.lot_id
 """
@@ -376,6 +394,7 @@ class RecallRow:
     lot: str
     quantity: Decimal
     depth: int
+    office_id: int | None = None
 
     def api(self) -> dict:
         return {
@@ -403,3 +422,15 @@ def recall(lot: Lot, *, max_depth: int = MAX_DEPTH) -> list[RecallRow]:
     with connection.cursor() as cursor:
         cursor.execute(RECALL_SQL, params)
         return [RecallRow(*row) for row in cursor.fetchall()]
+
+
+def visible_recall(lot: Lot, scope: Scope = EVERYTHING) -> tuple[list[RecallRow], str | None]:
+    """``recall`` for ``scope``: the rows of the offices it sees, and for the others one line,
+    e.g. "3 shipments in another office" (None when there are none), without their lots,
+    customers or quantities (DOMAIN.md 11)."""
+    rows = recall(lot)
+    if scope.all_offices:
+        return rows, None
+    seen = [r for r in rows if scope.sees(r.office_id)]
+    others = {r.shipment_id for r in rows if not scope.sees(r.office_id)}
+    return seen, hidden_label(len(others), "shipment") if others else None

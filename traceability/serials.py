@@ -4,10 +4,11 @@ page (``traceability:serials``) and ``GET /api/v1/serials/?serial_number=&lic=``
 without ``serial_number``).
 
 A serial is in stock, or out on the usage of its open movement: shipped (on a shipment, to the order's
-customer), consumed (a production order's component issue), written off (a negative adjustment) or used
-on a job. A serial back in stock names the return that brought it back. Reads: the serials, their latest
-movement each (with its usage and return), the shipments' orders and customers: three queries however many
-serials (``DISTINCT ON`` over the unique (serial, usage) index).
+customer), consumed (a production order's component issue), written off (a negative adjustment), used
+on a job or transferred (a transfer between offices carried it to a lot in another office, where its
+next row says where it is). A serial back in stock names the return that brought it back. Reads: the
+serials, their latest movement each (with its usage and return), the shipments' orders and customers:
+three queries however many serials (``DISTINCT ON`` over the unique (serial, usage) index).
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from inventory_lots.sections import Section
 from inventory_lots.selectors import go_to_url
 from orders.models import Shipment
 
-STATUS_BY_KIND = {"shipment": "shipped", "production": "consumed", "adjustment": "written_off", "job": "used_on_job"}
+STATUS_BY_KIND = {
+    "shipment": "shipped",
+    "production": "consumed",
+    "adjustment": "written_off",
+    "job": "used_on_job",
+    "transfer": "transferred",
+}
 IN_STOCK = "in_stock"
 
 
@@ -45,7 +52,7 @@ class SerialState:
     lot_id: int
     lot_number: str
     office: str
-    status: str  # in_stock, shipped, consumed, written_off, used_on_job
+    status: str  # in_stock, shipped, consumed, written_off, used_on_job, transferred
     usage: object | None = None  # the usage that has it out
     returned_by: object | None = None  # in stock: the return that brought it back last
     order: object | None = None  # shipped: the customer order
@@ -77,6 +84,7 @@ class SerialState:
             "consumed": f"Consumed by {label}",
             "written_off": f"Written off by {label}",
             "used_on_job": f"Used on job {label}",
+            "transferred": f"Transferred on {label}",
         }[self.status]
 
     def api(self) -> dict:
@@ -137,13 +145,27 @@ def lot_serial_states(lot: Lot) -> list[SerialState]:
     return states(list(lot.serials.select_related("lic", "lot__office").order_by("serial_number")))
 
 
-def find_serials(serial_number: str, lic=None) -> list[SerialState]:
-    """Where is serial number X: one row per LIC that has it (serials are unique per LIC), by the
-    ``lotserial_serial_number`` index."""
+def find_serials(serial_number: str, lic=None, scope=None) -> list[SerialState]:
+    """Where is serial number X: one row per LIC that has it (serials are unique per LIC) and per lot a
+    transfer carried it through (its path: "Transferred on TR-…", then where it is in the next lot), by the
+    ``lotserial_serial_number`` index. ``scope``: only the lots of the offices it sees."""
     rows: QuerySet[LotSerial] = LotSerial.objects.filter(serial_number=serial_number.strip())
     if lic is not None:
         rows = rows.filter(lic=lic)
+    if scope is not None:
+        rows = rows.visible_to(scope)
     return states(list(rows.select_related("lic", "lot__office").order_by("lic__code", "id")))
+
+
+def hidden_serial_lots(serial_number: str, lic, scope) -> int:
+    """How many lots of offices ``scope`` does not see hold serial number X (the search page's one
+    line for them, without details; DOMAIN.md 11)."""
+    if scope.all_offices:
+        return 0
+    rows = LotSerial.objects.filter(serial_number=serial_number.strip())
+    if lic is not None:
+        rows = rows.filter(lic=lic)
+    return rows.exclude(lot__office_id__in=sorted(scope.viewable)).values("lot_id").distinct().count()
 
 
 def lic_by_code(code: str):

@@ -15,17 +15,22 @@ from core.forms import add_domain_error
 from core.mixins import ViewerRequiredMixin
 from inventory_lots import selectors as lot_selectors
 from inventory_lots.models import Lot
+from inventory_lots.scope import require_costs, require_post, scope_of
 from inventory_lots.services import correct_lot_unit_cost
 
 from . import exports, selectors, serials
 from .forms import SerialSearchForm, TraceForm, UnitCostCorrectionForm
 
 
-def _lot(pk: int) -> Lot:
+def _lot(pk: int, request) -> Lot:
+    """The lot, or 404 when it does not exist or lies in an office the user does not see."""
     try:
-        return lot_selectors.lot_detail(pk)
+        lot = lot_selectors.lot_detail(pk)
     except Lot.DoesNotExist as exc:
         raise Http404("No such lot.") from exc
+    if not scope_of(request).sees(lot.office_id):
+        raise Http404("No such lot.")
+    return lot
 
 
 class LotMixin:
@@ -35,7 +40,7 @@ class LotMixin:
 
     def get_lot(self) -> Lot:
         if self.lot is None:
-            self.lot = _lot(self.kwargs["pk"])
+            self.lot = _lot(self.kwargs["pk"], self.request)
         return self.lot
 
 
@@ -49,7 +54,7 @@ class TraceView(ViewerRequiredMixin, LotMixin, TemplateView):
         data = form.cleaned_data if form.is_valid() else {}
         direction = data.get("direction") or "down"
         depth = data.get("depth") or selectors.DEFAULT_DEPTH
-        result = selectors.trace(lot, direction=direction, depth=depth)
+        result = selectors.trace(lot, direction=direction, depth=depth, scope=scope_of(self.request))
         context.update(
             lot=lot, form=form, result=result, rows=selectors.flatten(result.nodes), direction=direction, depth=depth
         )
@@ -71,6 +76,7 @@ class RecallView(ViewerRequiredMixin, LotMixin, TemplateView):
         shipment_url = _url_maker("orders:shipment_detail")
         order_url = _url_maker("orders:order_detail")
         lot_url = _url_maker("inventory_lots:lot_detail")
+        found, hidden = selectors.visible_recall(lot, scope_of(self.request))
         rows = [
             {
                 "r": r,
@@ -78,9 +84,9 @@ class RecallView(ViewerRequiredMixin, LotMixin, TemplateView):
                 "order_url": order_url(r.order_id),
                 "lot_url": lot_url(r.lot_id),
             }
-            for r in selectors.recall(lot)
+            for r in found
         ]
-        context.update(lot=lot, rows=rows)
+        context.update(lot=lot, rows=rows, hidden=hidden)
         return context
 
 
@@ -91,7 +97,7 @@ class RecallCsvView(ViewerRequiredMixin, View):
     permission_required = roles.EXPORT
 
     def get(self, request, pk: int):
-        return exports.recall_csv_response(_lot(pk))
+        return exports.recall_csv_response(_lot(pk, request), scope_of(request))
 
 
 class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
@@ -99,6 +105,11 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
 
     permission_required = roles.POST_ACCOUNTING
     template_name = "traceability/unit_cost_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require_costs(request)  # a unit cost is money
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -109,6 +120,7 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         lot = self.get_lot()
+        require_post(request, lot.office)
         form = UnitCostCorrectionForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
@@ -137,13 +149,16 @@ class SerialSearchView(ViewerRequiredMixin, TemplateView):
         form = SerialSearchForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         number, lic_code = (data.get("serial_number") or "").strip(), (data.get("lic") or "").strip()
-        error, states = None, []
+        error, states, hidden = None, [], 0
         if form.errors:
             error = "; ".join(e for errors in form.errors.values() for e in errors)
         lic = serials.lic_by_code(lic_code) if lic_code else None
         if lic_code and lic is None:
             error = f"Unknown LIC “{lic_code}”."
         if number and error is None:
-            states = serials.find_serials(number, lic)
-        context.update(serial_number=number, lic_code=lic_code, states=states, error=error)
+            scope = scope_of(self.request)
+            states = serials.find_serials(number, lic, scope)
+            hidden = serials.hidden_serial_lots(number, lic, scope)
+        hidden_text = selectors.hidden_label(hidden) if hidden else None
+        context.update(serial_number=number, lic_code=lic_code, states=states, error=error, hidden=hidden_text)
         return context

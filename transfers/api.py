@@ -1,8 +1,10 @@
 """API of transfers between offices (API.md "Corrections, transfers, counts, stock"): POST
-``/transfers/`` (clerks), GET the list (newest first) and one transfer; routed under /api/v1/ by
-lotledger/urls.py."""
+``/transfers/`` (clerks), GET the list (newest first) and one transfer, POST ``/transfers/{id}/reverse/``
+(accountants); routed under /api/v1/ by lotledger/urls.py."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -12,8 +14,10 @@ from rest_framework.response import Response
 from core import roles
 from core.drf.fields import CodeRelatedField, QuantityField
 from inventory_lots.models import LineItemCode, Lot, Office
+from inventory_lots.scope import get_visible, scope_of
 
-from . import selectors, services
+from . import reversals, selectors, services
+from .models import Transfer
 
 
 class TransferLineInSerializer(serializers.Serializer):
@@ -26,7 +30,12 @@ class TransferLineInSerializer(serializers.Serializer):
         default=None,
         help_text="Specific unit costing: the lot (id) taken from in the source office.",
     )
-    serial_numbers = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    serial_numbers = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Serialized LICs: the serials leaving the source office (as many as the quantity).",
+    )
     mfr_lot_number = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -40,9 +49,17 @@ class TransferInSerializer(serializers.Serializer):
 class TransferLineOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     lic = serializers.CharField(source="lic.code")
-    quantity = QuantityField()
-    usage = serializers.IntegerField(source="usage_id", help_text="The transfer usage in the source office.")
-    lot = serializers.IntegerField(source="lot_id", help_text="The transfer lot made in the destination office.")
+    quantity = QuantityField(help_text="Negative on a reversal's line.")
+    serial_numbers = serializers.ListField(child=serializers.CharField())
+    usage = serializers.IntegerField(
+        source="usage_id", help_text="The transfer usage in the source office (a reversal's: negative, giving it back)."
+    )
+    lot = serializers.IntegerField(
+        source="lot_id",
+        allow_null=True,
+        help_text="The transfer lot made in the destination office (null on a reversal).",
+    )
+    reverses_line = serializers.IntegerField(source="reverses_line_id", allow_null=True)
 
 
 class TransferOutSerializer(serializers.Serializer):
@@ -51,6 +68,8 @@ class TransferOutSerializer(serializers.Serializer):
     from_office = serializers.CharField(source="from_office.code")
     to_office = serializers.CharField(source="to_office.code")
     date = serializers.DateField()
+    reason = serializers.CharField()
+    reverses = serializers.IntegerField(source="reverses_id", allow_null=True, help_text="The transfer it reverses.")
     lines = TransferLineOutSerializer(many=True)
 
 
@@ -62,7 +81,7 @@ class TransferListCreateView(generics.ListAPIView):
     write_permission = roles.POST_STOCK
 
     def get_queryset(self):
-        return selectors.transfer_list()
+        return selectors.transfer_list(scope_of(self.request))
 
     def get_serializer_class(self):
         return TransferInSerializer if self.request.method == "POST" else TransferOutSerializer
@@ -87,10 +106,44 @@ class TransferDetailView(generics.RetrieveAPIView):
     serializer_class = TransferOutSerializer
 
     def get_queryset(self):
-        return selectors.transfer_list()
+        return selectors.transfer_list(scope_of(self.request))
 
 
 urlpatterns = [
     path("transfers/", TransferListCreateView.as_view(), name="transfer-list"),
     path("transfers/<int:pk>/", TransferDetailView.as_view(), name="transfer-detail"),
 ]
+
+
+class TransferReverseInSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The reversal's date; default today (the open period).")
+    reason = serializers.CharField(max_length=200)
+
+
+class TransferReverseView(generics.GenericAPIView):
+    """Reverse a transfer (accountants): 201 with the reversing transfer (same offices; `reverses`: the
+    transfer it reverses; per line -quantity and the negative usage giving the transfer usage back, the
+    transfer lot brought to 0); 409 when already reversed, itself a reversal, a transfer lot used (named),
+    or dated in closed books."""
+
+    write_permission = roles.POST_ACCOUNTING
+    serializer_class = TransferReverseInSerializer
+    queryset = Transfer.objects.all()
+
+    @extend_schema(request=TransferReverseInSerializer, responses={201: TransferOutSerializer})
+    def post(self, request, pk: int):
+        transfer = get_visible(Transfer.objects.select_related("from_office", "to_office"), scope_of(request), pk=pk)
+        serializer = TransferReverseInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reversal = reversals.reverse_transfer(
+            transfer=transfer,
+            date=data.get("date") or datetime.date.today(),
+            reason=data["reason"],
+            actor=request.user,
+        )
+        reversal = selectors.transfer_list().get(pk=reversal.pk)
+        return Response(TransferOutSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns += [path("transfers/<int:pk>/reverse/", TransferReverseView.as_view(), name="transfer-reverse")]

@@ -25,7 +25,7 @@ from django.db.models import Sum
 
 from core import numbering
 from core.errors import ValidationFailed, line_error
-from core.money import ZERO, qty, unit_cost
+from core.money import ZERO, plain, qty, unit_cost
 from inventory_lots import locks, serial_moves
 from inventory_lots.models import (
     CostChangeCause,
@@ -33,14 +33,18 @@ from inventory_lots.models import (
     LineItemCode,
     Lot,
     LotCostChange,
+    LotSerial,
     LotType,
     Office,
     UsageKind,
 )
+from inventory_lots.scope import check_can_post, check_can_see
 from inventory_lots.selectors import default_unit_cost
 from inventory_lots.services import (
     MSG_NO_LINES,
+    LotCostTarget,
     change_lot_unit_cost_locked,
+    change_lot_unit_costs_locked,
     check_inventoried,
     check_open_date,
     check_quantity,
@@ -52,10 +56,6 @@ from .models import Transfer, TransferLine
 
 MSG_SAME_OFFICE = "A transfer goes to another office: {office} is both the source and the destination."
 MSG_NOT_ON_HAND = "{office} has {on_hand} of {lic} on hand: {asked} cannot be transferred out of it."
-MSG_SERIALIZED = (
-    "{lic} is serialized: a serialized LIC cannot be transferred yet (post a negative adjustment in {source} "
-    "and a positive one in {destination})."
-)
 MSG_MFR_LOT_OTHER = "Lot {lot} has manufacturer lot {mfr}: the transfer carries that number (or leave it empty)."
 
 
@@ -85,6 +85,9 @@ def post_transfer(
     actor: User | None,
 ) -> Transfer:
     """Post a transfer (see the module's doc); returns it with its lines written."""
+    # the sending office's act: posted by a user who may post there, into an office they see
+    check_can_post(actor, from_office)
+    check_can_see(actor, to_office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
     if from_office.pk == to_office.pk:
@@ -116,13 +119,7 @@ def post_transfer(
 def _check_line_input(line: TransferLineInput, source: Office, destination: Office) -> None:
     check_inventoried(line.lic)
     check_quantity(line.quantity, positive=True)
-    if line.lic.serialized:
-        raise ValidationFailed(
-            "serialized_not_transferable",
-            MSG_SERIALIZED.format(lic=line.lic.code, source=source.code, destination=destination.code),
-            field="lic",
-        )
-    if line.serial_numbers and any(s.strip() for s in line.serial_numbers):
+    if not line.lic.serialized and line.serial_numbers and any(s.strip() for s in line.serial_numbers):
         raise ValidationFailed(
             "serial_not_tracked", serial_moves.MSG_SERIAL_NOT_TRACKED.format(lic=line.lic.code), field="serial_numbers"
         )
@@ -142,7 +139,7 @@ def _check_on_hand(lines: Sequence[TransferLineInput], office: Office) -> None:
                 ValidationFailed(
                     "not_on_hand",
                     MSG_NOT_ON_HAND.format(
-                        office=office.code, on_hand=qty(have).normalize(), lic=line.lic.code, asked=total.normalize()
+                        office=office.code, on_hand=plain(qty(have)), lic=line.lic.code, asked=plain(total)
                     ),
                     field="quantity",
                 ),
@@ -163,10 +160,6 @@ def _post_line(
                 field="mfr_lot_number",
             )
         mfr = named_lot.mfr_lot_number
-    # the provisional cost: the named lot's (specific unit), else the source office's default
-    cost = (
-        named_lot.unit_cost if named_lot is not None else default_unit_cost(lic=line.lic, office=transfer.from_office)
-    )
     row = TransferLine(transfer=transfer, line_no=line_no, lic=line.lic, quantity=quantity, mfr_lot_number=mfr)
     # the lot points at its line (its transaction) and the line at the lot: reserve the id
     (row.pk,) = numbering.reserve_ids(TransferLine)
@@ -180,7 +173,19 @@ def _post_line(
         source_label=transfer.number,
         actor=actor,
         lot=named_lot,
+        serial_numbers=line.serial_numbers,
     )
+    row.serial_numbers = row.usage.serial_numbers
+    carried = _carry_serials(row.usage) if line.lic.serialized else []
+    # the provisional cost: the named lot's (specific unit), the mean of the serials' lots (COGS allocates
+    # a serialized usage by its serials), else the source office's default
+    cost: Decimal | None
+    if named_lot is not None:
+        cost = named_lot.unit_cost
+    elif carried:
+        cost = unit_cost(sum((c.lot.unit_cost for c in carried), ZERO) / len(carried))
+    else:
+        cost = default_unit_cost(lic=line.lic, office=transfer.from_office)
     row.lot = create_lot(
         type=LotType.TRANSFER,
         office=transfer.to_office,
@@ -191,8 +196,23 @@ def _post_line(
         transaction_obj=row,
         transaction_label=f"{transfer.number}/{line_no}",
         mfr_lot_number=mfr,
+        serial_numbers=[c.serial_number for c in carried],
     )
+    if carried:
+        by_number = {c.serial_number: c.pk for c in carried}
+        new_rows = list(LotSerial.objects.filter(lot=row.lot))
+        for new in new_rows:
+            new.carried_from_id = by_number[new.serial_number]
+        LotSerial.objects.bulk_update(new_rows, ["carried_from"])
     return row
+
+
+def _carry_serials(usage: InventoryUsage) -> list[LotSerial]:
+    """The serials the transfer usage took out of the source lots: their rows there become history
+    (``moved``) so the transfer lot can name them (a serial is live in one row per LIC)."""
+    rows = list(LotSerial.objects.filter(uses__usage=usage, uses__returned_by__isnull=True).select_related("lot"))
+    LotSerial.objects.filter(pk__in=[r.pk for r in rows]).update(moved=True)
+    return rows
 
 
 # --- the transfer lot cost (called by the COGS engine in dependency order) ------------------------
@@ -227,4 +247,37 @@ def recompute_transfer_lot_cost_locked(
         date=max(date, lot.date),
         actor=actor,
         source_label=line.transfer.number,
+    )
+
+
+def transfer_lot_target_costs(lot_ids: Sequence[int]) -> dict[int, Decimal]:
+    """``transfer_lot_target_cost`` of many lots in one query: lot id -> its target unit cost, for the
+    lots whose transfer usage is fully allocated (the others are left out)."""
+    rows = TransferLine.objects.filter(lot_id__in=list(lot_ids)).values_list(
+        "lot_id",
+        "usage__cogs_state__quantity",
+        "usage__cogs_state__allocated_quantity",
+        "usage__cogs_state__cogs_value",
+    )
+    return {
+        lot_id: unit_cost(value / quantity)
+        for lot_id, quantity, allocated, value in rows
+        if quantity and allocated == quantity
+    }
+
+
+def recompute_transfer_lot_costs_locked(
+    *, targets: Sequence[tuple[Lot, Decimal]], date: datetime.date, actor: User | None
+) -> list[LotCostChange]:
+    """``recompute_transfer_lot_cost_locked`` for many lots whose targets the caller computed (the COGS
+    engine, holding their LICs' locks): a handful of queries whatever their number."""
+    if not targets:
+        return []
+    numbers = dict(
+        TransferLine.objects.filter(lot_id__in=[lot.pk for lot, _ in targets]).values_list("lot_id", "transfer__number")
+    )
+    return change_lot_unit_costs_locked(
+        targets=[LotCostTarget(lot, target, max(date, lot.date), numbers.get(lot.pk, "")) for lot, target in targets],
+        cause=CostChangeCause.TRANSFER_RECOMPUTE,
+        actor=actor,
     )

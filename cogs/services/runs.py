@@ -26,9 +26,10 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from inventory_lots import pending
 from inventory_lots.models import LineItemCode, Office
+from inventory_lots.scope import check_can_post, scope_for
 from inventory_lots.services import check_inventoried, check_open_date
 
 from .. import locks
@@ -38,6 +39,7 @@ from .engine import LOT_COST_PAIRS_IN_SCOPE_SQL, JobResult, PairFailure, process
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 20
 MSG_NOT_QUEUED = "Run {run} is {status}: only a queued run can be started."
+MSG_ALL_OFFICES = "A COGS run over every office needs access to every office: choose one of yours."
 
 
 def job_size(pairs_in_office: int, *, inline: bool = False) -> int:
@@ -73,7 +75,12 @@ def start_cogs_run(
 ) -> CogsRun:
     """Record a queued run. ``dispatch(run_id)`` (the workers' queue) is called on commit; a
     ``wait`` run is executed by the caller with ``execute_run``. The business date must be
-    after the lock date (revaluations and accruals are dated with it)."""
+    after the lock date (revaluations and accruals are dated with it). The actor must be allowed to
+    post in the run's office, or in every office for a run over all of them."""
+    if office is not None:
+        check_can_post(actor, office)
+    elif not scope_for(actor).all_offices:
+        raise NotPermitted("office_not_permitted", MSG_ALL_OFFICES, field="office")
     date = date or timezone.localdate()
     check_open_date(date)
     if lic is not None:

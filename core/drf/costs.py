@@ -46,6 +46,11 @@ class RequestUserMiddleware:
             _current_request.reset(token)
 
 
+def current_request():
+    """The request being served (None outside one): for fields serialized without a context."""
+    return _current_request.get()
+
+
 def can_see_costs(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm(SEE_COSTS))
 

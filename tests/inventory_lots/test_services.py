@@ -336,6 +336,18 @@ def test_return_may_not_exceed_usage_net_of_earlier_returns(shipped, office, lic
     assert sum(u.quantity for u in shipped.returns.all()) == D("-5") and last.quantity == D("-2")
 
 
+def test_round_quantities_print_in_plain_figures_in_messages(office, lic, order):
+    """100 normalized is 1E+2: a message must say 100."""
+    adjust_in(office=office, lic=lic, quantity="300", unit_cost="2")
+    shipped = use(lic, office, "100", source=order)
+    refused(
+        lambda: use(lic, office, "-200", kind="return", source=order, returns_usage=shipped),
+        "return_exceeds_usage",
+        f"Usage {shipped} has only 100 left to return (asked 200).",
+        "quantity",
+    )
+
+
 def test_return_of_usage_of_another_lic_or_office_is_refused(shipped, west, order):
     other_lic = LicFactory(code="OTHER")
     for lic_, office_ in ((other_lic, shipped.office), (shipped.lic, west)):

@@ -100,7 +100,7 @@ def test_page_csv_and_api(history, office, lic, client, viewer, api, django_asse
     client.force_login(viewer)
     url = "/movements/inventory-transactions/?lic=WIDGET&office=HQ"
     client.get(url)
-    with django_assert_max_num_queries(9):  # session, user, permissions, the LIC and office, page, figures (2)
+    with django_assert_max_num_queries(9):  # session, user, permissions, the LIC and office, page, figures
         page = client.get(url).content.decode()
     assert 'data-figure="on_hand">4<' in page and 'data-figure="on_order">20<' in page
     assert "/goto/" in page and "adjustment reversal" in page
@@ -124,3 +124,44 @@ def test_query_count_does_not_grow_with_the_page(history, office, lic, django_as
             selectors.transactions_page(lic=lic, office=office, page_size=size)
         with django_assert_num_queries(2):
             selectors.transactions_page(lic=lic, office=office, page_size=size, last=True)
+
+
+def test_the_lot_column_shows_the_lot_number_linked_and_the_api_keeps_the_id(history, office, lic, client, viewer, api):
+    from inventory_lots.models import Lot
+
+    lot = Lot.objects.filter(lic=lic, office=office).order_by("date", "id").first()
+    client.force_login(viewer)
+    page = client.get("/movements/inventory-transactions/?lic=WIDGET&office=HQ").content.decode()
+    assert f'<a href="/lots/{lot.pk}/">{lot.number}</a>' in page
+    assert f">{lot.pk}</a>" not in page
+    text = b"".join(client.get("/movements/inventory-transactions.csv?lic=WIDGET&office=HQ").streaming_content)
+    first = text.decode().splitlines()[1].split(",")
+    assert first[3] == lot.number
+    body = api(viewer).get("/api/v1/inventory-transactions/", {"lic": "WIDGET", "office": "HQ"}).json()
+    assert body["results"][0]["lot"] == lot.pk  # API.md: lots are referenced by id
+
+
+def test_the_page_query_count_is_constant(history, office, lic, order, client, viewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(viewer)
+    url = "/movements/inventory-transactions/?lic=WIDGET&office=HQ"
+    client.get(url)
+
+    def counts():
+        found = []
+        for suffix in ("", "&last=1"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url + suffix).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    small = counts()
+    for _ in range(30):  # past one page of 50
+        adjust_in(office=office, lic=lic, quantity="2", unit_cost="3.00", date=day(7))
+        ship(order, lic, "1", day(8))
+    run()
+    assert counts() == small
+    # the last page reads the balance now (one more query) and the figures reuse it
+    assert small[1] == small[0] + 1

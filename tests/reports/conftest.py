@@ -167,3 +167,14 @@ def build_ledger(*, april: bool = True) -> Ledger:
     ledger.lots.append(adjust_in(office=hq, lic=widget, quantity="30", unit_cost="3.00", date=day(10, 4)))
     run(day(11, 4))
     return ledger
+
+
+def close_books(*, date: datetime.date, actor=None, reason: str = ""):
+    """Move the lock date (``set_lock_date``: its job is queued on commit, which a test's
+    transaction never reaches) and write the stored figures in this process, as the job would."""
+    from inventory_lots.services import set_lock_date
+    from reports.services import write_snapshots_now
+
+    row = set_lock_date(date=date, actor=actor, reason=reason)
+    write_snapshots_now()
+    return row

@@ -23,17 +23,17 @@ from django.test.utils import CaptureQueriesContext
 from cogs.services import run_cogs_now
 from inventory_lots import dates
 from inventory_lots.selectors import current_lock_date
-from inventory_lots.services import set_lock_date
 from orders.services import create_order
 from purchasing import services as purchasing
 from reports import close, home
 from reports.journal import record_journal_export
 from reports.models import JournalExport
+from reports.services import check_ledger_now
 from tests.cogs.conftest import ship
 from tests.conftest import adjust_in
 from tests.factories import CustomerFactory, LicFactory, OfficeFactory, VendorFactory
 
-from .conftest import D
+from .conftest import D, close_books
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 5, 10)
@@ -86,7 +86,8 @@ def books(db):
     run(day(3, 31))
     ship(lic=widget, office=hq, quantity="8", source=order, date=day(4, 2))
     last = run(day(4, 30))
-    set_lock_date(date=day(3, 31), actor=None)
+    close_books(date=day(3, 31), actor=None)
+    check_ledger_now()  # the background ledger check, in this process
     return {"hq": hq, "widget": widget, "order": order, "run": last}
 
 
@@ -216,6 +217,9 @@ def test_a_posting_after_the_run_reopens_the_cogs_item(books, accountant, accoun
     html = accountant_client.get("/reports/close/?date=2026-04-30").content.decode()
     assert states(html)["cogs_run"] == "todo" and "run again" in html
     run(day(4, 30))
+    html = accountant_client.get("/reports/close/?date=2026-04-30").content.decode()
+    assert states(html)["check_ledger"] == "todo" and "the books have changed since" in html  # checked before
+    check_ledger_now()
     html = accountant_client.get("/reports/close/?date=2026-04-30").content.decode()
     assert states(html) == {"cogs_run": "ok", "unallocated": "ok", "check_ledger": "ok", "journal": "todo"}
     # the journal of the period, every office, exported after the run: done

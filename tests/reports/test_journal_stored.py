@@ -13,14 +13,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from inventory_lots.services import set_lock_date
 from orders.models import Order
 from orders.services import ShipmentLineInput, post_shipment
 from reports import journal, snapshots
 from reports.models import JournalDay, SnapshotFigures
 from tests.conftest import adjust_in
 
-from .conftest import D, build_ledger, day, run
+from .conftest import D, build_ledger, close_books, day, run
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +57,7 @@ def test_stored_journal_summary_equals_the_lines_as_the_lock_date_moves(db):
     ledger = build_ledger()
     assert_summary_is_the_scan(ledger, rng)  # nothing stored: the scan
 
-    set_lock_date(date=day(31), actor=None)
+    close_books(date=day(31), actor=None)
     assert JournalDay.objects.exists()
     assert not JournalDay.objects.filter(date__gt=day(31)).exists()
     assert_summary_is_the_scan(ledger, rng)
@@ -71,18 +70,18 @@ def test_stored_journal_summary_equals_the_lines_as_the_lock_date_moves(db):
     run(day(22, 4))
     assert_summary_is_the_scan(ledger, rng)
 
-    set_lock_date(date=day(15, 4), actor=None)
+    close_books(date=day(15, 4), actor=None)
     assert_summary_is_the_scan(ledger, rng)
     assert snapshots.snapshot_violations() == []
 
     # back to 10 March: the stored days after it are dropped, postings come into the reopened days
     admin = User.objects.create_superuser("admin", "admin@example.com", "pw-123456789")
-    set_lock_date(date=day(10), actor=admin, reason="a missed receipt")
+    close_books(date=day(10), actor=admin, reason="a missed receipt")
     assert not JournalDay.objects.filter(date__gt=day(10)).exists()
     adjust_in(office=ledger.hq, lic=ledger.widget, quantity="3", unit_cost="1.50", date=day(12))
     run(day(23, 4))
     assert_summary_is_the_scan(ledger, rng)
-    set_lock_date(date=day(31), actor=admin)
+    close_books(date=day(31), actor=admin)
     assert_summary_is_the_scan(ledger, rng)
     assert snapshots.snapshot_violations() == []
 
@@ -94,7 +93,7 @@ def test_stored_journal_summary_equals_the_lines_as_the_lock_date_moves(db):
 
 def test_check_ledger_names_a_stored_journal_sum_that_disagrees(db, capsys):
     ledger = build_ledger()
-    set_lock_date(date=day(31), actor=None)
+    close_books(date=day(31), actor=None)
     call_command("check_ledger")  # clean
     row = JournalDay.objects.filter(office_id=ledger.hq.pk).order_by("date", "role").first()
     before = sum(line.debit for line in journal.summary_lines(date_from=day(1), date_to=day(31)))
@@ -159,15 +158,15 @@ def test_home_cogs_per_month_from_the_stored_movements_equals_the_entries(db):
             assert scanned
 
     for lock in (day(31), day(15, 4)):
-        set_lock_date(date=lock, actor=admin)
+        close_books(date=lock, actor=admin)
         assert_same()
     order = Order.objects.get()
     post_shipment(order=order, date=day(20, 4), actor=None, lines=[ShipmentLineInput(lic=ledger.widget, quantity=D(5))])
     run(day(22, 4))
     assert_same()
-    set_lock_date(date=day(10), actor=admin, reason="a missed receipt")
+    close_books(date=day(10), actor=admin, reason="a missed receipt")
     assert_same()
-    set_lock_date(date=day(30, 4), actor=admin)
+    close_books(date=day(30, 4), actor=admin)
     assert_same()
     # read from the stored movements (a corrupted one shows; check_ledger's snapshot_moves names it)
     figure = SnapshotFigures.objects.filter(type="").exclude(cogs=0).order_by("pk").first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from inventory_lots.models import Lot
-from inventory_lots.services import AdjustmentLineInput, correct_lot_unit_cost, post_adjustment, set_lock_date
+from inventory_lots.services import AdjustmentLineInput, correct_lot_unit_cost, post_adjustment
 from orders.models import Order
 from orders.services import ReturnLineInput, ShipmentLineInput, post_return, post_shipment
 from production import services as production
@@ -20,7 +20,7 @@ from reports import selectors
 from tests.conftest import adjust_in
 from tests.factories import ServiceLicFactory
 
-from .conftest import D, build_ledger, day, run
+from .conftest import D, build_ledger, close_books, day, run
 
 pytestmark = pytest.mark.django_db
 LOCK = day(31)
@@ -81,7 +81,7 @@ def test_figures_through_the_lock_date_never_change(db):
         lines=[purchasing.ReceiptLineInput(po_line=late.lines.get(), quantity=D(4))],
     )
     run(LOCK)
-    set_lock_date(date=LOCK, actor=None)
+    close_books(date=LOCK, actor=None)
     before = snapshot()
     assert before[("totals", LOCK)].value > 0 and before[("roll", day(1), LOCK)].rows
 

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from core.errors import DomainError
 from inventory_lots.dates import today
 from inventory_lots.models import InventoryUsage, Lot
-from inventory_lots.services import AdjustmentLineInput, post_adjustment, set_lock_date
+from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from production import services as production
 from purchasing import services as purchasing
 from purchasing.models import PurchaseOrder
@@ -46,7 +46,7 @@ from tests.cogs.conftest import give_back, ship
 from tests.conftest import adjust_in
 from tests.factories import LicFactory, ServiceLicFactory, VendorFactory
 
-from .conftest import D, assert_ties, day, run, totals
+from .conftest import D, assert_ties, close_books, day, run, totals
 
 pytestmark = pytest.mark.django_db
 ONE_DAY = datetime.timedelta(days=1)
@@ -327,7 +327,7 @@ def test_random_period_close_streams(office, order, accountant):
             assert_journal_ties()
 
             lock = day(lock_day)
-            set_lock_date(date=lock, actor=accountant)
+            close_books(date=lock, actor=accountant)
             before = snapshot(lock)
             stream.month = 4
             for op in [*april, ("run", 28)]:

@@ -15,7 +15,6 @@ from django.core.management import call_command
 from django.db import connection
 
 from inventory_lots.models import Office
-from inventory_lots.services import set_lock_date
 from orders.models import Order
 from orders.services import ShipmentLineInput, post_shipment
 from reports import selectors, snapshots
@@ -23,7 +22,7 @@ from reports.models import DailyValuation, OpenEntry, SnapshotFigures, Valuation
 from reports.selectors import Scope
 from tests.conftest import adjust_in
 
-from .conftest import D, build_ledger, day, run
+from .conftest import D, build_ledger, close_books, day, run
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +62,7 @@ def test_stored_totals_equal_the_scan_at_every_date_as_the_lock_date_moves(db):
     ledger = build_ledger()  # March and April, runs to 11 April
     assert snapshots.snapshot_totals(as_of=day(20), scope=Scope()) is None  # nothing stored yet
 
-    set_lock_date(date=day(31), actor=None)
+    close_books(date=day(31), actor=None)
     assert list(ValuationSnapshot.objects.order_by("date").values_list("date", flat=True)) == [day(31)]
     assert assert_same_as_scan(ledger) == 6 * 65
     assert snapshots.snapshot_violations() == []
@@ -78,7 +77,7 @@ def test_stored_totals_equal_the_scan_at_every_date_as_the_lock_date_moves(db):
     assert_same_as_scan(ledger, first=day(28, 3))
 
     # forward to 15 April: a snapshot at the lock date, and the days in between
-    set_lock_date(date=day(15, 4), actor=None)
+    close_books(date=day(15, 4), actor=None)
     assert list(ValuationSnapshot.objects.order_by("date").values_list("date", flat=True)) == [
         day(31),
         day(30, 4) - datetime.timedelta(days=15),
@@ -89,20 +88,20 @@ def test_stored_totals_equal_the_scan_at_every_date_as_the_lock_date_moves(db):
     # back to 10 March (an administrator, with a reason): what was stored after it is dropped, and
     # postings dated in the reopened days are valued
     admin = User.objects.create_superuser("admin", "admin@example.com", "pw-123456789")
-    set_lock_date(date=day(10), actor=admin, reason="a missed receipt")
+    close_books(date=day(10), actor=admin, reason="a missed receipt")
     assert list(ValuationSnapshot.objects.values_list("date", flat=True)) == [day(10)]
     assert not DailyValuation.objects.filter(date__gt=day(10)).exists()
     adjust_in(office=ledger.hq, lic=ledger.widget, quantity="3", unit_cost="1.50", date=day(12))
     run(day(23, 4))
     assert_same_as_scan(ledger)
-    set_lock_date(date=day(31), actor=admin)
+    close_books(date=day(31), actor=admin)
     assert assert_same_as_scan(ledger) == 6 * 65
     assert snapshots.snapshot_violations() == []
 
 
 def test_month_end_figures_by_lic_equal_the_scan(db):
     build_ledger()
-    set_lock_date(date=day(20, 4), actor=None)
+    close_books(date=day(20, 4), actor=None)
     dates = list(ValuationSnapshot.objects.order_by("date").values_list("date", flat=True))
     assert dates == [day(31), day(20, 4)]  # the ledger starts on 1 March: March's month end, the lock date
     for snap in ValuationSnapshot.objects.all():
@@ -122,7 +121,7 @@ def _violations() -> list[dict]:
 
 def test_check_ledger_names_a_stored_figure_that_disagrees_with_the_ledger(db, capsys):
     ledger = build_ledger()
-    set_lock_date(date=day(31), actor=None)
+    close_books(date=day(31), actor=None)
     call_command("check_ledger")  # clean
     figure = SnapshotFigures.objects.exclude(type="").filter(office_id=ledger.hq.pk).order_by("pk").first()
     SnapshotFigures.objects.filter(pk=figure.pk).update(value=figure.value + D("0.01"))
@@ -139,7 +138,7 @@ def test_check_ledger_names_a_stored_figure_that_disagrees_with_the_ledger(db, c
 
 def test_check_ledger_names_daily_rows_and_entries_behind_the_snapshot(db):
     ledger = build_ledger()
-    set_lock_date(date=day(31), actor=None)
+    close_books(date=day(31), actor=None)
     row = DailyValuation.objects.filter(date__lte=day(31)).exclude(type="").order_by("-date").first()
     DailyValuation.objects.filter(pk=row.pk).update(lots=99)
     assert ("snapshot_daily", day(31).isoformat()) in {(v["check"], v["id"]) for v in _violations()}
@@ -192,13 +191,11 @@ def test_journal_summary_summed_in_sql_equals_the_summary_of_the_lines(db):
 
 def test_roll_forward_of_closed_months_from_the_snapshots_equals_the_scan(db):
     ledger = build_ledger()
-    set_lock_date(date=day(30, 4), actor=None)
+    close_books(date=day(30, 4), actor=None)
     feb_end = day(1) - datetime.timedelta(days=1)
     for start, end in [(day(1), day(31)), (day(1, 4), day(30, 4)), (day(1), day(30, 4))]:
         for scope in [Scope(), Scope(office_id=ledger.hq.pk), Scope(lic_id=ledger.widget.pk)]:
-            if start == day(1):
-                assert snapshots.stored_roll_forward(date_from=start, date_to=end, scope=scope) is None  # no Feb
-                continue
+            # from 1 March: no February snapshot, but nothing is dated before March (opening zero)
             stored = snapshots.stored_roll_forward(date_from=start, date_to=end, scope=scope)
             assert stored is not None and stored == selectors.scanned_roll_forward_rows(
                 date_from=start, date_to=end, scope=scope

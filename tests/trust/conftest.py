@@ -32,6 +32,7 @@ from purchasing.services import (
 )
 from tests.conftest import adjust_in
 from tests.factories import CustomerFactory, LicFactory, OfficeFactory, ServiceLicFactory, VendorFactory
+from transfers.services import TransferLineInput, post_transfer
 
 D = Decimal
 DAY = datetime.date(2026, 3, 1)
@@ -114,6 +115,7 @@ class World:
     closed_order: object = None  # (the reopen doors)
     spare_adjustment: object = None  # an adjustment whose lot is unused (the adjustment reversal doors)
     other_office: object = None  # a second office (the transfer doors)
+    spare_transfer: object = None  # a transfer whose lot is unused (the transfer reversal doors)
 
 
 @pytest.fixture
@@ -195,6 +197,13 @@ def world(db, admin_user) -> World:
     spare_lot = adjust_in(office=office, lic=product, quantity="1", unit_cost="5.00")
     spare_adjustment = InventoryAdjustment.objects.get(lines__lot=spare_lot)
     other_office = OfficeFactory(code="WH", name="Warehouse")
+    spare_transfer = post_transfer(
+        from_office=office,
+        to_office=other_office,
+        date=DAY,
+        lines=[TransferLineInput(lic=lic, quantity=Decimal(1))],
+        actor=admin_user,
+    )
     return World(
         office,
         lic,
@@ -220,6 +229,7 @@ def world(db, admin_user) -> World:
         closed_order,
         spare_adjustment,
         other_office,
+        spare_transfer,
     )
 
 

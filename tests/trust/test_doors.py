@@ -48,6 +48,7 @@ PAGE_DOORS = [
     ),
     Door("lock-date/", lambda w: "/lock-date/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
     Door("reports/close/", lambda w: "/reports/close/", (ACC,), lambda w: {"date": "2026-02-15", "confirm": "yes"}),
+    Door("reports/close/check/", lambda w: "/reports/close/check/", (ACC,), lambda w: {"date": "2026-02-15"}),
     Door(
         "purchasing/po/new/",
         lambda w: "/purchasing/po/new/",
@@ -207,6 +208,12 @@ PAGE_DOORS = [
         lambda w: "/transfers/new/",
         (STOCK,),
         lambda w: {"from_office": "HQ", "to_office": "WH", "date": D0, **lines(lic="WIDGET", quantity="1")},
+    ),
+    Door(
+        "transfers/<int:pk>/reverse/",
+        lambda w: f"/transfers/{w.spare_transfer.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong office", "confirm": "yes"},
     ),
 ]
 # POST pages that write no ledger record: login/logout (auth) and the Django admin (its own tests)
@@ -427,6 +434,13 @@ API_DOORS = [
         lambda w: API + "transfers/",
         (STOCK,),
         lambda w: {"from_office": "HQ", "to_office": "WH", "date": D0, "lines": [{"lic": "WIDGET", "quantity": "1"}]},
+        (201,),
+    ),
+    Door(
+        "transfers/<int:pk>/reverse/",
+        lambda w: f"{API}transfers/{w.spare_transfer.pk}/reverse/",
+        (ACC,),
+        lambda w: {"date": D0, "reason": "wrong office"},
         (201,),
     ),
 ]

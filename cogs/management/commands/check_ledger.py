@@ -43,6 +43,12 @@ DOCUMENT_CHECKS = {
         JOIN (SELECT lot_id, sum(quantity) q FROM inventory_lots_adjustmentline WHERE lot_id IS NOT NULL
               GROUP BY lot_id) s ON s.lot_id = l.id
         WHERE l.qty_in <> s.q""",
+    # a transfer lot's quantity in is its line's quantity plus its reversal line's (which brings it to 0)
+    "transfer_lot_qty_in": """
+        SELECT l.id, 'qty_in ' || l.qty_in || ' <> transfer lines ' || (o.quantity + COALESCE(r.quantity, 0))
+        FROM inventory_lots_lot l JOIN transfers_transferline o ON o.lot_id = l.id
+        LEFT JOIN transfers_transferline r ON r.reverses_line_id = o.id
+        WHERE l.qty_in <> o.quantity + COALESCE(r.quantity, 0)""",
     # returns naming a usage never give back more than it took
     "return_within_usage": """
         SELECT u.id, 'returned ' || -sum(r.quantity) || ' > used ' || u.quantity
