@@ -219,6 +219,36 @@ def viewer_client():
         user.set_password("bench-pass-123")
         user.save()
         user.groups.add(Group.objects.get(name=roles.ACCOUNTANT))
+    # every office, as the data migration gave every user that existed then
+    user.user_permissions.add(_permission(roles.ALL_OFFICES))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _permission(name: str):
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def scoped_client(office_code: str):
+    """A test client of a bench user holding the Accountant role who sees one office only."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    from core import roles
+    from inventory_lots.models import Office, OfficeAccess
+
+    user, created = User.objects.get_or_create(username="bench-one-office")
+    if created:
+        user.set_password("bench-pass-123")
+        user.save()
+        user.groups.add(Group.objects.get(name=roles.ACCOUNTANT))
+    user.user_permissions.remove(_permission(roles.ALL_OFFICES))
+    OfficeAccess.objects.filter(user=user).delete()
+    OfficeAccess.objects.create(user=user, office=Office.objects.get(code=office_code), can_post=True)
     client = Client()
     client.force_login(user)
     return client

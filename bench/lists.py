@@ -1,7 +1,8 @@
 """Accountants' lists at scale: `python bench/lists.py --lots 1000000 --usage 5000000`.
 
 Seeds lots and usage (SQL) into `ll_bench_lists`, then measures in-process server time:
-the lot list's first page for the default ordering and each filter, the usage list, the CSV
+the lot list's first page for the default ordering and each filter, the usage list, both lists
+for a user who sees one office of the three (``scoped_list_p95_ms``: the slower of the two), the CSV
 export of every lot (rows/s and the process's peak memory growth) beside PostgreSQL's own
 `COPY (same query) TO STDOUT`, and the API lot detail. Prints a table, then one JSON line."""
 
@@ -17,6 +18,7 @@ from common import (
     count,
     parse_args,
     reset_ledger,
+    scoped_client,
     seed_documents,
     seed_lots,
     seed_usage,
@@ -115,6 +117,18 @@ def main() -> None:
         p50, p95, worst = summary(times)
         rows.append((name, p50, p95, worst, len(ctx.captured_queries)))
 
+    # a user who sees one office of the three (DOMAIN.md 11): the same lists, read through visible_to
+    scoped = scoped_client("OF2")
+    scoped_rows = []
+    for name, url in {"scoped lots: default": "/lots/", "scoped usage: default": "/usage/"}.items():
+        assert scoped.get(url).status_code == 200, url
+        times = timed(lambda url=url: scoped.get(url), args.repeat)
+        with CaptureQueriesContext(connection) as ctx:
+            scoped.get(url)
+        p50, p95, worst = summary(times)
+        scoped_rows.append((name, p50, p95, worst, len(ctx.captured_queries)))
+    rows.extend(scoped_rows)
+
     # CSV export of every lot, streamed, vs COPY of the same query
     from inventory_lots import exports, selectors
 
@@ -173,6 +187,8 @@ def main() -> None:
                 "copy_rows_per_s": round(copy_rows / copy_s),
                 "export_peak_growth_mb": round(rss.growth_mb, 1),
                 "api_detail_p95_ms": round(api_p95, 1),
+                "scoped_list_p95_ms": round(max(r[2] for r in scoped_rows), 1),
+                "scoped_queries_per_page": max(r[4] for r in scoped_rows),
             }
         )
     )

@@ -29,7 +29,7 @@ class CostsRequiredMixin:
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             require_costs(request)
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin of a View
 
 
 class RunListView(CostsRequiredMixin, FilteredListView):

@@ -73,6 +73,8 @@ class CodeChoiceField(forms.ModelChoiceField):
     ignoring case like every other door (core.codes.by_code); unknown codes are a clear field error."""
 
     default_error_messages = {"invalid_choice": "Unknown code “%(value)s”."}
+    # where a typed code is looked up when it differs from the choices offered (None: the choices)
+    lookup_queryset = None
 
     def __init__(self, queryset, **kwargs):
         kwargs.setdefault("to_field_name", "code")
@@ -82,7 +84,7 @@ class CodeChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip()
-        obj = by_code(self.queryset, value)
+        obj = by_code(self.queryset if self.lookup_queryset is None else self.lookup_queryset, value)
         if obj is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}

@@ -20,6 +20,7 @@ from core.text import clean_text
 from inventory_lots import dates, selectors, services
 from inventory_lots.models import CostingMethod, LineItemCode, Office
 from inventory_lots.opening_stock import OpeningLine
+from inventory_lots.scope import MSG_VIEW_ONLY, scope_for
 from orders.models import Customer
 from purchasing.models import Vendor
 
@@ -231,15 +232,18 @@ def _cells(mapping: dict[str, int], cells: list) -> dict:
 # --- checking a file ----------------------------------------------------------------------------------
 
 
-def check(kind: str, rows: Iterator[tuple[int, list]], progress: Callable[[int], None] | None = None) -> Checked:
+def check(
+    kind: str, rows: Iterator[tuple[int, list]], progress: Callable[[int], None] | None = None, *, actor=None
+) -> Checked:
     """Check every row of a sheet (``rows``: formats.read_rows). File-level problems (columns) are
-    raised as ValidationFailed; row problems are collected in ``Checked.errors``."""
+    raised as ValidationFailed; row problems are collected in ``Checked.errors``. Opening stock
+    rows post in offices ``actor`` (None: the system) may post in."""
     try:
         _, header = next(rows)
     except StopIteration as exc:
         raise ValidationFailed("file_empty", "The file is empty: it needs a header row.", field="file") from exc
     mapping = header_map(kind, header)
-    checker = OpeningChecker() if kind == ImportKind.OPENING_STOCK else MasterChecker(kind)
+    checker = OpeningChecker(actor) if kind == ImportKind.OPENING_STOCK else MasterChecker(kind)
     result = Checked(kind=kind)
     for number, cells in rows:
         result.row_count += 1
@@ -339,10 +343,12 @@ class MasterChecker:
 class OpeningChecker:
     """Opening stock rows: known office and inventoried LIC, numbers that fit, a date after the
     lock date and inside the date window, serials and mfr lot as the LIC's flags ask, serials unique
-    per LIC in the file and in the ledger (checked at the end, one query)."""
+    per LIC in the file and in the ledger (checked at the end, one query). An office the actor does
+    not see is unknown; one they may only view is refused on its row (DOMAIN.md section 11)."""
 
-    def __init__(self):
-        self.offices = {o.code.upper(): o for o in Office.objects.all()}
+    def __init__(self, actor=None):
+        self.scope = scope_for(actor)
+        self.offices = {o.code.upper(): o for o in Office.objects.visible_to(self.scope)}
         self.lics = {
             lic.code.upper(): lic
             for lic in LineItemCode.objects.only("id", "code", "inventoried", "serialized", "track_by_mfr_lot")
@@ -352,6 +358,8 @@ class OpeningChecker:
 
     def row(self, number: int, values: dict, problems: list[str]):
         office = self._known(values.get("office"), self.offices, "office", "office", problems)
+        if office is not None and not self.scope.posts(office.pk):
+            problems.append(f"office: {MSG_VIEW_ONLY.format(office=office.code)}")
         lic = self._known(values.get("lic"), self.lics, "lic", "line item code", problems)
         quantity = self._number(values.get("quantity"), "quantity", problems)
         cost = self._number(values.get("unit_cost"), "unit_cost", problems)

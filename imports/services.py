@@ -43,13 +43,16 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def check_file(*, kind: str, file_name: str, content: bytes, progress: Progress | None = None) -> kinds.Checked:
-    """Read and check every row; writes nothing. File-level problems raise ValidationFailed."""
+def check_file(
+    *, kind: str, file_name: str, content: bytes, progress: Progress | None = None, actor: User | None = None
+) -> kinds.Checked:
+    """Read and check every row (opening stock: in offices ``actor`` may post in); writes nothing.
+    File-level problems raise ValidationFailed."""
     check_kind(kind)
     formats.check_size(content)
     fmt = formats.file_format(file_name, content)
     tick = (lambda n: progress("check", n, 0)) if progress else None
-    return kinds.check(kind, formats.read_rows(content, fmt), tick)
+    return kinds.check(kind, formats.read_rows(content, fmt), tick, actor=actor)
 
 
 @transaction.atomic
@@ -68,7 +71,7 @@ def stage_import(
     check_kind(kind)
     file_name = clean_text(file_name)[:200] or "upload"
     try:
-        checked = check_file(kind=kind, file_name=file_name, content=content, progress=progress)
+        checked = check_file(kind=kind, file_name=file_name, content=content, progress=progress, actor=actor)
         errors = checked.errors
     except ValidationFailed as exc:
         if exc.code in ("invalid_kind", "unsupported_format", "file_too_large", "file_empty") or not record_failure:
@@ -131,7 +134,7 @@ def commit_import(
         )
     if checked is None:
         checked = check_file(
-            kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content), progress=progress
+            kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content), progress=progress, actor=actor
         )
         if checked.errors:
             raise invalid(checked.errors)

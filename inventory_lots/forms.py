@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 
 from core.forms import (
     CodeChoiceField,
@@ -19,24 +18,18 @@ from .serial_moves import split_serials
 from .services import AdjustmentLineInput
 
 
-class _Offered(ModelChoiceIterator):
-    """A select's options from another queryset than the one its field accepts."""
-
-    def __init__(self, field, queryset):
-        super().__init__(field)
-        self.queryset = queryset
-
-
 def limit_offices(field, scope: Scope) -> None:
     """An office field offers only the offices ``scope`` may post in, and accepts every office it
     sees: posting in a view-only office is then refused by the service (403, saying why), an
     office it does not see is an unknown code (DOMAIN.md section 11)."""
-    field.queryset = Office.objects.visible_to(scope)
-    offered = Office.objects.postable_by(scope)
-    if isinstance(field, forms.ModelChoiceField):
-        field.widget.choices = _Offered(field, offered.order_by("code"))
+    seen = Office.objects.visible_to(scope)
+    offered = Office.objects.postable_by(scope).order_by("code")
+    if isinstance(field, forms.ModelChoiceField):  # core.forms.CodeChoiceField: a select
+        field.queryset = offered
+        field.lookup_queryset = seen
     else:  # a code typed with a picker (core.forms.CodeField)
-        field.picker_queryset = lambda: offered.order_by("code")
+        field.queryset = seen
+        field.picker_queryset = lambda: offered
 
 
 class OfficeScopedForm(forms.Form):

@@ -28,13 +28,14 @@ from django.db import connection, transaction
 
 from core import numbering
 from core.copy import copy_rows
-from core.errors import ValidationFailed, line_error
+from core.errors import OfficeNotPermitted, ValidationFailed, line_error
 from core.money import ZERO, ZERO_MONEY
 from core.money import unit_cost as unit_cost_of
 from core.text import clean_text
 
 from . import locks, pending, services
 from .models import AdjustmentKind, AdjustmentLine, InventoryAdjustment, LineItemCode, Lot, LotSerial, LotType, Office
+from .scope import check_can_post
 
 CHUNK = 5000
 MSG_SERIAL_REPEATED = "Serial number {serial} of {lic} is also on line {other}: a serial number is unique per LIC."
@@ -72,6 +73,11 @@ def post_opening_stock(
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed("reason_required", "Enter the reason for the adjustment.", field="reason")
+    for index, line in enumerate(lines):
+        try:
+            check_can_post(actor, line.office)
+        except OfficeNotPermitted as exc:
+            raise line_error(exc, index) from exc
     dates = sorted({line.date for line in lines})
     services.check_open_date(dates[0])
     services.check_open_date(dates[-1])

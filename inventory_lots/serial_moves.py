@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from core.errors import ValidationFailed
 from core.money import plain
+from core.text import clean_text
 
 from .models import InventoryUsage, LineItemCode, Lot, LotSerial, Office, SerialUse
 
@@ -37,7 +38,7 @@ MSG_SERIAL_USAGES_DIFFER = (
 
 def clean(serial_numbers: Iterable[str]) -> list[str]:
     """The serials as stored: each stripped, blanks dropped (order and repeats kept for the checks)."""
-    return [s.strip() for s in serial_numbers if s and s.strip()]
+    return [clean_text(s) for s in serial_numbers if s and clean_text(s)]
 
 
 def split_serials(text: str | None) -> tuple[str, ...]:

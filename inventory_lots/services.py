@@ -324,7 +324,7 @@ def check_lot_input(
         raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
     check_value_storable(quantity, unit_cost_value)
     serials = _check_serials(lic, quantity, serial_numbers, "serial_numbers")
-    mfr_lot_number = (mfr_lot_number or "").strip()
+    mfr_lot_number = clean_text(mfr_lot_number)
     if lic.track_by_mfr_lot and not mfr_lot_number:
         raise ValidationFailed("mfr_lot_required", MSG_MFR_LOT_REQUIRED.format(lic=lic.code), field="mfr_lot_number")
     if mfr_lot_number and not lic.track_by_mfr_lot:  # refused, not dropped

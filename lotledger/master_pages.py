@@ -32,6 +32,7 @@ from core.text import clean_text
 from inventory_lots import selectors as lot_selectors
 from inventory_lots import services as lot_services
 from inventory_lots.models import LineItemCode, Office
+from inventory_lots.scope import scope_of
 from orders.models import Customer
 from orders.services import update_customer
 from purchasing.models import Vendor
@@ -159,9 +160,17 @@ class _KindMixin(ViewerRequiredMixin):
         }
 
 
+def _records(kind: Kind, request):
+    """The kind's records; offices only those the user sees (DOMAIN.md section 11)."""
+    records = kind.model.objects.all()
+    if kind.model is Office:
+        records = records.visible_to(scope_of(request))
+    return records
+
+
 class MasterListView(_KindMixin, View):
     def get(self, request, kind):
-        records = self.kind.model.objects.order_by("code")
+        records = _records(self.kind, request).order_by("code")
         query = request.GET.get("q", "").strip()
         if query:
             records = records.filter(code__icontains=query)
@@ -202,7 +211,7 @@ class MasterEditView(_KindMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def record(self):
-        record = by_code(self.kind.model.objects.all(), self.code)
+        record = by_code(_records(self.kind, self.request), self.code)
         if record is None:
             raise Http404("No such record.")
         return record

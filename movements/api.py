@@ -13,6 +13,7 @@ from core import roles
 from core.drf.exports import CSV, ExportView, file_schema
 from core.drf.fields import GenericRefSerializer, QuantityField
 from inventory_lots.models import InventoryUsage
+from inventory_lots.scope import scope_of
 
 from . import exports, selectors
 from .forms import TransactionsFilterForm
@@ -64,7 +65,7 @@ class InventoryTransactionsView(generics.GenericAPIView):
         responses={200: TransactionsSerializer},
     )
     def get(self, request):
-        form = TransactionsFilterForm(request.query_params)
+        form = TransactionsFilterForm(request.query_params, scope=scope_of(request))
         if not form.is_valid():
             raise serializers.ValidationError({k: list(v) for k, v in form.errors.items()})
         data = form.cleaned_data
@@ -114,7 +115,7 @@ class InventoryTransactionsCsvView(ExportView):
     )
     def get(self, request):
         try:
-            return exports.transactions_csv_response(request.query_params)
+            return exports.transactions_csv_response(request.query_params, scope_of(request))
         except exports.BadFilter as bad:
             raise serializers.ValidationError(bad.errors) from bad
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 
 from core.spreadsheet import qty_text, safe_text, streamed_csv
+from inventory_lots.scope import EVERYTHING, Scope
 
 from . import selectors
 from .forms import TransactionsFilterForm
@@ -35,9 +36,9 @@ def csv_cells(movements):
         ]
 
 
-def transactions_csv_response(params) -> StreamingHttpResponse:
+def transactions_csv_response(params, scope: Scope = EVERYTHING) -> StreamingHttpResponse:
     """Every movement of the filter (``lic`` required; ``office``, ``date_from``, ``date_to``), streamed."""
-    form = TransactionsFilterForm(params)
+    form = TransactionsFilterForm(params, scope=scope)
     if not form.is_valid():
         raise BadFilter({k: list(v) for k, v in form.errors.items()})
     data = form.cleaned_data

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from core.errors import DomainError
 from core.mixins import ViewerRequiredMixin
 from core.templatetags.money import qty
+from inventory_lots.scope import scope_of
 
 from . import exports, selectors
 from .forms import TransactionsFilterForm
@@ -22,7 +23,7 @@ class InventoryTransactionsView(ViewerRequiredMixin, TemplateView):
     template_name = "movements/inventory_transactions.html"
 
     def get(self, request, *args, **kwargs):
-        form = TransactionsFilterForm(request.GET or None)
+        form = TransactionsFilterForm(request.GET or None, scope=scope_of(request))
         context = {"form": form}
         if not form.is_bound:
             return render(request, self.template_name, context)
@@ -89,7 +90,7 @@ def inventory_transactions_csv(request):
     if not request.user.has_perm("inventory_lots.view_ledger"):
         return HttpResponse("Forbidden", status=403, content_type="text/plain")
     try:
-        return exports.transactions_csv_response(request.GET)
+        return exports.transactions_csv_response(request.GET, scope_of(request))
     except exports.BadFilter as bad:
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in bad.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain")

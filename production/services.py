@@ -358,7 +358,7 @@ def produce(
 def _check_more_of_mfr_lot(lot: Lot, mfr_lot_number: str) -> None:
     """More production reported into a lot: its mfr lot number, if given, is the lot's (a
     number the LIC does not track, or another one, was dropped before)."""
-    mfr_lot_number = (mfr_lot_number or "").strip()
+    mfr_lot_number = clean_text(mfr_lot_number)
     if not mfr_lot_number:
         return
     if not lot.lic.track_by_mfr_lot:

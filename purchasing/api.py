@@ -80,6 +80,7 @@ class ReceiptCreate(generics.GenericAPIView):
             date=data["date"],
             actor=request.user,
             allow_over_receipt=data["allow_over_receipt"],
+            reason=data.get("reason", ""),
             lines=[services.ReceiptLineInput(**line) for line in data["lines"]],
         )
         return _receipt_response(receipt.pk, status.HTTP_201_CREATED)

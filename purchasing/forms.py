@@ -44,6 +44,12 @@ POLineFormSet = line_formset_factory(POLineForm, extra=4)
 class ReceiveForm(forms.Form):
     date = date_field()
     allow_over_receipt = forms.BooleanField(required=False, label="Allow receiving more than ordered")
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Reason for receiving more",
+        help_text="Required when a line receives more than ordered: what was agreed with the vendor.",
+    )
 
 
 class _POLineRowForm(forms.Form):

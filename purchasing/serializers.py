@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, UnitCostField
+from core.drf.fields import CodeRelatedField, MoneyField, QuantityField, TextField, UnitCostField
 from core.drf.master_data import MasterDataSerializer
 from inventory_lots.models import LineItemCode, Office
 from inventory_lots.serializers import VisibleRelatedField
@@ -81,6 +81,7 @@ class ReceiptLineInSerializer(serializers.Serializer):
 class ReceiptInSerializer(serializers.Serializer):
     date = serializers.DateField()
     allow_over_receipt = serializers.BooleanField(required=False, default=False)
+    reason = TextField(required=False, allow_blank=True, default="", max_length=200)
     lines = ReceiptLineInSerializer(many=True, allow_empty=False)
 
 

@@ -213,10 +213,12 @@ def receive_purchase_order(
     lines: Sequence[ReceiptLineInput],
     actor: User | None,
     allow_over_receipt: bool = False,
+    reason: str = "",
 ) -> Receipt:
     """Receive some or all of the PO's lines: one purchase lot per receipt line, at the PO
     line's unit cost. Refused on a closed PO (409), for non-inventoried lines, and beyond the
-    open quantity unless ``allow_over_receipt``."""
+    open quantity unless ``allow_over_receipt`` with a ``reason`` (what was agreed with the vendor;
+    recorded on the receipt)."""
     check_can_post(actor, purchase_order.office)
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")
@@ -228,11 +230,13 @@ def receive_purchase_order(
     if _locked_po_status(purchase_order) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_PO_CLOSED.format(po=purchase_order.number), field=None)
     quantities = _check_receipt_lines(lines, locked, allow_over_receipt)
+    reason = _check_over_receipt_reason(lines, quantities, locked, reason)
     receipt = Receipt.objects.create(
         number=numbering.next_number("RCV"),
         purchase_order=purchase_order,
         date=date,
         allow_over_receipt=allow_over_receipt,
+        reason=reason,
         created_by=actor,
     )
     # a lot's transaction is the line that points at the lot: the lines' ids come first
@@ -249,6 +253,40 @@ def receive_purchase_order(
         totals[receipt_line.po_line_id] += receipt_line.quantity
     _add_received(totals, locked)
     return receipt
+
+
+MSG_OVER_RECEIPT_REASON = (
+    "Receiving more than ordered needs a reason (what was agreed with the vendor): PO line {line_no} of {lic} "
+    "would be {received} of {ordered}."
+)
+MSG_REASON_TOO_LONG = "The reason is too long: at most 200 characters."
+
+
+def _check_over_receipt_reason(
+    lines: Sequence[ReceiptLineInput], quantities: list[Decimal], locked: dict[int, PurchaseOrderLine], reason: str
+) -> str:
+    """An over-receipt is allowed only with a recorded reason; a receipt within the ordered
+    quantities needs none (allowing it in advance changes nothing)."""
+    reason = clean_text(reason)
+    if len(reason) > 200:
+        raise ValidationFailed("reason_too_long", MSG_REASON_TOO_LONG, field="reason")
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line, quantity in zip(lines, quantities, strict=True):
+        totals[line.po_line.pk] += quantity
+    for pk, total in totals.items():
+        po_line = locked[pk]
+        if po_line.quantity_received + total > po_line.quantity and not reason:
+            raise ValidationFailed(
+                "over_receipt_reason_required",
+                MSG_OVER_RECEIPT_REASON.format(
+                    line_no=po_line.line_no,
+                    lic=po_line.lic.code,
+                    received=_fmt(po_line.quantity_received + total),
+                    ordered=_fmt(po_line.quantity),
+                ),
+                field="reason",
+            )
+    return reason
 
 
 def _add_received(totals: dict[int, Decimal], locked: dict[int, PurchaseOrderLine]) -> None:
@@ -306,7 +344,7 @@ def _receive_line(
         line_no=line_no,
         po_line=po_line,
         quantity=quantity,
-        mfr_lot_number=(line.mfr_lot_number or "").strip() if po_line.lic.track_by_mfr_lot else "",
+        mfr_lot_number=clean_text(line.mfr_lot_number) if po_line.lic.track_by_mfr_lot else "",
         serial_numbers=serial_moves.clean(line.serial_numbers) if po_line.lic.serialized else [],
     )
     # The lot's transaction is the receipt line and the line points at the lot: id reserved above.
@@ -437,7 +475,7 @@ def post_vendor_invoice(
     """Post a vendor invoice against PO lines; freight is spread over its inventoried lines by
     amount (DOMAIN.md 4). Refused on a closed PO (409)."""
     check_can_post(actor, purchase_order.office)
-    number = (number or "").strip()
+    number = clean_text(number)
     freight = freight if freight is not None else ZERO
     if not lines:
         raise ValidationFailed("no_lines", MSG_NO_LINES, field="lines")

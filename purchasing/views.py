@@ -145,6 +145,7 @@ class ReceiveView(_POActionView):
                     date=form.cleaned_data["date"],
                     actor=request.user,
                     allow_over_receipt=form.cleaned_data["allow_over_receipt"],
+                    reason=form.cleaned_data["reason"],
                     lines=[f.to_input() for f in formset.forms if f.has_changed()],
                 )
             except DomainError as error:

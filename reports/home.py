@@ -45,14 +45,15 @@ def month_ends(today: datetime.date, count: int = MONTHS) -> list[datetime.date]
     return out[::-1]
 
 
-# COGS per month from the snapshots' stored movements (their "cogs" column: the same usage kinds) for
-# the days up to the latest snapshot, plus the entries dated after it, read as the open entries and
-# those above its watermark (reports.snapshots): no scan of the entries table. One statement.
+# COGS per month from the snapshots' stored movements (their "cogs" column: the same usage kinds,
+# summed per office in SnapshotCogs) for the days up to the latest snapshot, plus the entries dated
+# after it, read as the open entries and those above its watermark (reports.snapshots): no scan of
+# the entries table. One statement.
 STORED_COGS_BY_MONTH = """
 SELECT month, sum(value) FROM (
     SELECT date_trunc('month', s.date)::date AS month, f.cogs AS value
-    FROM reports_snapshotfigures f JOIN reports_valuationsnapshot s ON s.id = f.snapshot_id
-    WHERE s.date >= %(first)s AND s.date <= %(last)s AND f.cogs <> 0{stored_where}
+    FROM reports_snapshotcogs f JOIN reports_valuationsnapshot s ON s.id = f.snapshot_id
+    WHERE s.date >= %(first)s AND s.date <= %(last)s{stored_where}
     UNION ALL
     SELECT date_trunc('month', e.date)::date, e.value
     FROM (SELECT x.* FROM reports_openentry o JOIN cogs_cogsentry x ON x.id = o.entry_id

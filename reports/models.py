@@ -323,6 +323,19 @@ class AgingFigures(models.Model):
         indexes = [models.Index(fields=["snapshot", "office_id"], name="agingfigures_snapshot")]
 
 
+class SnapshotCogs(models.Model):
+    """The COGS column of a snapshot's movements (the roll-forward's "cogs": shipment, job and
+    customer return usage) summed per office: the home page's COGS per month reads a row per office
+    and month instead of the snapshot's rows per LIC."""
+
+    snapshot = models.ForeignKey(ValuationSnapshot, on_delete=models.CASCADE, related_name="cogs_by_office")
+    office_id = models.BigIntegerField()
+    cogs = models.DecimalField(max_digits=_TOTAL_DIGITS, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "office_id"], name="snapshotcogs_unique")]
+
+
 class DailyMovement(models.Model):
     """The roll-forward of a closed day of one office and LIC: the change of its on-hand value and
     the movements that make it up (lots in, cost changes, the COGS columns by usage kind), written

@@ -849,14 +849,33 @@ def scanned_aging(
 
 
 def _aging(as_of: datetime.date, bounds: tuple[int, ...], found: list[tuple], by_lic: bool) -> Aging:
+    """The report from rows in office and LIC order: (office, LIC, description, bucket, quantity,
+    value) from the scan; from the stored aging (``snapshots.stored_aging``) bucket -1 with a stored
+    row's buckets (first for its office and LIC), then changes as lists of one."""
     width = len(bounds) + 1
     rows: list[AgingRow] = []
+    changed: list[AgingRow] = []
     for office, lic, description, bucket, quantity, value in found:
         if not rows or (rows[-1].office, rows[-1].lic) != (office, lic):
+            if bucket < 0:
+                rows.append(AgingRow(office, lic, description or "", quantity, value))
+                continue
             rows.append(AgingRow(office, lic, description or "", [ZERO] * width, [ZERO_MONEY] * width))
-        if quantity or value:  # a zero sum reads as the empty bucket, whichever way it was computed
-            rows[-1].quantities[bucket] = quantity
-            rows[-1].values[bucket] = value
+        row = rows[-1]
+        if bucket < 0:  # another stored row of the same key (the totals: one per office)
+            row.quantities[:] = [a + b for a, b in zip(row.quantities, quantity, strict=True)]
+            row.values[:] = [a + b for a, b in zip(row.values, value, strict=True)]
+            changed.append(row)
+        elif isinstance(quantity, list):
+            row.quantities[bucket] += quantity[0]
+            row.values[bucket] += value[0]
+            changed.append(row)
+        else:
+            row.quantities[bucket] = quantity
+            row.values[bucket] = value
+    for row in changed:  # a zero sum reads as the empty bucket, whichever way it was computed
+        row.quantities[:] = [q if q else ZERO for q in row.quantities]
+        row.values[:] = [v if v else ZERO_MONEY for v in row.values]
     rows = [r for r in rows if any(r.quantities) or any(r.values)]
     totals = AgingRow(
         None,

@@ -289,6 +289,7 @@ def _write(start: datetime.date | None, end: datetime.date, base, *, lock_row=No
     step("month-end figures")
     _execute(FIGURES_INSERT, params)
     step("aging and daily movements")
+    _execute(SNAPSHOT_COGS_INSERT, params)
     _execute(DAILY_MOVES_INSERT)
     _write_aging(base, snapshots)
     step("journal days")
@@ -350,6 +351,12 @@ AGING_FIGURES_INSERT = _AGING_INSERT + _AGING_ARRAYS.format(lic="lic_id", rows=A
 # per office (lic_id NULL): the sum over its LICs, for the totals (the home page)
 AGING_OFFICE_INSERT = _AGING_INSERT + _AGING_ARRAYS.format(lic="NULL::bigint", rows=AGING_ELEMENTS)
 
+
+# each new snapshot's COGS movements per office (SnapshotCogs: the home page's COGS per month)
+SNAPSHOT_COGS_INSERT = """
+INSERT INTO reports_snapshotcogs (snapshot_id, office_id, cogs)
+SELECT snapshot_id, office_id, sum(cogs) FROM reports_snapshotfigures WHERE snapshot_id = ANY(%(snap_ids)s)
+GROUP BY 1, 2 HAVING sum(cogs) <> 0"""
 
 # the roll-forward of each closed day per office and LIC (DailyMovement), from the day's changes
 DAILY_MOVES_INSERT = f"""
@@ -575,31 +582,41 @@ def _live_change(start: datetime.date, end: datetime.date, watermark: int, scope
         return list(_execute(statement(ctes, body), params)[0])
 
 
-# The aging at %(end)s from a stored aging (%(snap)s) and the change since (or until) its date.
-# ``older``: per office and LIC, what is dated on or before each point (point i >= 1: the lot date
-# %(bounds)s[i] + 1 days before the date, so older than that bound; point 0: the date itself, all of
-# it), read from the cumulative arrays by a binary search (width_bucket: how many lot dates are <=
-# the point). Bucket k is older(k) - older(k + 1). A changed row's bucket is how many bounds its age
-# exceeds (width_bucket over the bounds sorted), as the scan (AGING) counts them.
-AGING_STORED = """
+# The aging at %(end)s from a stored aging (the snapshot dated %(snap)s) and the change since (or
+# until) its date. ``stored``: per office and LIC, the buckets as arrays. What is dated on or before a
+# point is read from the cumulative arrays by a binary search (width_bucket: how many lot dates are
+# <= the point); point 1 is the date itself (all of it), point k + 1 the lot date %(bounds)s[k] + 1
+# days before it (older than that bound); bucket k is point k's figure less point k + 1's (after the
+# last point: nothing). A zero is written 0 (0.00 for money), as the scan's empty bucket.
+# ``changed``: the changed rows summed per bucket, a row's bucket being how many bounds its age
+# exceeds (width_bucket over the sorted bounds), as the scan (AGING) counts them.
+_OLDER = "COALESCE(f.{cum}[width_bucket(t.x[k{plus}], f.lot_dates)], 0)"
+_BUCKETS = (
+    "ARRAY(SELECT COALESCE(NULLIF({older} - {next}, 0), {zero}) FROM generate_series(1, cardinality(t.x)) k ORDER BY k)"
+)
+_Q_BUCKETS = _BUCKETS.format(
+    older=_OLDER.format(cum="cum_quantities", plus=""), next=_OLDER.format(cum="cum_quantities", plus=" + 1"), zero="0"
+)
+_V_BUCKETS = _BUCKETS.format(
+    older=_OLDER.format(cum="cum_values", plus=""), next=_OLDER.format(cum="cum_values", plus=" + 1"), zero="0.00"
+)
+AGING_STORED = f"""
 point AS (
-    SELECT i, %(end)s::date - b - 1 AS x FROM unnest(%(bounds)s::integer[]) WITH ORDINALITY p(b, i)
-    UNION ALL SELECT 0, %(end)s::date
+    SELECT ARRAY[%(end)s::date] || array_agg(%(end)s::date - b - 1 ORDER BY b) AS x
+    FROM unnest(%(bounds)s::integer[]) b
 ),
-older AS (
-    SELECT f.office_id, {lic} AS lic_id, p.i,
-           COALESCE(f.cum_quantities[width_bucket(p.x, f.lot_dates)], 0) AS q,
-           COALESCE(f.cum_values[width_bucket(p.x, f.lot_dates)], 0) AS v
-    FROM reports_agingfigures f CROSS JOIN point p
+stored AS (
+    SELECT f.office_id, {{lic}} AS lic_id,
+           {_Q_BUCKETS} AS q,
+           {_V_BUCKETS} AS v
+    FROM reports_agingfigures f CROSS JOIN point t
     WHERE f.snapshot_id = (SELECT id FROM reports_valuationsnapshot WHERE date = %(snap)s)
-      AND f.lic_id IS {null} NULL{office_where}
+      AND f.lic_id IS {{null}} NULL{{office_where}}
 ),
-piece AS (
-    SELECT office_id, lic_id, i AS bucket, q, v FROM older
-    UNION ALL SELECT office_id, lic_id, i - 1, -q, -v FROM older WHERE i > 0
-    UNION ALL {changes}
-)"""
-# the closed days between the snapshot and the date, added (%(sign)s 1) or taken off (-1)
+changed AS (
+    SELECT office_id, lic_id, bucket, sum(q) AS q, sum(v) AS v
+    FROM ({{changes}}) c(office_id, lic_id, bucket, q, v) GROUP BY 1, 2, 3
+)"""  # noqa: S608 - fixed SQL text
 AGING_DAY_CHANGES = """
 SELECT a.office_id, {lic}, width_bucket(%(end)s::date - a.lot_date - 1, %(bounds)s::integer[]),
        %(sign)s * a.quantity, %(sign)s * a.value
@@ -608,12 +625,17 @@ FROM reports_agingday a WHERE a.date > %(lo)s AND a.date <= %(hi)s AND a.lot_dat
 AGING_LIVE_CHANGES = """
 SELECT s.office_id, {lic}, width_bucket(%(end)s::date - s.date - 1, %(bounds)s::integer[]), t.daq, t.dav
 FROM lot_change t JOIN scope s ON s.id = t.lot_id WHERE t.d > %(start)s"""
+# bucket -1: a stored row (its buckets); else a bucket's change
 AGING_BY_LIC = """
-SELECT o.code, c.code, c.description, g.bucket, g.q, g.v
-FROM (SELECT office_id, lic_id, bucket, sum(q) AS q, sum(v) AS v FROM piece GROUP BY 1, 2, 3) g
-JOIN inventory_lots_office o ON o.id = g.office_id JOIN inventory_lots_lineitemcode c ON c.id = g.lic_id
-ORDER BY o.code, c.code, g.bucket"""
-AGING_TOTALS = "SELECT NULL, NULL, '', bucket, sum(q), sum(v) FROM piece GROUP BY bucket ORDER BY bucket"
+SELECT o.code, c.code, c.description, -1, x.q, x.v
+FROM stored x JOIN inventory_lots_office o ON o.id = x.office_id JOIN inventory_lots_lineitemcode c ON c.id = x.lic_id
+UNION ALL
+SELECT o.code, c.code, c.description, g.bucket, ARRAY[g.q], ARRAY[g.v]
+FROM changed g JOIN inventory_lots_office o ON o.id = g.office_id JOIN inventory_lots_lineitemcode c ON c.id = g.lic_id
+ORDER BY 1, 2, 4"""
+AGING_TOTALS = """
+SELECT NULL, NULL, '', -1, q, v FROM stored
+UNION ALL SELECT NULL, NULL, '', bucket, ARRAY[sum(q)], ARRAY[sum(v)] FROM changed GROUP BY bucket"""
 
 NEAREST = """
 SELECT (SELECT max(date) FROM reports_valuationsnapshot WHERE date <= %(d)s),
@@ -623,11 +645,12 @@ SELECT (SELECT max(date) FROM reports_valuationsnapshot WHERE date <= %(d)s),
 def stored_aging(
     *, as_of: datetime.date, scope: Scope, bounds: tuple[int, ...], by_lic: bool = True, state=UNREAD
 ) -> list[tuple] | None:
-    """The aging's rows (office code, LIC code, description, bucket, quantity, value; by_lic False:
-    one row per bucket, office and LIC None) from the stored aging, as the scan (selectors.AGING)
-    gives them; None when it cannot answer (no snapshot; a LIC or a lot type: the scan reads those
-    lots through their indexes). At or after the latest snapshot: its stored aging plus the lots
-    changed since; before it: the nearer snapshot's plus or minus the stored days in between."""
+    """The aging's pieces (office code, LIC code, description, bucket, quantities, values) from the
+    stored aging, in office and LIC order (by_lic False: office and LIC None): bucket -1 carries a
+    stored row's buckets, others a bucket's change, in a list of one. None when it cannot answer (no
+    snapshot; a LIC or a lot type: the scan reads those lots through their indexes). At or after the
+    latest snapshot: its stored aging plus the lots changed since; before it: the nearer snapshot's
+    plus or minus the stored days in between."""
     if scope.lic_id is not None or scope.type is not None:
         return None
     if state is UNREAD:
@@ -721,9 +744,7 @@ def stored_roll_forward(*, date_from: datetime.date, date_to: datetime.date, sco
     if opening > close:
         return None
     params: dict = {"open": opening, "close": close}
-    where = ""
-    if scope.office_id is not None:
-        where, params["office"] = " AND {t}.office_id = %(office)s", scope.office_id
+    where = scope.office_where("{t}.office_id", params)  # the chosen office and the user's offices
     if scope.lic_id is not None:
         where, params["lic"] = where + " AND {t}.lic_id = %(lic)s", scope.lic_id
     sql = ROLL_FORWARD_STORED.format(where_f=where.format(t="f"), where_m=where.format(t="m"))
@@ -973,7 +994,7 @@ FROM reports_dailymovement WHERE date > %(after)s AND date <= %(through)s GROUP 
 def _daily_movement_violations(snapshots: list, add) -> None:
     """``snapshot_day_moves``: per office and LIC, the stored days between two snapshots sum to the
     change of the stored value between them and to the later one's stored movements; no day stored
-    after the latest snapshot."""
+    after the latest snapshot; per snapshot and office, the stored COGS = its figures' COGS column."""
     zero = (0,) * (1 + len(MOVE_COLUMNS))
     previous: dict = {}
     after: datetime.date | str = "-infinity"
@@ -989,6 +1010,17 @@ def _daily_movement_violations(snapshots: list, add) -> None:
                     f"{snap.date.isoformat()}/{key[0]}/{key[1]}",
                     f"stored days {days.get(key, zero)} <> the snapshots' {want} "
                     f"(value change, {', '.join(MOVE_COLUMNS)})",
+                )
+        summed: dict = {}
+        for (office, _), figures in stored.items():
+            summed[office] = summed.get(office, 0) + figures[1 + MOVE_COLUMNS.index("cogs")]
+        kept = dict(_execute("SELECT office_id, cogs FROM reports_snapshotcogs WHERE snapshot_id = %s", [snap.pk]))
+        for office in sorted(set(summed) | set(kept)):
+            if kept.get(office, 0) != summed.get(office, 0):
+                add(
+                    "snapshot_day_moves",
+                    f"{snap.date.isoformat()}/{office}/cogs",
+                    f"stored COGS of the office {kept.get(office, 0)} <> its figures' {summed.get(office, 0)}",
                 )
         previous, after = stored, snap.date
     if snapshots:

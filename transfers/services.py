@@ -26,6 +26,7 @@ from django.db.models import Sum
 from core import numbering
 from core.errors import ValidationFailed, line_error
 from core.money import ZERO, plain, qty, unit_cost
+from core.text import clean_text
 from inventory_lots import locks, serial_moves
 from inventory_lots.models import (
     CostChangeCause,
@@ -151,7 +152,7 @@ def _post_line(
     transfer: Transfer, line_no: int, line: TransferLineInput, named_lot: Lot | None, actor: User | None
 ) -> TransferLine:
     quantity = qty(line.quantity)
-    mfr = (line.mfr_lot_number or "").strip()
+    mfr = clean_text(line.mfr_lot_number)
     if named_lot is not None and named_lot.mfr_lot_number:
         if mfr and mfr != named_lot.mfr_lot_number:
             raise ValidationFailed(

@@ -33,7 +33,7 @@ def make_po(*, vendor, office, lines, date=DAY, actor=None):
     )
 
 
-def receive(po, *quantities, date=DAY, actor=None, allow=False, **extra):
+def receive(po, *quantities, date=DAY, actor=None, allow=False, reason="", **extra):
     """Receive ``quantities`` on the PO's lines in order (None or "0" skips a line)."""
     po_lines = list(po.lines.order_by("line_no"))
     inputs = [
@@ -41,7 +41,9 @@ def receive(po, *quantities, date=DAY, actor=None, allow=False, **extra):
         for line, q in zip(po_lines, quantities)
         if q not in (None, "0")
     ]
-    return receive_purchase_order(purchase_order=po, date=date, lines=inputs, actor=actor, allow_over_receipt=allow)
+    return receive_purchase_order(
+        purchase_order=po, date=date, lines=inputs, actor=actor, allow_over_receipt=allow, reason=reason
+    )
 
 
 def invoice(po, number, *lines, freight="0", date=DAY, actor=None):

@@ -244,3 +244,18 @@ def test_reverse_receipt_in_closed_books_through_api(api, accountant, vendor, of
     assert response.status_code == 409, response.content
     assert "on or before the lock date 2026-03-01" in str(response.json())
     assert not Receipt.objects.filter(reverses=receipt).exists()
+
+
+def test_over_receipt_through_the_api_needs_a_reason(api, clerk, vendor, office, lic):
+    po = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
+    body = {
+        "date": "2026-03-01",
+        "allow_over_receipt": True,
+        "lines": [{"po_line": po.lines.get().pk, "quantity": "6"}],
+    }
+    response = api(clerk).post(f"/api/v1/purchase-orders/{po.pk}/receipts/", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "over_receipt_reason_required"
+    assert not Receipt.objects.exists()
+    body["reason"] = "Vendor rounded up to a case"
+    response = api(clerk).post(f"/api/v1/purchase-orders/{po.pk}/receipts/", body, format="json")
+    assert response.status_code == 201 and response.json()["reason"] == "Vendor rounded up to a case"

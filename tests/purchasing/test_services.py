@@ -66,9 +66,20 @@ def test_over_receipt_refused_unless_allowed(vendor, office, lic):
     assert exc.value.code == "over_receipt" and exc.value.field == "lines[0].quantity"
     assert exc.value.message.startswith("Line 1: Only 2 of WIDGET is still open on PO line 1 (ordered 10, received 8)")
     assert Lot.objects.count() == 1
-    receive(po, "3", allow=True)
+    with pytest.raises(ValidationFailed) as exc:
+        receive(po, "3", allow=True, reason="  ")
+    assert (exc.value.code, exc.value.field) == ("over_receipt_reason_required", "reason")
+    assert Lot.objects.count() == 1 and po.lines.get().quantity_received == D("8")
+    receipt = receive(po, "3", allow=True, reason="Vendor shipped a full case; agreed by phone")
     line = po.lines.get()
     assert line.quantity_received == D("11") and line.over_receipt_allowed
+    assert receipt.reason == "Vendor shipped a full case; agreed by phone"
+
+
+def test_allowing_over_receipt_needs_no_reason_when_nothing_is_over(vendor, office, lic):
+    po = make_po(vendor=vendor, office=office, lines=[(lic, "10", "1.00")])
+    receipt = receive(po, "10", allow=True)
+    assert receipt.reason == "" and not po.lines.get().over_receipt_allowed
 
 
 def test_two_receipt_lines_on_one_po_line_are_summed(vendor, office, lic):
@@ -353,3 +364,22 @@ def test_reverse_allowed_for_a_receipt_after_the_lock_date(vendor, office, lic, 
         receipt=receipt, date=DAY + datetime.timedelta(days=2), reason="x", actor=accountant
     )
     assert reversal.lines.get().quantity == D("-5")
+
+
+def test_identifiers_are_stored_without_bidi_controls(vendor, office, scanner, resin, lic):
+    """A serial, a manufacturer lot or an invoice number that displays differently from what it
+    says would let a look-alike identifier through: the controls are dropped, so the look-alike
+    is the identifier it looks like (and a repeat of it is refused as one)."""
+    po = make_po(vendor=vendor, office=office, lines=[(scanner, "4", "100.00")])
+    receipt = receive(po, "2", serial_numbers=("\u202eA1\u202c", "A2\u200f"))
+    assert sorted(receipt.lines.get().lot.serials.values_list("serial_number", flat=True)) == ["A1", "A2"]
+    with pytest.raises(ValidationFailed) as exc:
+        receive(po, "1", serial_numbers=("\u2066A1\u2069",))
+    assert exc.value.code == "serial_taken"
+    resin_po = make_po(vendor=vendor, office=office, lines=[(resin, "5", "18.40")])
+    assert receive(resin_po, "5", mfr_lot_number="M-\u202e77").lines.get().lot.mfr_lot_number == "M-77"
+    po2 = make_po(vendor=vendor, office=office, lines=[(lic, "5", "1.00")])
+    assert invoice(po2, "N-\u200e1", ("5", "5.00")).number == "N-1"
+    with pytest.raises(ValidationFailed) as exc:
+        invoice(po2, "N-1\u202c", ("1", "1.00"))
+    assert exc.value.code == "duplicate_invoice_number"

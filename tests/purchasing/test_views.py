@@ -131,17 +131,19 @@ def test_over_receipt_in_form_shows_error_and_writes_nothing(clerk_client, vendo
         {"date": "2026-03-02", **_mgmt(1, 1), "lines-0-po_line": po.lines.get().pk, "lines-0-quantity": "abc"},
     )
     assert response.status_code == 400 and not Receipt.objects.exists()
-    response = clerk_client.post(
-        f"/purchasing/po/{po.pk}/receive/",
-        {
-            "date": "2026-03-02",
-            "allow_over_receipt": "on",
-            **_mgmt(1, 1),
-            "lines-0-po_line": po.lines.get().pk,
-            "lines-0-quantity": "6",
-        },
-    )
+    over = {
+        "date": "2026-03-02",
+        "allow_over_receipt": "on",
+        **_mgmt(1, 1),
+        "lines-0-po_line": po.lines.get().pk,
+        "lines-0-quantity": "6",
+    }
+    response = clerk_client.post(f"/purchasing/po/{po.pk}/receive/", over)
+    assert response.status_code == 400 and not Receipt.objects.exists()
+    assert "Receiving more than ordered needs a reason" in response.content.decode()
+    response = clerk_client.post(f"/purchasing/po/{po.pk}/receive/", {**over, "reason": "One extra, agreed"})
     assert response.status_code == 302 and po.lines.get().quantity_received == D("6")
+    assert Receipt.objects.get().reason == "One extra, agreed"
 
 
 def test_bad_po_form_writes_nothing(clerk_client, vendor, office):

@@ -209,6 +209,8 @@ def test_the_close_page_runs_the_same_queries_with_jobs_recorded(viewer_client):
     ledger = build_ledger()
     close_books(date=day(31))
     services.check_ledger_now()
+    # something pending, as after (the COGS item's query stops at the first table with a pending row)
+    adjust_in(office=ledger.hq, lic=ledger.widget, quantity="1", unit_cost="1.50", date=day(9, 4))
     with CaptureQueriesContext(connection) as before:
         viewer_client.get("/reports/close/")
     for n in range(3):  # more postings, moves whose jobs wait, a failed job, checks waiting and done
@@ -219,10 +221,7 @@ def test_the_close_page_runs_the_same_queries_with_jobs_recorded(viewer_client):
     services.request_ledger_check(dispatch=lambda: None)
     with CaptureQueriesContext(connection) as after:
         viewer_client.get("/reports/close/")
-    assert len(after.captured_queries) == len(before.captured_queries), (
-        [q["sql"][:150] for q in before.captured_queries],
-        [q["sql"][:150] for q in after.captured_queries],
-    )
+    assert len(after.captured_queries) == len(before.captured_queries)
 
 
 @pytest.mark.slow

@@ -207,6 +207,7 @@ def test_close_page_checklist_for_the_next_period(books, viewer_client):
         "unallocated_quantity": "2",
         "accrued_value": "4.00",
         "run_status": "Done",
+        "ledger_check": "done, 0 violations",
     }
     assert books["run"].get_absolute_url() in html and "/cogs/unallocated/" in html
     assert 'id="read-only"' in html and 'id="lock-form"' not in html  # viewers read it only

@@ -1,8 +1,9 @@
 """Hypothesis over the whole period close (DOMAIN.md 10): random streams of adjustments in, purchase
 orders of two lines received in part, vendor invoices with freight, PO closes (cost changes),
 shipments, returns naming a shipment, negative adjustments, production (an order, components
-issued, a capitalized job cost, production reported, released, closed) and COGS runs, on random
-March dates. After the stream (and a run on 28 March):
+issued, a capitalized job cost, production reported, released, closed), transfers between two offices
+both ways (so the way back is out of transfer lots) and shipments out of the second office, physical
+counts in either office and COGS runs, on random March dates. After the stream (and a run on 28 March):
 
 - the valuation at today is the lot pages' figures (every lot's qty_in, value_in, qty_used,
   value_used; the totals their available quantity and value);
@@ -11,7 +12,7 @@ March dates. After the stream (and a run on 28 March):
   the end;
 - the journal balances, debits = credits, per office and date; at every day of March the balance of
   Inventory is the valuation's value and the balance of Accrued COGS its open accruals; the
-  journal's check_ledger checks are clean;
+  journal's check_ledger checks are clean, and so are the ledger's (cogs.selectors.ledger_violations);
 - then the lock date moves to a random March day L, and a second random stream dated in April
   (invoices and closes of March POs: late costs of March lots; returns naming March shipments; more
   production, shipments, adjustments and runs) changes nothing a date on or before L shows: lots,
@@ -34,7 +35,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cogs.selectors import ledger_violations
 from core.errors import DomainError
+from inventory_lots.counts import CountLineInput, post_count
 from inventory_lots.dates import today
 from inventory_lots.models import InventoryUsage, Lot
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
@@ -44,7 +47,8 @@ from purchasing.models import PurchaseOrder
 from reports import journal, selectors
 from tests.cogs.conftest import give_back, ship
 from tests.conftest import adjust_in
-from tests.factories import LicFactory, ServiceLicFactory, VendorFactory
+from tests.factories import LicFactory, OfficeFactory, ServiceLicFactory, VendorFactory
+from transfers.services import TransferLineInput, on_hand, post_transfer
 
 from .conftest import D, assert_ties, close_books, day, run, totals
 
@@ -85,6 +89,11 @@ OPERATION = st.one_of(
         DAYS,
         st.integers(0, 5),
     ),
+    # DOMAIN.md 9: a transfer of a LIC (index) to the branch (0) or back from it (1: out of transfer lots)
+    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 6), DAYS),
+    st.tuples(st.just("bship"), st.integers(0, 1), st.integers(1, 4), DAYS),  # shipped from the branch
+    # a physical count of a LIC (index) in an office (0 the office, 1 the branch): the quantity counted
+    st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(0, 12), DAYS),
     st.tuples(st.just("run"), DAYS),
 )
 
@@ -92,8 +101,9 @@ OPERATION = st.one_of(
 class Stream:
     """Posts the operations of one phase (its month) through the services."""
 
-    def __init__(self, *, office, order, lics, gizmo, labour, vendor, tally: Counter):
+    def __init__(self, *, office, order, lics, gizmo, labour, vendor, tally: Counter, branch=None):
         self.tally = tally  # (operation, month posted or code refused) -> count, over every example
+        self.branch = branch
         self.office, self.order, self.lics, self.gizmo, self.labour, self.vendor = (
             office,
             order,
@@ -204,6 +214,32 @@ class Stream:
             lines=[AdjustmentLineInput(lic=self.lics[i], quantity=-D(quantity))],
         )
 
+    def _transfer(self, back, i, quantity, n):
+        source, destination = (self.branch, self.office) if back else (self.office, self.branch)
+        quantity = min(D(quantity), on_hand(lic=self.lics[i], office=source))  # more is refused (not_on_hand)
+        if quantity <= 0:
+            return
+        post_transfer(
+            from_office=source,
+            to_office=destination,
+            date=self.when(n),
+            lines=[TransferLineInput(lic=self.lics[i], quantity=quantity)],
+            actor=None,
+        )
+
+    def _bship(self, i, quantity, n):
+        ship(lic=self.lics[i], office=self.branch, quantity=str(quantity), source=self.order, date=self.when(n))
+
+    def _count(self, i, where, counted, n):
+        result = post_count(
+            office=self.branch if where else self.office,
+            date=self.when(n),
+            lines=[CountLineInput(lic=self.lics[i], counted_quantity=D(counted))],
+            actor=None,
+        )
+        if result.adjustment is None:  # nothing differed: nothing posted
+            self.tally[("count", "same")] += 1
+
     def _make(self, i, components, job_cents, produced, n, later):
         date = self.when(n)
         mo = production.create_production_order(
@@ -284,6 +320,7 @@ def assert_journal_ties() -> None:
         _, value, _, accrued_value = totals(day(n))
         assert (inventory, accrued) == (value, accrued_value), day(n)
     assert journal.journal_violations() == []
+    assert ledger_violations() == []
 
 
 def snapshot(lock: datetime.date) -> dict:
@@ -306,6 +343,7 @@ def snapshot(lock: datetime.date) -> dict:
 def test_random_period_close_streams(office, order, accountant):
     lics = [LicFactory(code="FIFO"), LicFactory(code="LIFO", costing_method="lifo")]
     gizmo, labour, vendor = LicFactory(code="GIZMO"), ServiceLicFactory(code="LABOR"), VendorFactory(code="ACME")
+    branch = OfficeFactory(code="BR", name="Branch")
     tally: Counter = Counter()
 
     @SETTINGS
@@ -318,7 +356,14 @@ def test_random_period_close_streams(office, order, accountant):
     def check(march, april, periods, lock_day):
         with transaction.atomic():
             stream = Stream(
-                office=office, order=order, lics=lics, gizmo=gizmo, labour=labour, vendor=vendor, tally=tally
+                office=office,
+                order=order,
+                lics=lics,
+                gizmo=gizmo,
+                labour=labour,
+                vendor=vendor,
+                tally=tally,
+                branch=branch,
             )
             for op in [*march, ("run", 28)]:
                 stream.post(op)
@@ -337,10 +382,11 @@ def test_random_period_close_streams(office, order, accountant):
                 assert after[key] == value, key
             assert_lot_pages()
             assert journal.journal_violations() == []
+            assert ledger_violations() == []
             transaction.set_rollback(True)
 
     check()
     # the streams did post every kind of step, before and after the lock date (not only refusals)
-    kinds = ("in", "po", "invoice", "close", "ship", "return", "out", "make", "run")
+    kinds = ("in", "po", "invoice", "close", "ship", "return", "out", "make", "transfer", "bship", "count", "run")
     assert {(kind, 3) for kind in kinds} <= set(tally), sorted(tally.items(), key=str)
     assert {(kind, 4) for kind in ("invoice", "close", "ship", "return", "make", "run")} <= set(tally)
