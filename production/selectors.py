@@ -50,6 +50,19 @@ def component_usages(order: ProductionOrder) -> QuerySet[InventoryUsage]:
     )
 
 
+def net_issued_by_lic(order: ProductionOrder, lic_ids: list[int]) -> dict[int, Decimal]:
+    """{lic id: Σ quantity} of the order's component usage of those LICs: issued net of returns."""
+    rows = (
+        component_usages(order)
+        .filter(lic_id__in=lic_ids)
+        .order_by()
+        .values("lic_id")
+        .annotate(net=Sum("quantity"))
+        .values_list("lic_id", "net")
+    )
+    return dict(rows)
+
+
 def component_cogs_values(order_ids: Iterable[int]) -> dict[int, Decimal]:
     """Σ cogs_value of the component usage (net of returns) per production order."""
     ids = list(set(order_ids))

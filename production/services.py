@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core import numbering
 from core.errors import StateConflict, ValidationFailed, line_error
-from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, money, qty, unit_cost
+from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, money, plain, qty, unit_cost
 from core.text import clean_text
 from inventory_lots import locks, serial_moves
 from inventory_lots.dates import check_reversal_date
@@ -188,6 +188,7 @@ def issue_components(
     _check_not_closed(order)
     _check_not_before_order(order, date, "components cannot be issued to it")
     serial_moves.refuse_repeats((line.lic, line.serial_numbers) for line in lines)
+    _check_returns_within_issued(order, lines)
     usages = []
     for index, line in enumerate(lines):
         try:
@@ -196,6 +197,31 @@ def issue_components(
             raise line_error(exc, index) from exc
     _recompute_if_produced(order, date, actor)
     return usages
+
+
+MSG_RETURN_EXCEEDS_ISSUED = "Production order {number} was issued {issued} of {lic} net of returns (asked {asked})."
+
+
+def _check_returns_within_issued(order: ProductionOrder, lines: Sequence[ComponentLine]) -> None:
+    """A return that names no issue gives back at most what the order was issued of its LIC net of
+    earlier returns and of the document's other returns (a named issue is held to its own balance
+    by the ledger). The LICs are locked, so the sum cannot change before the usage is written."""
+    asked: dict[int, Decimal] = {}
+    for line in lines:
+        if line.quantity < 0 and line.returns_usage is None and not line.serial_numbers:
+            asked[line.lic.pk] = asked.get(line.lic.pk, Decimal(0)) - line.quantity
+    if not asked:
+        return
+    issued = selectors.net_issued_by_lic(order, list(asked))
+    for index, line in enumerate(lines):
+        if line.lic.pk in asked and asked[line.lic.pk] > issued.get(line.lic.pk, Decimal(0)):
+            message = MSG_RETURN_EXCEEDS_ISSUED.format(
+                number=order.number,
+                issued=plain(issued.get(line.lic.pk, Decimal(0))),
+                lic=line.lic.code,
+                asked=plain(asked[line.lic.pk]),
+            )
+            raise line_error(ValidationFailed("return_exceeds_issued", message, field="quantity"), index)
 
 
 def _issue_line(order: ProductionOrder, date: datetime.date, line: ComponentLine, actor) -> InventoryUsage:

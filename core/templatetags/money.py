@@ -1,4 +1,8 @@
-"""Display filters: ``money`` (2 places, thousands separators), ``qty`` and ``ucost``."""
+"""Display filters: ``money`` (2 places, thousands separators), ``qty`` and ``ucost``.
+
+A page served to a user without "see costs" shows no unit cost or money figure (DOMAIN.md section
+11): ``money`` and ``ucost`` print nothing for them, in every template, as the API and the exports
+leave them out. The request is the one core.drf.costs.RequestUserMiddleware records."""
 
 from __future__ import annotations
 
@@ -17,9 +21,29 @@ def _as_decimal(value):
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+HIDDEN_TEXT = ""  # what a money cell shows to a user without "see costs"
+_SEES = "_lotledger_sees_costs"
+
+
+def costs_hidden() -> bool:
+    """Whether the request being served is a user's without "see costs" (read once per request)."""
+    from core.drf.costs import can_see_costs, current_request
+
+    request = current_request()
+    if request is None:  # a command, a worker, a test calling the filter: nothing to hide from
+        return False
+    sees = getattr(request, _SEES, None)
+    if sees is None:
+        sees = can_see_costs(getattr(request, "user", None))
+        setattr(request, _SEES, sees)
+    return not sees
+
+
 @register.filter
 def money(value) -> str:
     """1234.5 -> '1,234.50'; negatives as '-1,234.50'; None -> '—'."""
+    if costs_hidden():
+        return HIDDEN_TEXT
     d = _as_decimal(value)
     if d is None:
         return "—"
@@ -41,6 +65,8 @@ def qty(value) -> str:
 @register.filter
 def ucost(value) -> str:
     """Unit cost with at least 2 and at most 6 places: 35.590000 -> '35.59'."""
+    if costs_hidden():
+        return HIDDEN_TEXT
     d = _as_decimal(value)
     if d is None:
         return "—"

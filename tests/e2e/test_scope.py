@@ -31,7 +31,10 @@ COSTS = {"EAST": "428.19", "WEST": "913.57", "NORTH": "271.83"}
 def test_a_restricted_clerk_sees_east_and_west_without_costs_and_cannot_post_in_west(page):
     offices = {code: OfficeFactory(code=code, name=f"{code.title()} depot") for code in COSTS}
     widget = LicFactory(code="WIDGET")
-    lots = {code: adjust_in(office=o, lic=widget, quantity="10", unit_cost=COSTS[code], date=DAY) for code, o in offices.items()}
+    lots = {
+        code: adjust_in(office=o, lic=widget, quantity="10", unit_cost=COSTS[code], date=DAY)
+        for code, o in offices.items()
+    }
     west_order = create_order(customer=CustomerFactory(code="CUST"), office=offices["WEST"], date=DAY)
     clerk = user_with_role(
         roles.CLERK, "clerk", all_offices=False, offices={offices["EAST"]: True, offices["WEST"]: False}

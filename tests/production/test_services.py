@@ -11,6 +11,8 @@ from core.errors import StateConflict, ValidationFailed
 from inventory_lots.models import InventoryUsage, LotCostChange, LotType
 from production import selectors, services
 from production.models import JobCostEntry, ProductionOrder, ProductionReport, ProductionStatus
+from tests.conftest import adjust_in
+from tests.factories import LicFactory
 
 from .conftest import DAY, cost_components_test_only, run_chair_example
 
@@ -104,6 +106,35 @@ def test_return_more_than_issued_is_refused(chair_mo, chair_lics, production_use
         )
     assert exc.value.code == "return_exceeds_usage"
     assert InventoryUsage.objects.count() == before
+
+
+def test_a_return_naming_no_issue_is_limited_to_what_the_order_issued_net(chair_mo, chair_lics, production_user):
+    """Components come back only as far as the order took them: net of earlier returns, summed over
+    the document's lines, and never of a LIC the order did not issue."""
+    run_chair_example(chair_mo, chair_lics, production_user)
+    legs = chair_lics["LEG"]
+    before = InventoryUsage.objects.count()
+
+    def give_back(*quantities, lic=legs):
+        lines = [services.ComponentLine(lic=lic, quantity=D(q)) for q in quantities]
+        return services.issue_components(production_order=chair_mo, date=DAY, actor=production_user, lines=lines)
+
+    for attempt in (("-41",), ("-30", "-11")):
+        with pytest.raises(ValidationFailed) as exc:
+            give_back(*attempt)
+        assert exc.value.code == "return_exceeds_issued"
+        assert exc.value.message.endswith(f"{chair_mo.number} was issued 40 of LEG net of returns (asked 41).")
+    assert InventoryUsage.objects.count() == before
+    give_back("-25")
+    with pytest.raises(ValidationFailed) as exc:
+        give_back("-16")
+    assert "issued 15 of LEG" in exc.value.message
+    give_back("-15")
+    other = LicFactory(code="BOLT")
+    adjust_in(office=chair_mo.office, lic=other, quantity="5", unit_cost="1")
+    with pytest.raises(ValidationFailed) as exc:
+        give_back("-1", lic=other)
+    assert exc.value.code == "return_exceeds_issued" and "issued 0 of BOLT" in exc.value.message
 
 
 def test_reversed_job_cost_changes_cost_inputs(chair_mo, chair_lics, production_user, accountant):

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from orders.models import Order
 from orders.services import ShipmentLineInput, post_shipment
 from reports import journal, snapshots
-from reports.models import JournalDay, SnapshotFigures
+from reports.models import JournalDay, SnapshotCogs
 from tests.conftest import adjust_in
 
 from .conftest import D, build_ledger, close_books, day, run
@@ -168,10 +168,13 @@ def test_home_cogs_per_month_from_the_stored_movements_equals_the_entries(db):
     assert_same()
     close_books(date=day(30, 4), actor=admin)
     assert_same()
-    # read from the stored movements (a corrupted one shows; check_ledger's snapshot_moves names it)
-    figure = SnapshotFigures.objects.filter(type="").exclude(cogs=0).order_by("pk").first()
-    SnapshotFigures.objects.filter(pk=figure.pk).update(cogs=figure.cogs + 1)
-    month = figure.snapshot.date.replace(day=1)
+    # read from the stored movements summed per office (a corrupted one shows; check_ledger's
+    # snapshot_day_moves names it)
+    stored = SnapshotCogs.objects.order_by("pk").first()
+    SnapshotCogs.objects.filter(pk=stored.pk).update(cogs=stored.cogs + 1)
+    month = stored.snapshot.date.replace(day=1)
     assert (
         home.cogs_by_month(day(1, 2), day(31, 5))[month] == home.scanned_cogs_by_month(day(1, 2), day(31, 5))[month] + 1
     )
+    named = {(v["check"], v["id"]) for v in snapshots.snapshot_violations()}
+    assert ("snapshot_day_moves", f"{stored.snapshot.date.isoformat()}/{stored.office_id}/cogs") in named

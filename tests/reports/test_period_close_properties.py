@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from cogs.selectors import ledger_violations
 from core.errors import DomainError
-from inventory_lots.counts import CountLineInput, post_count
+from inventory_lots.counts import CountLineInput, book_quantities, post_count
 from inventory_lots.dates import today
 from inventory_lots.models import InventoryUsage, Lot
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
@@ -92,8 +92,8 @@ OPERATION = st.one_of(
     # DOMAIN.md 9: a transfer of a LIC (index) to the branch (0) or back from it (1: out of transfer lots)
     st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 6), DAYS),
     st.tuples(st.just("bship"), st.integers(0, 1), st.integers(1, 4), DAYS),  # shipped from the branch
-    # a physical count of a LIC (index) in an office (0 the office, 1 the branch): the quantity counted
-    st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(0, 12), DAYS),
+    # a physical count of a LIC (index) in an office (0 the office, 1 the branch): counted = book + this
+    st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(-4, 3), DAYS),
     st.tuples(st.just("run"), DAYS),
 )
 
@@ -230,11 +230,13 @@ class Stream:
     def _bship(self, i, quantity, n):
         ship(lic=self.lics[i], office=self.branch, quantity=str(quantity), source=self.order, date=self.when(n))
 
-    def _count(self, i, where, counted, n):
+    def _count(self, i, where, difference, n):
+        office, lic = self.branch if where else self.office, self.lics[i]
+        book = book_quantities(office=office, date=self.when(n), lic_ids=[lic.pk]).get(lic.pk, D(0))
         result = post_count(
-            office=self.branch if where else self.office,
+            office=office,
             date=self.when(n),
-            lines=[CountLineInput(lic=self.lics[i], counted_quantity=D(counted))],
+            lines=[CountLineInput(lic=lic, counted_quantity=max(book + difference, D(0)))],
             actor=None,
         )
         if result.adjustment is None:  # nothing differed: nothing posted

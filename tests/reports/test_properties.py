@@ -1,31 +1,38 @@
 """Hypothesis: random streams of adjustments in (FIFO and LIFO LICs, 2- and 6-place unit costs),
-shipments, returns naming a shipment (in pieces), negative adjustments and COGS runs, on random
-March dates in any order. After each stream:
+shipments, returns naming a shipment (in pieces), negative adjustments, transfers to a second office
+and back (out of transfer lots), physical counts in either office and COGS runs, on random March dates
+in any order. After each stream:
 
 - the valuation at today is the lot figures (qty_in, value_in, qty_used, value_used of every lot);
 - every lot at every date has 0 <= qty_used <= qty_in (stock never used before it exists), read
   the fast way (current figures less what is dated later) and the long way (its dated records) alike;
 - for random periods, opening + lots in + cost changes - COGS - production - adjustments out =
   closing, per pair and in total, the opening is the valuation at the day before and the closing
-  the valuation at the end, and two adjacent periods chain."""
+  the valuation at the end, and two adjacent periods chain;
+- check_ledger's checks are clean (cogs.selectors.ledger_violations)."""
 
 from __future__ import annotations
 
 import datetime
 import os
+from collections import Counter
 
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cogs.selectors import ledger_violations
+from core.errors import DomainError
+from inventory_lots.counts import CountLineInput, book_quantities, post_count
 from inventory_lots.dates import today
 from inventory_lots.models import InventoryUsage, Lot
 from inventory_lots.services import AdjustmentLineInput, post_adjustment
 from reports import selectors
 from tests.cogs.conftest import give_back, ship
 from tests.conftest import adjust_in
-from tests.factories import LicFactory
+from tests.factories import LicFactory, OfficeFactory
+from transfers.services import TransferLineInput, on_hand, post_transfer
 
 from .conftest import D, assert_ties, day, run, totals
 
@@ -48,11 +55,15 @@ OPERATION = st.one_of(
     st.tuples(st.just("ship"), st.integers(0, 1), st.integers(1, 12), DAYS),
     st.tuples(st.just("return"), st.integers(0, 50), st.integers(1, 3), st.integers(0, 5)),
     st.tuples(st.just("out"), st.integers(0, 1), st.integers(1, 3), DAYS),
+    # a transfer of a LIC to the branch (0) or back (1: out of transfer lots), at most what is on hand
+    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 6), DAYS),
+    # a count of a LIC in the office (0) or the branch (1): counted = the book quantity + this
+    st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(-4, 3), DAYS),
     st.tuples(st.just("run"), DAYS),
 )
 
 
-def _post(op, lics, office, order, shipped: list) -> None:
+def _post(op, lics, office, order, shipped: list, branch=None, tally: Counter | None = None) -> None:
     kind = op[0]
     if kind == "in":
         _, i, quantity, cost, n = op
@@ -82,6 +93,36 @@ def _post(op, lics, office, order, shipped: list) -> None:
             actor=None,
             lines=[AdjustmentLineInput(lic=lics[i], quantity=-D(quantity))],
         )
+    elif kind == "transfer":
+        _, back, i, quantity, n = op
+        source, destination = (branch, office) if back else (office, branch)
+        quantity = min(D(quantity), on_hand(lic=lics[i], office=source))  # more is refused (not_on_hand)
+        if quantity > 0:
+            post_transfer(
+                from_office=source,
+                to_office=destination,
+                date=day(n),
+                lines=[TransferLineInput(lic=lics[i], quantity=quantity)],
+                actor=None,
+            )
+            if tally is not None:
+                tally[("transfer", back)] += 1
+    elif kind == "count":
+        _, i, where, difference, n = op
+        counted_in = branch if where else office
+        book = book_quantities(office=counted_in, date=day(n), lic_ids=[lics[i].pk]).get(lics[i].pk, D(0))
+        try:
+            with transaction.atomic():
+                post_count(
+                    office=counted_in,
+                    date=day(n),
+                    lines=[CountLineInput(lic=lics[i], counted_quantity=max(book + difference, D(0)))],
+                    actor=None,
+                )
+            if tally is not None:
+                tally[("count", where)] += 1
+        except DomainError as refused:  # an overage where the office has no lot has no cost to take
+            assert refused.code == "unit_cost_required", refused
     elif kind == "run":
         run(day(op[1]))
 
@@ -119,10 +160,13 @@ def _check(periods) -> None:
         assert first.totals.closing_value == second.totals.opening_value
         for name in ("lots_in", "cost_changes", "cogs", "adjustments_out"):
             assert getattr(whole.totals, name) == getattr(first.totals, name) + getattr(second.totals, name), name
+    assert ledger_violations() == []
 
 
 def test_random_streams_value_today_as_the_lots_and_roll_forward_ties(office, order):
     lics = [LicFactory(code="FIFO"), LicFactory(code="LIFO", costing_method="lifo")]
+    branch = OfficeFactory(code="BR", name="Branch")
+    tally: Counter = Counter()  # the transfers and counts posted, over every example
 
     @SETTINGS
     @given(
@@ -133,8 +177,10 @@ def test_random_streams_value_today_as_the_lots_and_roll_forward_ties(office, or
         with transaction.atomic():
             shipped: list = []
             for op in [*operations, ("run", 28)]:
-                _post(op, lics, office, order, shipped)
+                _post(op, lics, office, order, shipped, branch, tally)
             _check(periods)
             transaction.set_rollback(True)
 
     check()
+    # both ways (the way back out of transfer lots), counts in both offices: not only skipped steps
+    assert {("transfer", 0), ("transfer", 1), ("count", 0), ("count", 1)} <= set(tally), tally

@@ -22,7 +22,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 STEPS = [
     # (the access the administrator sets, what the user's next read and post of WEST answer)
     ({"all_offices": False, "offices": [{"code": "EAST", "can_post": True}]}, 404, 403),
-    ({"all_offices": False, "offices": [{"code": "EAST", "can_post": True}, {"code": "WEST", "can_post": False}]}, 200, 403),
+    (
+        {"all_offices": False, "offices": [{"code": "EAST", "can_post": True}, {"code": "WEST", "can_post": False}]},
+        200,
+        403,
+    ),
     ({"all_offices": False, "offices": [{"code": "WEST", "can_post": True}]}, 200, 201),
     ({"all_offices": False, "offices": [{"code": "EAST", "can_post": True}]}, 404, 403),
     ({"all_offices": True, "offices": []}, 200, 201),

@@ -180,7 +180,9 @@ def walk(django_db_setup, django_db_blocker):
         walk = build_walk()
         east, west = walk.east.office, walk.west.office
         walk.east_only = _user("east-only", all_offices=False, offices={east: True}, see_costs=True)
-        walk.east_west_view = _user("east-west-view", all_offices=False, offices={east: True, west: False}, see_costs=True)
+        walk.east_west_view = _user(
+            "east-west-view", all_offices=False, offices={east: True, west: False}, see_costs=True
+        )
         walk.no_costs = _user("no-costs", all_offices=True, see_costs=False)
         yield walk
         transaction.set_rollback(True)
@@ -203,7 +205,9 @@ def text_of(response) -> str:
 
         book = load_workbook(io.BytesIO(content), read_only=True)
         return "\n".join(
-            ",".join("" if v is None else str(v) for v in row) for sheet in book for row in sheet.iter_rows(values_only=True)
+            ",".join("" if v is None else str(v) for v in row)
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
         )
     return content.decode("utf-8", errors="replace")
 
@@ -411,10 +415,15 @@ def test_a_journal_export_made_by_a_restricted_user_holds_only_their_offices(wal
     for over every office is EAST's alone."""
     client = APIClient()
     client.force_authenticate(walk.east_only)
-    response = client.post("/api/v1/journal-exports/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json")
+    response = client.post(
+        "/api/v1/journal-exports/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json"
+    )
     assert response.status_code == 201, response.content[:300]
     export_id = response.json()["id"]
-    for url in (f"/api/v1/reports/journal-exports/{export_id}.csv", f"/api/v1/reports/journal-exports/{export_id}.xlsx"):
+    for url in (
+        f"/api/v1/reports/journal-exports/{export_id}.csv",
+        f"/api/v1/reports/journal-exports/{export_id}.xlsx",
+    ):
         body = text_of(client.get(url))
         assert "EAST" in body
         assert not leaks(body, walk.secrets["west"]) and "WEST" not in body, url

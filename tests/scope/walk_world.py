@@ -18,7 +18,7 @@ from django.db import models
 
 from cogs.services import run_cogs_now
 from inventory_lots.counts import CountLineInput, post_count
-from inventory_lots.models import InventoryAdjustment, Office
+from inventory_lots.models import Office
 from inventory_lots.services import AdjustmentLineInput, post_adjustment, set_lock_date
 from orders.services import ReturnLineInput, ShipmentLineInput, close_order, create_order, post_return, post_shipment
 from production import services as production
@@ -132,9 +132,7 @@ def build_side(code: str, partner_code: str, admin, lics: dict) -> Side:
     feb_order = create_order(customer=customer, office=office, date=FEB)
     post_shipment(order=feb_order, date=FEB, actor=admin, lines=[ShipmentLineInput(lic=widget, quantity=D("3"))])
     _, side.stock_lot = adjust(widget, "100", money["stock"])
-    _, side.serial_lot = adjust(
-        serial, "2", money["serial"], serial_numbers=(f"SN-{code}-8841", f"SN-{code}-8842")
-    )
+    _, side.serial_lot = adjust(serial, "2", money["serial"], serial_numbers=(f"SN-{code}-8841", f"SN-{code}-8842"))
     side.po = create_purchase_order(
         vendor=vendor,
         office=office,
