@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -19,7 +20,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core import numbering
-from core.errors import StateConflict, ValidationFailed, line_error
+from core.errors import OfficeNotPermitted, StateConflict, ValidationFailed, line_error
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, extended, plain, qty, storable, unit_cost
 from core.text import clean_text
 
@@ -41,7 +42,7 @@ from .models import (
     Office,
     UsageKind,
 )
-from .scope import check_can_post
+from .scope import check_can_post, scope_for
 
 # Messages are constants so tests (and every door) assert the same words.
 MSG_NOT_INVENTORIED = "{lic} is not an inventoried line item code: it has no lots or usage."
@@ -92,13 +93,20 @@ def check_open_date(date: datetime.date, field_name: str = "date") -> None:
 @transaction.atomic
 def set_lock_date(*, date: datetime.date, actor: User | None, reason: str = "") -> LockDate:
     """Close the books through ``date``: never past today; forward for accountants; back only for
-    an administrator, with a reason (dates.check_lock_date_change). Every setting is a new row."""
+    an administrator, with a reason (dates.check_lock_date_change). Every setting is a new row.
+    One lock date closes every office's books: a user limited to some offices may not move it."""
+    if not scope_for(actor).all_offices:
+        raise OfficeNotPermitted("all_offices_required", MSG_LOCK_DATE_ALL_OFFICES, field="date")
     # serialise lock-date changes (and so "only forward"); waits for postings and COGS jobs in progress
     locks.lock_date_exclusive()
     lock = selectors.current_lock_date()
     reason = dates.check_lock_date_change(date=date, lock=lock, actor=actor, reason=reason)
     return LockDate.objects.create(date=date, set_by=actor, previous_date=lock, reason=reason)
 
+
+MSG_LOCK_DATE_ALL_OFFICES = (
+    "The lock date closes the books of every office: only a user who sees all offices may move it."
+)
 
 mark_cogs_pending = pending.mark_pair  # the services of every app mark their pairs by this name
 
@@ -139,61 +147,44 @@ def change_lot_unit_cost_locked(
     return change
 
 
-@dataclass(frozen=True)
-class LotCostTarget:
+class LotCostTarget(NamedTuple):
     """One lot's new unit cost for ``change_lot_unit_costs_locked``."""
 
-    lot: Lot
+    lot_id: int
     new_unit_cost: Decimal
     date: datetime.date
     source_label: str = ""
 
 
-def change_lot_unit_costs_locked(
-    *, targets: Sequence[LotCostTarget], cause: str, actor: User | None
-) -> list[LotCostChange]:
+def change_lot_unit_costs_locked(*, targets: Sequence[LotCostTarget], cause: str, actor: User | None) -> int:
     """``change_lot_unit_cost_locked`` for many lots at once, in four queries whatever their number (the
     COGS engine recomputes thousands of transfer lots in a round; one at a time that was six queries
-    each). The caller holds their LICs' locks. Returns the changes written (unsaved instances: their
-    rows are written in one statement); lots whose cost does not change are left out. Each
-    ``target.lot`` gets its new cost."""
+    each). The caller holds their LICs' locks. Returns how many lots changed (a lot already at its
+    new cost is left as it is, without a cost history row)."""
     wanted: dict[int, LotCostTarget] = {}
     for target in targets:
         cost = unit_cost(target.new_unit_cost)
         if cost < 0:
             raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
         check_places(cost, UNIT_COST_PLACES, "unit_cost")
-        wanted[target.lot.pk] = LotCostTarget(target.lot, cost, target.date, target.source_label)
-    if not wanted:
-        return []
-    changes, moved = [], []
+        wanted[target.lot_id] = target._replace(new_unit_cost=cost)
+    changes: list[tuple[LotCostTarget, Decimal]] = []  # (target, old cost)
     for pk, old, qty_in in Lot.objects.filter(pk__in=list(wanted)).values_list("pk", "unit_cost", "qty_in"):
         target = wanted[pk]
-        if old == target.new_unit_cost:
-            continue
-        check_value_storable(qty_in, target.new_unit_cost, "unit_cost")
-        target.lot.unit_cost = target.new_unit_cost
-        moved.append(target.lot)
-        changes.append(
-            LotCostChange(
-                lot=target.lot,
-                date=target.date,
-                old_unit_cost=old,
-                new_unit_cost=target.new_unit_cost,
-                cause=cause,
-                source_label=target.source_label,
-                created_by=actor,
-            )
-        )
-    if not moved:
-        return []
+        if old != target.new_unit_cost:
+            check_value_storable(qty_in, target.new_unit_cost, "unit_cost")
+            changes.append((target, old))
+    if not changes:
+        return 0
     # one statement each from arrays: bulk_update's CASE is quadratic, and bulk_create's thousands of
     # parameters cost more to send than the rows to write
+    lot_ids = [target.lot_id for target, _ in changes]
+    new_costs = [target.new_unit_cost for target, _ in changes]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE inventory_lots_lot l SET unit_cost = n.cost FROM unnest(%s::bigint[], %s::numeric[]) "
             "AS n(id, cost) WHERE l.id = n.id",
-            [[lot.pk for lot in moved], [lot.unit_cost for lot in moved]],
+            [lot_ids, new_costs],
         )
         cursor.execute(
             "INSERT INTO inventory_lots_lotcostchange (lot_id, date, old_unit_cost, new_unit_cost, cause, reason, "
@@ -203,15 +194,15 @@ def change_lot_unit_costs_locked(
             [
                 cause,
                 actor.pk if actor is not None else None,
-                [c.lot_id for c in changes],
-                [c.date for c in changes],
-                [c.old_unit_cost for c in changes],
-                [c.new_unit_cost for c in changes],
-                [c.source_label for c in changes],
+                lot_ids,
+                [target.date for target, _ in changes],
+                [old for _, old in changes],
+                new_costs,
+                [target.source_label for target, _ in changes],
             ],
         )
-    pending.mark_pairs_of_lots(lot.pk for lot in moved)
-    return changes
+    pending.mark_pairs_of_lots(lot_ids)
+    return len(changes)
 
 
 @transaction.atomic

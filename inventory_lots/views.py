@@ -192,6 +192,8 @@ class LockDateView(ViewerRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(roles.POST_ACCOUNTING):
             raise PermissionDenied
+        if not scope_of(request).all_offices:  # refused before the confirmation, as the service would
+            raise PermissionDenied(services.MSG_LOCK_DATE_ALL_OFFICES)
         form = LockDateForm(request.POST)
         if form.is_valid():
             date, reason = form.cleaned_data["date"], form.cleaned_data["reason"]

@@ -35,7 +35,12 @@ urlpatterns = [
     path("", report_pages.home_page, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("goto/<int:content_type_id>/<int:object_id>/", core_views.goto, name="goto"),
+    path(
+        "goto/<int:content_type_id>/<int:object_id>/",
+        core_views.goto,
+        {"limit": lotledger_views.visible_records},
+        name="goto",
+    ),
     path("lots/export.csv", lotledger_views.lot_export_csv, name="lot_export_csv"),
     path("lots/export.xlsx", lotledger_views.lot_export_xlsx, name="lot_export_xlsx"),
     path("", include("inventory_lots.urls")),

@@ -10,8 +10,15 @@ from django.views import defaults
 
 from core import roles
 from core.errors import ValidationFailed
+from inventory_lots.scope import scope_of
 
 from . import exports
+
+
+def visible_records(request, queryset):
+    """The Go-To link's records (core.views.goto): those of the offices the user sees, for a model
+    placed in offices (a scoped manager); master data and the like as they are."""
+    return queryset.visible_to(scope_of(request)) if hasattr(queryset, "visible_to") else queryset
 
 
 def _refused(error: ValidationFailed) -> HttpResponseBadRequest:

@@ -18,10 +18,13 @@ written once and read back in a few rows:
 
 Valuation totals at D <= L are then one lookup per office and type; at D > L the lookup at L plus
 what changed after L, computed lot by lot for the lots something happened to after L only
-(``live_totals``). Written by a receiver of ``LockDate`` rows (``ReportsConfig.ready``), in the
-transaction of ``inventory_lots.services.set_lock_date``: inventory_lots never imports reports.
-When the lock date moves back, the snapshots after the new one are dropped (postings may come in
-there again) and the days up to it rewritten from the last one kept.
+(``live_totals``). Written by a background job (``reports.tasks.write_snapshots``, decision record
+0016) that a receiver of ``LockDate`` rows (``ReportsConfig.ready``: inventory_lots never imports
+reports) queues when ``inventory_lots.services.set_lock_date`` commits; ``sync_snapshots`` writes up
+to the lock date in force, in one transaction. Each snapshot records the lock-date row it was
+written for: once the lock date is set below it (moved back), it is never read again
+(``snapshot_state``), and the next job drops the snapshots after the lowest date set since (postings
+may have come in there) and rewrites the days up to the lock date from the last one kept.
 
 Each day's change of a lot's figures is read from its dated records, as the roll-forward's TIMELINE
 reads them: quantity first, then cost, within a day; COGS entries (kinds 1-4) on max(their date, the

@@ -268,17 +268,23 @@ def transfer_lot_target_costs(lot_ids: Sequence[int]) -> dict[int, Decimal]:
 
 
 def recompute_transfer_lot_costs_locked(
-    *, targets: Sequence[tuple[Lot, Decimal]], date: datetime.date, actor: User | None
-) -> list[LotCostChange]:
-    """``recompute_transfer_lot_cost_locked`` for many lots whose targets the caller computed (the COGS
-    engine, holding their LICs' locks): a handful of queries whatever their number."""
+    *, targets: Sequence[tuple[int, datetime.date, Decimal]], date: datetime.date, actor: User | None
+) -> int:
+    """``recompute_transfer_lot_cost_locked`` for many lots, each (lot id, lot date, target unit cost)
+    computed by the caller (the COGS engine, holding their LICs' locks): a handful of queries whatever
+    their number. Returns how many lots changed."""
     if not targets:
-        return []
+        return 0
     numbers = dict(
-        TransferLine.objects.filter(lot_id__in=[lot.pk for lot, _ in targets]).values_list("lot_id", "transfer__number")
+        TransferLine.objects.filter(lot_id__in=[lot_id for lot_id, _, _ in targets]).values_list(
+            "lot_id", "transfer__number"
+        )
     )
     return change_lot_unit_costs_locked(
-        targets=[LotCostTarget(lot, target, max(date, lot.date), numbers.get(lot.pk, "")) for lot, target in targets],
+        targets=[
+            LotCostTarget(lot_id, target, max(date, lot_date), numbers.get(lot_id, ""))
+            for lot_id, lot_date, target in targets
+        ],
         cause=CostChangeCause.TRANSFER_RECOMPUTE,
         actor=actor,
     )

@@ -121,23 +121,28 @@ def recompute(lot_ids: list[int], *, date: datetime.date, actor: User | None) ->
     (their costs read their orders' components). A cost change is a new value for the lot's own pair,
     planned after this: no lot's change alters another's target or the allocations the check walks, so
     the order here does not matter."""
-    lots = list(Lot.objects.filter(pk__in=lot_ids).order_by("pk"))
-    transfer_targets = transfer_lot_target_costs([lot.pk for lot in lots if lot.type == LotType.TRANSFER])
-    changing: list[tuple[Lot, Decimal]] = []
-    for lot in lots:
-        target = transfer_targets.get(lot.pk) if lot.type == LotType.TRANSFER else _target(lot)[0]
-        if target is not None and target != lot.unit_cost:
-            changing.append((lot, target))
-    looped = self_dependent([lot.pk for lot, _ in changing]) if changing else set()
+    rows = list(
+        Lot.objects.filter(pk__in=lot_ids)
+        .order_by("pk")
+        .values_list("pk", "type", "lic_id", "number", "date", "unit_cost")
+    )
+    transfer_targets = transfer_lot_target_costs([row[0] for row in rows if row[1] == LotType.TRANSFER])
+    produced = Lot.objects.in_bulk([row[0] for row in rows if row[1] != LotType.TRANSFER])
+    changing: list[tuple[tuple, Decimal]] = []  # (the lot's row, its target)
+    for row in rows:
+        target = transfer_targets.get(row[0]) if row[1] == LotType.TRANSFER else _target(produced[row[0]])[0]
+        if target is not None and target != row[5]:
+            changing.append((row, target))
+    looped = self_dependent([row[0] for row, _ in changing]) if changing else set()
     cycles: list[CostCycle] = []
-    transfers: list[tuple[Lot, Decimal]] = []
-    for lot, target in changing:
-        if lot.pk in looped:
-            message = MSG_CYCLE.format(lot=lot.number, old=plain(lot.unit_cost), new=plain(target))
-            cycles.append(CostCycle(lot.lic_id, lot.pk, message))
-        elif lot.type == LotType.TRANSFER:
-            transfers.append((lot, target))
+    transfers: list[tuple[int, datetime.date, Decimal]] = []
+    for (pk, type_, lic_id, number, lot_date, old), target in changing:
+        if pk in looped:
+            message = MSG_CYCLE.format(lot=number, old=plain(old), new=plain(target))
+            cycles.append(CostCycle(lic_id, pk, message))
+        elif type_ == LotType.TRANSFER:
+            transfers.append((pk, lot_date, target))
         else:
-            recompute_production_lot_cost_locked(lot=lot, date=date, actor=actor)
+            recompute_production_lot_cost_locked(lot=produced[pk], date=date, actor=actor)
     recompute_transfer_lot_costs_locked(targets=transfers, date=date, actor=actor)
     return cycles

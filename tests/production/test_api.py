@@ -7,10 +7,20 @@ from decimal import Decimal
 
 import pytest
 
+from core import roles
 from inventory_lots.models import InventoryUsage, Lot
 from production.models import JobCostEntry, ProductionOrder
+from tests.factories import user_with_role
 
 from .conftest import cost_components_test_only
+
+
+@pytest.fixture
+def production_user(db):
+    """These examples read the costs back as the production user who posted them: one given "see
+    costs" (the role lacks it; tests/scope covers a user without it)."""
+    return user_with_role(roles.PRODUCTION, see_costs=True)
+
 
 D = Decimal
 pytestmark = pytest.mark.django_db

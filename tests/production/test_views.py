@@ -11,11 +11,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import roles
 from inventory_lots.models import InventoryUsage, Lot
 from production import services
 from production.models import JobCostEntry, ProductionOrder
+from tests.factories import user_with_role
 
 from .conftest import DAY, cost_components_test_only, run_chair_example
+
+
+@pytest.fixture
+def production_user(db):
+    """These examples read the costs back as the production user who posted them: one given "see
+    costs" (the role lacks it; tests/scope covers a user without it)."""
+    return user_with_role(roles.PRODUCTION, see_costs=True)
+
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,22 @@
 import re
 from decimal import Decimal
 
+import pytest
+
+from core import roles
 from inventory_lots.models import Lot, LotCostChange
 from purchasing.models import PurchaseOrder, Receipt, VendorInvoice
+from tests.factories import user_with_role
 
 from .conftest import invoice, make_po, receive
+
+
+@pytest.fixture
+def clerk(db):
+    """These examples read the figures back as the clerk who posted them: a clerk given "see costs"
+    (the role lacks it; tests/scope covers a clerk without it)."""
+    return user_with_role(roles.CLERK, see_costs=True)
+
 
 D = Decimal
 

@@ -89,8 +89,9 @@ OPERATION = st.one_of(
         DAYS,
         st.integers(0, 5),
     ),
-    # DOMAIN.md 9: a transfer of a LIC (index) to the branch (0) or back from it (1: out of transfer lots)
-    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 6), DAYS),
+    # DOMAIN.md 9: a transfer of a LIC (index) to the branch (at most what is on hand), then some of the
+    # branch's stock back (out of transfer lots) some days later
+    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(1, 6), DAYS, st.integers(0, 4), st.integers(0, 3)),
     st.tuples(st.just("bship"), st.integers(0, 1), st.integers(1, 4), DAYS),  # shipped from the branch
     # a physical count of a LIC (index) in an office (0 the office, 1 the branch): counted = book + this
     st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(-4, 3), DAYS),
@@ -214,18 +215,20 @@ class Stream:
             lines=[AdjustmentLineInput(lic=self.lics[i], quantity=-D(quantity))],
         )
 
-    def _transfer(self, back, i, quantity, n):
-        source, destination = (self.branch, self.office) if back else (self.office, self.branch)
-        quantity = min(D(quantity), on_hand(lic=self.lics[i], office=source))  # more is refused (not_on_hand)
-        if quantity <= 0:
-            return
-        post_transfer(
-            from_office=source,
-            to_office=destination,
-            date=self.when(n),
-            lines=[TransferLineInput(lic=self.lics[i], quantity=quantity)],
-            actor=None,
-        )
+    def _transfer(self, i, quantity, n, back, later):
+        there = (self.office, self.branch, quantity, self.when(n))
+        back_again = (self.branch, self.office, back, self.when(min(n + later, 28)))
+        for source, destination, asked, date in (there, back_again):
+            moved = min(D(asked), on_hand(lic=self.lics[i], office=source))  # more is refused (not_on_hand)
+            if moved > 0:
+                post_transfer(
+                    from_office=source,
+                    to_office=destination,
+                    date=date,
+                    lines=[TransferLineInput(lic=self.lics[i], quantity=moved)],
+                    actor=None,
+                )
+                self.tally[("transfer", "back" if source == self.branch else "there")] += 1
 
     def _bship(self, i, quantity, n):
         ship(lic=self.lics[i], office=self.branch, quantity=str(quantity), source=self.order, date=self.when(n))
@@ -392,3 +395,4 @@ def test_random_period_close_streams(office, order, accountant):
     kinds = ("in", "po", "invoice", "close", "ship", "return", "out", "make", "transfer", "bship", "count", "run")
     assert {(kind, 3) for kind in kinds} <= set(tally), sorted(tally.items(), key=str)
     assert {(kind, 4) for kind in ("invoice", "close", "ship", "return", "make", "run")} <= set(tally)
+    assert {("transfer", "there"), ("transfer", "back")} <= set(tally)  # the way back: out of transfer lots

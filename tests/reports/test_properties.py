@@ -55,8 +55,9 @@ OPERATION = st.one_of(
     st.tuples(st.just("ship"), st.integers(0, 1), st.integers(1, 12), DAYS),
     st.tuples(st.just("return"), st.integers(0, 50), st.integers(1, 3), st.integers(0, 5)),
     st.tuples(st.just("out"), st.integers(0, 1), st.integers(1, 3), DAYS),
-    # a transfer of a LIC to the branch (0) or back (1: out of transfer lots), at most what is on hand
-    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 6), DAYS),
+    # a transfer of a LIC to the branch (at most what is on hand), then some of the branch's stock back
+    # (out of transfer lots) some days later
+    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(1, 6), DAYS, st.integers(0, 4), st.integers(0, 3)),
     # a count of a LIC in the office (0) or the branch (1): counted = the book quantity + this
     st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(-4, 3), DAYS),
     st.tuples(st.just("run"), DAYS),
@@ -94,19 +95,21 @@ def _post(op, lics, office, order, shipped: list, branch=None, tally: Counter | 
             lines=[AdjustmentLineInput(lic=lics[i], quantity=-D(quantity))],
         )
     elif kind == "transfer":
-        _, back, i, quantity, n = op
-        source, destination = (branch, office) if back else (office, branch)
-        quantity = min(D(quantity), on_hand(lic=lics[i], office=source))  # more is refused (not_on_hand)
-        if quantity > 0:
-            post_transfer(
-                from_office=source,
-                to_office=destination,
-                date=day(n),
-                lines=[TransferLineInput(lic=lics[i], quantity=quantity)],
-                actor=None,
-            )
-            if tally is not None:
-                tally[("transfer", back)] += 1
+        _, i, quantity, n, back, later = op
+        for way, (source, destination, asked, date) in enumerate(
+            ((office, branch, quantity, day(n)), (branch, office, back, day(min(n + later, 28))))
+        ):
+            moved = min(D(asked), on_hand(lic=lics[i], office=source))  # more is refused (not_on_hand)
+            if moved > 0:
+                post_transfer(
+                    from_office=source,
+                    to_office=destination,
+                    date=date,
+                    lines=[TransferLineInput(lic=lics[i], quantity=moved)],
+                    actor=None,
+                )
+                if tally is not None:
+                    tally[("transfer", way)] += 1
     elif kind == "count":
         _, i, where, difference, n = op
         counted_in = branch if where else office

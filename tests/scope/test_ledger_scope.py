@@ -490,3 +490,18 @@ def test_opening_stock_service_refuses_a_line_in_a_view_only_office(world):
     with pytest.raises(OfficeNotPermitted) as error:
         post_opening_stock(lines=lines, reason="opening", actor=world["clerk"])
     assert error.value.field == "lines[1].office"
+
+
+def test_a_user_limited_to_offices_may_not_move_the_lock_date(client, api, world):
+    accountant = user_with_role(
+        roles.ACCOUNTANT, "east_accountant", all_offices=False, offices={world["offices"]["EAST"]: True}
+    )
+    response = api(accountant).post("/api/v1/lock-date/", {"date": DAY.isoformat()}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "all_offices_required"
+    client.force_login(accountant)
+    assert client.get(reverse("inventory_lots:lock_date")).status_code == 200  # the page stays global
+    posted = client.post(reverse("inventory_lots:lock_date"), {"date": DAY.isoformat(), "confirm": True})
+    assert posted.status_code == 403
+    from inventory_lots.models import LockDate
+
+    assert not LockDate.objects.exists()

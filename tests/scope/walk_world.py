@@ -96,7 +96,9 @@ class Side:
     count_adjustment: object = None
     spare_transfer: object = None
     transfer_lot: object = None
-    import_batch: object = None
+    import_batch: object = None  # previewed (the commit doors)
+    committed_batch: object = None  # imported (the reversal doors)
+    failed_batch: object = None  # with an error row (its errors sheet)
     journal_export: object = None
     lic: object = None
 
@@ -227,7 +229,7 @@ def build_side(code: str, partner_code: str, admin, lics: dict) -> Side:
 def build_walk() -> Walk:
     from django.contrib.auth.models import User
 
-    from imports.services import stage_import
+    from imports.services import commit_import, stage_import
     from reports.journal import record_journal_export
     from reports.services import write_snapshots_now
 
@@ -260,6 +262,13 @@ def build_walk() -> Walk:
             f"{side.office.code},WIDGET,3,{MONEY[side.office.code]['opening']},2026-03-02,OLD-{side.office.code}-55\n"
         ).encode()
         side.import_batch, _ = stage_import(kind="opening_stock", file_name="opening.csv", content=content, actor=admin)
+        committed, _ = stage_import(
+            kind="opening_stock", file_name="opening.csv", content=content.replace(b"-55", b"-56"), actor=admin
+        )
+        side.committed_batch = commit_import(batch=committed, actor=admin, control_total=committed.total_value)
+        side.failed_batch, _ = stage_import(
+            kind="opening_stock", file_name="opening.csv", content=content.replace(b",3,", b",-3,"), actor=admin
+        )
     walk = Walk(east=east, west=west, admin=admin)
     walk.secrets = collect_secrets(walk)
     return walk
@@ -348,7 +357,7 @@ def collect_secrets(walk: Walk) -> dict:
     for side, target in ((walk.west, west_words), (walk.east, east_words)):
         for key in ("opening",):
             target |= money_strings(D(MONEY[side.office.code][key]))
-        target.add(f"OLD-{side.office.code}-55")
+        target |= {f"OLD-{side.office.code}-55", f"OLD-{side.office.code}-56"}
     all_money |= {s for side in MONEY.values() for v in side.values() for s in money_strings(D(v))}
     return {
         "west": sorted(west_words - east_words),

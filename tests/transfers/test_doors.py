@@ -103,9 +103,10 @@ def test_api_post_list_detail(api, clerk, viewer, office, branch, lic, django_as
     response = api(clerk).post("/api/v1/transfers/", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
-    assert set(data) == {"id", "number", "from_office", "to_office", "date", "lines"}
+    assert set(data) == {"id", "number", "from_office", "to_office", "date", "reason", "reverses", "lines"}
+    assert (data["reason"], data["reverses"]) == ("", None)
     (line,) = data["lines"]
-    assert set(line) == {"id", "lic", "quantity", "usage", "lot"}
+    assert set(line) == {"id", "lic", "quantity", "serial_numbers", "usage", "lot", "reverses_line"}
     row = TransferLine.objects.get()
     assert (line["usage"], line["lot"], line["lic"]) == (row.usage_id, row.lot_id, "WIDGET")
     assert (data["from_office"], data["to_office"], data["date"]) == ("HQ", "BR", "2026-03-02")
