@@ -206,6 +206,17 @@ def main() -> None:
         months,
     )
     aging_p95 = case("aging", lambda d: selectors.aging(as_of=d), with_today)
+    # a user who sees one office (DOMAIN.md 11): the same reads narrowed by office id
+    from inventory_lots.models import Office
+
+    one = selectors.Scope(office_ids=(Office.objects.order_by("code").values_list("pk", flat=True)[0],))
+    case("valuation totals, one office's user", lambda d: selectors.valuation_totals(as_of=d, scope=one), with_today)
+    case(
+        "roll-forward, a month, one office's user",
+        lambda m: selectors.roll_forward(date_from=m[0], date_to=m[1], scope=one),
+        months,
+    )
+    case("aging, one office's user", lambda d: selectors.aging(as_of=d, scope=one), with_today)
     summary_p95 = case(
         "journal summary, a month (HTTP)",
         lambda m: client.get(f"/reports/journal/?date_from={m[0]}&date_to={m[1]}&detail=summary").content,

@@ -4,17 +4,19 @@ and above them on hand, on order and in production.
 
 **Movements** (quantity signed: + into stock, - out of it), in the order (date, source, id):
 0. a lot's birth (not a production lot): its quantity in as first recorded, ``qty_in`` plus what
-   reversals took back since (a receipt's or an adjustment's reversal line);
+   reversals took back since (a receipt's, an adjustment's or a transfer's reversal line);
 1. a production report (a production lot's birth and every later report);
 2. a receipt reversal line (its lot's quantity back to 0), 3. an adjustment reversal line (the same);
-4. a usage (shipment, component issue, job, adjustment out, transfer out; a return comes back: +).
+4. a usage (shipment, component issue, job, adjustment out, transfer out; a return comes back: +);
+5. a transfer's reversal line in the destination (its transfer lot back to 0; in the source office the
+   reversal is a usage, 4, coming back: +).
 So the running balance is the book on-hand quantity of the count (``Σ qty_in of the lots dated <= D -
 Σ usage dated <= D``) at every row.
 
-**Speed** (bench/inventory_transactions.py): a page is one statement of five index range scans, each
+**Speed** (bench/inventory_transactions.py): a page is one statement of six index range scans, each
 limited to the page (lots: ``lot_lic_date_id``; usage: ``usage_lic_office_date``; production reports by
-their orders of the LIC; the two reversal sources by their small partial indexes), merged and cut to
-the page. The running balance never scans the history: the first page starts from 0 (or, with
+their orders of the LIC; the receipt and adjustment reversal sources by their small partial indexes, the
+transfer lines by their LIC), merged and cut to the page. The running balance never scans the history: the first page starts from 0 (or, with
 ``date_from``, from the balance before it: one aggregate); a next or previous page gets the balance at
 its edge from the signed cursor of the page it came from; the last page counts back from the balance
 now, which is ``Σ qty_available of the open lots - Σ unallocated usage`` (the open-lot and
@@ -51,7 +53,8 @@ BRANCHES = {
            l.qty_in - COALESCE((SELECT sum(rl.quantity) FROM purchasing_receiptline rl
                                 WHERE rl.lot_id = l.id AND rl.quantity < 0), 0)
                     - COALESCE((SELECT sum(al.quantity) FROM inventory_lots_adjustmentline al
-                                WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0),
+                                WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0)
+                    - {transfer_back},
            l.number
     FROM inventory_lots_lot l
     WHERE l.lic_id = %(lic)s{office_l} AND l.type <> 'production'{key_l}
@@ -78,7 +81,17 @@ BRANCHES = {
     FROM inventory_lots_inventoryusage u
     WHERE u.lic_id = %(lic)s{office_u}{key_u}
     ORDER BY u.date {order}, u.id {order} LIMIT %(n)s""",
+    5: """SELECT t.date, 5, r.id, 'transfer reversal', %(transfer_ct)s, t.id, t.number, o.lot_id, NULL::bigint,
+           r.quantity, (SELECT tl_l.number FROM inventory_lots_lot tl_l WHERE tl_l.id = o.lot_id)
+    FROM transfers_transferline r JOIN transfers_transferline o ON o.id = r.reverses_line_id
+    JOIN transfers_transfer t ON t.id = r.transfer_id
+    WHERE r.lic_id = %(lic)s{office_t}{key_t}
+    ORDER BY t.date {order}, r.id {order} LIMIT %(n)s""",
 }
+# a transfer lot's quantity its transfer's reversal took back (its reversal line, -quantity): the lot's
+# birth shows what it was born with
+TRANSFER_BACK = """CASE WHEN l.type = 'transfer' THEN COALESCE((SELECT sum(r.quantity) FROM transfers_transferline r
+                   JOIN transfers_transferline o ON o.id = r.reverses_line_id WHERE o.lot_id = l.id), 0) ELSE 0 END"""
 # per branch: (its date column, its id column, the office filter placeholder it uses)
 COLUMNS = {
     0: ("l.date", "l.id", "key_l"),
@@ -86,6 +99,7 @@ COLUMNS = {
     2: ("r.date", "rl.id", "key_r"),
     3: ("a.date", "al.id", "key_a"),
     4: ("u.date", "u.id", "key_u"),
+    5: ("t.date", "r.id", "key_t"),
 }
 
 
@@ -182,11 +196,14 @@ def _statement(*, office: bool, key: tuple | None, forward: bool, date_from, dat
             "office_po": " AND po.office_id = %(office)s" if office else "",
             "office_a": " AND a.office_id = %(office)s" if office else "",
             "office_u": " AND u.office_id = %(office)s" if office else "",
+            "office_t": " AND t.to_office_id = %(office)s" if office else "",
+            "transfer_back": TRANSFER_BACK,
             "key_l": "",
             "key_pr": "",
             "key_r": "",
             "key_a": "",
             "key_u": "",
+            "key_t": "",
         }
         fmt[key_name] = cond
         parts.append(f"({sql.format(**fmt)})")
@@ -203,8 +220,9 @@ def _params(lic: LineItemCode, office: Office | None, n: int, date_from, date_to
     from inventory_lots.models import AdjustmentLine
     from production.models import ProductionOrder
     from purchasing.models import ReceiptLine
+    from transfers.models import Transfer
 
-    types = cts(ReceiptLine, ProductionOrder, AdjustmentLine)
+    types = cts(ReceiptLine, ProductionOrder, AdjustmentLine, Transfer)
     return {
         "lic": lic.pk,
         "office": office.pk if office else None,
@@ -214,6 +232,7 @@ def _params(lic: LineItemCode, office: Office | None, n: int, date_from, date_to
         "receipt_ct": types[ReceiptLine].pk,
         "po_ct": types[ProductionOrder].pk,
         "adjline_ct": types[AdjustmentLine].pk,
+        "transfer_ct": types[Transfer].pk,
     }
 
 
@@ -240,7 +259,8 @@ SELECT COALESCE(sum(q), 0) FROM (
   SELECT l.qty_in - COALESCE((SELECT sum(rl.quantity) FROM purchasing_receiptline rl
                               WHERE rl.lot_id = l.id AND rl.quantity < 0), 0)
                   - COALESCE((SELECT sum(al.quantity) FROM inventory_lots_adjustmentline al
-                              WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0) AS q
+                              WHERE al.lot_id = l.id AND al.reverses_line_id IS NOT NULL), 0)
+                  - {transfer_back} AS q
   FROM inventory_lots_lot l WHERE l.lic_id = %(lic)s{office_l} AND l.type <> 'production' AND l.date {op} %(d)s
   UNION ALL SELECT pr.quantity FROM production_productionreport pr
   JOIN production_productionorder po ON po.id = pr.production_order_id
@@ -254,6 +274,8 @@ SELECT COALESCE(sum(q), 0) FROM (
     AND a.date {op} %(d)s
   UNION ALL SELECT -u.quantity FROM inventory_lots_inventoryusage u
   WHERE u.lic_id = %(lic)s{office_u} AND u.date {op} %(d)s
+  UNION ALL SELECT r.quantity FROM transfers_transferline r JOIN transfers_transfer t ON t.id = r.transfer_id
+  WHERE r.reverses_line_id IS NOT NULL AND r.lic_id = %(lic)s{office_t} AND t.date {op} %(d)s
 ) x"""
 
 
@@ -266,6 +288,8 @@ def _sum_dated(cursor, lic_id: int, office_id: int | None, op: str, d: datetime.
         office_po=" AND po.office_id = %(office)s" if office else "",
         office_a=" AND a.office_id = %(office)s" if office else "",
         office_u=" AND u.office_id = %(office)s" if office else "",
+        office_t=" AND t.to_office_id = %(office)s" if office else "",
+        transfer_back=TRANSFER_BACK,
     )
     cursor.execute(sql, {"lic": lic_id, "office": office_id, "d": d})
     return cursor.fetchone()[0]

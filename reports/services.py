@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,7 +47,8 @@ class _Progress:
     transaction is not visible until it commits). Best effort: a failure here never fails the job."""
 
     def __init__(self, run_ids: list[int]) -> None:
-        self.run_ids, self.done, self.conn = run_ids, 0, None
+        self.run_ids, self.done = run_ids, 0
+        self.conn: BaseDatabaseWrapper | None = None
 
     def __call__(self, name: str) -> None:
         self.done += 1

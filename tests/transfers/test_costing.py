@@ -156,3 +156,33 @@ def test_trace_and_recall_follow_transfers(office, branch, lic, order):
     up = trace(fresh(second.lot), direction="up")
     assert up.node_count == 2  # back through the BR transfer lot to the source lot in HQ
     assert line.lot_id != second.lot_id
+
+
+def test_a_rounds_transfer_lots_are_recomputed_together(office, branch, lic, order, django_assert_max_num_queries):
+    """Three transfers costed in one round: each lot's own target, its transfer's number and its date
+    (never before the lot) in its cost history, all written by one batch."""
+    from inventory_lots.services import LotCostTarget, change_lot_unit_costs_locked
+
+    adjust_in(office=office, lic=lic, quantity="2", unit_cost="10.00", date=day(1))
+    adjust_in(office=office, lic=lic, quantity="2", unit_cost="20.00", date=day(1))
+    adjust_in(office=office, lic=lic, quantity="2", unit_cost="30.00", date=day(1))
+    lines = [transfer(office, branch, lic, "2", day(n)) for n in (2, 3, 4)]
+    assert {fresh(line.lot).unit_cost for line in lines} == {D("20.000000")}  # provisional: the average
+    run(date=day(3))  # dated before the last lot: its change is dated with the lot
+    changes = {c.lot_id: c for c in LotCostChange.objects.filter(lot__in=[line.lot for line in lines])}
+    assert [
+        (changes[line.lot_id].new_unit_cost, changes[line.lot_id].source_label, changes[line.lot_id].date)
+        for line in lines
+        if line.lot_id in changes
+    ] == [
+        (D("10.000000"), lines[0].transfer.number, day(3)),
+        (D("30.000000"), lines[2].transfer.number, day(4)),
+    ]  # the second lot's target is its provisional $20.00: no change, no history row
+    assert [fresh(line.lot).unit_cost for line in lines] == [D("10.000000"), D("20.000000"), D("30.000000")]
+    assert ledger_violations() == []
+    # the batch's query count does not grow with its lots
+    targets = [LotCostTarget(line.lot_id, D("11.00") + n, day(5)) for n, line in enumerate(lines)]
+    with django_assert_max_num_queries(4):
+        assert change_lot_unit_costs_locked(targets=targets[:1], cause="manual", actor=None) == 1
+    with django_assert_max_num_queries(4):
+        assert change_lot_unit_costs_locked(targets=targets, cause="manual", actor=None) == 2

@@ -261,6 +261,11 @@ def test_page_reverses_with_a_confirmation(client, accountant, clerk, viewer, of
     assert f'Reversed by <a href="{reversal.get_absolute_url()}">{reversal.number}</a>'.encode() in page.content
     refused_page = client.post(url, {"date": "2026-03-04", "reason": "again", "confirm": "yes"})
     assert refused_page.status_code == 409
+    # the transfer lot (now 0) and the reversal's usage have their pages, which Go-To back
+    line = original.lines.get()
+    assert client.get(line.lot.get_absolute_url()).status_code == 200
+    usage_page = client.get(line.reversed_by.usage.get_absolute_url())
+    assert usage_page.status_code == 200 and reversal.number.encode() in usage_page.content
 
 
 def test_admin_action_reverses(client, admin_user, office, branch, lic):
@@ -276,3 +281,32 @@ def test_admin_action_reverses(client, admin_user, office, branch, lic):
     assert reversal.reason == "Reversed in the admin"
     assert fresh(original.lines.get().lot).qty_in == D("0")
     assert Lot.objects.filter(type="transfer").count() == 1
+
+
+def test_inventory_transactions_show_the_reversal(api, viewer, office, branch, lic):
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    original = transfer(office, branch, lic, "5", day(2))
+    reversal = reverse_transfer(transfer=original, date=day(4), reason="x", actor=None)
+
+    def rows(office_code, **extra):
+        data = api(viewer).get("/api/v1/inventory-transactions/", {"lic": "WIDGET", "office": office_code, **extra})
+        body = data.json()
+        found = [(r["date"], r["kind"], D(r["quantity"]), D(r["balance"])) for r in body["results"]]
+        return found, D(body["on_hand"])
+
+    assert rows("BR") == (
+        [("2026-03-02", "transfer_in", D("5"), D("5")), ("2026-03-04", "transfer reversal", D("-5"), D("0"))],
+        D("0"),
+    )
+    assert rows("HQ") == (
+        [
+            ("2026-03-01", "adjustment", D("10"), D("10")),
+            ("2026-03-02", "transfer_out", D("-5"), D("5")),
+            ("2026-03-04", "transfer_out", D("5"), D("10")),  # the reversal's usage comes back
+        ],
+        D("10"),
+    )
+    # from a date on: the balance before it comes from the one aggregate
+    assert rows("BR", date_from="2026-03-03")[0] == [("2026-03-04", "transfer reversal", D("-5"), D("0"))]
+    page = api(viewer).get("/api/v1/inventory-transactions/", {"lic": "WIDGET", "office": "BR"}).json()
+    assert page["results"][1]["document"]["label"] == reversal.number
