@@ -16,12 +16,13 @@ So the running balance is the book on-hand quantity of the count (``Σ qty_in of
 **Speed** (bench/inventory_transactions.py): a page is one statement of six index range scans, each
 limited to the page (lots: ``lot_lic_date_id``; usage: ``usage_lic_office_date``; production reports by
 their orders of the LIC; the receipt and adjustment reversal sources by their small partial indexes, the
-transfer lines by their LIC), merged and cut to the page. The running balance never scans the history: the first page starts from 0 (or, with
-``date_from``, from the balance before it: one aggregate); a next or previous page gets the balance at
-its edge from the signed cursor of the page it came from; the last page counts back from the balance
-now, which is ``Σ qty_available of the open lots - Σ unallocated usage`` (the open-lot and
-unallocated-usage indexes: few rows whatever the history; it equals the book because COGS's
-allocations are exactly the lots' ``qty_used``, which check_ledger verifies). Constant query count.
+transfer lines by their LIC), merged and cut to the page. The running balance never scans the history:
+the first page starts from 0 (or, with ``date_from``, from the balance before it: one aggregate); a next
+or previous page gets the balance at its edge from the signed cursor of the page it came from; the last
+page counts back from the balance now, which is ``Σ qty_available of the open lots - Σ unallocated
+usage`` (the open-lot and unallocated-usage indexes: few rows whatever the history; it equals the book
+because COGS's allocations are exactly the lots' ``qty_used``, which check_ledger verifies). Constant
+query count.
 """
 
 from __future__ import annotations

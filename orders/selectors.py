@@ -35,10 +35,10 @@ def order_return_lines(order: Order) -> QuerySet[ReturnLine]:
     )
 
 
-def order_documents_of_other_apps(order: Order) -> dict[str, QuerySet]:
+def order_documents_of_other_apps(order: Order, scope: Scope = EVERYTHING) -> dict[str, QuerySet]:
     """The documents apps above orders made for the order (production orders), by page name
-    (orders/documents.py: those apps register them)."""
-    return {kind.page_name: kind.rows(order) for kind in documents.registered()}
+    (orders/documents.py: those apps register them); only those in offices ``scope`` sees."""
+    return {kind.page_name: kind.rows(order).visible_to(scope) for kind in documents.registered()}
 
 
 def order_has_documents(order: Order) -> bool:

@@ -59,7 +59,8 @@ class OrderDetailView(ViewerRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["shipment_lines"] = selectors.order_shipment_lines(self.object)
         context["return_lines"] = selectors.order_return_lines(self.object)
-        context.update(selectors.order_documents_of_other_apps(self.object))  # production_orders
+        # production_orders, of the offices seen (one may be made in another office)
+        context.update(selectors.order_documents_of_other_apps(self.object, scope_of(self.request)))
         context["can_post"] = self.request.user.has_perm(roles.POST_STOCK)
         context["can_return"] = any(self.request.user.has_perm(p) for p in services.RETURN_PERMISSIONS)
         context["can_close"] = self.request.user.has_perm(CLOSE_PERMISSION)

@@ -2,7 +2,9 @@
 
 ``post_transfer`` (clerks): per line a usage of kind ``transfer`` in the source office and a lot of type
 ``transfer`` in the destination (transaction = the line, no parent order, released, the mfr lot carried
-over), at a provisional unit cost: the source office's default adjustment unit cost (DOMAIN.md 4).
+over), at a provisional unit cost: the source office's default adjustment unit cost (DOMAIN.md 4). A
+serialized LIC's line names its serials: the usage takes them out of their source lots and the transfer
+lot names them (their source rows stay as history, ``LotSerial.moved``; docs/traceability.md).
 ``recompute_transfer_lot_cost_locked`` (the COGS engine, in dependency order) sets the lot's unit cost
 to its usage's COGS value / quantity once the usage is fully allocated (cause ``transfer_recompute``).
 
@@ -96,7 +98,7 @@ def post_transfer(
     check_open_date(date)
     for index, line in enumerate(lines):  # what needs no query, before any lock
         try:
-            _check_line_input(line, from_office, to_office)
+            _check_line_input(line)
         except ValidationFailed as exc:
             raise line_error(exc, index) from exc
     locks.lics_for_update(line.lic.pk for line in lines)
@@ -117,7 +119,7 @@ def post_transfer(
     return transfer
 
 
-def _check_line_input(line: TransferLineInput, source: Office, destination: Office) -> None:
+def _check_line_input(line: TransferLineInput) -> None:
     check_inventoried(line.lic)
     check_quantity(line.quantity, positive=True)
     if not line.lic.serialized and line.serial_numbers and any(s.strip() for s in line.serial_numbers):

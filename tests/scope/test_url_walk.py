@@ -190,18 +190,22 @@ def walk(django_db_setup, django_db_blocker):
             "east-west-view", all_offices=False, offices={east: True, west: False}, see_costs=True
         )
         walk.no_costs = _user("no-costs", all_offices=True, see_costs=False)
+        # one client per user for the module: logged in here, outside the tests' savepoints
+        for user in (walk.east_only, walk.east_west_view, walk.no_costs, walk.admin):
+            page, api = Client(), APIClient()
+            page.force_login(user)
+            api.force_authenticate(user)
+            CLIENTS[user.pk] = {"page": page, "api": api}
         yield walk
+        CLIENTS.clear()
         transaction.set_rollback(True)
 
 
+CLIENTS: dict[int, dict] = {}
+
+
 def get(user, url: str):
-    if url.startswith("/api/"):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client.get(url)
-    client = Client()
-    client.force_login(user)
-    return client.get(url)
+    return CLIENTS[user.pk]["api" if url.startswith("/api/") else "page"].get(url)
 
 
 def text_of(response) -> str:
@@ -352,12 +356,8 @@ POST_DOORS = [("page", d) for d in PAGE_DOORS if d.route not in NOT_OFFICE_DOORS
 
 def post(user, kind, url, body):
     if kind == "api":
-        client = APIClient()
-        client.force_authenticate(user)
-        return client.post(url, body, format="json")
-    client = Client()
-    client.force_login(user)
-    return client.post(url, body)
+        return CLIENTS[user.pk]["api"].post(url, body, format="json")
+    return CLIENTS[user.pk]["page"].post(url, body)
 
 
 def refused_as_form_error(kind, response) -> bool:
@@ -424,8 +424,7 @@ def test_list_totals_count_only_the_offices_seen(path, walk):
 def test_a_journal_export_made_by_a_restricted_user_holds_only_their_offices(walk):
     """A background export applies its requester's scope: the journal export an EAST user asks
     for over every office is EAST's alone."""
-    client = APIClient()
-    client.force_authenticate(walk.east_only)
+    client = CLIENTS[walk.east_only.pk]["api"]
     response = client.post(
         "/api/v1/journal-exports/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json"
     )
