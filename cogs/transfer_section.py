@@ -24,7 +24,7 @@ def transferred_from_section(lot: Lot) -> Section | None:
     usage = line.usage
     allocations = list(
         CogsEntry.objects.filter(usage_id=usage.pk, lot__isnull=False)
-        .values("lot_id", "lot__number", "lot__office__code")
+        .values("lot_id", "lot__number", "lot__office_id", "lot__office__code")
         .annotate(quantity=Sum("quantity"), value=Sum("value"))
         .order_by("lot_id")
     )

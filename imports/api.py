@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core.drf.exports import CSV, XLSX, ExportView, file_schema
 from core.drf.fields import MoneyField, QuantityField
+from inventory_lots.scope import require_costs, scope_of
 
 from . import selectors, services, templates
 from .models import ImportBatch, ImportKind
@@ -135,7 +136,16 @@ class BatchSerializer(serializers.ModelSerializer):
         return [f"Row {row}: {message}" for row, message in batch.errors[:1000]]
 
 
-class ImportListCreateView(generics.ListAPIView):
+class CostsRequired:
+    """Imports carry values (an opening stock's preview, journal and errors sheet): closed without
+    "see costs", as their pages are (DOMAIN.md section 11)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        require_costs(request)
+
+
+class ImportListCreateView(CostsRequired, generics.ListAPIView):
     """GET the import batches (newest first); POST a file (multipart) to check it and, unless
     `dry_run`, import it in one transaction (administrators, or `imports.run_import`)."""
 
@@ -149,7 +159,7 @@ class ImportListCreateView(generics.ListAPIView):
         return super().get_parsers()
 
     def get_queryset(self):
-        return selectors.batch_list()
+        return selectors.batch_list(scope_of(self.request))
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: BatchSerializer})
     def post(self, request):
@@ -169,19 +179,19 @@ class ImportListCreateView(generics.ListAPIView):
                 batch = services.commit_import(
                     batch=batch, actor=request.user, control_total=data["control_total"], checked=checked
                 )
-        batch = selectors.batch_list().get(pk=batch.pk)
+        batch = selectors.batch_list(scope_of(self.request)).get(pk=batch.pk)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
-class ImportDetailView(generics.RetrieveAPIView):
+class ImportDetailView(CostsRequired, generics.RetrieveAPIView):
     serializer_class = BatchSerializer
     read_permission = RUN_IMPORT
 
     def get_queryset(self):
-        return selectors.batch_list()
+        return selectors.batch_list(scope_of(self.request))
 
 
-class ImportCommitView(generics.GenericAPIView):
+class ImportCommitView(CostsRequired, generics.GenericAPIView):
     """Import a batch checked with `dry_run` (checked again now; all or nothing)."""
 
     serializer_class = CommitSerializer
@@ -190,16 +200,16 @@ class ImportCommitView(generics.GenericAPIView):
 
     @extend_schema(request=CommitSerializer, responses={200: BatchSerializer})
     def post(self, request, pk):
-        batch = get_object_or_404(selectors.batch_list(), pk=pk)
+        batch = get_object_or_404(selectors.batch_list(scope_of(self.request)), pk=pk)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.commit_import(
             batch=batch, actor=request.user, control_total=serializer.validated_data.get("control_total")
         )
-        return Response(BatchSerializer(selectors.batch_list().get(pk=pk)).data)
+        return Response(BatchSerializer(selectors.batch_list(scope_of(self.request)).get(pk=pk)).data)
 
 
-class ImportReverseView(generics.GenericAPIView):
+class ImportReverseView(CostsRequired, generics.GenericAPIView):
     """Reverse an imported batch as a whole (409 once something in it is used, or it is in closed books)."""
 
     serializer_class = ReverseSerializer
@@ -208,12 +218,12 @@ class ImportReverseView(generics.GenericAPIView):
 
     @extend_schema(request=ReverseSerializer, responses={200: BatchSerializer})
     def post(self, request, pk):
-        batch = get_object_or_404(selectors.batch_list(), pk=pk)
+        batch = get_object_or_404(selectors.batch_list(scope_of(self.request)), pk=pk)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.reverse_import(batch=batch, actor=request.user, reason=data["reason"], date=data.get("date"))
-        return Response(BatchSerializer(selectors.batch_list().get(pk=pk)).data)
+        return Response(BatchSerializer(selectors.batch_list(scope_of(self.request)).get(pk=pk)).data)
 
 
 KIND = OpenApiParameter(

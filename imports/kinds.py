@@ -124,6 +124,7 @@ class Checked:
     total_value: Decimal = ZERO_MONEY
     first_date: datetime.date | None = None
     last_date: datetime.date | None = None
+    office_ids: set[int] = field(default_factory=set)  # every office a row names (opening stock)
 
     @property
     def ok(self) -> bool:
@@ -263,6 +264,7 @@ def check(
     if result.row_count == 0:
         raise ValidationFailed("no_rows", MSG_NO_ROWS, field="file")
     checker.finish(result)
+    result.office_ids = set(getattr(checker, "office_ids", ()))
     result.errors.sort(key=lambda e: e[0])
     if result.errors:
         result.records = []
@@ -355,9 +357,12 @@ class OpeningChecker:
         }
         self.lock = selectors.current_lock_date()
         self.serials: dict[tuple[int, str], int] = {}
+        self.office_ids: set[int] = set()
 
     def row(self, number: int, values: dict, problems: list[str]):
         office = self._known(values.get("office"), self.offices, "office", "office", problems)
+        if office is not None:
+            self.office_ids.add(office.pk)
         if office is not None and not self.scope.posts(office.pk):
             problems.append(f"office: {MSG_VIEW_ONLY.format(office=office.code)}")
         lic = self._known(values.get("lic"), self.lics, "lic", "line item code", problems)

@@ -27,6 +27,16 @@ class BatchStatus(models.TextChoices):
     REVERSED = "reversed", "Reversed"
 
 
+class BatchQuerySet(models.QuerySet):
+    """A batch is placed by the offices its rows name (``offices``): seen by a user who sees every
+    one of them (DOMAIN.md section 11). Master-data batches name none: seen by every importer."""
+
+    def visible_to(self, scope):
+        if scope.all_offices:
+            return self
+        return self.filter(offices__contained_by=sorted(scope.viewable))
+
+
 class ImportBatch(TimeStampedModel):
     """One uploaded file: checked (``failed`` with its errors, or ``previewed``), then ``committed``
     in one transaction, and perhaps ``reversed`` as a whole. The file is kept: a failed file comes
@@ -56,6 +66,9 @@ class ImportBatch(TimeStampedModel):
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversed_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reversal_reason = models.CharField(max_length=200, blank=True)
+    offices = models.JSONField(default=list, blank=True, help_text="The ids of the offices its rows name.")
+
+    objects = BatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

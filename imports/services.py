@@ -90,6 +90,7 @@ def stage_import(
         row_count=checked.row_count if checked else 0,
         error_count=len(errors),
         errors=[[row, message] for row, message in errors],
+        offices=sorted(checked.office_ids) if checked is not None else [],
     )
     if checked is not None and not errors:
         _set_totals(batch, checked)

@@ -37,6 +37,7 @@ class OfficeScopedForm(forms.Form):
 
     def __init__(self, *args, scope: Scope = EVERYTHING, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope = scope
         limit_offices(self.fields["office"], scope)
 
 

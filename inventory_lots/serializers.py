@@ -143,10 +143,15 @@ class UsageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AllocationSerializer(many=True))
     def get_allocations(self, usage) -> list:
-        from inventory_lots.selectors import usage_allocations
+        from core.drf.costs import can_see_costs, current_request
+        from inventory_lots.selectors import usage_allocations, without_money
 
         page = getattr(self.parent, "allocations", None)  # read for the whole page by UsageListSerializer
-        return page.get(usage.pk, []) if page is not None else usage_allocations(usage)
+        rows = page.get(usage.pk, []) if page is not None else usage_allocations(usage)
+        request = self.context.get("request") or current_request()
+        if request is not None and not can_see_costs(request.user):
+            return [without_money(row) for row in rows]  # the quantities stay
+        return rows
 
 
 class AdjustmentLineInSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from core.forms import (
 )
 from inventory_lots.forms import OfficeScopedForm
 from inventory_lots.models import LineItemCode, Office
+from inventory_lots.scope import EVERYTHING
 from inventory_lots.serial_moves import split_serials
 from orders.forms import LotNumberField, UsageIdField
 from orders.models import Order
@@ -29,18 +30,24 @@ class OrderNumberField(PickerMixin, forms.CharField):
     with their customer."""
 
     picker_name = "order"
+    scope = EVERYTHING  # the form's: orders of other offices are neither offered nor found
 
     def picker_options(self) -> list[tuple[str, str]]:
         from core.forms import PICKER_LIMIT
 
-        orders = Order.objects.filter(status="open").select_related("customer").order_by("-id")[:PICKER_LIMIT]
+        orders = (
+            Order.objects.visible_to(self.scope)
+            .filter(status="open")
+            .select_related("customer")
+            .order_by("-id")[:PICKER_LIMIT]
+        )
         return [(o.number, f"{o.customer.code} — {o.customer.name}") for o in orders]
 
     def clean(self, value):
         number = super().clean(value)
         if not number:
             return None
-        order = Order.objects.filter(number__iexact=number.strip()).first()
+        order = Order.objects.visible_to(self.scope).filter(number__iexact=number.strip()).first()
         if order is None:
             raise forms.ValidationError(f"Unknown order “{number}”.", code="unknown_order")
         return order
@@ -53,6 +60,10 @@ class ProductionOrderForm(OfficeScopedForm):
     lic = CodeField(queryset=LineItemCode.objects.all(), label_name="LIC", label="Produced LIC")
     estimated_quantity = quantity_field()
     estimated_unit_cost = unit_cost_field(min_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].scope = self.scope
 
 
 class ComponentLineForm(forms.Form):

@@ -89,11 +89,7 @@ class CloseView(BooksWideMixin, ViewerRequiredMixin, TemplateView):
         except DomainError as error:
             add_domain_error(form, error)
             return self.render_to_response(self.get_context_data(form=form, day=day), status=400)
-        messages.success(
-            request,
-            f"Books closed through {row.date:%Y-%m-%d}. The stored figures of the closed days are being "
-            "written in the background (below).",
-        )
+        messages.success(request, f"Books closed through {row.date:%Y-%m-%d}.")  # the job's state: on the page
         return redirect(f"{reverse('reports:close')}?date={row.date:%Y-%m-%d}")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import JobStatus, LedgerCheck, SnapshotRun
@@ -72,7 +72,7 @@ class _Progress:
 
 def write_snapshots_now(step: Callable[[str], None] | None = None) -> datetime.date | None:
     """Bring the stored figures to the lock date in force, in this process (the job's body; the
-    ``snapshots`` command; tests). Marks the requests it covers running, then done or failed (the
+    ``stored_figures`` command; tests). Marks the requests it covers running, then done or failed (the
     error kept for the close page; the exception is raised again so the job is retried). ``step``
     is told each stage too (the command prints them). Returns the lock date written up to."""
     from inventory_lots.models import LockDate
@@ -87,10 +87,14 @@ def write_snapshots_now(step: Callable[[str], None] | None = None) -> datetime.d
         run_ids = list(open_runs.values_list("id", flat=True))
         started = timezone.now()
         SnapshotRun.objects.filter(id__in=run_ids).update(
-            status=JobStatus.RUNNING, started_at=started, finished_at=None, step="", steps_done=0, error=""
+            status=JobStatus.RUNNING,
+            started_at=started,
+            finished_at=None,
+            step="",
+            steps_done=0,
+            error="",
+            attempts=F("attempts") + 1,
         )
-        for run in SnapshotRun.objects.filter(id__in=run_ids):  # F() would do, but a few rows at most
-            SnapshotRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
     progress = _Progress(run_ids)
 
     def stage(name: str) -> None:
@@ -119,8 +123,9 @@ def write_snapshots_now(step: Callable[[str], None] | None = None) -> datetime.d
 
 
 def snapshots_behind() -> bool:
-    """True when a lock-date move's stored figures are not written and no job is queued or running
-    for it (its job failed for good, or was lost): the periodic catch-up queues one."""
+    """True when a lock-date move's stored figures failed, or were queued or started over an hour ago
+    and are still not written (a job lost with its worker): the periodic catch-up queues a job (a job
+    already waiting, such as procrastinate's own retry, makes that a no-op)."""
     return SnapshotRun.objects.filter(status=JobStatus.FAILED).exists() or (
         SnapshotRun.objects.filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING))
         .filter(created_at__lt=timezone.now() - datetime.timedelta(hours=1))

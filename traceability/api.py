@@ -71,13 +71,15 @@ class TraceNodeSerializer(serializers.Serializer):
     """One step of the trace; ``children`` are the next steps (the same shape, recursively)."""
 
     lot = serializers.IntegerField(allow_null=True, help_text="The lot reached; null for a leaf (a shipment, ...).")
-    lot_number = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
-    lot_url = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
-    lic = serializers.CharField(allow_null=True, required=False, help_text="Absent on a hidden step.")
-    quantity = QuantityField(required=False, help_text="Absent on a hidden step.")
+    lot_number = serializers.CharField(allow_null=True)
+    lot_url = serializers.CharField(allow_null=True)
+    lic = serializers.CharField(allow_null=True)
+    quantity = QuantityField(allow_null=True, help_text="Null on a hidden step only.")
     depth = serializers.IntegerField(help_text="1 for the root's own edges.")
-    via = GenericRefSerializer(required=False, help_text="The document that links the lot to this step.")
-    via_url = serializers.CharField(allow_null=True, required=False)
+    via = GenericRefSerializer(
+        allow_null=True, help_text="The document that links the lot to this step (null on a hidden step)."
+    )
+    via_url = serializers.CharField(allow_null=True)
     hidden = serializers.BooleanField(
         required=False,
         help_text="Present (true) for the lots of offices the user does not see, reached at this step: one "

@@ -186,8 +186,9 @@ def hidden_label(count: int, noun: str = "lot") -> str:
 
 def trace(lot: Lot, *, direction: str, depth: int = DEFAULT_DEPTH, scope: Scope = EVERYTHING) -> TraceResult:
     """The trace from ``lot``. Lots in an office ``scope`` does not see end their branch: the
-    lots a step reaches there show as one line, ``{"hidden": true, "label": "2 lots in another
-    office"}``, without their numbers, quantities or what follows (DOMAIN.md 11)."""
+    lots a step reaches there show as one node, ``{"hidden": true, "label": "2 lots in another
+    office"}`` with every other detail null (lot, number, LIC, quantity, document) and no
+    children (DOMAIN.md 11)."""
     depth = max(1, min(depth, MAX_DEPTH))
     edges = _collect_edges(lot.pk, direction, depth)
     result = TraceResult(lot=lot, direction=direction, depth=depth)
@@ -280,7 +281,15 @@ class _BuildContext:
             nodes.append(self.node(edge, level, path))
         if hidden:
             label = hidden_label(len(hidden))
-            nodes.append({"hidden": True, "label": label, "lot": None, "depth": level, "children": []})
+            nodes.append(
+                {
+                    **dict.fromkeys(("lot", "lot_number", "lot_url", "lic", "quantity", "via", "via_url")),
+                    "depth": level,
+                    "children": [],
+                    "hidden": True,
+                    "label": label,
+                }
+            )
         return nodes
 
     def node(self, edge: Edge, level: int, path: frozenset[int]) -> dict:

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import pytest
 
+from core import roles
 from inventory_lots.models import InventoryAdjustment
 from orders.models import CustomerReturn, Shipment
+from tests.factories import user_with_role
 
 API = "/api/v1/"
+
+
+@pytest.fixture
+def clerk(db):
+    """The poster's responses are compared with a viewer's reads, unit costs included: a clerk given
+    "see costs" (the role lacks it; tests/scope covers a clerk without it)."""
+    return user_with_role(roles.CLERK, see_costs=True)
 
 
 def _created(client, path, body):

@@ -18,6 +18,7 @@ from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import set_lock_date
 from orders.services import create_order
 from purchasing import services as purchasing
+from reports.services import check_ledger_now, write_snapshots_now
 from tests.cogs.conftest import ship
 from tests.conftest import adjust_in
 from tests.factories import CustomerFactory, LicFactory, OfficeFactory, VendorFactory, user_with_role
@@ -64,6 +65,8 @@ def books(monkeypatch):
     ship(lic=widget, office=hq, quantity="8", source=order, date=day(4, 2))
     run_cogs_now(actor=None, date=day(4, 30))
     set_lock_date(date=day(3, 31), actor=None)
+    write_snapshots_now()  # the jobs a worker would run: the stored figures, then the ledger check
+    check_ledger_now()
 
 
 def test_home_page_shows_the_books_and_charts(page, books, screenshot_dir):

@@ -55,8 +55,9 @@ OPERATION = st.one_of(
     st.tuples(st.just("ship"), st.integers(0, 1), st.integers(1, 12), DAYS),
     st.tuples(st.just("return"), st.integers(0, 50), st.integers(1, 3), st.integers(0, 5)),
     st.tuples(st.just("out"), st.integers(0, 1), st.integers(1, 3), DAYS),
-    # a transfer of a LIC to the branch (at most what is on hand), then some of the branch's stock back
-    # (out of transfer lots) some days later
+    # a transfer of a LIC to the branch, then some of the branch's stock back (out of transfer lots) some
+    # days later; each at most what its source has on hand (shipments here may leave the office short:
+    # the office first receives what it lacks by an adjustment in)
     st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(1, 6), DAYS, st.integers(0, 4), st.integers(0, 3)),
     # a count of a LIC in the office (0) or the branch (1): counted = the book quantity + this
     st.tuples(st.just("count"), st.integers(0, 1), st.integers(0, 1), st.integers(-4, 3), DAYS),
@@ -96,6 +97,9 @@ def _post(op, lics, office, order, shipped: list, branch=None, tally: Counter | 
         )
     elif kind == "transfer":
         _, i, quantity, n, back, later = op
+        short = D(quantity) - on_hand(lic=lics[i], office=office)
+        if short > 0:
+            adjust_in(office=office, lic=lics[i], quantity=str(short), unit_cost="7.50", date=day(n))
         for way, (source, destination, asked, date) in enumerate(
             ((office, branch, quantity, day(n)), (branch, office, back, day(min(n + later, 28))))
         ):

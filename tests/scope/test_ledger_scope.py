@@ -505,3 +505,22 @@ def test_a_user_limited_to_offices_may_not_move_the_lock_date(client, api, world
     from inventory_lots.models import LockDate
 
     assert not LockDate.objects.exists()
+
+
+def test_an_import_batch_is_seen_by_importers_who_see_its_offices(client, api, world, admin_user):
+    from imports.services import stage_import
+
+    content = f"office,lic,quantity,unit_cost,lot_date\nNORTH,WIDGET,1,2,{DAY.isoformat()}\n".encode()
+    north, _ = stage_import(kind="opening_stock", file_name="o.csv", content=content, actor=admin_user)
+    assert north.offices == [world["offices"]["NORTH"].pk]
+    importer = user_with_role(
+        roles.CLERK, "importer", all_offices=False, offices={world["offices"]["EAST"]: True}, see_costs=True
+    )
+    grant(importer, "imports.run_import")
+    client.force_login(importer)
+    assert client.get(north.get_absolute_url()).status_code == 404
+    assert api(importer).get(f"/api/v1/imports/{north.pk}/").status_code == 404
+    assert api(importer).get("/api/v1/imports/").json()["results"] == []
+    blind = user_with_role(roles.CLERK, "blind_importer")  # every office, no costs
+    grant(blind, "imports.run_import")
+    assert api(blind).get("/api/v1/imports/").status_code == 403
