@@ -190,6 +190,21 @@ def ledger_watermark() -> dict[str, str | None]:
     return {name: (None if value is None else str(value)) for name, value in zip(names, row, strict=True)}
 
 
+def _flush_own_statistics() -> None:
+    """This session's counts of rows written reach ``pg_stat_user_tables`` when it is next idle, at
+    most once a second: force that (PostgreSQL 15+: it happens before the next statement's answer),
+    so a check's watermark counts what this worker wrote just before (the stored figures). Inside a
+    transaction nothing is flushed, and the transaction's own view counts them instead."""
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        return
+    connection.ensure_connection()
+    if getattr(connection, "pg_version", 0) >= 150000:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+
+
 def request_ledger_check(*, actor=None, dispatch: Callable[[], None] | None = None) -> LedgerCheck:
     """Record a check to run and queue the job when this transaction commits (at once outside one).
     A check already waiting is returned instead of a second record; the job runs every waiting one."""
@@ -212,6 +227,7 @@ def check_ledger_now() -> LedgerCheck:
     if not ids:
         ids = [LedgerCheck.objects.create().pk]
     checks = LedgerCheck.objects.filter(id__in=ids)
+    _flush_own_statistics()
     checks.update(status=JobStatus.RUNNING, started_at=timezone.now(), error="", watermark=ledger_watermark())
     try:
         violations = all_violations(limit=CHECK_VIOLATIONS_KEPT)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
+from core import roles
 from inventory_lots.models import LockDate
 from inventory_lots.services import set_lock_date
 from reports import services, snapshots
@@ -252,3 +253,12 @@ def test_a_real_worker_writes_the_figures_then_checks_the_ledger():
     check = LedgerCheck.objects.get()
     assert (check.status, check.violations_count) == (JobStatus.DONE, 0), proc.stderr[-2000:]
     assert_same_as_scan(ledger)
+    # the check the job queued counts the job's own writes: the close page shows the item OK
+    from django.test import Client
+
+    from tests.factories import user_with_role
+
+    reader = Client()
+    reader.force_login(user_with_role(roles.VIEWER))
+    html = reader.get("/reports/close/").content.decode()
+    assert states(html)["check_ledger"] == "ok", html.split('id="check-check_ledger"', 1)[1][:600]
