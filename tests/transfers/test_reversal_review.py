@@ -1,0 +1,99 @@
+"""A transfer's reversal seen from the other readers of the ledger: the journal export's "new" marks
+(and an earlier export read again unchanged), the inventory transactions of the source office, and the
+physical count's book quantity at a date between the transfer and its reversal."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory_lots.counts import book_quantities
+from reports.journal import export_lines, record_journal_export
+from tests.cogs.conftest import fresh
+from tests.conftest import adjust_in
+from tests.reports.conftest import D, day, run
+from tests.reports.test_journal import ADJ, INV
+from transfers.reversals import reverse_transfer
+
+from .test_reversal import TRANSIT, branch, transfer  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def exported(batch) -> list[tuple]:
+    return [(x.date, x.office, x.account, x.debit, x.credit, x.new) for x in export_lines(batch)]
+
+
+def test_the_journal_export_marks_the_reversal_lines_new_and_keeps_the_earlier_export(
+    office,
+    branch,  # noqa: F811
+    lic,
+    accountant,
+):
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    original = transfer(office, branch, lic, "5", day(2))
+    run(day(3))
+    first = record_journal_export(date_from=day(1), date_to=day(31), offices=[], detail="lines", actor=accountant)
+    before = exported(first)
+    z, c50, c100 = D("0.00"), D("50.00"), D("100.00")
+    assert before == [
+        (day(1), "HQ", INV, c100, z, False),
+        (day(1), "HQ", ADJ, z, c100, False),
+        (day(2), "BR", INV, c50, z, False),  # the transfer lot
+        (day(2), "BR", TRANSIT, z, c50, False),
+        (day(2), "HQ", TRANSIT, c50, z, False),  # the transfer usage's COGS
+        (day(2), "HQ", INV, z, c50, False),
+    ]
+    reverse_transfer(transfer=original, date=day(4), reason="wrong branch", actor=None)
+    run(day(6))
+    again = record_journal_export(date_from=day(1), date_to=day(31), offices=[], detail="lines", actor=accountant)
+    assert exported(again) == [
+        *before,
+        (day(4), "BR", TRANSIT, c50, z, True),  # the transfer lot back to 0: new
+        (day(4), "BR", INV, z, c50, True),
+        (day(4), "HQ", INV, c50, z, True),  # the give-back in HQ: new
+        (day(4), "HQ", TRANSIT, z, c50, True),
+    ]
+    assert (again.line_count, again.new_line_count, again.debit, again.credit) == (10, 4, D("250.00"), D("250.00"))
+    # the first export, read again, is the file it was: the reversal came after it
+    assert exported(first) == before
+    assert fresh(first).line_count == len(exported(first))
+
+
+def test_the_inventory_transactions_show_the_reversal_coming_back_into_the_source(
+    api,
+    viewer,
+    office,
+    branch,  # noqa: F811
+    lic,
+):
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    original = transfer(office, branch, lic, "5", day(2))
+    reverse_transfer(transfer=original, date=day(4), reason="x", actor=None)
+
+    def rows(**extra):
+        body = api(viewer).get("/api/v1/inventory-transactions/", {"lic": lic.code, **extra}).json()
+        return [(r["date"], r["kind"], D(r["quantity"]), D(r["balance"])) for r in body["results"]]
+
+    assert rows(office="HQ") == [
+        ("2026-03-01", "adjustment", D("10"), D("10")),
+        ("2026-03-02", "transfer_out", D("-5"), D("5")),
+        ("2026-03-04", "transfer reversal", D("5"), D("10")),  # stock back in, not a "transfer out" of +5
+    ]
+    assert [kind for _, kind, _, _ in rows()] == [
+        "adjustment",
+        "transfer_out",
+        "transfer_in",
+        "transfer reversal",
+        "transfer reversal",
+    ]
+
+
+def test_a_count_between_a_transfer_and_its_reversal_reads_the_book_at_its_date(office, branch, lic):  # noqa: F811
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    original = transfer(office, branch, lic, "5", day(2))
+    reverse_transfer(transfer=original, date=day(6), reason="x", actor=None)
+    # on day 4 the branch held the 5 the transfer brought; the source the other 5
+    assert book_quantities(office=branch, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("5")}
+    assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("5")}
+    assert book_quantities(office=branch, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("0")}
+    assert book_quantities(office=office, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("10")}
