@@ -9,7 +9,7 @@ and above them on hand, on order and in production.
 2. a receipt reversal line (its lot's quantity back to 0), 3. an adjustment reversal line (the same);
 4. a usage (shipment, component issue, job, adjustment out, transfer out; a return comes back: +);
 5. a transfer's reversal line in the destination (its transfer lot back to 0; in the source office the
-   reversal is a usage, 4, coming back: +).
+   reversal is a usage, 4, coming back: +, shown as ``transfer reversal`` too, not as a transfer out).
 So the running balance is the book on-hand quantity of the count (``Σ qty_in of the lots dated <= D -
 Σ usage dated <= D``) at every row.
 
@@ -76,7 +76,8 @@ BRANCHES = {
     FROM inventory_lots_adjustmentline al JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
     WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND al.lic_id = %(lic)s{office_a}{key_a}
     ORDER BY a.date {order}, al.id {order} LIMIT %(n)s""",
-    4: """SELECT u.date, 4, u.id, CASE u.kind WHEN 'transfer' THEN 'transfer_out' ELSE u.kind END,
+    4: """SELECT u.date, 4, u.id,
+           CASE WHEN u.kind <> 'transfer' THEN u.kind WHEN u.quantity < 0 THEN 'transfer reversal' ELSE 'transfer_out' END,
            u.source_type_id, u.source_id, u.source_label, NULL::bigint, u.id,
            -u.quantity, NULL::varchar
     FROM inventory_lots_inventoryusage u

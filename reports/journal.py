@@ -37,8 +37,18 @@ from .models import ACCOUNT_ROLES, JournalExport, OfficeAccounts
 CHUNK = 2000
 MSG_NOTHING = "No journal lines are dated from {start} to {end} in these offices: nothing to export."
 
-# the sources of the lines, and the ledger tables whose highest id an export records (its watermark)
-MARKS = ("lot", "receipt_line", "production_report", "cost_change", "cogs_entry", "job_cost")
+# the sources of the lines, and the ledger tables whose highest id an export records (its watermark);
+# an adjustment's or a transfer's reversal line is the record behind its lot's value event on its date
+MARKS = (
+    "lot",
+    "receipt_line",
+    "production_report",
+    "cost_change",
+    "cogs_entry",
+    "job_cost",
+    "adjustment_line",
+    "transfer_line",
+)
 MARK_TABLES = {
     "lot": "inventory_lots_lot",
     "receipt_line": "purchasing_receiptline",
@@ -46,6 +56,8 @@ MARK_TABLES = {
     "cost_change": "inventory_lots_lotcostchange",
     "cogs_entry": "cogs_cogsentry",
     "job_cost": "production_jobcostentry",
+    "adjustment_line": "inventory_lots_adjustmentline",
+    "transfer_line": "transfers_transferline",
 }
 
 _ORIGIN = """CASE WHEN l.type = 'production' THEN 'work_in_process'
@@ -76,13 +88,23 @@ step AS (
     FROM state s WINDOW w AS (PARTITION BY s.lot_id ORDER BY s.d)
 ),
 q_mark AS (
-    SELECT x.lot_id, x.d, max(x.rl) AS rl, max(x.pr) AS pr FROM (
-        SELECT pr.lot_id, GREATEST(pr.date, s.date) AS d, NULL::bigint AS rl, pr.id AS pr
+    SELECT x.lot_id, x.d, max(x.rl) AS rl, max(x.pr) AS pr, max(x.al) AS al, max(x.tl) AS tl FROM (
+        SELECT pr.lot_id, GREATEST(pr.date, s.date) AS d, NULL::bigint AS rl, pr.id AS pr, NULL::bigint AS al,
+               NULL::bigint AS tl
         FROM production_productionreport pr JOIN scope s ON s.id = pr.lot_id
         UNION ALL
-        SELECT rl.lot_id, GREATEST(r.date, s.date), rl.id, NULL
+        SELECT rl.lot_id, GREATEST(r.date, s.date), rl.id, NULL, NULL, NULL
         FROM purchasing_receiptline rl JOIN purchasing_receipt r ON r.id = rl.receipt_id
         JOIN scope s ON s.id = rl.lot_id
+        UNION ALL
+        SELECT al.lot_id, GREATEST(a.date, s.date), NULL, NULL, al.id, NULL
+        FROM inventory_lots_adjustmentline al JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+        JOIN scope s ON s.id = al.lot_id
+        WHERE al.reverses_line_id IS NOT NULL
+        UNION ALL
+        SELECT o.lot_id, GREATEST(t.date, s.date), NULL, NULL, NULL, r.id
+        FROM transfers_transferline r JOIN transfers_transferline o ON o.id = r.reverses_line_id
+        JOIN transfers_transfer t ON t.id = r.transfer_id JOIN scope s ON s.id = o.lot_id
     ) x GROUP BY x.lot_id, x.d
 ),
 record AS (
@@ -90,7 +112,7 @@ record AS (
            l.number AS source_label, 'Lot value in: ' || l.transaction_label AS memo,
            'inventory' AS debit_role, {origin} AS credit_role, t.q_value AS amount,
            CASE WHEN t.d = l.date THEN l.id END AS m_lot, m.rl AS m_rl, m.pr AS m_pr, NULL::bigint AS m_lcc,
-           NULL::bigint AS m_entry, NULL::bigint AS m_job
+           NULL::bigint AS m_entry, NULL::bigint AS m_job, m.al AS m_al, m.tl AS m_tl
     FROM step t JOIN inventory_lots_lot l ON l.id = t.lot_id
     LEFT JOIN q_mark m ON m.lot_id = t.lot_id AND m.d = t.d
     WHERE t.d >= %(start)s AND t.q_value <> 0
@@ -99,7 +121,7 @@ record AS (
            'Unit cost ' || trim_scale(c.old_unit_cost) || ' to ' || trim_scale(c.new_unit_cost) || ' (' || c.cause
              || CASE WHEN c.source_label <> '' THEN ': ' || c.source_label ELSE '' END || ')',
            'inventory', CASE WHEN c.cause = 'manual' THEN 'adjustments' ELSE {origin} END, t.c_value,
-           NULL, NULL, NULL, c.id, NULL, NULL
+           NULL, NULL, NULL, c.id, NULL, NULL, NULL, NULL
     FROM step t JOIN lot_day ld ON ld.lot_id = t.lot_id AND ld.d = t.d
     JOIN inventory_lots_lotcostchange c ON c.id = ld.change_id
     JOIN inventory_lots_lot l ON l.id = t.lot_id
@@ -108,7 +130,7 @@ record AS (
     SELECT j.date, po.office_id, j.lic_id, 3, j.id, 'job_cost', 'JC-' || lpad(j.id::text, 6, '0'),
            CASE WHEN j.reverses_id IS NULL THEN 'Capitalized job cost: ' ELSE 'Reversal of capitalized job cost: ' END
              || j.description || ' (' || po.number || ')',
-           'work_in_process', 'capitalized_clearing', j.amount, NULL, NULL, NULL, NULL, NULL, j.id
+           'work_in_process', 'capitalized_clearing', j.amount, NULL, NULL, NULL, NULL, NULL, j.id, NULL, NULL
     FROM production_jobcostentry j JOIN production_productionorder po ON po.id = j.production_order_id
     WHERE j.capitalized AND j.date >= %(start)s AND j.date <= %(end)s{job_where}
     UNION ALL
@@ -119,7 +141,7 @@ record AS (
              || ' of usage ' || e.usage_id || COALESCE(' (' || u.kind || ')', '')
              || COALESCE(', lot ' || lot.number, ''),
            {usage_debit}, CASE WHEN e.kind IN (5, 6) THEN 'accrued_cogs' ELSE 'inventory' END, e.value,
-           NULL, NULL, NULL, NULL, e.id, NULL
+           NULL, NULL, NULL, NULL, e.id, NULL, NULL, NULL
     FROM {entries} e LEFT JOIN inventory_lots_inventoryusage u ON u.id = e.usage_id
     LEFT JOIN inventory_lots_lot lot ON lot.id = e.lot_id
     WHERE e.date >= %(start)s AND e.date <= %(end)s AND e.value <> 0{entry_where}
@@ -134,7 +156,7 @@ line AS (
 
 LINES_SELECT = """
 SELECT l.date, o.code, {account}, l.role, l.debit, l.credit, c.code, l.source_type, l.source_id, l.source_label,
-       l.memo, l.kind, l.side, l.m_lot, l.m_rl, l.m_pr, l.m_lcc, l.m_entry, l.m_job
+       l.memo, l.kind, l.side, l.m_lot, l.m_rl, l.m_pr, l.m_lcc, l.m_entry, l.m_job, l.m_al, l.m_tl
 FROM line l JOIN inventory_lots_office o ON o.id = l.office_id
 JOIN inventory_lots_lineitemcode c ON c.id = l.lic_id
 LEFT JOIN reports_officeaccounts a ON a.office_id = l.office_id
@@ -450,15 +472,18 @@ def ledger_watermark() -> dict[str, int]:
 
 
 def is_new(line: JournalLine, previous: dict | None) -> bool:
-    """A line is new when a ledger record behind it is above the previous export's watermark."""
+    """A line is new when a ledger record behind it is above the previous export's watermark. (A
+    watermark recorded before a mark was read has no key for it: that mark says nothing then, as it
+    said nothing when that export was made.)"""
     if previous is None:
         return False
-    return any(mark > previous.get(name, 0) for name, mark in line.marks.items())
+    return any(name in previous and mark > previous[name] for name, mark in line.marks.items())
 
 
 def within(line: JournalLine, watermark: dict) -> bool:
-    """Whether every record behind the line existed at the watermark (an export's own lines)."""
-    return all(mark <= watermark.get(name, 0) for name, mark in line.marks.items())
+    """Whether every record behind the line existed at the watermark (an export's own lines; a mark
+    the watermark has no key for is read as it was when the export was made: not at all)."""
+    return all(name not in watermark or mark <= watermark[name] for name, mark in line.marks.items())
 
 
 def export_lines(batch: JournalExport) -> Iterator[JournalLine]:

@@ -302,7 +302,7 @@ def test_inventory_transactions_show_the_reversal(api, viewer, office, branch, l
         [
             ("2026-03-01", "adjustment", D("10"), D("10")),
             ("2026-03-02", "transfer_out", D("-5"), D("5")),
-            ("2026-03-04", "transfer_out", D("5"), D("10")),  # the reversal's usage comes back
+            ("2026-03-04", "transfer reversal", D("5"), D("10")),  # the reversal's usage comes back
         ],
         D("10"),
     )
