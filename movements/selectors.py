@@ -77,7 +77,8 @@ BRANCHES = {
     WHERE al.reverses_line_id IS NOT NULL AND al.lot_id IS NOT NULL AND al.lic_id = %(lic)s{office_a}{key_a}
     ORDER BY a.date {order}, al.id {order} LIMIT %(n)s""",
     4: """SELECT u.date, 4, u.id,
-           CASE WHEN u.kind <> 'transfer' THEN u.kind WHEN u.quantity < 0 THEN 'transfer reversal' ELSE 'transfer_out' END,
+           CASE WHEN u.kind <> 'transfer' THEN u.kind
+                WHEN u.quantity < 0 THEN 'transfer reversal' ELSE 'transfer_out' END,
            u.source_type_id, u.source_id, u.source_label, NULL::bigint, u.id,
            -u.quantity, NULL::varchar
     FROM inventory_lots_inventoryusage u

@@ -98,3 +98,14 @@ def test_a_count_between_a_transfer_and_its_reversal_reads_the_book_at_its_date(
     assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("5")}
     assert book_quantities(office=branch, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("0")}
     assert book_quantities(office=office, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("10")}
+
+
+def test_a_count_between_an_adjustment_and_its_reversal_reads_the_book_at_its_date(office, lic):
+    from inventory_lots.models import AdjustmentLine
+    from inventory_lots.reversals import reverse_adjustment
+
+    lot = adjust_in(office=office, lic=lic, quantity="7", unit_cost="3.00", date=day(1))
+    adjustment = AdjustmentLine.objects.get(lot=lot).adjustment
+    reverse_adjustment(adjustment=adjustment, date=day(6), reason="x", actor=None)
+    assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("7")}
+    assert book_quantities(office=office, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("0")}
