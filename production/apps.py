@@ -12,6 +12,9 @@ class ProductionConfig(AppConfig):
 
         register_sections()
         lot_search.register()
+        from inventory_lots.counts import register_later_quantity
+
+        register_later_quantity(selectors.later_reports)  # a count's book at a date before a later report
         # the order page lists them; an order with one not closed cannot close (orders never imports production)
         documents.register(
             documents.OrderDocuments(

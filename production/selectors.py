@@ -197,3 +197,17 @@ def job_cost_detail(entry_id: int, scope: Scope = EVERYTHING) -> JobCostEntry:
         .select_related("production_order", "production_order__lot", "lic", "vendor", "reverses", "created_by")
         .get(pk=entry_id)
     )
+
+
+def later_reports(office, date, lic_ids: list[int]) -> dict[int, Decimal]:
+    """{LIC id: Σ the production reports dated after ``date`` into lots of ``office`` dated on or before
+    it}: what those lots' qty_in grew by since ``date`` (inventory_lots.counts.register_later_quantity: a
+    count's book at a date before the later report)."""
+    from .models import ProductionReport
+
+    return dict(
+        ProductionReport.objects.filter(lot__office=office, lot__date__lte=date, lot__lic_id__in=lic_ids, date__gt=date)
+        .values("lot__lic_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("lot__lic_id", "q")
+    )

@@ -10,3 +10,8 @@ class PurchasingConfig(AppConfig):
 
         register_sections()
         lot_search.register()
+        from inventory_lots.counts import register_later_quantity
+
+        from .selectors import later_receipt_lines
+
+        register_later_quantity(later_receipt_lines)  # a count's book at a date before a receipt's reversal

@@ -292,3 +292,17 @@ def lot_accrued_value_expression():
     END"""
     # constant SQL, the one value bound as a parameter
     return RawSQL(sql, [_receipt_line_type_id()], output_field=DecimalField(max_digits=18, decimal_places=2))  # noqa: S611
+
+
+def later_receipt_lines(office, date, lic_ids: list[int]) -> dict[int, Decimal]:
+    """{LIC id: Σ the receipt lines dated after ``date`` (a receipt's reversal: -quantity) on the lots of
+    ``office`` dated on or before it}: what those lots' qty_in changed by since ``date``
+    (inventory_lots.counts.register_later_quantity: a count's book at a date before the reversal)."""
+    return dict(
+        ReceiptLine.objects.filter(
+            lot__office=office, lot__date__lte=date, lot__lic_id__in=lic_ids, receipt__date__gt=date
+        )
+        .values("lot__lic_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("lot__lic_id", "q")
+    )

@@ -397,6 +397,25 @@ def test_posts_aimed_at_west_are_refused_and_write_nothing(kind, door, walk):
     assert changed(before, row_counts()) == {}
 
 
+# Doors that act on the whole ledger at once: the lock date is one for every office, so moving it
+# (page, API, the close page) needs every office.
+WHOLE_LEDGER_DOORS = {"lock-date/", "reports/close/"}
+
+
+@pytest.mark.parametrize(
+    "kind,door",
+    [("page", d) for d in PAGE_DOORS if d.route in WHOLE_LEDGER_DOORS]
+    + [("api", d) for d in API_DOORS if d.route in WHOLE_LEDGER_DOORS],
+    ids=lambda v: v if isinstance(v, str) else v.route,
+)
+def test_whole_ledger_doors_refuse_a_user_limited_to_some_offices(kind, door, walk):
+    before = row_counts()
+    for user in (walk.east_only, walk.east_west_view):
+        response = post(user, kind, door.url(walk.west), door.body(walk.west))
+        assert response.status_code == 403, (user.username, door.route, response.status_code, response.content[:300])
+    assert changed(before, row_counts()) == {}
+
+
 def test_every_post_door_is_walked_or_named():
     walked = {d.route for _, d in POST_DOORS} | NOT_OFFICE_DOORS
     assert {d.route for d in PAGE_DOORS} | {d.route for d in API_DOORS} <= walked

@@ -109,3 +109,13 @@ def test_a_count_between_an_adjustment_and_its_reversal_reads_the_book_at_its_da
     reverse_adjustment(adjustment=adjustment, date=day(6), reason="x", actor=None)
     assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("7")}
     assert book_quantities(office=office, date=day(6), lic_ids=[lic.pk]) == {lic.pk: D("0")}
+
+
+def test_a_count_between_a_receipt_and_its_reversal_reads_the_book_at_its_date(office, vendor, lic):
+    from purchasing import services as purchasing
+    from tests.reports.test_domain_examples import _purchase
+
+    _, receipt = _purchase(vendor, office, lic, ordered="10", received="10", unit_cost="5.00", date=day(1))
+    purchasing.reverse_receipt(receipt=receipt, date=day(5), reason="wrong PO", actor=None)
+    assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("10")}
+    assert book_quantities(office=office, date=day(5), lic_ids=[lic.pk]) == {lic.pk: D("0")}
