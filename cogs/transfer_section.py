@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from inventory_lots.models import Lot, LotType
 from inventory_lots.sections import Section
+from inventory_lots.selectors import ROW_OFFICE
 from transfers.models import TransferLine
 
 from .models import CogsEntry
@@ -43,6 +44,7 @@ def transferred_from_section(lot: Lot) -> Section | None:
             "cogs_value": str(usage.cogs_value),
             "allocations": [
                 {
+                    ROW_OFFICE: a["lot__office_id"],  # a lot of an unseen office: one line (lot_sections)
                     "lot": a["lot_id"],
                     "lot_number": a["lot__number"],
                     "quantity": str(a["quantity"]),

@@ -9,18 +9,18 @@ not in the count; a count with no difference posts nothing; a LIC counted twice 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.errors import ValidationFailed, line_error
 
 from . import locks
-from .models import AdjustmentKind, AdjustmentLine, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
+from .models import AdjustmentKind, InventoryAdjustment, InventoryUsage, LineItemCode, Lot, Office
 from .scope import check_can_post
 from .services import (
     MSG_NO_LINES,
@@ -63,48 +63,39 @@ class CountResult:
 
 
 # A lot's qty_in is its figure now: a record dated after D may have changed it since (a reversal
-# taking it back to 0, production reported into it later). Each app whose records do registers a reader
-# (office, D, LIC ids) -> {LIC id: Σ the quantities those records, dated after D, added to lots of the
-# office dated <= D} from its AppConfig.ready (inventory_lots imports none of them); the book at D takes
-# them back out. An adjustment's reversal is this app's own.
-LATER_QUANTITY: list[Callable[[Office, datetime.date, list[int]], dict[int, Decimal]]] = []
+# taking it back to 0, production reported into it later). Each app whose records do registers, from its
+# AppConfig.ready (inventory_lots imports none of them), a SELECT of (LIC id, quantity) of those records
+# dated after %(d)s on the lots of office %(office)s dated <= %(d)s, LIC = ANY(%(lics)s); the book at D
+# takes them back out, in the same statement as the lots. An adjustment's reversal is this app's own.
+LATER_QUANTITY: list[str] = [
+    """SELECT al.lic_id, al.quantity FROM inventory_lots_adjustmentline al
+    JOIN inventory_lots_inventoryadjustment a ON a.id = al.adjustment_id
+    JOIN inventory_lots_lot l ON l.id = al.lot_id
+    WHERE al.reverses_line_id IS NOT NULL AND l.office_id = %(office)s AND l.date <= %(d)s
+      AND l.lic_id = ANY(%(lics)s) AND a.date > %(d)s"""
+]
 
 
-def register_later_quantity(reader: Callable[[Office, datetime.date, list[int]], dict[int, Decimal]]) -> None:
-    LATER_QUANTITY.append(reader)
-
-
-def later_adjustment_reversals(office: Office, date: datetime.date, lic_ids: list[int]) -> dict[int, Decimal]:
-    return dict(
-        AdjustmentLine.objects.filter(
-            reverses_line__isnull=False,
-            lot__office=office,
-            lot__date__lte=date,
-            lic_id__in=lic_ids,
-            adjustment__date__gt=date,
-        )
-        .values("lic_id")
-        .annotate(q=Sum("quantity"))
-        .values_list("lic_id", "q")
-    )
-
-
-register_later_quantity(later_adjustment_reversals)
+def register_later_quantity(sql: str) -> None:
+    LATER_QUANTITY.append(sql)
 
 
 def book_quantities(*, office: Office, date: datetime.date, lic_ids: Iterable[int]) -> dict[int, Decimal]:
     """The book on-hand quantity of each LIC in ``office`` at ``date`` (two aggregates, by index:
-    lot_lic_date_id, usage_lic_office_date; and one per LATER_QUANTITY reader)."""
+    lot_lic_date_id with the records registered in LATER_QUANTITY, usage_lic_office_date)."""
     ids = sorted(set(lic_ids))
-    lots = dict(
-        Lot.objects.filter(office=office, lic_id__in=ids, date__lte=date)
-        .values("lic_id")
-        .annotate(q=Sum("qty_in"))
-        .values_list("lic_id", "q")
+    later = "".join(
+        f" UNION ALL SELECT x.lic_id, -x.quantity FROM ({sql}) x"  # noqa: S608 - the apps' fixed SQL text
+        for sql in LATER_QUANTITY
     )
-    for reader in LATER_QUANTITY:
-        for lic_id, later in reader(office, date, ids).items():
-            lots[lic_id] = (lots.get(lic_id) or ZERO) - later
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lic_id, sum(q) FROM (SELECT l.lic_id, l.qty_in AS q FROM inventory_lots_lot l"  # noqa: S608
+            " WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s) AND l.date <= %(d)s"
+            f"{later}) y GROUP BY lic_id",
+            {"office": office.pk, "lics": ids, "d": date},
+        )
+        lots = dict(cursor.fetchall())
     used = dict(
         InventoryUsage.objects.filter(office=office, lic_id__in=ids, date__lte=date)
         .values("lic_id")

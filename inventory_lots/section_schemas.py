@@ -92,10 +92,15 @@ class CostHistoryRowSerializer(serializers.Serializer):
 
 
 class TransferAllocationSerializer(serializers.Serializer):
-    lot = serializers.IntegerField()
-    lot_number = serializers.CharField()
-    quantity = QuantityField()
-    value = MoneyField()
+    """A lot the transfer took from; a lot of an office the user does not see is one row
+    ``{hidden: true, label, lot: null, lot_number: null, quantity: null}`` (DOMAIN.md section 11)."""
+
+    lot = serializers.IntegerField(allow_null=True)
+    lot_number = serializers.CharField(allow_null=True)
+    quantity = QuantityField(allow_null=True)
+    value = MoneyField(required=False)
+    hidden = serializers.BooleanField(required=False)
+    label = serializers.CharField(required=False)
 
 
 class TransferredFromSectionSerializer(serializers.Serializer):

@@ -129,10 +129,31 @@ def without_money(data):
     return data
 
 
+# A section row about a lot of another office carries that lot's office id under this key; the
+# row is shown as one line without details to a user who does not see the office, and the key
+# itself never leaves this module.
+ROW_OFFICE = "_office_id"
+HIDDEN_ROW = {"hidden": True, "label": "A lot in another office", "lot": None, "lot_number": None, "quantity": None}
+
+
+def _within_scope(data, scope: Scope):
+    """``data`` (a section's API figures) with rows of unseen offices reduced to HIDDEN_ROW."""
+    if isinstance(data, dict):
+        if ROW_OFFICE in data:
+            if not scope.sees(data[ROW_OFFICE]):
+                return dict(HIDDEN_ROW)
+            data = {k: v for k, v in data.items() if k != ROW_OFFICE}
+        return {k: _within_scope(v, scope) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_within_scope(v, scope) for v in data]
+    return data
+
+
 def lot_sections(lot: Lot, scope: Scope = EVERYTHING) -> list[Section]:
-    """The lot's sections; without "see costs" the money-only ones are left out and the others'
-    API figures lose their money keys (their templates test ``can_see_costs``)."""
-    sections = sections_for(lot)
+    """The lot's sections; rows about lots of offices the scope does not see are one line without
+    details; without "see costs" the money-only sections are left out and the others' API figures
+    lose their money keys (their templates test ``can_see_costs`` and ``scope``)."""
+    sections = [replace(s, api=_within_scope(s.api, scope)) for s in sections_for(lot)]
     if scope.see_costs:
         return sections
     return [replace(s, api=without_money(s.api)) for s in sections if s.key not in COST_SECTIONS]

@@ -14,7 +14,7 @@ class ProductionConfig(AppConfig):
         lot_search.register()
         from inventory_lots.counts import register_later_quantity
 
-        register_later_quantity(selectors.later_reports)  # a count's book at a date before a later report
+        register_later_quantity(selectors.LATER_REPORTS)  # a count's book at a date before a later report
         # the order page lists them; an order with one not closed cannot close (orders never imports production)
         documents.register(
             documents.OrderDocuments(

@@ -199,15 +199,8 @@ def job_cost_detail(entry_id: int, scope: Scope = EVERYTHING) -> JobCostEntry:
     )
 
 
-def later_reports(office, date, lic_ids: list[int]) -> dict[int, Decimal]:
-    """{LIC id: Σ the production reports dated after ``date`` into lots of ``office`` dated on or before
-    it}: what those lots' qty_in grew by since ``date`` (inventory_lots.counts.register_later_quantity: a
-    count's book at a date before the later report)."""
-    from .models import ProductionReport
-
-    return dict(
-        ProductionReport.objects.filter(lot__office=office, lot__date__lte=date, lot__lic_id__in=lic_ids, date__gt=date)
-        .values("lot__lic_id")
-        .annotate(q=Sum("quantity"))
-        .values_list("lot__lic_id", "q")
-    )
+# the production reports dated after a count's date into lots dated on or before it: what those lots'
+# qty_in grew by since (inventory_lots.counts.register_later_quantity)
+LATER_REPORTS = """SELECT l.lic_id, pr.quantity FROM production_productionreport pr
+    JOIN inventory_lots_lot l ON l.id = pr.lot_id
+    WHERE l.office_id = %(office)s AND l.date <= %(d)s AND l.lic_id = ANY(%(lics)s) AND pr.date > %(d)s"""

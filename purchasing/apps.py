@@ -12,6 +12,6 @@ class PurchasingConfig(AppConfig):
         lot_search.register()
         from inventory_lots.counts import register_later_quantity
 
-        from .selectors import later_receipt_lines
+        from .selectors import LATER_RECEIPT_LINES
 
-        register_later_quantity(later_receipt_lines)  # a count's book at a date before a receipt's reversal
+        register_later_quantity(LATER_RECEIPT_LINES)  # a count's book at a date before a receipt's reversal

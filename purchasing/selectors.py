@@ -294,15 +294,9 @@ def lot_accrued_value_expression():
     return RawSQL(sql, [_receipt_line_type_id()], output_field=DecimalField(max_digits=18, decimal_places=2))  # noqa: S611
 
 
-def later_receipt_lines(office, date, lic_ids: list[int]) -> dict[int, Decimal]:
-    """{LIC id: Σ the receipt lines dated after ``date`` (a receipt's reversal: -quantity) on the lots of
-    ``office`` dated on or before it}: what those lots' qty_in changed by since ``date``
-    (inventory_lots.counts.register_later_quantity: a count's book at a date before the reversal)."""
-    return dict(
-        ReceiptLine.objects.filter(
-            lot__office=office, lot__date__lte=date, lot__lic_id__in=lic_ids, receipt__date__gt=date
-        )
-        .values("lot__lic_id")
-        .annotate(q=Sum("quantity"))
-        .values_list("lot__lic_id", "q")
-    )
+# the receipt lines dated after a count's date (a receipt's reversal: -quantity) on lots dated on or before
+# it: what those lots' qty_in changed by since (inventory_lots.counts.register_later_quantity)
+LATER_RECEIPT_LINES = """SELECT l.lic_id, rl.quantity FROM purchasing_receiptline rl
+    JOIN purchasing_receipt r ON r.id = rl.receipt_id
+    JOIN inventory_lots_lot l ON l.id = rl.lot_id
+    WHERE l.office_id = %(office)s AND l.date <= %(d)s AND l.lic_id = ANY(%(lics)s) AND r.date > %(d)s"""

@@ -8,7 +8,7 @@ class TransfersConfig(AppConfig):
     def ready(self) -> None:
         from inventory_lots.counts import register_later_quantity
 
-        from .selectors import later_reversals
+        from .selectors import LATER_REVERSALS
 
         # a count's book at a date between a transfer and its reversal (inventory_lots never imports transfers)
-        register_later_quantity(later_reversals)
+        register_later_quantity(LATER_REVERSALS)

@@ -3,10 +3,7 @@ reversals dated after a date took back from the transfer lots (a physical count'
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 
 from inventory_lots.scope import EVERYTHING, Scope
 
@@ -25,19 +22,10 @@ def transfer_list(scope: Scope = EVERYTHING) -> QuerySet[Transfer]:
     )
 
 
-def later_reversals(office, date: datetime.date, lic_ids: list[int]) -> dict[int, Decimal]:
-    """{LIC id: Σ the reversal lines (-quantity) dated after ``date`` of the transfer lots of ``office``
-    dated on or before it}: the quantity those lots had at ``date`` that their qty_in lost since
-    (inventory_lots.counts.register_later_quantity)."""
-    return dict(
-        TransferLine.objects.filter(
-            reverses_line__isnull=False,
-            reverses_line__lot__office=office,
-            reverses_line__lot__date__lte=date,
-            lic_id__in=lic_ids,
-            transfer__date__gt=date,
-        )
-        .values("lic_id")
-        .annotate(q=Sum("quantity"))
-        .values_list("lic_id", "q")
-    )
+# a transfer's reversal lines (-quantity) dated after the count's date, on transfer lots dated on or before
+# it: what the lots had then and their qty_in lost since (inventory_lots.counts.register_later_quantity)
+LATER_REVERSALS = """SELECT r.lic_id, r.quantity FROM transfers_transferline r
+    JOIN transfers_transferline o ON o.id = r.reverses_line_id
+    JOIN transfers_transfer t ON t.id = r.transfer_id
+    JOIN inventory_lots_lot l ON l.id = o.lot_id
+    WHERE l.office_id = %(office)s AND l.date <= %(d)s AND l.lic_id = ANY(%(lics)s) AND t.date > %(d)s"""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from inventory_lots.counts import book_quantities
+from inventory_lots.models import Lot
 from reports.journal import export_lines, record_journal_export
 from tests.cogs.conftest import fresh
 from tests.conftest import adjust_in
@@ -119,3 +120,24 @@ def test_a_count_between_a_receipt_and_its_reversal_reads_the_book_at_its_date(o
     purchasing.reverse_receipt(receipt=receipt, date=day(5), reason="wrong PO", actor=None)
     assert book_quantities(office=office, date=day(4), lic_ids=[lic.pk]) == {lic.pk: D("10")}
     assert book_quantities(office=office, date=day(5), lic_ids=[lic.pk]) == {lic.pk: D("0")}
+
+
+def test_a_count_between_two_production_reports_into_one_lot_reads_the_book_at_its_date(office, order):
+    from production import services as production
+    from tests.factories import LicFactory
+
+    chair = LicFactory(code="CHAIR")
+    mo = production.create_production_order(
+        office=office,
+        date=day(2),
+        order=order,
+        lic=chair,
+        estimated_quantity=D(10),
+        estimated_unit_cost=D("24.00"),
+        actor=None,
+    )
+    production.produce(production_order=mo, date=day(3), quantity=D(4), actor=None)
+    production.produce(production_order=mo, date=day(6), quantity=D(6), actor=None)  # into the same lot
+    assert [lot.qty_in for lot in Lot.objects.filter(lic=chair)] == [D("10")]
+    assert book_quantities(office=office, date=day(4), lic_ids=[chair.pk]) == {chair.pk: D("4")}
+    assert book_quantities(office=office, date=day(6), lic_ids=[chair.pk]) == {chair.pk: D("10")}
