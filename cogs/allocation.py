@@ -290,6 +290,10 @@ class PairPlanner:
         date = usage.date
         if self.first_open is not None and date < self.first_open:
             date = self.first_open
+        # nor before the usage's open accrual: once a run re-dated it (a part allocated later), an entry
+        # dated earlier would count beside the estimate that accrual replaced (DOMAIN.md 6a)
+        if usage.accrual_date is not None and usage.accrued_value != 0 and date < usage.accrual_date:
+            date = usage.accrual_date
         if date < lot.movement_date:
             date = lot.movement_date
         else:
@@ -474,12 +478,17 @@ class PairPlanner:
     def _allocate_serials(self) -> bool:
         """Each usage that names serials takes, from each lot holding some of them, the count of its
         serials there (released lots with stock only: the rest waits), whatever the costing method.
-        Usage that names none (posted before serials were recorded) goes by the costing method."""
+        Usage that names none (posted before serials were recorded) goes by the costing method.
+        Serial usage goes in posting order (id), not date order: the services let a serial out only while
+        it is in stock, so in posting order each finds its serials' units there (or given back by the
+        return that brought them back). By date, a serial shipped again with an earlier date than its
+        first shipment would take the unit first, and the first shipment (and the return naming it, which
+        waits for it) would stay unallocated for ever."""
         changed = False
         serial_lots = self.serial_lots
         assert serial_lots is not None  # a serialized LIC
         rest = []
-        for u in self.usages:
+        for u in sorted(self.usages, key=lambda u: u.id):
             if u.quantity <= 0 or u.unallocated == 0:
                 continue
             need = serial_lots.get(u.id)
@@ -495,8 +504,8 @@ class PairPlanner:
                 self._post(ALLOCATION, u, lot, take)
                 need[lot_id] = want - take
                 changed = True
-        if rest:
-            changed = self._allocate_by_method(rest) or changed
+        if rest:  # by the costing method: in date order, as the pair's usage is
+            changed = self._allocate_by_method(sorted(rest, key=lambda u: (u.date, u.id))) or changed
         return changed
 
     def _give_back_serials(self, r: PlanUsage, back: dict[int, Decimal]) -> bool:
@@ -596,6 +605,17 @@ class PairPlanner:
                 targets[last.usage_id] = lot.value_in - sum(
                     (v for uid, v in targets.items() if uid != last.usage_id), ZERO
                 )
+        elif lot.qty_used == 0:
+            # nothing of the lot is used, so nothing of its value is out: the records' separate roundings
+            # (five 0.00 allocations of 1 @ 0.001 beside an unnamed give-back of 5 at round(-0.005) =
+            # -0.01) must not leave a cent on it, which a reversal to qty_in 0 would then keep. The
+            # emptied holdings net to 0.00 already; what is left is on the LIFO give-backs, and the
+            # latest return's (by id) takes it.
+            rest = sum(targets.values(), ZERO)
+            lifo = [h for h in merged.values() if h.lifo_quantity]
+            if rest and lifo:
+                last = max(lifo, key=lambda h: h.usage_id)
+                targets[last.usage_id] -= rest
         for uid in sorted(merged):
             diff = targets[uid] - merged[uid].value
             if diff == 0:

@@ -111,6 +111,19 @@ def test_rounding_remainder_rule():
     assert lots[0].value_used == lots[0].value_in == D("10.00")
 
 
+def test_a_lot_with_nothing_used_keeps_no_cent_of_rounding():
+    """Five usages of 1 wait for stock, an unnamed return of 5 waits too; a lot of 1 at 0.001 comes in
+    (value_in 0.00). The loop allocates and gives back five times (0.00 each), so nothing of the lot is
+    used; the return's record alone would re-target to round(-5 x 0.001) = -0.01 and leave value_used
+    -0.01 (value_available 0.01) on an unused lot, which its reversal (qty_in 0) then keeps."""
+    lots = [lot(7, "1", "0.001", day(8))]
+    usages = [PlanUsage(n, day(1 + n), D(1)) for n in range(1, 6)] + [PlanUsage(6, day(7), D(-5))]
+    plan = plan_pair(method="fifo", lots=lots, usages=usages, run_date=day(28))
+    assert (lots[0].qty_used, lots[0].value_used) == (D(0), D("0.00"))
+    assert sum(e.value for e in plan.entries) == D("0.00")
+    assert not [e for e in plan.entries if e.kind == REVALUATION and e.value]
+
+
 def test_late_cost_change_revaluation_quantity_zero():
     lots = [lot(1, "15", "35.59", used="15", value_used="525.00")]
     plan = plan_pair(

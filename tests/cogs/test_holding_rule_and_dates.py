@@ -12,7 +12,8 @@ from django.db import connection
 
 from cogs.models import CogsEntry, EntryKind
 from cogs.selectors import ledger_violations
-from inventory_lots.models import Lot
+from inventory_lots.models import AdjustmentLine, Lot
+from inventory_lots.reversals import reverse_adjustment
 from tests.conftest import adjust_in
 
 from .conftest import D, day, fresh, give_back, run, ship
@@ -133,6 +134,29 @@ def test_returns_in_one_run_net_to_zero_too(office, lic, order):
     assert ledger_violations() == []
 
 
+def test_an_unused_lot_keeps_no_rounding_cent_and_reverses_to_zero(office, lic, order):
+    """Shipments of 1 wait for stock, an unnamed return of 5 too; a lot of 1 at 0.001 (value 0.00) is
+    allocated and given back five times. Nothing of it is used, so it has nothing of its value out: not
+    the -0.01 of the return's record rounded alone (round(-5 x 0.001, 2)). Its reversal (allowed: qty_used
+    0) then leaves a Closed lot at 0.00, not one holding a cent with nothing in."""
+    shipped = []
+    for n in range(1, 6):
+        shipped.append(ship(lic=lic, office=office, quantity="1", source=order, date=day(n)))
+        run()
+    returned = give_back(lic=lic, office=office, quantity="5", source=order, date=day(6))
+    run()
+    lot = adjust_in(office=office, lic=lic, quantity="1", unit_cost="0.001", date=day(7))
+    run()
+    lot = fresh(lot)
+    assert (lot.qty_used, lot.value_in, lot.value_used) == (D("0"), D("0.00"), D("0.00"))
+    assert [fresh(u).cogs_value for u in [*shipped, returned]] == [D("0.00")] * 6
+    reverse_adjustment(adjustment=AdjustmentLine.objects.get(lot=lot).adjustment, date=day(8), reason="x", actor=None)
+    run()
+    lot = fresh(lot)
+    assert (lot.qty_in, lot.status, lot.value_used, lot.value_in) == (D("0"), "closed", D("0.00"), D("0.00"))
+    assert ledger_violations() == []
+
+
 # --- stock is never used before it exists ----------------------------------------------------------
 
 
@@ -178,6 +202,22 @@ def test_more_production_reported_later_moves_the_lot_date_forward(office, lic, 
     assert set(CogsEntry.objects.filter(usage=usage, kind=EntryKind.ALLOCATION).values_list("date", flat=True)) == {
         day(20)
     }
+
+
+def test_a_backdated_lot_does_not_count_with_an_estimate_re_dated_later(office, lic, order):
+    """A usage of 2 on day 4 is accrued from day 4; a lot of 1 dated day 28 takes 1 (dated 28), so the
+    accrual of 2 is reversed and 1 accrued again, both on day 28. A lot dated day 1 then covers the
+    rest: dated day 4 (its usage's date), that allocation would count beside the accrual of 2 from
+    day 4 to 27 (3 of a usage of 2). It is dated no earlier than the usage's open accrual (day 28)."""
+    usage = ship(lic=lic, office=office, quantity="2", source=order, date=day(4))
+    run()
+    adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00", date=day(28))
+    run()
+    late = adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00", date=day(1))
+    run()
+    assert fresh(usage).unallocated_quantity == D("0")
+    assert CogsEntry.objects.get(usage=usage, lot=late).date == day(28)
+    assert ledger_violations() == []
 
 
 # --- the two checks that guard it fire ---------------------------------------------------------------

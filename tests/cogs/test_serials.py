@@ -96,6 +96,29 @@ def test_recall_by_lot_follows_the_serials(office, order):
     assert trace.recall(a) == []
 
 
+def test_a_serial_shipped_again_with_an_earlier_date_does_not_block_its_first_shipment(office, order):
+    """S1 ships on day 10 and comes back (a return naming that shipment), then ships again dated day 5,
+    all before a run (the services check where a serial is now, not at which date). By date the second
+    shipment would take lot A's unit first, the first then finds no stock and its return waits on it:
+    both stay unallocated for ever. Serials move in posting order, so they are allocated in it."""
+    scan = LicFactory(code="SCAN", serialized=True)
+    a = adjust_in(office=office, lic=scan, quantity="1", unit_cost="10.00", date=day(1), serial_numbers=("S1",))
+    first = ship(order, scan, "S1", date=day(10))
+    back = orders.post_return(
+        order=order,
+        date=day(11),
+        actor=None,
+        lines=[orders.ReturnLineInput(lic=scan, quantity=D(1), usage=first, serial_numbers=("S1",))],
+    ).lines.get().usage
+    again = ship(order, scan, "S1", date=day(5))
+    run()
+    assert [fresh(u).unallocated_quantity for u in (first, back, again)] == [D("0"), D("0"), D("0")]
+    assert allocations(first) == allocations(again) == {a.pk: (D("1"), D("10.00"))}
+    assert allocations(back) == {a.pk: (D("-1"), D("-10.00"))}
+    assert fresh(a).qty_used == D("1")
+    assert all_violations() == []
+
+
 def test_a_return_of_serials_gives_back_to_their_lots(office, order):
     scan, a, b = make_scanner(office)
     usage = ship(order, scan, "S1", "S3")

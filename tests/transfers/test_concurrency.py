@@ -53,3 +53,33 @@ def test_two_clerks_cannot_transfer_the_same_stock():
     )
     assert all(isinstance(r, str) for r in results), results
     assert Lot.objects.filter(type="transfer", lic=widget).aggregate(q=Sum("qty_in"))["q"] == D("5")
+
+
+def test_two_accountants_reversing_one_transfer_at_once_reverse_it_once():
+    from core.errors import StateConflict
+    from inventory_lots.models import InventoryUsage
+    from transfers.models import Transfer
+    from transfers.reversals import reverse_transfer
+
+    hq, west = OfficeFactory(code="HQ"), OfficeFactory(code="WEST")
+    widget = LicFactory(code="W")
+    source = adjust_in(office=hq, lic=widget, quantity="5", unit_cost="10.00", date=day(1))
+    original = post_transfer(
+        from_office=hq, to_office=west, date=day(2), lines=[TransferLineInput(lic=widget, quantity=D("3"))], actor=None
+    )
+
+    def accountant():
+        return reverse_transfer(
+            transfer=Transfer.objects.get(pk=original.pk), date=day(3), reason="x", actor=None
+        ).number
+
+    results = run_concurrently(accountant, accountant)
+    done = [r for r in results if isinstance(r, str)]
+    failed = [r for r in results if isinstance(r, StateConflict)]
+    assert len(done) == 1 and len(failed) == 1 and failed[0].code == "already_reversed", results
+    assert InventoryUsage.objects.filter(lic=widget, quantity__lt=0).count() == 1
+    assert Lot.objects.get(type="transfer").qty_in == D("0")
+    cogs_services.run_cogs_now(actor=None, date=RUN_DAY)
+    source.refresh_from_db()
+    assert (source.qty_used, source.value_used) == (D("0"), D("0.00"))
+    assert ledger_violations() == []
