@@ -209,8 +209,11 @@ def test_a_backdated_lot_does_not_count_with_an_estimate_re_dated_later(office, 
     accrual of 2 is reversed and 1 accrued again, both on day 28. A lot dated day 1 then covers the
     rest: dated day 4 (its usage's date), that allocation would count beside the accrual of 2 from
     day 4 to 27 (3 of a usage of 2). It is dated no earlier than the usage's open accrual (day 28)."""
+    adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00", date=day(1))  # the estimate's basis
+    ship(lic=lic, office=office, quantity="1", source=order, date=day(2))
     usage = ship(lic=lic, office=office, quantity="2", source=order, date=day(4))
     run()
+    assert fresh(usage).accrued_value == D("2.00")
     adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00", date=day(28))
     run()
     late = adjust_in(office=office, lic=lic, quantity="1", unit_cost="1.00", date=day(1))

@@ -141,3 +141,49 @@ def test_a_count_between_two_production_reports_into_one_lot_reads_the_book_at_i
     assert [lot.qty_in for lot in Lot.objects.filter(lic=chair)] == [D("10")]
     assert book_quantities(office=office, date=day(4), lic_ids=[chair.pk]) == {chair.pk: D("4")}
     assert book_quantities(office=office, date=day(6), lic_ids=[chair.pk]) == {chair.pk: D("10")}
+
+
+def test_stored_figures_with_the_lock_date_between_a_transfer_and_its_reversal(office, branch, lic):  # noqa: F811
+    from reports import selectors, snapshots
+    from reports.selectors import Scope
+    from tests.reports.conftest import close_books, rolled
+    from tests.reports.test_journal import balance
+
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="10.00", date=day(1))
+    adjust_in(office=office, lic=lic, quantity="10", unit_cost="16.00", date=day(1))
+    original = transfer(office, branch, lic, "5", day(2))  # provisional $13.00 (the mean), FIFO takes $10.00
+    reverse_transfer(transfer=original, date=day(4), reason="x", actor=None)
+    run(day(6))  # the usage $50.00 dated 2 Mar, its give-back -$50.00 dated 4 Mar, the lot's cost to $10.00 on 6 Mar
+    expected = {
+        (day(3), office.pk): (D("15"), D("210.00")),
+        (day(3), branch.pk): (D("5"), D("65.00")),
+        (day(4), office.pk): (D("20"), D("260.00")),
+        (day(4), branch.pk): (D("0"), D("0.00")),
+    }
+
+    def check():
+        for d in [day(n) for n in range(1, 9)]:
+            for scope in (Scope(), Scope(office_id=office.pk), Scope(office_id=branch.pk)):
+                assert selectors.valuation_totals(as_of=d, scope=scope) == selectors.scanned_totals(
+                    as_of=d, scope=scope
+                ), (d, scope)
+                assert selectors.aging(as_of=d, scope=scope, bounds=(1, 2)) == selectors.scanned_aging(
+                    as_of=d, scope=scope, bounds=(1, 2)
+                ), (d, scope)
+        for (d, office_id), figures in expected.items():
+            t = selectors.valuation_totals(as_of=d, scope=Scope(office_id=office_id))
+            assert (t.quantity, t.value) == figures, (d, office_id)
+        for start, end in ((day(1), day(3)), (day(3), day(5)), (day(4), day(8)), (day(1), day(8))):
+            rows = selectors.scanned_roll_forward_rows(date_from=start, date_to=end)
+            assert selectors.roll_forward(date_from=start, date_to=end).rows == rows, (start, end)
+        assert rolled(day(4), day(8), office_id=branch.pk)["lots_in"] == D("-65.00")
+        assert balance("1360", day(3)) == D("-15.00") and balance("1360", day(8)) == D("0.00")
+
+    check()
+    close_books(date=day(3))
+    assert snapshots.snapshot_state() is not None
+    check()
+    assert snapshots.snapshot_violations() == []
+    close_books(date=day(5))
+    check()
+    assert snapshots.snapshot_violations() == []
