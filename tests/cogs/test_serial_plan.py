@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cogs.allocation import ALLOCATION, GIVE_BACK, GIVE_BACK_LIFO, Holding, PlanLot, PlanUsage, plan_pair
@@ -112,6 +112,14 @@ def serial_lots(book: SerialBook, ledger: Ledger, pending: list[PlanUsage]) -> d
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(serial_event, min_size=1, max_size=30), st.sampled_from(["fifo", "lifo", "specific"]), st.integers(1, 4)
+)
+# a serial shipped again dated before its first shipment (docs/decisions/0021-unused-lot-and-serial-order.md)
+@example(
+    [("release", 0, False), ("lot", 1, False), *[("release", 0, False)] * 7, ("lot", 1, False)]
+    + [("release", 0, False)] * 7
+    + [("ship", 1, 0), ("ret", 1, 0), ("ship", 1, 0)],
+    "fifo",
+    1,
 )
 def test_random_serial_streams_follow_the_serials(events, method, runs_every):
     lots: list[PlanLot] = []

@@ -104,12 +104,16 @@ def test_a_serial_shipped_again_with_an_earlier_date_does_not_block_its_first_sh
     scan = LicFactory(code="SCAN", serialized=True)
     a = adjust_in(office=office, lic=scan, quantity="1", unit_cost="10.00", date=day(1), serial_numbers=("S1",))
     first = ship(order, scan, "S1", date=day(10))
-    back = orders.post_return(
-        order=order,
-        date=day(11),
-        actor=None,
-        lines=[orders.ReturnLineInput(lic=scan, quantity=D(1), usage=first, serial_numbers=("S1",))],
-    ).lines.get().usage
+    back = (
+        orders.post_return(
+            order=order,
+            date=day(11),
+            actor=None,
+            lines=[orders.ReturnLineInput(lic=scan, quantity=D(1), usage=first, serial_numbers=("S1",))],
+        )
+        .lines.get()
+        .usage
+    )
     again = ship(order, scan, "S1", date=day(5))
     run()
     assert [fresh(u).unallocated_quantity for u in (first, back, again)] == [D("0"), D("0"), D("0")]
