@@ -95,7 +95,7 @@ def run_cogs_from_page(page, date: str) -> str:
 @pytest.fixture
 def people(db):
     return {
-        "clerk": user_with_role(roles.CLERK, "clerk"),
+        "clerk": user_with_role(roles.CLERK, "clerk", see_costs=True),  # the flow reads the lot's money
         "accountant": user_with_role(roles.ACCOUNTANT, "accountant"),
         "production": user_with_role(roles.PRODUCTION, "production"),
     }

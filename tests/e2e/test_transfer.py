@@ -48,7 +48,7 @@ def test_a_clerk_transfers_two_lics_to_another_office(page):
     transfer_path = path_of(page)
     rows = table_rows(page, "#transfer-lines")
     assert [(r[1], r[2]) for r in rows] == [("WIDGET", "6"), ("BOLT", "1")]
-    page.locator("#transfer-lines tbody tr").first.locator("td").nth(5).locator("a").click()
+    page.locator("#transfer-lines tbody tr").first.locator("td").nth(6).locator("a").click()  # the lot
     page.wait_for_url(re.compile(r"/lots/\d+/"))
     section = page.locator("#section-transferred_from")
     expect(section).to_contain_text(number)
