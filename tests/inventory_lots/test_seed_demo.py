@@ -26,6 +26,13 @@ def test_seed_demo_loads_lots_and_users_once():
     assert users["viewer"] == {roles.VIEWER} and users["clerk"] == {roles.CLERK}
     assert users["production"] == {roles.PRODUCTION} and users["accountant"] == {roles.ACCOUNTANT}
     assert User.objects.get(username="admin").is_superuser
+    # a demo user made after the office-access migration still sees every office (else `make run`
+    # would greet them with empty lists); costs as their role has them
+    from inventory_lots.scope import scope_for
+
+    for name in ("viewer", "clerk", "production", "accountant", "admin"):
+        assert scope_for(User.objects.get(username=name)).all_offices, name
+    assert not scope_for(User.objects.get(username="clerk")).see_costs
     assert Lot.objects.filter(serialized=True).exists() and Lot.objects.exclude(mfr_lot_number="").exists()
 
     counts = (Lot.objects.count(), InventoryUsage.objects.count(), User.objects.count())

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core import roles
+from inventory_lots import services
 from inventory_lots.models import Lot
 from lotledger import demo
 
@@ -61,6 +62,15 @@ class Command(BaseCommand):
             if not User.objects.filter(username=name).exists():
                 user = User.objects.create_user(name, f"{name}@example.com", password)
                 user.groups.add(Group.objects.get(name=role))
+                # a new user sees no office until given some (docs/scope.md): the demo's see them all,
+                # and costs as their role has them
+                services.set_user_access(
+                    user=user,
+                    all_offices=True,
+                    offices={},
+                    can_see_costs=user.has_perm(roles.SEE_COSTS),
+                    actor=admin,
+                )
         return admin
 
     @transaction.atomic
