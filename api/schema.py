@@ -16,9 +16,11 @@ tests/api/test_schema_contract.py holds the schema to all of this.
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
+from core.drf.costs import CostDecimalField
 from core.drf.errors import ErrorSerializer
 from core.idempotency import EXEMPT_PREFIXES
 
@@ -119,6 +121,18 @@ class LotledgerAutoSchema(AutoSchema):
     def _error_response(self, code: str) -> dict:
         component = self.resolve_serializer(ErrorSerializer, "response")
         return {"content": {"application/json": {"schema": component.ref}}, "description": ERROR_DESCRIPTIONS[code]}
+
+    def _map_basic_serializer(self, serializer, direction):
+        """Money is left out of responses for users without "see costs" (core/drf/costs.py): a
+        response component does not require its money fields."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("required"):
+            fields = force_instance(serializer).fields
+            money = {name for name, field in fields.items() if isinstance(field, CostDecimalField)}
+            schema["required"] = [name for name in schema["required"] if name not in money]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)

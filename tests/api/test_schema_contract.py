@@ -225,3 +225,14 @@ def test_empty_lines_get_the_api_400_and_write_nothing(schema, api, admin_user, 
 
 def test_no_schema_is_untyped_or_free_form(schema):
     assert untyped(schema) == []
+
+
+def test_money_is_optional_in_responses_and_required_where_it_is_asked(schema):
+    """A user without "see costs" gets responses without their money keys (DOMAIN.md 11): the
+    schema must not promise them; a request body still requires what it requires."""
+    components = schema["components"]["schemas"]
+    lot = components["Lot"]
+    assert "unit_cost" in lot["properties"] and "unit_cost" not in lot.get("required", [])
+    assert "qty_in" in lot["required"]  # quantities stay for everyone
+    po_line_in = components["POLineInRequest"]  # a unit cost asked for stays required
+    assert {"unit_cost", "quantity"} <= set(po_line_in["required"])
