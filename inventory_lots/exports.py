@@ -42,7 +42,7 @@ HEADER = [
 ]
 XLSX_MAX_ROWS = 100_000
 MONEY_COLUMNS = (15, 16, 17, 18)  # Value in, Value used, Value available, Accrued value
-COST_COLUMNS = 4  # the last five columns are money: left out without "see costs"
+COST_COLUMNS = 5  # the last five columns (unit cost and money): left out without "see costs"
 
 # Accrued value per lot comes from purchasing (received, not yet invoiced); the export view
 # passes the expression in so this module does not depend on purchasing.
@@ -62,7 +62,7 @@ def _yes_no(field: str):
 
 def header(see_costs: bool = True) -> list[str]:
     """The export's columns; without "see costs" the unit cost and money columns are left out."""
-    return HEADER if see_costs else HEADER[: -COST_COLUMNS - 1]
+    return HEADER if see_costs else HEADER[:-COST_COLUMNS]
 
 
 def export_queryset(
@@ -100,40 +100,22 @@ def export_queryset(
         "x_value_available",
         "x_accrued",
     ]
-    if not see_costs:
-        columns = columns[: -COST_COLUMNS - 1]
-        return (
-            queryset.order_by("date", "id")
-            .annotate(
-                x_type=initcap("type"),
-                x_status=initcap("status"),
-                x_office=text("office__code"),
-                x_lic=text("lic__code"),
-                x_desc=text("lic__description"),
-                x_txn=text("transaction_label"),
-                x_parent=text("parent_order_label"),
-                x_ser=_yes_no("serialized"),
-                x_mfr=_yes_no("track_by_mfr_lot"),
-            )
-            .values_list(*columns)
-        )
-    return (
-        queryset.order_by("date", "id")
-        .annotate(
-            x_type=initcap("type"),
-            x_status=initcap("status"),
-            x_office=text("office__code"),
-            x_lic=text("lic__code"),
-            x_desc=text("lic__description"),
-            x_txn=text("transaction_label"),
-            x_parent=text("parent_order_label"),
-            x_ser=_yes_no("serialized"),
-            x_mfr=_yes_no("track_by_mfr_lot"),
-            x_value_available=F("value_in") - F("value_used"),
-            x_accrued=accrued,
-        )
-        .values_list(*columns)
-    )
+    annotations = {
+        "x_type": initcap("type"),
+        "x_status": initcap("status"),
+        "x_office": text("office__code"),
+        "x_lic": text("lic__code"),
+        "x_desc": text("lic__description"),
+        "x_txn": text("transaction_label"),
+        "x_parent": text("parent_order_label"),
+        "x_ser": _yes_no("serialized"),
+        "x_mfr": _yes_no("track_by_mfr_lot"),
+    }
+    if see_costs:
+        annotations.update(x_value_available=F("value_in") - F("value_used"), x_accrued=accrued)
+    else:  # no unit cost or value columns (DOMAIN.md 11)
+        columns = columns[:-COST_COLUMNS]
+    return queryset.order_by("date", "id").annotate(**annotations).values_list(*columns)
 
 
 def _csv_header(see_costs: bool = True) -> bytes:
