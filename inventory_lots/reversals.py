@@ -50,17 +50,23 @@ MSG_LOCKED = (
 REASON_MAX_LENGTH = 200
 
 
+def check_reason(reason: str) -> str:
+    """A reversal's reason as stored: required, at most 200 characters (every reversal's rule)."""
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationFailed("reason_too_long", MSG_REASON_TOO_LONG, field="reason")
+    return reason
+
+
 @transaction.atomic
 def reverse_adjustment(
     *, adjustment: InventoryAdjustment, date: datetime.date, reason: str, actor: User | None
 ) -> InventoryAdjustment:
     """Reverse an adjustment (see the module's doc); returns the reversing adjustment."""
     check_can_post(actor, adjustment.office)
-    reason = clean_text(reason)
-    if not reason:
-        raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationFailed("reason_too_long", MSG_REASON_TOO_LONG, field="reason")
+    reason = check_reason(reason)
     if adjustment.reverses_id is not None:
         raise StateConflict(
             "reverse_a_reversal", MSG_REVERSE_A_REVERSAL.format(number=adjustment.number, original=adjustment.reverses)

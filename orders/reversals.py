@@ -27,11 +27,11 @@ from django.db import transaction
 from django.db.models import Sum
 
 from core import numbering
-from core.errors import StateConflict, ValidationFailed
-from core.text import clean_text
+from core.errors import StateConflict
 from inventory_lots import locks
 from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import InventoryUsage, SerialUse, UsageKind
+from inventory_lots.reversals import check_reason
 from inventory_lots.scope import check_can_post
 from inventory_lots.services import check_open_date, record_usage_locked
 
@@ -39,8 +39,6 @@ from . import locks as order_locks
 from .models import CustomerReturn, ReturnLine, Shipment, ShipmentLine
 from .services import record_return_usage
 
-MSG_REASON_REQUIRED = "Give the reason for the reversal."
-MSG_REASON_TOO_LONG = "The reason is at most 200 characters."
 MSG_REVERSE_A_REVERSAL = "{document} is itself a reversal (of {original}) and cannot be reversed."
 MSG_ALREADY_REVERSED = "{document} has already been reversed by {reversal}."
 MSG_NOTHING_LEFT = "Every line of shipment {document} has already come back: there is nothing left to reverse."
@@ -48,16 +46,6 @@ MSG_SERIAL_OUT_AGAIN = (
     "Serial number(s) of {lic} that return {document} brought back are out again ({serials}): reverse what "
     "took them first."
 )
-REASON_MAX_LENGTH = 200
-
-
-def check_reason(reason: str) -> str:
-    reason = clean_text(reason)
-    if not reason:
-        raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationFailed("reason_too_long", MSG_REASON_TOO_LONG, field="reason")
-    return reason
 
 
 def still_held(usage: InventoryUsage) -> Decimal:

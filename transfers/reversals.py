@@ -27,12 +27,11 @@ from django.db import transaction
 from django.db.models import F
 
 from core import numbering
-from core.errors import StateConflict, ValidationFailed
-from core.text import clean_text
+from core.errors import StateConflict
 from inventory_lots import locks
 from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import InventoryUsage, Lot, LotSerial, SerialUse, UsageKind
-from inventory_lots.reversals import MSG_REASON_REQUIRED, MSG_REASON_TOO_LONG, REASON_MAX_LENGTH
+from inventory_lots.reversals import check_reason
 from inventory_lots.scope import check_can_post, check_can_see
 from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import check_open_date, mark_cogs_pending, record_usage_locked
@@ -56,11 +55,7 @@ def reverse_transfer(*, transfer: Transfer, date: datetime.date, reason: str, ac
     """Reverse a transfer (see the module's doc); returns the reversing transfer."""
     check_can_post(actor, transfer.from_office)  # the sending office's document, as when posted
     check_can_see(actor, transfer.to_office)
-    reason = clean_text(reason)
-    if not reason:
-        raise ValidationFailed("reason_required", MSG_REASON_REQUIRED, field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationFailed("reason_too_long", MSG_REASON_TOO_LONG, field="reason")
+    reason = check_reason(reason)
     if transfer.reverses_id is not None:
         raise StateConflict(
             "reverse_a_reversal", MSG_REVERSE_A_REVERSAL.format(number=transfer.number, original=transfer.reverses)
