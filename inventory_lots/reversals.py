@@ -107,13 +107,21 @@ def reverse_adjustment(
     return reversal
 
 
-def _refuse_used_lots(adjustment: InventoryAdjustment, lots: dict[int, Lot]) -> None:
+def first_used_lot(lots: dict[int, Lot]) -> Lot | None:
+    """The first (by id) of these locked lots that is used, or None: a lot a document made can be
+    taken back (receipt, adjustment, transfer reversal) only while it has no usage allocated, no
+    usage naming it, and no serial that left stock (allocated or not: its serials cannot be forgotten)."""
     named = set(InventoryUsage.objects.filter(lot_id__in=list(lots)).values_list("lot_id", flat=True))
-    # a lot whose serials have left stock (allocated or not) is used: its serials cannot be forgotten
     named.update(SerialUse.objects.filter(serial__lot_id__in=list(lots)).values_list("serial__lot_id", flat=True))
-    for lot in sorted(lots.values(), key=lambda lot: lot.pk):
-        if lot.qty_used != 0 or lot.pk in named:
-            raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, number=adjustment.number))
+    return next(
+        (lot for lot in sorted(lots.values(), key=lambda lot: lot.pk) if lot.qty_used != 0 or lot.pk in named), None
+    )
+
+
+def _refuse_used_lots(adjustment: InventoryAdjustment, lots: dict[int, Lot]) -> None:
+    used = first_used_lot(lots)
+    if used is not None:
+        raise StateConflict("lot_used", MSG_LOT_USED.format(lot=used.number, number=adjustment.number))
 
 
 def _still_held(usage: InventoryUsage):

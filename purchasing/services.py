@@ -27,14 +27,13 @@ from inventory_lots import serial_moves
 from inventory_lots.dates import check_reversal_date
 from inventory_lots.models import (
     CostChangeCause,
-    InventoryUsage,
     LineItemCode,
     Lot,
     LotSerial,
     LotType,
     Office,
-    SerialUse,
 )
+from inventory_lots.reversals import first_used_lot
 from inventory_lots.scope import check_can_post
 from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import (
@@ -394,12 +393,9 @@ def reverse_receipt(*, receipt: Receipt, date: datetime.date, reason: str, actor
         raise StateConflict("already_reversed", MSG_ALREADY_REVERSED.format(receipt=receipt.number))
     if _locked_po_status(po) != POStatus.OPEN:
         raise StateConflict("po_closed", MSG_REVERSE_CLOSED.format(po=po.number))
-    named = set(InventoryUsage.objects.filter(lot_id__in=list(lots)).values_list("lot_id", flat=True))
-    # a lot whose serials have left stock (allocated or not) is used: its serials cannot be forgotten
-    named.update(SerialUse.objects.filter(serial__lot_id__in=list(lots)).values_list("serial__lot_id", flat=True))
-    for lot in lots.values():
-        if lot.qty_used != 0 or lot.pk in named:
-            raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, receipt=receipt.number))
+    used = first_used_lot(lots)
+    if used is not None:
+        raise StateConflict("lot_used", MSG_LOT_USED.format(lot=used.number, receipt=receipt.number))
     reversal = Receipt.objects.create(
         number=numbering.next_number("RCV"),
         purchase_order=po,

@@ -30,8 +30,8 @@ from core import numbering
 from core.errors import StateConflict
 from inventory_lots import locks
 from inventory_lots.dates import check_reversal_date
-from inventory_lots.models import InventoryUsage, Lot, LotSerial, SerialUse, UsageKind
-from inventory_lots.reversals import check_reason
+from inventory_lots.models import Lot, LotSerial, UsageKind
+from inventory_lots.reversals import check_reason, first_used_lot
 from inventory_lots.scope import check_can_post, check_can_see
 from inventory_lots.selectors import current_lock_date
 from inventory_lots.services import check_open_date, mark_cogs_pending, record_usage_locked
@@ -90,12 +90,9 @@ def reverse_transfer(*, transfer: Transfer, date: datetime.date, reason: str, ac
 
 
 def _refuse_used_lots(transfer: Transfer, lots: dict[int, Lot]) -> None:
-    named = set(InventoryUsage.objects.filter(lot_id__in=list(lots)).values_list("lot_id", flat=True))
-    # a serial of the lot out again (allocated or not) is a use: it cannot go back to the source
-    named.update(SerialUse.objects.filter(serial__lot_id__in=list(lots)).values_list("serial__lot_id", flat=True))
-    for lot in sorted(lots.values(), key=lambda lot: lot.pk):
-        if lot.qty_used != 0 or lot.pk in named:
-            raise StateConflict("lot_used", MSG_LOT_USED.format(lot=lot.number, number=transfer.number))
+    used = first_used_lot(lots)  # a serial of the lot out again is a use too: it cannot go back
+    if used is not None:
+        raise StateConflict("lot_used", MSG_LOT_USED.format(lot=used.number, number=transfer.number))
 
 
 def _reverse_line(reversal: Transfer, line_no: int, line: TransferLine, actor: User | None) -> TransferLine:
