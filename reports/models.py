@@ -252,7 +252,21 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class SnapshotRun(models.Model):
+class BackgroundJob(models.Model):
+    """What the close page shows of a background job: its state, when, and a failure's error."""
+
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        abstract = True
+        ordering = ["-id"]
+
+
+class SnapshotRun(BackgroundJob):
     """A lock-date move's request to bring the stored valuations to the lock date, carried out by
     the background job ``reports.write_snapshots`` (reports.tasks); the close page shows the latest.
     A job writes up to the lock date in force when it starts, so one job may finish several
@@ -260,43 +274,27 @@ class SnapshotRun(models.Model):
 
     lock_row_id = models.BigIntegerField(unique=True, help_text="The LockDate row whose move asked for it.")
     date = models.DateField(help_text="The lock date that move set.")
-    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     step = models.CharField(max_length=80, blank=True, default="")
     steps_done = models.PositiveSmallIntegerField(default=0)
     steps_total = models.PositiveSmallIntegerField(default=0)
     written_through = models.DateField(null=True, blank=True, help_text="The lock date the job wrote up to.")
-    error = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"stored figures up to {self.date.isoformat()}"
 
 
-class LedgerCheck(models.Model):
+class LedgerCheck(BackgroundJob):
     """One run of every ledger invariant (``manage.py check_ledger``'s checks: the COGS ledger, the
     documents, the journal, the stored figures) by the background job ``reports.check_ledger``: the
     close page's "Ledger check" item reads the latest (decision record 0016)."""
 
-    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     violations_count = models.PositiveIntegerField(null=True, blank=True)
     violations = models.JSONField(default=list, blank=True, help_text="The first violations found.")
     # the highest id of each table the checks read, taken as the check started: the result speaks
     # for the books only while they are unchanged (reports.services.ledger_watermark)
     watermark = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"ledger check #{self.pk}"
