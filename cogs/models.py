@@ -244,11 +244,13 @@ class CogsRunJob(models.Model):
     done and does nothing, so the run's counters count every job once; a job no committed plan
     lists does nothing either; a retried ``run_round`` whose worker died after planning
     re-queues the round's jobs not done. A job is (run, round, office, its first LIC): the jobs
-    of a round partition the sorted LICs of each office."""
+    of a round partition the sorted LICs of each office. A run over every office plans jobs of
+    every office at once (``office_id`` null): a LIC's pairs in all offices go in one job, so a
+    transfer's source and destination are planned together (cogs.services.engine)."""
 
     run = models.ForeignKey(CogsRun, on_delete=models.CASCADE, related_name="+")
     round = models.PositiveIntegerField()
-    office_id = models.BigIntegerField()
+    office_id = models.BigIntegerField(null=True, blank=True)  # null: every office of the run
     first_lic_id = models.BigIntegerField()
     lic_ids = ArrayField(models.BigIntegerField(), verbose_name="LIC ids")
     entries = models.BigIntegerField(default=0)
@@ -260,11 +262,14 @@ class CogsRunJob(models.Model):
     class Meta:
         verbose_name = "COGS run job"
         constraints = [
-            models.UniqueConstraint(fields=["run", "round", "office_id", "first_lic_id"], name="cogsrunjob_once"),
+            models.UniqueConstraint(
+                fields=["run", "round", "office_id", "first_lic_id"], name="cogsrunjob_once", nulls_distinct=False
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.run} round {self.round} office {self.office_id} from LIC {self.first_lic_id}"
+        office = "every office" if self.office_id is None else f"office {self.office_id}"
+        return f"{self.run} round {self.round} {office} from LIC {self.first_lic_id}"
 
 
 class CogsRunException(models.Model):

@@ -47,7 +47,7 @@ def run_round(run_id: int, after_round: int | None = None) -> None:
 
 # the alias: tasks queued under the earlier name before an upgrade still run
 @app.task(name="cogs.process_job", aliases=["cogs.process_chunk"], queue=QUEUE)
-def process_job(run_id: int, round: int, office_id: int, lic_ids: list[int]) -> None:  # noqa: A002
+def process_job(run_id: int, round: int, office_id: int | None, lic_ids: list[int]) -> None:  # noqa: A002
     spec = services.JobSpec(run_id, round, office_id, tuple(lic_ids))
     with switch_interval_tuning():  # a worker process: nothing else waits on its interpreter
         services.run_job(spec=spec, on_last=dispatch_run)

@@ -56,9 +56,15 @@ def take_pairs(office_id: int, lic_ids: Iterable[int]) -> set[int]:
     """Delete the marks of these LICs in the office; returns the LICs that were marked. The caller
     holds the LIC row locks (inventory_lots.locks), so a service posting to one of these pairs
     meanwhile waits, then marks it again."""
+    return {lic_id for _, lic_id in take_pairs_in(office_id, lic_ids)}
+
+
+def take_pairs_in(office_id: int | None, lic_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """``take_pairs`` in one office, or in every office (``office_id`` None): the (office, LIC)
+    pairs that were marked."""
+    where, params = "lic_id = ANY(%s)", [list(lic_ids)]
+    if office_id is not None:
+        where, params = f"office_id = %s AND {where}", [office_id, *params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {TABLE} WHERE office_id = %s AND lic_id = ANY(%s) RETURNING lic_id",  # noqa: S608
-            [office_id, list(lic_ids)],
-        )
-        return {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"DELETE FROM {TABLE} WHERE {where} RETURNING office_id, lic_id", params)  # noqa: S608
+        return {(row[0], row[1]) for row in cursor.fetchall()}

@@ -156,11 +156,14 @@ class LotCostTarget(NamedTuple):
     source_label: str = ""
 
 
-def change_lot_unit_costs_locked(*, targets: Sequence[LotCostTarget], cause: str, actor: User | None) -> int:
+def change_lot_unit_costs_locked(
+    *, targets: Sequence[LotCostTarget], cause: str, actor: User | None, mark_pending: bool = True
+) -> int:
     """``change_lot_unit_cost_locked`` for many lots at once, in four queries whatever their number (the
     COGS engine recomputes thousands of transfer lots in a round; one at a time that was six queries
     each). The caller holds their LICs' locks. Returns how many lots changed (a lot already at its
-    new cost is left as it is, without a cost history row)."""
+    new cost is left as it is, without a cost history row). ``mark_pending=False``: only for the COGS
+    engine, whose job planned the lots' pairs at the new costs already (their records carry them)."""
     wanted: dict[int, LotCostTarget] = {}
     for target in targets:
         cost = unit_cost(target.new_unit_cost)
@@ -201,7 +204,8 @@ def change_lot_unit_costs_locked(*, targets: Sequence[LotCostTarget], cause: str
                 [target.source_label for target, _ in changes],
             ],
         )
-    pending.mark_pairs_of_lots(lot_ids)
+    if mark_pending:
+        pending.mark_pairs_of_lots(lot_ids)
     return len(changes)
 
 

@@ -230,6 +230,12 @@ class SerialQuerySerializer(serializers.Serializer):
         default=None,
         help_text="Only this LIC's serials (serials are unique per LIC).",
     )
+    history = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also the rows transfers carried each serial out of (status transferred): its path. "
+        "Default: each serial once, where it is now.",
+    )
 
 
 class SerialStateSerializer(serializers.Serializer):  # the schema of traceability.serials.SerialState.api()
@@ -239,7 +245,8 @@ class SerialStateSerializer(serializers.Serializer):  # the schema of traceabili
     lot_number = serializers.CharField()
     office = serializers.CharField()
     status = serializers.ChoiceField(
-        choices=["in_stock", "shipped", "consumed", "written_off", "used_on_job", "transferred"]
+        choices=["in_stock", "shipped", "consumed", "written_off", "used_on_job", "transferred"],
+        help_text="transferred: a row a transfer carried the serial out of (history=true only).",
     )
     usage = serializers.IntegerField(allow_null=True, help_text="The usage that has it out (null: in stock).")
     document = GenericRefSerializer(allow_null=True, help_text="That usage's document (shipment, order, adjustment).")
@@ -250,8 +257,10 @@ class SerialStateSerializer(serializers.Serializer):  # the schema of traceabili
 
 class SerialListView(generics.ListAPIView):
     """Where is serial number X: ``GET /serials/?serial_number=X`` → one row per LIC that has it,
-    its lot and where it is now (in stock, or the usage and document that have it out); ``lic`` narrows to
-    one LIC. Without ``serial_number``: every serial, newest first (cursor-paginated)."""
+    its lot and where it is now (in stock, or the usage and document that have it out): its live row, not
+    the rows transfers carried it out of; ``lic`` narrows to one LIC. Without ``serial_number``: every
+    serial once, newest first (cursor-paginated). ``history=true`` adds the rows transfers carried it out
+    of (status ``transferred``): its path."""
 
     serializer_class = SerialStateSerializer
 
@@ -263,6 +272,8 @@ class SerialListView(generics.ListAPIView):
             rows = rows.filter(serial_number=number)
         if query.validated_data["lic"] is not None:
             rows = rows.filter(lic=query.validated_data["lic"])
+        if not query.validated_data["history"]:
+            rows = rows.filter(moved=False)  # the live row: where it is now (one per LIC)
         return rows
 
     @extend_schema(parameters=[SerialQuerySerializer])

@@ -5,10 +5,13 @@ without ``serial_number``).
 
 A serial is in stock, or out on the usage of its open movement: shipped (on a shipment, to the order's
 customer), consumed (a production order's component issue), written off (a negative adjustment), used
-on a job or transferred (a transfer between offices carried it to a lot in another office, where its
-next row says where it is). A serial back in stock names the return that brought it back. Reads: the
-serials, their latest movement each (with its usage and return), the shipments' orders and customers:
-three queries however many serials (``DISTINCT ON`` over the unique (serial, usage) index).
+on a job or transferred (a transfer between offices carried it to a lot in another office: the row it
+left there is history, ``LotSerial.moved``, and its live row in the transfer lot says where it is). A
+serial back in stock names the return that brought it back (a transfer's reversal too: the serial is
+live in its source row again). "Where is it now" reads the live rows only, one per LIC; the path
+(``history``) adds the rows it was carried out of. Reads: the serials, their latest movement each
+(with its usage and return), the shipments' orders and customers: three queries however many
+serials (``DISTINCT ON`` over the unique (serial, usage) index).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class SerialState:
     returned_by: object | None = None  # in stock: the return that brought it back last
     order: object | None = None  # shipped: the customer order
     customer: str | None = None
+    moved: bool = False  # a row a transfer carried it out of (history; status transferred)
 
     @property
     def document(self) -> dict | None:
@@ -126,6 +130,7 @@ def states(serials: list[LotSerial]) -> list[SerialState]:
             lot_number=s.lot.number,
             office=s.lot.office.code,
             status=IN_STOCK,
+            moved=s.moved,
         )
         move = latest.get(s.pk)
         if move is not None and move.returned_by_id is None:
@@ -145,11 +150,14 @@ def lot_serial_states(lot: Lot) -> list[SerialState]:
     return states(list(lot.serials.select_related("lic", "lot__office").order_by("serial_number")))
 
 
-def find_serials(serial_number: str, lic=None, scope=None) -> list[SerialState]:
-    """Where is serial number X: one row per LIC that has it (serials are unique per LIC) and per lot a
-    transfer carried it through (its path: "Transferred on TR-…", then where it is in the next lot), by the
-    ``lotserial_serial_number`` index. ``scope``: only the lots of the offices it sees."""
+def find_serials(serial_number: str, lic=None, scope=None, history: bool = False) -> list[SerialState]:
+    """Where is serial number X now: one row per LIC that has it (serials are unique per LIC), its live
+    row (the lot it is in, or the usage that has it out), by the ``lotserial_serial_number`` index.
+    ``history``: its path too, the rows transfers carried it out of ("Transferred on TR-…", ``moved``),
+    in order (per LIC, oldest first). ``scope``: only the lots of the offices it sees."""
     rows: QuerySet[LotSerial] = LotSerial.objects.filter(serial_number=serial_number.strip())
+    if not history:
+        rows = rows.filter(moved=False)
     if lic is not None:
         rows = rows.filter(lic=lic)
     if scope is not None:

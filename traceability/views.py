@@ -140,7 +140,8 @@ class UnitCostCorrectionView(ViewerRequiredMixin, LotMixin, TemplateView):
 
 
 class SerialSearchView(ViewerRequiredMixin, TemplateView):
-    """Where is serial number X: its lot (per LIC that has it) and where it is now."""
+    """Where is serial number X: its lot (per LIC that has it) and where it is now; below, marked as
+    history, the lots transfers carried it out of (its path)."""
 
     template_name = "traceability/serial_search.html"
 
@@ -149,7 +150,7 @@ class SerialSearchView(ViewerRequiredMixin, TemplateView):
         form = SerialSearchForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         number, lic_code = (data.get("serial_number") or "").strip(), (data.get("lic") or "").strip()
-        error, states, hidden = None, [], 0
+        error, states, path, hidden = None, [], [], 0
         if form.errors:
             error = "; ".join(e for errors in form.errors.values() for e in errors)
         lic = serials.lic_by_code(lic_code) if lic_code else None
@@ -157,8 +158,11 @@ class SerialSearchView(ViewerRequiredMixin, TemplateView):
             error = f"Unknown LIC “{lic_code}”."
         if number and error is None:
             scope = scope_of(self.request)
-            states = serials.find_serials(number, lic, scope)
+            found = serials.find_serials(number, lic, scope, history=True)
+            states, path = [s for s in found if not s.moved], [s for s in found if s.moved]
             hidden = serials.hidden_serial_lots(number, lic, scope)
         hidden_text = selectors.hidden_label(hidden) if hidden else None
-        context.update(serial_number=number, lic_code=lic_code, states=states, error=error, hidden=hidden_text)
+        context.update(
+            serial_number=number, lic_code=lic_code, states=states, path=path, error=error, hidden=hidden_text
+        )
         return context

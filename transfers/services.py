@@ -270,11 +270,16 @@ def transfer_lot_target_costs(lot_ids: Sequence[int]) -> dict[int, Decimal]:
 
 
 def recompute_transfer_lot_costs_locked(
-    *, targets: Sequence[tuple[int, datetime.date, Decimal]], date: datetime.date, actor: User | None
+    *,
+    targets: Sequence[tuple[int, datetime.date, Decimal]],
+    date: datetime.date,
+    actor: User | None,
+    mark_pending: bool = True,
 ) -> int:
     """``recompute_transfer_lot_cost_locked`` for many lots, each (lot id, lot date, target unit cost)
     computed by the caller (the COGS engine, holding their LICs' locks): a handful of queries whatever
-    their number. Returns how many lots changed."""
+    their number. Returns how many lots changed. ``mark_pending=False``: the caller planned the lots'
+    pairs at these costs already (nothing for COGS to revalue)."""
     if not targets:
         return 0
     numbers = dict(
@@ -289,4 +294,5 @@ def recompute_transfer_lot_costs_locked(
         ],
         cause=CostChangeCause.TRANSFER_RECOMPUTE,
         actor=actor,
+        mark_pending=mark_pending,
     )

@@ -22,7 +22,7 @@ import datetime
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -31,7 +31,7 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
-from core.money import ZERO
+from core.money import ZERO, unit_cost
 from inventory_lots import locks, pending
 from inventory_lots.models import LineItemCode
 from inventory_lots.selectors import current_lock_date
@@ -61,6 +61,10 @@ class PairFailure(NamedTuple):
     lic_id: int
     usage_id: int | None  # the usage that caused it, when known
     message: str
+    office_id: int | None = None  # None: the job's office
+
+
+Key = tuple[int, int]  # a pair: (office id, LIC id)
 
 
 @dataclass
@@ -77,6 +81,10 @@ class JobResult:
     exceptions: list[PairFailure] = field(default_factory=list)
     # the job's transfer usage -> the lot each feeds (cogs.services.lot_costs), read once a job
     transfer_usages: dict[int, int] = field(default_factory=dict)
+    # transfer lots costed in this job before their pair was planned (``_cost_transfer_lots``):
+    # (lot id, lot date, unit cost), written at the job's end; their usage is not marked again
+    transfer_costs: list[tuple[int, datetime.date, Decimal]] = field(default_factory=list)
+    settled_usages: set[int] = field(default_factory=set)
 
     def merge(self, other: JobResult) -> None:
         self.pairs += other.pairs
@@ -102,10 +110,12 @@ class JobResult:
 
 @transaction.atomic
 def process_job(
-    *, run_id: int, office_id: int, lic_ids: list[int], date: datetime.date, actor: User | None
+    *, run_id: int, office_id: int | None, lic_ids: list[int], date: datetime.date, actor: User | None
 ) -> JobResult:
-    """Process the pairs (office, each LIC) of one job that are still pending, in one transaction
-    under the LIC row locks. Safe to run twice: the second finds nothing pending."""
+    """Process the pairs of one job that are still pending -- these LICs in one office, or in every
+    office (``office_id`` None: a LIC's pairs in all offices together, so a transfer's destination
+    is planned with its cost) -- in one transaction under the LIC row locks. Safe to run twice: the
+    second finds nothing pending."""
     result = JobResult()
     with phase("lock"):
         # entries are dated from the lock date read below: it must stay there until this commits
@@ -115,15 +125,20 @@ def process_job(
     if not to_do:
         return result
     with phase("read"):
-        cycles = recompute_production_lots(office_id, to_do, date=date, actor=actor)
-        result.exceptions.extend(PairFailure(c.lic_id, None, c.message) for c in cycles)
-        result.transfer_usages = lot_costs.transfer_usage_lots(office_id, to_do)
+        cycles = recompute_production_lots(to_do, date=date, actor=actor)
+        result.exceptions.extend(PairFailure(c.lic_id, None, c.message, c.office_id) for c in cycles)
+        result.transfer_usages = lot_costs.transfer_usage_lots(to_do)
     with connection.cursor() as cursor, by_primary_key(cursor):
-        _read_plan_write(run_id=run_id, office_id=office_id, lic_ids=to_do, lics=lics, date=date, result=result)
+        _read_plan_write(run_id=run_id, pairs=to_do, lics=lics, date=date, result=result)
     with phase("write_other"):
+        # after the entries, which were planned at these costs (the pairs are not marked again)
+        lot_costs.set_transfer_lot_costs(result.transfer_costs, date=date, actor=actor)
         mark_production_lots(result.production_orders, result.transfer_lots)
-        if result.exceptions:  # the next run retries them
-            pending.mark_pairs(office_id, [failure.lic_id for failure in result.exceptions])
+        failed: dict[int, list[int]] = defaultdict(list)
+        for failure in result.exceptions:  # the next run retries them
+            failed[failure.office_id if failure.office_id is not None else office_id].append(failure.lic_id)
+        for failed_office, failed_lics in failed.items():
+            pending.mark_pairs(failed_office, failed_lics)
     return result
 
 
@@ -132,28 +147,29 @@ def process_job(
 # (its pair is pending too); the lot's table belongs to this app, the pair's to inventory_lots.
 
 
-def take_pending(office_id: int, lic_ids: list[int]) -> list[int]:
-    """The LICs of the job with something to do (their PendingCogs marks taken, or a production lot
-    waiting for its cost), ascending."""
-    to_do = pending.take_pairs(office_id, lic_ids)
+def take_pending(office_id: int | None, lic_ids: list[int]) -> list[Key]:
+    """The pairs of the job with something to do (their PendingCogs marks taken, or a production lot
+    waiting for its cost), ascending: these LICs in the office, or in every office (None)."""
+    to_do = pending.take_pairs_in(office_id, lic_ids)
+    where, params = "lic_id = ANY(%s)", [lic_ids]
+    if office_id is not None:
+        where, params = f"office_id = %s AND {where}", [office_id, lic_ids]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT lic_id FROM cogs_pendinglotcost WHERE office_id = %s AND lic_id = ANY(%s)",
-            [office_id, lic_ids],
-        )
-        to_do.update(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT DISTINCT office_id, lic_id FROM cogs_pendinglotcost WHERE {where}", params)  # noqa: S608
+        to_do.update((row[0], row[1]) for row in cursor.fetchall())
     return sorted(to_do)
 
 
 def recompute_production_lots(
-    office_id: int, lic_ids: list[int], *, date: datetime.date, actor: User | None
+    pairs: list[Key], *, date: datetime.date, actor: User | None
 ) -> list[lot_costs.CostCycle]:
     """Recompute the cost of the production and transfer lots of these pairs waiting for it (the LICs
     are locked); returns those left as they are because their cost would depend on itself."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM cogs_pendinglotcost WHERE office_id = %s AND lic_id = ANY(%s) RETURNING lot_id",
-            [office_id, lic_ids],
+            "DELETE FROM cogs_pendinglotcost WHERE (office_id, lic_id) IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[])) RETURNING lot_id",
+            [[o for o, _ in pairs], [lic for _, lic in pairs]],
         )
         lot_ids = sorted(row[0] for row in cursor.fetchall())
     if not lot_ids:
@@ -200,111 +216,161 @@ def first_open_day() -> datetime.date | None:
 
 @dataclass
 class Pair:
-    """What a group's read returned for one (LIC, office)."""
+    """What a group's read returned for one (office, LIC): the rows as read (a planner is built from
+    them, again if a transfer lot of the pair gets its cost in the job) and the objects of the
+    latest plan (``lots``, ``usages``: a plan changes them)."""
 
+    lot_rows: list[tuple] = field(default_factory=list)  # PlanLot's fields
+    usage_rows: list[tuple] = field(default_factory=list)  # PlanUsage's fields, then the COGS value
+    revalue_ids: list[int] = field(default_factory=list)  # lots whose cost changed since their entries
     lots: list[PlanLot] = field(default_factory=list)
     usages: list[PlanUsage] = field(default_factory=list)
-    revalue_ids: list[int] = field(default_factory=list)  # lots whose cost changed since their entries
+
+    def fresh(self, costs: dict[int, Decimal]) -> None:
+        """New plan objects from the rows, each lot at its cost in ``costs`` if there."""
+        self.lots = [
+            PlanLot(r[0], r[1], r[2], r[3], costs.get(r[0], r[4]), r[5], r[6], r[7]) if costs else PlanLot(*r)
+            for r in self.lot_rows
+        ]
+        self.usages = [PlanUsage(*r[:11]) for r in self.usage_rows]
 
 
 @dataclass
 class GroupRead:
-    pairs: dict[int, Pair]  # by LIC id
+    pairs: dict[Key, Pair]
     production_orders: dict[int, int]  # component usage id -> its production order id
 
 
 @dataclass
 class GroupWrite:
-    entries: list[tuple[int, PlannedEntry]] = field(default_factory=list)  # (LIC id, entry)
+    entries: list[tuple[int, int, PlannedEntry]] = field(default_factory=list)  # (office id, LIC id, entry)
     lot_deltas: dict[int, LotDelta] = field(default_factory=dict)
     usage_deltas: dict[int, UsageDelta] = field(default_factory=dict)
+
+
+@dataclass
+class GroupInputs:
+    """What planning a pair of the group needs besides its rows (read once for the group)."""
+
+    lics: dict[int, LineItemCode]
+    named: dict[int, list[Holding]]
+    serial_lots: dict[int, dict[int, Decimal]]
+    revalue: dict[int, list[Holding]]
+    date: datetime.date
+    first_open: datetime.date | None
+
+
+def _groups(pairs: list[Key]) -> list[list[Key]]:
+    """The job's pairs in groups of about GROUP_LICS pairs, a LIC's pairs (its offices) always in one
+    group: a transfer and the lot it makes (one LIC, two offices) are planned together."""
+    groups: list[list[Key]] = []
+    by_lic: dict[int, list[Key]] = defaultdict(list)
+    for key in pairs:
+        by_lic[key[1]].append(key)
+    current: list[Key] = []
+    for lic_id in sorted(by_lic):
+        current.extend(sorted(by_lic[lic_id]))
+        if len(current) >= GROUP_LICS:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _read_plan_write(
     *,
     run_id: int,
-    office_id: int,
-    lic_ids: list[int],
+    pairs: list[Key],
     lics: dict[int, LineItemCode],
     date: datetime.date,
     result: JobResult,
 ) -> None:
-    """Read, plan and write the job's pending pairs in groups of GROUP_LICS LICs, pipelined: the
-    database thread reads group k+1 and writes group k-1 while this thread plans group k, in one
+    """Read, plan and write the job's pending pairs in groups of about GROUP_LICS pairs, pipelined:
+    the database thread reads group k+1 and writes group k-1 while this thread plans group k, in one
     transaction on one connection. Records in ``result`` the production orders whose component
     COGS moved."""
     production_ct = production_order_type_id()
     first_open = first_open_day()
-    groups = [lic_ids[i : i + GROUP_LICS] for i in range(0, len(lic_ids), GROUP_LICS)]
+    groups = _groups(pairs)
     with job_pipeline() as db:
-        reading = db.later(_query_group, db.new_cursor, office_id, groups[0])
+        reading = db.later(_query_group, db.new_cursor, groups[0])
         for k, group in enumerate(groups):
             with phase("read_wait"):
                 queried = reading.result()
             if k + 1 < len(groups):
-                reading = db.later(_query_group, db.new_cursor, office_id, groups[k + 1])
+                reading = db.later(_query_group, db.new_cursor, groups[k + 1])
             with phase("read_load"):
-                read = _load(*queried)
+                read = _load(queried)
             with phase("read_wait"):
-                named, revalue, estimates = _read_dependent(db, office_id, read, production_ct)
+                named, revalue, estimates = _read_dependent(db, read, production_ct)
                 serial_lots = _read_serial_lots(db, read.pairs, lics)
-            planners = _plan_group(read.pairs, group, lics, named, date, first_open, result, serial_lots)
+            inputs = GroupInputs(lics, named, serial_lots, revalue, date, first_open)
+            planners = _plan_group(read.pairs, group, inputs, result)
             with phase("read_wait"):
                 _retarget(db, planners, read, revalue, production_ct)
+            with phase("plan"):
+                recosted = _cost_transfer_lots(planners, read, inputs, result)
+                if recosted:  # the accrual estimate is the latest released lot's cost: maybe one of these
+                    costs = {lot: cost for lot, _, cost in result.transfer_costs}
+                    estimates.update(_local_estimates({key: read.pairs[key] for key in recosted}, costs)[0])
             write = GroupWrite()
-            for lic_id, planner in planners:
+            for key, planner in planners.items():
                 time.sleep(0)  # releases the GIL: the database thread, if waiting for it, goes on at once
                 with phase("plan"):
-                    _accrue(lic_id, planner, estimates.get(lic_id), read, write, result)
+                    _accrue(key, planner, estimates.get(key), read, write, result)
             with phase("write_build"):
                 args = (
-                    sql.entries_copy_text(run_id, office_id, write.entries),
+                    sql.entries_copy_text(run_id, write.entries),
                     sql.lot_balance_arrays(write.lot_deltas),
                     sql.usage_balance_arrays(write.usage_deltas),
                 )
             db.write(_write_group, db.cursor, *args)
 
 
+def _planner(key: Key, pair: Pair, inputs: GroupInputs) -> PairPlanner:
+    """The pair's planner after the give-back loop, on the pair's current objects. The holdings and
+    serial counts it changes are copies: the pair can be planned again."""
+    lic = inputs.lics[key[1]]
+    named_ids = {x.returns_usage_id for x in pair.usages if x.returns_usage_id}
+    reversed_ids = {x.reverses_usage_id for x in pair.usages if x.reverses_usage_id}
+    serial_lots = None
+    if lic.serialized:  # a serialized LIC's usage goes to its serials' lots
+        serial_lots = {u.id: dict(inputs.serial_lots[u.id]) for u in pair.usages if u.id in inputs.serial_lots}
+    planner = PairPlanner(
+        method=lic.costing_method,
+        lots=pair.lots,
+        usages=pair.usages,
+        named_holdings=[replace(h) for u in named_ids for h in inputs.named.get(u, [])],
+        # _load_named keeps a reversed return's give-backs under its id negated
+        reversed_give_backs=[replace(h) for u in reversed_ids for h in inputs.named.get(-u, [])],
+        first_open=inputs.first_open,
+        run_date=inputs.date,
+        serial_lots=serial_lots,
+    )
+    planner.loop()
+    return planner
+
+
 def _plan_group(
-    pairs: dict[int, Pair],
-    lic_ids: list[int],
-    lics: dict[int, LineItemCode],
-    named: dict[int, list[Holding]],
-    date: datetime.date,
-    first_open: datetime.date | None,
-    result: JobResult,
-    serial_lots: dict[int, dict[int, Decimal]],
-) -> list[tuple[int, PairPlanner]]:
-    """(LIC, its planner after the give-back loop), LIC by LIC."""
-    out = []
-    for lic_id in lic_ids:
-        pair = pairs.get(lic_id)
+    pairs: dict[Key, Pair], keys: list[Key], inputs: GroupInputs, result: JobResult
+) -> dict[Key, PairPlanner]:
+    """Each pair's planner after the give-back loop, pair by pair."""
+    out = {}
+    for key in keys:
+        pair = pairs.get(key)
         result.pairs += 1
         if pair is None:
             continue
         with phase("plan"):
-            named_ids = {x.returns_usage_id for x in pair.usages if x.returns_usage_id}
-            reversed_ids = {x.reverses_usage_id for x in pair.usages if x.reverses_usage_id}
-            planner = PairPlanner(
-                method=lics[lic_id].costing_method,
-                lots=pair.lots,
-                usages=pair.usages,
-                named_holdings=[h for u in named_ids for h in named.get(u, [])],
-                # _load_named keeps a reversed return's give-backs under its id negated
-                reversed_give_backs=[h for u in reversed_ids for h in named.get(-u, [])],
-                first_open=first_open,
-                run_date=date,
-                # a serialized LIC's usage goes to its serials' lots
-                serial_lots=serial_lots if lics[lic_id].serialized else None,
-            )
-            planner.loop()
-        out.append((lic_id, planner))
+            pair.fresh({})
+            out[key] = _planner(key, pair, inputs)
     return out
 
 
 def _retarget(
     db: Pipeline,
-    planners: list[tuple[int, PairPlanner]],
+    planners: dict[Key, PairPlanner],
     read: GroupRead,
     revalue: dict[int, list[Holding]],
     production_ct: int,
@@ -312,33 +378,133 @@ def _retarget(
     """Step 3 for the group: re-target the lots whose unit cost changed and those that took a
     give-back. The posted records of the latter are read here (on the database thread, after the
     writes queued before: other LICs), the former's were read with the group."""
-    extra = sorted({lot_id for _, p in planners for lot_id in p.given_back_lots} - revalue.keys())
+    extra = sorted({lot_id for p in planners.values() for lot_id in p.given_back_lots} - revalue.keys())
     if extra:
         revalue.update(db.now(_load_revalue, db.cursor, extra, read.production_orders, production_ct))
-    for lic_id, planner in planners:
+    for key, planner in planners.items():
         with phase("plan"):
-            planner.revalue_lots({i: revalue.get(i, []) for i in planner.retarget_ids(read.pairs[lic_id].revalue_ids)})
+            _revalue(planner, read.pairs[key], revalue)
+
+
+def _revalue(planner: PairPlanner, pair: Pair, revalue: dict[int, list[Holding]]) -> None:
+    planner.revalue_lots({i: revalue.get(i, []) for i in planner.retarget_ids(pair.revalue_ids)})
+
+
+def _cost_transfer_lots(
+    planners: dict[Key, PairPlanner], read: GroupRead, inputs: GroupInputs, result: JobResult
+) -> set[Key]:
+    """DOMAIN.md 9 in dependency order, within the group: a transfer lot made by a transfer usage
+    planned here, with nothing posted on it yet, takes its cost (the usage's COGS value / quantity)
+    before the lots it is used from are costed -- its pair is planned again at that cost -- instead
+    of at its provisional cost corrected by a later round. A lot's turn comes after the transfer lots
+    its usage took from (levels); allocation quantities do not depend on costs, so the lots each
+    usage took from are known from the first plan. Lots in a cycle (and those after one), a usage not
+    fully allocated or not new, a lot with posted records: left to the rounds, as before. Returns the
+    pairs planned again; the costs go in ``result`` (written at the job's end)."""
+    transfers = result.transfer_usages
+    if not transfers:
+        return set()
+    usage_pair: dict[int, Key] = {}
+    for key, pair in read.pairs.items():
+        for r in pair.usage_rows:
+            # new: nothing allocated, no COGS value (its value is this plan's)
+            if r[0] in transfers and r[3] == 0 and r[11] == 0 and key in planners:
+                usage_pair[r[0]] = key
+    if not usage_pair:
+        return set()
+    wanted = {transfers[u]: u for u in usage_pair}
+    lot_pair: dict[int, Key] = {}
+    lot_cost: dict[int, Decimal] = {}
+    for key, pair in read.pairs.items():
+        for r in pair.lot_rows:
+            if r[0] in wanted and r[3] == 0 and r[5] == 0 and key in planners:  # nothing posted on it
+                lot_pair[r[0]] = key
+                lot_cost[r[0]] = r[4]
+    usage_of = {lot: u for lot, u in wanted.items() if lot in lot_pair}
+    if not usage_of:
+        return set()
+    # the candidate lots each candidate's usage took from (its allocations in its pair's first plan)
+    sources: dict[int, set[int]] = {lot: set() for lot in usage_of}
+    lot_of = {u: lot for lot, u in usage_of.items()}
+    for key in {usage_pair[u] for u in lot_of}:
+        for e in planners[key].plan.entries:
+            if e.lot_id in usage_of and e.usage_id in lot_of:
+                sources[lot_of[e.usage_id]].add(e.lot_id)
+    levels = _levels(sources)
+    costs: dict[int, Decimal] = {}
+    replanned: set[Key] = set()
+    for level in levels:
+        changed: dict[Key, list[int]] = defaultdict(list)
+        for lot in level:
+            u = usage_of[lot]
+            planner = planners[usage_pair[u]]
+            usage = planner.usage_by_id[u]
+            if usage.allocated != usage.quantity:
+                continue  # not fully allocated: the lot keeps its provisional cost (rounds, as before)
+            delta = planner.plan.usage_deltas.get(u)
+            target = unit_cost((delta.value if delta else ZERO) / usage.quantity)
+            if target < 0:
+                continue
+            result.settled_usages.add(u)
+            if target != lot_cost[lot]:
+                costs[lot] = target
+                changed[lot_pair[lot]].append(lot)
+        for key, lots in changed.items():
+            planner = planners[key]
+            if any(lot in planner.plan.lot_deltas for lot in lots):
+                pair = read.pairs[key]
+                pair.fresh(costs)
+                planner = planners[key] = _planner(key, pair, inputs)
+                _revalue(planner, pair, inputs.revalue)
+                replanned.add(key)
+            else:  # nothing of its pair's plan is on these lots: only their cost changes
+                for lot in lots:
+                    planner.lots[lot].unit_cost = costs[lot]
+                replanned.add(key)
+    dates = {r[0]: r[1] for key in replanned for r in read.pairs[key].lot_rows}
+    result.transfer_costs.extend((lot, dates[lot], cost) for lot, cost in sorted(costs.items()))
+    return replanned
+
+
+def _levels(sources: dict[int, set[int]]) -> list[list[int]]:
+    """The lots in dependency order, level by level: a lot comes after every lot among ``sources``'
+    keys it depends on. Lots in a cycle, or after one, are left out."""
+    remaining = {lot: set(srcs) & sources.keys() for lot, srcs in sources.items()}
+    levels: list[list[int]] = []
+    done: set[int] = set()
+    while True:
+        level = sorted(lot for lot, srcs in remaining.items() if srcs <= done)
+        if not level:
+            return levels
+        levels.append(level)
+        done.update(level)
+        for lot in level:
+            del remaining[lot]
 
 
 def _accrue(
-    lic_id: int, planner: PairPlanner, estimate: Decimal | None, read: GroupRead, write: GroupWrite, result: JobResult
+    key: Key, planner: PairPlanner, estimate: Decimal | None, read: GroupRead, write: GroupWrite, result: JobResult
 ) -> None:
     """The pair's accruals (6a), then its plan joins the group's write; a pair whose plan cannot be
     stored is reported instead, and the rest of the job goes on."""
+    office_id, lic_id = key
     try:
         planner.accruals(estimate)
     except ValueTooLarge as error:
-        result.exceptions.append(PairFailure(lic_id, error.usage_id, str(error)))
+        result.exceptions.append(PairFailure(lic_id, error.usage_id, str(error), office_id))
         return
     plan = planner.plan
     result.add(plan)
-    write.entries.extend([(lic_id, e) for e in plan.entries])
+    write.entries.extend([(office_id, lic_id, e) for e in plan.entries])
     write.lot_deltas.update(plan.lot_deltas)
     write.usage_deltas.update(plan.usage_deltas)
     transfers = result.transfer_usages
     if transfers:
+        settled = result.settled_usages
         result.transfer_lots.update(
-            transfers[uid] for uid, d in plan.usage_deltas.items() if d.value != 0 and uid in transfers
+            transfers[uid]
+            for uid, d in plan.usage_deltas.items()
+            if d.value != 0 and uid in transfers and uid not in settled
         )
     orders = read.production_orders
     if orders:
@@ -350,11 +516,21 @@ def _accrue(
 # --- the reads and writes, on the database thread ------------------------------------------------
 
 
-def _query_group(
-    new_cursor: Callable[[], JobCursor], office_id: int, lic_ids: list[int]
-) -> tuple[JobCursor, JobCursor]:
+def _query_group(new_cursor: Callable[[], JobCursor], keys: list[Key]) -> list[tuple[int, JobCursor, JobCursor]]:
     with phase("db_read"):
-        return query_pairs(new_cursor, office_id, lic_ids)
+        by_office: dict[int, list[int]] = defaultdict(list)
+        for office_id, lic_id in keys:
+            by_office[office_id].append(lic_id)
+        cursors = [(office_id, new_cursor(), new_cursor()) for office_id in sorted(by_office)]
+        with cursors[0][1].pipeline():  # every office's queries sent at once: one round trip
+            for office_id, lots, usage in cursors:
+                _execute_pair_queries(lots, usage, office_id, by_office[office_id])
+        return cursors
+
+
+def _execute_pair_queries(lots: JobCursor, usage: JobCursor, office_id: int, lic_ids: list[int]) -> None:
+    lots.execute(sql.LOTS_SQL, {"office": office_id, "lics": lic_ids})
+    usage.execute(sql.USAGE_SQL, {"office": office_id, "lics": lic_ids})
 
 
 def query_pairs(new_cursor: Callable[[], JobCursor], office_id: int, lic_ids: list[int]) -> tuple[JobCursor, JobCursor]:
@@ -362,43 +538,55 @@ def query_pairs(new_cursor: Callable[[], JobCursor], office_id: int, lic_ids: li
     thread (psycopg turns rows into Python objects on fetch)."""
     lots, usage = new_cursor(), new_cursor()
     with lots.pipeline():  # both sent at once: one round trip
-        lots.execute(sql.LOTS_SQL, {"office": office_id, "lics": lic_ids})
-        usage.execute(sql.USAGE_SQL, {"office": office_id, "lics": lic_ids})
+        _execute_pair_queries(lots, usage, office_id, lic_ids)
     return lots, usage
 
 
-def _load(lots: JobCursor, usage: JobCursor) -> GroupRead:
-    pairs: dict[int, Pair] = defaultdict(Pair)
-    for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, moved, revalue in rows(lots):
-        pair = pairs[lic_id]
-        pair.lots.append(PlanLot(lot_id, date, qty_in, qty_used, cost, value_used, released, moved))
-        if revalue:
-            pair.revalue_ids.append(lot_id)
+def _load(queried: list[tuple[int, JobCursor, JobCursor]]) -> GroupRead:
+    pairs: dict[Key, Pair] = defaultdict(Pair)
     orders: dict[int, int] = {}
-    for uid, lic_id, date, quantity, allocated, lot_id, returns_id, accrued, ncb, order_id, accrued_on, rev in rows(
-        usage
-    ):
-        pairs[lic_id].usages.append(
-            PlanUsage(uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb, accrued_on, None, rev)
-        )
-        if order_id is not None:
-            orders[uid] = order_id
-    lots.close()
-    usage.close()
+    for office_id, lots, usage in queried:
+        for lot_id, lic_id, date, qty_in, qty_used, cost, value_used, released, moved, revalue in rows(lots):
+            pair = pairs[(office_id, lic_id)]
+            pair.lot_rows.append((lot_id, date, qty_in, qty_used, cost, value_used, released, moved))
+            if revalue:
+                pair.revalue_ids.append(lot_id)
+        for (
+            uid,
+            lic_id,
+            date,
+            quantity,
+            allocated,
+            lot_id,
+            returns_id,
+            accrued,
+            ncb,
+            order_id,
+            accrued_on,
+            rev,
+            value,
+        ) in rows(usage):
+            pairs[(office_id, lic_id)].usage_rows.append(
+                (uid, date, quantity, allocated, lot_id, returns_id, accrued, ncb, accrued_on, None, rev, value)
+            )
+            if order_id is not None:
+                orders[uid] = order_id
+        lots.close()
+        usage.close()
     return GroupRead(pairs, orders)
 
 
 def _read_dependent(
-    db: Pipeline, office_id: int, read: GroupRead, production_ct: int
-) -> tuple[dict[int, list[Holding]], dict[int, list[Holding]], dict[int, Decimal]]:
+    db: Pipeline, read: GroupRead, production_ct: int
+) -> tuple[dict[int, list[Holding]], dict[int, list[Holding]], dict[Key, Decimal]]:
     """The reads that depend on a group's rows: holdings of the usage returns name and of the lots
     to revalue, estimates from other offices (rarely anything to read in a full run). On the
     database thread when there is something to read (it then waits for the writes queued before
     it), else nothing to wait for."""
     pairs = read.pairs
     named_ids = sorted(
-        {u.returns_usage_id for p in pairs.values() for u in p.usages if u.returns_usage_id}
-        | {u.reverses_usage_id for p in pairs.values() for u in p.usages if u.reverses_usage_id}
+        {r[5] for p in pairs.values() for r in p.usage_rows if r[5]}
+        | {r[10] for p in pairs.values() for r in p.usage_rows if r[10]}
     )
     revalue_ids = sorted(lot_id for p in pairs.values() for lot_id in p.revalue_ids)
     estimates, missing = _local_estimates(pairs)
@@ -408,7 +596,6 @@ def _read_dependent(
         named, revalue, others = db.now(
             _read_holdings_and_estimates,
             db.cursor,
-            office_id,
             named_ids,
             revalue_ids,
             missing,
@@ -421,18 +608,17 @@ def _read_dependent(
 
 def _read_holdings_and_estimates(
     cursor: JobCursor,
-    office_id: int,
     named_ids: list[int],
     revalue_ids: list[int],
-    missing: list[int],
+    missing: list[Key],
     orders: dict[int, int],
     production_ct: int,
-) -> tuple[dict[int, list[Holding]], dict[int, list[Holding]], dict[int, Decimal]]:
+) -> tuple[dict[int, list[Holding]], dict[int, list[Holding]], dict[Key, Decimal]]:
     with phase("db_read"):
         return (
             _load_named(cursor, named_ids),
             _load_revalue(cursor, revalue_ids, orders, production_ct),
-            _other_office_estimates(cursor, office_id, missing),
+            _other_office_estimates(cursor, missing),
         )
 
 
@@ -465,42 +651,47 @@ def _load_revalue(
     return out
 
 
-def _local_estimates(pairs: dict[int, Pair]) -> tuple[dict[int, Decimal], list[int]]:
+def _local_estimates(
+    pairs: dict[Key, Pair], costs: dict[int, Decimal] | None = None
+) -> tuple[dict[Key, Decimal], list[Key]]:
     """The accrual unit cost of each pair (DOMAIN.md 6a) is the latest released lot of the LIC, in
-    this office if it has one: read here from the pair's loaded lots. Returns those, and the
-    LICs with usage but no released lot here (``_other_office_estimates`` reads theirs)."""
-    out: dict[int, Decimal] = {}
+    this office if it has one: read here from the pair's loaded lots (at their cost in ``costs`` if
+    there: transfer lots costed in the job). Returns those, and the pairs with usage but no released
+    lot here (``_other_office_estimates`` reads theirs)."""
+    out: dict[Key, Decimal] = {}
     missing = []
-    for lic_id, pair in pairs.items():
+    for key, pair in pairs.items():
         best = None
-        for lot in pair.lots:
-            if lot.released and (best is None or (lot.date, lot.id) > (best.date, best.id)):
-                best = lot
+        for r in pair.lot_rows:  # (id, date, ..., cost at 4, ..., released at 6)
+            if r[6] and (best is None or (r[1], r[0]) > (best[1], best[0])):
+                best = r
         if best is not None:
-            out[lic_id] = best.unit_cost
-        elif pair.usages:
-            missing.append(lic_id)
+            out[key] = costs.get(best[0], best[4]) if costs else best[4]
+        elif pair.usage_rows:
+            missing.append(key)
     return out, sorted(missing)
 
 
-def _other_office_estimates(cursor: JobCursor, office_id: int, missing: list[int]) -> dict[int, Decimal]:
-    if not missing:
-        return {}
-    cursor.execute(sql.ESTIMATE_SQL, {"lics": missing, "office": office_id})
-    return dict(cursor.fetchall())
+def _other_office_estimates(cursor: JobCursor, missing: list[Key]) -> dict[Key, Decimal]:
+    by_office: dict[int, list[int]] = defaultdict(list)
+    for office_id, lic_id in missing:
+        by_office[office_id].append(lic_id)
+    out: dict[Key, Decimal] = {}
+    for office_id, lic_ids in sorted(by_office.items()):
+        cursor.execute(sql.ESTIMATE_SQL, {"lics": lic_ids, "office": office_id})
+        out.update(((office_id, lic_id), cost) for lic_id, cost in cursor.fetchall())
+    return out
 
 
 def _read_serial_lots(
-    db: Pipeline, pairs: dict[int, Pair], lics: dict[int, LineItemCode]
+    db: Pipeline, pairs: dict[Key, Pair], lics: dict[int, LineItemCode]
 ) -> dict[int, dict[int, Decimal]]:
     """Serialized LICs of the group: usage id -> {lot id: its serials there still to allocate, or
     for a return to give back}, read on the database thread. Other LICs read nothing here."""
-    usages = [u for lic_id, pair in pairs.items() if lics[lic_id].serialized for u in pair.usages]
+    usages = [r for key, pair in pairs.items() if lics[key[1]].serialized for r in pair.usage_rows]
     if not usages:
         return {}
-    return db.now(
-        _load_serial_lots, db.cursor, sorted(u.id for u in usages), sorted(u.id for u in usages if u.allocated != 0)
-    )
+    return db.now(_load_serial_lots, db.cursor, sorted(r[0] for r in usages), sorted(r[0] for r in usages if r[3] != 0))
 
 
 def _load_serial_lots(cursor: JobCursor, usage_ids: list[int], partial: list[int]) -> dict[int, dict[int, Decimal]]:

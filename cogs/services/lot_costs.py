@@ -34,12 +34,12 @@ MSG_CYCLE = (
     "{old} would become {new}); left as it is. Reverse or correct one of the documents in the cycle."
 )
 
-# the transfer usage of the job's pairs (office, LICs) and the lot each feeds (a reversal's usage
-# feeds none)
+# the transfer usage of the job's pairs (offices x LICs, narrowed to the pairs by the caller) and the
+# lot each feeds (a reversal's usage feeds none)
 TRANSFER_USAGE_LOTS_SQL = """
-SELECT t.usage_id, t.lot_id FROM transfers_transferline t
+SELECT d.from_office_id, t.lic_id, t.usage_id, t.lot_id FROM transfers_transferline t
 JOIN transfers_transfer d ON d.id = t.transfer_id
-WHERE d.from_office_id = %s AND t.lic_id = ANY(%s) AND t.lot_id IS NOT NULL
+WHERE d.from_office_id = ANY(%s) AND t.lic_id = ANY(%s) AND t.lot_id IS NOT NULL
 """
 
 # Each given lot with the lots its inputs were allocated from: the entries (cogsentry_usage_id) of the
@@ -65,13 +65,24 @@ class CostCycle(NamedTuple):
     lic_id: int
     lot_id: int
     message: str
+    office_id: int
 
 
-def transfer_usage_lots(office_id: int, lic_ids: list[int]) -> dict[int, int]:
-    """Transfer usage id -> the transfer lot it feeds, for the job's pairs."""
+def transfer_usage_lots(pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """Transfer usage id -> the transfer lot it feeds, for the job's pairs (office, LIC)."""
+    wanted = set(pairs)
     with connection.cursor() as cursor:
-        cursor.execute(TRANSFER_USAGE_LOTS_SQL, [office_id, lic_ids])
-        return dict(cursor.fetchall())
+        cursor.execute(TRANSFER_USAGE_LOTS_SQL, [sorted({o for o, _ in pairs}), sorted({lic for _, lic in pairs})])
+        return {usage: lot for office, lic, usage, lot in cursor.fetchall() if (office, lic) in wanted}
+
+
+def set_transfer_lot_costs(
+    costs: list[tuple[int, datetime.date, Decimal]], *, date: datetime.date, actor: User | None
+) -> None:
+    """Write the costs of the transfer lots a job costed before planning their pairs (engine,
+    ``_cost_transfer_lots``): their pairs were planned at these costs, so they are not marked again."""
+    if costs:
+        recompute_transfer_lot_costs_locked(targets=costs, date=date, actor=actor, mark_pending=False)
 
 
 def self_dependent(lot_ids: list[int]) -> set[int]:
@@ -124,7 +135,7 @@ def recompute(lot_ids: list[int], *, date: datetime.date, actor: User | None) ->
     rows = list(
         Lot.objects.filter(pk__in=lot_ids)
         .order_by("pk")
-        .values_list("pk", "type", "lic_id", "number", "date", "unit_cost")
+        .values_list("pk", "type", "lic_id", "number", "date", "unit_cost", "office_id")
     )
     transfer_targets = transfer_lot_target_costs([row[0] for row in rows if row[1] == LotType.TRANSFER])
     produced = Lot.objects.in_bulk([row[0] for row in rows if row[1] != LotType.TRANSFER])
@@ -136,10 +147,10 @@ def recompute(lot_ids: list[int], *, date: datetime.date, actor: User | None) ->
     looped = self_dependent([row[0] for row, _ in changing]) if changing else set()
     cycles: list[CostCycle] = []
     transfers: list[tuple[int, datetime.date, Decimal]] = []
-    for (pk, type_, lic_id, number, lot_date, old), target in changing:
+    for (pk, type_, lic_id, number, lot_date, old, office_id), target in changing:
         if pk in looped:
             message = MSG_CYCLE.format(lot=number, old=plain(old), new=plain(target))
-            cycles.append(CostCycle(lic_id, pk, message))
+            cycles.append(CostCycle(lic_id, pk, message, office_id))
         elif type_ == LotType.TRANSFER:
             transfers.append((pk, lot_date, target))
         else:

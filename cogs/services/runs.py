@@ -2,11 +2,14 @@
 
 A run goes in rounds. Each round takes the (LIC, office) pairs marked in PendingCogs within the
 run's scope (plus production lots waiting for a cost recompute in its office scope), splits them
-into jobs (one office, up to COGS_JOB_LICS of its LICs each) and runs the jobs: inline (``wait``, the command) or on the
+into jobs (up to COGS_JOB_LICS pairs each: some LICs in the run's office, or, for a run over every
+office, some LICs in all their offices at once, so that a transfer lot is costed before the
+pairs it is used in are planned) and runs the jobs: inline (``wait``, the command) or on the
 procrastinate workers, any number at once. When the last job of a round is recorded, the next
 round starts; a round finding nothing pending finishes the run. Rounds make production costs flow
-in dependency order: a job that changes a component usage's COGS marks the production lot, which
-the next round recomputes and revalues (MAX_ROUNDS bounds the depth one run follows).
+in dependency order: a job that changes a component usage's COGS marks the production lot (or a
+transfer lot the job could not cost itself), which the next round recomputes and revalues
+(MAX_ROUNDS bounds the depth one run follows).
 """
 
 from __future__ import annotations
@@ -42,21 +45,38 @@ MSG_NOT_QUEUED = "Run {run} is {status}: only a queued run can be started."
 MSG_ALL_OFFICES = "A COGS run over every office needs access to every office: choose one of yours."
 
 
-def job_size(pairs_in_office: int, *, inline: bool = False) -> int:
-    """LICs per job: at most COGS_JOB_LICS (memory per job), and at least ~8 jobs per office so
-    that several workers share a run (jobs side by side lock different LICs). A run executed in
-    one process (``wait``) takes the largest jobs: fewer transactions, same memory bound."""
+def job_size(pairs: int, *, inline: bool = False) -> int:
+    """Pairs per job: at most COGS_JOB_LICS (memory per job), and at least ~8 jobs per run (per office
+    in a run of one office) so that several workers share a run (jobs side by side lock different
+    LICs). A run executed in one process (``wait``) takes the largest jobs: fewer transactions, same
+    memory bound."""
     limit = int(getattr(settings, "COGS_JOB_LICS", 500))
     if inline:
         return max(1, limit)
-    return max(1, min(limit, max(20, -(-pairs_in_office // 8))))
+    return max(1, min(limit, max(20, -(-pairs // 8))))
+
+
+def _jobs_of(lic_offices: dict[int, int], size: int) -> list[tuple[int, ...]]:
+    """The sorted LICs cut into jobs of about ``size`` pairs (``lic_offices``: LIC -> its pairs)."""
+    jobs: list[tuple[int, ...]] = []
+    current: list[int] = []
+    count = 0
+    for lic_id in sorted(lic_offices):
+        current.append(lic_id)
+        count += lic_offices[lic_id]
+        if count >= size:
+            jobs.append(tuple(current))
+            current, count = [], 0
+    if current:
+        jobs.append(tuple(current))
+    return jobs
 
 
 @dataclass(frozen=True)
 class JobSpec:
     run_id: int
     round: int
-    office_id: int
+    office_id: int | None  # None: every office of these LICs with something pending
     lic_ids: tuple[int, ...]
 
     def as_kwargs(self) -> dict:
@@ -166,13 +186,19 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
         _finish(run)
         return []
     run.round += 1
-    # office outer, its LICs inner: jobs next to each other lock different LICs
     specs: list[JobSpec] = []
-    for office_id, lics in sorted(by_office.items()):
-        lics, size = sorted(lics), job_size(len(lics), inline=run.wait)
-        specs.extend(
-            JobSpec(run.pk, run.round, office_id, tuple(lics[i : i + size])) for i in range(0, len(lics), size)
-        )
+    if run.office_id is None:
+        # a LIC's pairs of every office in one job: a transfer and the lot it makes are planned together
+        lic_offices: dict[int, int] = defaultdict(int)
+        for lics in by_office.values():
+            for lic_id in lics:
+                lic_offices[lic_id] += 1
+        size = job_size(sum(lic_offices.values()), inline=run.wait)
+        specs.extend(JobSpec(run.pk, run.round, None, lics) for lics in _jobs_of(lic_offices, size))
+    else:
+        for office_id, lics in sorted(by_office.items()):
+            size = job_size(len(lics), inline=run.wait)
+            specs.extend(JobSpec(run.pk, run.round, office_id, lics) for lics in _jobs_of(dict.fromkeys(lics, 1), size))
     CogsRunJob.objects.bulk_create(
         [
             CogsRunJob(
@@ -247,26 +273,40 @@ def _job_transaction(
         last = _round_complete(spec)
     else:
 
-        def process(lic_ids: list[int]) -> JobResult:
+        def process(office_id: int | None, lic_ids: list[int]) -> JobResult:
             return process_job(
-                run_id=spec.run_id, office_id=spec.office_id, lic_ids=lic_ids, date=run.date, actor=run.created_by
+                run_id=spec.run_id, office_id=office_id, lic_ids=lic_ids, date=run.date, actor=run.created_by
             )
 
         if not pair_by_pair:
-            result = process(list(spec.lic_ids))
+            result = process(spec.office_id, list(spec.lic_ids))
         else:
             result = JobResult()
-            for lic_id in spec.lic_ids:
+            for office_id, lic_id in _pending_of(spec):
                 try:
                     with transaction.atomic():  # a savepoint: a failing pair leaves nothing (its pending mark stays)
-                        result.merge(process([lic_id]))
+                        result.merge(process(office_id, [lic_id]))
                 except ISOLATED_ERRORS as exc:
                     result.pairs += 1
-                    result.exceptions.append(PairFailure(lic_id, None, f"{type(exc).__name__}: {exc}".strip()))
+                    message = f"{type(exc).__name__}: {exc}".strip()
+                    result.exceptions.append(PairFailure(lic_id, None, message, office_id))
         last = _record(spec, job_id, result)
     if last and on_last is not None:
         transaction.on_commit(lambda: on_last(spec.run_id, spec.round))
     return last
+
+
+def _pending_of(spec: JobSpec) -> list[tuple[int, int]]:
+    """The job's pairs (office, LIC) with something pending, each retried on its own."""
+    if spec.office_id is not None:
+        return [(spec.office_id, lic_id) for lic_id in spec.lic_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{pending.PAIRS_IN_SCOPE_SQL.format(scope='lic_id = ANY(%s)')} "  # noqa: S608
+            f"UNION {LOT_COST_PAIRS_IN_SCOPE_SQL.format(scope='lic_id = ANY(%s)')} ORDER BY 1, 2",
+            [list(spec.lic_ids), list(spec.lic_ids)],
+        )
+        return [(office_id, lic_id) for office_id, lic_id in cursor.fetchall()]
 
 
 def _claim(spec: JobSpec) -> int | None:
@@ -277,8 +317,8 @@ def _claim(spec: JobSpec) -> int | None:
     key = [spec.run_id, spec.round, spec.office_id, spec.lic_ids[0]]
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE cogs_cogsrunjob SET done_at = now() WHERE run_id = %s AND round = %s AND office_id = %s "
-            "AND first_lic_id = %s AND done_at IS NULL RETURNING id",
+            "UPDATE cogs_cogsrunjob SET done_at = now() WHERE run_id = %s AND round = %s "
+            "AND office_id IS NOT DISTINCT FROM %s AND first_lic_id = %s AND done_at IS NULL RETURNING id",
             key,
         )
         row = cursor.fetchone()
@@ -331,12 +371,12 @@ def _record(spec: JobSpec, job_id: int, result: JobResult) -> bool:
             [
                 CogsRunException(
                     run_id=spec.run_id,
-                    office_id=spec.office_id,
+                    office_id=office_id if office_id is not None else spec.office_id,
                     lic_id=lic_id,
                     usage_id=usage_id,
                     message=message[:4000],
                 )
-                for lic_id, usage_id, message in result.exceptions
+                for lic_id, usage_id, message, office_id in result.exceptions
             ]
         )
         CogsRun.objects.filter(pk=spec.run_id).update(exceptions_count=F("exceptions_count") + len(result.exceptions))

@@ -46,7 +46,7 @@ WHERE l.office_id = %(office)s AND l.lic_id = ANY(%(lics)s)
 # only if a row needs them: a full run's usage all need a first accrual, so it pays for neither.
 USAGE_SQL = f"""
 SELECT c.usage_id, c.lic_id, c.date, c.quantity, c.allocated_quantity, c.lot_id, c.returns_usage_id,
-       c.accrued_value, c.no_cost_basis, c.production_order_id, c.accrual_date, c.reverses_usage_id
+       c.accrued_value, c.no_cost_basis, c.production_order_id, c.accrual_date, c.reverses_usage_id, c.cogs_value
 FROM inventory_lots_usagecogs c
 WHERE c.usage_id = ANY(ARRAY(SELECT s.usage_id FROM inventory_lots_unallocatedusage s
                              WHERE s.office_id = %(office)s AND s.lic_id = ANY(%(lics)s)))
@@ -193,19 +193,19 @@ def _num_array(values: Iterable[int | Decimal]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def entries_copy_text(run_id: int, office_id: int, rows: list[tuple[int, PlannedEntry]]) -> str:
-    """The entries (LIC id, entry) as COPY text for ``COPY_SQL``, one line each."""
+def entries_copy_text(run_id: int, rows: list[tuple[int, int, PlannedEntry]]) -> str:
+    """The entries (office id, LIC id, entry) as COPY text for ``COPY_SQL``, one line each."""
     prefix = f"{run_id}\t"
     null = "\\N"
     dates: dict[datetime.date, str] = {}  # a few hundred distinct dates for a million entries
-    for _, e in rows:
+    for _, _, e in rows:
         if e.date not in dates:
             dates[e.date] = e.date.isoformat()
     return "".join(
         [
             f"{prefix}{e.kind}\t{lic_id}\t{office_id}\t{null if e.lot_id is None else e.lot_id}\t{e.usage_id}\t"
             f"{dates[e.date]}\t{e.quantity}\t{e.value}\t{e.unit_cost}\n"
-            for lic_id, e in rows
+            for office_id, lic_id, e in rows
         ]
     )
 
