@@ -663,6 +663,46 @@ class PairPlanner:
             u.accrued_value = value
             u.no_cost_basis = no_basis
 
+    # --- a new cost for lots this plan allocated from ---------------------------------------------
+    def reprice(self, costs: dict[int, Decimal]) -> bool:
+        """Give these lots (id -> unit cost) their new cost as if they had had it when the plan was
+        made: allocation quantities do not depend on costs, so only the values of the plan's entries on
+        them change, each as ``_post`` values it (the remainder rule included). Only for lots the plan
+        made allocations on and nothing else (no give-back, no revaluation, no accrual yet): returns
+        False, changing nothing, for any other (the caller plans the pair again)."""
+        plan = self.plan
+        on = [e for e in plan.entries if e.lot_id in costs]
+        if any(e.kind != ALLOCATION for e in on) or any(
+            e.lot_id is None and e.kind in (ACCRUAL, ACCRUAL_REVERSAL) for e in plan.entries
+        ):
+            return False
+        state: dict[int, tuple[Decimal, Decimal]] = {}  # lot id -> (qty used, value used) before the plan
+        for lot_id, cost in costs.items():
+            lot = self.lots[lot_id]
+            d = plan.lot_deltas.get(lot_id)
+            state[lot_id] = (
+                (lot.qty_used - d.quantity, lot.value_used - d.value) if d else (lot.qty_used, lot.value_used)
+            )
+            lot.unit_cost = cost
+        for e in on:
+            lot = self.lots[e.lot_id]  # type: ignore[index]
+            used, value_used = state[lot.id]
+            used += e.quantity
+            if used == lot.qty_in:
+                value = lot.value_in - value_used  # the remainder rule
+            else:
+                value = (e.quantity * lot.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP)
+            plan.usage_deltas[e.usage_id].value += value - e.value
+            e.value, e.unit_cost = value, lot.unit_cost
+            state[lot.id] = (used, value_used + value)
+        for lot_id, (_, value_used) in state.items():
+            lot = self.lots[lot_id]
+            d = plan.lot_deltas.get(lot_id)
+            if d is not None:
+                d.value += value_used - lot.value_used
+            lot.value_used = value_used
+        return True
+
     # --- the steps in order -------------------------------------------------------------------
     def loop(self, max_passes: int = 10_000) -> None:
         while self.plan.passes < max_passes:

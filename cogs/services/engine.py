@@ -395,12 +395,13 @@ def _cost_transfer_lots(
 ) -> set[Key]:
     """DOMAIN.md 9 in dependency order, within the group: a transfer lot made by a transfer usage
     planned here, with nothing posted on it yet, takes its cost (the usage's COGS value / quantity)
-    before the lots it is used from are costed -- its pair is planned again at that cost -- instead
-    of at its provisional cost corrected by a later round. A lot's turn comes after the transfer lots
+    before the pair it is used in is written, instead of at its provisional cost corrected by a later
+    round. A lot's turn comes after the transfer lots
     its usage took from (levels); allocation quantities do not depend on costs, so the lots each
-    usage took from are known from the first plan. Lots in a cycle (and those after one), a usage not
+    usage took from are known from the first plan, and a new cost only re-values the plan's
+    allocations on the lot (``PairPlanner.reprice``). Lots in a cycle (and those after one), a usage not
     fully allocated or not new, a lot with posted records: left to the rounds, as before. Returns the
-    pairs planned again; the costs go in ``result`` (written at the job's end)."""
+    pairs whose lots changed cost; the costs go in ``result`` (written at the job's end)."""
     transfers = result.transfer_usages
     if not transfers:
         return set()
@@ -450,17 +451,14 @@ def _cost_transfer_lots(
                 costs[lot] = target
                 changed[lot_pair[lot]].append(lot)
         for key, lots in changed.items():
-            planner = planners[key]
-            if any(lot in planner.plan.lot_deltas for lot in lots):
+            replanned.add(key)
+            # the plan's allocations on these lots re-valued at their new cost, or (a give-back or
+            # revaluation on one of them) the pair planned again at it
+            if not planners[key].reprice({lot: costs[lot] for lot in lots}):
                 pair = read.pairs[key]
                 pair.fresh(costs)
                 planner = planners[key] = _planner(key, pair, inputs)
                 _revalue(planner, pair, inputs.revalue)
-                replanned.add(key)
-            else:  # nothing of its pair's plan is on these lots: only their cost changes
-                for lot in lots:
-                    planner.lots[lot].unit_cost = costs[lot]
-                replanned.add(key)
     dates = {r[0]: r[1] for key in replanned for r in read.pairs[key].lot_rows}
     result.transfer_costs.extend((lot, dates[lot], cost) for lot, cost in sorted(costs.items()))
     return replanned

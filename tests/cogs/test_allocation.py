@@ -349,3 +349,59 @@ def test_random_streams_tie(events, method, runs_every):
     assert money(sum((lt.value_used for lt in lots), D(0))) == sum(
         (e.value for e in entries if e.kind not in (ACCRUAL, ACCRUAL_REVERSAL)), D(0)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["fifo", "lifo"]),
+    lots_in=st.lists(st.tuples(st.integers(1, 9), st.integers(0, 20)), min_size=1, max_size=4),
+    usages=st.lists(
+        st.tuples(st.sampled_from(["1", "2", "3", "1.5", "0.25", "7"]), st.integers(0, 20)), min_size=1, max_size=6
+    ),
+    costs=st.lists(st.decimals("0", "99.999999", places=6), min_size=4, max_size=4),
+)
+@example(  # one usage takes the lot's last unit: the remainder rule at the new cost
+    method="fifo", lots_in=[(3, 0)], usages=[("1", 0), ("2", 0)], costs=[D("0.333333")] * 4
+)
+def test_reprice_is_the_plan_at_the_new_cost(method, lots_in, usages, costs):
+    """PairPlanner.reprice (the COGS engine costing a transfer lot after planning its pair) gives exactly
+    the plan made with the lots at their new cost from the start: the same entries, deltas and lots."""
+    from cogs.allocation import PairPlanner
+
+    def planner(at):
+        lots = [
+            PlanLot(i + 1, day(1 + d), D(q), D("0"), D("1.25") if at is None else at[i], D("0.00"))
+            for i, (q, d) in enumerate(lots_in)
+        ]
+        uses = [PlanUsage(100 + i, day(1 + d), D(q)) for i, (q, d) in enumerate(usages)]
+        p = PairPlanner(method=method, lots=lots, usages=uses)
+        p.loop()
+        return p
+
+    repriced = planner(None)
+    assert repriced.reprice({i + 1: costs[i] for i in range(len(lots_in))})
+    direct = planner(costs)
+
+    def state(p):
+        return (
+            [(e.kind, e.usage_id, e.lot_id, e.quantity, e.value, e.unit_cost) for e in p.plan.entries],
+            {k: (d.quantity, d.value) for k, d in p.plan.lot_deltas.items()},
+            {k: (d.quantity, d.value) for k, d in p.plan.usage_deltas.items()},
+            {k: (x.qty_used, x.value_used, x.unit_cost) for k, x in p.lots.items()},
+        )
+
+    assert state(repriced) == state(direct)
+
+
+def test_reprice_refuses_a_lot_with_a_give_back():
+    """A lot that took a give-back in the plan is planned again instead (reprice changes nothing)."""
+    from cogs.allocation import PairPlanner
+
+    lots = [lot(1, "5", "10.00", day(1))]
+    uses = [PlanUsage(9, day(2), D(3)), PlanUsage(10, day(3), D(-1), returns_usage_id=9)]
+    p = PairPlanner(method="fifo", lots=lots, usages=uses)
+    p.loop()
+    before = [(e.kind, e.value) for e in p.plan.entries]
+    assert before == [(ALLOCATION, D("30.00")), (GIVE_BACK, D("-10.00"))]
+    assert p.reprice({1: D("12.00")}) is False
+    assert [(e.kind, e.value) for e in p.plan.entries] == before and p.lots[1].unit_cost == D("10.00")

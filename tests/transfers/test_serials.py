@@ -1,7 +1,7 @@
 """Transfers of serialized LICs (DOMAIN.md 9): the line names its serials, they leave the source lots (a
 serial movement on the transfer usage, as a shipment's) and become serials of the transfer lot, so a
-shipment in the destination names them and COGS allocates by them; the serial search shows the path;
-the reversal puts them back. Worked by hand with exact figures."""
+shipment in the destination names them and COGS allocates by them; the serial search shows where each
+is now (its path on request); the reversal puts them back. Worked by hand with exact figures."""
 
 from __future__ import annotations
 
