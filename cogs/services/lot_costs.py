@@ -155,5 +155,6 @@ def recompute(lot_ids: list[int], *, date: datetime.date, actor: User | None) ->
             transfers.append((pk, lot_date, target))
         else:
             recompute_production_lot_cost_locked(lot=produced[pk], date=date, actor=actor)
-    recompute_transfer_lot_costs_locked(targets=transfers, date=date, actor=actor)
+    # their pairs are the job's, planned after this (their pending marks taken): not marked again
+    recompute_transfer_lot_costs_locked(targets=transfers, date=date, actor=actor, mark_pending=False)
     return cycles
