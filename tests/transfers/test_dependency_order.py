@@ -131,3 +131,16 @@ def test_a_lot_used_before_its_transfer_was_costed_is_revalued_next_round(office
     assert result.round == 2  # the lot had records: revalued in the next round
     assert CogsEntry.objects.filter(kind=EntryKind.REVALUATION, usage=shipped).exists()
     assert ledger_violations() == []
+
+
+def test_a_job_of_every_office_is_planned_once(office, lic):
+    """cogsrunjob_once holds for jobs of every office too (office null: NULLS NOT DISTINCT)."""
+    from django.db import IntegrityError, transaction
+
+    from cogs.models import CogsRun
+
+    cogs_run = CogsRun.objects.create(date=RUN_DAY, wait=True)
+    CogsRunJob.objects.create(run=cogs_run, round=1, office_id=None, first_lic_id=lic.pk, lic_ids=[lic.pk])
+    with pytest.raises(IntegrityError, match="cogsrunjob_once"), transaction.atomic():
+        CogsRunJob.objects.create(run=cogs_run, round=1, office_id=None, first_lic_id=lic.pk, lic_ids=[lic.pk])
+    CogsRunJob.objects.create(run=cogs_run, round=1, office_id=office.pk, first_lic_id=lic.pk, lic_ids=[lic.pk])
