@@ -163,13 +163,10 @@ def change_lot_unit_costs_locked(
     COGS engine recomputes thousands of transfer lots in a round; one at a time that was six queries
     each). The caller holds their LICs' locks. Returns how many lots changed (a lot already at its
     new cost is left as it is, without a cost history row). ``mark_pending=False``: only for the COGS
-    engine, whose job planned the lots' pairs at the new costs already (their records carry them)."""
+    engine, which plans the lots' pairs right after (in the same job)."""
     wanted: dict[int, LotCostTarget] = {}
     for target in targets:
-        cost = unit_cost(target.new_unit_cost)
-        if cost < 0:
-            raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
-        check_places(cost, UNIT_COST_PLACES, "unit_cost")
+        cost = checked_unit_cost(target.new_unit_cost)
         wanted[target.lot_id] = target._replace(new_unit_cost=cost)
     changes: list[tuple[LotCostTarget, Decimal]] = []  # (target, old cost)
     for pk, old, qty_in in Lot.objects.filter(pk__in=list(wanted)).values_list("pk", "unit_cost", "qty_in"):
@@ -182,31 +179,51 @@ def change_lot_unit_costs_locked(
     # one statement each from arrays: bulk_update's CASE is quadratic, and bulk_create's thousands of
     # parameters cost more to send than the rows to write
     lot_ids = [target.lot_id for target, _ in changes]
-    new_costs = [target.new_unit_cost for target, _ in changes]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE inventory_lots_lot l SET unit_cost = n.cost FROM unnest(%s::bigint[], %s::numeric[]) "
             "AS n(id, cost) WHERE l.id = n.id",
-            [lot_ids, new_costs],
+            [lot_ids, [target.new_unit_cost for target, _ in changes]],
         )
-        cursor.execute(
-            "INSERT INTO inventory_lots_lotcostchange (lot_id, date, old_unit_cost, new_unit_cost, cause, reason, "
-            "source_label, created_by_id) SELECT n.lot, n.date, n.old, n.new, %s, '', n.label, %s "
-            "FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::numeric[], %s::varchar[]) "
-            "AS n(lot, date, old, new, label)",
-            [
-                cause,
-                actor.pk if actor is not None else None,
-                lot_ids,
-                [target.date for target, _ in changes],
-                [old for _, old in changes],
-                new_costs,
-                [target.source_label for target, _ in changes],
-            ],
-        )
+        cursor.execute(COST_HISTORY_SQL, cost_history_params(changes, cause=cause, actor=actor))
     if mark_pending:
         pending.mark_pairs_of_lots(lot_ids)
     return len(changes)
+
+
+# The cost history rows of many lots' cost changes in one statement: ``change_lot_unit_costs_locked``
+# and the COGS engine, which sets the lots' costs in the statement that writes their balances
+# (cogs.services.statements) and runs this one beside it on its own cursor.
+COST_HISTORY_SQL = (
+    "INSERT INTO inventory_lots_lotcostchange (lot_id, date, old_unit_cost, new_unit_cost, cause, reason, "
+    "source_label, created_by_id) SELECT n.lot, n.date, n.old, n.new, %s::varchar, '', n.label, %s::integer "
+    "FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::numeric[], %s::varchar[]) "
+    "AS n(lot, date, old, new, label)"
+)
+
+
+def cost_history_params(
+    changes: Sequence[tuple[LotCostTarget, Decimal]], *, cause: str, actor: User | None
+) -> list[object]:
+    """``COST_HISTORY_SQL``'s parameters for these changes, each (its target, the lot's old cost)."""
+    return [
+        cause,
+        actor.pk if actor is not None else None,
+        [target.lot_id for target, _ in changes],
+        [target.date for target, _ in changes],
+        [old for _, old in changes],
+        [target.new_unit_cost for target, _ in changes],
+        [target.source_label for target, _ in changes],
+    ]
+
+
+def checked_unit_cost(cost: Decimal) -> Decimal:
+    """A new unit cost rounded to its places, refused when negative."""
+    cost = unit_cost(cost)
+    if cost < 0:
+        raise ValidationFailed("negative_unit_cost", MSG_NEGATIVE_COST, field="unit_cost")
+    check_places(cost, UNIT_COST_PLACES, "unit_cost")
+    return cost
 
 
 @transaction.atomic
@@ -245,6 +262,16 @@ def check_places(value: Decimal, places: int, field_name: str) -> Decimal:
             "number_too_large", MSG_NUMBER_TOO_LARGE.format(value=value, digits=18 - places), field=field_name
         )
     return value
+
+
+def storable_cost(quantity: Decimal, cost: Decimal) -> bool:
+    """Whether a lot of ``quantity`` may take unit cost ``cost`` (``checked_unit_cost``,
+    ``check_value_storable``) -- for the COGS engine, which leaves a lot that may not to the rounds."""
+    try:
+        check_value_storable(quantity, checked_unit_cost(cost), "unit_cost")
+    except ValidationFailed:
+        return False
+    return True
 
 
 def check_value_storable(quantity: Decimal, cost: Decimal, field_name: str = "quantity") -> Decimal:

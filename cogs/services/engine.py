@@ -33,8 +33,9 @@ from django.db import connection, transaction
 
 from core.money import ZERO, unit_cost
 from inventory_lots import locks, pending
-from inventory_lots.models import LineItemCode
+from inventory_lots.models import CostChangeCause, LineItemCode
 from inventory_lots.selectors import current_lock_date
+from inventory_lots.services import COST_HISTORY_SQL, LotCostTarget, cost_history_params, storable_cost
 
 from ..allocation import (
     Holding,
@@ -81,9 +82,8 @@ class JobResult:
     exceptions: list[PairFailure] = field(default_factory=list)
     # the job's transfer usage -> the lot each feeds (cogs.services.lot_costs), read once a job
     transfer_usages: dict[int, int] = field(default_factory=dict)
-    # transfer lots costed in this job before their pair was planned (``_cost_transfer_lots``):
-    # (lot id, lot date, unit cost), written at the job's end; their usage is not marked again
-    transfer_costs: list[tuple[int, datetime.date, Decimal]] = field(default_factory=list)
+    transfer_numbers: dict[int, str] = field(default_factory=dict)  # transfer lot id -> its transfer's number
+    # the transfer usage whose lot this job costed (``_cost_transfer_lots``): not marked for a round
     settled_usages: set[int] = field(default_factory=set)
 
     def merge(self, other: JobResult) -> None:
@@ -127,12 +127,10 @@ def process_job(
     with phase("read"):
         cycles = recompute_production_lots(to_do, date=date, actor=actor)
         result.exceptions.extend(PairFailure(c.lic_id, None, c.message, c.office_id) for c in cycles)
-        result.transfer_usages = lot_costs.transfer_usage_lots(to_do)
+        result.transfer_usages, result.transfer_numbers = lot_costs.transfer_usage_lots(to_do)
     with connection.cursor() as cursor, by_primary_key(cursor):
-        _read_plan_write(run_id=run_id, pairs=to_do, lics=lics, date=date, result=result)
+        _read_plan_write(run_id=run_id, pairs=to_do, lics=lics, date=date, actor=actor, result=result)
     with phase("write_other"):
-        # after the entries, which were planned at these costs (the pairs are not marked again)
-        lot_costs.set_transfer_lot_costs(result.transfer_costs, date=date, actor=actor)
         mark_production_lots(result.production_orders, result.transfer_lots)
         failed: dict[int, list[int]] = defaultdict(list)
         for failure in result.exceptions:  # the next run retries them
@@ -284,6 +282,7 @@ def _read_plan_write(
     pairs: list[Key],
     lics: dict[int, LineItemCode],
     date: datetime.date,
+    actor: User | None,
     result: JobResult,
 ) -> None:
     """Read, plan and write the job's pending pairs in groups of about GROUP_LICS pairs, pipelined:
@@ -310,20 +309,23 @@ def _read_plan_write(
             with phase("read_wait"):
                 _retarget(db, planners, read, revalue, production_ct)
             with phase("plan"):
-                recosted = _cost_transfer_lots(planners, read, inputs, result)
-                if recosted:  # the accrual estimate is the latest released lot's cost: maybe one of these
-                    costs = {lot: cost for lot, _, cost in result.transfer_costs}
-                    estimates.update(_local_estimates({key: read.pairs[key] for key in recosted}, costs)[0])
+                costs = _cost_transfer_lots(planners, read, inputs, result)
+                if costs:  # the accrual estimate is the latest released lot's cost: maybe one of these
+                    recosted = {key: read.pairs[key] for key in {c.key for c in costs}}
+                    estimates.update(_local_estimates(recosted, {c.lot_id: c.new for c in costs})[0])
             write = GroupWrite()
             for key, planner in planners.items():
                 time.sleep(0)  # releases the GIL: the database thread, if waiting for it, goes on at once
                 with phase("plan"):
                     _accrue(key, planner, estimates.get(key), read, write, result)
             with phase("write_build"):
+                for c in costs:  # a costed lot nothing was allocated from still takes its cost
+                    write.lot_deltas.setdefault(c.lot_id, LotDelta(ZERO, ZERO))
                 args = (
                     sql.entries_copy_text(run_id, write.entries),
-                    sql.lot_balance_arrays(write.lot_deltas),
+                    sql.lot_balance_arrays(write.lot_deltas, {c.lot_id: c.new for c in costs}),
                     sql.usage_balance_arrays(write.usage_deltas),
+                    _cost_history(costs, date, actor, result.transfer_numbers),
                 )
             db.write(_write_group, db.cursor, *args)
 
@@ -390,9 +392,19 @@ def _revalue(planner: PairPlanner, pair: Pair, revalue: dict[int, list[Holding]]
     planner.revalue_lots({i: revalue.get(i, []) for i in planner.retarget_ids(pair.revalue_ids)})
 
 
+class LotCost(NamedTuple):
+    """A transfer lot costed in the job: its pair, its date, its old and new unit cost."""
+
+    lot_id: int
+    key: Key
+    date: datetime.date
+    old: Decimal
+    new: Decimal
+
+
 def _cost_transfer_lots(
     planners: dict[Key, PairPlanner], read: GroupRead, inputs: GroupInputs, result: JobResult
-) -> set[Key]:
+) -> list[LotCost]:
     """DOMAIN.md 9 in dependency order, within the group: a transfer lot made by a transfer usage
     planned here, with nothing posted on it yet, takes its cost (the usage's COGS value / quantity)
     before the pair it is used in is written, instead of at its provisional cost corrected by a later
@@ -401,10 +413,10 @@ def _cost_transfer_lots(
     usage took from are known from the first plan, and a new cost only re-values the plan's
     allocations on the lot (``PairPlanner.reprice``). Lots in a cycle (and those after one), a usage not
     fully allocated or not new, a lot with posted records: left to the rounds, as before. Returns the
-    pairs whose lots changed cost; the costs go in ``result`` (written at the job's end)."""
+    lots whose cost changed (the group's write sets them, with their cost history rows)."""
     transfers = result.transfer_usages
     if not transfers:
-        return set()
+        return []
     usage_pair: dict[int, Key] = {}
     for key, pair in read.pairs.items():
         for r in pair.usage_rows:
@@ -412,18 +424,18 @@ def _cost_transfer_lots(
             if r[0] in transfers and r[3] == 0 and r[11] == 0 and key in planners:
                 usage_pair[r[0]] = key
     if not usage_pair:
-        return set()
+        return []
     wanted = {transfers[u]: u for u in usage_pair}
     lot_pair: dict[int, Key] = {}
-    lot_cost: dict[int, Decimal] = {}
+    lot_row: dict[int, tuple] = {}
     for key, pair in read.pairs.items():
         for r in pair.lot_rows:
             if r[0] in wanted and r[3] == 0 and r[5] == 0 and key in planners:  # nothing posted on it
                 lot_pair[r[0]] = key
-                lot_cost[r[0]] = r[4]
+                lot_row[r[0]] = r
     usage_of = {lot: u for lot, u in wanted.items() if lot in lot_pair}
     if not usage_of:
-        return set()
+        return []
     # the candidate lots each candidate's usage took from (its allocations in its pair's first plan)
     sources: dict[int, set[int]] = {lot: set() for lot in usage_of}
     lot_of = {u: lot for lot, u in usage_of.items()}
@@ -433,7 +445,6 @@ def _cost_transfer_lots(
                 sources[lot_of[e.usage_id]].add(e.lot_id)
     levels = _levels(sources)
     costs: dict[int, Decimal] = {}
-    replanned: set[Key] = set()
     for level in levels:
         changed: dict[Key, list[int]] = defaultdict(list)
         for lot in level:
@@ -444,14 +455,13 @@ def _cost_transfer_lots(
                 continue  # not fully allocated: the lot keeps its provisional cost (rounds, as before)
             delta = planner.plan.usage_deltas.get(u)
             target = unit_cost((delta.value if delta else ZERO) / usage.quantity)
-            if target < 0:
-                continue
+            if not storable_cost(lot_row[lot][2], target):
+                continue  # the rounds' recompute refuses it, as before
             result.settled_usages.add(u)
-            if target != lot_cost[lot]:
+            if target != lot_row[lot][4]:
                 costs[lot] = target
                 changed[lot_pair[lot]].append(lot)
         for key, lots in changed.items():
-            replanned.add(key)
             # the plan's allocations on these lots re-valued at their new cost, or (a give-back or
             # revaluation on one of them) the pair planned again at it
             if not planners[key].reprice({lot: costs[lot] for lot in lots}):
@@ -459,9 +469,7 @@ def _cost_transfer_lots(
                 pair.fresh(costs)
                 planner = planners[key] = _planner(key, pair, inputs)
                 _revalue(planner, pair, inputs.revalue)
-    dates = {r[0]: r[1] for key in replanned for r in read.pairs[key].lot_rows}
-    result.transfer_costs.extend((lot, dates[lot], cost) for lot, cost in sorted(costs.items()))
-    return replanned
+    return [LotCost(lot, lot_pair[lot], lot_row[lot][1], lot_row[lot][4], cost) for lot, cost in sorted(costs.items())]
 
 
 def _levels(sources: dict[int, set[int]]) -> list[list[int]]:
@@ -706,8 +714,24 @@ def _load_serial_lots(cursor: JobCursor, usage_ids: list[int], partial: list[int
         return dict(out)
 
 
+def _cost_history(
+    costs: list[LotCost], date: datetime.date, actor: User | None, numbers: dict[int, str]
+) -> list[object] | None:
+    """The cost history rows of the lots the group costed (DOMAIN.md 9, cause ``transfer_recompute``,
+    dated the run's date or the lot's if later, labelled with the transfer's number), as
+    ``inventory_lots.services.COST_HISTORY_SQL``'s parameters; None: none."""
+    if not costs:
+        return None
+    changes = [(LotCostTarget(c.lot_id, c.new, max(date, c.date), numbers.get(c.lot_id, "")), c.old) for c in costs]
+    return cost_history_params(changes, cause=CostChangeCause.TRANSFER_RECOMPUTE, actor=actor)
+
+
 def _write_group(
-    cursor: JobCursor, entries_text: str, lot_arrays: list[str] | None, usage_arrays: list[str] | None
+    cursor: JobCursor,
+    entries_text: str,
+    lot_arrays: list[str] | None,
+    usage_arrays: list[str] | None,
+    cost_history: list[object] | None,
 ) -> None:
     if entries_text:
         with phase("db_entries"):
@@ -717,3 +741,6 @@ def _write_group(
             cursor.execute(
                 sql.BALANCES_SQL, [*(lot_arrays or sql.LOT_ARRAYS_EMPTY), *(usage_arrays or sql.USAGE_ARRAYS_EMPTY)]
             )
+    if cost_history:
+        with phase("db_balances"):
+            cursor.execute(COST_HISTORY_SQL, cost_history)

@@ -37,7 +37,7 @@ MSG_CYCLE = (
 # the transfer usage of the job's pairs (offices x LICs, narrowed to the pairs by the caller) and the
 # lot each feeds (a reversal's usage feeds none)
 TRANSFER_USAGE_LOTS_SQL = """
-SELECT d.from_office_id, t.lic_id, t.usage_id, t.lot_id FROM transfers_transferline t
+SELECT d.from_office_id, t.lic_id, t.usage_id, t.lot_id, d.number FROM transfers_transferline t
 JOIN transfers_transfer d ON d.id = t.transfer_id
 WHERE d.from_office_id = ANY(%s) AND t.lic_id = ANY(%s) AND t.lot_id IS NOT NULL
 """
@@ -68,21 +68,19 @@ class CostCycle(NamedTuple):
     office_id: int
 
 
-def transfer_usage_lots(pairs: list[tuple[int, int]]) -> dict[int, int]:
-    """Transfer usage id -> the transfer lot it feeds, for the job's pairs (office, LIC)."""
+def transfer_usage_lots(pairs: list[tuple[int, int]]) -> tuple[dict[int, int], dict[int, str]]:
+    """For the job's pairs (office, LIC): transfer usage id -> the transfer lot it feeds, and each
+    such lot's transfer number."""
     wanted = set(pairs)
+    usages: dict[int, int] = {}
+    numbers: dict[int, str] = {}
     with connection.cursor() as cursor:
         cursor.execute(TRANSFER_USAGE_LOTS_SQL, [sorted({o for o, _ in pairs}), sorted({lic for _, lic in pairs})])
-        return {usage: lot for office, lic, usage, lot in cursor.fetchall() if (office, lic) in wanted}
-
-
-def set_transfer_lot_costs(
-    costs: list[tuple[int, datetime.date, Decimal]], *, date: datetime.date, actor: User | None
-) -> None:
-    """Write the costs of the transfer lots a job costed before planning their pairs (engine,
-    ``_cost_transfer_lots``): their pairs were planned at these costs, so they are not marked again."""
-    if costs:
-        recompute_transfer_lot_costs_locked(targets=costs, date=date, actor=actor, mark_pending=False)
+        for office, lic, usage, lot, number in cursor.fetchall():
+            if (office, lic) in wanted:
+                usages[usage] = lot
+                numbers[lot] = number
+    return usages, numbers
 
 
 def self_dependent(lot_ids: list[int]) -> set[int]:

@@ -138,10 +138,13 @@ SELECT id FROM inventory_lots_lot WHERE transaction_type_id = %s AND transaction
 # The usage's COGS row (inventory_lots_usagecogs, narrow, only its primary key indexed, fillfactor 50)
 # takes a HOT update; UnallocatedUsage follows by that table's statement trigger
 # (inventory_lots/sql/unallocated_follows_usage_cogs.sql).
+# A transfer lot the job costed (cogs.services.engine, ``_cost_transfer_lots``) takes its new unit
+# cost here too (``c``; NULL: unchanged): one new row version per lot, not two.
 UPDATE_LOTS_SQL = """
 UPDATE inventory_lots_lot l SET qty_used = l.qty_used + d.q, value_used = l.value_used + d.v,
-    movement_date = GREATEST(l.movement_date, d.m)
-FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[]) AS d(id, q, v, m) WHERE l.id = d.id
+    movement_date = GREATEST(l.movement_date, d.m), unit_cost = COALESCE(d.c, l.unit_cost)
+FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[], %s::numeric[]) AS d(id, q, v, m, c)
+WHERE l.id = d.id
 """
 
 UPDATE_USAGE_SQL = """
@@ -174,7 +177,7 @@ RESTORE_PLANNER_SETTINGS_SQL = (
     "set_config('work_mem', %s, true)"
 )
 
-LOT_ARRAYS_EMPTY = ["{}"] * 4
+LOT_ARRAYS_EMPTY = ["{}"] * 5
 USAGE_ARRAYS_EMPTY = ["{}"] * 6
 
 
@@ -210,8 +213,9 @@ def entries_copy_text(run_id: int, rows: list[tuple[int, int, PlannedEntry]]) ->
     )
 
 
-def lot_balance_arrays(deltas: Mapping[int, LotDelta]) -> list[str] | None:
-    """The four arrays of ``UPDATE_LOTS_SQL`` (id, quantity, value, movement date); None: no change."""
+def lot_balance_arrays(deltas: Mapping[int, LotDelta], costs: Mapping[int, Decimal]) -> list[str] | None:
+    """The five arrays of ``UPDATE_LOTS_SQL`` (id, quantity, value, movement date, new unit cost);
+    None: no change. ``costs``: the lots' new unit costs (each of them is in ``deltas``)."""
     if not deltas:
         return None
     ids = sorted(deltas)
@@ -221,6 +225,7 @@ def lot_balance_arrays(deltas: Mapping[int, LotDelta]) -> list[str] | None:
         _num_array([r.quantity for r in rows]),
         _num_array([r.value for r in rows]),
         _array([r.movement_date for r in rows]),
+        _array([costs.get(i) for i in ids]) if costs else "{}",
     ]
 
 
