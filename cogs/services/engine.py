@@ -407,13 +407,13 @@ def _cost_transfer_lots(
 ) -> list[LotCost]:
     """DOMAIN.md 9 in dependency order, within the group: a transfer lot made by a transfer usage
     planned here, with nothing posted on it yet, takes its cost (the usage's COGS value / quantity)
-    before the pair it is used in is written, instead of at its provisional cost corrected by a later
-    round. A lot's turn comes after the transfer lots
-    its usage took from (levels); allocation quantities do not depend on costs, so the lots each
-    usage took from are known from the first plan, and a new cost only re-values the plan's
-    allocations on the lot (``PairPlanner.reprice``). Lots in a cycle (and those after one), a usage not
-    fully allocated or not new, a lot with posted records: left to the rounds, as before. Returns the
-    lots whose cost changed (the group's write sets them, with their cost history rows)."""
+    before the pair it is used in is written, instead of its provisional cost corrected by a later
+    round. A lot's turn comes after the transfer lots its usage took from (levels); allocation
+    quantities do not depend on costs, so the lots each usage took from are known from the first
+    plan, and a new cost only re-values the plan's allocations on the lot (``PairPlanner.reprice``).
+    Lots in a cycle (and those after one), a usage not fully allocated or not new, a lot with posted
+    records: left to the rounds, as before. Returns the lots whose cost changed (the group's write
+    sets them, with their cost history rows)."""
     transfers = result.transfer_usages
     if not transfers:
         return []
@@ -451,7 +451,7 @@ def _cost_transfer_lots(
             u = usage_of[lot]
             planner = planners[usage_pair[u]]
             usage = planner.usage_by_id[u]
-            if usage.allocated != usage.quantity:
+            if usage.quantity <= 0 or usage.allocated != usage.quantity:
                 continue  # not fully allocated: the lot keeps its provisional cost (rounds, as before)
             delta = planner.plan.usage_deltas.get(u)
             target = unit_cost((delta.value if delta else ZERO) / usage.quantity)
