@@ -15,7 +15,7 @@ from core.errors import ValidationFailed
 from inventory_lots.models import InventoryUsage, Lot, PendingCogs
 from inventory_lots.services import correct_lot_unit_cost
 from tests.conftest import adjust_in
-from tests.factories import LicFactory
+from tests.factories import LicFactory, OfficeFactory
 
 from .conftest import D, day, fresh, run, ship
 
@@ -155,4 +155,30 @@ def test_a_database_error_in_one_pair_is_isolated_pair_by_pair(office, lic, orde
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
     assert run().exceptions_count == 0 and CogsEntry.objects.filter(lic=lic).exists()
+    assert ledger_violations() == []
+
+
+def test_a_job_of_every_office_retries_pair_by_pair_in_each_office(office, lic, order):
+    """A job of every office that hits a database error runs again (office, LIC) by (office, LIC): only
+    the failing office's pair is left out, named with its office; the LIC's other office posts."""
+    branch = OfficeFactory(code="BR")
+    for where in (office, branch):
+        adjust_in(office=where, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
+        ship(lic=lic, office=where, quantity="2", source=order, date=day(2))
+    with connection.cursor() as cursor:  # the branch's entries cannot be written
+        cursor.execute(f"""
+            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.office_id = {branch.pk} THEN
+              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
+              RETURN NEW; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+    result = run()
+    assert result.status == "done" and result.exceptions_count == 1
+    x = CogsRunException.objects.get(run=result)
+    assert (x.office_id, x.lic_id) == (branch.pk, lic.pk) and "numeric field overflow" in x.message
+    assert CogsEntry.objects.filter(office=office).count() == 1 and not CogsEntry.objects.filter(office=branch)
+    assert list(PendingCogs.objects.values_list("office_id", "lic_id")) == [(branch.pk, lic.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
+    assert run().exceptions_count == 0 and CogsEntry.objects.filter(office=branch).count() == 1
     assert ledger_violations() == []
