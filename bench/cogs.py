@@ -11,7 +11,8 @@ with 10,000 units shipped. Prints a table, then one JSON line with the figures.
 ``--transfers PCT``: PCT % of the seeded usage are transfers to another office instead of shipments,
 seeded in the rows ``transfers.services.post_transfer`` writes (a transfer, its line, a ``transfer``
 usage in the source office, a ``transfer`` lot in the destination at a provisional cost), so the full
-run also costs the transfer lots in dependency order, round by round, and the usage taken out of them.
+run also costs the transfer lots in dependency order and the usage taken out of them (in the job that
+plans them, decision 0022; the table shows how many rounds the run took).
 """
 
 from __future__ import annotations
