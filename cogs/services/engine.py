@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -110,18 +110,24 @@ class JobResult:
 
 @transaction.atomic
 def process_job(
-    *, run_id: int, office_id: int | None, lic_ids: list[int], date: datetime.date, actor: User | None
+    *,
+    run_id: int,
+    office_id: int | None,
+    lic_ids: list[int],
+    date: datetime.date,
+    actor: User | None,
+    skip: Collection[Key] = (),
 ) -> JobResult:
     """Process the pairs of one job that are still pending -- these LICs in one office, or in every
     office (``office_id`` None: a LIC's pairs in all offices together, so a transfer's destination
-    is planned with its cost) -- in one transaction under the LIC row locks. Safe to run twice: the
-    second finds nothing pending."""
+    is planned with its cost) -- in one transaction under the LIC row locks, but not the pairs in
+    ``skip`` (their marks stay). Safe to run twice: the second finds nothing pending."""
     result = JobResult()
     with phase("lock"):
         # entries are dated from the lock date read below: it must stay there until this commits
         locks.lock_date_shared()
         lics = locks.lics_for_update(lic_ids)
-        to_do = take_pending(office_id, sorted(lics))
+        to_do = take_pending(office_id, sorted(lics), skip)
     if not to_do:
         return result
     with phase("read"):
@@ -145,17 +151,20 @@ def process_job(
 # (its pair is pending too); the lot's table belongs to this app, the pair's to inventory_lots.
 
 
-def take_pending(office_id: int | None, lic_ids: list[int]) -> list[Key]:
+def take_pending(office_id: int | None, lic_ids: list[int], skip: Collection[Key] = ()) -> list[Key]:
     """The pairs of the job with something to do (their PendingCogs marks taken, or a production lot
-    waiting for its cost), ascending: these LICs in the office, or in every office (None)."""
+    waiting for its cost), ascending: these LICs in the office, or in every office (None); a pair in
+    ``skip`` is left out with its mark."""
     to_do = pending.take_pairs_in(office_id, lic_ids)
+    for skipped_office, skipped_lic in set(skip) & to_do:
+        pending.mark_pair(skipped_lic, skipped_office)
     where, params = "lic_id = ANY(%s)", [lic_ids]
     if office_id is not None:
         where, params = f"office_id = %s AND {where}", [office_id, lic_ids]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT office_id, lic_id FROM cogs_pendinglotcost WHERE {where}", params)  # noqa: S608
         to_do.update((row[0], row[1]) for row in cursor.fetchall())
-    return sorted(to_do)
+    return sorted(to_do - set(skip))
 
 
 def recompute_production_lots(

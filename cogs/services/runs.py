@@ -272,10 +272,17 @@ def _job_transaction(
         # if it completed its round, that worker may have died before dispatching the next
         last = _round_complete(spec)
     else:
+        # a job of every office takes its LICs' pairs in every office: not those this run could not post
+        skip = _failed_pairs(spec) if spec.office_id is None else set()
 
         def process(office_id: int | None, lic_ids: list[int]) -> JobResult:
             return process_job(
-                run_id=spec.run_id, office_id=office_id, lic_ids=lic_ids, date=run.date, actor=run.created_by
+                run_id=spec.run_id,
+                office_id=office_id,
+                lic_ids=lic_ids,
+                date=run.date,
+                actor=run.created_by,
+                skip=skip,
             )
 
         if not pair_by_pair:
@@ -283,6 +290,8 @@ def _job_transaction(
         else:
             result = JobResult()
             for office_id, lic_id in _pending_of(spec):
+                if (office_id, lic_id) in skip:
+                    continue
                 try:
                     with transaction.atomic():  # a savepoint: a failing pair leaves nothing (its pending mark stays)
                         result.merge(process(office_id, [lic_id]))
@@ -294,6 +303,14 @@ def _job_transaction(
     if last and on_last is not None:
         transaction.on_commit(lambda: on_last(spec.run_id, spec.round))
     return last
+
+
+def _failed_pairs(spec: JobSpec) -> set[tuple[int, int]]:
+    """The pairs (office, LIC) of the job's LICs this run could not post in an earlier round: they stay
+    pending for the next run (as ``_pending_pairs`` leaves them out of the rounds)."""
+    return set(
+        CogsRunException.objects.filter(run_id=spec.run_id, lic_id__in=spec.lic_ids).values_list("office_id", "lic_id")
+    )
 
 
 def _pending_of(spec: JobSpec) -> list[tuple[int, int]]:

@@ -144,3 +144,42 @@ def test_a_job_of_every_office_is_planned_once(office, lic):
     with pytest.raises(IntegrityError, match="cogsrunjob_once"), transaction.atomic():
         CogsRunJob.objects.create(run=cogs_run, round=1, office_id=None, first_lic_id=lic.pk, lic_ids=[lic.pk])
     CogsRunJob.objects.create(run=cogs_run, round=1, office_id=office.pk, first_lic_id=lic.pk, lic_ids=[lic.pk])
+
+
+def test_a_pair_the_run_could_not_post_is_not_retried_in_its_later_rounds(office, branch, lic, order):
+    """A job of every office takes its LICs' pairs in every office, but not one that failed in an
+    earlier round of the run: it stays pending for the next run, reported once."""
+    from django.db import connection
+
+    from cogs.models import CogsRunException
+    from inventory_lots.models import PendingCogs
+
+    third = OfficeFactory(code="C3", name="Third")
+    source = adjust_in(office=branch, lic=lic, quantity="2", unit_cost="9.00", date=day(1))
+    line = transfer(branch, office, lic, "2", day(3))
+    shipped = ship(lic=lic, office=office, quantity="2", source=order, date=day(4))
+    run(office=office)  # HQ's transfer lot is used at its provisional cost: later costs go by rounds
+    run(office=branch)
+    adjust_in(office=third, lic=lic, quantity="1", unit_cost="1.00", date=day(5))
+    ship(lic=lic, office=third, quantity="1", source=order, date=day(6))
+    correct_lot_unit_cost(lot=source, new_unit_cost=D("9.50"), reason="freight", date=day(20), actor=None)
+    with connection.cursor() as cursor:  # the third office's entries cannot be written
+        cursor.execute(f"""
+            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.office_id = {third.pk} THEN
+              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
+              RETURN NEW; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+    result = run()
+    # round 1, pair by pair (HQ, the branch, the third office: refused); round 2: HQ's transfer lot
+    # recomputed and revalued, the third office left alone
+    assert result.round == 2
+    assert [job.office_id for job in CogsRunJob.objects.filter(run=result).order_by("round")] == [None, None]
+    assert fresh(line.lot).unit_cost == D("9.500000") and fresh(shipped).cogs_value == D("19.00")
+    assert list(CogsRunException.objects.filter(run=result).values_list("office_id", "lic_id")) == [(third.pk, lic.pk)]
+    assert result.exceptions_count == 1
+    assert PendingCogs.objects.filter(office=third, lic=lic).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
+    assert run().exceptions_count == 0
+    assert ledger_violations() == []
