@@ -16,8 +16,8 @@ before an accountant moves the lock date to D.
     dated <= D and the run of (a); "not available yet" while no such model is installed.
 
 Beside the checklist, the state of the background job writing the stored figures of the last
-lock-date move (``reports.SnapshotRun``). Reads only; the lock date moves through
-``inventory_lots.services.set_lock_date``.
+lock-date move (``reports.SnapshotRun``); ``close_jobs`` gives the jobs' states alone (the API's
+``GET /close/``). Reads only; the lock date moves through ``inventory_lots.services.set_lock_date``.
 """
 
 from __future__ import annotations
@@ -149,6 +149,11 @@ def stored_figures() -> StoredFigures | None:
     return StoredFigures(
         run, REVIEW, f"Writing the stored figures up to {target} is queued ({_when(run.created_at)}). {meanwhile}"
     )
+
+
+def waiting_ledger_check() -> LedgerCheck | None:
+    """The newest check queued or running (one query), or None."""
+    return LedgerCheck.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).order_by("-id").first()
 
 
 def _ledger_check(latest: LedgerCheck | None, waiting: LedgerCheck | None, now: dict) -> Check:
@@ -330,7 +335,7 @@ def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -
             "Valuation",
         )
     latest_check = services.latest_ledger_check()
-    waiting = LedgerCheck.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).order_by("-id").first()
+    waiting = waiting_ledger_check()
     ledger = _ledger_check(latest_check, waiting, services.ledger_watermark())
     violations = list(latest_check.violations[:violations_limit]) if latest_check is not None else []
     if model is None:
@@ -371,6 +376,31 @@ def checklist(day: datetime.date, *, violations_limit: int = VIOLATIONS_SHOWN) -
         ledger_check=latest_check,
         ledger_check_waiting=waiting,
         stored=stored_figures(),
+    )
+
+
+@dataclass(frozen=True)
+class CloseJobs:
+    """The lock date and the state of the period close's background jobs, as the close page reads
+    them (``GET /api/v1/close/``, reports.api)."""
+
+    lock: datetime.date | None
+    stored: StoredFigures | None  # the latest lock-date move's stored figures
+    ledger_check: LedgerCheck | None  # the latest finished check (done or failed)
+    ledger_check_waiting: LedgerCheck | None  # one queued or running
+    ledger_check_current: bool  # nothing written since ``ledger_check`` started (its watermark is the books')
+
+
+def close_jobs() -> CloseJobs:
+    """The close page's job states without its checklist (five queries, whatever was recorded)."""
+    latest = services.latest_ledger_check()
+    now = services.ledger_watermark()
+    return CloseJobs(
+        lock=current_lock_date(),
+        stored=stored_figures(),
+        ledger_check=latest,
+        ledger_check_waiting=waiting_ledger_check(),
+        ledger_check_current=latest is not None and latest.watermark == now,
     )
 
 

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from cogs import services as cogs_services
 from inventory_lots.models import InventoryUsage, Lot
@@ -54,6 +55,23 @@ def give_back(*, lic, office, quantity, source, date=DAY, returns=None) -> Inven
 def run(**kwargs):
     kwargs.setdefault("date", RUN_DAY)
     return cogs_services.run_cogs_now(actor=kwargs.pop("actor", None), **kwargs)
+
+
+def refuse_entries(column: str, value: int) -> None:
+    """From now on in the test's transaction, writing a COGS entry whose ``column`` is ``value`` fails
+    as a numeric overflow would (a database error of one pair); ``allow_entries`` lifts it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.{column} = {int(value)} THEN
+              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
+              RETURN NEW; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+
+
+def allow_entries() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
 
 
 def fresh(obj):

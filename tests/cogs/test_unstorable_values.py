@@ -6,7 +6,6 @@ usage on the run page, the API and the unallocated page, and the next run retrie
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from cogs.models import CogsEntry, CogsRunException
@@ -17,7 +16,7 @@ from inventory_lots.services import correct_lot_unit_cost
 from tests.conftest import adjust_in
 from tests.factories import LicFactory, OfficeFactory
 
-from .conftest import D, day, fresh, run, ship
+from .conftest import D, allow_entries, day, fresh, refuse_entries, run, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -139,21 +138,14 @@ def test_a_database_error_in_one_pair_is_isolated_pair_by_pair(office, lic, orde
     for code in (lic, other):
         adjust_in(office=office, lic=code, quantity="5", unit_cost="2.00", date=day(1))
         ship(lic=code, office=office, quantity="2", source=order, date=day(2))
-    with connection.cursor() as cursor:  # the entries of WIDGET cannot be written (as an overflow would)
-        cursor.execute(f"""
-            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.lic_id = {lic.pk} THEN
-              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
-              RETURN NEW; END $$;
-            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+    refuse_entries("lic_id", lic.pk)  # the entries of WIDGET cannot be written (as an overflow would)
     result = run()
     assert result.status == "done" and result.exceptions_count == 1
     assert CogsEntry.objects.filter(lic=other).exists() and not CogsEntry.objects.filter(lic=lic).exists()
     x = CogsRunException.objects.get(run=result)
     assert x.lic_id == lic.pk and x.usage_id is None and "numeric field overflow" in x.message
     assert PendingCogs.objects.filter(lic=lic, office=office).exists()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
+    allow_entries()
     assert run().exceptions_count == 0 and CogsEntry.objects.filter(lic=lic).exists()
     assert ledger_violations() == []
 
@@ -165,20 +157,13 @@ def test_a_job_of_every_office_retries_pair_by_pair_in_each_office(office, lic, 
     for where in (office, branch):
         adjust_in(office=where, lic=lic, quantity="5", unit_cost="2.00", date=day(1))
         ship(lic=lic, office=where, quantity="2", source=order, date=day(2))
-    with connection.cursor() as cursor:  # the branch's entries cannot be written
-        cursor.execute(f"""
-            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.office_id = {branch.pk} THEN
-              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
-              RETURN NEW; END $$;
-            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+    refuse_entries("office_id", branch.pk)  # the branch's entries cannot be written
     result = run()
     assert result.status == "done" and result.exceptions_count == 1
     x = CogsRunException.objects.get(run=result)
     assert (x.office_id, x.lic_id) == (branch.pk, lic.pk) and "numeric field overflow" in x.message
     assert CogsEntry.objects.filter(office=office).count() == 1 and not CogsEntry.objects.filter(office=branch)
     assert list(PendingCogs.objects.values_list("office_id", "lic_id")) == [(branch.pk, lic.pk)]
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
+    allow_entries()
     assert run().exceptions_count == 0 and CogsEntry.objects.filter(office=branch).count() == 1
     assert ledger_violations() == []

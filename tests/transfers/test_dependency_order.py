@@ -13,7 +13,7 @@ from cogs.models import CogsEntry, CogsRunJob, EntryKind
 from cogs.selectors import ledger_violations
 from inventory_lots.models import LotCostChange
 from inventory_lots.services import correct_lot_unit_cost
-from tests.cogs.conftest import RUN_DAY, day, fresh, run, ship
+from tests.cogs.conftest import RUN_DAY, allow_entries, day, fresh, refuse_entries, run, ship
 from tests.conftest import adjust_in
 from tests.factories import OfficeFactory
 from tests.transfers.test_costing import transfer
@@ -149,8 +149,6 @@ def test_a_job_of_every_office_is_planned_once(office, lic):
 def test_a_pair_the_run_could_not_post_is_not_retried_in_its_later_rounds(office, branch, lic, order):
     """A job of every office takes its LICs' pairs in every office, but not one that failed in an
     earlier round of the run: it stays pending for the next run, reported once."""
-    from django.db import connection
-
     from cogs.models import CogsRunException
     from inventory_lots.models import PendingCogs
 
@@ -163,13 +161,7 @@ def test_a_pair_the_run_could_not_post_is_not_retried_in_its_later_rounds(office
     adjust_in(office=third, lic=lic, quantity="1", unit_cost="1.00", date=day(5))
     ship(lic=lic, office=third, quantity="1", source=order, date=day(6))
     correct_lot_unit_cost(lot=source, new_unit_cost=D("9.50"), reason="freight", date=day(20), actor=None)
-    with connection.cursor() as cursor:  # the third office's entries cannot be written
-        cursor.execute(f"""
-            CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.office_id = {third.pk} THEN
-              RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = 'numeric_value_out_of_range'; END IF;
-              RETURN NEW; END $$;
-            CREATE TRIGGER refuse BEFORE INSERT ON cogs_cogsentry FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();""")
+    refuse_entries("office_id", third.pk)  # the third office's entries cannot be written
     result = run()
     # round 1, pair by pair (HQ, the branch, the third office: refused); round 2: HQ's transfer lot
     # recomputed and revalued, the third office left alone
@@ -179,7 +171,6 @@ def test_a_pair_the_run_could_not_post_is_not_retried_in_its_later_rounds(office
     assert list(CogsRunException.objects.filter(run=result).values_list("office_id", "lic_id")) == [(third.pk, lic.pk)]
     assert result.exceptions_count == 1
     assert PendingCogs.objects.filter(office=third, lic=lic).exists()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER refuse ON cogs_cogsentry")
+    allow_entries()
     assert run().exceptions_count == 0
     assert ledger_violations() == []
