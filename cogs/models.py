@@ -53,7 +53,7 @@ class CogsRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     wait = models.BooleanField(default=False, help_text="Ran in the requesting process instead of the workers.")
-    # progress: a run goes in rounds; each round fans out into jobs (one office, some of its LICs)
+    # progress: a run goes in rounds; each round fans out into jobs (some LICs, in one office or in all)
     round = models.PositiveIntegerField(default=0)
     jobs_total = models.PositiveIntegerField(default=0)
     jobs_done = models.PositiveIntegerField(default=0)
@@ -253,6 +253,9 @@ class CogsRunJob(models.Model):
     office_id = models.BigIntegerField(null=True, blank=True)  # null: every office of the run
     first_lic_id = models.BigIntegerField()
     lic_ids = ArrayField(models.BigIntegerField(), verbose_name="LIC ids")
+    # the (office, LIC) pairs the job was planned with, counted in the run's progress when it is done
+    # (0: a row recorded by a job of a round planned without rows, or before this column: its LICs)
+    pairs = models.PositiveIntegerField(default=0, db_default=0)
     entries = models.BigIntegerField(default=0)
     planned_at = models.DateTimeField(db_default=models.functions.Now())
     done_at = models.DateTimeField(null=True, blank=True)

@@ -10,7 +10,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -204,7 +204,7 @@ COST_HISTORY_SQL = (
 
 def cost_history_params(
     changes: Sequence[tuple[LotCostTarget, Decimal]], *, cause: str, actor: User | None
-) -> list[object]:
+) -> list[Any]:
     """``COST_HISTORY_SQL``'s parameters for these changes, each (its target, the lot's old cost)."""
     return [
         cause,

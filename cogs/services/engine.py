@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.contrib.auth.models import User
@@ -140,7 +140,9 @@ def process_job(
         mark_production_lots(result.production_orders, result.transfer_lots)
         failed: dict[int, list[int]] = defaultdict(list)
         for failure in result.exceptions:  # the next run retries them
-            failed[failure.office_id if failure.office_id is not None else office_id].append(failure.lic_id)
+            failed_in = failure.office_id if failure.office_id is not None else office_id
+            assert failed_in is not None, "a job of every office names each failing pair's office"
+            failed[failed_in].append(failure.lic_id)
         for failed_office, failed_lics in failed.items():
             pending.mark_pairs(failed_office, failed_lics)
     return result
@@ -158,7 +160,8 @@ def take_pending(office_id: int | None, lic_ids: list[int], skip: Collection[Key
     to_do = pending.take_pairs_in(office_id, lic_ids)
     for skipped_office, skipped_lic in set(skip) & to_do:
         pending.mark_pair(skipped_lic, skipped_office)
-    where, params = "lic_id = ANY(%s)", [lic_ids]
+    params: list[Any] = [lic_ids]
+    where = "lic_id = ANY(%s)"
     if office_id is not None:
         where, params = f"office_id = %s AND {where}", [office_id, lic_ids]
     with connection.cursor() as cursor:

@@ -187,9 +187,9 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
         return []
     run.round += 1
     specs: list[JobSpec] = []
+    lic_offices: dict[int, int] = defaultdict(int)  # LIC -> its pairs this round
     if run.office_id is None:
         # a LIC's pairs of every office in one job: a transfer and the lot it makes are planned together
-        lic_offices: dict[int, int] = defaultdict(int)
         for lics in by_office.values():
             for lic_id in lics:
                 lic_offices[lic_id] += 1
@@ -197,6 +197,7 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
         specs.extend(JobSpec(run.pk, run.round, None, lics) for lics in _jobs_of(lic_offices, size))
     else:
         for office_id, lics in sorted(by_office.items()):
+            lic_offices.update(dict.fromkeys(lics, 1))
             size = job_size(len(lics), inline=run.wait)
             specs.extend(JobSpec(run.pk, run.round, office_id, lics) for lics in _jobs_of(dict.fromkeys(lics, 1), size))
     CogsRunJob.objects.bulk_create(
@@ -207,6 +208,7 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
                 office_id=spec.office_id,
                 first_lic_id=spec.lic_ids[0],
                 lic_ids=list(spec.lic_ids),
+                pairs=sum(lic_offices[lic_id] for lic_id in spec.lic_ids),
             )
             for spec in specs
         ]
@@ -313,6 +315,13 @@ def _failed_pairs(spec: JobSpec) -> set[tuple[int, int]]:
     )
 
 
+def _failure_office(office_id: int | None, spec: JobSpec) -> int:
+    """The office of a pair a job could not post: its own, or the job's (a job of one office)."""
+    office = office_id if office_id is not None else spec.office_id
+    assert office is not None, "a job of every office names each failing pair's office"
+    return office
+
+
 def _pending_of(spec: JobSpec) -> list[tuple[int, int]]:
     """The job's pairs (office, LIC) with something pending, each retried on its own."""
     if spec.office_id is not None:
@@ -342,7 +351,7 @@ def _claim(spec: JobSpec) -> int | None:
         if row is None:  # a round planned before CogsRunJob existed (a run in flight at the upgrade)
             cursor.execute(
                 "INSERT INTO cogs_cogsrunjob (run_id, round, office_id, first_lic_id, lic_ids, entries, done_at, "
-                "planned) SELECT %s, %s, %s, %s, %s, 0, now(), false WHERE NOT EXISTS "
+                "planned, pairs) SELECT %s, %s, %s, %s, %s, 0, now(), false, 0 WHERE NOT EXISTS "
                 "(SELECT 1 FROM cogs_cogsrunjob WHERE run_id = %s AND round = %s AND planned) "
                 "ON CONFLICT (run_id, round, office_id, first_lic_id) DO NOTHING RETURNING id",
                 [*key, list(spec.lic_ids), spec.run_id, spec.round],
@@ -388,7 +397,7 @@ def _record(spec: JobSpec, job_id: int, result: JobResult) -> bool:
             [
                 CogsRunException(
                     run_id=spec.run_id,
-                    office_id=office_id if office_id is not None else spec.office_id,
+                    office_id=_failure_office(office_id, spec),
                     lic_id=lic_id,
                     usage_id=usage_id,
                     message=message[:4000],
@@ -398,11 +407,14 @@ def _record(spec: JobSpec, job_id: int, result: JobResult) -> bool:
         )
         CogsRun.objects.filter(pk=spec.run_id).update(exceptions_count=F("exceptions_count") + len(result.exceptions))
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s", [result.entries, job_id])
+        cursor.execute(
+            "UPDATE cogs_cogsrunjob SET entries = %s WHERE id = %s RETURNING pairs", [result.entries, job_id]
+        )
+        planned_pairs = cursor.fetchone()[0]
         cursor.execute(
             RECORD_SQL,
             {
-                "pairs": len(spec.lic_ids),
+                "pairs": planned_pairs or len(spec.lic_ids),
                 "alloc": result.allocated_quantity,
                 "back": result.given_back_quantity,
                 "value": result.value_posted,

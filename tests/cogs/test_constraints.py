@@ -118,6 +118,11 @@ CASES = [
         "job of a negative round",
         lambda c: CogsRunJob.objects.filter(run=c["run"]).update(round=-1),
     ),
+    (
+        "cogs_cogsrunjob_pairs_check",
+        "job of a negative pair count",
+        lambda c: CogsRunJob.objects.filter(run=c["run"]).update(pairs=-1),
+    ),
 ]
 
 

@@ -174,3 +174,13 @@ def test_a_pair_the_run_could_not_post_is_not_retried_in_its_later_rounds(office
     allow_entries()
     assert run().exceptions_count == 0
     assert ledger_violations() == []
+
+
+def test_a_run_of_every_office_counts_its_pairs_done(office, branch, lic, order):
+    """Progress counts pairs (office, LIC): a job of every office records each of its pairs done."""
+    other = OfficeFactory(code="C3", name="Third")
+    for where in (office, branch, other):
+        adjust_in(office=where, lic=lic, quantity="2", unit_cost="3.00", date=day(1))
+    ship(lic=lic, office=branch, quantity="1", source=order, date=day(2))
+    result = run()
+    assert (result.pairs_total, result.pairs_done, result.jobs_total, result.jobs_done) == (3, 3, 1, 1)
