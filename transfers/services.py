@@ -278,8 +278,8 @@ def recompute_transfer_lot_costs_locked(
 ) -> int:
     """``recompute_transfer_lot_cost_locked`` for many lots, each (lot id, lot date, target unit cost)
     computed by the caller (the COGS engine, holding their LICs' locks): a handful of queries whatever
-    their number. Returns how many lots changed. ``mark_pending=False``: the caller planned the lots'
-    pairs at these costs already (nothing for COGS to revalue)."""
+    their number. Returns how many lots changed. ``mark_pending=False``: the caller (the COGS
+    engine) plans the lots' pairs in the same job, after this."""
     if not targets:
         return 0
     numbers = dict(
