@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -54,3 +55,28 @@ def test_a_clerk_transfers_two_lics_to_another_office(page):
     expect(section).to_contain_text(number)
     section.get_by_role("link", name=number).click()
     page.wait_for_url(re.compile(re.escape(transfer_path) + "$"))
+
+
+def test_the_serial_search_says_where_a_transferred_serial_is_now(page):
+    """The serial search shows a transferred serial once, in the lot it is in now, and the lot it was
+    carried out of apart, greyed, as its history."""
+    from transfers.services import TransferLineInput, post_transfer
+
+    hq = OfficeFactory(code="HQ", name="Headquarters")
+    branch = OfficeFactory(code="BR", name="Branch")
+    scanner = LicFactory(code="SCAN", serialized=True)
+    source = adjust_in(office=hq, lic=scanner, quantity="2", unit_cost="20.00", date=DAY, serial_numbers=["S1", "S2"])
+    moved = post_transfer(
+        from_office=hq,
+        to_office=branch,
+        date=DAY,
+        lines=[TransferLineInput(lic=scanner, quantity=Decimal("1"), serial_numbers=["S1"])],
+        actor=None,
+    ).lines.get()
+    log_in(page, user_with_role(roles.VIEWER, "viewer"))
+    page.goto("/trace/serials/?serial_number=S1")
+    current = table_rows(page, "#serial-results")
+    assert [(r[0], r[1], r[2], r[3]) for r in current] == [("S1", "SCAN", moved.lot.number, "BR")]
+    history = table_rows(page, "#serial-history")
+    assert [(r[0], r[2], r[3]) for r in history] == [("S1", source.number, "HQ")]
+    expect(page.locator("#serial-history")).to_contain_text(moved.transfer.number)
