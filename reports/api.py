@@ -7,7 +7,10 @@ Viewers read the JSON; a bad parameter is a 400 ``invalid`` naming it (``invalid
 The journal (below the reports): ``GET /journal/`` (cursor pages, totals), ``POST /journal-exports/``
 (a recorded export, the export permission) with ``GET /journal-exports/{id}/`` and its files,
 ``GET, PUT /accounts/`` (administrators write), and the files of the journal as it stands
-(``/reports/journal.csv``, ``.xlsx``)."""
+(``/reports/journal.csv``, ``.xlsx``).
+
+The close (``GET /close/``): the lock date and the state of the period close's background jobs
+(the stored figures, the ledger check), as the close page shows them and to whom it shows them."""
 
 from __future__ import annotations
 
@@ -31,10 +34,11 @@ from inventory_lots.filters import invalid_filter
 from inventory_lots.models import LotType, Office
 from inventory_lots.scope import require_costs, scope_of
 
-from . import exports, journal, selectors
+from . import close, exports, journal, selectors
 from .filters import DETAIL_CHOICES, GROUP_CHOICES, MSG_DATE, MSG_PERIOD, report_params
 from .models import ACCOUNT_ROLES, JournalExport, OfficeAccounts
-from .serializers import AgingSerializer, Money, RollForwardSerializer, ValuationSerializer
+from .pages import require_books_wide
+from .serializers import AgingSerializer, CloseJobsSerializer, Money, RollForwardSerializer, ValuationSerializer
 
 
 class CostsRequired:
@@ -520,6 +524,26 @@ def journal_file_view(fmt: str):
     return JournalFileView.as_view()
 
 
+# --- the close ------------------------------------------------------------------------------------
+
+
+class CloseJobsView(APIView):
+    """The lock date in force, the latest lock-date move's stored figures job (``null`` before the
+    first move), the latest finished ledger check (``current``: nothing written since it started)
+    and one queued or running. The close page's readers only: the viewer permission, "see costs"
+    and every office (else 403)."""
+
+    pagination_class = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticates, checks the viewer permission
+        require_books_wide(request)
+
+    @extend_schema(responses={200: CloseJobsSerializer})
+    def get(self, request):
+        return Response(CloseJobsSerializer(close.close_jobs()).data)
+
+
 urlpatterns = [
     path("reports/valuation/", ValuationView.as_view(), name="report-valuation"),
     path("reports/valuation.csv", export_view("valuation", "csv", VALUATION_PARAMS), name="report-valuation-csv"),
@@ -547,4 +571,5 @@ urlpatterns = [
     path("reports/journal-exports/<int:pk>.csv", export_file_view("csv"), name="journal-export-csv"),
     path("reports/journal-exports/<int:pk>.xlsx", export_file_view("xlsx"), name="journal-export-xlsx"),
     path("accounts/", AccountsView.as_view(), name="accounts"),
+    path("close/", CloseJobsView.as_view(), name="close"),
 ]

@@ -390,6 +390,10 @@ class CloseJobs:
     ledger_check_waiting: LedgerCheck | None  # one queued or running
     ledger_check_current: bool  # nothing written since ``ledger_check`` started (its watermark is the books')
 
+    @property
+    def snapshot_run(self) -> SnapshotRun | None:
+        return self.stored.run if self.stored is not None else None
+
 
 def close_jobs() -> CloseJobs:
     """The close page's job states without its checklist (five queries, whatever was recorded)."""

@@ -30,15 +30,24 @@ def home_page(request):
     return render(request, "reports/home.html", context)
 
 
+MSG_EVERY_OFFICE = "The lock date is the same for every office: closing needs every office."
+
+
+def require_books_wide(request) -> None:
+    """The close is about money and the lock date is one for every office: 403 without "see
+    costs", or without every office (its checklist counts them all). The page and the API's
+    ``GET /close/`` (reports.api) ask alike."""
+    require_costs(request)
+    if not scope_of(request).all_offices:
+        raise PermissionDenied(MSG_EVERY_OFFICE)
+
+
 class BooksWideMixin:
-    """The close page is about money and the lock date is one for every office: without "see
-    costs", or without every office (its checklist counts them all), it answers 403."""
+    """The close page answers 403 to a user without "see costs" or every office (require_books_wide)."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            require_costs(request)
-            if not scope_of(request).all_offices:
-                raise PermissionDenied("The lock date is the same for every office: closing needs every office.")
+            require_books_wide(request)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -9,6 +9,8 @@ from rest_framework import serializers
 from core.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES
 from inventory_lots.models import LotType
 
+from .models import LedgerCheck, SnapshotRun
+
 
 def Quantity(**kwargs):  # noqa: N802 - a field factory, as api.fields
     return serializers.DecimalField(max_digits=None, decimal_places=QTY_PLACES, coerce_to_string=True, **kwargs)
@@ -96,3 +98,76 @@ class AgingSerializer(serializers.Serializer):
     buckets = serializers.ListField(child=serializers.CharField(), help_text='Labels: "0-30", ..., "over 180".')
     results = AgingRowSerializer(many=True)
     totals = AgingTotalsSerializer()
+
+
+# --- the close's background jobs (GET /close/: reports.close.close_jobs); no money ----------------
+
+
+class SnapshotRunSerializer(serializers.ModelSerializer):
+    """The latest lock-date move's request to write the stored figures (``reports.SnapshotRun``)."""
+
+    class Meta:
+        model = SnapshotRun
+        fields = [
+            "id",
+            "status",
+            "date",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "attempts",
+            "step",
+            "steps_done",
+            "steps_total",
+            "written_through",
+            "error",
+        ]
+        read_only_fields = fields  # an answer: every key always there
+        extra_kwargs = {
+            "status": {"help_text": "queued, running, done or failed (failed: retried automatically)."},
+            "created_at": {"help_text": "When the move queued it."},
+            "step": {"help_text": "The stage running (running jobs)."},
+            "error": {"help_text": "Why the last attempt failed; empty otherwise."},
+        }
+
+
+class CloseLedgerCheckSerializer(serializers.ModelSerializer):
+    """The latest finished run of every ledger check (``reports.LedgerCheck``, done or failed)."""
+
+    current = serializers.SerializerMethodField(
+        help_text="Nothing was written since it started: its result still speaks for the books."
+    )
+
+    class Meta:
+        model = LedgerCheck
+        fields = ["id", "status", "created_at", "started_at", "finished_at", "violations_count", "error", "current"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "violations_count": {
+                "help_text": "Broken invariants found (null when it failed); the close page lists the first."
+            },
+            "error": {"help_text": "Why it failed; empty otherwise."},
+        }
+
+    def get_current(self, obj) -> bool:
+        return self.root.instance.ledger_check_current
+
+
+class WaitingLedgerCheckSerializer(serializers.ModelSerializer):
+    """A ledger check queued or running."""
+
+    class Meta:
+        model = LedgerCheck
+        fields = ["id", "status", "created_at", "started_at"]
+        read_only_fields = fields
+
+
+class CloseJobsSerializer(serializers.Serializer):
+    lock_date = serializers.DateField(
+        source="lock", allow_null=True, help_text="The lock date in force; null: never set."
+    )
+    stored_figures = SnapshotRunSerializer(
+        source="snapshot_run", allow_null=True, help_text="Null before the first lock-date move."
+    )
+    ledger_check = CloseLedgerCheckSerializer(allow_null=True, help_text="Null before the first check finished.")
+    ledger_check_waiting = WaitingLedgerCheckSerializer(allow_null=True, help_text="Null when none waits.")

@@ -256,8 +256,9 @@ def leaks(body: str, secrets) -> list[str]:
 
 # Pages that a user limited to some offices may not open at all (403 leaks nothing): the ones
 # about the whole ledger at once.
-# The close page: the lock date is one for the whole ledger and its checklist counts every office.
-CLOSED_TO_SOME_OFFICES: set[str] = {"reports/close/", "reports/close/check/"}
+# The close page (and its API twin, the close's job states): the lock date is one for the whole
+# ledger and its checklist counts every office.
+CLOSED_TO_SOME_OFFICES: set[str] = {"reports/close/", "reports/close/check/", "api/v1/close/"}
 
 
 @pytest.mark.parametrize("route,name,pattern", ROUTES, ids=IDS)
