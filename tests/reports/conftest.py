@@ -178,3 +178,21 @@ def close_books(*, date: datetime.date, actor=None, reason: str = ""):
     row = set_lock_date(date=date, actor=actor, reason=reason)
     write_snapshots_now()
     return row
+
+
+def fail_snapshot_job(monkeypatch):
+    """Run the stored-figures job once with its writing broken after its first step ("disk full"):
+    the failed ``SnapshotRun`` it leaves."""
+    import pytest
+
+    from reports import services, snapshots
+    from reports.models import SnapshotRun
+
+    def broken(step):
+        step("each lot's changes, day by day")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(snapshots, "sync_snapshots", broken)
+    with pytest.raises(RuntimeError):
+        services.write_snapshots_now()
+    return SnapshotRun.objects.get()

@@ -17,11 +17,13 @@ from rest_framework.test import APIClient
 from core import roles
 from inventory_lots import dates
 from inventory_lots.services import set_lock_date
-from reports import services, snapshots
+from reports import services
 from reports.models import JobStatus, LedgerCheck, SnapshotRun
 from tests.api.openapi_check import api_schema, problems
 from tests.conftest import adjust_in
 from tests.factories import LicFactory, OfficeFactory, UserFactory, user_with_role
+
+from .conftest import day, fail_snapshot_job
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/close/"
@@ -34,10 +36,6 @@ QUERIES = 8
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
     monkeypatch.setattr(dates, "today", lambda: TODAY)
-
-
-def day(n: int, month: int = 3) -> datetime.date:
-    return datetime.date(2026, month, n)
 
 
 def utc(moment: datetime.datetime | None) -> str | None:
@@ -130,15 +128,7 @@ def test_a_move_queues_the_stored_figures_then_the_job_writes_them(
 def test_a_failed_job_shows_its_error_and_attempt_then_the_retry(api, viewer, monkeypatch):
     ledger()
     set_lock_date(date=day(31), actor=None)
-
-    def broken(step):
-        step("each lot's changes, day by day")
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(snapshots, "sync_snapshots", broken)
-    with pytest.raises(RuntimeError):
-        services.write_snapshots_now()
-    run = SnapshotRun.objects.get()
+    run = fail_snapshot_job(monkeypatch)
     body = api(viewer).get(URL).json()
     assert body["stored_figures"] == {
         "id": run.pk,

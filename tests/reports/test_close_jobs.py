@@ -21,7 +21,7 @@ from reports import services, snapshots
 from reports.models import JobStatus, LedgerCheck, SnapshotFigures, SnapshotRun, ValuationSnapshot
 from tests.conftest import adjust_in
 
-from .conftest import build_ledger, close_books, day
+from .conftest import build_ledger, close_books, day, fail_snapshot_job
 from .test_snapshots import FIRST, LAST, assert_same_as_scan, days, scopes
 
 pytestmark = pytest.mark.django_db
@@ -104,15 +104,7 @@ def test_a_move_back_before_the_job_runs_is_never_served_stale():
 def test_a_failed_job_is_shown_on_the_close_page_and_runs_again(monkeypatch, viewer_client):
     build_ledger()
     set_lock_date(date=day(31), actor=None)
-
-    def broken(step):
-        step("each lot's changes, day by day")
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(snapshots, "sync_snapshots", broken)
-    with pytest.raises(RuntimeError):
-        services.write_snapshots_now()
-    run = SnapshotRun.objects.get()
+    run = fail_snapshot_job(monkeypatch)
     assert (run.status, run.attempts, run.error) == (JobStatus.FAILED, 1, "RuntimeError: disk full")
     assert services.snapshots_behind()  # the periodic catch-up queues a job for it
     html = viewer_client.get("/reports/close/").content.decode()
