@@ -668,13 +668,12 @@ class PairPlanner:
         """Give these lots (id -> unit cost) their new cost as if they had had it when the plan was
         made: allocation quantities do not depend on costs, so only the values of the plan's entries on
         them change, each as ``_post`` values it (the remainder rule included). Only for lots the plan
-        made allocations on and nothing else (no give-back, no revaluation, no accrual yet): returns
-        False, changing nothing, for any other (the caller plans the pair again)."""
+        made allocations on and nothing else (no give-back, no revaluation; call it before
+        ``accruals``): returns False, changing nothing, for any other (the caller plans the pair
+        again)."""
         plan = self.plan
         on = [e for e in plan.entries if e.lot_id in costs]
-        if any(e.kind != ALLOCATION for e in on) or any(
-            e.lot_id is None and e.kind in (ACCRUAL, ACCRUAL_REVERSAL) for e in plan.entries
-        ):
+        if any(e.kind != ALLOCATION for e in on):
             return False
         state: dict[int, tuple[Decimal, Decimal]] = {}  # lot id -> (qty used, value used) before the plan
         for lot_id, cost in costs.items():

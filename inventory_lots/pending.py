@@ -59,12 +59,18 @@ def take_pairs(office_id: int, lic_ids: Iterable[int]) -> set[int]:
     return {lic_id for _, lic_id in take_pairs_in(office_id, lic_ids)}
 
 
-def take_pairs_in(office_id: int | None, lic_ids: Iterable[int]) -> set[tuple[int, int]]:
+def take_pairs_in(
+    office_id: int | None, lic_ids: Iterable[int], keep: Iterable[tuple[int, int]] = ()
+) -> set[tuple[int, int]]:
     """``take_pairs`` in one office, or in every office (``office_id`` None): the (office, LIC)
-    pairs that were marked."""
+    pairs that were marked, but not those in ``keep`` (their marks stay)."""
     where, params = "lic_id = ANY(%s)", [list(lic_ids)]
     if office_id is not None:
         where, params = f"office_id = %s AND {where}", [office_id, *params]
+    keep = sorted(keep)
+    if keep:
+        where += " AND (office_id, lic_id) NOT IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
+        params += [[o for o, _ in keep], [lic for _, lic in keep]]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE {where} RETURNING office_id, lic_id", params)  # noqa: S608
         return {(row[0], row[1]) for row in cursor.fetchall()}

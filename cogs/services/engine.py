@@ -62,7 +62,7 @@ class PairFailure(NamedTuple):
     lic_id: int
     usage_id: int | None  # the usage that caused it, when known
     message: str
-    office_id: int | None = None  # None: the job's office
+    office_id: int
 
 
 Key = tuple[int, int]  # a pair: (office id, LIC id)
@@ -140,9 +140,7 @@ def process_job(
         mark_production_lots(result.production_orders, result.transfer_lots)
         failed: dict[int, list[int]] = defaultdict(list)
         for failure in result.exceptions:  # the next run retries them
-            failed_in = failure.office_id if failure.office_id is not None else office_id
-            assert failed_in is not None, "a job of every office names each failing pair's office"
-            failed[failed_in].append(failure.lic_id)
+            failed[failure.office_id].append(failure.lic_id)
         for failed_office, failed_lics in failed.items():
             pending.mark_pairs(failed_office, failed_lics)
     return result
@@ -157,9 +155,7 @@ def take_pending(office_id: int | None, lic_ids: list[int], skip: Collection[Key
     """The pairs of the job with something to do (their PendingCogs marks taken, or a production lot
     waiting for its cost), ascending: these LICs in the office, or in every office (None); a pair in
     ``skip`` is left out with its mark."""
-    to_do = pending.take_pairs_in(office_id, lic_ids)
-    for skipped_office, skipped_lic in set(skip) & to_do:
-        pending.mark_pair(skipped_lic, skipped_office)
+    to_do = pending.take_pairs_in(office_id, lic_ids, keep=skip)
     params: list[Any] = [lic_ids]
     where = "lic_id = ANY(%s)"
     if office_id is not None:

@@ -197,9 +197,10 @@ def plan_round(*, run_id: int, after_round: int | None = None) -> list[JobSpec]:
         specs.extend(JobSpec(run.pk, run.round, None, lics) for lics in _jobs_of(lic_offices, size))
     else:
         for office_id, lics in sorted(by_office.items()):
-            lic_offices.update(dict.fromkeys(lics, 1))
+            one_each = dict.fromkeys(lics, 1)
+            lic_offices.update(one_each)
             size = job_size(len(lics), inline=run.wait)
-            specs.extend(JobSpec(run.pk, run.round, office_id, lics) for lics in _jobs_of(dict.fromkeys(lics, 1), size))
+            specs.extend(JobSpec(run.pk, run.round, office_id, lics) for lics in _jobs_of(one_each, size))
     CogsRunJob.objects.bulk_create(
         [
             CogsRunJob(
@@ -315,13 +316,6 @@ def _failed_pairs(spec: JobSpec) -> set[tuple[int, int]]:
     )
 
 
-def _failure_office(office_id: int | None, spec: JobSpec) -> int:
-    """The office of a pair a job could not post: its own, or the job's (a job of one office)."""
-    office = office_id if office_id is not None else spec.office_id
-    assert office is not None, "a job of every office names each failing pair's office"
-    return office
-
-
 def _pending_of(spec: JobSpec) -> list[tuple[int, int]]:
     """The job's pairs (office, LIC) with something pending, each retried on its own."""
     if spec.office_id is not None:
@@ -397,7 +391,7 @@ def _record(spec: JobSpec, job_id: int, result: JobResult) -> bool:
             [
                 CogsRunException(
                     run_id=spec.run_id,
-                    office_id=_failure_office(office_id, spec),
+                    office_id=office_id,
                     lic_id=lic_id,
                     usage_id=usage_id,
                     message=message[:4000],
