@@ -181,7 +181,7 @@ def _ledger_check(latest: LedgerCheck | None, waiting: LedgerCheck | None, now: 
             "(listed below): the figures do not tie until they are fixed."
         )
         return Check("check_ledger", "Ledger check", TODO, text + queued, *link)
-    if latest.watermark != now:
+    if not latest.is_current(now):
         text = (
             f"check_ledger found nothing at {_when(latest.started_at)}, but the books have changed since: "
             "run the checks again."
@@ -404,7 +404,7 @@ def close_jobs() -> CloseJobs:
         stored=stored_figures(),
         ledger_check=latest,
         ledger_check_waiting=waiting_ledger_check(),
-        ledger_check_current=latest is not None and latest.watermark == now,
+        ledger_check_current=latest is not None and latest.is_current(now),
     )
 
 

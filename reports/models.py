@@ -299,6 +299,10 @@ class LedgerCheck(BackgroundJob):
     def __str__(self) -> str:
         return f"ledger check #{self.pk}"
 
+    def is_current(self, now: dict) -> bool:
+        """Nothing was written since the check started (``now``: reports.services.ledger_watermark())."""
+        return self.watermark == now
+
 
 class AgingFigures(models.Model):
     """The aging at a snapshot's date of one office and LIC (``lic_id`` null: every LIC of the
